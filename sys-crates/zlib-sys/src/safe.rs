@@ -1,0 +1,414 @@
+//! Safe streaming gzip: [`GzEncoder`] (a [`Write`] adapter) and [`GzDecoder`] (a [`Read`]
+//! adapter), the only zlib API the rest of the workspace uses.
+//!
+//! The output is reproducible: the gzip header has modification time 0, no file name, no
+//! comment and operating system 3 (Unix) on every platform, like `gzip -n` on Linux; and for the
+//! same input and level the bytes are the same however the input is split across `write` calls.
+//!
+//! # Finishing
+//!
+//! An encoder must be finished with [`GzEncoder::finish`], which writes the end of the deflate
+//! stream and the gzip trailer and reports the last errors. Dropping an encoder without
+//! finishing it frees the C state and writes nothing more: the output is then an incomplete
+//! member that every decoder rejects as truncated. It is never a silent success.
+
+use std::ffi::{c_int, CStr};
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::mem::{self, MaybeUninit};
+
+use crate::{ffi, Error};
+
+pub use crate::provenance;
+
+/// The compression levels [`GzEncoder`] accepts (0 stores, 9 compresses best; `gzip` uses 6).
+pub const LEVELS: std::ops::RangeInclusive<u32> = 0..=9;
+
+/// `windowBits` for a 32 KiB window with a gzip wrapper (15 + 16).
+const GZIP_WINDOW_BITS: c_int = 15 + 16;
+/// Operating system 3 (Unix) in the gzip header, whatever the build platform.
+const OS_UNIX: c_int = 3;
+/// The output (encoder) and input (decoder) buffer size.
+const CHUNK: usize = 64 * 1024;
+
+/// The version of the linked zlib (`zlibVersion()`), such as `1.3.1`.
+pub fn version() -> &'static str {
+    // SAFETY: zlibVersion takes no arguments and returns a pointer to a static, NUL-terminated
+    // string inside the library, valid for the life of the program.
+    let version = unsafe { CStr::from_ptr(ffi::zlibVersion()) };
+    version.to_str().unwrap_or("unknown")
+}
+
+/// The message for a zlib return code: the stream's `msg` if zlib set one, else `zError(code)`.
+fn message(stream: &ffi::z_stream, code: c_int) -> String {
+    let text = if stream.msg.is_null() {
+        // SAFETY: zError accepts any code and returns a pointer to a static, NUL-terminated
+        // string.
+        unsafe { CStr::from_ptr(ffi::zError(code)) }
+    } else {
+        // SAFETY: zlib only stores pointers to static, NUL-terminated strings in `msg`.
+        unsafe { CStr::from_ptr(stream.msg) }
+    };
+    text.to_string_lossy().into_owned()
+}
+
+/// A zeroed `z_stream` in a stable heap location (zlib keeps a pointer to it in its state).
+fn new_stream() -> Box<ffi::z_stream> {
+    // SAFETY: all-zero bytes are a valid z_stream: null pointers, zero counters and `None` for
+    // the allocator callbacks (which zlib then replaces with its defaults), i.e. `Z_NULL`.
+    Box::new(unsafe { MaybeUninit::<ffi::z_stream>::zeroed().assume_init() })
+}
+
+fn stream_size() -> c_int {
+    // The struct is about a hundred bytes, far below c_int::MAX.
+    mem::size_of::<ffi::z_stream>() as c_int
+}
+
+/// Compresses everything written to it into one gzip member written to `W`.
+///
+/// Call [`finish`](GzEncoder::finish) at the end (see the [module docs](self)).
+/// [`flush`](Write::flush) flushes `W` only: it does not force a deflate block out, so that the
+/// output does not depend on when callers flush.
+pub struct GzEncoder<W: Write> {
+    stream: Box<ffi::z_stream>,
+    // zlib keeps a pointer to the header until it has written it: it lives (boxed, so it never
+    // moves) as long as the stream.
+    _header: Box<ffi::gz_header>,
+    inner: Option<W>,
+    buf: Vec<u8>,
+}
+
+// SAFETY: the z_stream and gz_header are owned by this value alone (the raw pointers in them
+// point into zlib's state, owned by the stream, or are null) and are only used through
+// `&mut self`; zlib has no thread affinity.
+unsafe impl<W: Write + Send> Send for GzEncoder<W> {}
+
+impl<W: Write> fmt::Debug for GzEncoder<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GzEncoder").finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> GzEncoder<W> {
+    /// An encoder at `level` (0 to 9) writing one gzip member to `writer`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLevel`] for a level outside [`LEVELS`]; [`Error::Library`] if zlib cannot
+    /// allocate its state (both inside an [`io::Error`]).
+    pub fn new(writer: W, level: u32) -> io::Result<Self> {
+        if !LEVELS.contains(&level) {
+            return Err(Error::InvalidLevel {
+                level,
+                allowed: LEVELS,
+            }
+            .into());
+        }
+        let mut stream = new_stream();
+        // SAFETY: `stream` is a zeroed z_stream at a stable address; the version string is the
+        // NUL-terminated ZLIB_VERSION of the bindings and the size is that of our struct, which
+        // zlib checks against its own. Level (0..=9) and the other arguments are valid.
+        let code = unsafe {
+            ffi::deflateInit2_(
+                &mut *stream,
+                level as c_int,
+                ffi::Z_DEFLATED,
+                GZIP_WINDOW_BITS,
+                8,
+                ffi::Z_DEFAULT_STRATEGY,
+                ffi::ZLIB_VERSION.as_ptr().cast(),
+                stream_size(),
+            )
+        };
+        if code != ffi::Z_OK {
+            return Err(Error::Library {
+                context: "initialize the compressor",
+                code,
+                message: message(&stream, code),
+            }
+            .into());
+        }
+        let mut encoder = GzEncoder {
+            stream,
+            // SAFETY: all-zero bytes are a valid gz_header: no text flag, time 0, null extra,
+            // name and comment pointers, no header CRC.
+            _header: Box::new(unsafe { MaybeUninit::<ffi::gz_header>::zeroed().assume_init() }),
+            inner: Some(writer),
+            buf: vec![0; CHUNK],
+        };
+        encoder._header.os = OS_UNIX;
+        // SAFETY: the stream was initialized for gzip above and no data was compressed yet; the
+        // header is boxed inside `encoder`, so it stays valid and in place until the stream is
+        // ended in Drop, after zlib last reads it.
+        let code = unsafe { ffi::deflateSetHeader(&mut *encoder.stream, &mut *encoder._header) };
+        if code != ffi::Z_OK {
+            return Err(encoder.library_error("set the gzip header", code).into());
+        }
+        Ok(encoder)
+    }
+
+    fn library_error(&self, context: &'static str, code: c_int) -> Error {
+        Error::Library {
+            context,
+            code,
+            message: message(&self.stream, code),
+        }
+    }
+
+    /// The writer the compressed data goes to.
+    pub fn get_ref(&self) -> &W {
+        self.inner
+            .as_ref()
+            .expect("the writer is only taken by finish(self)")
+    }
+
+    /// Runs `deflate(flush)` once on `input` and writes what it produced; returns the bytes of
+    /// `input` consumed and deflate's return code.
+    fn step(&mut self, input: &[u8], flush: c_int) -> io::Result<(usize, c_int)> {
+        let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
+        self.stream.next_in = input.as_ptr().cast_mut();
+        self.stream.avail_in = avail_in;
+        self.stream.next_out = self.buf.as_mut_ptr();
+        self.stream.avail_out = self.buf.len() as u32;
+        // SAFETY: the stream is initialized; next_in/avail_in describe (a prefix of) `input`,
+        // which zlib only reads, and next_out/avail_out describe `self.buf`; both outlive the call.
+        let code = unsafe { ffi::deflate(&mut *self.stream, flush) };
+        let consumed = (avail_in - self.stream.avail_in) as usize;
+        let produced = self.buf.len() - self.stream.avail_out as usize;
+        // Do not leave pointers to the caller's buffer behind.
+        self.stream.next_in = std::ptr::null_mut();
+        self.stream.avail_in = 0;
+        if code != ffi::Z_OK && code != ffi::Z_STREAM_END && code != ffi::Z_BUF_ERROR {
+            return Err(self.library_error("compress", code).into());
+        }
+        if produced > 0 {
+            let writer = self
+                .inner
+                .as_mut()
+                .expect("the writer is only taken by finish(self)");
+            writer.write_all(&self.buf[..produced])?;
+        }
+        Ok((consumed, code))
+    }
+
+    /// Ends the gzip member, flushes and returns the writer.
+    ///
+    /// # Errors
+    ///
+    /// Any error of the library or of the writer; the output is then unusable.
+    pub fn finish(mut self) -> io::Result<W> {
+        while self.step(&[], ffi::Z_FINISH)?.1 != ffi::Z_STREAM_END {}
+        let mut writer = self
+            .inner
+            .take()
+            .expect("the writer is only taken by finish(self)");
+        writer.flush()?;
+        Ok(writer)
+    }
+}
+
+impl<W: Write> Write for GzEncoder<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut rest = data;
+        while !rest.is_empty() {
+            let (consumed, _) = self.step(rest, ffi::Z_NO_FLUSH)?;
+            rest = &rest[consumed..];
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.inner.as_mut() {
+            Some(writer) => writer.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<W: Write> Drop for GzEncoder<W> {
+    fn drop(&mut self) {
+        // SAFETY: the stream was initialized by deflateInit2_ in `new` (a failed init returns
+        // before an encoder exists) and is ended exactly once, here.
+        unsafe { ffi::deflateEnd(&mut *self.stream) };
+    }
+}
+
+/// Decompresses gzip data read from `R`: one member or several concatenated members (as
+/// `gzip -d` does).
+///
+/// A stream that ends inside a member is an error ([`Error::Truncated`]), and so is an empty one
+/// ([`Error::Empty`]) and anything after the last member that is not another member.
+pub struct GzDecoder<R: Read> {
+    stream: Box<ffi::z_stream>,
+    initialized: bool,
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+    started: bool,
+    member_done: bool,
+    done: bool,
+}
+
+// SAFETY: the z_stream is owned by this value alone and only used through `&mut self`; zlib has
+// no thread affinity.
+unsafe impl<R: Read + Send> Send for GzDecoder<R> {}
+
+impl<R: Read> fmt::Debug for GzDecoder<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GzDecoder").finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> GzDecoder<R> {
+    /// A decoder reading gzip data from `reader`.
+    ///
+    /// zlib allocates its state on the first read; an allocation failure is reported there.
+    pub fn new(reader: R) -> Self {
+        GzDecoder {
+            stream: new_stream(),
+            initialized: false,
+            inner: reader,
+            buf: vec![0; CHUNK],
+            pos: 0,
+            len: 0,
+            eof: false,
+            started: false,
+            member_done: false,
+            done: false,
+        }
+    }
+
+    /// The reader the compressed data comes from.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    fn init(&mut self) -> io::Result<()> {
+        // SAFETY: the stream is zeroed and at a stable address; version string and struct size
+        // as in GzEncoder::new.
+        let code = unsafe {
+            ffi::inflateInit2_(
+                &mut *self.stream,
+                GZIP_WINDOW_BITS,
+                ffi::ZLIB_VERSION.as_ptr().cast(),
+                stream_size(),
+            )
+        };
+        if code != ffi::Z_OK {
+            return Err(Error::Library {
+                context: "initialize the decompressor",
+                code,
+                message: message(&self.stream, code),
+            }
+            .into());
+        }
+        self.initialized = true;
+        Ok(())
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        loop {
+            match self.inner.read(&mut self.buf) {
+                Ok(n) => {
+                    self.pos = 0;
+                    self.len = n;
+                    self.eof = n == 0;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for GzDecoder<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() || self.done {
+            return Ok(0);
+        }
+        if !self.initialized {
+            self.init()?;
+        }
+        loop {
+            if self.pos == self.len && !self.eof {
+                self.fill()?;
+            }
+            let at_end = self.pos == self.len && self.eof;
+            if self.member_done {
+                if at_end {
+                    self.done = true;
+                    return Ok(0);
+                }
+                // Another member follows.
+                // SAFETY: the stream is initialized; inflateReset keeps its allocations.
+                let code = unsafe { ffi::inflateReset(&mut *self.stream) };
+                if code != ffi::Z_OK {
+                    return Err(Error::Library {
+                        context: "start the next gzip member",
+                        code,
+                        message: message(&self.stream, code),
+                    }
+                    .into());
+                }
+                self.member_done = false;
+            }
+            if at_end && !self.started {
+                return Err(Error::Empty.into());
+            }
+            let input = &self.buf[self.pos..self.len];
+            let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
+            let avail_out = u32::try_from(out.len()).unwrap_or(u32::MAX);
+            self.stream.next_in = input.as_ptr().cast_mut();
+            self.stream.avail_in = avail_in;
+            self.stream.next_out = out.as_mut_ptr();
+            self.stream.avail_out = avail_out;
+            // SAFETY: the stream is initialized; next_in/avail_in describe the unread part of
+            // `self.buf` (only read by zlib), next_out/avail_out the caller's buffer; both stay
+            // valid for the whole call.
+            let code = unsafe { ffi::inflate(&mut *self.stream, ffi::Z_NO_FLUSH) };
+            let consumed = (avail_in - self.stream.avail_in) as usize;
+            let produced = (avail_out - self.stream.avail_out) as usize;
+            self.stream.next_in = std::ptr::null_mut();
+            self.stream.next_out = std::ptr::null_mut();
+            self.pos += consumed;
+            self.started |= consumed > 0;
+            match code {
+                ffi::Z_OK | ffi::Z_BUF_ERROR => {}
+                ffi::Z_STREAM_END => self.member_done = true,
+                ffi::Z_DATA_ERROR | ffi::Z_NEED_DICT => {
+                    return Err(Error::Corrupt {
+                        code,
+                        message: message(&self.stream, code),
+                    }
+                    .into())
+                }
+                _ => {
+                    return Err(Error::Library {
+                        context: "decompress",
+                        code,
+                        message: message(&self.stream, code),
+                    }
+                    .into())
+                }
+            }
+            if produced > 0 {
+                return Ok(produced);
+            }
+            if at_end && consumed == 0 && !self.member_done {
+                return Err(Error::Truncated.into());
+            }
+        }
+    }
+}
+
+impl<R: Read> Drop for GzDecoder<R> {
+    fn drop(&mut self) {
+        if self.initialized {
+            // SAFETY: the stream was initialized by inflateInit2_ and is ended exactly once, here.
+            unsafe { ffi::inflateEnd(&mut *self.stream) };
+        }
+    }
+}

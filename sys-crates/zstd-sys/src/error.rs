@@ -1,0 +1,81 @@
+use std::io;
+use std::ops::RangeInclusive;
+
+/// What went wrong in a zstd stream. The [`safe`](crate::safe) API returns it inside an
+/// [`io::Error`] (see [`Error::kind`]); get it back with `io::Error::get_ref` and `downcast_ref`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A compression level outside the range this API accepts.
+    #[error(
+        "zstd compression level {level} is out of range: use a level from {} to {}",
+        allowed.start(),
+        allowed.end()
+    )]
+    InvalidLevel {
+        /// The level asked for.
+        level: u32,
+        /// The levels accepted.
+        allowed: RangeInclusive<u32>,
+    },
+    /// A thread count of zero.
+    #[error(
+        "zstd thread count {threads} is invalid: use at least 1, or `ZstdEncoder::new` for single-threaded compression"
+    )]
+    InvalidThreads {
+        /// The thread count asked for.
+        threads: u32,
+    },
+    /// The C library refused an operation (allocation, a parameter, a compression step).
+    #[error("zstd failed to {context}: {message}")]
+    Library {
+        /// What was being done.
+        context: &'static str,
+        /// The library's error code.
+        code: usize,
+        /// The library's message for the code (`ZSTD_getErrorName`).
+        message: String,
+    },
+    /// The compressed input is not valid zstd data.
+    #[error("zstd input is corrupt or not zstd data: {message}")]
+    Corrupt {
+        /// The library's error code.
+        code: usize,
+        /// The library's message for the code (`ZSTD_getErrorName`).
+        message: String,
+    },
+    /// The compressed input ends inside a frame.
+    #[error(
+        "zstd input is truncated: it ends inside a frame; check that it was completely written"
+    )]
+    Truncated,
+    /// The compressed input has no bytes at all.
+    #[error("zstd input is empty: expected at least one zstd frame")]
+    Empty,
+}
+
+impl Error {
+    /// The [`io::ErrorKind`] this error gets when converted into an [`io::Error`].
+    pub fn kind(&self) -> io::ErrorKind {
+        match self {
+            Error::InvalidLevel { .. } | Error::InvalidThreads { .. } => {
+                io::ErrorKind::InvalidInput
+            }
+            Error::Corrupt { .. } => io::ErrorKind::InvalidData,
+            Error::Truncated | Error::Empty => io::ErrorKind::UnexpectedEof,
+            Error::Library { .. } => io::ErrorKind::Other,
+        }
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(error: Error) -> io::Error {
+        io::Error::new(error.kind(), error)
+    }
+}
+
+#[allow(dead_code)]
+fn assert_send_sync() {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<Error>();
+}

@@ -1,0 +1,39 @@
+//! The library really is linked the way the provenance says, and is the version it says.
+mod common;
+
+use syspack_zstd_sys::{safe, PROVENANCE_JSON};
+
+#[test]
+fn linking_matches_provenance() {
+    common::check_linking(PROVENANCE_JSON, "libzstd.so.1", "ZSTD_versionNumber");
+}
+
+#[test]
+fn runtime_version_matches_provenance() {
+    let provenance = common::provenance(PROVENANCE_JSON);
+    assert_eq!(provenance["library"], "zstd");
+    let expected = match provenance["mode"].as_str() {
+        Some("vendored") => {
+            assert_eq!(
+                provenance["version"].as_str(),
+                Some(common::pinned_version().as_str())
+            );
+            common::pinned_version()
+        }
+        Some("system") => provenance["version"]
+            .as_str()
+            .expect("pkg-config reports libzstd's version")
+            .to_owned(),
+        other => panic!("unexpected mode {other:?}"),
+    };
+    assert_eq!(safe::version(), expected);
+    let number: Vec<u32> = expected
+        .split('.')
+        .map(|p| p.parse().expect("numeric version"))
+        .collect();
+    assert_eq!(
+        safe::version_number(),
+        number[0] * 10000 + number[1] * 100 + number[2]
+    );
+    assert_eq!(syspack_zstd_sys::provenance(), PROVENANCE_JSON);
+}
