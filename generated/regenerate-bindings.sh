@@ -4,9 +4,9 @@
 # Each file is exactly what the sys crate's build script writes to `$OUT_DIR/bindings.rs` with
 # `--features vendored,bindgen` (so the headers are those of the pinned, hash-verified release
 # in sys-crates/<lib>-sys/pin.toml, never the build machine's), below a comment that records the
-# generator, its version, the input and the command. The bindgen configuration (allowlist,
-# blocklist, options) lives in one place: `bindings()` and its call in
-# sys-crates/<lib>-sys/build.rs.
+# generator, its version, the input and the command. The bindgen configuration lives in two
+# places: the allowlist and blocklist in `bindings()` in sys-crates/<lib>-sys/build.rs, the
+# options shared by all four in `syspack_build::Bindings` (build/src/bindings.rs).
 #
 # Usage: generated/regenerate-bindings.sh [zlib|bzip2|lzma|zstd]...   (default: all four)
 # Needs: libclang (Debian: `apt-get install libclang-dev`), and the pinned sources in the

@@ -130,6 +130,46 @@ pub enum Error {
         reason: String,
     },
 
+    /// A library manifest (`library.toml`) is not valid TOML or has an unknown or missing key.
+    #[error("invalid library manifest `{}`: {message}", path.display())]
+    ManifestParse {
+        /// The manifest file.
+        path: PathBuf,
+        /// The parser's message (names the key and the line).
+        message: String,
+    },
+
+    /// A library manifest parsed, but a value is not acceptable.
+    #[error("invalid library manifest `{}`: key `{key}` = `{value}`: {reason}", path.display())]
+    ManifestInvalid {
+        /// The manifest file.
+        path: PathBuf,
+        /// The dotted key, e.g. `distro_packages[1].package`.
+        key: String,
+        /// The value found.
+        value: String,
+        /// Why it is rejected and what is expected.
+        reason: String,
+    },
+
+    /// bindgen could not generate the bindings (feature `bindgen`).
+    #[error(
+        "bindgen failed on `{header}` (include directories: {}): {message}\n\
+         hint: bindgen needs libclang (Debian: `apt-get install libclang-dev`); \
+         without the `bindgen` feature the checked-in bindings are used",
+        if include_dirs.is_empty() { "none".to_string() } else {
+            include_dirs.iter().map(|d| format!("`{}`", d.display())).collect::<Vec<_>>().join(", ")
+        }
+    )]
+    Bindgen {
+        /// The header bindgen was given.
+        header: String,
+        /// The `-I` directories.
+        include_dirs: Vec<PathBuf>,
+        /// bindgen's message.
+        message: String,
+    },
+
     /// An I/O operation failed.
     #[error("failed to {context} `{}`: {source}", path.display())]
     Io {

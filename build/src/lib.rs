@@ -7,31 +7,49 @@
 //! # Example
 //!
 //! A sys crate's `build.rs` (its `Cargo.toml` has `links = "zstd"` and the features
-//! `vendored`, `static`, `bindgen`):
+//! `vendored`, `static`, and `bindgen = ["syspack-build/bindgen"]`):
 //!
 //! ```no_run
+//! use syspack_build::{Error, Library, VendoredBuild, VendoredSource};
+//!
 //! fn main() {
-//!     syspack_build::Library::new("zstd")
-//!         .pkg_config_name("libzstd")
-//!         .vcpkg_name("zstd")
-//!         .min_version("1.4.0")
-//!         .link_name("zstd")
-//!         .header("zstd.h")
-//!         .distro_package("debian", "libzstd-dev")
-//!         .distro_package("fedora", "libzstd-devel")
-//!         .distro_package("arch", "zstd")
-//!         .pin_file("pin.toml")
-//!         .vendored(|src: &syspack_build::VendoredSource| {
-//!             let lib = src.dir().join("lib");
-//!             let mut cc = src.cc();
-//!             cc.include(&lib).file(lib.join("common/zstd_common.c"));
-//!             cc.try_compile("zstd")?;
-//!             Ok(syspack_build::VendoredBuild::new(lib))
-//!         })
-//!         .probe()
+//!     // library.toml: names, minimum version, header, distro packages, pin file.
+//!     let provenance = Library::from_manifest("library.toml")
+//!         .and_then(|mut lib| lib.vendored(build).probe())
 //!         .unwrap_or_else(|e| syspack_build::fail(e));
+//!     # let _ = provenance;
+//! }
+//!
+//! fn build(src: &VendoredSource) -> Result<VendoredBuild, Error> {
+//!     let lib = src.dir().join("lib");
+//!     let mut cc = src.cc();
+//!     for dir in ["common", "compress", "decompress"] {
+//!         cc.files(src.c_files(lib.join(dir))?);
+//!     }
+//!     cc.include(&lib).try_compile("zstd")?;
+//!     Ok(VendoredBuild::new(lib))
 //! }
 //! ```
+//!
+//! where `library.toml` (see [`manifest`]) is
+//!
+//! ```toml
+//! library = "zstd"
+//! pkg_config_name = "libzstd"
+//! vcpkg_name = "zstd"
+//! min_version = "1.4.0"
+//! link_name = "zstd"
+//! header = "zstd.h"
+//! pin_file = "pin.toml"
+//! distro_packages = [
+//!     { distro = "debian", package = "libzstd-dev" },
+//!     { distro = "fedora", package = "libzstd-devel" },
+//!     { distro = "arch", package = "zstd" },
+//! ]
+//! ```
+//!
+//! The builder methods ([`Library::new`], [`Library::pkg_config_name`], …) describe the same
+//! without a file.
 //!
 //! and its `src/lib.rs` embeds the provenance:
 //!
@@ -80,8 +98,16 @@
 //!   `cargo:warning=` line saying why.
 //!
 //! Feature `static` (or `SYSPACK_<LIB>_STATIC=1`) links the *system* library statically; the
-//! `.a` must exist. Feature `bindgen` is only reported ([`bindgen_requested`]): the sys crate runs
-//! bindgen itself with [`Provenance::include_dirs`].
+//! `.a` must exist. It is looked for in pkg-config's `-L` directories and the `.pc` file's
+//! `libdir`, then where the linker looks by default: the compiler's library path
+//! (`cc -print-search-dirs`, multiarch directories included, since Debian 12's `libzstd.pc`
+//! says `libdir=/usr/lib` while `libzstd.a` is in `/usr/lib/x86_64-linux-gnu`), or the standard
+//! directories when the compiler cannot be asked. If none has it, the error lists every
+//! directory searched and the development package to install.
+//!
+//! Feature `bindgen` of this crate adds `Bindings`, bindgen run with the include directories of
+//! the [`Provenance`] and the options every syspack sys crate uses; a sys crate's own `bindgen`
+//! feature enables it (`bindgen = ["syspack-build/bindgen"]`) and [`bindgen_requested`] reports it.
 //!
 //! # Precedence
 //!
@@ -159,17 +185,22 @@
 // The crate-doc example is a whole build.rs, `fn main` included.
 #![allow(clippy::needless_doctest_main)]
 
+#[cfg(feature = "bindgen")]
+mod bindings;
 pub mod cache;
 mod env;
 mod error;
 mod explain;
 mod library;
+pub mod manifest;
 mod mode;
 pub mod pin;
 mod provenance;
 mod system;
 pub mod unpack;
 
+#[cfg(feature = "bindgen")]
+pub use bindings::Bindings;
 pub use env::{Emit, Env, EnvVar};
 pub use error::Error;
 pub use explain::{Explanation, Outcome};

@@ -32,6 +32,8 @@ pub struct Library {
     pub(crate) pin_file: Option<PathBuf>,
     pub(crate) pin: Option<Pin>,
     pub(crate) vendored: Option<Arc<VendoredFn>>,
+    /// The `library.toml` this description was read from ([`Library::from_manifest`]).
+    pub(crate) manifest_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for Library {
@@ -45,6 +47,7 @@ impl fmt::Debug for Library {
             .field("header", &self.header)
             .field("distro_packages", &self.distro_packages)
             .field("pin_file", &self.pin_file)
+            .field("manifest_file", &self.manifest_file)
             .field("vendored", &self.vendored.is_some())
             .finish()
     }
@@ -91,6 +94,26 @@ impl VendoredSource {
     /// The target triple (`TARGET`), if known.
     pub fn target(&self) -> Option<&str> {
         self.target.as_deref()
+    }
+
+    /// The `.c` files directly in `dir` (not in its subdirectories), sorted by name so that the
+    /// archive is reproducible. A relative `dir` is relative to the source tree ([`Self::dir`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the directory cannot be read.
+    pub fn c_files(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>, Error> {
+        let dir = self.dir.join(dir);
+        let io = |e| Error::io(&dir, "read directory", e);
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.extension().is_some_and(|e| e == "c") && path.is_file() {
+                files.push(path);
+            }
+        }
+        files.sort();
+        Ok(files)
     }
 
     /// A `cc::Build` set up for the vendored library: static archive (cc's default), warnings on,
@@ -168,6 +191,7 @@ impl Library {
             pin_file: None,
             pin: None,
             vendored: None,
+            manifest_file: None,
         }
     }
 
@@ -269,6 +293,9 @@ impl Library {
     ///
     /// As [`Library::probe`].
     pub fn probe_with(&self, env: &Env, emit: &Emit) -> Result<Provenance, Error> {
+        if let Some(m) = &self.manifest_file {
+            emit.rerun_if_changed(m);
+        }
         let decision = decide(&self.name, env, emit)?;
         let ctx = Ctx {
             env,

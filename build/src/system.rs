@@ -139,9 +139,11 @@ impl fmt::Display for NotFound {
             for l in p.output.lines().filter(|l| !l.trim().is_empty()) {
                 writeln!(f, "  {l}")?;
             }
-            writeln!(f, "the `.pc` search path was:")?;
-            for s in &p.search_path {
-                writeln!(f, "  {s}")?;
+            if !p.search_path.is_empty() {
+                writeln!(f, "the `.pc` search path was:")?;
+                for s in &p.search_path {
+                    writeln!(f, "  {s}")?;
+                }
             }
         }
         for n in &self.notes {
@@ -615,18 +617,18 @@ fn pkg_config(
         if link == LinkKind::Static && n == main {
             let libdir = pc
                 .stdout(&["--variable=libdir".into(), name.clone()])
+                .filter(|d| !d.is_empty())
                 .map(|d| with_sysroot(sysroot.as_deref(), &d));
-            let mut dirs = search.clone();
-            dirs.extend(libdir);
             let target_os = ctx.env.var(&EnvVar::TargetOs, ctx.emit);
             let file = lib_files(&n, LinkKind::Static, target_os.as_deref()).remove(0);
-            match dirs.iter().find(|d| d.join(&file).is_file()) {
-                Some(d) => push_unique(&mut search, d.clone()),
-                None => {
+            match find_static_archive(ctx, &file, &search, libdir) {
+                Ok(d) => push_unique(&mut search, d),
+                Err(searched) => {
                     nf.static_archive_missing = Some(format!(
-                        "`{file}` is not in {} (the system ships only the shared library); \
-                         unset `{}` or the `static` feature, or use vendored",
-                        join_paths(&dirs),
+                        "`{file}` is in none of the directories searched:\n{searched}\n\
+                         install the development package that ships it (below; some distributions \
+                         ship static archives in a separate `-static` package), \
+                         or unset `{}` and the `static` feature, or use vendored",
                         EnvVar::Static(lib.name.clone())
                     ));
                     nf.pkg_config = Some(PkgConfigAttempt {
@@ -667,6 +669,49 @@ fn with_sysroot(sysroot: Option<&str>, path: &str) -> PathBuf {
     }
 }
 
+/// The directory holding the static archive `file`: first the `-L` directories pkg-config printed
+/// and the `.pc` file's `libdir`, then the directories the linker searches by default (the
+/// compiler's library path, multiarch directories included: Debian 12's `libzstd.pc` says
+/// `libdir=/usr/lib` while `libzstd.a` is in `/usr/lib/x86_64-linux-gnu`). `Err` lists every
+/// directory searched, one per line, with where it came from.
+fn find_static_archive(
+    ctx: &Ctx<'_>,
+    file: &str,
+    pc_search: &[PathBuf],
+    pc_libdir: Option<PathBuf>,
+) -> Result<PathBuf, String> {
+    fn add(searched: &mut Vec<(PathBuf, String)>, dirs: Vec<PathBuf>, origin: &str) {
+        for d in dirs {
+            // `/usr/lib/x/../lib` from a `.pc` file and `/usr/lib` from the compiler are one.
+            let real = std::fs::canonicalize(&d).unwrap_or_else(|_| d.clone());
+            let seen = |s: &PathBuf| std::fs::canonicalize(s).unwrap_or_else(|_| s.clone()) == real;
+            if !searched.iter().any(|(s, _)| seen(s)) {
+                searched.push((d, origin.to_string()));
+            }
+        }
+    }
+    let mut searched = Vec::new();
+    add(&mut searched, pc_search.to_vec(), "pkg-config `-L`");
+    add(
+        &mut searched,
+        pc_libdir.into_iter().collect(),
+        "the `.pc` file's libdir",
+    );
+    if let Some((d, _)) = searched.iter().find(|(d, _)| d.join(file).is_file()) {
+        return Ok(d.clone());
+    }
+    let (defaults, origin) = default_lib_dirs(ctx);
+    add(&mut searched, defaults, &origin);
+    if let Some((d, _)) = searched.iter().find(|(d, _)| d.join(file).is_file()) {
+        return Ok(d.clone());
+    }
+    Err(searched
+        .iter()
+        .map(|(d, origin)| format!("  {} ({origin})", d.display()))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
 fn push_unique(v: &mut Vec<PathBuf>, p: PathBuf) {
     if !v.contains(&p) {
         v.push(p);
@@ -686,9 +731,9 @@ fn normalize(p: &str) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p))
 }
 
-pub(crate) fn compiler_dirs(ctx: &Ctx<'_>) -> CompilerDirs {
-    let cc = ctx
-        .tool_var(EnvVar::Cc)
+/// The target's C compiler as `CC` (or cc-rs) names it, possibly with arguments.
+fn compiler(ctx: &Ctx<'_>) -> String {
+    ctx.tool_var(EnvVar::Cc)
         .unwrap_or_else(|| match (&ctx.target, &ctx.host) {
             (Some(t), Some(h)) => cc::Build::new()
                 .cargo_metadata(false)
@@ -702,23 +747,55 @@ pub(crate) fn compiler_dirs(ctx: &Ctx<'_>) -> CompilerDirs {
                 .map(|c| c.path().display().to_string())
                 .unwrap_or_else(|_| "cc".into()),
             _ => "cc".into(),
-        });
-    // `CC` may carry arguments (`ccache gcc`, `gcc -m32`).
+        })
+}
+
+/// Runs the compiler `cc` (which may carry arguments: `ccache gcc`, `gcc -m32`) with `args`.
+fn run_compiler(cc: &str, args: &[&str]) -> std::io::Result<std::process::Output> {
     let mut words = cc.split_whitespace();
-    let program = words.next().unwrap_or("cc").to_string();
-    let pre: Vec<String> = words.map(str::to_string).collect();
+    let program = words.next().unwrap_or("cc");
+    Command::new(program)
+        .args(words)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+}
+
+/// The library directories of `cc -print-search-dirs` that exist, or why there are none.
+fn print_search_dirs(cc: &str) -> Result<Vec<PathBuf>, String> {
+    let o = run_compiler(cc, &["-print-search-dirs"])
+        .map_err(|e| format!("`{cc}` could not be started: {e}"))?;
+    if !o.status.success() {
+        return Err(format!("`{cc} -print-search-dirs` failed ({})", o.status));
+    }
+    let mut dirs = Vec::new();
+    for l in String::from_utf8_lossy(&o.stdout).lines() {
+        if let Some(rest) = l.strip_prefix("libraries: =") {
+            for d in rest.split(':').filter(|d| !d.is_empty()) {
+                let n = normalize(d);
+                if n.is_dir() {
+                    push_unique(&mut dirs, n);
+                }
+            }
+        }
+    }
+    if dirs.is_empty() {
+        return Err(format!(
+            "`{cc} -print-search-dirs` listed no library directory"
+        ));
+    }
+    Ok(dirs)
+}
+
+pub(crate) fn compiler_dirs(ctx: &Ctx<'_>) -> CompilerDirs {
+    let cc = compiler(ctx);
     let mut dirs = CompilerDirs {
         compiler: format!("`{cc}`"),
         include: Vec::new(),
         lib: Vec::new(),
         problem: None,
     };
-    let out = Command::new(&program)
-        .args(&pre)
-        .args(["-E", "-v", "-x", "c", "-"])
-        .stdin(Stdio::null())
-        .output();
-    match out {
+    match run_compiler(&cc, &["-E", "-v", "-x", "c", "-"]) {
         Ok(o) if o.status.success() => {
             let err = String::from_utf8_lossy(&o.stderr);
             let mut inside = false;
@@ -735,25 +812,67 @@ pub(crate) fn compiler_dirs(ctx: &Ctx<'_>) -> CompilerDirs {
         Ok(o) => dirs.problem = Some(format!("`{cc} -E -v -x c -` failed ({})", o.status)),
         Err(e) => dirs.problem = Some(format!("`{cc}` could not be started: {e}")),
     }
-    if let Ok(o) = Command::new(&program)
-        .args(&pre)
-        .arg("-print-search-dirs")
-        .stdin(Stdio::null())
-        .output()
-    {
-        let text = String::from_utf8_lossy(&o.stdout);
-        for l in text.lines() {
-            if let Some(rest) = l.strip_prefix("libraries: =") {
-                for d in rest.split(':').filter(|d| !d.is_empty()) {
-                    let n = normalize(d);
-                    if n.is_dir() {
-                        push_unique(&mut dirs.lib, n);
-                    }
-                }
-            }
-        }
+    if let Ok(lib) = print_search_dirs(&cc) {
+        dirs.lib = lib;
     }
     dirs
+}
+
+/// The standard include directories of a Unix-like target (under the pkg-config sysroot, if
+/// set), for when the compiler cannot be asked.
+fn standard_include_dirs(ctx: &Ctx<'_>) -> Vec<PathBuf> {
+    let sysroot = ctx.tool_var(EnvVar::PkgConfigSysrootDir);
+    let ma = target_multiarch(ctx);
+    [
+        "/usr/local/include",
+        &format!("/usr/include/{ma}"),
+        "/usr/include",
+    ]
+    .iter()
+    .map(|p| with_sysroot(sysroot.as_deref(), p))
+    .collect()
+}
+
+/// The standard library directories of a Unix-like target, the multiarch ones (Debian's
+/// `/usr/lib/x86_64-linux-gnu`) included, under the pkg-config sysroot if set; for when the
+/// compiler cannot be asked.
+fn standard_lib_dirs(ctx: &Ctx<'_>) -> Vec<PathBuf> {
+    let sysroot = ctx.tool_var(EnvVar::PkgConfigSysrootDir);
+    let ma = target_multiarch(ctx);
+    [
+        format!("/usr/local/lib/{ma}"),
+        "/usr/local/lib".into(),
+        format!("/lib/{ma}"),
+        format!("/usr/lib/{ma}"),
+        "/lib64".into(),
+        "/usr/lib64".into(),
+        "/lib".into(),
+        "/usr/lib".into(),
+    ]
+    .iter()
+    .map(|p| with_sysroot(sysroot.as_deref(), p))
+    .collect()
+}
+
+fn target_multiarch(ctx: &Ctx<'_>) -> String {
+    ctx.target
+        .as_deref()
+        .map(multiarch)
+        .unwrap_or_else(|| "x86_64-linux-gnu".into())
+}
+
+/// Where the linker looks for libraries by default: the target compiler's library path
+/// (`cc -print-search-dirs`, multiarch directories included), or the standard directories when
+/// the compiler cannot be asked; with a description of where the list came from.
+fn default_lib_dirs(ctx: &Ctx<'_>) -> (Vec<PathBuf>, String) {
+    let cc = compiler(ctx);
+    match print_search_dirs(&cc) {
+        Ok(dirs) => (dirs, format!("the library path of the compiler `{cc}`")),
+        Err(problem) => (
+            standard_lib_dirs(ctx),
+            format!("the standard directories ({problem})"),
+        ),
+    }
 }
 
 /// `x86_64-unknown-linux-gnu` → `x86_64-linux-gnu` (Debian's multiarch tuple).
@@ -786,34 +905,11 @@ fn header_probe(
     let mut compiler = dirs.compiler.clone();
     if let Some(p) = &dirs.problem {
         compiler = format!("{compiler} ({p}; searched the standard directories instead)");
-        let sysroot = ctx.tool_var(EnvVar::PkgConfigSysrootDir);
-        let ma = ctx
-            .target
-            .as_deref()
-            .map(multiarch)
-            .unwrap_or_else(|| "x86_64-linux-gnu".into());
-        let s = |p: &str| with_sysroot(sysroot.as_deref(), p);
         if include.is_empty() {
-            include = vec![
-                s("/usr/local/include"),
-                s(&format!("/usr/include/{ma}")),
-                s("/usr/include"),
-            ];
+            include = standard_include_dirs(ctx);
         }
         if libdirs.is_empty() {
-            libdirs = [
-                format!("/usr/local/lib/{ma}"),
-                "/usr/local/lib".into(),
-                format!("/lib/{ma}"),
-                format!("/usr/lib/{ma}"),
-                "/lib64".into(),
-                "/usr/lib64".into(),
-                "/lib".into(),
-                "/usr/lib".into(),
-            ]
-            .iter()
-            .map(|p| s(p))
-            .collect();
+            libdirs = standard_lib_dirs(ctx);
         }
     }
     let target_os = ctx.env.var(&EnvVar::TargetOs, ctx.emit);

@@ -92,19 +92,111 @@ fn system_static_links_the_archive_and_private_deps() {
 
 #[test]
 fn system_static_without_archive_fails() {
-    // `--static` adds Libs.private (`-pthread`); the fixture prefix has no libzstd.a, so
-    // static linking must fail with the place it looked.
+    // `--static` adds Libs.private (`-pthread`); neither the fixture prefix nor the compiler's
+    // library path has libzstd.a, so static linking must fail with every place it looked.
     let env = base_env(&[
         ("SYSPACK_ZSTD_LINK", "system"),
         ("SYSPACK_ZSTD_STATIC", "1"),
     ]);
     let (r, _) = run(&zstd(), &env);
-    let e = r.unwrap_err().to_string();
-    assert!(e.contains("cannot be linked statically"), "{e}");
-    assert!(
-        e.contains("`libzstd.a` is not in /opt/fake-zstd/lib"),
-        "{e}"
+    let e = normalize(&r.unwrap_err().to_string(), &[]);
+    for want in [
+        "system library `zstd` cannot be linked statically: `libzstd.a` is in none of the directories searched:\n  \
+         /opt/fake-zstd/lib (pkg-config `-L`)\n  \
+         {fixtures}/cc-empty/sysroot/usr/lib (the library path of the compiler `{fixtures}/cc-empty/bin/cc`)\n\
+         install the development package that ships it",
+        "unset `SYSPACK_ZSTD_STATIC` and the `static` feature, or use vendored\n",
+        "pkg-config --static --libs --cflags libzstd` succeeded\n  -I/opt/fake-zstd/include -L/opt/fake-zstd/lib -lzstd -pthread",
+        "HINT: install (or upgrade) the development package:\n  debian: apt-get install libzstd-dev\n",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+    // No empty `.pc` search path heading.
+    assert!(!e.contains("search path was:\nHINT"), "{e}");
+}
+
+/// Debian 12's `libzstd.pc` says `libdir=/usr/lib` while `libzstd.a` is in the multiarch
+/// directory: the static archive is found in the compiler's library path.
+#[test]
+fn system_static_finds_the_archive_in_the_compilers_multiarch_dir() {
+    let root = fixtures().join("debian-multiarch");
+    let pc = root
+        .join("sysroot/usr/lib/x86_64-linux-gnu/pkgconfig")
+        .display()
+        .to_string();
+    let cc = root.join("bin/cc").display().to_string();
+    let env = base_env(&[
+        ("SYSPACK_ZSTD_LINK", "system"),
+        ("SYSPACK_ZSTD_STATIC", "1"),
+        ("PKG_CONFIG_PATH", &pc),
+        ("PKG_CONFIG_LIBDIR", &pc),
+        ("CC", &cc),
+    ]);
+    let (r, out) = run(&zstd(), &env);
+    let p = r.unwrap();
+    assert_eq!(
+        (p.mode(), p.link(), p.version()),
+        (Provider::System, LinkKind::Static, Some("1.5.4"))
     );
+    let out = normalize(&out, &[]);
+    let links: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("cargo:rustc-link"))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "cargo:rustc-link-search=native={fixtures}/debian-multiarch/sysroot/usr/lib/x86_64-linux-gnu/pkgconfig/../../../../lib",
+            "cargo:rustc-link-search=native={fixtures}/debian-multiarch/sysroot/usr/lib/x86_64-linux-gnu",
+            "cargo:rustc-link-lib=static=zstd",
+            "cargo:rustc-link-lib=dylib=pthread",
+        ]
+    );
+
+    // When the compiler cannot be asked, the standard directories (multiarch first, under the
+    // pkg-config sysroot) are searched instead.
+    let sysroot = root.join("sysroot").display().to_string();
+    let env = base_env(&[
+        ("SYSPACK_ZSTD_LINK", "system"),
+        ("SYSPACK_ZSTD_STATIC", "1"),
+        ("PKG_CONFIG_PATH", &pc),
+        ("PKG_CONFIG_LIBDIR", &pc),
+        ("PKG_CONFIG_SYSROOT_DIR", &sysroot),
+        ("CC", "/nonexistent/cc"),
+    ]);
+    let (r, out) = run(&zstd(), &env);
+    assert_eq!(r.unwrap().link(), LinkKind::Static);
+    assert!(
+        normalize(&out, &[]).contains(
+            "cargo:rustc-link-search=native={fixtures}/debian-multiarch/sysroot/usr/lib/x86_64-linux-gnu\n\
+             cargo:rustc-link-lib=static=zstd\n"
+        ),
+        "{out}"
+    );
+
+    // Without the archive anywhere: every directory, where it came from, and the package.
+    let empty = tempfile::tempdir().unwrap();
+    let sysroot = empty.path().display().to_string();
+    let env = base_env(&[
+        ("SYSPACK_ZSTD_LINK", "system"),
+        ("SYSPACK_ZSTD_STATIC", "1"),
+        ("PKG_CONFIG_PATH", &pc),
+        ("PKG_CONFIG_LIBDIR", &pc),
+        ("PKG_CONFIG_SYSROOT_DIR", &sysroot),
+        ("CC", "/nonexistent/cc"),
+    ]);
+    let e = normalize(
+        &run(&zstd(), &env).0.unwrap_err().to_string(),
+        &[(empty.path(), "{sysroot}")],
+    );
+    for want in [
+        "`libzstd.a` is in none of the directories searched:\n",
+        "  {sysroot}/usr/lib/x86_64-linux-gnu (the standard directories (`/nonexistent/cc` could not be started: ",
+        "  {sysroot}/usr/lib (the standard directories",
+        "debian: apt-get install libzstd-dev",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
 }
 
 #[test]

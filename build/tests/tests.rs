@@ -7,6 +7,8 @@ mod util;
 mod cache;
 // The whole `cargo:` output of a probe, `rerun-if-env-changed` lines included.
 mod output;
+// `library.toml` manifests, `VendoredSource::c_files`, `Bindings` (feature `bindgen`).
+mod manifest;
 // Pin files: parsing and every kind of error.
 mod pin;
 // One test per row of the precedence table in the crate docs.

@@ -59,6 +59,16 @@ pub mod ffi {
 /// mode (`system` or `vendored`), the version and the evidence (pkg-config file or source pin).
 pub const PROVENANCE_JSON: &str = env!("SYSPACK_PROVENANCE_LZMA");
 
+/// This crate's `library.toml`: how its build script finds liblzma on the system (pkg-config
+/// name, minimum version, header, development package per distribution) and which pin it builds
+/// otherwise. `syspack doctor` parses it with `syspack_build::Library::from_manifest_str`, so the
+/// CLI and the build script share one description.
+pub const LIBRARY_MANIFEST: &str = include_str!("../library.toml");
+
+/// This crate's `pin.toml`: the pinned source release of the vendored build
+/// (`syspack_build::pin::Pin::parse`).
+pub const PIN: &str = include_str!("../pin.toml");
+
 /// Returns [`PROVENANCE_JSON`].
 pub fn provenance() -> &'static str {
     PROVENANCE_JSON

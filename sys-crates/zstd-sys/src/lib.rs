@@ -8,10 +8,15 @@
 //!
 //! ```
 //! use std::io::{Read, Write};
-//! use syspack_zstd_sys::safe::{ZstdDecoder, ZstdEncoder};
+//! use syspack_zstd_sys::safe::{self, ZstdDecoder, ZstdEncoder};
 //!
 //! # fn main() -> std::io::Result<()> {
-//! let mut encoder = ZstdEncoder::with_threads(Vec::new(), 19, 2)?;
+//! // Two worker threads where the linked library is multi-threaded (the vendored build is; a
+//! // system static archive may not be).
+//! let mut encoder = match safe::max_threads() {
+//!     0 => ZstdEncoder::new(Vec::new(), 19)?,
+//!     max => ZstdEncoder::with_threads(Vec::new(), 19, max.min(2))?,
+//! };
 //! encoder.write_all(b"hello, hello, hello, zstd")?;
 //! let compressed = encoder.finish()?;
 //!
@@ -58,6 +63,16 @@ pub mod ffi {
 /// The provenance of the zstd linked into this binary, as JSON written by `syspack-build`: the
 /// mode (`system` or `vendored`), the version and the evidence (pkg-config file or source pin).
 pub const PROVENANCE_JSON: &str = env!("SYSPACK_PROVENANCE_ZSTD");
+
+/// This crate's `library.toml`: how its build script finds zstd on the system (pkg-config
+/// name, minimum version, header, development package per distribution) and which pin it builds
+/// otherwise. `syspack doctor` parses it with `syspack_build::Library::from_manifest_str`, so the
+/// CLI and the build script share one description.
+pub const LIBRARY_MANIFEST: &str = include_str!("../library.toml");
+
+/// This crate's `pin.toml`: the pinned source release of the vendored build
+/// (`syspack_build::pin::Pin::parse`).
+pub const PIN: &str = include_str!("../pin.toml");
 
 /// Returns [`PROVENANCE_JSON`].
 pub fn provenance() -> &'static str {

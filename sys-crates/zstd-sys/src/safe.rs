@@ -39,6 +39,21 @@ pub fn version_number() -> u32 {
     unsafe { ffi::ZSTD_versionNumber() }
 }
 
+/// The largest worker count [`ZstdEncoder::with_threads`] accepts with the linked library
+/// (`ZSTD_cParam_getBounds(ZSTD_c_nbWorkers)`), or 0 if it was built without multi-threading.
+///
+/// The vendored build is always multi-threaded. A system library may not be: Debian's static
+/// `libzstd.a` (feature `static`) is single-threaded while its `libzstd.so` is not, as zstd's own
+/// Makefile builds them by default.
+pub fn max_threads() -> u32 {
+    // SAFETY: ZSTD_cParam_getBounds accepts any parameter value and returns a plain struct.
+    let bounds = unsafe { ffi::ZSTD_cParam_getBounds(ffi::ZSTD_c_nbWorkers) };
+    if is_error(bounds.error) {
+        return 0;
+    }
+    u32::try_from(bounds.upperBound).unwrap_or(0)
+}
+
 fn error_message(code: usize) -> String {
     // SAFETY: ZSTD_getErrorName accepts any code and returns a pointer to a static,
     // NUL-terminated string.
@@ -152,7 +167,8 @@ impl<W: Write> ZstdEncoder<W> {
     /// # Errors
     ///
     /// As [`ZstdEncoder::new`], and [`Error::InvalidThreads`] for `threads == 0`;
-    /// [`Error::Library`] if the linked zstd was built without multi-threading support.
+    /// [`Error::Library`] if the linked zstd was built without multi-threading support
+    /// ([`max_threads`] is then 0).
     pub fn with_threads(writer: W, level: u32, threads: u32) -> io::Result<Self> {
         if threads == 0 {
             return Err(Error::InvalidThreads { threads }.into());

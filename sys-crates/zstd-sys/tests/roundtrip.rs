@@ -16,6 +16,16 @@ fn compress(data: &[u8], level: u32, threads: u32) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
+/// The worker count for the tests that use a multi-threaded frame when the linked library can
+/// write one: 2, or 0 for a single-threaded library (see `thread_support_matches_the_build`).
+fn threads() -> u32 {
+    if syspack_zstd_sys::safe::max_threads() > 0 {
+        2
+    } else {
+        0
+    }
+}
+
 fn decompress(data: &[u8]) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     ZstdDecoder::new(data).read_to_end(&mut out)?;
@@ -55,7 +65,7 @@ fn round_trip_level_extremes() {
 
 #[test]
 fn round_trip_empty() {
-    for threads in [0, 2] {
+    for threads in [0, threads()] {
         let compressed = compress(b"", 3, threads);
         assert!(!compressed.is_empty());
         assert_eq!(decompress(&compressed).unwrap(), b"");
@@ -63,7 +73,33 @@ fn round_trip_empty() {
 }
 
 #[test]
+fn thread_support_matches_the_build() {
+    let provenance = common::provenance(syspack_zstd_sys::PROVENANCE_JSON);
+    let max = syspack_zstd_sys::safe::max_threads();
+    if provenance["mode"] == "vendored" {
+        // build.rs defines ZSTD_MULTITHREAD.
+        assert!(max >= 2, "the vendored zstd must be multi-threaded: {max}");
+    }
+    let result = ZstdEncoder::with_threads(Vec::new(), 3, 2);
+    if max == 0 {
+        let Err(err) = result else {
+            panic!("a single-threaded zstd must refuse workers");
+        };
+        assert!(
+            matches!(error_of(&err), Error::Library { message, .. } if message == "Unsupported parameter"),
+            "{err}"
+        );
+    } else {
+        assert!(result.is_ok(), "max_threads() is {max}");
+    }
+}
+
+#[test]
 fn round_trip_multithreaded() {
+    if syspack_zstd_sys::safe::max_threads() == 0 {
+        // Checked by `thread_support_matches_the_build`.
+        return;
+    }
     let data = common::corpus();
     let two = compress(&data, 3, 2);
     assert_eq!(decompress(&two).unwrap(), data);
@@ -88,7 +124,7 @@ fn decoder_reads_concatenated_frames() {
     let a = common::corpus_of(300_000);
     let b = b"second frame".to_vec();
     let mut joined = compress(&a, 1, 0);
-    joined.extend(compress(&b, 19, 2));
+    joined.extend(compress(&b, 19, threads()));
     joined.extend(compress(b"", 3, 0));
     let mut expected = a;
     expected.extend(b);
@@ -151,7 +187,7 @@ fn bad_arguments_are_errors() {
 #[test]
 fn zstd_command_reads_our_output() {
     let data = common::corpus();
-    for (level, threads) in [(3, 0), (19, 2)] {
+    for (level, threads) in [(3, 0), (19, threads())] {
         let ours = compress(&data, level, threads);
         assert_eq!(
             common::run_tool("zstd", &["-d", "-c", "-q"], &ours, "zstd"),
@@ -175,7 +211,7 @@ fn decoder_handles_tiny_reads() {
     let a = common::corpus_of(100_000);
     let b = common::corpus_of(5_000);
     let mut joined = compress(&a, 3, 0);
-    joined.extend(compress(&b, 19, 2));
+    joined.extend(compress(&b, 19, threads()));
     let mut out = Vec::new();
     ZstdDecoder::new(common::Trickle::new(&joined))
         .read_to_end(&mut out)

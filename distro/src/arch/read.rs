@@ -1,0 +1,502 @@
+//! The Arch package reader and verifier.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use md5::Md5;
+use sha2::{Digest, Sha256};
+
+use super::buildinfo::BuildInfo;
+use super::mtree::{Mtree, MtreeType};
+use super::pkginfo::PkgInfo;
+use crate::compress::{self, Compression};
+use crate::error::{Error, Result};
+
+const FORMAT: &str = "arch";
+
+/// The kind of an archive entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link.
+    Symlink,
+}
+
+impl EntryKind {
+    fn letter(self) -> char {
+        match self {
+            EntryKind::File => '-',
+            EntryKind::Dir => 'd',
+            EntryKind::Symlink => 'l',
+        }
+    }
+}
+
+/// One data entry of a package, as read (and verified against `.MTREE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadEntry {
+    /// The path as installed, absolute (`/usr/bin/foo`).
+    pub path: String,
+    /// File, directory or symlink.
+    pub kind: EntryKind,
+    /// Permission bits.
+    pub mode: u32,
+    /// Size in bytes (0 for directories and symlinks).
+    pub size: u64,
+    /// Symlink target.
+    pub link: Option<String>,
+    /// SHA-256 of a file's content, hex.
+    pub digest: Option<String>,
+}
+
+/// A verified Arch package.
+///
+/// [`Reader::open`] decompresses (whatever the compression, found by its magic bytes), reads
+/// `.PKGINFO`, `.BUILDINFO`, `.MTREE` and `.INSTALL`, and checks: metadata entries come before
+/// any data entry; `.PKGINFO` and `.MTREE` are present and parse; every data entry is in the
+/// mtree with the same type, mode, size, SHA-256 and link target, and every mtree entry is in
+/// the archive; the mtree's digests of the metadata files match.
+#[derive(Debug)]
+pub struct Reader {
+    path: PathBuf,
+    compression: Compression,
+    pkginfo: PkgInfo,
+    buildinfo: Option<BuildInfo>,
+    mtree: Mtree,
+    install: Option<String>,
+    metadata_names: Vec<String>,
+    entries: Vec<ReadEntry>,
+}
+
+const METADATA: [&str; 5] = [".BUILDINFO", ".CHANGELOG", ".INSTALL", ".MTREE", ".PKGINFO"];
+
+impl Reader {
+    /// Reads and verifies a package file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be read, [`Error::Malformed`] for a broken archive or
+    /// metadata, a metadata entry after data, or an entry missing from the mtree (or the other
+    /// way round), [`Error::ChecksumMismatch`] when a size or SHA-256 differs from the mtree.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut file =
+            std::fs::File::open(path).map_err(|e| Error::io(path, "opening package", e))?;
+        let mut head = [0u8; 8];
+        let n =
+            read_head(&mut file, &mut head).map_err(|e| Error::io(path, "reading package", e))?;
+        let compression = compress::sniff(&head[..n]);
+        let file = std::io::Cursor::new(head[..n].to_vec()).chain(file);
+        let dec = compress::decoder(file, compression)
+            .map_err(|e| Error::io(path, "decompressing package", e))?;
+        let bad = |reason: String| Error::malformed(path, FORMAT, reason);
+        let mut archive = tar::Archive::new(dec);
+
+        let mut meta: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut data: Vec<(ReadEntry, u32, u32, Option<String>)> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let iter = archive
+            .entries()
+            .map_err(|e| bad(format!("not a tar archive: {e}")))?;
+        for entry in iter {
+            let mut entry = entry.map_err(|e| bad(format!("broken tar stream: {e}")))?;
+            let raw = entry.path_bytes().into_owned();
+            let name = String::from_utf8(raw).map_err(|e| {
+                bad(format!(
+                    "entry name `{}` is not UTF-8",
+                    String::from_utf8_lossy(e.as_bytes())
+                ))
+            })?;
+            let name = name
+                .strip_prefix("./")
+                .unwrap_or(&name)
+                .trim_end_matches('/')
+                .to_string();
+            if name.is_empty() || name.starts_with('/') || name.split('/').any(|c| c == "..") {
+                return Err(bad(format!(
+                    "entry `{name}` is not a relative path inside the package"
+                )));
+            }
+            let header = entry.header();
+            let kind = match header.entry_type() {
+                tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
+                tar::EntryType::Directory => EntryKind::Dir,
+                tar::EntryType::Symlink => EntryKind::Symlink,
+                other => {
+                    return Err(bad(format!(
+                        "entry `{name}` has the unsupported tar type {other:?}"
+                    )))
+                }
+            };
+            let mode = header
+                .mode()
+                .map_err(|e| bad(format!("entry `{name}`: bad mode: {e}")))?
+                & 0o7777;
+            let uid = header.uid().unwrap_or(0) as u32;
+            let gid = header.gid().unwrap_or(0) as u32;
+            if METADATA.contains(&name.as_str()) {
+                if !data.is_empty() {
+                    return Err(bad(format!(
+                        "metadata entry `{name}` comes after data entries; pacman expects .BUILDINFO, .MTREE and .PKGINFO first"
+                    )));
+                }
+                if meta.iter().any(|(n, _)| *n == name) {
+                    return Err(bad(format!("metadata entry `{name}` appears twice")));
+                }
+                let mut bytes = Vec::new();
+                entry
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| bad(format!("reading `{name}`: {e}")))?;
+                meta.push((name, bytes));
+                continue;
+            }
+            if !seen.insert(name.clone()) {
+                return Err(bad(format!("entry `{name}` appears twice")));
+            }
+            let mut md5 = None;
+            let (size, link, digest) = match kind {
+                EntryKind::File => {
+                    let mut hasher = Sha256::new();
+                    let mut md5_hasher = Md5::new();
+                    let mut buf = vec![0u8; 1 << 16];
+                    let mut total = 0u64;
+                    loop {
+                        let n = entry
+                            .read(&mut buf)
+                            .map_err(|e| bad(format!("reading `{name}`: {e}")))?;
+                        if n == 0 {
+                            break;
+                        }
+                        total += n as u64;
+                        hasher.update(&buf[..n]);
+                        md5_hasher.update(&buf[..n]);
+                    }
+                    md5 = Some(hex::encode(md5_hasher.finalize()));
+                    (total, None, Some(hex::encode(hasher.finalize())))
+                }
+                EntryKind::Symlink => {
+                    let target = entry
+                        .link_name_bytes()
+                        .map(|l| String::from_utf8_lossy(&l).into_owned())
+                        .ok_or_else(|| bad(format!("symlink `{name}` has no target")))?;
+                    (0, Some(target), None)
+                }
+                EntryKind::Dir => (0, None, None),
+            };
+            data.push((
+                ReadEntry {
+                    path: format!("/{name}"),
+                    kind,
+                    mode,
+                    size,
+                    link,
+                    digest,
+                },
+                uid,
+                gid,
+                md5,
+            ));
+        }
+
+        let get = |n: &str| meta.iter().find(|(m, _)| m == n).map(|(_, b)| b);
+        let text = |n: &str, b: &[u8]| -> Result<String> {
+            String::from_utf8(b.to_vec()).map_err(|_| bad(format!("`{n}` is not UTF-8 text")))
+        };
+        let pkginfo_bytes = get(".PKGINFO").ok_or_else(|| {
+            bad(
+                "no `.PKGINFO` before the first data entry (pacman: missing package metadata)"
+                    .into(),
+            )
+        })?;
+        let pkginfo: PkgInfo = text(".PKGINFO", pkginfo_bytes)?
+            .parse()
+            .map_err(|e: Error| bad(e.to_string()))?;
+        let buildinfo = match get(".BUILDINFO") {
+            Some(b) => Some(
+                text(".BUILDINFO", b)?
+                    .parse::<BuildInfo>()
+                    .map_err(|e| bad(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let install = get(".INSTALL").map(|b| text(".INSTALL", b)).transpose()?;
+        let mtree_gz = get(".MTREE").ok_or_else(|| {
+            bad("no `.MTREE`; pacman -Qkk cannot check the files without it".into())
+        })?;
+        let mut mtree_text = Vec::new();
+        compress::decoder(&mtree_gz[..], compress::sniff(mtree_gz))
+            .and_then(|mut d| d.read_to_end(&mut mtree_text))
+            .map_err(|e| bad(format!("`.MTREE` does not decompress: {e}")))?;
+        let mtree: Mtree = text(".MTREE", &mtree_text)?
+            .parse()
+            .map_err(|e: Error| bad(e.to_string()))?;
+
+        // Metadata consistency.
+        super::write::check_pkgname(&pkginfo.pkgname, "pkgname").map_err(|e| bad(e.to_string()))?;
+        check_full_version(&pkginfo.pkgver).map_err(|e| bad(e.to_string()))?;
+        if let Some(b) = &buildinfo {
+            if b.pkgname != pkginfo.pkgname || b.pkgver != pkginfo.pkgver {
+                return Err(bad(format!(
+                    "`.BUILDINFO` describes `{}-{}` but `.PKGINFO` `{}-{}`",
+                    b.pkgname, b.pkgver, pkginfo.pkgname, pkginfo.pkgver
+                )));
+            }
+        }
+
+        // The mtree against the metadata files.
+        let mismatch = |entry: &str, expected: String, actual: String| Error::ChecksumMismatch {
+            path: path.to_path_buf(),
+            entry: entry.to_string(),
+            expected,
+            actual,
+        };
+        for (name, bytes) in &meta {
+            if name == ".MTREE" {
+                if mtree.get(name).is_some() {
+                    return Err(bad("`.MTREE` lists itself".into()));
+                }
+                continue;
+            }
+            let Some(m) = mtree.get(name) else {
+                return Err(bad(format!("`{name}` is not listed in `.MTREE`")));
+            };
+            if m.size != Some(bytes.len() as u64) {
+                return Err(mismatch(
+                    name,
+                    format!("size {:?}", m.size),
+                    format!("size {}", bytes.len()),
+                ));
+            }
+            if let Some(want) = &m.md5 {
+                let actual = hex::encode(Md5::digest(bytes));
+                if *want != actual {
+                    return Err(mismatch(
+                        name,
+                        format!("md5 {want}"),
+                        format!("md5 {actual}"),
+                    ));
+                }
+            }
+            let actual = hex::encode(Sha256::digest(bytes));
+            if m.sha256.as_deref() != Some(actual.as_str()) {
+                return Err(mismatch(
+                    name,
+                    format!("sha256 {}", m.sha256.clone().unwrap_or_default()),
+                    format!("sha256 {actual}"),
+                ));
+            }
+        }
+        // The mtree against the data.
+        let index: HashMap<&str, &super::mtree::MtreeEntry> =
+            mtree.entries.iter().map(|m| (m.path.as_str(), m)).collect();
+        for (d, uid, gid, md5) in &data {
+            let rel = &d.path[1..];
+            let Some(m) = index.get(rel) else {
+                return Err(bad(format!(
+                    "`{rel}` is in the archive but not in `.MTREE`"
+                )));
+            };
+            let want = match m.kind {
+                MtreeType::File => EntryKind::File,
+                MtreeType::Dir => EntryKind::Dir,
+                MtreeType::Link => EntryKind::Symlink,
+            };
+            if want != d.kind {
+                return Err(bad(format!(
+                    "`{rel}` is a {:?} in the archive but a {:?} in `.MTREE`",
+                    d.kind, m.kind
+                )));
+            }
+            if d.kind != EntryKind::Symlink && m.mode != d.mode {
+                return Err(bad(format!(
+                    "`{rel}` has mode {:o} in the archive but {:o} in `.MTREE`",
+                    d.mode, m.mode
+                )));
+            }
+            if m.uid != *uid || m.gid != *gid {
+                return Err(bad(format!(
+                    "`{rel}` is owned by {uid}:{gid} in the archive but {}:{} in `.MTREE`",
+                    m.uid, m.gid
+                )));
+            }
+            match d.kind {
+                EntryKind::File => {
+                    if m.size != Some(d.size) {
+                        return Err(mismatch(
+                            rel,
+                            format!("size {}", m.size.unwrap_or_default()),
+                            format!("size {}", d.size),
+                        ));
+                    }
+                    if m.md5.is_some() && m.md5 != *md5 {
+                        return Err(mismatch(
+                            rel,
+                            format!("md5 {}", m.md5.clone().unwrap_or_default()),
+                            format!("md5 {}", md5.clone().unwrap_or_default()),
+                        ));
+                    }
+                    if m.sha256 != d.digest {
+                        return Err(mismatch(
+                            rel,
+                            format!("sha256 {}", m.sha256.clone().unwrap_or_default()),
+                            format!("sha256 {}", d.digest.clone().unwrap_or_default()),
+                        ));
+                    }
+                }
+                EntryKind::Symlink => {
+                    if m.link != d.link {
+                        return Err(bad(format!(
+                            "symlink `{rel}` points to `{}` in the archive but `{}` in `.MTREE`",
+                            d.link.clone().unwrap_or_default(),
+                            m.link.clone().unwrap_or_default()
+                        )));
+                    }
+                }
+                EntryKind::Dir => {}
+            }
+        }
+        for m in &mtree.entries {
+            let in_meta = meta.iter().any(|(n, _)| *n == m.path);
+            let in_data = seen.contains(&m.path);
+            if !in_meta && !in_data {
+                return Err(bad(format!(
+                    "`{}` is listed in `.MTREE` but missing from the archive",
+                    m.path
+                )));
+            }
+        }
+
+        Ok(Reader {
+            path: path.to_path_buf(),
+            compression,
+            pkginfo,
+            buildinfo,
+            mtree,
+            install,
+            metadata_names: meta.into_iter().map(|(n, _)| n).collect(),
+            entries: data.into_iter().map(|(d, _, _, _)| d).collect(),
+        })
+    }
+
+    /// The `.PKGINFO`.
+    pub fn metadata(&self) -> &PkgInfo {
+        &self.pkginfo
+    }
+
+    /// The `.BUILDINFO`, when the package has one.
+    pub fn buildinfo(&self) -> Option<&BuildInfo> {
+        self.buildinfo.as_ref()
+    }
+
+    /// The parsed `.MTREE`.
+    pub fn mtree(&self) -> &Mtree {
+        &self.mtree
+    }
+
+    /// The `.INSTALL` scriptlet, when the package has one.
+    pub fn install_script(&self) -> Option<&str> {
+        self.install.as_deref()
+    }
+
+    /// The metadata entries in archive order (`.BUILDINFO`, `.INSTALL`, `.MTREE`, `.PKGINFO`).
+    pub fn metadata_entries(&self) -> &[String] {
+        &self.metadata_names
+    }
+
+    /// The data entries in archive order.
+    pub fn entries(&self) -> &[ReadEntry] {
+        &self.entries
+    }
+
+    /// The compression of the package file.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// The package file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl fmt::Display for Reader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}: Arch Linux package ({} compression)",
+            self.path.display(),
+            self.compression.name()
+        )?;
+        writeln!(f, "metadata entries: {}", self.metadata_names.join(", "))?;
+        writeln!(f, "--- .PKGINFO")?;
+        write!(f, "{}", self.pkginfo)?;
+        if let Some(b) = &self.buildinfo {
+            writeln!(f, "--- .BUILDINFO")?;
+            write!(f, "{b}")?;
+        }
+        if let Some(i) = &self.install {
+            writeln!(f, "--- .INSTALL ({} bytes)", i.len())?;
+        }
+        writeln!(f, "--- files ({})", self.entries.len())?;
+        for e in &self.entries {
+            write!(
+                f,
+                "{}{:04o} {:>12} {}",
+                e.kind.letter(),
+                e.mode,
+                e.size,
+                e.path
+            )?;
+            if let Some(l) = &e.link {
+                write!(f, " -> {l}")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+fn read_head(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// `[epoch:]pkgver-pkgrel` with each part valid.
+fn check_full_version(full: &str) -> Result<()> {
+    let (epoch, rest) = match full.split_once(':') {
+        Some((e, r)) => (Some(e), r),
+        None => (None, full),
+    };
+    if let Some(e) = epoch {
+        if e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid_field(
+                FORMAT,
+                "epoch",
+                e,
+                "must be a number",
+                None,
+            ));
+        }
+    }
+    let Some((ver, rel)) = rest.rsplit_once('-') else {
+        return Err(Error::invalid_field(
+            FORMAT,
+            "pkgver",
+            full,
+            "has no `-pkgrel` part",
+            None,
+        ));
+    };
+    super::write::check_pkgver(ver)?;
+    super::write::check_pkgrel(rel)
+}

@@ -1,0 +1,104 @@
+//! Debian binary packages (`.deb`), written and read without dpkg.
+//!
+//! Format facts: §1 (and the observations in §7) of `shared/reference/formats-and-distros.md`.
+//!
+//! # Layout
+//!
+//! An `ar` archive exactly as `dpkg-deb --build` writes it — member names without `/`,
+//! mtime = [`SourceDate`](crate::SourceDate), uid/gid 0, mode `100644`, odd members padded with
+//! `\n` — holding, in this order:
+//!
+//! 1. `debian-binary`: `2.0\n`;
+//! 2. `control.tar<ext>`: `./`, `./conffiles` (absolute paths), `./control` ([`Control`]),
+//!    `./md5sums` (`<md5>  <path without leading slash>`, regular files only) and the maintainer
+//!    scripts (mode 0755), all `root:root`;
+//! 3. `data.tar<ext>`: GNU tar, `./` first, then `./usr/`, `./usr/bin/x`… in the order of a
+//!    depth-first walk with each directory sorted by name, symlinks after every other entry (as
+//!    dpkg-deb does, so a link never precedes its target), mtime = source date, owners from the
+//!    model (root by default).
+//!
+//! Both tar members use the same [`Compression`]: xz (the default; every dpkg reads it), gzip,
+//! zstd (dpkg ≥ 1.21.18: Debian 12+, Ubuntu) or none. xz and zstd are written as one stream — dpkg
+//! stops at the end of the first xz stream or zstd frame. bzip2 is refused (dpkg does not accept it
+//! for control.tar).
+//!
+//! The ar size field has 10 decimal digits, so data.tar can hold at most 9 999 999 999 bytes
+//! (≈ 9.3 GiB); [`Writer::new`] refuses a package whose *uncompressed* data.tar could exceed that
+//! ([`Error::TooLarge`](crate::Error::TooLarge)): split such content into several packages.
+//!
+//! # Maintainer scripts
+//!
+//! The model's [`Scripts`](crate::Scripts) are plain bodies (`#!/bin/sh` or `#!/bin/bash`, or no
+//! `#!` line for sh). dpkg calls its four scripts for many actions; each body is wrapped so it runs
+//! only for the actions that mean what its name says, in a subshell that sees dpkg's arguments in
+//! `"$@"` (so a body may still look at `$1`), starts with `set +e` like a standalone script (its own
+//! `set -e` or `#!/bin/sh -e` applies), and whose failure fails the dpkg action:
+//!
+//! | model script | dpkg script | runs on | not on |
+//! |---|---|---|---|
+//! | `pre_install` | `preinst` | `install`, `upgrade` | `abort-upgrade` |
+//! | `post_install` | `postinst` | `configure` | `abort-upgrade`, `abort-remove`, `abort-deconfigure`, `triggered` |
+//! | `pre_remove` | `prerm` | `remove`, `upgrade` | `deconfigure` (files stay), `failed-upgrade` |
+//! | `post_remove` | `postrm` | `remove`, `upgrade` | `purge` (already ran on `remove`), `disappear`, `abort-install`, `abort-upgrade`, `failed-upgrade` |
+//!
+//! An upgrade therefore runs the old package's `pre_remove`, the new `pre_install`, the old
+//! `post_remove` and the new `post_install` — the same set RPM runs (RPM users test `$1`; here the
+//! body sees dpkg's `$1`, e.g. `upgrade`).
+//!
+//! [`SystemdUnit`](crate::SystemdUnit)s are handled with plain `systemctl` (no
+//! `deb-systemd-helper`, which minimal images may lack), mirroring what debhelper's snippets do:
+//! `postinst configure` — after the body — reloads systemd (when it is running: `[ -d
+//! /run/systemd/system ]`), enables units marked `enable` on first install only (an upgrade keeps
+//! the admin's choice; works offline in a chroot), and starts units marked `start` (restarts them
+//! on upgrade); `prerm remove` stops and disables every unit before the body runs; `postrm
+//! remove` reloads systemd. Every `systemctl` call is `|| true`, as in debhelper: a unit that fails
+//! to start does not leave the package half-configured. The unit file itself must be in the
+//! package under `/usr/lib/systemd/system/` (or `/lib/systemd/system/`).
+//!
+//! # Documentation
+//!
+//! [`add_lintian_docs`] adds the changelog and DEP-5 copyright file lintian requires; the CLI
+//! calls it before writing, so the [`Writer`] never adds files behind the caller's back.
+//!
+//! # Not written
+//!
+//! `Built-Using`/`Static-Built-Using` name Debian *source* packages at exact Debian versions
+//! (`libzstd (= 1.5.4+dfsg2-5)`), so the archive keeps those sources. syspack's vendored libraries
+//! ([`Bundled`](crate::Bundled)) come from upstream tarballs, not Debian sources, so writing them
+//! there would name sources that do not exist; they are not written.
+
+mod ar;
+mod control;
+mod docs;
+mod read;
+mod scripts;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+pub use control::{full_version, installed_size_kib, validate_name, Control};
+pub use docs::add_lintian_docs;
+pub use read::{EntryKind, ReadEntry, Reader};
+pub use write::Writer;
+
+use crate::compress::Compression;
+
+/// How to write a `.deb`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Compression of control.tar and data.tar: xz (default, level 6, single-threaded), gzip,
+    /// zstd (Debian 12+ / Ubuntu only) or none.
+    pub compression: Compression,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            compression: Compression::Xz {
+                level: 6,
+                threads: 1,
+            },
+        }
+    }
+}

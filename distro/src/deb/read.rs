@@ -1,0 +1,558 @@
+//! Reading a `.deb` the way dpkg does, and verifying what it carries.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use md5::{Digest, Md5};
+
+use super::ar;
+use super::control::Control;
+use crate::compress::{self, Compression};
+use crate::error::{Error, Result};
+
+/// The kind of a data.tar entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link.
+    Symlink,
+    /// A hard link to an earlier entry.
+    Hardlink,
+    /// A device, FIFO or another special file.
+    Other,
+}
+
+/// One entry of the package's data.tar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadEntry {
+    /// The install path, absolute and without a trailing slash (`/usr/bin/x`; the root is `/`).
+    pub path: String,
+    /// What it is.
+    pub kind: EntryKind,
+    /// Permission bits.
+    pub mode: u32,
+    /// Size in bytes (0 for everything but regular files).
+    pub size: u64,
+    /// The target of a symlink or hard link.
+    pub link_target: Option<String>,
+    /// The MD5 of a regular file's content, in hex (the digest `md5sums` uses).
+    pub digest: Option<String>,
+    /// Owner user name.
+    pub user: String,
+    /// Owner group name.
+    pub group: String,
+}
+
+/// A `.deb` read and verified: the ar layout, the compression of both members, the control file,
+/// every `md5sums` line against the content, and every conffile present in data.tar.
+///
+/// ```no_run
+/// let deb = syspack_distro::deb::Reader::open("hello_1.0.0-1_amd64.deb".as_ref())?;
+/// println!("{} {}", deb.metadata().package().unwrap_or("?"), deb.entries().len());
+/// # Ok::<(), syspack_distro::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Reader {
+    path: PathBuf,
+    control: Control,
+    control_member: String,
+    data_member: String,
+    conffiles: Vec<String>,
+    md5sums: BTreeMap<String, String>,
+    scripts: BTreeMap<String, String>,
+    entries: Vec<ReadEntry>,
+}
+
+/// The largest control.tar syspack reads into memory.
+const MAX_CONTROL: u64 = 256 << 20;
+
+struct Member {
+    name: String,
+    offset: u64,
+    size: u64,
+}
+
+impl Reader {
+    /// Opens, parses and verifies a `.deb`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be read; [`Error::Malformed`] for anything dpkg would
+    /// refuse (wrong magic, odd size, bad member header, `debian-binary` not first or not 2.x,
+    /// a member out of order, an empty or unknown-compression member, a compression that does not
+    /// match the suffix, a control file without `Package`/`Version`/`Architecture`, an `md5sums`
+    /// line for a file that is not there, a conffile that is not a regular file in data.tar);
+    /// [`Error::ChecksumMismatch`] when a file's content does not match `md5sums`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let bad = |reason: String| Error::malformed(path, "deb", reason);
+        let io = |e| Error::io(path, "reading", e);
+        let mut file = File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let mut magic = [0u8; 8];
+        file.read_exact(&mut magic)
+            .map_err(|_| bad("too short for an ar archive".into()))?;
+        if &magic != ar::MAGIC {
+            return Err(bad("does not start with the ar magic `!<arch>\\n`".into()));
+        }
+        if len % 2 == 1 {
+            return Err(bad(format!(
+                "has an odd size ({len} bytes); ar archives are padded to even sizes"
+            )));
+        }
+
+        let mut offset = 8u64;
+        let mut next = |file: &mut File| -> Result<Option<Member>> {
+            if offset >= len {
+                return Ok(None);
+            }
+            let mut h = [0u8; ar::HEADER_LEN];
+            file.seek(SeekFrom::Start(offset)).map_err(io)?;
+            file.read_exact(&mut h)
+                .map_err(|_| bad(format!("truncated ar member header at offset {offset}")))?;
+            let hdr = ar::parse_header(&h).map_err(bad)?;
+            let start = offset + ar::HEADER_LEN as u64;
+            let end = start + hdr.size + hdr.size % 2;
+            if start + hdr.size > len {
+                return Err(bad(format!(
+                    "ar member `{}` claims {} bytes but the file ends {} bytes after its header",
+                    hdr.name,
+                    hdr.size,
+                    len - start
+                )));
+            }
+            offset = end;
+            Ok(Some(Member {
+                name: hdr.name,
+                offset: start,
+                size: hdr.size,
+            }))
+        };
+
+        let Some(first) = next(&mut file)? else {
+            return Err(bad("has no members".into()));
+        };
+        if first.name != "debian-binary" {
+            return Err(bad(format!(
+                "the first member is `{}`, not `debian-binary` (not a Debian binary archive)",
+                first.name
+            )));
+        }
+        let version = read_member(&mut file, &first, 4096).map_err(io)?;
+        let version = String::from_utf8_lossy(&version).into_owned();
+        let Some(line) = version.split_once('\n').map(|(l, _)| l) else {
+            return Err(bad(format!(
+                "debian-binary is {version:?}; expected `2.0` and a newline"
+            )));
+        };
+        if line.split('.').next() != Some("2")
+            || line
+                .split('.')
+                .nth(1)
+                .is_some_and(|m| m.parse::<u32>().is_err())
+        {
+            return Err(bad(format!(
+                "debian-binary says format `{line}`; only format 2.x exists"
+            )));
+        }
+
+        let mut control_member: Option<Member> = None;
+        let mut data_member: Option<Member> = None;
+        while let Some(m) = next(&mut file)? {
+            if m.name.starts_with('_') {
+                continue;
+            }
+            if control_member.is_none() {
+                if !m.name.starts_with("control.tar") {
+                    return Err(bad(format!(
+                        "member `{}` where `control.tar` was expected",
+                        m.name
+                    )));
+                }
+                control_member = Some(m);
+            } else if m.name.starts_with("control.tar") {
+                return Err(bad("has a second control member".into()));
+            } else if m.name.starts_with("data.tar") {
+                data_member = Some(m);
+                break; // members after data.tar are ignored, as dpkg does
+            } else {
+                return Err(bad(format!(
+                    "premature member `{}` before `data.tar`",
+                    m.name
+                )));
+            }
+        }
+        let control_member =
+            control_member.ok_or_else(|| bad("has no control.tar member".into()))?;
+        let data_member = data_member.ok_or_else(|| bad("has no data.tar member".into()))?;
+        for m in [&control_member, &data_member] {
+            if m.size == 0 {
+                return Err(bad(format!("member `{}` is empty", m.name)));
+            }
+        }
+        let control_c = member_compression(path, &mut file, &control_member, false)?;
+        let data_c = member_compression(path, &mut file, &data_member, true)?;
+
+        // control.tar
+        if control_member.size > MAX_CONTROL {
+            return Err(bad(format!(
+                "control member is {} bytes; that is not a control archive",
+                control_member.size
+            )));
+        }
+        let raw = read_member(&mut file, &control_member, MAX_CONTROL).map_err(io)?;
+        let mut control_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        {
+            let dec = compress::decoder(&raw[..], control_c).map_err(io)?;
+            let mut tar = tar::Archive::new(dec);
+            let tar_err = |e: io::Error| bad(format!("`{}`: {e}", control_member.name));
+            for entry in tar.entries().map_err(tar_err)? {
+                let mut entry = entry.map_err(tar_err)?;
+                if entry.header().entry_type() != tar::EntryType::Regular {
+                    continue;
+                }
+                let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+                let name = name.trim_start_matches("./").to_string();
+                let mut content = Vec::new();
+                entry.read_to_end(&mut content).map_err(tar_err)?;
+                control_files.insert(name, content);
+            }
+        }
+        let text = |name: &str| -> Result<Option<String>> {
+            match control_files.get(name) {
+                None => Ok(None),
+                Some(b) => String::from_utf8(b.clone())
+                    .map(Some)
+                    .map_err(|_| bad(format!("control member `{name}` is not UTF-8"))),
+            }
+        };
+        let control_text =
+            text("control")?.ok_or_else(|| bad("control.tar has no `control` file".into()))?;
+        let control: Control = control_text
+            .parse()
+            .map_err(|e| bad(format!("its `control` file does not parse: {e}")))?;
+        for field in ["Package", "Version", "Architecture"] {
+            if control.get(field).is_none() {
+                return Err(bad(format!("its `control` file has no `{field}` field")));
+            }
+        }
+        let mut md5sums = BTreeMap::new();
+        for line in text("md5sums")?.unwrap_or_default().lines() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let (hash, p) = line
+                .split_once("  ")
+                .or_else(|| line.split_once(' '))
+                .ok_or_else(|| bad(format!("md5sums line `{line}` is not `<md5>  <path>`")))?;
+            if hash.len() != 32 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad(format!(
+                    "md5sums line `{line}` does not start with 32 hex digits"
+                )));
+            }
+            md5sums.insert(
+                absolute(p.trim_start_matches("./")),
+                hash.to_ascii_lowercase(),
+            );
+        }
+        let mut conffiles = Vec::new();
+        let mut must_exist = Vec::new();
+        for line in text("conffiles")?.unwrap_or_default().lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let Some((p, flags)) = words.split_last() else {
+                continue;
+            };
+            if !p.starts_with('/') {
+                return Err(bad(format!("conffile `{p}` is not an absolute path")));
+            }
+            if !flags.contains(&"remove-on-upgrade") {
+                must_exist.push(p.to_string());
+            }
+            conffiles.push(line.trim().to_string());
+        }
+        let mut scripts = BTreeMap::new();
+        for name in [
+            "preinst", "postinst", "prerm", "postrm", "config", "triggers",
+        ] {
+            if let Some(t) = control_files.get(name) {
+                scripts.insert(name.to_string(), String::from_utf8_lossy(t).into_owned());
+            }
+        }
+
+        // data.tar, streamed.
+        file.seek(SeekFrom::Start(data_member.offset)).map_err(io)?;
+        let dec = compress::decoder(
+            io::BufReader::new((&mut file).take(data_member.size)),
+            data_c,
+        )
+        .map_err(io)?;
+        let mut tar = tar::Archive::new(dec);
+        let tar_err = |e: io::Error| bad(format!("`{}`: {e}", data_member.name));
+        let mut entries = Vec::new();
+        for entry in tar.entries().map_err(tar_err)? {
+            let mut entry = entry.map_err(tar_err)?;
+            let raw_name = entry.path_bytes().into_owned();
+            let name = String::from_utf8(raw_name).map_err(|e| {
+                bad(format!(
+                    "data.tar has a non-UTF-8 name {:?}",
+                    String::from_utf8_lossy(e.as_bytes())
+                ))
+            })?;
+            let path = absolute(name.trim_start_matches("./").trim_end_matches('/'));
+            let h = entry.header();
+            let kind = match h.entry_type() {
+                tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
+                tar::EntryType::Directory => EntryKind::Dir,
+                tar::EntryType::Symlink => EntryKind::Symlink,
+                tar::EntryType::Link => EntryKind::Hardlink,
+                _ => EntryKind::Other,
+            };
+            let mode = h.mode().map_err(tar_err)? & 0o7777;
+            let user = h.username().ok().flatten().unwrap_or("").to_string();
+            let group = h.groupname().ok().flatten().unwrap_or("").to_string();
+            let link_target = entry
+                .link_name_bytes()
+                .map(|l| String::from_utf8_lossy(&l).into_owned());
+            let size = if kind == EntryKind::File {
+                entry.size()
+            } else {
+                0
+            };
+            let digest = if kind == EntryKind::File {
+                let mut md5 = Md5::new();
+                let mut buf = vec![0u8; 64 << 10];
+                loop {
+                    let n = entry.read(&mut buf).map_err(tar_err)?;
+                    if n == 0 {
+                        break;
+                    }
+                    md5.update(&buf[..n]);
+                }
+                Some(hex::encode(md5.finalize()))
+            } else {
+                None
+            };
+            entries.push(ReadEntry {
+                path,
+                kind,
+                mode,
+                size,
+                link_target,
+                digest,
+                user,
+                group,
+            });
+        }
+
+        let by_path: BTreeMap<&str, &ReadEntry> =
+            entries.iter().map(|e| (e.path.as_str(), e)).collect();
+        for (p, expected) in &md5sums {
+            let Some(e) = by_path.get(p.as_str()) else {
+                return Err(bad(format!(
+                    "md5sums lists `{p}`, which is not in data.tar"
+                )));
+            };
+            let actual = e.digest.as_deref().unwrap_or("(not a regular file)");
+            if actual != expected {
+                return Err(Error::ChecksumMismatch {
+                    path: path.to_path_buf(),
+                    entry: p.clone(),
+                    expected: expected.clone(),
+                    actual: actual.to_string(),
+                });
+            }
+        }
+        for c in &must_exist {
+            if !by_path
+                .get(c.as_str())
+                .is_some_and(|e| e.kind == EntryKind::File)
+            {
+                return Err(bad(format!(
+                    "conffile `{c}` is not a regular file in data.tar"
+                )));
+            }
+        }
+
+        Ok(Reader {
+            path: path.to_path_buf(),
+            control,
+            control_member: control_member.name,
+            data_member: data_member.name,
+            conffiles,
+            md5sums,
+            scripts,
+            entries,
+        })
+    }
+
+    /// The control file.
+    pub fn metadata(&self) -> &Control {
+        &self.control
+    }
+
+    /// The data.tar entries in archive order.
+    pub fn entries(&self) -> &[ReadEntry] {
+        &self.entries
+    }
+
+    /// The package file that was read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The names of the compressed members, e.g. `("control.tar.xz", "data.tar.xz")`.
+    pub fn members(&self) -> (&str, &str) {
+        (&self.control_member, &self.data_member)
+    }
+
+    /// The `conffiles` lines (absolute paths, possibly preceded by flags).
+    pub fn conffiles(&self) -> &[String] {
+        &self.conffiles
+    }
+
+    /// `md5sums`: absolute path to hex digest (every line was verified).
+    pub fn md5sums(&self) -> &BTreeMap<String, String> {
+        &self.md5sums
+    }
+
+    /// Maintainer scripts and other executable control members by name (`postinst`, …).
+    pub fn scripts(&self) -> &BTreeMap<String, String> {
+        &self.scripts
+    }
+}
+
+fn absolute(p: &str) -> String {
+    format!("/{}", p.trim_start_matches('/'))
+}
+
+fn read_member(file: &mut File, m: &Member, limit: u64) -> io::Result<Vec<u8>> {
+    file.seek(SeekFrom::Start(m.offset))?;
+    let mut buf = Vec::with_capacity(m.size.min(limit) as usize);
+    file.take(m.size.min(limit)).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// The compression a member's suffix names, checked against the stream's magic bytes.
+fn member_compression(path: &Path, file: &mut File, m: &Member, data: bool) -> Result<Compression> {
+    let base = if data { "data.tar" } else { "control.tar" };
+    let suffix = m.name.strip_prefix(base).unwrap_or("");
+    let c = match suffix {
+        "" => Compression::None,
+        ".gz" => Compression::Gzip { level: 9 },
+        ".xz" => Compression::Xz {
+            level: 6,
+            threads: 1,
+        },
+        ".zst" => Compression::Zstd {
+            level: 19,
+            threads: 1,
+        },
+        ".bz2" if data => Compression::Bzip2 { level: 9 },
+        _ => {
+            let reason = format!(
+                "member `{}` has a compression dpkg does not accept there",
+                m.name
+            );
+            return Err(Error::malformed(path, "deb", reason));
+        }
+    };
+    let mut head = [0u8; 8];
+    file.seek(SeekFrom::Start(m.offset))
+        .map_err(|e| Error::io(path, "reading", e))?;
+    let n = file
+        .take(8)
+        .read(&mut head)
+        .map_err(|e| Error::io(path, "reading", e))?;
+    let sniffed = compress::sniff(&head[..n]);
+    if sniffed.name() != c.name() {
+        return Err(Error::malformed(
+            path,
+            "deb",
+            format!(
+                "member `{}` is named {} but its content is {}",
+                m.name,
+                c.name(),
+                sniffed.name()
+            ),
+        ));
+    }
+    Ok(c)
+}
+
+fn mode_string(kind: EntryKind, mode: u32) -> String {
+    let t = match kind {
+        EntryKind::File => '-',
+        EntryKind::Dir => 'd',
+        EntryKind::Symlink => 'l',
+        EntryKind::Hardlink => 'h',
+        EntryKind::Other => '?',
+    };
+    let mut s = String::from(t);
+    for shift in [6, 3, 0] {
+        let bits = (mode >> shift) & 7;
+        s.push(if bits & 4 != 0 { 'r' } else { '-' });
+        s.push(if bits & 2 != 0 { 'w' } else { '-' });
+        let special = match shift {
+            6 => mode & 0o4000 != 0,
+            3 => mode & 0o2000 != 0,
+            _ => mode & 0o1000 != 0,
+        };
+        s.push(match (bits & 1 != 0, special, shift) {
+            (true, true, 0) => 't',
+            (false, true, 0) => 'T',
+            (true, true, _) => 's',
+            (false, true, _) => 'S',
+            (true, false, _) => 'x',
+            (false, false, _) => '-',
+        });
+    }
+    s
+}
+
+impl fmt::Display for Reader {
+    /// The control file, the members, conffiles and scripts, then one line per data.tar entry in
+    /// archive order (`ls -l` style).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.control)?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "members: debian-binary, {}, {}",
+            self.control_member, self.data_member
+        )?;
+        if !self.scripts.is_empty() {
+            let names: Vec<&str> = self.scripts.keys().map(String::as_str).collect();
+            writeln!(f, "scripts: {}", names.join(", "))?;
+        }
+        if !self.conffiles.is_empty() {
+            writeln!(f, "conffiles:")?;
+            for c in &self.conffiles {
+                writeln!(f, "  {c}")?;
+            }
+        }
+        writeln!(f, "md5sums: {} files verified", self.md5sums.len())?;
+        writeln!(f, "files:")?;
+        for e in &self.entries {
+            write!(
+                f,
+                "  {} {}/{} {:>10} {}",
+                mode_string(e.kind, e.mode),
+                e.user,
+                e.group,
+                e.size,
+                e.path
+            )?;
+            match (&e.kind, &e.link_target) {
+                (EntryKind::Symlink, Some(t)) => writeln!(f, " -> {t}")?,
+                (EntryKind::Hardlink, Some(t)) => writeln!(f, " link to {t}")?,
+                _ => writeln!(f)?,
+            }
+        }
+        Ok(())
+    }
+}

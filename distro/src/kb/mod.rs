@@ -1,0 +1,211 @@
+//! The distro knowledge base: what each release ships, with a source for every fact.
+//!
+//! The data lives in `distro/data/<release>.toml`, one file per release, and is compiled into the
+//! crate, so [`KnowledgeBase::builtin`] needs no file at run time. Every value is a [`Fact`]: the
+//! value (or `unknown`), its [`Source`] and a [`Confidence`]. Facts the reference marked as leads
+//! (`shared/reference/formats-and-distros.md`, "M") carry `confidence = "unverified"`, and the
+//! matrix shows cells derived from them as unverified.
+//!
+//! ```
+//! use syspack_distro::kb::KnowledgeBase;
+//! use syspack_distro::Compression;
+//!
+//! let kb = KnowledgeBase::builtin();
+//! let bullseye = kb.release("debian-11")?;
+//! assert!(!bullseye.can_read(Compression::Zstd { level: 19, threads: 1 }));
+//! assert_eq!(bullseye.package_for_soname("libzstd.so.1").unwrap().package.unwrap().as_str(), "libzstd1");
+//! let err = kb.release("debain-12").unwrap_err().to_string();
+//! assert!(err.contains("a target with a similar name exists: `debian-12`"));
+//! # Ok::<(), syspack_distro::Error>(())
+//! ```
+//!
+//! # Data file layout
+//!
+//! ```toml
+//! id = "debian-12"                       # file name without .toml
+//! name = "Debian 12 bookworm"
+//! family = "debian"                      # debian ubuntu el fedora opensuse arch alpine freebsd
+//! format = "deb"                         # deb rpm arch freebsd apk
+//! released = { value = "2023-06-10", source = "…" }
+//! eol = { value = "2028-06-30", source = "…", note = "LTS" }   # or "rolling" / "unknown"
+//!
+//! [libc]
+//! kind = "glibc"                         # glibc musl freebsd
+//! version = { value = "2.36", source = "Debian archive index: …" }
+//!
+//! [package_manager]
+//! name = "dpkg"
+//! version = { value = "1.21.23", source = "…" }
+//! default_compression = { value = "xz", source = "…" }
+//! [package_manager.reads]               # one fact per compression: yes / no / unknown
+//! zstd = { value = "yes", source = "…" }
+//!
+//! [libraries.zstd]                       # bzip2 libarchive openssl sqlite xz zlib zstd
+//! version = { value = "1.5.4", source = "…" }
+//! soname = { value = "libzstd.so.1", source = "…" }
+//! runtime = { value = "libzstd1", source = "…" }
+//! dev = { value = "libzstd-dev", source = "…" }
+//! depends = { value = "libzstd1 (>= 1.5.2)", source = "…" }   # optional
+//!
+//! [[sonames]]                            # C library and compiler runtime sonames
+//! soname = "libc.so.6"
+//! package = "libc6"
+//! libc = true
+//! source = "…"
+//! ```
+//!
+//! Every table refuses unknown keys; every fact needs a non-empty `source`.
+
+mod fact;
+mod load;
+mod release;
+mod types;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+pub use fact::{Confidence, Fact, FactValue, Source, Value};
+pub use load::LIBRARIES;
+pub use release::{
+    CompressionKind, Eol, FactRecord, Family, LibcFact, LibcKind, LibraryFact, PackageFormat,
+    PackageManager, Provider, Release, Repository, SonameEntry, SonamePackage,
+};
+pub use types::{Date, GlibcVersion, PkgName, ReleaseId, Soname, Version};
+
+use crate::error::{Error, Result};
+use crate::Format;
+
+/// Every release syspack knows, keyed by id.
+#[derive(Clone, Debug)]
+pub struct KnowledgeBase {
+    releases: BTreeMap<ReleaseId, Release>,
+}
+
+impl KnowledgeBase {
+    /// The data compiled into the crate (`distro/data/*.toml`), parsed once.
+    ///
+    /// # Panics
+    ///
+    /// Only if the compiled-in data is invalid, which the crate's tests rule out
+    /// (`tests/kb.rs`); use [`KnowledgeBase::load_builtin`] to get the error instead.
+    pub fn builtin() -> &'static KnowledgeBase {
+        static KB: OnceLock<KnowledgeBase> = OnceLock::new();
+        KB.get_or_init(|| match KnowledgeBase::load_builtin() {
+            Ok(kb) => kb,
+            Err(e) => panic!(
+                "syspack's built-in knowledge base is invalid (a bug; please report it): {e}"
+            ),
+        })
+    }
+
+    /// Parses the data compiled into the crate.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parse`] naming the data file and the key that is wrong.
+    pub fn load_builtin() -> Result<KnowledgeBase> {
+        load::from_texts(load::BUILTIN.iter().copied())
+    }
+
+    /// The names of the compiled-in data files.
+    pub fn builtin_files() -> impl Iterator<Item = &'static str> {
+        load::BUILTIN.iter().map(|(name, _)| *name)
+    }
+
+    /// Reads every `*.toml` file of a directory laid out like `distro/data/`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the directory cannot be read, [`Error::Parse`] for an invalid file.
+    pub fn load_dir(dir: &Path) -> Result<KnowledgeBase> {
+        load::from_dir(dir)
+    }
+
+    /// Parses a single data file's text (`file` is its name, `debian-12.toml`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parse`] naming the file and the key that is wrong.
+    pub fn parse_file(file: &str, text: &str) -> Result<Release> {
+        load::parse_release(file, text)
+    }
+
+    /// The release `id`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownRelease`] with the closest id (edit distance at most 3) and the full list.
+    pub fn release(&self, id: &str) -> Result<&Release> {
+        if let Some(r) = self
+            .releases
+            .iter()
+            .find(|(k, _)| k.as_str() == id)
+            .map(|(_, r)| r)
+        {
+            return Ok(r);
+        }
+        let suggestion = self
+            .releases
+            .keys()
+            .map(|k| (edit_distance(id, k.as_str()), k))
+            .filter(|(d, _)| *d <= 3)
+            .min()
+            .map(|(_, k)| k.to_string());
+        Err(Error::UnknownRelease {
+            id: id.to_string(),
+            suggestion,
+            known: self
+                .releases
+                .keys()
+                .map(ReleaseId::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+
+    /// Every release, ordered by id.
+    pub fn releases(&self) -> impl Iterator<Item = &Release> {
+        self.releases.values()
+    }
+
+    /// The default targets: the newest release of the lead family of each package format syspack
+    /// writes — Debian for deb, Fedora for rpm, Arch, FreeBSD — in [`Format::ALL`] order
+    /// (`debian-13`, `fedora-43`, `arch`, `freebsd-14` with the current data).
+    pub fn newest_per_family(&self) -> Vec<&Release> {
+        let lead = |f: Format| match f {
+            Format::Deb => Family::Debian,
+            Format::Rpm => Family::Fedora,
+            Format::Arch => Family::Arch,
+            Format::FreeBsd => Family::Freebsd,
+        };
+        Format::ALL
+            .into_iter()
+            .filter_map(|f| {
+                self.releases
+                    .values()
+                    .filter(|r| r.family == lead(f) && r.format == Some(f))
+                    .max_by(|a, b| {
+                        a.version_in_id()
+                            .cmp(&b.version_in_id())
+                            .then_with(|| a.id.cmp(&b.id))
+                    })
+            })
+            .collect()
+    }
+}
+
+/// Levenshtein distance (for "did you mean" hints).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,96 @@
+//! `syspack-distro`: one staging model, four native package formats.
+//!
+//! A [`Package`] describes what to install — files, directories, symlinks, modes, owners,
+//! conffiles, maintainer scripts, systemd units and metadata — and each format module turns it into
+//! the bytes its package manager expects, with no external tool:
+//!
+//! * [`deb`]: Debian and Ubuntu `.deb` (ar + control.tar + data.tar);
+//! * [`rpm`]: RPM v4 (lead, signature header, header, cpio payload);
+//! * [`arch`]: Arch Linux `.pkg.tar.zst` (`.PKGINFO`, `.BUILDINFO`, `.MTREE`, tar);
+//! * [`freebsd`]: FreeBSD `pkg` `.pkg` (`+COMPACT_MANIFEST`, `+MANIFEST`, tar).
+//!
+//! Each format has a `Writer` and a `Reader` side by side. Writers are reproducible: the same
+//! package and [`SourceDate`] give the same bytes, whatever the directory, umask, locale or time
+//! zone. Readers verify the checksums a package carries, and are the only validator for FreeBSD
+//! packages on machines without FreeBSD's `pkg`.
+//!
+//! ```
+//! use syspack_distro::{Arch, InstallPath, Metadata, Package, SourceDate};
+//!
+//! let mut meta = Metadata::new("hello", "1.0.0", Arch::X86_64);
+//! meta.summary = "says hello".into();
+//! let mut pkg = Package::new(meta, SourceDate(1_700_000_000));
+//! pkg.add_bytes(InstallPath::new("/usr/bin/hello")?, b"#!/bin/sh\necho hello\n".to_vec(), 0o755)?;
+//! assert_eq!(pkg.installed_size(), 21);
+//! # Ok::<(), syspack_distro::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod arch;
+pub mod compress;
+pub mod deb;
+pub mod elf;
+mod error;
+pub mod freebsd;
+pub mod kb;
+pub mod matrix;
+pub mod output;
+mod package;
+pub mod rpm;
+pub mod tarball;
+
+pub use compress::Compression;
+pub use error::{Error, Result};
+pub use package::{
+    Arch, Bundled, DirEntry, Entry, FileEntry, FileSource, InstallPath, Metadata, Owner, Package, Relation, Relations,
+    Scripts, SourceDate, SymlinkEntry, SystemdUnit, VersionOp,
+};
+
+/// The four package formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// Debian `.deb`.
+    Deb,
+    /// RPM v4.
+    Rpm,
+    /// Arch Linux `.pkg.tar.*`.
+    Arch,
+    /// FreeBSD `.pkg`.
+    FreeBsd,
+}
+
+impl Format {
+    /// Every format, in a fixed order.
+    pub const ALL: [Format; 4] = [Format::Deb, Format::Rpm, Format::Arch, Format::FreeBsd];
+
+    /// The short name used on the command line (`deb`, `rpm`, `arch`, `freebsd`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Deb => "deb",
+            Format::Rpm => "rpm",
+            Format::Arch => "arch",
+            Format::FreeBsd => "freebsd",
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| Error::Parse {
+                what: "package format",
+                value: s.to_string(),
+                reason: "supported: deb, rpm, arch, freebsd".to_string(),
+            })
+    }
+}

@@ -1,0 +1,705 @@
+//! The compatibility matrix: which releases install, run and build an artifact, and why not.
+//!
+//! [`compute`] crosses an [`Artifact`] (the ELF analysis of the binary, the packages written for
+//! it, and the provenance of each C library) and the project's minimum library versions with
+//! releases of the [knowledge base](crate::kb). It returns a [`Matrix`] with one [`Row`] per
+//! release; the engine never prints — [`render`] turns a matrix into a terminal table, Markdown,
+//! JSON or HTML.
+//!
+//! Each [`Cell`] says yes, no, unknown or not applicable, gives a short reason for every answer
+//! that is not a plain yes (`needs GLIBC_2.34, has 2.28`), carries the weakest
+//! [`Confidence`] of the facts it was derived from, and can hold [`Proof`]s: results of a real tool
+//! on a real root (an install test), supplied by the caller with [`Matrix::attach_proofs`].
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use syspack_distro::kb::{KnowledgeBase, Version};
+//! use syspack_distro::matrix::{self, Artifact, Status};
+//!
+//! let kb = KnowledgeBase::builtin();
+//! let releases = [kb.release("debian-11")?, kb.release("debian-12")?];
+//! let mut min = BTreeMap::new();
+//! min.insert("zstd".to_string(), Version::new("1.5.0")?);
+//! let m = matrix::compute(&Artifact::default(), &min, &releases);
+//! assert_eq!(m.rows[0].builds.status, Status::No);          // bullseye has zstd 1.4.8
+//! assert_eq!(m.rows[0].vendored, vec!["zstd".to_string()]);
+//! assert_eq!(m.rows[1].builds.status, Status::Yes);
+//! # Ok::<(), syspack_distro::Error>(())
+//! ```
+
+pub mod render;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::elf::{ElfInfo, Libc, TargetOs};
+use crate::kb::{
+    CompressionKind, Confidence, Date, Family, LibcKind, Release, ReleaseId, Repository, Version,
+};
+use crate::{Compression, Format};
+
+/// The version of the JSON layout ([`render::json`]); bumped on any incompatible change.
+pub const SCHEMA: &str = "syspack-matrix/1";
+
+/// How a C library got into the artifact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkMode {
+    /// Linked against the system's shared library.
+    System,
+    /// Built from the pinned source and linked statically.
+    Vendored,
+}
+
+/// The provenance of one C library in the artifact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LibraryProvenance {
+    /// syspack's library name (`zstd`).
+    pub library: String,
+    /// System or vendored.
+    pub mode: LinkMode,
+    /// The version built against or bundled, when known.
+    pub version: Option<Version>,
+}
+
+/// A package file written for the artifact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PackageArtifact {
+    /// Its file name.
+    pub file: String,
+    /// Its format.
+    #[serde(serialize_with = "ser_display")]
+    pub format: Format,
+    /// The compression of its payload.
+    #[serde(serialize_with = "ser_display")]
+    pub compression: Compression,
+}
+
+fn ser_display<T: fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// What is being judged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Artifact {
+    /// A display name (`syspack 0.1.0`, a file name).
+    pub name: String,
+    /// The analysed binary, if there is one (a package of scripts has none).
+    pub elf: Option<ElfInfo>,
+    /// Packages already written. Empty: the matrix prescribes the format and compression each
+    /// release reads (what `syspack package` would write).
+    pub packages: Vec<PackageArtifact>,
+    /// How each C library was linked.
+    pub provenance: Vec<LibraryProvenance>,
+}
+
+/// The answer of one cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Yes.
+    Yes,
+    /// No; the reasons say why.
+    No,
+    /// The data does not say; the reasons say what is missing.
+    Unknown,
+    /// The question does not apply (no binary, no sys crates).
+    #[serde(rename = "n/a")]
+    NotApplicable,
+}
+
+impl Status {
+    /// `yes`, `no`, `unknown`, `n/a`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Yes => "yes",
+            Status::No => "no",
+            Status::Unknown => "unknown",
+            Status::NotApplicable => "n/a",
+        }
+    }
+
+    fn worst(self, other: Status) -> Status {
+        let rank = |s: Status| match s {
+            Status::NotApplicable => 0,
+            Status::Yes => 1,
+            Status::Unknown => 2,
+            Status::No => 3,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The three questions of a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Column {
+    /// Does the package manager accept the package?
+    Installs,
+    /// Does the binary run (libc, sonames)?
+    Runs,
+    /// Can the project build against the release's own libraries?
+    Builds,
+}
+
+impl Column {
+    /// `installs`, `runs`, `builds`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Installs => "installs",
+            Column::Runs => "runs",
+            Column::Builds => "builds",
+        }
+    }
+}
+
+/// A result proven by running a real tool (for example `dpkg -i` in a debootstrap root).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Proof {
+    /// The release whose root was used.
+    pub release: ReleaseId,
+    /// The cell it proves.
+    pub column: Column,
+    /// The package or binary tested.
+    pub package: String,
+    /// The step, as a command a person can repeat (`chroot ROOT dpkg -i x.deb`).
+    pub step: String,
+    /// When it ran.
+    pub date: Date,
+    /// What the tool showed.
+    pub outcome: Status,
+}
+
+/// How a cell's answer is backed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verification {
+    /// Derived from the knowledge base only.
+    Derived,
+    /// Every proof agrees with the derived answer.
+    Proven,
+    /// A proof disagrees: the data (or the engine) is wrong.
+    Contradicted,
+}
+
+/// One answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Cell {
+    /// The answer.
+    pub status: Status,
+    /// Why (always given for no and unknown; notes for yes).
+    pub reasons: Vec<String>,
+    /// The weakest confidence of the facts used.
+    pub confidence: Confidence,
+    /// Proofs attached by the caller.
+    pub proofs: Vec<Proof>,
+    /// The strongest confidence among the reasons for a no: one verified reason proves a no, even
+    /// when other facts of the cell are leads.
+    #[serde(skip)]
+    no_confidence: Option<Confidence>,
+}
+
+impl Cell {
+    fn new(status: Status) -> Cell {
+        Cell {
+            status,
+            reasons: Vec::new(),
+            confidence: Confidence::Verified,
+            proofs: Vec::new(),
+            no_confidence: None,
+        }
+    }
+
+    fn with(status: Status, reason: impl Into<String>, confidence: Confidence) -> Cell {
+        let mut cell = Cell::new(status);
+        cell.reasons.push(reason.into());
+        cell.confidence = confidence;
+        cell
+    }
+
+    fn add(&mut self, status: Status, reason: impl Into<String>, confidence: Confidence) {
+        self.status = self.status.worst(status);
+        self.reasons.push(reason.into());
+        self.confidence = self.confidence.and(confidence);
+        if status == Status::No {
+            self.no_confidence = Some(self.no_confidence.map_or(confidence, |c| c.min(confidence)));
+        }
+    }
+
+    /// Settles the confidence of a no on its strongest reason.
+    fn finish(mut self) -> Cell {
+        if let (Status::No, Some(c)) = (self.status, self.no_confidence) {
+            self.confidence = c;
+        }
+        self
+    }
+
+    /// Whether proofs back the answer.
+    pub fn verification(&self) -> Verification {
+        if self.proofs.is_empty() {
+            Verification::Derived
+        } else if self.proofs.iter().all(|p| p.outcome == self.status) {
+            Verification::Proven
+        } else {
+            Verification::Contradicted
+        }
+    }
+
+    /// The short text used by the renderers: `yes`, `no: needs GLIBC_2.34, has 2.28`, with `?` for
+    /// an answer resting on unverified data and `✓` for a proven one.
+    pub fn summary(&self) -> String {
+        let mut s = self.status.name().to_string();
+        match self.verification() {
+            Verification::Proven => s.push_str(" ✓"),
+            Verification::Contradicted => s.push_str(" ✗(proof disagrees)"),
+            Verification::Derived if self.confidence == Confidence::Unverified => s.push('?'),
+            Verification::Derived => {}
+        }
+        if !self.reasons.is_empty() && self.status != Status::Yes {
+            s.push_str(": ");
+            s.push_str(&self.reasons.join("; "));
+        }
+        s
+    }
+}
+
+/// A package the artifact depends on at run time on one release.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Dependency {
+    /// The package name.
+    pub package: String,
+    /// The relation the distro's tooling would write (`libc6 (>= 2.34)`), when known.
+    pub relation: Option<String>,
+    /// The sonames that pulled it in.
+    pub sonames: Vec<String>,
+}
+
+/// One release's answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// The release id.
+    pub release: ReleaseId,
+    /// Its display name.
+    pub name: String,
+    /// The package format syspack writes for it (`deb`…), or `apk` (not written).
+    pub format: String,
+    /// The compression of the package that installs (given or prescribed).
+    pub compression: Option<String>,
+    /// Installs?
+    pub installs: Cell,
+    /// Runs?
+    pub runs: Cell,
+    /// Builds from system libraries?
+    pub builds: Cell,
+    /// Libraries that must be vendored to build there.
+    pub vendored: Vec<String>,
+    /// Run-time package dependencies, sorted by package.
+    pub dependencies: Vec<Dependency>,
+    /// Packages holding the headers a system build needs.
+    pub build_dependencies: Vec<String>,
+}
+
+impl Row {
+    /// The cell of `column`.
+    pub fn cell(&self, column: Column) -> &Cell {
+        match column {
+            Column::Installs => &self.installs,
+            Column::Runs => &self.runs,
+            Column::Builds => &self.builds,
+        }
+    }
+
+    fn cell_mut(&mut self, column: Column) -> &mut Cell {
+        match column {
+            Column::Installs => &mut self.installs,
+            Column::Runs => &mut self.runs,
+            Column::Builds => &mut self.builds,
+        }
+    }
+}
+
+/// The whole matrix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Matrix {
+    /// [`SCHEMA`].
+    pub schema: &'static str,
+    /// The artifact's name.
+    pub artifact: String,
+    /// What the binary needs (`GLIBC_` 2.34, …), for the header of a rendering.
+    pub needs: Vec<String>,
+    /// One row per release, in the order the releases were given.
+    pub rows: Vec<Row>,
+}
+
+impl Matrix {
+    /// Attaches proofs to the cells they prove; a proof for a release not in the matrix is
+    /// returned unused.
+    pub fn attach_proofs(&mut self, proofs: &[Proof]) -> Vec<Proof> {
+        let mut unused = Vec::new();
+        for proof in proofs {
+            match self.rows.iter_mut().find(|r| r.release == proof.release) {
+                Some(row) => {
+                    let cell = row.cell_mut(proof.column);
+                    cell.proofs.push(proof.clone());
+                    cell.proofs.sort_by(|a, b| {
+                        (&a.date, &a.step, &a.package).cmp(&(&b.date, &b.step, &b.package))
+                    });
+                }
+                None => unused.push(proof.clone()),
+            }
+        }
+        unused
+    }
+
+    /// The row of `release`.
+    pub fn row(&self, release: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.release.as_str() == release)
+    }
+
+    /// True when every applicable cell of every row is yes (for `syspack matrix`'s exit code).
+    pub fn all_yes(&self) -> bool {
+        self.rows.iter().all(|r| {
+            [&r.installs, &r.runs, &r.builds]
+                .iter()
+                .all(|c| matches!(c.status, Status::Yes | Status::NotApplicable))
+        })
+    }
+}
+
+/// Computes the matrix. `min_versions` maps syspack library names (`zstd`) to the minimum version
+/// the project's sys crates accept.
+pub fn compute(
+    artifact: &Artifact,
+    min_versions: &BTreeMap<String, Version>,
+    releases: &[&Release],
+) -> Matrix {
+    let needs = artifact
+        .elf
+        .as_ref()
+        .map(|e| {
+            e.version_needs()
+                .into_iter()
+                .map(|(p, v)| format!("{p}{v}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    Matrix {
+        schema: SCHEMA,
+        artifact: artifact.name.clone(),
+        needs,
+        rows: releases
+            .iter()
+            .map(|r| row(artifact, min_versions, r))
+            .collect(),
+    }
+}
+
+fn row(artifact: &Artifact, min_versions: &BTreeMap<String, Version>, release: &Release) -> Row {
+    let (installs, compression) = installs(artifact, release);
+    let (runs, dependencies) = runs(artifact, release);
+    let (builds, vendored, build_dependencies) = builds(min_versions, release);
+    Row {
+        release: release.id.clone(),
+        name: release.name.clone(),
+        format: release.package_format.name().to_string(),
+        compression,
+        installs,
+        runs,
+        builds,
+        vendored,
+        dependencies,
+        build_dependencies,
+    }
+}
+
+fn pm_label(release: &Release) -> String {
+    match release.package_manager.version.known() {
+        Some(v) => format!("{} {v}", release.package_manager.name),
+        None => release.package_manager.name.clone(),
+    }
+}
+
+fn installs(artifact: &Artifact, release: &Release) -> (Cell, Option<String>) {
+    let Some(format) = release.format else {
+        return (
+            Cell::with(
+                Status::No,
+                format!(
+                    "syspack writes no {} package",
+                    release.package_format.name()
+                ),
+                Confidence::Verified,
+            ),
+            None,
+        );
+    };
+    if artifact.packages.is_empty() {
+        let c = release.default_compression();
+        let kind = CompressionKind::of(c);
+        let fact_conf = release
+            .reads_fact(kind)
+            .map_or(Confidence::Unverified, |f| f.confidence)
+            .and(release.package_manager.default_compression.confidence);
+        let mut cell = Cell::new(if release.can_read(c) {
+            Status::Yes
+        } else {
+            Status::Unknown
+        });
+        cell.confidence = fact_conf;
+        cell.reasons
+            .push(format!("{} with {} (prescribed)", format.name(), kind));
+        return (cell, Some(kind.name().to_string()));
+    }
+    let candidates: Vec<&PackageArtifact> = artifact
+        .packages
+        .iter()
+        .filter(|p| p.format == format)
+        .collect();
+    if candidates.is_empty() {
+        return (
+            Cell::with(
+                Status::No,
+                format!("no {} package given", format.name()),
+                Confidence::Verified,
+            ),
+            None,
+        );
+    }
+    let mut unknown = None;
+    let mut refused = Vec::new();
+    for p in &candidates {
+        let kind = CompressionKind::of(p.compression);
+        let fact = release.reads_fact(kind);
+        match fact.and_then(|f| f.known().copied()) {
+            Some(true) => {
+                let mut cell = Cell::new(Status::Yes);
+                cell.confidence = fact.map_or(Confidence::Unverified, |f| f.confidence);
+                return (cell, Some(kind.name().to_string()));
+            }
+            Some(false) => {
+                refused.push((kind, fact.map_or(Confidence::Unverified, |f| f.confidence)))
+            }
+            None => unknown = Some(kind),
+        }
+    }
+    if let Some(kind) = unknown {
+        return (
+            Cell::with(
+                Status::Unknown,
+                format!("not known whether {} reads {kind}", pm_label(release)),
+                Confidence::Unverified,
+            ),
+            Some(kind.name().to_string()),
+        );
+    }
+    let readable: Vec<&str> = release
+        .package_manager
+        .reads
+        .iter()
+        .filter(|(_, f)| f.known() == Some(&true))
+        .map(|(k, _)| k.name())
+        .filter(|k| *k != "none")
+        .collect();
+    let (kind, conf) = refused[0];
+    (
+        Cell::with(
+            Status::No,
+            format!(
+                "{} cannot read {kind}; use {}",
+                pm_label(release),
+                readable.join(" or ")
+            ),
+            conf,
+        ),
+        Some(kind.name().to_string()),
+    )
+}
+
+fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
+    let Some(elf) = &artifact.elf else {
+        return (
+            Cell::with(Status::NotApplicable, "no ELF binary", Confidence::Verified),
+            Vec::new(),
+        );
+    };
+    let on_freebsd = release.family == Family::Freebsd;
+    match (elf.os, on_freebsd) {
+        (TargetOs::FreeBsd, false) => {
+            return (
+                Cell::with(Status::No, "FreeBSD binary", Confidence::Verified),
+                Vec::new(),
+            );
+        }
+        (TargetOs::Linux, true) => {
+            return (
+                Cell::with(
+                    Status::No,
+                    "Linux binary; build for FreeBSD",
+                    Confidence::Verified,
+                ),
+                Vec::new(),
+            );
+        }
+        _ => {}
+    }
+    let mut cell = Cell::new(Status::Yes);
+    match (elf.libc, release.libc.kind) {
+        (Libc::Glibc, LibcKind::Musl) => {
+            return (
+                Cell::with(Status::No, "needs glibc, has musl", Confidence::Verified),
+                Vec::new(),
+            );
+        }
+        (Libc::Musl, LibcKind::Glibc) => {
+            return (
+                Cell::with(Status::No, "needs musl, has glibc", Confidence::Verified),
+                Vec::new(),
+            );
+        }
+        (Libc::Glibc, LibcKind::Glibc) => {
+            if let Some(need) = elf.max_version("GLIBC_") {
+                let conf = release.libc.version.confidence;
+                match release.libc.version.known() {
+                    Some(have) if &need > have => {
+                        cell.add(Status::No, format!("needs GLIBC_{need}, has {have}"), conf)
+                    }
+                    Some(_) => cell.confidence = cell.confidence.and(conf),
+                    None => cell.add(
+                        Status::Unknown,
+                        format!("needs GLIBC_{need}; glibc version unknown"),
+                        conf,
+                    ),
+                }
+            }
+        }
+        _ => {}
+    }
+    for prefix in ["GLIBCXX_", "CXXABI_", "GCC_"] {
+        if let Some(v) = elf.max_version(prefix) {
+            // The data has no libstdc++/libgcc versions: the need is shown, the answer is unverified.
+            cell.reasons
+                .push(format!("{prefix}{v} not checked (no data)"));
+            cell.confidence = Confidence::Unverified;
+        }
+    }
+    let max_glibc = elf.max_version("GLIBC_");
+    let mut deps: BTreeMap<String, Dependency> = BTreeMap::new();
+    for soname in &elf.needed {
+        match release.package_for_soname(soname) {
+            Some(p) => {
+                cell.confidence = cell.confidence.and(p.confidence);
+                match p.repository {
+                    Repository::Epel => cell.reasons.push(format!("{soname} from EPEL")),
+                    Repository::Ports => cell.reasons.push(format!("{soname} from ports")),
+                    Repository::Extra => cell
+                        .reasons
+                        .push(format!("{soname} from an extra repository")),
+                    Repository::Base => {}
+                }
+                let Some(pkg) = p.package else { continue };
+                let relation = if p.libc && release.format == Some(Format::Deb) {
+                    max_glibc.as_ref().map(|v| format!("{pkg} (>= {v})"))
+                } else {
+                    p.depends.clone()
+                };
+                let dep = deps.entry(pkg.to_string()).or_insert_with(|| Dependency {
+                    package: pkg.to_string(),
+                    relation: None,
+                    sonames: Vec::new(),
+                });
+                if dep.relation.is_none() {
+                    dep.relation = relation;
+                }
+                dep.sonames.push(soname.clone());
+            }
+            None => {
+                let stem = soname.split(".so").next().unwrap_or(soname);
+                let other = release
+                    .libraries
+                    .values()
+                    .filter_map(|l| l.soname.known())
+                    .find(|s| s.as_str().split(".so").next() == Some(stem) && s.as_str() != soname);
+                match other {
+                    Some(s) => cell.add(
+                        Status::No,
+                        format!("needs {soname}, has {s}"),
+                        Confidence::Verified,
+                    ),
+                    None => cell.add(
+                        Status::Unknown,
+                        format!("no data for {soname}"),
+                        Confidence::Unverified,
+                    ),
+                }
+            }
+        }
+    }
+    (cell.finish(), deps.into_values().collect())
+}
+
+fn builds(
+    min_versions: &BTreeMap<String, Version>,
+    release: &Release,
+) -> (Cell, Vec<String>, Vec<String>) {
+    if min_versions.is_empty() {
+        return (
+            Cell::with(Status::NotApplicable, "no sys crates", Confidence::Verified),
+            Vec::new(),
+            Vec::new(),
+        );
+    }
+    let mut cell = Cell::new(Status::Yes);
+    let mut vendored = Vec::new();
+    let mut build_deps = Vec::new();
+    for (lib, min) in min_versions {
+        let Some(fact) = release.library(lib) else {
+            cell.add(
+                Status::Unknown,
+                format!("no data for {lib}"),
+                Confidence::Unverified,
+            );
+            continue;
+        };
+        let conf = fact.version.confidence;
+        match fact.version.known() {
+            Some(have) if have < min => {
+                cell.add(Status::No, format!("{lib} {have} < {min}"), conf);
+                vendored.push(lib.clone());
+                continue;
+            }
+            Some(_) => cell.confidence = cell.confidence.and(conf),
+            None => {
+                cell.add(
+                    Status::Unknown,
+                    format!("{lib} version unknown (needs {min})"),
+                    conf,
+                );
+                continue;
+            }
+        }
+        match fact.repository {
+            Repository::Epel => cell.reasons.push(format!("{lib} from EPEL")),
+            Repository::Ports => cell.reasons.push(format!("{lib} from ports")),
+            Repository::Extra => cell.reasons.push(format!("{lib} from an extra repository")),
+            Repository::Base => {}
+        }
+        if let Some(dev) = fact.dev.known().and_then(|d| d.package()) {
+            build_deps.push(dev.to_string());
+        }
+    }
+    build_deps.sort();
+    build_deps.dedup();
+    (cell.finish(), vendored, build_deps)
+}

@@ -1,0 +1,43 @@
+//! Writing package files safely: to a temporary file in the output directory, renamed into place
+//! only when the whole package was written. A failure leaves nothing behind.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Writes `dir/file_name` through `write`, atomically: the bytes go to a hidden temporary file in
+/// `dir`, which is renamed to its final name after `write` succeeded and the data was flushed.
+/// On any error the temporary file is removed and the error returned.
+///
+/// The file gets mode `0o644` whatever the umask, so two runs give identical files.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the directory or file cannot be created, and whatever `write` returns.
+pub fn write_atomically<F>(dir: &Path, file_name: &str, write: F) -> Result<PathBuf>
+where
+    F: FnOnce(&mut dyn Write) -> Result<()>,
+{
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating output directory", e))?;
+    let final_path = dir.join(file_name);
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, "creating a temporary file in", e))?;
+    {
+        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+        write(&mut w)?;
+        w.flush().map_err(|e| Error::io(tmp.path(), "writing", e))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| Error::io(tmp.path(), "setting permissions of", e))?;
+    }
+    tmp.persist(&final_path)
+        .map_err(|e| Error::io(&final_path, "renaming into place", e.error))?;
+    Ok(final_path)
+}

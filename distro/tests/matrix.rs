@@ -1,0 +1,363 @@
+//! The compatibility matrix for binaries built here (Debian 12, glibc 2.36) and for packages.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use syspack_distro::elf::ElfInfo;
+use syspack_distro::kb::{Confidence, Date, KnowledgeBase, ReleaseId, Version};
+use syspack_distro::matrix::render::{self, OutputFormat};
+use syspack_distro::matrix::{
+    self, Artifact, Column, PackageArtifact, Proof, Status, Verification,
+};
+use syspack_distro::{Compression, Format};
+
+const CC_HINT: &str = "apt-get install -y gcc libc6-dev zlib1g-dev";
+
+fn cc(dir: &Path, name: &str, source: &str, args: &[&str]) -> PathBuf {
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, source).unwrap();
+    let out = dir.join(name);
+    common::run(
+        Command::new("cc").arg("-o").arg(&out).arg(&src).args(args),
+        CC_HINT,
+    );
+    out
+}
+
+/// A C program linked with libz; linked on glibc >= 2.34 it needs `__libc_start_main@GLIBC_2.34`.
+fn zlib_binary() -> (tempfile::TempDir, ElfInfo) {
+    let dir = common::scratch();
+    let bin = cc(
+        dir.path(),
+        "zprog",
+        "#include <zlib.h>\n#include <stdio.h>\nint main(void){ puts(zlibVersion()); return 0; }\n",
+        &["-lz"],
+    );
+    let info = ElfInfo::parse(&bin).unwrap();
+    (dir, info)
+}
+
+fn releases<'a>(kb: &'a KnowledgeBase, ids: &[&str]) -> Vec<&'a syspack_distro::kb::Release> {
+    ids.iter().map(|id| kb.release(id).unwrap()).collect()
+}
+
+#[test]
+fn binary_built_here_does_not_run_on_older_glibc() {
+    let (_dir, elf) = zlib_binary();
+    let need = elf.max_version("GLIBC_").unwrap();
+    assert!(
+        need >= Version::new("2.34").unwrap(),
+        "the test binary must need GLIBC_2.34 or newer, needs {need}"
+    );
+    let kb = KnowledgeBase::builtin();
+    let rs = releases(
+        kb,
+        &[
+            "debian-11",
+            "el-8",
+            "centos-7",
+            "debian-12",
+            "debian-13",
+            "alpine-3.20",
+            "freebsd-14",
+        ],
+    );
+    let artifact = Artifact {
+        name: "zprog".into(),
+        elf: Some(elf),
+        ..Artifact::default()
+    };
+    let m = matrix::compute(&artifact, &BTreeMap::new(), &rs);
+    let runs = |id: &str| &m.row(id).unwrap().runs;
+    assert_eq!(runs("debian-11").status, Status::No);
+    assert_eq!(
+        runs("debian-11").reasons,
+        vec![format!("needs GLIBC_{need}, has 2.31")]
+    );
+    assert_eq!(runs("debian-11").confidence, Confidence::Verified);
+    assert_eq!(runs("el-8").status, Status::No);
+    assert!(runs("el-8")
+        .reasons
+        .contains(&format!("needs GLIBC_{need}, has 2.28")));
+    assert_eq!(runs("centos-7").status, Status::No);
+    assert!(
+        runs("centos-7").summary().starts_with("no?"),
+        "centos-7's glibc is an unverified lead: {}",
+        runs("centos-7").summary()
+    );
+    assert_eq!(
+        runs("debian-12").status,
+        Status::Yes,
+        "{:?}",
+        runs("debian-12")
+    );
+    assert_eq!(runs("debian-12").confidence, Confidence::Verified);
+    assert_eq!(runs("debian-13").status, Status::Yes);
+    assert_eq!(runs("alpine-3.20").status, Status::No);
+    assert!(runs("alpine-3.20")
+        .reasons
+        .contains(&"needs glibc, has musl".to_string()));
+    assert_eq!(runs("freebsd-14").status, Status::No);
+    // Dependencies come from DT_NEEDED through the release's soname table.
+    let deps = &m.row("debian-12").unwrap().dependencies;
+    let rel: Vec<_> = deps.iter().map(|d| d.relation.clone().unwrap()).collect();
+    assert_eq!(
+        rel,
+        vec![
+            format!("libc6 (>= {need})"),
+            "zlib1g (>= 1:1.2.3.3.dfsg-1)".to_string()
+        ]
+    );
+    let table = render::table::render(&m);
+    assert!(
+        table.contains(&format!("no: needs GLIBC_{need}, has 2.31")),
+        "{table}"
+    );
+}
+
+#[test]
+fn zstd_deb_is_refused_by_debian_11_and_xz_is_prescribed() {
+    let kb = KnowledgeBase::builtin();
+    let rs = releases(kb, &["debian-11", "debian-12", "ubuntu-22.04", "fedora-43"]);
+    let zstd_deb = Artifact {
+        name: "x".into(),
+        packages: vec![PackageArtifact {
+            file: "x_1.0_amd64.deb".into(),
+            format: Format::Deb,
+            compression: Compression::Zstd {
+                level: 19,
+                threads: 1,
+            },
+        }],
+        ..Artifact::default()
+    };
+    let m = matrix::compute(&zstd_deb, &BTreeMap::new(), &rs);
+    let d11 = &m.row("debian-11").unwrap().installs;
+    assert_eq!(d11.status, Status::No);
+    assert!(
+        d11.reasons[0].contains("dpkg 1.20.14 cannot read zstd"),
+        "{:?}",
+        d11.reasons
+    );
+    assert_eq!(m.row("debian-12").unwrap().installs.status, Status::Yes);
+    assert_eq!(m.row("ubuntu-22.04").unwrap().installs.status, Status::Yes);
+    assert_eq!(
+        m.row("fedora-43").unwrap().installs.status,
+        Status::No,
+        "no rpm given"
+    );
+    assert_eq!(
+        m.row("debian-11").unwrap().runs.status,
+        Status::NotApplicable
+    );
+
+    let mut xz_deb = zstd_deb.clone();
+    xz_deb.packages[0].compression = Compression::Xz {
+        level: 6,
+        threads: 1,
+    };
+    let m = matrix::compute(&xz_deb, &BTreeMap::new(), &rs);
+    assert_eq!(m.row("debian-11").unwrap().installs.status, Status::Yes);
+
+    // Without a package the matrix prescribes what each release reads.
+    let m = matrix::compute(&Artifact::default(), &BTreeMap::new(), &rs);
+    assert_eq!(
+        m.row("debian-11").unwrap().compression.as_deref(),
+        Some("xz")
+    );
+    assert_eq!(
+        m.row("fedora-43").unwrap().compression.as_deref(),
+        Some("zstd")
+    );
+    assert_eq!(m.row("debian-11").unwrap().installs.status, Status::Yes);
+}
+
+#[test]
+fn builds_from_system_libraries_or_needs_vendored() {
+    let kb = KnowledgeBase::builtin();
+    let rs = releases(
+        kb,
+        &[
+            "debian-11",
+            "debian-12",
+            "el-8",
+            "centos-7",
+            "freebsd-14",
+            "ubuntu-24.04",
+        ],
+    );
+    let mut min = BTreeMap::new();
+    min.insert("zstd".to_string(), Version::new("1.5.0").unwrap());
+    min.insert("zlib".to_string(), Version::new("1.2.11").unwrap());
+    let m = matrix::compute(&Artifact::default(), &min, &rs);
+    let row = |id: &str| m.row(id).unwrap();
+    assert_eq!(row("debian-11").builds.status, Status::No);
+    assert_eq!(
+        row("debian-11").builds.reasons,
+        vec!["zstd 1.4.8 < 1.5.0".to_string()]
+    );
+    assert_eq!(row("debian-11").vendored, vec!["zstd".to_string()]);
+    assert_eq!(row("debian-12").builds.status, Status::Yes);
+    assert_eq!(
+        row("debian-12").build_dependencies,
+        vec!["libzstd-dev".to_string(), "zlib1g-dev".to_string()]
+    );
+    assert_eq!(row("el-8").vendored, vec!["zstd".to_string()]);
+    assert_eq!(row("centos-7").builds.status, Status::No);
+    assert_eq!(row("centos-7").vendored, vec!["zlib".to_string()]);
+    assert!(row("centos-7")
+        .builds
+        .reasons
+        .contains(&"zlib 1.2.7 < 1.2.11".to_string()));
+    assert!(row("centos-7")
+        .builds
+        .reasons
+        .contains(&"zstd from EPEL".to_string()));
+    assert_eq!(
+        row("centos-7").builds.confidence,
+        Confidence::Unverified,
+        "zlib 1.2.7 there is a lead"
+    );
+    assert!(row("centos-7").builds.summary().starts_with("no?"));
+    assert_eq!(row("freebsd-14").builds.status, Status::Unknown);
+    assert!(
+        row("freebsd-14").builds.reasons[0].contains("zstd version unknown"),
+        "{:?}",
+        row("freebsd-14").builds
+    );
+    assert!(row("freebsd-14").vendored.is_empty(), "unknown is not no");
+}
+
+#[test]
+fn json_is_stable_and_follows_the_schema() {
+    let (_dir, elf) = zlib_binary();
+    let kb = KnowledgeBase::builtin();
+    let all: Vec<_> = kb.releases().collect();
+    let mut min = BTreeMap::new();
+    min.insert("zstd".to_string(), Version::new("1.5.0").unwrap());
+    let artifact = Artifact {
+        name: "zprog".into(),
+        elf: Some(elf),
+        ..Artifact::default()
+    };
+    let a = render::json::render(&matrix::compute(&artifact, &min, &all));
+    let b = render::json::render(&matrix::compute(&artifact, &min, &all));
+    assert_eq!(a, b);
+    let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert_eq!(v["schema"], matrix::SCHEMA);
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), all.len());
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["release"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = all.iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(ids, expected);
+    let keys: Vec<&str> = rows[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for k in [
+        "release",
+        "name",
+        "format",
+        "compression",
+        "installs",
+        "runs",
+        "builds",
+        "vendored",
+        "dependencies",
+        "build_dependencies",
+    ] {
+        assert!(keys.contains(&k), "missing {k} in {keys:?}");
+    }
+    for r in rows {
+        for c in ["installs", "runs", "builds"] {
+            let s = r[c]["status"].as_str().unwrap();
+            assert!(["yes", "no", "unknown", "n/a"].contains(&s), "{s}");
+            assert!(["verified", "unverified"].contains(&r[c]["confidence"].as_str().unwrap()));
+            if s == "no" || s == "unknown" {
+                assert!(
+                    !r[c]["reasons"].as_array().unwrap().is_empty(),
+                    "a {s} without reason: {r}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn markdown_and_html_render_every_row() {
+    let kb = KnowledgeBase::builtin();
+    let rs = releases(kb, &["debian-11", "debian-12"]);
+    let m = matrix::compute(&Artifact::default(), &BTreeMap::new(), &rs);
+    let md = render::render(&m, OutputFormat::Markdown);
+    let table_lines: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(table_lines.len(), 2 + rs.len(), "{md}");
+    assert!(table_lines[1].starts_with("|---|"), "{md}");
+    let cols = table_lines[0].matches('|').count();
+    assert!(
+        table_lines
+            .iter()
+            .all(|l| l.matches('|').count() - l.matches("\\|").count() == cols),
+        "{md}"
+    );
+    assert!(md.contains("| `debian-11` |"), "{md}");
+    let html = render::render(&m, OutputFormat::Html);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert_eq!(html.matches("<tr>").count(), 1 + rs.len());
+    assert!("json".parse::<OutputFormat>().is_ok());
+    assert!("yaml".parse::<OutputFormat>().is_err());
+}
+
+#[test]
+fn proofs_mark_cells_verified_or_contradicted() {
+    let (_dir, elf) = zlib_binary();
+    let kb = KnowledgeBase::builtin();
+    let rs = releases(kb, &["debian-11", "debian-12"]);
+    let artifact = Artifact {
+        name: "zprog".into(),
+        elf: Some(elf),
+        ..Artifact::default()
+    };
+    let mut m = matrix::compute(&artifact, &BTreeMap::new(), &rs);
+    let proof = |release: &str, outcome| Proof {
+        release: ReleaseId::new(release).unwrap(),
+        column: Column::Runs,
+        package: "zprog".into(),
+        step: "chroot ROOT /zprog".into(),
+        date: Date::new("2026-11-29").unwrap(),
+        outcome,
+    };
+    let unused = m.attach_proofs(&[
+        proof("debian-11", Status::No),
+        proof("debian-12", Status::No),
+        proof("el-9", Status::Yes),
+    ]);
+    assert_eq!(unused.len(), 1);
+    assert_eq!(
+        m.row("debian-11").unwrap().runs.verification(),
+        Verification::Proven
+    );
+    assert!(m
+        .row("debian-11")
+        .unwrap()
+        .runs
+        .summary()
+        .starts_with("no ✓"));
+    assert_eq!(
+        m.row("debian-12").unwrap().runs.verification(),
+        Verification::Contradicted
+    );
+    assert_eq!(
+        m.row("debian-12").unwrap().installs.verification(),
+        Verification::Derived
+    );
+    let json = render::json::render(&m);
+    assert!(json.contains("\"step\": \"chroot ROOT /zprog\""), "{json}");
+}

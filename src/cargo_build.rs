@@ -1,0 +1,151 @@
+//! Running `cargo build --release` and reading its JSON messages: the executables it produced
+//! (`compiler-artifact`) and the provenance the sys crates' build scripts reported
+//! (`build-script-executed`, `env` pairs named `SYSPACK_PROVENANCE_*`).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+use crate::provenance::{self, Record};
+
+/// What a build produced.
+#[derive(Debug, Default)]
+pub struct Built {
+    /// Executables of the package, by binary name.
+    pub executables: BTreeMap<String, PathBuf>,
+    /// Provenance of the C libraries (every package of the graph), sorted by library.
+    pub provenance: Vec<Record>,
+    /// The target directory, derived from the executables' location.
+    pub target_dir: Option<PathBuf>,
+}
+
+/// The cargo program: `$CARGO` (set when run as `cargo syspack`), else `cargo`.
+pub fn cargo_program() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Builds the package of `manifest` in release mode.
+pub fn build(manifest: &Path, features: &[String]) -> Result<Built> {
+    let mut cmd = Command::new(cargo_program());
+    cmd.args([
+        "build",
+        "--release",
+        "--message-format=json-render-diagnostics",
+        "--manifest-path",
+    ])
+    .arg(manifest);
+    if !features.is_empty() {
+        cmd.arg("--features").arg(features.join(","));
+    }
+    if !std::io::stderr().is_terminal() {
+        cmd.arg("--quiet");
+    }
+    let shown = format!("{cmd:?}").replace('"', "");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("failed to run `{shown}`; is cargo installed and on PATH?"))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        lines.push(line.context("failed to read cargo's output")?);
+    }
+    let status = child
+        .wait()
+        .with_context(|| format!("failed to wait for `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status}); fix the build errors above, or package existing files with `--no-build`");
+    }
+    parse_messages(manifest, lines.iter().map(String::as_str))
+}
+
+/// Reads cargo's JSON messages (one per line).
+pub fn parse_messages<'a>(
+    manifest: &Path,
+    lines: impl IntoIterator<Item = &'a str>,
+) -> Result<Built> {
+    let want = manifest
+        .canonicalize()
+        .unwrap_or_else(|_| manifest.to_path_buf());
+    let mut built = Built::default();
+    let mut env: Vec<(String, String)> = Vec::new();
+    for line in lines {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        match msg.get("reason").and_then(|r| r.as_str()) {
+            Some("compiler-artifact") => {
+                let Some(exe) = msg.get("executable").and_then(|e| e.as_str()) else {
+                    continue;
+                };
+                let is_bin = msg
+                    .pointer("/target/kind")
+                    .and_then(|k| k.as_array())
+                    .is_some_and(|k| k.iter().any(|x| x == "bin"));
+                let ours = msg
+                    .get("manifest_path")
+                    .and_then(|m| m.as_str())
+                    .map(|m| {
+                        Path::new(m)
+                            .canonicalize()
+                            .unwrap_or_else(|_| PathBuf::from(m))
+                            == want
+                    })
+                    .unwrap_or(true);
+                if is_bin && ours {
+                    let name = msg
+                        .pointer("/target/name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or_default();
+                    let exe = PathBuf::from(exe);
+                    if built.target_dir.is_none() {
+                        // <target-dir>/release/<exe>, or <target-dir>/<triple>/release/<exe>
+                        built.target_dir =
+                            exe.parent().and_then(Path::parent).map(Path::to_path_buf);
+                    }
+                    built.executables.insert(name.to_string(), exe);
+                }
+            }
+            Some("build-script-executed") => {
+                if let Some(pairs) = msg.get("env").and_then(|e| e.as_array()) {
+                    for p in pairs {
+                        if let (Some(k), Some(v)) = (
+                            p.get(0).and_then(|k| k.as_str()),
+                            p.get(1).and_then(|v| v.as_str()),
+                        ) {
+                            env.push((k.to_string(), v.to_string()));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    built.provenance =
+        provenance::from_env_pairs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    Ok(built)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_give_executables_and_provenance() {
+        let lines = [
+            r#"{"reason":"compiler-artifact","manifest_path":"/nonexistent/Cargo.toml","target":{"kind":["bin"],"name":"hello"},"executable":"/t/release/hello"}"#,
+            r#"{"reason":"compiler-artifact","manifest_path":"/nonexistent/Cargo.toml","target":{"kind":["lib"],"name":"x"},"executable":null}"#,
+            r#"{"reason":"build-script-executed","env":[["SYSPACK_PROVENANCE_ZSTD","{\"library\":\"zstd\",\"mode\":\"vendored\",\"version\":\"1.5.7\"}"],["OTHER","1"]]}"#,
+            "not json",
+        ];
+        let b = parse_messages(Path::new("/nonexistent/Cargo.toml"), lines).unwrap();
+        assert_eq!(b.executables["hello"], PathBuf::from("/t/release/hello"));
+        assert_eq!(b.target_dir, Some(PathBuf::from("/t")));
+        assert_eq!(b.provenance.len(), 1);
+        assert_eq!(b.provenance[0].bundled().unwrap().version, "1.5.7");
+    }
+}

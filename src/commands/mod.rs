@@ -1,0 +1,102 @@
+//! The command line: one file per subcommand, each a thin wrapper around a library call.
+
+mod doctor;
+mod generated;
+mod inspect;
+mod package;
+mod vendor;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use crate::exit;
+
+/// Ship Rust software that links C libraries to every distribution.
+#[derive(Debug, Parser)]
+#[command(name = "syspack", version, about, long_about = None, arg_required_else_help = true)]
+pub struct Cli {
+    /// Print the provenance of the C libraries built into this binary (JSON array, sorted by
+    /// library) and exit.
+    #[arg(long)]
+    provenance: bool,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the project and write native packages (.deb, .rpm, Arch, FreeBSD).
+    Package(package::Args),
+    /// Read a package file, verify its checksums, print its metadata and files.
+    Inspect(inspect::Args),
+    /// Manage the pinned sources of the vendored C libraries.
+    Vendor(vendor::Args),
+    /// Show what each C library would use here, and which packaging tools are installed.
+    Doctor(doctor::Args),
+    /// Check or update the checked-in generated sources against generated/manifest.toml.
+    Generated(generated::GeneratedArgs),
+}
+
+/// Parses the arguments and runs the command; returns the exit code.
+pub fn run(args: Vec<OsString>) -> Result<i32> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            };
+            // Printing help into a closed pipe is not an error worth reporting.
+            let _ = e.print();
+            return Ok(code);
+        }
+    };
+    if cli.provenance {
+        let json = crate::provenance::own_json()?;
+        writeln!(std::io::stdout().lock(), "{json}")?;
+        return Ok(exit::OK);
+    }
+    match cli.command {
+        Some(Command::Package(a)) => package::run(a),
+        Some(Command::Inspect(a)) => inspect::run(a),
+        Some(Command::Vendor(a)) => vendor::run(a),
+        Some(Command::Doctor(a)) => doctor::run(a),
+        Some(Command::Generated(a)) => generated::run(a),
+        None => {
+            let _ = <Cli as clap::CommandFactory>::command().print_help();
+            Ok(exit::ERROR)
+        }
+    }
+}
+
+/// Splits comma-separated values given once or several times (`--target a,b --target c`).
+pub fn split_list(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
+
+    #[test]
+    fn lists_split_on_commas_and_repeats() {
+        let v = split_list(&["debian-12,fedora-43".into(), " arch ".into()]);
+        assert_eq!(v, ["debian-12", "fedora-43", "arch"]);
+    }
+}

@@ -1,0 +1,678 @@
+//! Package configuration: what goes into the package and its metadata.
+//!
+//! Read, in this order of preference, from:
+//!
+//! 1. a standalone `syspack.toml` given with `--config` (for projects that are not cargo packages:
+//!    a staged install tree), see [`syspack::load_standalone`];
+//! 2. `[package.metadata.syspack]` in `Cargo.toml`, see [`syspack::load_cargo`];
+//! 3. cargo-deb's `[package.metadata.deb]` and/or cargo-generate-rpm's
+//!    `[package.metadata.generate-rpm]` ([`cargo_deb`], [`generate_rpm`]), read leniently: keys
+//!    syspack does not use are reported as warnings;
+//! 4. nothing: every binary target goes to `/usr/bin/<name>`, README and licence files to
+//!    `/usr/share/doc/<name>/`.
+//!
+//! The syspack parser is strict: an unknown key is an error naming the file, the dotted key path
+//! and the closest known key.
+
+pub mod cargo_deb;
+pub mod generate_rpm;
+pub mod syspack;
+mod walk;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use syspack_distro::{Format, Relation};
+
+pub use walk::type_name;
+use walk::{read_toml, Table};
+
+/// A configuration error: always names the file and, when there is one, the key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("failed to read `{}`", file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("`{}` is not valid TOML:\n{message}", file.display())]
+    Syntax {
+        /// The file.
+        file: PathBuf,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A key syspack does not know.
+    #[error(
+        "`{}`: unknown key `{key}` (a {kind}){}\n  allowed keys here: {}",
+        file.display(),
+        match hint { Some(h) => format!("; did you mean `{h}`?"), None => String::new() },
+        allowed.join(", ")
+    )]
+    UnknownKey {
+        /// The file.
+        file: PathBuf,
+        /// The dotted key path.
+        key: String,
+        /// The TOML type of its value.
+        kind: &'static str,
+        /// The closest allowed key.
+        hint: Option<String>,
+        /// Every allowed key.
+        allowed: Vec<String>,
+    },
+    /// A key has a value syspack cannot use.
+    #[error("`{}`: `{key}` {problem}", file.display())]
+    Invalid {
+        /// The file.
+        file: PathBuf,
+        /// The dotted key path.
+        key: String,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+}
+
+/// Where the configuration came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// `syspack.toml`.
+    Standalone,
+    /// `[package.metadata.syspack]`.
+    Syspack,
+    /// `[package.metadata.deb]` and/or `[package.metadata.generate-rpm]`.
+    Fallback(Vec<&'static str>),
+    /// Nothing configured: defaults from `[package]`.
+    Defaults,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Standalone => f.write_str("standalone syspack.toml"),
+            Origin::Syspack => f.write_str("[package.metadata.syspack]"),
+            Origin::Fallback(t) => write!(f, "{} (fallback)", t.join(" + ")),
+            Origin::Defaults => f.write_str("defaults from [package]"),
+        }
+    }
+}
+
+/// What an asset is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AssetKind {
+    /// A plain file.
+    #[default]
+    Plain,
+    /// Documentation (RPM `%doc`).
+    Doc,
+    /// A configuration file (kept when the admin changed it).
+    Config,
+}
+
+/// One `assets` entry: a source (file, or glob) and where it goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssetSpec {
+    /// The source as written (relative to [`Config::base_dir`]); may be a glob.
+    pub source: String,
+    /// The destination; ending in `/` means "into this directory".
+    pub dest: String,
+    /// Permission bits; `None` means 0755 for executables on disk and 0644 otherwise.
+    pub mode: Option<u32>,
+    /// Plain, doc or config.
+    pub kind: AssetKind,
+    /// Where it was configured, for messages (`package.metadata.syspack.assets[1]`).
+    pub key: String,
+    /// A symlink to create at `dest` instead of copying `source` (`symlink = "syspack"`).
+    pub symlink: Option<String>,
+}
+
+/// Maintainer scripts, as files.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScriptFiles {
+    /// Before unpacking.
+    pub pre_install: Option<ScriptSource>,
+    /// After unpacking.
+    pub post_install: Option<ScriptSource>,
+    /// Before removal.
+    pub pre_remove: Option<ScriptSource>,
+    /// After removal.
+    pub post_remove: Option<ScriptSource>,
+}
+
+/// A maintainer script: a file, or inline text (cargo-generate-rpm allows both).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptSource {
+    /// A file, relative to the base directory.
+    File(PathBuf),
+    /// The script text itself.
+    Inline(String),
+}
+
+/// A systemd unit to ship and manage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitSpec {
+    /// The unit file.
+    pub unit: PathBuf,
+    /// Enable it on install.
+    pub enable: bool,
+    /// Start it on install.
+    pub start: bool,
+}
+
+/// Relations as configured (already parsed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RelationSpecs {
+    /// `depends`.
+    pub depends: Option<Vec<Relation>>,
+    /// `recommends`.
+    pub recommends: Option<Vec<Relation>>,
+    /// `suggests`.
+    pub suggests: Option<Vec<Relation>>,
+    /// `conflicts`.
+    pub conflicts: Option<Vec<Relation>>,
+    /// `provides`.
+    pub provides: Option<Vec<Relation>>,
+    /// `replaces`.
+    pub replaces: Option<Vec<Relation>>,
+}
+
+/// The relation keys, in the order they are documented.
+pub const RELATION_KEYS: [&str; 6] = [
+    "depends",
+    "recommends",
+    "suggests",
+    "conflicts",
+    "provides",
+    "replaces",
+];
+
+impl RelationSpecs {
+    fn slot(&mut self, key: &str) -> &mut Option<Vec<Relation>> {
+        match key {
+            "depends" => &mut self.depends,
+            "recommends" => &mut self.recommends,
+            "suggests" => &mut self.suggests,
+            "conflicts" => &mut self.conflicts,
+            "provides" => &mut self.provides,
+            _ => &mut self.replaces,
+        }
+    }
+
+    /// Reads the six relation keys of a table (lists of strings).
+    fn read(t: &mut Table<'_>) -> Result<RelationSpecs, ConfigError> {
+        let mut out = RelationSpecs::default();
+        for key in RELATION_KEYS {
+            if let Some(list) = t.strings(key)? {
+                let mut rels = Vec::new();
+                for (i, s) in list.iter().enumerate() {
+                    rels.push(parse_relation(t, &format!("{key}[{i}]"), s)?);
+                }
+                *out.slot(key) = Some(rels);
+            }
+        }
+        Ok(out)
+    }
+
+    /// These relations, each replaced by `over`'s where `over` sets it.
+    pub fn overridden_by(&self, over: &RelationSpecs) -> RelationSpecs {
+        RelationSpecs {
+            depends: over.depends.clone().or_else(|| self.depends.clone()),
+            recommends: over.recommends.clone().or_else(|| self.recommends.clone()),
+            suggests: over.suggests.clone().or_else(|| self.suggests.clone()),
+            conflicts: over.conflicts.clone().or_else(|| self.conflicts.clone()),
+            provides: over.provides.clone().or_else(|| self.provides.clone()),
+            replaces: over.replaces.clone().or_else(|| self.replaces.clone()),
+        }
+    }
+}
+
+fn parse_relation(t: &Table<'_>, key: &str, s: &str) -> Result<Relation, ConfigError> {
+    s.parse::<Relation>().map_err(|e| {
+        t.error(
+            key,
+            format!("is not a relation: {e}; write `name` or `name >= 1.2`"),
+        )
+    })
+}
+
+/// Per-format settings (`[package.metadata.syspack.deb]` etc.).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FormatOverride {
+    /// Relations that replace the generic ones for this format.
+    pub relations: RelationSpecs,
+    /// A compression for this format (`zstd:19`), overriding the target's default.
+    pub compression: Option<String>,
+    /// Section / group / category for this format.
+    pub section: Option<String>,
+}
+
+/// The package metadata as configured (before a target is chosen).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MetaSpec {
+    /// Package name.
+    pub name: String,
+    /// Upstream version.
+    pub version: String,
+    /// Packaging revision.
+    pub release: Option<String>,
+    /// Epoch.
+    pub epoch: Option<u32>,
+    /// Architecture (`None`: the host's).
+    pub arch: Option<String>,
+    /// One-line summary.
+    pub summary: String,
+    /// Long description.
+    pub description: String,
+    /// `Name <email>`.
+    pub maintainer: String,
+    /// SPDX licence expression.
+    pub license: String,
+    /// Home page.
+    pub homepage: Option<String>,
+    /// Vendor.
+    pub vendor: Option<String>,
+    /// Section.
+    pub section: Option<String>,
+    /// Debian priority.
+    pub priority: Option<String>,
+}
+
+/// The cargo package behind a configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CargoProject {
+    /// `Cargo.toml`.
+    pub manifest: PathBuf,
+    /// The binary targets, sorted.
+    pub bins: Vec<String>,
+    /// The workspace root (where `target/` is by default).
+    pub workspace_root: PathBuf,
+    /// Features to build with (from cargo-deb's `features`), added to `--features`.
+    pub features: Vec<String>,
+}
+
+/// A complete configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// Which table.
+    pub origin: Origin,
+    /// Relative paths resolve here.
+    pub base_dir: PathBuf,
+    /// The cargo package, for cargo projects.
+    pub cargo: Option<CargoProject>,
+    /// Metadata.
+    pub meta: MetaSpec,
+    /// Assets (never empty after loading: defaults are filled in).
+    pub assets: Vec<AssetSpec>,
+    /// Configuration files (install paths).
+    pub conffiles: Vec<String>,
+    /// Maintainer scripts.
+    pub scripts: ScriptFiles,
+    /// systemd units.
+    pub systemd_units: Vec<UnitSpec>,
+    /// Generic relations.
+    pub relations: RelationSpecs,
+    /// Per-format overrides.
+    pub overrides: BTreeMap<Format, FormatOverride>,
+    /// Install prefix on FreeBSD (default `/usr/local`).
+    pub freebsd_prefix: String,
+    /// Add shared-library dependencies from the ELF files (default true).
+    pub auto_depends: bool,
+    /// Default targets (empty: the newest release of each family).
+    pub targets: Vec<String>,
+    /// Non-fatal remarks (ignored keys of a fallback table…).
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    fn empty(file: &Path, origin: Origin, base_dir: &Path) -> Config {
+        Config {
+            file: file.to_path_buf(),
+            origin,
+            base_dir: base_dir.to_path_buf(),
+            cargo: None,
+            meta: MetaSpec::default(),
+            assets: Vec::new(),
+            conffiles: Vec::new(),
+            scripts: ScriptFiles::default(),
+            systemd_units: Vec::new(),
+            relations: RelationSpecs::default(),
+            overrides: BTreeMap::new(),
+            freebsd_prefix: "/usr/local".into(),
+            auto_depends: true,
+            targets: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The relations for one format: the format's own where set, else the generic ones.
+    pub fn relations_for(&self, format: Format) -> RelationSpecs {
+        match self.overrides.get(&format) {
+            Some(o) => self.relations.overridden_by(&o.relations),
+            None => self.relations.clone(),
+        }
+    }
+
+    /// Loads the configuration of a cargo package from its `Cargo.toml`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] naming the file and key.
+    pub fn from_cargo_manifest(manifest: &Path) -> Result<Config, ConfigError> {
+        let doc = read_toml(manifest)?;
+        let base = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let Some(toml::Value::Table(package)) = doc.get("package") else {
+            return Err(ConfigError::Invalid {
+                file: manifest.to_path_buf(),
+                key: "package".into(),
+                problem: "is missing: this is not a package manifest (a virtual workspace?); pass the member's \
+                          manifest with `--manifest-path`, or describe the package in a syspack.toml and use `--config`"
+                    .into(),
+            });
+        };
+        let cargo = cargo_package(manifest, &doc, package, &base)?;
+        let metadata = match package.get("metadata") {
+            Some(toml::Value::Table(m)) => Some(m),
+            _ => None,
+        };
+        let get = |k: &str| match metadata.and_then(|m| m.get(k)) {
+            Some(toml::Value::Table(t)) => Some(t),
+            _ => None,
+        };
+        let mut cfg = if let Some(t) = get("syspack") {
+            let table = Table::new(manifest, "package.metadata.syspack", t);
+            let mut cfg = Config::empty(manifest, Origin::Syspack, &base);
+            cfg.meta = cargo.meta.clone();
+            syspack::read_table(&mut cfg, table, false)?;
+            cfg
+        } else if get("deb").is_some() || get("generate-rpm").is_some() {
+            let mut cfg = Config::empty(manifest, Origin::Fallback(Vec::new()), &base);
+            cfg.meta = cargo.meta.clone();
+            let mut used = Vec::new();
+            if let Some(t) = get("deb") {
+                used.push("[package.metadata.deb]");
+                cargo_deb::read(&mut cfg, Table::new(manifest, "package.metadata.deb", t))?;
+            }
+            if let Some(t) = get("generate-rpm") {
+                used.push("[package.metadata.generate-rpm]");
+                generate_rpm::read(
+                    &mut cfg,
+                    Table::new(manifest, "package.metadata.generate-rpm", t),
+                )?;
+            }
+            cfg.origin = Origin::Fallback(used);
+            cfg
+        } else {
+            let mut cfg = Config::empty(manifest, Origin::Defaults, &base);
+            cfg.meta = cargo.meta.clone();
+            cfg
+        };
+        cfg.cargo = Some(cargo.project);
+        cfg.fill_defaults()?;
+        Ok(cfg)
+    }
+
+    /// Default assets and the checks every configuration gets.
+    fn fill_defaults(&mut self) -> Result<(), ConfigError> {
+        if self.assets.is_empty() {
+            if let Some(cargo) = &self.cargo {
+                for bin in &cargo.bins {
+                    self.assets.push(AssetSpec {
+                        source: format!("target/release/{bin}"),
+                        dest: format!("/usr/bin/{bin}"),
+                        mode: Some(0o755),
+                        kind: AssetKind::Plain,
+                        key: format!("default asset for binary `{bin}`"),
+                        symlink: None,
+                    });
+                }
+            }
+            for doc in default_docs(&self.base_dir) {
+                self.assets.push(AssetSpec {
+                    dest: format!("/usr/share/doc/{}/{doc}", self.meta.name),
+                    source: doc.clone(),
+                    mode: Some(0o644),
+                    kind: AssetKind::Doc,
+                    key: format!("default documentation `{doc}`"),
+                    symlink: None,
+                });
+            }
+        }
+        let bad = |key: &str, problem: &str| ConfigError::Invalid {
+            file: self.file.clone(),
+            key: key.to_string(),
+            problem: problem.to_string(),
+        };
+        if self.meta.maintainer.trim().is_empty() {
+            return Err(bad(
+                &self.key("maintainer"),
+                "is not set and `package.authors` is empty; every format needs a maintainer: \
+                 add `maintainer = \"Name <email>\"`",
+            ));
+        }
+        if self.meta.summary.trim().is_empty() {
+            self.meta.summary = self.meta.name.clone();
+            self.warnings.push(format!(
+                "no summary: using the package name; set `{}` (or `package.description`)",
+                self.key("summary")
+            ));
+        }
+        if self.meta.license.trim().is_empty() {
+            return Err(bad(
+                &self.key("license"),
+                "is not set; add an SPDX licence expression, e.g. `license = \"MIT\"`",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The dotted path of a key in the table this configuration came from.
+    pub fn key(&self, key: &str) -> String {
+        match self.origin {
+            Origin::Standalone => format!("package.{key}"),
+            Origin::Syspack | Origin::Defaults => format!("package.metadata.syspack.{key}"),
+            Origin::Fallback(_) => format!("package.metadata.syspack.{key} (or package.{key})"),
+        }
+    }
+}
+
+/// README, LICENSE, COPYING, NOTICE, CHANGELOG files at the top of a project, sorted.
+fn default_docs(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let Some(name) = e.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let upper = name.to_ascii_uppercase();
+            let is_doc = [
+                "README",
+                "LICENSE",
+                "LICENCE",
+                "COPYING",
+                "NOTICE",
+                "CHANGELOG",
+                "AUTHORS",
+            ]
+            .iter()
+            .any(|p| upper.starts_with(p));
+            if is_doc && e.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                out.push(name);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+struct CargoInfo {
+    meta: MetaSpec,
+    project: CargoProject,
+}
+
+/// Finds the workspace root above (or at) a package manifest: the nearest `Cargo.toml` with a
+/// `[workspace]` table, else the package's own directory.
+fn find_workspace(base: &Path, doc: &toml::Table) -> Option<(PathBuf, toml::Table)> {
+    if doc.contains_key("workspace") {
+        return Some((base.to_path_buf(), doc.clone()));
+    }
+    let mut dir = base.parent();
+    while let Some(d) = dir {
+        let m = d.join("Cargo.toml");
+        if m.is_file() {
+            if let Ok(t) = read_toml(&m) {
+                if t.contains_key("workspace") {
+                    return Some((d.to_path_buf(), t));
+                }
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Reads the `[package]` fields syspack uses, resolving `field.workspace = true`.
+fn cargo_package(
+    manifest: &Path,
+    doc: &toml::Table,
+    package: &toml::Table,
+    base: &Path,
+) -> Result<CargoInfo, ConfigError> {
+    let ws = find_workspace(base, doc);
+    let ws_package = ws
+        .as_ref()
+        .and_then(|(_, t)| t.get("workspace"))
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.as_table())
+        .cloned();
+    let field = |k: &str| -> Result<Option<toml::Value>, ConfigError> {
+        match package.get(k) {
+            Some(toml::Value::Table(t))
+                if t.get("workspace").and_then(|v| v.as_bool()) == Some(true) =>
+            {
+                match ws_package.as_ref().and_then(|p| p.get(k)) {
+                    Some(v) => Ok(Some(v.clone())),
+                    None => Err(ConfigError::Invalid {
+                        file: manifest.to_path_buf(),
+                        key: format!("package.{k}"),
+                        problem:
+                            "says `workspace = true` but no `[workspace.package]` above sets it"
+                                .into(),
+                    }),
+                }
+            }
+            other => Ok(other.cloned()),
+        }
+    };
+    let string = |k: &str| -> Result<Option<String>, ConfigError> {
+        Ok(field(k)?.and_then(|v| v.as_str().map(str::to_string)))
+    };
+    let name = string("name")?.ok_or_else(|| ConfigError::Invalid {
+        file: manifest.to_path_buf(),
+        key: "package.name".into(),
+        problem: "is missing".into(),
+    })?;
+    let version = string("version")?.unwrap_or_else(|| "0.0.0".into());
+    let authors: Vec<String> = field("authors")?
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let license = match string("license")? {
+        Some(l) => l,
+        None if field("license-file")?.is_some() => "LicenseRef-custom".into(),
+        None => String::new(),
+    };
+    let summary = string("description")?
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let meta = MetaSpec {
+        name: name.clone(),
+        version,
+        summary: summary.clone(),
+        description: summary,
+        maintainer: authors.first().cloned().unwrap_or_default(),
+        license,
+        homepage: string("homepage")?.or(string("repository")?),
+        ..MetaSpec::default()
+    };
+
+    // Binary targets: explicit [[bin]] plus cargo's auto-discovery (src/main.rs, src/bin/*.rs).
+    let mut bins = std::collections::BTreeSet::new();
+    let autobins = package
+        .get("autobins")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true);
+    if let Some(toml::Value::Array(list)) = doc.get("bin") {
+        for b in list {
+            if let Some(n) = b.get("name").and_then(|v| v.as_str()) {
+                bins.insert(n.to_string());
+            }
+        }
+    }
+    if autobins {
+        if base.join("src/main.rs").is_file() {
+            bins.insert(name.clone());
+        }
+        if let Ok(rd) = std::fs::read_dir(base.join("src/bin")) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "rs") {
+                    if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
+                        bins.insert(stem.to_string());
+                    }
+                } else if p.join("main.rs").is_file() {
+                    if let Some(n) = p.file_name().and_then(|s| s.to_str()) {
+                        bins.insert(n.to_string());
+                    }
+                }
+            }
+        }
+    }
+    Ok(CargoInfo {
+        meta,
+        project: CargoProject {
+            manifest: manifest.to_path_buf(),
+            bins: bins.into_iter().collect(),
+            workspace_root: ws.map(|(d, _)| d).unwrap_or_else(|| base.to_path_buf()),
+            features: Vec::new(),
+        },
+    })
+}
+
+/// Parses a mode written as `"0755"`, `"755"` or an integer (decimal digits read as octal when
+/// written like `755`, as cargo-deb and nfpm users expect).
+pub(crate) fn parse_mode(t: &Table<'_>, key: &str, v: &toml::Value) -> Result<u32, ConfigError> {
+    let text = match v {
+        toml::Value::String(s) => s.trim().trim_start_matches("0o").to_string(),
+        toml::Value::Integer(i) => i.to_string(),
+        other => {
+            return Err(t.error(
+                key,
+                format!(
+                    "expected an octal mode such as \"0755\", found a {}",
+                    type_name(other)
+                ),
+            ))
+        }
+    };
+    match u32::from_str_radix(&text, 8) {
+        Ok(m) if m <= 0o7777 && !text.is_empty() => Ok(m),
+        _ => Err(t.error(
+            key,
+            format!("`{text}` is not an octal permission mode; write it as a string such as \"0755\" or \"0644\""),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;

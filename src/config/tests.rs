@@ -1,0 +1,219 @@
+//! One fixture directory per case: `tests/fixtures/config/<case>/`.
+
+use std::path::PathBuf;
+
+use syspack_distro::{Format, Relation, VersionOp};
+
+use super::syspack::load_standalone;
+use super::*;
+
+fn fixture(case: &str, file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(case)
+        .join(file)
+}
+
+fn cargo(case: &str) -> Result<Config, ConfigError> {
+    Config::from_cargo_manifest(&fixture(case, "Cargo.toml"))
+}
+
+fn standalone(case: &str) -> Result<Config, ConfigError> {
+    load_standalone(&fixture(case, "syspack.toml"))
+}
+
+#[test]
+fn syspack_table_is_read_completely() {
+    let c = cargo("syspack-full").unwrap();
+    assert_eq!(c.origin, Origin::Syspack);
+    assert_eq!(c.meta.name, "full");
+    assert_eq!(c.meta.version, "1.2.3");
+    assert_eq!(c.meta.summary, "fully configured");
+    assert_eq!(c.meta.release.as_deref(), Some("2"));
+    assert_eq!(c.meta.maintainer, "Jane Doe <jane@example.org>");
+    assert_eq!(c.meta.homepage.as_deref(), Some("https://example.org/full"));
+    assert_eq!(c.assets.len(), 3);
+    assert_eq!(c.assets[0].mode, Some(0o755));
+    assert_eq!(c.assets[0].dest, "/usr/bin/");
+    assert_eq!(c.assets[1].kind, AssetKind::Config);
+    assert_eq!(c.assets[2].kind, AssetKind::Doc);
+    assert_eq!(c.assets[1].key, "package.metadata.syspack.assets[1]");
+    assert_eq!(c.conffiles, ["/etc/full.conf"]);
+    assert!(
+        matches!(&c.scripts.post_install, Some(ScriptSource::File(p)) if p.ends_with("pkg/postinst.sh"))
+    );
+    assert_eq!(c.systemd_units.len(), 1);
+    assert!(c.systemd_units[0].enable && !c.systemd_units[0].start);
+    assert_eq!(c.targets, ["debian-12", "fedora-43"]);
+    assert_eq!(c.freebsd_prefix, "/opt/local");
+    assert_eq!(c.cargo.as_ref().unwrap().bins, ["full"]);
+    // Format-specific relations replace the generic ones, field by field.
+    let deb = c.relations_for(Format::Deb);
+    assert_eq!(deb.depends, Some(vec![Relation::any("ca-certificates")]));
+    let rpm = c.relations_for(Format::Rpm);
+    assert_eq!(
+        rpm.depends,
+        Some(vec![Relation::with(
+            "ca-certificates",
+            VersionOp::Ge,
+            "2023"
+        )])
+    );
+    assert_eq!(
+        rpm.recommends,
+        Some(vec![Relation::with("curl", VersionOp::Ge, "7.0")])
+    );
+}
+
+#[test]
+fn unknown_keys_name_the_dotted_path_and_the_closest_key() {
+    let e = cargo("unknown-key").unwrap_err().to_string();
+    assert!(e.contains("unknown-key/Cargo.toml"), "{e}");
+    assert!(
+        e.contains("unknown key `package.metadata.syspack.asets` (a array)"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean `assets`?"), "{e}");
+    let e = standalone("freebsd-table-typo").unwrap_err().to_string();
+    assert!(e.contains("unknown key `package.freebsd.prefx`"), "{e}");
+    assert!(e.contains("did you mean `prefix`?"), "{e}");
+}
+
+#[test]
+fn cargo_deb_table_is_a_fallback() {
+    let c = cargo("cargo-deb").unwrap();
+    assert_eq!(c.origin, Origin::Fallback(vec!["[package.metadata.deb]"]));
+    assert_eq!(c.meta.maintainer, "Deb Maintainer <maint@example.org>");
+    assert_eq!(c.meta.description, "A longer description\nover two lines.");
+    assert_eq!(c.meta.section.as_deref(), Some("utility"));
+    assert!(c.auto_depends, "`$auto` keeps automatic dependencies");
+    assert_eq!(c.assets.len(), 2);
+    assert_eq!(c.assets[0].dest, "/usr/bin/");
+    assert_eq!(c.assets[0].mode, Some(0o755));
+    assert_eq!(c.assets[1].kind, AssetKind::Doc);
+    assert_eq!(c.conffiles, ["/etc/debby.conf"]);
+    assert!(
+        matches!(&c.scripts.post_install, Some(ScriptSource::File(p)) if p.ends_with("postinst"))
+    );
+    assert!(c.scripts.pre_install.is_none());
+    // Debian names apply to Debian targets only.
+    assert_eq!(
+        c.relations_for(Format::Deb).depends,
+        Some(vec![Relation::with("adduser", VersionOp::Ge, "3.0")])
+    );
+    assert_eq!(c.relations_for(Format::Rpm).depends, None);
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.contains("separate-debug-symbols")),
+        "{:?}",
+        c.warnings
+    );
+}
+
+#[test]
+fn generate_rpm_table_is_a_fallback() {
+    let c = cargo("generate-rpm").unwrap();
+    assert_eq!(
+        c.origin,
+        Origin::Fallback(vec!["[package.metadata.generate-rpm]"])
+    );
+    assert_eq!(c.meta.release.as_deref(), Some("3"));
+    assert_eq!(c.assets.len(), 2);
+    assert_eq!(c.assets[1].kind, AssetKind::Config);
+    assert_eq!(c.assets[0].mode, Some(0o755));
+    assert_eq!(
+        c.scripts.post_install,
+        Some(ScriptSource::Inline("echo hello".into()))
+    );
+    let rpm = c.relations_for(Format::Rpm).depends.unwrap();
+    assert_eq!(
+        rpm,
+        [
+            Relation::with("openssl-libs", VersionOp::Ge, "3.0"),
+            Relation::any("tzdata")
+        ]
+    );
+    assert_eq!(c.relations_for(Format::Deb).depends, None);
+}
+
+#[test]
+fn nothing_configured_gives_binaries_and_docs() {
+    let c = cargo("defaults").unwrap();
+    assert_eq!(c.origin, Origin::Defaults);
+    assert_eq!(
+        c.cargo.as_ref().unwrap().bins,
+        ["helper", "plain", "plain-extra"]
+    );
+    let pairs: Vec<(&str, &str)> = c
+        .assets
+        .iter()
+        .map(|a| (a.source.as_str(), a.dest.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("target/release/helper", "/usr/bin/helper"),
+            ("target/release/plain", "/usr/bin/plain"),
+            ("target/release/plain-extra", "/usr/bin/plain-extra"),
+            ("LICENSE-MIT", "/usr/share/doc/plain/LICENSE-MIT"),
+            ("README.md", "/usr/share/doc/plain/README.md"),
+        ]
+    );
+    assert_eq!(c.meta.summary, "nothing configured");
+}
+
+#[test]
+fn workspace_inheritance_is_resolved() {
+    let c = Config::from_cargo_manifest(&fixture("workspace", "member/Cargo.toml")).unwrap();
+    assert_eq!(c.meta.version, "3.1.4");
+    assert_eq!(c.meta.license, "MIT");
+    assert_eq!(c.meta.maintainer, "Work Space <ws@example.org>");
+    assert!(c
+        .cargo
+        .as_ref()
+        .unwrap()
+        .workspace_root
+        .ends_with("workspace"));
+}
+
+#[test]
+fn standalone_file_needs_no_cargo() {
+    let c = standalone("standalone").unwrap();
+    assert_eq!(c.origin, Origin::Standalone);
+    assert!(c.cargo.is_none());
+    assert_eq!(c.meta.version, "5.0.1");
+    assert_eq!(c.meta.arch.as_deref(), Some("x86_64"));
+    assert_eq!(c.assets[0].source, "stage/usr/**/*");
+    assert_eq!(
+        c.relations_for(Format::Deb).depends,
+        Some(vec![Relation::any("libc6")])
+    );
+}
+
+#[test]
+fn bad_values_name_key_and_fix() {
+    let e = standalone("bad-mode").unwrap_err().to_string();
+    assert!(e.contains("`package.assets[0].mode`"), "{e}");
+    assert!(e.contains("\"0755\""), "{e}");
+    let e = cargo("version-in-metadata").unwrap_err().to_string();
+    assert!(
+        e.contains("`package.metadata.syspack.version` cannot be set here"),
+        "{e}"
+    );
+    assert!(e.contains("release"), "{e}");
+    let e = standalone("bad-relation").unwrap_err().to_string();
+    assert!(e.contains("`package.depends[0]`"), "{e}");
+    assert!(e.contains("libfoo >="), "{e}");
+}
+
+#[test]
+fn missing_file_and_bad_toml_name_the_file() {
+    let e = load_standalone(&fixture("nonexistent", "syspack.toml")).unwrap_err();
+    assert!(e.to_string().starts_with("failed to read `"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("syspack.toml");
+    std::fs::write(&p, "[package\nname=").unwrap();
+    let e = load_standalone(&p).unwrap_err().to_string();
+    assert!(e.contains("is not valid TOML"), "{e}");
+}

@@ -1,0 +1,651 @@
+//! Staging: from a [`Config`] (and what the build produced) to one [`Package`] per target.
+//!
+//! Asset sources are resolved once ([`resolve_assets`]: globs expanded, `target/release/`
+//! pointed at the real cargo target directory, symlinks kept as symlinks); each target then
+//! gets its own package ([`stage`]): FreeBSD prefix remapping, the format's relations,
+//! automatic shared-library dependencies from the ELF files, bundled libraries, and for Debian
+//! the changelog and copyright files lintian wants.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use syspack_distro::{
+    Arch, Entry, Format, InstallPath, Metadata, Package, Relation, Relations, SourceDate,
+    SystemdUnit,
+};
+
+use crate::config::{AssetKind, AssetSpec, Config, RelationSpecs, ScriptSource};
+use crate::provenance::Record;
+use crate::target::{SonameDep, Target};
+
+/// What the build (or its absence) contributes.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOutputs {
+    /// The cargo target directory (`target/release/x` in assets is looked up below it).
+    pub target_dir: Option<PathBuf>,
+    /// Executables by binary name, from cargo's `compiler-artifact` messages.
+    pub executables: BTreeMap<String, PathBuf>,
+    /// The provenance of the C libraries the build linked.
+    pub provenance: Vec<Record>,
+}
+
+/// An asset with its source found on disk.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// The file (or symlink) on disk.
+    pub source: PathBuf,
+    /// The install path, before any per-target remapping.
+    pub dest: String,
+    /// Permission bits.
+    pub mode: u32,
+    /// Plain, doc or config.
+    pub kind: AssetKind,
+    /// For a symlink: its target, as stored.
+    pub link: Option<String>,
+    /// Where it was configured.
+    pub key: String,
+}
+
+fn is_glob(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// Resolves every asset's source, in configuration order.
+///
+/// # Errors
+///
+/// A missing source, a glob that matches nothing, a directory given as a file, a non-UTF-8 file
+/// name: each names the configuration key and the fix.
+pub fn resolve_assets(cfg: &Config, build: &BuildOutputs) -> Result<Vec<Resolved>> {
+    let mut out = Vec::new();
+    for a in &cfg.assets {
+        resolve_one(cfg, build, a, &mut out)
+            .with_context(|| format!("in asset `{}` of `{}`", a.key, cfg.file.display()))?;
+    }
+    Ok(out)
+}
+
+/// Where a source written as `target/release/…` really is.
+fn source_path(cfg: &Config, build: &BuildOutputs, source: &str) -> PathBuf {
+    if let Some(rest) = source.strip_prefix("target/release/") {
+        if let Some(exe) = build.executables.get(rest) {
+            return exe.clone();
+        }
+        if let Some(dir) = &build.target_dir {
+            return dir.join("release").join(rest);
+        }
+    }
+    let p = Path::new(source);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cfg.base_dir.join(p)
+    }
+}
+
+fn default_mode(meta: &std::fs::Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o111 != 0 {
+            return 0o755;
+        }
+    }
+    let _ = meta;
+    0o644
+}
+
+fn resolve_one(
+    cfg: &Config,
+    build: &BuildOutputs,
+    a: &AssetSpec,
+    out: &mut Vec<Resolved>,
+) -> Result<()> {
+    if let Some(link) = &a.symlink {
+        out.push(Resolved {
+            source: PathBuf::from(format!("symlink to `{link}`")),
+            dest: a.dest.clone(),
+            mode: 0o777,
+            kind: a.kind,
+            link: Some(link.clone()),
+            key: a.key.clone(),
+        });
+        return Ok(());
+    }
+    if !is_glob(&a.source) {
+        let path = source_path(cfg, build, &a.source);
+        let meta = std::fs::symlink_metadata(&path).map_err(|e| {
+            let hint = if a.source.starts_with("target/") {
+                "build it first (`cargo build --release`, or run `syspack package` without `--no-build`)"
+            } else {
+                "fix `source` (relative paths start at the directory of the configuration file)"
+            };
+            anyhow!("asset source `{}` cannot be read: {e}; {hint}", path.display())
+        })?;
+        if meta.is_dir() {
+            bail!(
+                "asset source `{}` is a directory; list its files with a glob such as `{}/**/*` and a `dest` ending in `/`",
+                path.display(),
+                a.source.trim_end_matches('/')
+            );
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            anyhow!(
+                "asset source `{}` has a file name that is not UTF-8; rename it",
+                path.display()
+            )
+        })?;
+        let dest = if a.dest.ends_with('/') {
+            format!("{}{name}", a.dest)
+        } else {
+            a.dest.clone()
+        };
+        out.push(make(a, path, dest, &meta)?);
+        return Ok(());
+    }
+
+    // A glob: walk from its literal prefix, keep the path below that prefix under `dest`.
+    let pattern_path = source_path(cfg, build, &a.source);
+    let pattern_str = pattern_path
+        .to_str()
+        .ok_or_else(|| anyhow!("asset glob `{}` is not UTF-8", pattern_path.display()))?
+        .to_string();
+    let pattern = glob::Pattern::new(&pattern_str).map_err(|e| {
+        anyhow!(
+            "`{}` is not a valid glob: {e}; see `source` of this asset",
+            a.source
+        )
+    })?;
+    let mut prefix = PathBuf::new();
+    for c in pattern_path.components() {
+        if is_glob(&c.as_os_str().to_string_lossy()) {
+            break;
+        }
+        prefix.push(c);
+    }
+    let opts = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: false,
+    };
+    let mut matches = Vec::new();
+    if prefix.is_dir() {
+        for entry in walkdir::WalkDir::new(&prefix)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = entry
+                .with_context(|| format!("failed to read the directory `{}`", prefix.display()))?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let path = entry.path();
+            let lossy = path.to_string_lossy();
+            if !pattern.matches_with(&lossy, opts) {
+                continue;
+            }
+            if path.to_str().is_none() {
+                bail!(
+                    "asset source `{}` has a file name that is not UTF-8, which no package format can hold; rename it",
+                    lossy
+                );
+            }
+            matches.push(path.to_path_buf());
+        }
+    }
+    if matches.is_empty() {
+        bail!(
+            "asset glob `{}` matches no file; fix `source` or create the files first",
+            pattern_str
+        );
+    }
+    if !a.dest.ends_with('/') && matches.len() > 1 {
+        bail!(
+            "asset glob `{}` matches {} files but `dest` `{}` names one file; end `dest` with `/` to install them into a directory",
+            a.source,
+            matches.len(),
+            a.dest
+        );
+    }
+    for path in matches {
+        let meta = std::fs::symlink_metadata(&path)
+            .with_context(|| format!("failed to read `{}`", path.display()))?;
+        let rel = path.strip_prefix(&prefix).unwrap_or(&path);
+        let rel = rel.to_str().unwrap_or_default().to_string();
+        let dest = if a.dest.ends_with('/') {
+            format!("{}{rel}", a.dest)
+        } else {
+            a.dest.clone()
+        };
+        out.push(make(a, path, dest, &meta)?);
+    }
+    Ok(())
+}
+
+fn make(
+    a: &AssetSpec,
+    source: PathBuf,
+    dest: String,
+    meta: &std::fs::Metadata,
+) -> Result<Resolved> {
+    let link = if meta.file_type().is_symlink() {
+        let t = std::fs::read_link(&source)
+            .with_context(|| format!("failed to read the symlink `{}`", source.display()))?;
+        Some(
+            t.to_str()
+                .ok_or_else(|| {
+                    anyhow!(
+                        "symlink `{}` points to a name that is not UTF-8",
+                        source.display()
+                    )
+                })?
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    Ok(Resolved {
+        mode: a.mode.unwrap_or_else(|| default_mode(meta)),
+        source,
+        dest,
+        kind: a.kind,
+        link,
+        key: a.key.clone(),
+    })
+}
+
+/// Maps an install path for a target: on FreeBSD, `/usr/x` → `<prefix>/x` and `/etc/x` →
+/// `<prefix>/etc/x` (hier(7): third-party software lives under `/usr/local`).
+pub fn remap(dest: &str, target: &Target, cfg: &Config) -> String {
+    if target.format != Format::FreeBsd {
+        return dest.to_string();
+    }
+    let prefix = cfg.freebsd_prefix.trim_end_matches('/');
+    if dest.starts_with(&format!("{prefix}/")) {
+        return dest.to_string();
+    }
+    if let Some(rest) = dest.strip_prefix("/usr/") {
+        format!("{prefix}/{rest}")
+    } else if let Some(rest) = dest.strip_prefix("/etc/") {
+        format!("{prefix}/etc/{rest}")
+    } else {
+        dest.to_string()
+    }
+}
+
+/// The source date: `SOURCE_DATE_EPOCH`, else the last commit's time in `dir`, else
+/// [`FALLBACK_SOURCE_DATE`] — never the clock.
+pub fn source_date(dir: &Path) -> Result<(SourceDate, &'static str)> {
+    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
+        let secs = v.trim().parse::<u64>().map_err(|_| {
+            anyhow!(
+                "`SOURCE_DATE_EPOCH={v}` is not a number of seconds since 1970; unset it or fix it"
+            )
+        })?;
+        return Ok((SourceDate(secs), "SOURCE_DATE_EPOCH"));
+    }
+    let git = std::process::Command::new("git")
+        .args(["log", "-1", "--format=%ct"])
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .output();
+    if let Ok(o) = git {
+        if o.status.success() {
+            if let Ok(secs) = String::from_utf8_lossy(&o.stdout).trim().parse::<u64>() {
+                return Ok((SourceDate(secs), "the last git commit"));
+            }
+        }
+    }
+    Ok((
+        SourceDate(FALLBACK_SOURCE_DATE),
+        "the fixed default (no SOURCE_DATE_EPOCH, no git commit)",
+    ))
+}
+
+/// The date used when neither `SOURCE_DATE_EPOCH` nor a git commit gives one:
+/// 2024-01-01T00:00:00Z.
+pub const FALLBACK_SOURCE_DATE: u64 = 1_704_067_200;
+
+fn read_script(s: &ScriptSource) -> Result<String> {
+    let text = match s {
+        ScriptSource::Inline(t) => t.clone(),
+        ScriptSource::File(p) => std::fs::read_to_string(p).with_context(|| {
+            format!(
+                "failed to read the maintainer script `{}`; fix the path in `scripts`",
+                p.display()
+            )
+        })?,
+    };
+    Ok(if text.starts_with("#!") {
+        text
+    } else {
+        format!("#!/bin/sh\n{text}")
+    })
+}
+
+/// The library names of the build layer and the sonames their shared libraries have.
+const LIB_SONAMES: [(&str, &str); 4] = [
+    ("zlib", "libz.so"),
+    ("bzip2", "libbz2.so"),
+    ("lzma", "liblzma.so"),
+    ("zstd", "libzstd.so"),
+];
+
+/// One staged package, ready for a writer.
+pub struct Staged {
+    /// The target.
+    pub target: Target,
+    /// The package.
+    pub package: Package,
+    /// Remarks (unknown sonames…).
+    pub warnings: Vec<String>,
+    /// Sonames the package's ELF files need from outside the package and the base system
+    /// (FreeBSD `shlibs_required`), sorted.
+    pub needed_sonames: Vec<String>,
+    /// The FreeBSD install prefix.
+    pub freebsd_prefix: String,
+}
+
+/// Stages the package for one target.
+///
+/// # Errors
+///
+/// Invalid install paths, duplicate destinations, escaping symlinks, unreadable scripts, an
+/// empty package: each names the asset and the fix.
+pub fn stage(
+    cfg: &Config,
+    assets: &[Resolved],
+    build: &BuildOutputs,
+    target: &Target,
+    date: SourceDate,
+) -> Result<Staged> {
+    let m = &cfg.meta;
+    let arch = match &m.arch {
+        Some(a) => a.parse::<Arch>().map_err(|e| {
+            anyhow!(
+                "`{}` in `{}`: {e}",
+                cfg.key("architecture"),
+                cfg.file.display()
+            )
+        })?,
+        None => Arch::host(),
+    };
+    let mut meta = Metadata::new(&m.name, &m.version, arch);
+    if let Some(r) = &m.release {
+        meta.release = r.clone();
+    }
+    meta.epoch = m.epoch;
+    meta.summary = m.summary.clone();
+    meta.description = wrap(&m.description, 79);
+    meta.maintainer = m.maintainer.clone();
+    meta.license = m.license.clone();
+    meta.homepage = m.homepage.clone();
+    meta.vendor = m.vendor.clone();
+    meta.priority = m.priority.clone();
+    meta.section = cfg
+        .overrides
+        .get(&target.format)
+        .and_then(|o| o.section.clone())
+        .or_else(|| m.section.clone());
+    meta.bundled = build
+        .provenance
+        .iter()
+        .filter_map(Record::bundled)
+        .collect();
+
+    let mut pkg = Package::new(meta, date);
+    let mut warnings = Vec::new();
+    for a in assets {
+        let dest = remap(&a.dest, target, cfg);
+        let path = InstallPath::new(&dest).with_context(|| {
+            format!(
+                "asset `{}` (source `{}`): fix its `dest`",
+                a.key,
+                a.source.display()
+            )
+        })?;
+        let ctx = || format!("asset `{}` (source `{}`)", a.key, a.source.display());
+        match &a.link {
+            Some(link) => pkg.add_symlink(path, link).with_context(ctx)?,
+            None => {
+                let f = pkg.add_file(path, &a.source, a.mode).with_context(ctx)?;
+                f.doc = a.kind == AssetKind::Doc;
+                f.conffile = a.kind == AssetKind::Config;
+            }
+        }
+    }
+    for c in &cfg.conffiles {
+        let path = InstallPath::new(&remap(c, target, cfg))
+            .with_context(|| format!("`conffiles` entry `{c}` in `{}`", cfg.file.display()))?;
+        pkg.mark_conffile(&path)
+            .with_context(|| format!("`conffiles` entry `{c}` in `{}`", cfg.file.display()))?;
+    }
+    for u in &cfg.systemd_units {
+        if target.format == Format::FreeBsd {
+            warnings.push(format!(
+                "systemd unit `{}` is not installed on FreeBSD (no systemd)",
+                u.unit.display()
+            ));
+            continue;
+        }
+        let name = u
+            .unit
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| anyhow!("systemd unit `{}` has no UTF-8 file name", u.unit.display()))?
+            .to_string();
+        let dest = InstallPath::new(&format!("/usr/lib/systemd/system/{name}"))?;
+        pkg.add_file(dest, &u.unit, 0o644)
+            .with_context(|| format!("systemd unit `{}` from `{}`", name, cfg.file.display()))?;
+        pkg.systemd_units.push(SystemdUnit {
+            name,
+            enable: u.enable,
+            start: u.start,
+        });
+    }
+    let s = &cfg.scripts;
+    pkg.scripts.pre_install = s.pre_install.as_ref().map(read_script).transpose()?;
+    pkg.scripts.post_install = s.post_install.as_ref().map(read_script).transpose()?;
+    pkg.scripts.pre_remove = s.pre_remove.as_ref().map(read_script).transpose()?;
+    pkg.scripts.post_remove = s.post_remove.as_ref().map(read_script).transpose()?;
+
+    pkg.check_not_empty().with_context(|| {
+        format!(
+            "nothing to package from `{}`: add an `assets` entry",
+            cfg.file.display()
+        )
+    })?;
+
+    let mut relations = to_relations(&cfg.relations_for(target.format));
+    let mut needed_sonames = Vec::new();
+    if cfg.auto_depends {
+        let (deps, needed) = shlib_depends(&pkg, build, target, &mut warnings)?;
+        needed_sonames = needed;
+        for dep in deps {
+            if !relations.depends.iter().any(|r| r.name == dep.name) {
+                relations.depends.push(dep);
+            }
+        }
+    }
+    pkg.metadata.relations = relations;
+
+    if target.format == Format::Deb {
+        syspack_distro::deb::add_lintian_docs(&mut pkg).with_context(|| {
+            format!(
+                "adding the Debian changelog and copyright for target `{}`",
+                target.id
+            )
+        })?;
+    }
+    Ok(Staged {
+        target: target.clone(),
+        package: pkg,
+        warnings,
+        needed_sonames,
+        freebsd_prefix: cfg.freebsd_prefix.clone(),
+    })
+}
+
+fn to_relations(r: &RelationSpecs) -> Relations {
+    let get = |v: &Option<Vec<Relation>>| v.clone().unwrap_or_default();
+    Relations {
+        depends: get(&r.depends),
+        recommends: get(&r.recommends),
+        suggests: get(&r.suggests),
+        conflicts: get(&r.conflicts),
+        provides: get(&r.provides),
+        replaces: get(&r.replaces),
+        ..Relations::default()
+    }
+}
+
+fn is_elf(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == *b"\x7fELF"
+}
+
+/// The shared-library dependencies of the package's ELF files for one target, sorted by name.
+fn shlib_depends(
+    pkg: &Package,
+    build: &BuildOutputs,
+    target: &Target,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<Relation>, Vec<String>)> {
+    let vendored: Vec<&str> = build
+        .provenance
+        .iter()
+        .filter(|r| r.mode == "vendored")
+        .filter_map(|r| {
+            LIB_SONAMES
+                .iter()
+                .find(|(l, _)| *l == r.library)
+                .map(|(_, s)| *s)
+        })
+        .collect();
+    // Libraries the package ships itself satisfy their own sonames.
+    let own: Vec<&str> = pkg.entries().keys().map(|p| p.file_name()).collect();
+    let mut needed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut glibc: Option<String> = None;
+    for (path, entry) in pkg.entries() {
+        let Entry::File(f) = entry else { continue };
+        let syspack_distro::FileSource::Path(src) = &f.source else {
+            continue;
+        };
+        if !is_elf(src) {
+            continue;
+        }
+        let info = match crate::elf::parse(src) {
+            Ok(i) => i,
+            Err(e) => {
+                warnings.push(format!("`{}` looks like ELF but cannot be analysed ({e}); no dependencies taken from it", src.display()));
+                continue;
+            }
+        };
+        if info.freebsd != (target.format == Format::FreeBsd) {
+            warnings.push(format!(
+                "target `{}`: `{path}` is a {} executable, which will not run there; no dependencies taken from it",
+                target.id,
+                if info.freebsd { "FreeBSD" } else { "Linux" }
+            ));
+            continue;
+        }
+        for n in info.needed {
+            needed.entry(n).or_default().push(path.absolute());
+        }
+        if let Some(v) = info.glibc {
+            if glibc.as_ref().map_or(true, |g| version_lt(g, &v)) {
+                glibc = Some(v);
+            }
+        }
+    }
+    let mut out: Vec<Relation> = Vec::new();
+    let mut external = Vec::new();
+    for (soname, users) in needed {
+        if vendored.iter().any(|v| soname.starts_with(v)) || own.contains(&soname.as_str()) {
+            continue;
+        }
+        match target.dependency_for(&soname, glibc.as_deref()) {
+            SonameDep::Package(r) => {
+                external.push(soname.clone());
+                if let Some(o) = out.iter_mut().find(|o| o.name == r.name) {
+                    // Keep the stronger of two constraints on one package (libc6 for libc and libm).
+                    if o.constraint.is_none() {
+                        *o = r;
+                    }
+                } else {
+                    out.push(r);
+                }
+            }
+            SonameDep::Base => {}
+            SonameDep::Unknown => {
+                external.push(soname.clone());
+                warnings.push(format!(
+                "target `{}`: no package known for shared library `{soname}` (needed by {}); add it to `depends` by hand",
+                target.id,
+                users.join(", ")
+                ))
+            }
+        }
+    }
+    out.sort();
+    Ok((out, external))
+}
+
+/// Wraps each paragraph's long lines at `width` columns (package managers show descriptions in
+/// terminals; lintian flags lines over 80). Lines that are already short are kept as written.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.chars().count() <= width || line.starts_with(' ') {
+            out.push(line.to_string());
+            continue;
+        }
+        let mut cur = String::new();
+        for word in line.split_whitespace() {
+            if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+                out.push(std::mem::take(&mut cur));
+            }
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+        out.push(cur);
+    }
+    out.join("\n")
+}
+
+/// Compares dotted numeric versions (`2.17` < `2.34`).
+fn version_lt(a: &str, b: &str) -> bool {
+    let parse = |s: &str| {
+        s.split('.')
+            .map(|p| p.parse::<u64>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
+    parse(a) < parse(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_description_lines_are_wrapped() {
+        let long = "word ".repeat(30);
+        let w = wrap(long.trim(), 79);
+        assert!(w.lines().all(|l| l.len() <= 79), "{w}");
+        assert_eq!(w.split_whitespace().count(), 30);
+        assert_eq!(wrap("short\n\nparagraph", 79), "short\n\nparagraph");
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(version_lt("2.17", "2.34"));
+        assert!(!version_lt("2.34", "2.4"));
+    }
+}

@@ -1,0 +1,195 @@
+//! Targets: distro releases (`debian-13`, `fedora-43`, `arch`, `freebsd-14`…) and what the CLI
+//! needs of them — the format, the compression their package manager reads, and the package
+//! that provides a shared library. This is the CLI's one adapter over the knowledge base
+//! (`syspack_distro::kb`).
+
+use anyhow::{bail, Result};
+use syspack_distro::kb::{KnowledgeBase, Release};
+use syspack_distro::{Compression, Format, Relation, VersionOp};
+
+use crate::edit_distance::closest;
+
+/// A target release.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The release id, e.g. `debian-13`.
+    pub id: String,
+    /// Its package format.
+    pub format: Format,
+    /// The knowledge base's description.
+    pub release: &'static Release,
+}
+
+/// What a `DT_NEEDED` soname means for a target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SonameDep {
+    /// A package of the distro provides it.
+    Package(Relation),
+    /// Part of the base system (FreeBSD's libc, libz…): no dependency.
+    Base,
+    /// The knowledge base does not know it.
+    Unknown,
+}
+
+fn kb() -> &'static KnowledgeBase {
+    KnowledgeBase::builtin()
+}
+
+impl Target {
+    /// Looks a release up by id, with a "did you mean" hint for near misses.
+    pub fn resolve(id: &str) -> Result<Target> {
+        let release = kb().release(id)?;
+        Target::from_release(release)
+    }
+
+    fn from_release(release: &'static Release) -> Result<Target> {
+        let Some(format) = release.format else {
+            bail!(
+                "target `{}` uses {} packages, which syspack does not write; pick a deb, rpm, arch or freebsd release",
+                release.id,
+                release.package_format.name()
+            );
+        };
+        Ok(Target {
+            id: release.id.to_string(),
+            format,
+            release,
+        })
+    }
+
+    /// The newest release of each format's lead family (`debian-13`, `fedora-43`, `arch`,
+    /// `freebsd-14`).
+    pub fn newest() -> Vec<Target> {
+        kb().newest_per_family()
+            .into_iter()
+            .filter_map(|r| Target::from_release(r).ok())
+            .collect()
+    }
+
+    /// The compression the release's package manager reads on every point release.
+    pub fn default_compression(&self) -> Compression {
+        self.release.default_compression()
+    }
+
+    /// The FreeBSD major version, for the ABI string.
+    pub fn freebsd_major(&self) -> Option<u32> {
+        self.release.freebsd_major
+    }
+
+    /// The dependency a `DT_NEEDED` soname gives: the libc package (at least the newest
+    /// `GLIBC_x.y` the binary needs, as dpkg-shlibdeps does), a library package (with the
+    /// distro's own `shlibs` constraint on Debian), the base system, or unknown.
+    pub fn dependency_for(&self, soname: &str, glibc: Option<&str>) -> SonameDep {
+        let Some(sp) = self.release.package_for_soname(soname) else {
+            return SonameDep::Unknown;
+        };
+        let Some(pkg) = sp.package else {
+            return SonameDep::Base;
+        };
+        let name = pkg.as_str().to_string();
+        if sp.libc {
+            return SonameDep::Package(match glibc {
+                Some(v) if self.release.glibc().is_some() => Relation::with(name, VersionOp::Ge, v),
+                _ => Relation::any(name),
+            });
+        }
+        if self.format == Format::Deb {
+            if let Some(r) = sp
+                .depends
+                .as_deref()
+                .and_then(|d| d.parse::<Relation>().ok())
+            {
+                if r.name == name {
+                    return SonameDep::Package(r);
+                }
+            }
+        }
+        SonameDep::Package(Relation::any(name))
+    }
+}
+
+/// The targets to package for: `--target` if given, else those matching `--format`, else the
+/// configuration's `targets`, else the newest release of each family.
+pub fn select(
+    targets: &[String],
+    formats: &[String],
+    configured: &[String],
+) -> Result<Vec<Target>> {
+    let mut formats_parsed = Vec::new();
+    for f in formats {
+        match f.parse::<Format>() {
+            Ok(f) => formats_parsed.push(f),
+            Err(_) => {
+                let names = Format::ALL.map(|f| f.name());
+                let hint = match closest(f, names) {
+                    Some(h) => format!("\n\nhelp: a format with a similar name exists: `{h}`"),
+                    None => String::new(),
+                };
+                bail!("unknown format `{f}`{hint}\n\nknown formats: deb, rpm, arch, freebsd");
+            }
+        }
+    }
+    let ids: Vec<String> = if !targets.is_empty() {
+        targets.to_vec()
+    } else if !configured.is_empty() {
+        configured.to_vec()
+    } else if !formats_parsed.is_empty() {
+        Target::newest()
+            .into_iter()
+            .filter(|t| formats_parsed.contains(&t.format))
+            .map(|t| t.id)
+            .collect()
+    } else {
+        Target::newest().into_iter().map(|t| t.id).collect()
+    };
+    let mut out: Vec<Target> = Vec::new();
+    for id in ids {
+        let t = Target::resolve(&id)?;
+        if !formats_parsed.is_empty() && !formats_parsed.contains(&t.format) {
+            continue;
+        }
+        if !out.iter().any(|o| o.id == t.id) {
+            out.push(t);
+        }
+    }
+    if out.is_empty() {
+        bail!(
+            "no target left: none of the targets has format {}; add `--target` with a release of that format",
+            formats.join(", ")
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_targets_get_a_hint() {
+        let err = Target::resolve("debain-12").unwrap_err().to_string();
+        assert!(
+            err.contains("a target with a similar name exists: `debian-12`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn default_targets_are_the_newest_of_each_family() {
+        let t = select(&[], &[], &[]).unwrap();
+        let ids: Vec<&str> = t.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["debian-13", "fedora-43", "arch", "freebsd-14"]);
+        let t = select(&[], &["rpm".into()], &[]).unwrap();
+        assert_eq!(t[0].id, "fedora-43");
+    }
+
+    #[test]
+    fn libc_gets_the_newest_glibc_needed() {
+        let t = Target::resolve("debian-12").unwrap();
+        assert_eq!(
+            t.dependency_for("libc.so.6", Some("2.34")),
+            SonameDep::Package(Relation::with("libc6", VersionOp::Ge, "2.34"))
+        );
+        assert_eq!(t.dependency_for("libnosuch.so.9", None), SonameDep::Unknown);
+    }
+}

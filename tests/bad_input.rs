@@ -1,0 +1,280 @@
+use crate::util::{assert_contains, files_in, Dir};
+
+/// A scratch project with `syspack.toml` set to `toml` and a few staged files.
+fn project(name: &str, toml: &str) -> Dir {
+    let dir = Dir::new(name);
+    dir.create("syspack.toml", toml);
+    dir.create("stage/usr/bin/tool", "#!/bin/sh\necho tool\n");
+    dir.create("stage/README", "readme\n");
+    dir
+}
+
+const HEAD: &str = r#"
+[package]
+name = "bad"
+version = "1.0.0"
+maintainer = "Syspack Tests <tests@example.org>"
+license = "MIT"
+"#;
+
+/// Runs `syspack package` for `targets`, expects exit 2, checks stderr and that nothing was
+/// written. Returns stderr.
+fn fails(dir: &Dir, targets: &str, needles: &[&str]) -> String {
+    let err = dir
+        .command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            targets,
+            "--out",
+            "out",
+        ])
+        .stderr_with(2);
+    assert_contains(&err, needles);
+    assert!(err.contains("error: "), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let left = files_in(&dir.join("out"));
+    assert!(
+        left.is_empty(),
+        "the output directory must stay empty, found {left:?}\n{err}"
+    );
+    err
+}
+
+#[test]
+fn missing_asset() {
+    let dir = project(
+        "missing",
+        &format!(
+            "{HEAD}assets = [{{ source = \"stage/usr/bin/nosuch\", dest = \"/usr/bin/\" }}]\n"
+        ),
+    );
+    fails(
+        &dir,
+        "debian-12",
+        &["stage/usr/bin/nosuch", "package.assets[0]", "fix `source`"],
+    );
+}
+
+#[test]
+fn glob_matching_nothing() {
+    let dir = project(
+        "noglob",
+        &format!(
+            "{HEAD}assets = [{{ source = \"stage/*.nothing\", dest = \"/usr/share/bad/\" }}]\n"
+        ),
+    );
+    fails(&dir, "arch", &["stage/*.nothing", "matches no file"]);
+}
+
+#[test]
+fn destination_with_dot_dot() {
+    let dir = project(
+        "dotdot",
+        &format!(
+            "{HEAD}assets = [{{ source = \"stage/README\", dest = \"/usr/../../etc/evil\" }}]\n"
+        ),
+    );
+    fails(
+        &dir,
+        "fedora-43",
+        &["/usr/../../etc/evil", "..", "fix its `dest`"],
+    );
+}
+
+#[test]
+fn relative_destination() {
+    let dir = project(
+        "relative",
+        &format!("{HEAD}assets = [{{ source = \"stage/README\", dest = \"usr/share/readme\" }}]\n"),
+    );
+    fails(&dir, "fedora-43", &["usr/share/readme", "must be absolute"]);
+}
+
+#[test]
+fn symlink_escaping_the_root() {
+    let dir = project(
+        "symlink",
+        &format!("{HEAD}assets = [{{ source = \"stage/usr/**/*\", dest = \"/usr/\" }}]\n"),
+    );
+    std::os::unix::fs::symlink(
+        "../../../../../etc/shadow",
+        dir.join("stage/usr/bin/escape"),
+    )
+    .unwrap();
+    fails(
+        &dir,
+        "debian-12",
+        &["/usr/bin/escape", "../../../../../etc/shadow", "outside"],
+    );
+}
+
+#[test]
+fn two_assets_to_one_path() {
+    let dir = project(
+        "dup",
+        &format!(
+            "{HEAD}assets = [\n  {{ source = \"stage/usr/bin/tool\", dest = \"/usr/bin/tool\" }},\n  {{ source = \"stage/README\", dest = \"/usr/bin/tool\" }},\n]\n"
+        ),
+    );
+    fails(
+        &dir,
+        "arch",
+        &[
+            "/usr/bin/tool",
+            "stage/usr/bin/tool",
+            "stage/README",
+            "another destination",
+        ],
+    );
+}
+
+#[test]
+fn invalid_version_for_each_format() {
+    let assets = "assets = [{ source = \"stage/usr/bin/tool\", dest = \"/usr/bin/\" }]\n";
+    let case = |name: &str, version: &str, target: &str, needles: &[&str]| {
+        let toml = format!(
+            "[package]\nname = \"bad\"\nversion = \"{version}\"\nmaintainer = \"T <t@example.org>\"\nlicense = \"MIT\"\n{assets}"
+        );
+        let dir = project(name, &toml);
+        let err = fails(&dir, target, needles);
+        assert!(
+            err.contains(&format!("`{target}`")),
+            "the target must be named:\n{err}"
+        );
+    };
+    case(
+        "rpm-version",
+        "1.0-rc1",
+        "fedora-43",
+        &["version", "1.0-rc1", "rpm"],
+    );
+    case(
+        "arch-version",
+        "1.0-rc1",
+        "arch",
+        &["version", "1.0-rc1", "arch", "1.0_rc1"],
+    );
+    case(
+        "freebsd-version",
+        "1.0-rc1",
+        "freebsd-14",
+        &["version", "1.0-rc1", "freebsd"],
+    );
+    case(
+        "deb-version",
+        "v1.0",
+        "debian-12",
+        &["version", "v1.0", "deb"],
+    );
+    // Several targets: one bad format stops them all before anything is written.
+    let toml = HEAD.replace("1.0.0", "1.0-rc1") + assets;
+    let dir = project("mixed", &toml);
+    fails(&dir, "debian-12,fedora-43", &["fedora-43"]);
+}
+
+#[test]
+fn non_utf8_file_name() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = project(
+        "nonutf8",
+        &format!("{HEAD}assets = [{{ source = \"stage/**/*\", dest = \"/usr/share/bad/\" }}]\n"),
+    );
+    let name = std::ffi::OsStr::from_bytes(b"stage/caf\xe9.txt");
+    std::fs::write(dir.join(name), "latin-1 name\n").unwrap();
+    fails(&dir, "debian-12", &["not UTF-8", "rename"]);
+}
+
+#[test]
+fn empty_package() {
+    let dir = project("empty", &format!("{HEAD}assets = []\n"));
+    fails(
+        &dir,
+        "debian-12",
+        &["package.assets", "is missing or empty", "source ="],
+    );
+}
+
+#[test]
+fn only_directories_make_an_empty_package() {
+    let dir = project(
+        "onlydirs",
+        &format!("{HEAD}assets = [{{ source = \"stage/usr\", dest = \"/usr/\" }}]\n"),
+    );
+    fails(&dir, "debian-12", &["is a directory", "stage/usr/**/*"]);
+}
+
+#[test]
+fn unknown_key_in_the_configuration() {
+    let dir = project("typo", &format!("{HEAD}asets = []\n"));
+    fails(
+        &dir,
+        "debian-12",
+        &[
+            "syspack.toml",
+            "unknown key `package.asets`",
+            "did you mean `assets`?",
+        ],
+    );
+}
+
+#[test]
+fn unknown_target_gets_a_hint() {
+    let dir = project(
+        "target",
+        &format!(
+            "{HEAD}assets = [{{ source = \"stage/README\", dest = \"/usr/share/doc/bad/\" }}]\n"
+        ),
+    );
+    fails(
+        &dir,
+        "debain-12",
+        &[
+            "unknown target `debain-12`",
+            "a target with a similar name exists: `debian-12`",
+        ],
+    );
+    fails(
+        &dir,
+        "arch,fedora43",
+        &["unknown target `fedora43`", "`fedora-43`"],
+    );
+}
+
+#[test]
+fn unknown_format_gets_a_hint() {
+    let dir = project(
+        "format",
+        &format!(
+            "{HEAD}assets = [{{ source = \"stage/README\", dest = \"/usr/share/doc/bad/\" }}]\n"
+        ),
+    );
+    let err = dir
+        .command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--format",
+            "rmp",
+            "--out",
+            "out",
+        ])
+        .stderr_with(2);
+    assert_contains(&err, &["unknown format `rmp`", "`rpm`"]);
+}
+
+#[test]
+fn missing_configuration_file() {
+    let dir = Dir::new("nofile");
+    let err = dir
+        .command()
+        .args(["package", "--config", "nosuch.toml", "--out", "out"])
+        .stderr_with(2);
+    assert_contains(&err, &["failed to read `nosuch.toml`"]);
+    assert!(files_in(&dir.join("out")).is_empty());
+}

@@ -1,0 +1,345 @@
+use std::path::{Path, PathBuf};
+
+use crate::util::{assert_contains, files_in, tool, Dir};
+
+/// The hello fixture in a scratch directory, with an ELF executable added for the automatic
+/// shared-library dependencies.
+pub fn hello(name: &str) -> Dir {
+    let dir = Dir::new(name);
+    dir.copy_fixture("package/hello");
+    let elf = Path::new("/usr/bin/true");
+    assert!(
+        elf.is_file(),
+        "/usr/bin/true is missing; install it with `apt-get install -y coreutils`"
+    );
+    std::fs::copy(elf, dir.join("stage/usr/bin/hello-elf")).unwrap();
+    dir
+}
+
+pub const ALL: &str = "debian-12,fedora-43,arch,freebsd-14";
+
+fn sha256(p: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(p).unwrap()))
+}
+
+/// Packages the fixture for all four formats and returns the written files.
+fn package_all(dir: &Dir, extra_env: &[(&str, &str)]) -> Vec<PathBuf> {
+    let mut cmd = dir.command();
+    cmd.args([
+        "package",
+        "--no-build",
+        "--config",
+        "syspack.toml",
+        "--target",
+        ALL,
+        "--out",
+        "out",
+    ]);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let stdout = cmd.stdout();
+    let files = files_in(&dir.join("out"));
+    assert_eq!(
+        files,
+        [
+            "hello-1.0.0-1-x86_64.pkg.tar.zst",
+            "hello-1.0.0-1.x86_64.rpm",
+            "hello-1.0.0.pkg",
+            "hello_1.0.0-1_amd64.deb"
+        ],
+        "{stdout}"
+    );
+    for f in &files {
+        assert!(
+            stdout.contains(&format!("out/{f}")),
+            "summary lacks {f}:\n{stdout}"
+        );
+    }
+    files.iter().map(|f| dir.join("out").join(f)).collect()
+}
+
+#[test]
+fn four_formats_are_written_and_read_back() {
+    let dir = hello("four");
+    let files = package_all(&dir, &[]);
+    let summary_header = dir
+        .command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "arch",
+            "--out",
+            "out2",
+        ])
+        .stdout();
+    assert!(summary_header.starts_with("file"), "{summary_header}");
+    assert_contains(&summary_header, &["target", "size", "sha256", "arch"]);
+
+    for f in &files {
+        let out = dir.command().args(["inspect"]).args([f]).stdout();
+        assert_contains(&out, &["hello", "1.0.0"]);
+        let name = f.file_name().unwrap().to_string_lossy();
+        if name.ends_with(".pkg") {
+            // FreeBSD: /usr is remapped to /usr/local, /etc to /usr/local/etc.
+            assert_contains(
+                &out,
+                &[
+                    "/usr/local/bin/hello",
+                    "/usr/local/etc/hello.conf",
+                    "/usr/local/bin/hello-link",
+                ],
+            );
+        } else {
+            assert_contains(
+                &out,
+                &[
+                    "/usr/bin/hello",
+                    "/usr/bin/hi",
+                    "/usr/bin/hello-link",
+                    "/etc/hello.conf",
+                ],
+            );
+        }
+    }
+    // The real tools agree.
+    let deb = &files[3];
+    let info = tool("dpkg-deb", &["--info", deb.to_str().unwrap()], "dpkg");
+    assert_contains(
+        &info,
+        &["Package: hello", "Version: 1.0.0-1", "libc6 (>= 2."],
+    );
+    let contents = tool("dpkg-deb", &["--contents", deb.to_str().unwrap()], "dpkg");
+    assert_contains(
+        &contents,
+        &[
+            "./usr/bin/hello-elf",
+            "./usr/share/doc/hello/copyright",
+            "./etc/hello.conf",
+        ],
+    );
+    let rpm = tool(
+        "rpm",
+        &["-qp", "--requires", files[1].to_str().unwrap()],
+        "rpm",
+    );
+    assert_contains(&rpm, &["glibc >= 2."]);
+}
+
+#[test]
+fn packages_are_reproducible_across_directories_and_time_zones() {
+    let a = hello("repro-a");
+    let b = hello("repro-b");
+    // Different permissions on disk for a file whose mode the configuration fixes.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        b.join("stage/etc/hello.conf"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let fa = package_all(&a, &[("TZ", "UTC")]);
+    let fb = package_all(&b, &[("TZ", "Asia/Kolkata")]);
+    for (x, y) in fa.iter().zip(&fb) {
+        assert_eq!(
+            sha256(x),
+            sha256(y),
+            "{} differs from {}",
+            x.display(),
+            y.display()
+        );
+    }
+}
+
+#[test]
+fn source_date_comes_from_git_then_a_fixed_default() {
+    let dir = hello("date");
+    let run = |dir: &Dir, out: &str| {
+        dir.command()
+            .env_remove("SOURCE_DATE_EPOCH")
+            .args([
+                "package",
+                "--no-build",
+                "--config",
+                "syspack.toml",
+                "--target",
+                "arch",
+                "--out",
+                out,
+            ])
+            .stdout();
+        sha256(&dir.join(out).join("hello-1.0.0-1-x86_64.pkg.tar.zst"))
+    };
+    // No git repository, no SOURCE_DATE_EPOCH: the fixed default, the same every run.
+    let first = run(&dir, "o1");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(
+        first,
+        run(&dir, "o2"),
+        "the wall clock leaked into the package"
+    );
+    // With SOURCE_DATE_EPOCH: another date, another package.
+    dir.command()
+        .env("SOURCE_DATE_EPOCH", "1600000000")
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "arch",
+            "--out",
+            "o3",
+        ])
+        .stdout();
+    assert_ne!(
+        first,
+        sha256(&dir.join("o3/hello-1.0.0-1-x86_64.pkg.tar.zst"))
+    );
+}
+
+#[test]
+fn format_selects_the_newest_release_of_that_family() {
+    let dir = hello("format");
+    let out = dir
+        .command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--format",
+            "deb,rpm",
+            "--out",
+            "out",
+        ])
+        .stdout();
+    assert_contains(&out, &["debian-13", "fedora-43"]);
+    assert_eq!(files_in(&dir.join("out")).len(), 2);
+}
+
+#[test]
+fn two_targets_of_one_format_get_their_own_directories() {
+    let dir = hello("samename");
+    dir.command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "debian-12,debian-13",
+            "--out",
+            "out",
+        ])
+        .stdout();
+    assert_eq!(files_in(&dir.join("out")), ["debian-12", "debian-13"]);
+    assert_eq!(
+        files_in(&dir.join("out/debian-12")),
+        ["hello_1.0.0-1_amd64.deb"]
+    );
+}
+
+#[test]
+fn compression_option_is_checked_against_the_target() {
+    let dir = hello("compression");
+    dir.command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "arch",
+            "--compression",
+            "xz",
+            "--out",
+            "out",
+        ])
+        .stdout();
+    assert_eq!(
+        files_in(&dir.join("out")),
+        ["hello-1.0.0-1-x86_64.pkg.tar.xz"]
+    );
+    let err = dir
+        .command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "debian-11",
+            "--compression",
+            "zstd",
+            "--out",
+            "bad",
+        ])
+        .stderr_with(2);
+    assert_contains(&err, &["debian-11", "zstd"]);
+    assert!(files_in(&dir.join("bad")).is_empty());
+}
+
+#[test]
+fn vendored_provenance_gives_rpm_bundled_provides() {
+    let dir = hello("bundled");
+    dir.create(
+        "prov.json",
+        r#"[{"library":"zstd","mode":"vendored","version":"1.5.7"},{"library":"zlib","mode":"system","version":"1.2.13"}]"#,
+    );
+    dir.command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "fedora-43",
+            "--out",
+            "out",
+        ])
+        .args(["--provenance-file", "prov.json"])
+        .stdout();
+    let rpm = dir.join("out/hello-1.0.0-1.x86_64.rpm");
+    let provides = tool("rpm", &["-qp", "--provides", rpm.to_str().unwrap()], "rpm");
+    assert_contains(&provides, &["bundled(zstd) = 1.5.7"]);
+    assert!(!provides.contains("bundled(zlib)"), "{provides}");
+}
+
+#[test]
+fn a_cargo_project_is_built_and_packaged_with_the_defaults() {
+    let dir = Dir::new("cargo");
+    dir.copy_fixture("package/cargo-hello");
+    let out = dir
+        .command()
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .args(["package", "--target", "debian-12,arch"])
+        .stdout();
+    assert_contains(
+        &out,
+        &["target/syspack/cargo-hello_0.2.0-1_amd64.deb", "arch"],
+    );
+    let deb = dir.join("target/syspack/cargo-hello_0.2.0-1_amd64.deb");
+    let contents = tool("dpkg-deb", &["--contents", deb.to_str().unwrap()], "dpkg");
+    assert_contains(
+        &contents,
+        &[
+            "./usr/bin/cargo-hello",
+            "./usr/share/doc/cargo-hello/README.md",
+        ],
+    );
+    let info = tool("dpkg-deb", &["--info", deb.to_str().unwrap()], "dpkg");
+    assert_contains(
+        &info,
+        &[
+            "Depends: libc6 (>= 2.",
+            "Maintainer: Syspack Tests <tests@example.org>",
+        ],
+    );
+    // The packaged binary is the one cargo built.
+    let inspect = dir.command().args(["inspect"]).args([&deb]).stdout();
+    assert_contains(&inspect, &["/usr/bin/cargo-hello"]);
+}
