@@ -1,4 +1,5 @@
 //! The library really is linked the way the provenance says, and is the version it says.
+#[path = "../../test-support/common.rs"]
 mod common;
 
 use syspack_lzma_sys::{safe, PROVENANCE_JSON};

@@ -1,4 +1,5 @@
 //! Round trips through the safe API, and against the `zstd` command.
+#[path = "../../test-support/common.rs"]
 mod common;
 
 use std::io::{self, Read, Write};

@@ -1,4 +1,4 @@
-//! Test helpers shared by this crate's test binaries (each sys crate carries the same copy).
+//! Test helpers shared by the four sys crates' test binaries (each includes this file with `#[path]`).
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
