@@ -149,6 +149,26 @@ pub fn pinned_version() -> String {
         .to_owned()
 }
 
+/// The version of the library the provenance promises: for a vendored build the pin's (checked
+/// to be the provenance's version), for a system build the one pkg-config reported for
+/// `library`.
+pub fn expected_version(provenance: &serde_json::Value, library: &str) -> String {
+    match provenance["mode"].as_str() {
+        Some("vendored") => {
+            assert_eq!(
+                provenance["version"].as_str(),
+                Some(pinned_version().as_str())
+            );
+            pinned_version()
+        }
+        Some("system") => provenance["version"]
+            .as_str()
+            .unwrap_or_else(|| panic!("pkg-config reports {library}'s version"))
+            .to_owned(),
+        other => panic!("unexpected mode {other:?}"),
+    }
+}
+
 /// Checks the linking of the library into this test executable against its provenance:
 /// `dylib` links have `needed` in `DT_NEEDED` and do not define `symbol`; `static` links (and
 /// every vendored build) have no such `DT_NEEDED` and define `symbol`. Returns the provenance.

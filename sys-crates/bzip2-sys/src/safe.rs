@@ -16,6 +16,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 
+use crate::stream::{self, Sink, Source};
 use crate::{ffi, Error};
 
 pub use crate::provenance;
@@ -23,9 +24,6 @@ pub use crate::provenance;
 /// The compression levels [`BzEncoder`] accepts: the block size in units of 100 kB, as
 /// `bzip2 -1` to `bzip2 -9` (its default).
 pub const LEVELS: std::ops::RangeInclusive<u32> = 1..=9;
-
-/// The output (encoder) and input (decoder) buffer size.
-const CHUNK: usize = 64 * 1024;
 
 /// The version of the linked libbz2: the part of `BZ2_bzlibVersion()` before the first comma,
 /// such as `1.0.8` (the full string is `1.0.8, 13-Jul-2019`).
@@ -67,8 +65,7 @@ fn new_stream() -> Box<ffi::bz_stream> {
 /// depend on when callers flush.
 pub struct BzEncoder<W: Write> {
     stream: Box<ffi::bz_stream>,
-    inner: Option<W>,
-    buf: Vec<u8>,
+    sink: Sink<W>,
 }
 
 // SAFETY: the bz_stream is owned by this value alone (its raw pointers point into libbz2's state,
@@ -111,16 +108,13 @@ impl<W: Write> BzEncoder<W> {
         }
         Ok(BzEncoder {
             stream,
-            inner: Some(writer),
-            buf: vec![0; CHUNK],
+            sink: Sink::new(writer, stream::CHUNK),
         })
     }
 
     /// The writer the compressed data goes to.
     pub fn get_ref(&self) -> &W {
-        self.inner
-            .as_ref()
-            .expect("the writer is only taken by finish(self)")
+        self.sink.get_ref()
     }
 
     /// Runs `BZ2_bzCompress(action)` once on `input` and writes what it produced; returns the
@@ -129,14 +123,14 @@ impl<W: Write> BzEncoder<W> {
         let avail_in = c_uint::try_from(input.len()).unwrap_or(c_uint::MAX);
         self.stream.next_in = input.as_ptr().cast_mut().cast();
         self.stream.avail_in = avail_in;
-        self.stream.next_out = self.buf.as_mut_ptr().cast();
-        self.stream.avail_out = self.buf.len() as c_uint;
+        self.stream.next_out = self.sink.buf.as_mut_ptr().cast();
+        self.stream.avail_out = self.sink.buf.len() as c_uint;
         // SAFETY: the stream is initialized; next_in/avail_in describe (a prefix of) `input`,
-        // which libbz2 only reads, and next_out/avail_out describe `self.buf`; both outlive the
+        // which libbz2 only reads, and next_out/avail_out describe the output buffer; both outlive the
         // call.
         let code = unsafe { ffi::BZ2_bzCompress(&mut *self.stream, action) };
         let consumed = (avail_in - self.stream.avail_in) as usize;
-        let produced = self.buf.len() - self.stream.avail_out as usize;
+        let produced = self.sink.buf.len() - self.stream.avail_out as usize;
         self.stream.next_in = std::ptr::null_mut();
         self.stream.avail_in = 0;
         if code < 0 {
@@ -147,13 +141,7 @@ impl<W: Write> BzEncoder<W> {
             }
             .into());
         }
-        if produced > 0 {
-            let writer = self
-                .inner
-                .as_mut()
-                .expect("the writer is only taken by finish(self)");
-            writer.write_all(&self.buf[..produced])?;
-        }
+        self.sink.write_out(produced)?;
         Ok((consumed, code))
     }
 
@@ -164,30 +152,17 @@ impl<W: Write> BzEncoder<W> {
     /// Any error of the library or of the writer; the output is then unusable.
     pub fn finish(mut self) -> io::Result<W> {
         while self.step(&[], ffi::BZ_FINISH)?.1 != ffi::BZ_STREAM_END {}
-        let mut writer = self
-            .inner
-            .take()
-            .expect("the writer is only taken by finish(self)");
-        writer.flush()?;
-        Ok(writer)
+        self.sink.finish()
     }
 }
 
 impl<W: Write> Write for BzEncoder<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let mut rest = data;
-        while !rest.is_empty() {
-            let (consumed, _) = self.step(rest, ffi::BZ_RUN)?;
-            rest = &rest[consumed..];
-        }
-        Ok(data.len())
+        stream::feed(data, |rest| Ok(self.step(rest, ffi::BZ_RUN)?.0))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self.inner.as_mut() {
-            Some(writer) => writer.flush(),
-            None => Ok(()),
-        }
+        self.sink.flush()
     }
 }
 
@@ -207,11 +182,7 @@ impl<W: Write> Drop for BzEncoder<W> {
 pub struct BzDecoder<R: Read> {
     stream: Box<ffi::bz_stream>,
     initialized: bool,
-    inner: R,
-    buf: Vec<u8>,
-    pos: usize,
-    len: usize,
-    eof: bool,
+    source: Source<R>,
     started: bool,
     stream_done: bool,
     done: bool,
@@ -235,11 +206,7 @@ impl<R: Read> BzDecoder<R> {
         BzDecoder {
             stream: new_stream(),
             initialized: false,
-            inner: reader,
-            buf: vec![0; CHUNK],
-            pos: 0,
-            len: 0,
-            eof: false,
+            source: Source::new(reader, stream::CHUNK),
             started: false,
             stream_done: false,
             done: false,
@@ -248,7 +215,7 @@ impl<R: Read> BzDecoder<R> {
 
     /// The reader the compressed data comes from.
     pub fn get_ref(&self) -> &R {
-        &self.inner
+        self.source.get_ref()
     }
 
     fn init(&mut self) -> io::Result<()> {
@@ -276,21 +243,6 @@ impl<R: Read> BzDecoder<R> {
             *self.stream = *new_stream();
         }
     }
-
-    fn fill(&mut self) -> io::Result<()> {
-        loop {
-            match self.inner.read(&mut self.buf) {
-                Ok(n) => {
-                    self.pos = 0;
-                    self.len = n;
-                    self.eof = n == 0;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        }
-    }
 }
 
 impl<R: Read> Read for BzDecoder<R> {
@@ -299,10 +251,7 @@ impl<R: Read> Read for BzDecoder<R> {
             return Ok(0);
         }
         loop {
-            if self.pos == self.len && !self.eof {
-                self.fill()?;
-            }
-            let at_end = self.pos == self.len && self.eof;
+            let at_end = self.source.refill()?;
             if self.stream_done {
                 self.end();
                 if at_end {
@@ -318,7 +267,7 @@ impl<R: Read> Read for BzDecoder<R> {
             if !self.initialized {
                 self.init()?;
             }
-            let input = &self.buf[self.pos..self.len];
+            let input = self.source.unread();
             let avail_in = c_uint::try_from(input.len()).unwrap_or(c_uint::MAX);
             let avail_out = c_uint::try_from(out.len()).unwrap_or(c_uint::MAX);
             self.stream.next_in = input.as_ptr().cast_mut().cast();
@@ -326,14 +275,14 @@ impl<R: Read> Read for BzDecoder<R> {
             self.stream.next_out = out.as_mut_ptr().cast();
             self.stream.avail_out = avail_out;
             // SAFETY: the stream is initialized; next_in/avail_in describe the unread part of
-            // `self.buf` (only read by libbz2), next_out/avail_out the caller's buffer; both stay
+            // the input buffer (only read by libbz2), next_out/avail_out the caller's buffer; both stay
             // valid for the whole call.
             let code = unsafe { ffi::BZ2_bzDecompress(&mut *self.stream) };
             let consumed = (avail_in - self.stream.avail_in) as usize;
             let produced = (avail_out - self.stream.avail_out) as usize;
             self.stream.next_in = std::ptr::null_mut();
             self.stream.next_out = std::ptr::null_mut();
-            self.pos += consumed;
+            self.source.consume(consumed);
             self.started |= consumed > 0;
             match code {
                 ffi::BZ_OK => {}

@@ -1,41 +1,52 @@
 //! Round trips through the safe API, and against the `bzip2` command.
 #[path = "../../test-support/common.rs"]
 mod common;
+#[path = "../../test-support/roundtrip.rs"]
+mod roundtrip;
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use syspack_bzip2_sys::safe::{BzDecoder, BzEncoder};
 use syspack_bzip2_sys::Error;
 
+struct Bzip2;
+
+impl roundtrip::Codec for Bzip2 {
+    type Error = Error;
+    type Encoder = BzEncoder<Vec<u8>>;
+    const TOOL: &'static str = "bzip2";
+    const APT_PACKAGE: &'static str = "bzip2";
+    const DECOMPRESS_ARGS: &'static [&'static str] = &["-d", "-c"];
+
+    fn encoder(level: u32, threads: u32) -> io::Result<Self::Encoder> {
+        assert_eq!(threads, 0, "bzip2 has no worker threads");
+        BzEncoder::new(Vec::new(), level)
+    }
+
+    fn finish(encoder: Self::Encoder) -> io::Result<Vec<u8>> {
+        encoder.finish()
+    }
+
+    fn decoder<'a, R: Read + 'a>(input: R) -> impl Read + 'a {
+        BzDecoder::new(input)
+    }
+}
+
 fn compress(data: &[u8], level: u32) -> Vec<u8> {
-    let mut encoder = BzEncoder::new(Vec::new(), level).unwrap();
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
+    roundtrip::compress::<Bzip2>(data, level, 0)
 }
 
 fn decompress(data: &[u8]) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    BzDecoder::new(data).read_to_end(&mut out)?;
-    Ok(out)
+    roundtrip::decompress::<Bzip2>(data)
 }
 
 fn error_of(e: &io::Error) -> &Error {
-    e.get_ref()
-        .and_then(|e| e.downcast_ref::<Error>())
-        .expect("a syspack_bzip2_sys::Error inside")
+    roundtrip::error_of::<Bzip2>(e)
 }
 
 #[test]
 fn round_trip_default_level() {
-    let data = common::corpus();
-    let compressed = compress(&data, 9);
-    assert!(
-        compressed.len() < data.len() * 3 / 4,
-        "{} -> {}",
-        data.len(),
-        compressed.len()
-    );
-    assert_eq!(decompress(&compressed).unwrap(), data);
+    roundtrip::check_round_trip::<Bzip2>(9);
 }
 
 #[test]
@@ -61,43 +72,17 @@ fn round_trip_empty() {
 
 #[test]
 fn output_does_not_depend_on_write_sizes() {
-    let data = common::corpus_of(1 << 20);
-    let whole = compress(&data, 9);
-    let mut encoder = BzEncoder::new(Vec::new(), 9).unwrap();
-    for chunk in data.chunks(997) {
-        encoder.write_all(chunk).unwrap();
-        encoder.flush().unwrap();
-    }
-    assert_eq!(encoder.finish().unwrap(), whole);
+    roundtrip::check_write_sizes_do_not_matter::<Bzip2>(9);
 }
 
 #[test]
 fn decoder_reads_concatenated_streams() {
-    let a = common::corpus_of(300_000);
-    let b = b"second stream".to_vec();
-    let mut joined = compress(&a, 1);
-    joined.extend(compress(&b, 9));
-    joined.extend(compress(b"", 5));
-    let mut expected = a;
-    expected.extend(b);
-    let mut decoder = BzDecoder::new(&joined[..]);
-    let mut out = Vec::new();
-    let mut buf = [0u8; 1000];
-    loop {
-        let n = decoder.read(&mut buf).unwrap();
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-    assert_eq!(out, expected);
+    roundtrip::check_concatenated::<Bzip2>(b"second stream", [(1, 0), (9, 0), (5, 0)], b"");
 }
 
 #[test]
 fn truncated_input_is_an_error() {
-    let compressed = compress(&common::corpus_of(100_000), 9);
-    let err = decompress(&compressed[..compressed.len() - 5]).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+    let err = roundtrip::truncated_error::<Bzip2>(9);
     assert!(matches!(error_of(&err), Error::Truncated));
 }
 
@@ -133,41 +118,15 @@ fn bad_arguments_are_errors() {
 
 #[test]
 fn bzip2_command_reads_our_output() {
-    let data = common::corpus();
-    for level in [1, 9] {
-        let ours = compress(&data, level);
-        assert_eq!(
-            common::run_tool("bzip2", &["-d", "-c"], &ours, "bzip2"),
-            data,
-            "level {level}"
-        );
-    }
+    roundtrip::check_tool_reads_ours::<Bzip2>(&[(1, 0), (9, 0)]);
 }
 
 #[test]
 fn we_read_bzip2_command_output() {
-    let data = common::corpus();
-    for args in [&["-c", "-1"][..], &["-c", "-9"][..]] {
-        let theirs = common::run_tool("bzip2", args, &data, "bzip2");
-        assert_eq!(decompress(&theirs).unwrap(), data, "bzip2 {args:?}");
-    }
+    roundtrip::check_we_read_tool::<Bzip2>(&[&["-c", "-1"], &["-c", "-9"]]);
 }
 
 #[test]
 fn decoder_handles_tiny_reads() {
-    let a = common::corpus_of(100_000);
-    let b = common::corpus_of(5_000);
-    let mut joined = compress(&a, 9);
-    joined.extend(compress(&b, 1));
-    let mut out = Vec::new();
-    BzDecoder::new(common::Trickle::new(&joined))
-        .read_to_end(&mut out)
-        .unwrap();
-    let mut expected = a;
-    expected.extend(b);
-    assert_eq!(out, expected);
-    let err = BzDecoder::new(common::Trickle::new(&joined[..joined.len() - 1]))
-        .read_to_end(&mut out)
-        .unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+    roundtrip::check_tiny_reads::<Bzip2>([(9, 0), (1, 0)]);
 }

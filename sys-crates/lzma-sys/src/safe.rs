@@ -17,6 +17,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 
+use crate::stream::{self, Sink, Source};
 use crate::{ffi, Error};
 
 pub use crate::provenance;
@@ -28,9 +29,6 @@ pub const LEVELS: std::ops::RangeInclusive<u32> = 0..=9;
 /// `LZMA_CONCATENATED` of `lzma/container.h` (`UINT32_C(0x08)`, a macro bindgen cannot
 /// evaluate): decode concatenated streams until LZMA_FINISH.
 const LZMA_CONCATENATED: u32 = 0x08;
-
-/// The output (encoder) and input (decoder) buffer size.
-const CHUNK: usize = 64 * 1024;
 
 /// The version of the linked liblzma (`lzma_version_string()`), such as `5.8.1`.
 pub fn version() -> &'static str {
@@ -71,8 +69,7 @@ fn new_stream() -> Box<ffi::lzma_stream> {
 /// depend on when callers flush.
 pub struct XzEncoder<W: Write> {
     stream: Box<ffi::lzma_stream>,
-    inner: Option<W>,
-    buf: Vec<u8>,
+    sink: Sink<W>,
 }
 
 // SAFETY: the lzma_stream is owned by this value alone (its raw pointers point into liblzma's
@@ -155,16 +152,13 @@ impl<W: Write> XzEncoder<W> {
         }
         Ok(XzEncoder {
             stream,
-            inner: Some(writer),
-            buf: vec![0; CHUNK],
+            sink: Sink::new(writer, stream::CHUNK),
         })
     }
 
     /// The writer the compressed data goes to.
     pub fn get_ref(&self) -> &W {
-        self.inner
-            .as_ref()
-            .expect("the writer is only taken by finish(self)")
+        self.sink.get_ref()
     }
 
     /// Runs `lzma_code(action)` once on `input` and writes what it produced; returns the bytes of
@@ -176,13 +170,13 @@ impl<W: Write> XzEncoder<W> {
     ) -> io::Result<(usize, ffi::lzma_ret)> {
         self.stream.next_in = input.as_ptr();
         self.stream.avail_in = input.len();
-        self.stream.next_out = self.buf.as_mut_ptr();
-        self.stream.avail_out = self.buf.len();
+        self.stream.next_out = self.sink.buf.as_mut_ptr();
+        self.stream.avail_out = self.sink.buf.len();
         // SAFETY: the stream is initialized; next_in/avail_in describe `input` (only read by
-        // liblzma) and next_out/avail_out describe `self.buf`; both outlive the call.
+        // liblzma) and next_out/avail_out describe the output buffer; both outlive the call.
         let code = unsafe { ffi::lzma_code(&mut *self.stream, action) };
         let consumed = input.len() - self.stream.avail_in;
-        let produced = self.buf.len() - self.stream.avail_out;
+        let produced = self.sink.buf.len() - self.stream.avail_out;
         self.stream.next_in = std::ptr::null();
         self.stream.avail_in = 0;
         if code != ffi::LZMA_OK && code != ffi::LZMA_STREAM_END {
@@ -193,13 +187,7 @@ impl<W: Write> XzEncoder<W> {
             }
             .into());
         }
-        if produced > 0 {
-            let writer = self
-                .inner
-                .as_mut()
-                .expect("the writer is only taken by finish(self)");
-            writer.write_all(&self.buf[..produced])?;
-        }
+        self.sink.write_out(produced)?;
         Ok((consumed, code))
     }
 
@@ -210,12 +198,7 @@ impl<W: Write> XzEncoder<W> {
     /// Any error of the library or of the writer; the output is then unusable.
     pub fn finish(mut self) -> io::Result<W> {
         while self.step(&[], ffi::LZMA_FINISH)?.1 != ffi::LZMA_STREAM_END {}
-        let mut writer = self
-            .inner
-            .take()
-            .expect("the writer is only taken by finish(self)");
-        writer.flush()?;
-        Ok(writer)
+        self.sink.finish()
     }
 }
 
@@ -232,19 +215,11 @@ fn check_level(level: u32) -> Result<(), Error> {
 
 impl<W: Write> Write for XzEncoder<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let mut rest = data;
-        while !rest.is_empty() {
-            let (consumed, _) = self.step(rest, ffi::LZMA_RUN)?;
-            rest = &rest[consumed..];
-        }
-        Ok(data.len())
+        stream::feed(data, |rest| Ok(self.step(rest, ffi::LZMA_RUN)?.0))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self.inner.as_mut() {
-            Some(writer) => writer.flush(),
-            None => Ok(()),
-        }
+        self.sink.flush()
     }
 }
 
@@ -264,11 +239,7 @@ impl<W: Write> Drop for XzEncoder<W> {
 pub struct XzDecoder<R: Read> {
     stream: Box<ffi::lzma_stream>,
     initialized: bool,
-    inner: R,
-    buf: Vec<u8>,
-    pos: usize,
-    len: usize,
-    eof: bool,
+    source: Source<R>,
     started: bool,
     done: bool,
 }
@@ -290,11 +261,7 @@ impl<R: Read> XzDecoder<R> {
         XzDecoder {
             stream: new_stream(),
             initialized: false,
-            inner: reader,
-            buf: vec![0; CHUNK],
-            pos: 0,
-            len: 0,
-            eof: false,
+            source: Source::new(reader, stream::CHUNK),
             started: false,
             done: false,
         }
@@ -302,7 +269,7 @@ impl<R: Read> XzDecoder<R> {
 
     /// The reader the compressed data comes from.
     pub fn get_ref(&self) -> &R {
-        &self.inner
+        self.source.get_ref()
     }
 
     fn init(&mut self) -> io::Result<()> {
@@ -321,21 +288,6 @@ impl<R: Read> XzDecoder<R> {
         self.initialized = true;
         Ok(())
     }
-
-    fn fill(&mut self) -> io::Result<()> {
-        loop {
-            match self.inner.read(&mut self.buf) {
-                Ok(n) => {
-                    self.pos = 0;
-                    self.len = n;
-                    self.eof = n == 0;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        }
-    }
 }
 
 impl<R: Read> Read for XzDecoder<R> {
@@ -348,10 +300,7 @@ impl<R: Read> Read for XzDecoder<R> {
         }
         let mut stalled = 0;
         loop {
-            if self.pos == self.len && !self.eof {
-                self.fill()?;
-            }
-            let at_end = self.pos == self.len && self.eof;
+            let at_end = self.source.refill()?;
             if at_end && !self.started {
                 return Err(Error::Empty.into());
             }
@@ -361,20 +310,20 @@ impl<R: Read> Read for XzDecoder<R> {
             } else {
                 ffi::LZMA_RUN
             };
-            let input = &self.buf[self.pos..self.len];
+            let input = self.source.unread();
             self.stream.next_in = input.as_ptr();
             self.stream.avail_in = input.len();
             self.stream.next_out = out.as_mut_ptr();
             self.stream.avail_out = out.len();
             // SAFETY: the stream is initialized; next_in/avail_in describe the unread part of
-            // `self.buf` (only read by liblzma), next_out/avail_out the caller's buffer; both stay
+            // the input buffer (only read by liblzma), next_out/avail_out the caller's buffer; both stay
             // valid for the whole call.
             let code = unsafe { ffi::lzma_code(&mut *self.stream, action) };
             let consumed = input.len() - self.stream.avail_in;
             let produced = out.len() - self.stream.avail_out;
             self.stream.next_in = std::ptr::null();
             self.stream.next_out = std::ptr::null_mut();
-            self.pos += consumed;
+            self.source.consume(consumed);
             self.started |= consumed > 0;
             match code {
                 ffi::LZMA_OK => {}

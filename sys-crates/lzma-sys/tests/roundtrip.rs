@@ -1,32 +1,50 @@
 //! Round trips through the safe API, and against the `xz` command.
 #[path = "../../test-support/common.rs"]
 mod common;
+#[path = "../../test-support/roundtrip.rs"]
+mod roundtrip;
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use syspack_lzma_sys::safe::{XzDecoder, XzEncoder};
 use syspack_lzma_sys::Error;
 
+struct Xz;
+
+impl roundtrip::Codec for Xz {
+    type Error = Error;
+    type Encoder = XzEncoder<Vec<u8>>;
+    const TOOL: &'static str = "xz";
+    const APT_PACKAGE: &'static str = "xz-utils";
+    const DECOMPRESS_ARGS: &'static [&'static str] = &["-d", "-c"];
+
+    fn encoder(level: u32, threads: u32) -> io::Result<Self::Encoder> {
+        if threads == 0 {
+            XzEncoder::new(Vec::new(), level)
+        } else {
+            XzEncoder::with_threads(Vec::new(), level, threads)
+        }
+    }
+
+    fn finish(encoder: Self::Encoder) -> io::Result<Vec<u8>> {
+        encoder.finish()
+    }
+
+    fn decoder<'a, R: Read + 'a>(input: R) -> impl Read + 'a {
+        XzDecoder::new(input)
+    }
+}
+
 fn compress(data: &[u8], level: u32, threads: u32) -> Vec<u8> {
-    let mut encoder = if threads == 0 {
-        XzEncoder::new(Vec::new(), level).unwrap()
-    } else {
-        XzEncoder::with_threads(Vec::new(), level, threads).unwrap()
-    };
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
+    roundtrip::compress::<Xz>(data, level, threads)
 }
 
 fn decompress(data: &[u8]) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    XzDecoder::new(data).read_to_end(&mut out)?;
-    Ok(out)
+    roundtrip::decompress::<Xz>(data)
 }
 
 fn error_of(e: &io::Error) -> &Error {
-    e.get_ref()
-        .and_then(|e| e.downcast_ref::<Error>())
-        .expect("a syspack_lzma_sys::Error inside")
+    roundtrip::error_of::<Xz>(e)
 }
 
 /// The number of blocks in an .xz file, as `xz --robot --list` reports it.
@@ -51,15 +69,7 @@ fn xz_blocks(compressed: &[u8]) -> u64 {
 
 #[test]
 fn round_trip_default_level() {
-    let data = common::corpus();
-    let compressed = compress(&data, 6, 0);
-    assert!(
-        compressed.len() < data.len() * 3 / 4,
-        "{} -> {}",
-        data.len(),
-        compressed.len()
-    );
-    assert_eq!(decompress(&compressed).unwrap(), data);
+    roundtrip::check_round_trip::<Xz>(6);
 }
 
 #[test]
@@ -103,44 +113,18 @@ fn round_trip_multithreaded() {
 
 #[test]
 fn output_does_not_depend_on_write_sizes() {
-    let data = common::corpus_of(1 << 20);
-    let whole = compress(&data, 1, 0);
-    let mut encoder = XzEncoder::new(Vec::new(), 1).unwrap();
-    for chunk in data.chunks(997) {
-        encoder.write_all(chunk).unwrap();
-        encoder.flush().unwrap();
-    }
-    assert_eq!(encoder.finish().unwrap(), whole);
+    roundtrip::check_write_sizes_do_not_matter::<Xz>(1);
 }
 
 #[test]
 fn decoder_reads_concatenated_streams() {
-    let a = common::corpus_of(300_000);
-    let b = b"second stream".to_vec();
-    let mut joined = compress(&a, 1, 0);
-    joined.extend(compress(&b, 9, 2));
-    joined.extend([0u8; 8]); // stream padding
-    joined.extend(compress(b"", 6, 0));
-    let mut expected = a;
-    expected.extend(b);
-    let mut decoder = XzDecoder::new(&joined[..]);
-    let mut out = Vec::new();
-    let mut buf = [0u8; 1000];
-    loop {
-        let n = decoder.read(&mut buf).unwrap();
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-    assert_eq!(out, expected);
+    // With stream padding between the second and the third.
+    roundtrip::check_concatenated::<Xz>(b"second stream", [(1, 0), (9, 2), (6, 0)], &[0u8; 8]);
 }
 
 #[test]
 fn truncated_input_is_an_error() {
-    let compressed = compress(&common::corpus_of(100_000), 6, 0);
-    let err = decompress(&compressed[..compressed.len() - 5]).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+    let err = roundtrip::truncated_error::<Xz>(6);
     assert!(matches!(error_of(&err), Error::Truncated));
 }
 
@@ -179,14 +163,7 @@ fn bad_arguments_are_errors() {
 
 #[test]
 fn xz_command_reads_our_output() {
-    let data = common::corpus();
-    for (level, threads) in [(6, 0), (6, 2)] {
-        let ours = compress(&data, level, threads);
-        assert_eq!(
-            common::run_tool("xz", &["-d", "-c"], &ours, "xz-utils"),
-            data,
-            "level {level}, threads {threads}"
-        );
+    for ours in roundtrip::check_tool_reads_ours::<Xz>(&[(6, 0), (6, 2)]) {
         // CRC64, as xz writes by default: stream flags byte 7 is 0x04.
         assert_eq!(ours[7], 0x04);
     }
@@ -194,28 +171,10 @@ fn xz_command_reads_our_output() {
 
 #[test]
 fn we_read_xz_command_output() {
-    let data = common::corpus();
-    for args in [&["-c", "-6"][..], &["-c", "-0", "-T2"][..]] {
-        let theirs = common::run_tool("xz", args, &data, "xz-utils");
-        assert_eq!(decompress(&theirs).unwrap(), data, "xz {args:?}");
-    }
+    roundtrip::check_we_read_tool::<Xz>(&[&["-c", "-6"], &["-c", "-0", "-T2"]]);
 }
 
 #[test]
 fn decoder_handles_tiny_reads() {
-    let a = common::corpus_of(100_000);
-    let b = common::corpus_of(5_000);
-    let mut joined = compress(&a, 6, 0);
-    joined.extend(compress(&b, 6, 2));
-    let mut out = Vec::new();
-    XzDecoder::new(common::Trickle::new(&joined))
-        .read_to_end(&mut out)
-        .unwrap();
-    let mut expected = a;
-    expected.extend(b);
-    assert_eq!(out, expected);
-    let err = XzDecoder::new(common::Trickle::new(&joined[..joined.len() - 1]))
-        .read_to_end(&mut out)
-        .unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+    roundtrip::check_tiny_reads::<Xz>([(6, 0), (6, 2)]);
 }

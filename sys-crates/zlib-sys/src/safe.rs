@@ -17,6 +17,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::mem::{self, MaybeUninit};
 
+use crate::stream::{self, Sink, Source};
 use crate::{ffi, Error};
 
 pub use crate::provenance;
@@ -28,9 +29,6 @@ pub const LEVELS: std::ops::RangeInclusive<u32> = 0..=9;
 const GZIP_WINDOW_BITS: c_int = 15 + 16;
 /// Operating system 3 (Unix) in the gzip header, whatever the build platform.
 const OS_UNIX: c_int = 3;
-/// The output (encoder) and input (decoder) buffer size.
-const CHUNK: usize = 64 * 1024;
-
 /// The version of the linked zlib (`zlibVersion()`), such as `1.3.1`.
 pub fn version() -> &'static str {
     // SAFETY: zlibVersion takes no arguments and returns a pointer to a static, NUL-terminated
@@ -74,8 +72,7 @@ pub struct GzEncoder<W: Write> {
     // zlib keeps a pointer to the header until it has written it: it lives (boxed, so it never
     // moves) as long as the stream.
     _header: Box<ffi::gz_header>,
-    inner: Option<W>,
-    buf: Vec<u8>,
+    sink: Sink<W>,
 }
 
 // SAFETY: the z_stream and gz_header are owned by this value alone (the raw pointers in them
@@ -133,8 +130,7 @@ impl<W: Write> GzEncoder<W> {
             // SAFETY: all-zero bytes are a valid gz_header: no text flag, time 0, null extra,
             // name and comment pointers, no header CRC.
             _header: Box::new(unsafe { MaybeUninit::<ffi::gz_header>::zeroed().assume_init() }),
-            inner: Some(writer),
-            buf: vec![0; CHUNK],
+            sink: Sink::new(writer, stream::CHUNK),
         };
         encoder._header.os = OS_UNIX;
         // SAFETY: the stream was initialized for gzip above and no data was compressed yet; the
@@ -157,9 +153,7 @@ impl<W: Write> GzEncoder<W> {
 
     /// The writer the compressed data goes to.
     pub fn get_ref(&self) -> &W {
-        self.inner
-            .as_ref()
-            .expect("the writer is only taken by finish(self)")
+        self.sink.get_ref()
     }
 
     /// Runs `deflate(flush)` once on `input` and writes what it produced; returns the bytes of
@@ -168,26 +162,20 @@ impl<W: Write> GzEncoder<W> {
         let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
         self.stream.next_in = input.as_ptr().cast_mut();
         self.stream.avail_in = avail_in;
-        self.stream.next_out = self.buf.as_mut_ptr();
-        self.stream.avail_out = self.buf.len() as u32;
+        self.stream.next_out = self.sink.buf.as_mut_ptr();
+        self.stream.avail_out = self.sink.buf.len() as u32;
         // SAFETY: the stream is initialized; next_in/avail_in describe (a prefix of) `input`,
-        // which zlib only reads, and next_out/avail_out describe `self.buf`; both outlive the call.
+        // which zlib only reads, and next_out/avail_out describe the output buffer; both outlive the call.
         let code = unsafe { ffi::deflate(&mut *self.stream, flush) };
         let consumed = (avail_in - self.stream.avail_in) as usize;
-        let produced = self.buf.len() - self.stream.avail_out as usize;
+        let produced = self.sink.buf.len() - self.stream.avail_out as usize;
         // Do not leave pointers to the caller's buffer behind.
         self.stream.next_in = std::ptr::null_mut();
         self.stream.avail_in = 0;
         if code != ffi::Z_OK && code != ffi::Z_STREAM_END && code != ffi::Z_BUF_ERROR {
             return Err(self.library_error("compress", code).into());
         }
-        if produced > 0 {
-            let writer = self
-                .inner
-                .as_mut()
-                .expect("the writer is only taken by finish(self)");
-            writer.write_all(&self.buf[..produced])?;
-        }
+        self.sink.write_out(produced)?;
         Ok((consumed, code))
     }
 
@@ -198,30 +186,17 @@ impl<W: Write> GzEncoder<W> {
     /// Any error of the library or of the writer; the output is then unusable.
     pub fn finish(mut self) -> io::Result<W> {
         while self.step(&[], ffi::Z_FINISH)?.1 != ffi::Z_STREAM_END {}
-        let mut writer = self
-            .inner
-            .take()
-            .expect("the writer is only taken by finish(self)");
-        writer.flush()?;
-        Ok(writer)
+        self.sink.finish()
     }
 }
 
 impl<W: Write> Write for GzEncoder<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let mut rest = data;
-        while !rest.is_empty() {
-            let (consumed, _) = self.step(rest, ffi::Z_NO_FLUSH)?;
-            rest = &rest[consumed..];
-        }
-        Ok(data.len())
+        stream::feed(data, |rest| Ok(self.step(rest, ffi::Z_NO_FLUSH)?.0))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self.inner.as_mut() {
-            Some(writer) => writer.flush(),
-            None => Ok(()),
-        }
+        self.sink.flush()
     }
 }
 
@@ -241,11 +216,7 @@ impl<W: Write> Drop for GzEncoder<W> {
 pub struct GzDecoder<R: Read> {
     stream: Box<ffi::z_stream>,
     initialized: bool,
-    inner: R,
-    buf: Vec<u8>,
-    pos: usize,
-    len: usize,
-    eof: bool,
+    source: Source<R>,
     started: bool,
     member_done: bool,
     done: bool,
@@ -269,11 +240,7 @@ impl<R: Read> GzDecoder<R> {
         GzDecoder {
             stream: new_stream(),
             initialized: false,
-            inner: reader,
-            buf: vec![0; CHUNK],
-            pos: 0,
-            len: 0,
-            eof: false,
+            source: Source::new(reader, stream::CHUNK),
             started: false,
             member_done: false,
             done: false,
@@ -282,7 +249,7 @@ impl<R: Read> GzDecoder<R> {
 
     /// The reader the compressed data comes from.
     pub fn get_ref(&self) -> &R {
-        &self.inner
+        self.source.get_ref()
     }
 
     fn init(&mut self) -> io::Result<()> {
@@ -307,21 +274,6 @@ impl<R: Read> GzDecoder<R> {
         self.initialized = true;
         Ok(())
     }
-
-    fn fill(&mut self) -> io::Result<()> {
-        loop {
-            match self.inner.read(&mut self.buf) {
-                Ok(n) => {
-                    self.pos = 0;
-                    self.len = n;
-                    self.eof = n == 0;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        }
-    }
 }
 
 impl<R: Read> Read for GzDecoder<R> {
@@ -333,10 +285,7 @@ impl<R: Read> Read for GzDecoder<R> {
             self.init()?;
         }
         loop {
-            if self.pos == self.len && !self.eof {
-                self.fill()?;
-            }
-            let at_end = self.pos == self.len && self.eof;
+            let at_end = self.source.refill()?;
             if self.member_done {
                 if at_end {
                     self.done = true;
@@ -358,7 +307,7 @@ impl<R: Read> Read for GzDecoder<R> {
             if at_end && !self.started {
                 return Err(Error::Empty.into());
             }
-            let input = &self.buf[self.pos..self.len];
+            let input = self.source.unread();
             let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
             let avail_out = u32::try_from(out.len()).unwrap_or(u32::MAX);
             self.stream.next_in = input.as_ptr().cast_mut();
@@ -366,14 +315,14 @@ impl<R: Read> Read for GzDecoder<R> {
             self.stream.next_out = out.as_mut_ptr();
             self.stream.avail_out = avail_out;
             // SAFETY: the stream is initialized; next_in/avail_in describe the unread part of
-            // `self.buf` (only read by zlib), next_out/avail_out the caller's buffer; both stay
+            // the input buffer (only read by zlib), next_out/avail_out the caller's buffer; both stay
             // valid for the whole call.
             let code = unsafe { ffi::inflate(&mut *self.stream, ffi::Z_NO_FLUSH) };
             let consumed = (avail_in - self.stream.avail_in) as usize;
             let produced = (avail_out - self.stream.avail_out) as usize;
             self.stream.next_in = std::ptr::null_mut();
             self.stream.next_out = std::ptr::null_mut();
-            self.pos += consumed;
+            self.source.consume(consumed);
             self.started |= consumed > 0;
             match code {
                 ffi::Z_OK | ffi::Z_BUF_ERROR => {}

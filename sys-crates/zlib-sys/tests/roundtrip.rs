@@ -1,41 +1,52 @@
 //! Round trips through the safe API, and against the `gzip` command.
 #[path = "../../test-support/common.rs"]
 mod common;
+#[path = "../../test-support/roundtrip.rs"]
+mod roundtrip;
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use syspack_zlib_sys::safe::{GzDecoder, GzEncoder};
 use syspack_zlib_sys::Error;
 
+struct Gzip;
+
+impl roundtrip::Codec for Gzip {
+    type Error = Error;
+    type Encoder = GzEncoder<Vec<u8>>;
+    const TOOL: &'static str = "gzip";
+    const APT_PACKAGE: &'static str = "gzip";
+    const DECOMPRESS_ARGS: &'static [&'static str] = &["-d", "-c"];
+
+    fn encoder(level: u32, threads: u32) -> io::Result<Self::Encoder> {
+        assert_eq!(threads, 0, "gzip has no worker threads");
+        GzEncoder::new(Vec::new(), level)
+    }
+
+    fn finish(encoder: Self::Encoder) -> io::Result<Vec<u8>> {
+        encoder.finish()
+    }
+
+    fn decoder<'a, R: Read + 'a>(input: R) -> impl Read + 'a {
+        GzDecoder::new(input)
+    }
+}
+
 fn compress(data: &[u8], level: u32) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), level).unwrap();
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
+    roundtrip::compress::<Gzip>(data, level, 0)
 }
 
 fn decompress(data: &[u8]) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    GzDecoder::new(data).read_to_end(&mut out)?;
-    Ok(out)
+    roundtrip::decompress::<Gzip>(data)
 }
 
 fn error_of(e: &io::Error) -> &Error {
-    e.get_ref()
-        .and_then(|e| e.downcast_ref::<Error>())
-        .expect("a syspack_zlib_sys::Error inside")
+    roundtrip::error_of::<Gzip>(e)
 }
 
 #[test]
 fn round_trip_default_level() {
-    let data = common::corpus();
-    let compressed = compress(&data, 6);
-    assert!(
-        compressed.len() < data.len() * 3 / 4,
-        "{} -> {}",
-        data.len(),
-        compressed.len()
-    );
-    assert_eq!(decompress(&compressed).unwrap(), data);
+    roundtrip::check_round_trip::<Gzip>(6);
 }
 
 #[test]
@@ -69,43 +80,17 @@ fn header_is_reproducible() {
 
 #[test]
 fn output_does_not_depend_on_write_sizes() {
-    let data = common::corpus_of(1 << 20);
-    let whole = compress(&data, 6);
-    let mut encoder = GzEncoder::new(Vec::new(), 6).unwrap();
-    for chunk in data.chunks(997) {
-        encoder.write_all(chunk).unwrap();
-        encoder.flush().unwrap();
-    }
-    assert_eq!(encoder.finish().unwrap(), whole);
+    roundtrip::check_write_sizes_do_not_matter::<Gzip>(6);
 }
 
 #[test]
 fn decoder_reads_concatenated_members() {
-    let a = common::corpus_of(300_000);
-    let b = b"second member".to_vec();
-    let mut joined = compress(&a, 1);
-    joined.extend(compress(&b, 9));
-    joined.extend(compress(b"", 6));
-    let mut expected = a;
-    expected.extend(b);
-    let mut decoder = GzDecoder::new(&joined[..]);
-    let mut out = Vec::new();
-    let mut buf = [0u8; 1000];
-    loop {
-        let n = decoder.read(&mut buf).unwrap();
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-    assert_eq!(out, expected);
+    roundtrip::check_concatenated::<Gzip>(b"second member", [(1, 0), (9, 0), (6, 0)], b"");
 }
 
 #[test]
 fn truncated_input_is_an_error() {
-    let compressed = compress(&common::corpus_of(100_000), 6);
-    let err = decompress(&compressed[..compressed.len() - 5]).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+    let err = roundtrip::truncated_error::<Gzip>(6);
     assert!(matches!(error_of(&err), Error::Truncated));
 }
 
@@ -147,41 +132,15 @@ fn bad_arguments_are_errors() {
 
 #[test]
 fn gzip_command_reads_our_output() {
-    let data = common::corpus();
-    for level in [1, 9] {
-        let ours = compress(&data, level);
-        assert_eq!(
-            common::run_tool("gzip", &["-d", "-c"], &ours, "gzip"),
-            data,
-            "level {level}"
-        );
-    }
+    roundtrip::check_tool_reads_ours::<Gzip>(&[(1, 0), (9, 0)]);
 }
 
 #[test]
 fn we_read_gzip_command_output() {
-    let data = common::corpus();
-    for args in [&["-c", "-1"][..], &["-c", "-9"][..]] {
-        let theirs = common::run_tool("gzip", args, &data, "gzip");
-        assert_eq!(decompress(&theirs).unwrap(), data, "gzip {args:?}");
-    }
+    roundtrip::check_we_read_tool::<Gzip>(&[&["-c", "-1"], &["-c", "-9"]]);
 }
 
 #[test]
 fn decoder_handles_tiny_reads() {
-    let a = common::corpus_of(100_000);
-    let b = common::corpus_of(5_000);
-    let mut joined = compress(&a, 6);
-    joined.extend(compress(&b, 9));
-    let mut out = Vec::new();
-    GzDecoder::new(common::Trickle::new(&joined))
-        .read_to_end(&mut out)
-        .unwrap();
-    let mut expected = a;
-    expected.extend(b);
-    assert_eq!(out, expected);
-    let err = GzDecoder::new(common::Trickle::new(&joined[..joined.len() - 1]))
-        .read_to_end(&mut out)
-        .unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+    roundtrip::check_tiny_reads::<Gzip>([(6, 0), (9, 0)]);
 }

@@ -54,28 +54,4 @@ pub enum Error {
     Empty,
 }
 
-impl Error {
-    /// The [`io::ErrorKind`] this error gets when converted into an [`io::Error`].
-    pub fn kind(&self) -> io::ErrorKind {
-        match self {
-            Error::InvalidLevel { .. } | Error::InvalidThreads { .. } => {
-                io::ErrorKind::InvalidInput
-            }
-            Error::Corrupt { .. } => io::ErrorKind::InvalidData,
-            Error::Truncated | Error::Empty => io::ErrorKind::UnexpectedEof,
-            Error::Library { .. } => io::ErrorKind::Other,
-        }
-    }
-}
-
-impl From<Error> for io::Error {
-    fn from(error: Error) -> io::Error {
-        io::Error::new(error.kind(), error)
-    }
-}
-
-#[allow(dead_code)]
-fn assert_send_sync() {
-    fn is_send_sync<T: Send + Sync>() {}
-    is_send_sync::<Error>();
-}
+io_error_impls!(invalid_input: Error::InvalidLevel { .. } | Error::InvalidThreads { .. });

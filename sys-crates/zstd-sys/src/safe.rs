@@ -17,6 +17,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::ptr::NonNull;
 
+use crate::stream::{self, Sink, Source};
 use crate::{ffi, Error};
 
 pub use crate::provenance;
@@ -136,8 +137,7 @@ impl Drop for DCtx {
 /// depend on when callers flush.
 pub struct ZstdEncoder<W: Write> {
     ctx: CCtx,
-    inner: Option<W>,
-    buf: Vec<u8>,
+    sink: Sink<W>,
 }
 
 impl<W: Write> fmt::Debug for ZstdEncoder<W> {
@@ -205,16 +205,13 @@ impl<W: Write> ZstdEncoder<W> {
         let out_size = unsafe { ffi::ZSTD_CStreamOutSize() };
         Ok(ZstdEncoder {
             ctx,
-            inner: Some(writer),
-            buf: vec![0; out_size],
+            sink: Sink::new(writer, out_size),
         })
     }
 
     /// The writer the compressed data goes to.
     pub fn get_ref(&self) -> &W {
-        self.inner
-            .as_ref()
-            .expect("the writer is only taken by finish(self)")
+        self.sink.get_ref()
     }
 
     /// Runs one `ZSTD_compressStream2` step and writes what it produced; returns the remaining
@@ -225,23 +222,17 @@ impl<W: Write> ZstdEncoder<W> {
         mode: ffi::ZSTD_EndDirective,
     ) -> io::Result<usize> {
         let mut output = ffi::ZSTD_outBuffer {
-            dst: self.buf.as_mut_ptr().cast(),
-            size: self.buf.len(),
+            dst: self.sink.buf.as_mut_ptr().cast(),
+            size: self.sink.buf.len(),
             pos: 0,
         };
-        // SAFETY: the context is live; `output` describes `self.buf` (writable, `size` bytes),
+        // SAFETY: the context is live; `output` describes the output buffer (writable, `size` bytes),
         // `input` describes a live readable slice (see the callers); both outlive the call.
         let code =
             unsafe { ffi::ZSTD_compressStream2(self.ctx.0.as_ptr(), &mut output, input, mode) };
         let remaining = check(code, "compress")?;
         let produced = output.pos;
-        if produced > 0 {
-            let writer = self
-                .inner
-                .as_mut()
-                .expect("the writer is only taken by finish(self)");
-            writer.write_all(&self.buf[..produced])?;
-        }
+        self.sink.write_out(produced)?;
         Ok(remaining)
     }
 
@@ -257,33 +248,25 @@ impl<W: Write> ZstdEncoder<W> {
             pos: 0,
         };
         while self.step(&mut input, ffi::ZSTD_e_end)? != 0 {}
-        let mut writer = self
-            .inner
-            .take()
-            .expect("the writer is only taken by finish(self)");
-        writer.flush()?;
-        Ok(writer)
+        self.sink.finish()
     }
 }
 
 impl<W: Write> Write for ZstdEncoder<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let mut input = ffi::ZSTD_inBuffer {
-            src: data.as_ptr().cast(),
-            size: data.len(),
-            pos: 0,
-        };
-        while input.pos < input.size {
+        stream::feed(data, |rest| {
+            let mut input = ffi::ZSTD_inBuffer {
+                src: rest.as_ptr().cast(),
+                size: rest.len(),
+                pos: 0,
+            };
             self.step(&mut input, ffi::ZSTD_e_continue)?;
-        }
-        Ok(data.len())
+            Ok(input.pos)
+        })
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self.inner.as_mut() {
-            Some(writer) => writer.flush(),
-            None => Ok(()),
-        }
+        self.sink.flush()
     }
 }
 
@@ -294,11 +277,7 @@ impl<W: Write> Write for ZstdEncoder<W> {
 /// ([`Error::Empty`]).
 pub struct ZstdDecoder<R: Read> {
     ctx: DCtx,
-    inner: R,
-    buf: Vec<u8>,
-    pos: usize,
-    len: usize,
-    eof: bool,
+    source: Source<R>,
     started: bool,
     in_frame: bool,
     done: bool,
@@ -337,11 +316,7 @@ impl<R: Read> ZstdDecoder<R> {
         let in_size = unsafe { ffi::ZSTD_DStreamInSize() };
         Ok(ZstdDecoder {
             ctx: DCtx(ctx),
-            inner: reader,
-            buf: vec![0; in_size],
-            pos: 0,
-            len: 0,
-            eof: false,
+            source: Source::new(reader, in_size),
             started: false,
             in_frame: false,
             done: false,
@@ -350,27 +325,12 @@ impl<R: Read> ZstdDecoder<R> {
 
     /// The reader the compressed data comes from.
     pub fn get_ref(&self) -> &R {
-        &self.inner
+        self.source.get_ref()
     }
 
     /// Returns the reader. Input read ahead into the decoder's buffer is lost.
     pub fn into_inner(self) -> R {
-        self.inner
-    }
-
-    fn fill(&mut self) -> io::Result<()> {
-        loop {
-            match self.inner.read(&mut self.buf) {
-                Ok(n) => {
-                    self.pos = 0;
-                    self.len = n;
-                    self.eof = n == 0;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        }
+        self.source.into_inner()
     }
 }
 
@@ -380,10 +340,7 @@ impl<R: Read> Read for ZstdDecoder<R> {
             return Ok(0);
         }
         loop {
-            if self.pos == self.len && !self.eof {
-                self.fill()?;
-            }
-            let at_end = self.pos == self.len && self.eof;
+            let at_end = self.source.refill()?;
             if at_end && !self.in_frame {
                 if !self.started {
                     return Err(Error::Empty.into());
@@ -392,8 +349,8 @@ impl<R: Read> Read for ZstdDecoder<R> {
                 return Ok(0);
             }
             let mut input = ffi::ZSTD_inBuffer {
-                src: self.buf[self.pos..self.len].as_ptr().cast(),
-                size: self.len - self.pos,
+                src: self.source.unread().as_ptr().cast(),
+                size: self.source.unread().len(),
                 pos: 0,
             };
             let mut output = ffi::ZSTD_outBuffer {
@@ -401,7 +358,7 @@ impl<R: Read> Read for ZstdDecoder<R> {
                 size: out.len(),
                 pos: 0,
             };
-            // SAFETY: the context is live; `input` describes the unread part of `self.buf` and
+            // SAFETY: the context is live; `input` describes the unread part of the input buffer and
             // `output` the caller's writable buffer, both valid for the whole call.
             let code =
                 unsafe { ffi::ZSTD_decompressStream(self.ctx.0.as_ptr(), &mut output, &mut input) };
@@ -412,7 +369,7 @@ impl<R: Read> Read for ZstdDecoder<R> {
                 }
                 .into());
             }
-            self.pos += input.pos;
+            self.source.consume(input.pos);
             self.started |= input.pos > 0;
             self.in_frame = code != 0;
             if output.pos > 0 {

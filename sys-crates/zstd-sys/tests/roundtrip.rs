@@ -1,20 +1,42 @@
 //! Round trips through the safe API, and against the `zstd` command.
 #[path = "../../test-support/common.rs"]
 mod common;
+#[path = "../../test-support/roundtrip.rs"]
+mod roundtrip;
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use syspack_zstd_sys::safe::{ZstdDecoder, ZstdEncoder};
 use syspack_zstd_sys::Error;
 
+struct Zstd;
+
+impl roundtrip::Codec for Zstd {
+    type Error = Error;
+    type Encoder = ZstdEncoder<Vec<u8>>;
+    const TOOL: &'static str = "zstd";
+    const APT_PACKAGE: &'static str = "zstd";
+    const DECOMPRESS_ARGS: &'static [&'static str] = &["-d", "-c", "-q"];
+
+    fn encoder(level: u32, threads: u32) -> io::Result<Self::Encoder> {
+        if threads == 0 {
+            ZstdEncoder::new(Vec::new(), level)
+        } else {
+            ZstdEncoder::with_threads(Vec::new(), level, threads)
+        }
+    }
+
+    fn finish(encoder: Self::Encoder) -> io::Result<Vec<u8>> {
+        encoder.finish()
+    }
+
+    fn decoder<'a, R: Read + 'a>(input: R) -> impl Read + 'a {
+        ZstdDecoder::new(input)
+    }
+}
+
 fn compress(data: &[u8], level: u32, threads: u32) -> Vec<u8> {
-    let mut encoder = if threads == 0 {
-        ZstdEncoder::new(Vec::new(), level).unwrap()
-    } else {
-        ZstdEncoder::with_threads(Vec::new(), level, threads).unwrap()
-    };
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
+    roundtrip::compress::<Zstd>(data, level, threads)
 }
 
 /// The worker count for the tests that use a multi-threaded frame when the linked library can
@@ -28,28 +50,16 @@ fn threads() -> u32 {
 }
 
 fn decompress(data: &[u8]) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    ZstdDecoder::new(data).read_to_end(&mut out)?;
-    Ok(out)
+    roundtrip::decompress::<Zstd>(data)
 }
 
 fn error_of(e: &io::Error) -> &Error {
-    e.get_ref()
-        .and_then(|e| e.downcast_ref::<Error>())
-        .expect("a syspack_zstd_sys::Error inside")
+    roundtrip::error_of::<Zstd>(e)
 }
 
 #[test]
 fn round_trip_default_level() {
-    let data = common::corpus();
-    let compressed = compress(&data, 3, 0);
-    assert!(
-        compressed.len() < data.len() * 3 / 4,
-        "{} -> {}",
-        data.len(),
-        compressed.len()
-    );
-    assert_eq!(decompress(&compressed).unwrap(), data);
+    roundtrip::check_round_trip::<Zstd>(3);
 }
 
 #[test]
@@ -110,44 +120,17 @@ fn round_trip_multithreaded() {
 
 #[test]
 fn output_does_not_depend_on_write_sizes() {
-    let data = common::corpus_of(1 << 20);
-    let whole = compress(&data, 5, 0);
-    let mut encoder = ZstdEncoder::new(Vec::new(), 5).unwrap();
-    for chunk in data.chunks(997) {
-        encoder.write_all(chunk).unwrap();
-        encoder.flush().unwrap();
-    }
-    assert_eq!(encoder.finish().unwrap(), whole);
+    roundtrip::check_write_sizes_do_not_matter::<Zstd>(5);
 }
 
 #[test]
 fn decoder_reads_concatenated_frames() {
-    let a = common::corpus_of(300_000);
-    let b = b"second frame".to_vec();
-    let mut joined = compress(&a, 1, 0);
-    joined.extend(compress(&b, 19, threads()));
-    joined.extend(compress(b"", 3, 0));
-    let mut expected = a;
-    expected.extend(b);
-    // Read through a small buffer, so frames end in the middle of reads.
-    let mut decoder = ZstdDecoder::new(&joined[..]);
-    let mut out = Vec::new();
-    let mut buf = [0u8; 1000];
-    loop {
-        let n = decoder.read(&mut buf).unwrap();
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-    assert_eq!(out, expected);
+    roundtrip::check_concatenated::<Zstd>(b"second frame", [(1, 0), (19, threads()), (3, 0)], b"");
 }
 
 #[test]
 fn truncated_input_is_an_error() {
-    let compressed = compress(&common::corpus_of(100_000), 3, 0);
-    let err = decompress(&compressed[..compressed.len() - 5]).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+    let err = roundtrip::truncated_error::<Zstd>(3);
     assert!(matches!(error_of(&err), Error::Truncated));
 }
 
@@ -187,41 +170,15 @@ fn bad_arguments_are_errors() {
 
 #[test]
 fn zstd_command_reads_our_output() {
-    let data = common::corpus();
-    for (level, threads) in [(3, 0), (19, threads())] {
-        let ours = compress(&data, level, threads);
-        assert_eq!(
-            common::run_tool("zstd", &["-d", "-c", "-q"], &ours, "zstd"),
-            data,
-            "level {level}, threads {threads}"
-        );
-    }
+    roundtrip::check_tool_reads_ours::<Zstd>(&[(3, 0), (19, threads())]);
 }
 
 #[test]
 fn we_read_zstd_command_output() {
-    let data = common::corpus();
-    for args in [&["-c", "-q", "-3"][..], &["-c", "-q", "-19", "-T2"][..]] {
-        let theirs = common::run_tool("zstd", args, &data, "zstd");
-        assert_eq!(decompress(&theirs).unwrap(), data, "zstd {args:?}");
-    }
+    roundtrip::check_we_read_tool::<Zstd>(&[&["-c", "-q", "-3"], &["-c", "-q", "-19", "-T2"]]);
 }
 
 #[test]
 fn decoder_handles_tiny_reads() {
-    let a = common::corpus_of(100_000);
-    let b = common::corpus_of(5_000);
-    let mut joined = compress(&a, 3, 0);
-    joined.extend(compress(&b, 19, threads()));
-    let mut out = Vec::new();
-    ZstdDecoder::new(common::Trickle::new(&joined))
-        .read_to_end(&mut out)
-        .unwrap();
-    let mut expected = a;
-    expected.extend(b);
-    assert_eq!(out, expected);
-    let err = ZstdDecoder::new(common::Trickle::new(&joined[..joined.len() - 1]))
-        .read_to_end(&mut out)
-        .unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+    roundtrip::check_tiny_reads::<Zstd>([(3, 0), (19, threads())]);
 }
