@@ -158,3 +158,160 @@ pub fn open(path: &Path, format: Format) -> syspack_distro::Result<Opened> {
     };
     Ok(Opened { format, summary })
 }
+
+/// A file taken out of a package's payload.
+pub struct Extracted {
+    /// Its install path (`/usr/bin/hello`).
+    pub path: String,
+    /// Its content.
+    pub data: Vec<u8>,
+}
+
+/// The ELF files of a package (regular files starting with the ELF magic) and the compression of
+/// its payload. The package is opened with its format's reader first, so every checksum it
+/// carries is verified before anything is taken from it.
+pub fn elf_files(path: &Path, format: Format) -> Result<(Compression, Vec<Extracted>)> {
+    open(path, format).with_context(|| {
+        format!(
+            "`{}` failed verification as a {format} package",
+            path.display()
+        )
+    })?;
+    let io = |e: std::io::Error| {
+        anyhow::Error::from(e).context(format!(
+            "failed to read the payload of `{}`",
+            path.display()
+        ))
+    };
+    let mut file = std::io::BufReader::new(
+        std::fs::File::open(path)
+            .with_context(|| format!("failed to open `{}`", path.display()))?,
+    );
+    match format {
+        Format::Deb => {
+            let size = deb_data_member(&mut file).map_err(io)?;
+            tar_elf_files((&mut file).take(size)).map_err(io)
+        }
+        Format::Rpm => {
+            skip_rpm_headers(&mut file).map_err(io)?;
+            let reader = rpm::Reader::open(path)?;
+            cpio_elf_files(file, reader.entries()).map_err(io)
+        }
+        Format::Arch | Format::FreeBsd => tar_elf_files(file).map_err(io),
+    }
+}
+
+fn invalid(msg: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, msg)
+}
+
+/// Walks a `.deb`'s ar members up to `data.tar*`; returns its size, the reader left at its start.
+fn deb_data_member(r: &mut impl Read) -> std::io::Result<u64> {
+    let mut magic = [0u8; 8];
+    r.read_exact(&mut magic)?;
+    loop {
+        let mut h = [0u8; 60];
+        r.read_exact(&mut h)?;
+        let name = String::from_utf8_lossy(&h[..16]).trim_end().to_string();
+        let size: u64 = String::from_utf8_lossy(&h[48..58])
+            .trim()
+            .parse()
+            .map_err(|_| invalid(format!("bad ar size for member `{name}`")))?;
+        if name.trim_end_matches('/').starts_with("data.tar") {
+            return Ok(size);
+        }
+        std::io::copy(&mut r.take(size + size % 2), &mut std::io::sink())?;
+    }
+}
+
+/// Skips an rpm's lead, signature header (with its padding) and header.
+fn skip_rpm_headers(r: &mut impl Read) -> std::io::Result<()> {
+    std::io::copy(
+        &mut r.take(rpm::lead::LEAD_SIZE as u64),
+        &mut std::io::sink(),
+    )?;
+    for pad_to_8 in [true, false] {
+        let mut intro = [0u8; 16];
+        r.read_exact(&mut intro)?;
+        let (_, _, total) = rpm::header::Header::parse_intro(&intro).map_err(invalid)?;
+        let pad = if pad_to_8 { (8 - total % 8) % 8 } else { 0 };
+        std::io::copy(&mut r.take((total - 16 + pad) as u64), &mut std::io::sink())?;
+    }
+    Ok(())
+}
+
+/// A decoder for a compressed stream, recognised by its first bytes.
+fn sniffed<'a>(r: impl Read + 'a) -> std::io::Result<(Compression, Box<dyn Read + 'a>)> {
+    let mut r = std::io::BufReader::new(r);
+    let head = std::io::BufRead::fill_buf(&mut r)?.to_vec();
+    let c = syspack_distro::compress::sniff(&head);
+    Ok((c, syspack_distro::compress::decoder(r, c)?))
+}
+
+/// Reads the rest of an entry if it starts with the ELF magic.
+fn read_if_elf(mut entry: impl Read) -> std::io::Result<Option<Vec<u8>>> {
+    let mut data = Vec::new();
+    (&mut entry).take(4).read_to_end(&mut data)?;
+    if data != b"\x7fELF" {
+        return Ok(None);
+    }
+    entry.read_to_end(&mut data)?;
+    Ok(Some(data))
+}
+
+fn tar_elf_files(r: impl Read) -> std::io::Result<(Compression, Vec<Extracted>)> {
+    let (c, dec) = sniffed(r)?;
+    let mut out = Vec::new();
+    let mut ar = tar::Archive::new(dec);
+    for entry in ar.entries()? {
+        let entry = entry?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path = entry.path()?.to_string_lossy().into_owned();
+        let path = format!("/{}", path.trim_start_matches("./").trim_start_matches('/'));
+        if let Some(data) = read_if_elf(entry)? {
+            out.push(Extracted { path, data });
+        }
+    }
+    Ok((c, out))
+}
+
+fn cpio_elf_files(
+    r: impl Read,
+    entries: &[rpm::ReadEntry],
+) -> std::io::Result<(Compression, Vec<Extracted>)> {
+    use rpm::cpio::{CpioEntry, CpioReader};
+    let (c, dec) = sniffed(r)?;
+    let mut cpio = CpioReader::new(dec);
+    let mut out = Vec::new();
+    loop {
+        let (path, size) = match cpio.next_entry()? {
+            CpioEntry::Trailer => break,
+            CpioEntry::Newc(h) => {
+                let regular = h.mode & 0o170000 == 0o100000;
+                (regular.then(|| h.name.clone()), u64::from(h.size))
+            }
+            CpioEntry::Stripped(fx) => {
+                let e = entries.get(fx as usize).ok_or_else(|| {
+                    invalid(format!(
+                        "payload entry names file #{fx}, which the header lacks"
+                    ))
+                })?;
+                let regular = e.kind == rpm::EntryKind::File;
+                (regular.then(|| e.path.clone()), e.size)
+            }
+        };
+        let Some(p) = path else {
+            cpio.read_content(size, &mut std::io::sink())?;
+            continue;
+        };
+        let mut data = Vec::new();
+        cpio.read_content(size, &mut data)?;
+        if data.starts_with(b"\x7fELF") {
+            let p = format!("/{}", p.trim_start_matches("./").trim_start_matches('/'));
+            out.push(Extracted { path: p, data });
+        }
+    }
+    Ok((c, out))
+}

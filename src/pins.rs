@@ -6,37 +6,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use syspack_build::pin::Pin;
 
-/// `(library, pin.toml text, path in the repository)`, sorted by library.
-const EMBEDDED: [(&str, &str, &str); 4] = [
-    (
-        "bzip2",
-        include_str!("../sys-crates/bzip2-sys/pin.toml"),
-        "sys-crates/bzip2-sys/pin.toml",
-    ),
-    (
-        "lzma",
-        include_str!("../sys-crates/lzma-sys/pin.toml"),
-        "sys-crates/lzma-sys/pin.toml",
-    ),
-    (
-        "zlib",
-        include_str!("../sys-crates/zlib-sys/pin.toml"),
-        "sys-crates/zlib-sys/pin.toml",
-    ),
-    (
-        "zstd",
-        include_str!("../sys-crates/zstd-sys/pin.toml"),
-        "sys-crates/zstd-sys/pin.toml",
-    ),
-];
-
-/// The pins compiled into this binary, sorted by library.
+/// The pins compiled into this binary (the sys crates' `PIN` texts), sorted by library.
 pub fn embedded() -> Result<Vec<Pin>> {
-    EMBEDDED
+    crate::sys_crates::ALL
         .iter()
-        .map(|(lib, text, path)| {
-            Pin::parse(text, Path::new(path)).with_context(|| {
-                format!("the built-in pin of `{lib}` is invalid (a bug in syspack)")
+        .map(|c| {
+            Pin::parse(c.pin, &c.pin_path()).with_context(|| {
+                format!(
+                    "the built-in pin of `{}` is invalid (a bug in syspack)",
+                    c.library
+                )
             })
         })
         .collect()

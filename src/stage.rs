@@ -11,6 +11,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
+use syspack_distro::elf::{ElfInfo, TargetOs};
+use syspack_distro::kb::Version;
 use syspack_distro::{
     Arch, Entry, Format, InstallPath, Metadata, Package, Relation, Relations, SourceDate,
     SystemdUnit,
@@ -501,7 +503,8 @@ fn to_relations(r: &RelationSpecs) -> Relations {
     }
 }
 
-fn is_elf(path: &Path) -> bool {
+/// True when `path` starts with the ELF magic.
+pub fn is_elf(path: &Path) -> bool {
     let mut magic = [0u8; 4];
     std::fs::File::open(path)
         .and_then(|mut f| f.read_exact(&mut magic))
@@ -530,7 +533,7 @@ fn shlib_depends(
     // Libraries the package ships itself satisfy their own sonames.
     let own: Vec<&str> = pkg.entries().keys().map(|p| p.file_name()).collect();
     let mut needed: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut glibc: Option<String> = None;
+    let mut glibc: Option<Version> = None;
     for (path, entry) in pkg.entries() {
         let Entry::File(f) = entry else { continue };
         let syspack_distro::FileSource::Path(src) = &f.source else {
@@ -539,28 +542,23 @@ fn shlib_depends(
         if !is_elf(src) {
             continue;
         }
-        let info = match crate::elf::parse(src) {
+        let info = match ElfInfo::parse(src) {
             Ok(i) => i,
             Err(e) => {
                 warnings.push(format!("`{}` looks like ELF but cannot be analysed ({e}); no dependencies taken from it", src.display()));
                 continue;
             }
         };
-        if info.freebsd != (target.format == Format::FreeBsd) {
+        if (info.os == TargetOs::FreeBsd) != (target.format == Format::FreeBsd) {
             warnings.push(format!(
                 "target `{}`: `{path}` is a {} executable, which will not run there; no dependencies taken from it",
-                target.id,
-                if info.freebsd { "FreeBSD" } else { "Linux" }
+                target.id, info.os
             ));
             continue;
         }
+        glibc = glibc.max(info.max_version("GLIBC_"));
         for n in info.needed {
             needed.entry(n).or_default().push(path.absolute());
-        }
-        if let Some(v) = info.glibc {
-            if glibc.as_ref().map_or(true, |g| version_lt(g, &v)) {
-                glibc = Some(v);
-            }
         }
     }
     let mut out: Vec<Relation> = Vec::new();
@@ -569,7 +567,7 @@ fn shlib_depends(
         if vendored.iter().any(|v| soname.starts_with(v)) || own.contains(&soname.as_str()) {
             continue;
         }
-        match target.dependency_for(&soname, glibc.as_deref()) {
+        match target.dependency_for(&soname, glibc.as_ref().map(Version::as_str)) {
             SonameDep::Package(r) => {
                 external.push(soname.clone());
                 if let Some(o) = out.iter_mut().find(|o| o.name == r.name) {
@@ -620,16 +618,6 @@ fn wrap(text: &str, width: usize) -> String {
     out.join("\n")
 }
 
-/// Compares dotted numeric versions (`2.17` < `2.34`).
-fn version_lt(a: &str, b: &str) -> bool {
-    let parse = |s: &str| {
-        s.split('.')
-            .map(|p| p.parse::<u64>().unwrap_or(0))
-            .collect::<Vec<_>>()
-    };
-    parse(a) < parse(b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -641,11 +629,5 @@ mod tests {
         assert!(w.lines().all(|l| l.len() <= 79), "{w}");
         assert_eq!(w.split_whitespace().count(), 30);
         assert_eq!(wrap("short\n\nparagraph", 79), "short\n\nparagraph");
-    }
-
-    #[test]
-    fn versions_compare_numerically() {
-        assert!(version_lt("2.17", "2.34"));
-        assert!(!version_lt("2.34", "2.4"));
     }
 }

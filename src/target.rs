@@ -4,10 +4,8 @@
 //! (`syspack_distro::kb`).
 
 use anyhow::{bail, Result};
-use syspack_distro::kb::{KnowledgeBase, Release};
+use syspack_distro::kb::{closest, KnowledgeBase, Release};
 use syspack_distro::{Compression, Format, Relation, VersionOp};
-
-use crate::edit_distance::closest;
 
 /// A target release.
 #[derive(Clone, Debug)]

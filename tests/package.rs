@@ -343,3 +343,109 @@ fn a_cargo_project_is_built_and_packaged_with_the_defaults() {
     let inspect = dir.command().args(["inspect"]).args([&deb]).stdout();
     assert_contains(&inspect, &["/usr/bin/cargo-hello"]);
 }
+
+/// The members of an ar archive (a .deb), in order.
+fn ar_members(p: &Path) -> Vec<String> {
+    let b = std::fs::read(p).unwrap();
+    assert!(b.starts_with(b"!<arch>\n"));
+    let mut out = Vec::new();
+    let mut at = 8;
+    while at + 60 <= b.len() {
+        let h = &b[at..at + 60];
+        out.push(String::from_utf8_lossy(&h[..16]).trim_end().to_string());
+        let size: usize = String::from_utf8_lossy(&h[48..58]).trim().parse().unwrap();
+        at += 60 + size + size % 2;
+    }
+    out
+}
+
+#[test]
+fn debian_11_gets_an_xz_deb_and_refuses_zstd() {
+    let dir = hello("bullseye");
+    let run = |extra: &[&str]| {
+        let mut cmd = dir.command();
+        cmd.args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "debian-11",
+            "--out",
+            "out",
+        ])
+        .args(extra);
+        cmd
+    };
+    run(&[]).stdout();
+    let files = files_in(&dir.join("out"));
+    assert_eq!(files, ["hello_1.0.0-1_amd64.deb"]);
+    let deb = dir.join("out").join(&files[0]);
+    assert_eq!(
+        ar_members(&deb),
+        ["debian-binary", "control.tar.xz", "data.tar.xz"]
+    );
+    let info = tool("dpkg-deb", &["--info", deb.to_str().unwrap()], "dpkg");
+    assert_contains(&info, &["Package: hello"]);
+    let contents = tool("dpkg-deb", &["--contents", deb.to_str().unwrap()], "dpkg");
+    assert_contains(&contents, &["./usr/bin/hello-elf"]);
+
+    std::fs::remove_dir_all(dir.join("out")).unwrap();
+    let err = run(&["--compression", "zstd"]).stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "target `debian-11` cannot install deb packages compressed with zstd",
+            "use xz",
+        ],
+    );
+    assert!(files_in(&dir.join("out")).is_empty(), "{err}");
+}
+
+#[test]
+fn min_glibc_refuses_a_binary_too_new_for_the_oldest_target() {
+    // hello-elf is /usr/bin/true of this Debian 12 machine: it needs GLIBC_2.34.
+    let dir = hello("min-glibc");
+    let err = dir
+        .command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "debian-12,debian-11,fedora-43",
+            "--out",
+            "out",
+            "--min-glibc",
+        ])
+        .stderr_with(1);
+    assert_contains(
+        &err,
+        &[
+            "--min-glibc",
+            "stage/usr/bin/hello-elf",
+            "/usr/bin/hello-elf",
+            "needs GLIBC_2.34",
+            "target `debian-11` has glibc 2.31",
+            "build on a system with glibc 2.31 or older",
+            "drop `debian-11`",
+        ],
+    );
+    assert!(files_in(&dir.join("out")).is_empty(), "{err}");
+    // Without the old target the same binary passes.
+    dir.command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "debian-12,fedora-43",
+            "--out",
+            "out",
+            "--min-glibc",
+        ])
+        .stdout();
+    assert_eq!(files_in(&dir.join("out")).len(), 2);
+}

@@ -84,14 +84,22 @@ impl Compression {
         Ok(match name {
             "none" => Compression::None,
             "gzip" | "gz" => Compression::Gzip { level: 9 },
-            "xz" => Compression::Xz { level: 6, threads: 1 },
-            "zstd" | "zst" => Compression::Zstd { level: 19, threads: 1 },
+            "xz" => Compression::Xz {
+                level: 6,
+                threads: 1,
+            },
+            "zstd" | "zst" => Compression::Zstd {
+                level: 19,
+                threads: 1,
+            },
             "bzip2" | "bz2" => Compression::Bzip2 { level: 9 },
             _ => {
                 return Err(Error::Parse {
                     what: "compression",
                     value: name.to_string(),
-                    reason: "supported: none, gzip, xz, zstd, bzip2 (optionally with a level: zstd:19)".to_string(),
+                    reason:
+                        "supported: none, gzip, xz, zstd, bzip2 (optionally with a level: zstd:19)"
+                            .to_string(),
                 })
             }
         })
@@ -103,8 +111,14 @@ impl Compression {
     /// reproducible; xz's block layout depends only on the level, not the number of threads.
     pub fn with_threads(self, threads: u32) -> Self {
         match self {
-            Compression::Xz { level, .. } => Compression::Xz { level, threads: threads.max(1) },
-            Compression::Zstd { level, .. } => Compression::Zstd { level, threads: threads.max(1) },
+            Compression::Xz { level, .. } => Compression::Xz {
+                level,
+                threads: threads.max(1),
+            },
+            Compression::Zstd { level, .. } => Compression::Zstd {
+                level,
+                threads: threads.max(1),
+            },
             other => other,
         }
     }
@@ -181,10 +195,14 @@ impl<W: Write> Encoder<W> {
     pub fn new(inner: W, compression: Compression) -> io::Result<Self> {
         Ok(match compression {
             Compression::None => Encoder::None(inner),
-            Compression::Gzip { level } => Encoder::Gzip(syspack_zlib_sys::safe::GzEncoder::new(inner, level)?),
+            Compression::Gzip { level } => {
+                Encoder::Gzip(syspack_zlib_sys::safe::GzEncoder::new(inner, level)?)
+            }
             Compression::Xz { level, threads } => {
                 if threads > 1 {
-                    Encoder::Xz(syspack_lzma_sys::safe::XzEncoder::with_threads(inner, level, threads)?)
+                    Encoder::Xz(syspack_lzma_sys::safe::XzEncoder::with_threads(
+                        inner, level, threads,
+                    )?)
                 } else {
                     Encoder::Xz(syspack_lzma_sys::safe::XzEncoder::new(inner, level)?)
                 }
@@ -194,12 +212,16 @@ impl<W: Write> Encoder<W> {
                 // compress on this thread then (the bytes differ from a multi-threaded run,
                 // whose output is the same for every worker count >= 1).
                 if threads > 1 && syspack_zstd_sys::safe::max_threads() > 0 {
-                    Encoder::Zstd(syspack_zstd_sys::safe::ZstdEncoder::with_threads(inner, level, threads)?)
+                    Encoder::Zstd(syspack_zstd_sys::safe::ZstdEncoder::with_threads(
+                        inner, level, threads,
+                    )?)
                 } else {
                     Encoder::Zstd(syspack_zstd_sys::safe::ZstdEncoder::new(inner, level)?)
                 }
             }
-            Compression::Bzip2 { level } => Encoder::Bzip2(syspack_bzip2_sys::safe::BzEncoder::new(inner, level)?),
+            Compression::Bzip2 { level } => {
+                Encoder::Bzip2(syspack_bzip2_sys::safe::BzEncoder::new(inner, level)?)
+            }
         })
     }
 
@@ -246,7 +268,10 @@ impl<W: Write> Write for Encoder<W> {
 /// # Errors
 ///
 /// The codec's initialisation error.
-pub fn decoder<'a, R: Read + 'a>(inner: R, compression: Compression) -> io::Result<Box<dyn Read + 'a>> {
+pub fn decoder<'a, R: Read + 'a>(
+    inner: R,
+    compression: Compression,
+) -> io::Result<Box<dyn Read + 'a>> {
     Ok(match compression {
         Compression::None => Box::new(inner),
         Compression::Gzip { .. } => Box::new(syspack_zlib_sys::safe::GzDecoder::new(inner)),
@@ -262,9 +287,15 @@ pub fn sniff(head: &[u8]) -> Compression {
     if head.starts_with(&[0x1f, 0x8b]) {
         Compression::Gzip { level: 9 }
     } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        Compression::Xz { level: 6, threads: 1 }
+        Compression::Xz {
+            level: 6,
+            threads: 1,
+        }
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Compression::Zstd { level: 19, threads: 1 }
+        Compression::Zstd {
+            level: 19,
+            threads: 1,
+        }
     } else if head.starts_with(b"BZh") {
         Compression::Bzip2 { level: 9 }
     } else {
@@ -278,17 +309,34 @@ mod tests {
 
     #[test]
     fn names_and_levels_parse() {
-        assert_eq!("zstd:3".parse::<Compression>().unwrap(), Compression::Zstd { level: 3, threads: 1 });
-        assert_eq!("xz".parse::<Compression>().unwrap(), Compression::Xz { level: 6, threads: 1 });
+        assert_eq!(
+            "zstd:3".parse::<Compression>().unwrap(),
+            Compression::Zstd {
+                level: 3,
+                threads: 1
+            }
+        );
+        assert_eq!(
+            "xz".parse::<Compression>().unwrap(),
+            Compression::Xz {
+                level: 6,
+                threads: 1
+            }
+        );
         let err = "zstd:99".parse::<Compression>().unwrap_err().to_string();
         assert!(err.contains("1 to 22"), "{err}");
         let err = "lz4".parse::<Compression>().unwrap_err().to_string();
-        assert!(err.contains("supported: none, gzip, xz, zstd, bzip2"), "{err}");
+        assert!(
+            err.contains("supported: none, gzip, xz, zstd, bzip2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn every_codec_round_trips() {
-        let data: Vec<u8> = (0..200_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let data: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
         for c in ["none", "gzip:6", "xz:1", "zstd:3", "bzip2:1"] {
             let c: Compression = c.parse().unwrap();
             let mut enc = Encoder::new(Vec::new(), c).unwrap();
@@ -296,7 +344,10 @@ mod tests {
             let out = enc.finish().unwrap();
             assert_eq!(sniff(&out).name(), c.name());
             let mut back = Vec::new();
-            decoder(&out[..], c).unwrap().read_to_end(&mut back).unwrap();
+            decoder(&out[..], c)
+                .unwrap()
+                .read_to_end(&mut back)
+                .unwrap();
             assert_eq!(back, data, "{c}");
         }
     }

@@ -23,7 +23,10 @@ pub enum Error {
     },
 
     /// A metadata value is not valid for a package format.
-    #[error("invalid {field} `{value}` for {format} packages: {reason}{}", hint_suffix(hint))]
+    #[error(
+        "invalid {field} `{value}` for {format} packages: {reason}{}",
+        hint_suffix(hint)
+    )]
     InvalidField {
         /// The format whose rules were broken (`deb`, `rpm`, `arch`, `freebsd`, or `package` for all).
         format: &'static str,
@@ -142,7 +145,10 @@ pub enum Error {
     },
 
     /// A release id is not in the knowledge base (`distro/data/`).
-    #[error("unknown target `{id}`: not in syspack's knowledge base{}; known targets: {known}", suggestion_suffix(suggestion))]
+    #[error(
+        "unknown target `{id}`: not in syspack's knowledge base{}; known targets: {known}",
+        suggestion_suffix(suggestion)
+    )]
     UnknownRelease {
         /// The id as given.
         id: String,
@@ -184,7 +190,11 @@ impl Error {
     }
 
     /// A malformed package.
-    pub fn malformed(path: impl Into<PathBuf>, format: &'static str, reason: impl Into<String>) -> Self {
+    pub fn malformed(
+        path: impl Into<PathBuf>,
+        format: &'static str,
+        reason: impl Into<String>,
+    ) -> Self {
         Error::Malformed {
             path: path.into(),
             format,

@@ -42,8 +42,8 @@ pub mod tarball;
 pub use compress::Compression;
 pub use error::{Error, Result};
 pub use package::{
-    Arch, Bundled, DirEntry, Entry, FileEntry, FileSource, InstallPath, Metadata, Owner, Package, Relation, Relations,
-    Scripts, SourceDate, SymlinkEntry, SystemdUnit, VersionOp,
+    Arch, Bundled, DirEntry, Entry, FileEntry, FileSource, InstallPath, Metadata, Owner, Package,
+    Relation, Relations, Scripts, SourceDate, SymlinkEntry, SystemdUnit, VersionOp,
 };
 
 /// The four package formats.

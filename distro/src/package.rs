@@ -47,16 +47,16 @@ impl InstallPath {
         for part in path.split('/') {
             match part {
                 "" | "." => {}
-                ".." => {
-                    return Err(bad(
-                        "contains `..`; give the destination as a plain absolute path inside the root",
-                    ))
-                }
+                ".." => return Err(bad(
+                    "contains `..`; give the destination as a plain absolute path inside the root",
+                )),
                 p => parts.push(p),
             }
         }
         if parts.is_empty() {
-            return Err(bad("is the root directory itself; name a file or directory below `/`"));
+            return Err(bad(
+                "is the root directory itself; name a file or directory below `/`",
+            ));
         }
         Ok(InstallPath(parts.join("/")))
     }
@@ -71,8 +71,9 @@ impl InstallPath {
             Some(s) => Self::new(s),
             None => Err(Error::InvalidPath {
                 path: path.to_string_lossy().into_owned(),
-                reason: "is not valid UTF-8; rename the file (package metadata of every format is text)"
-                    .to_string(),
+                reason:
+                    "is not valid UTF-8; rename the file (package metadata of every format is text)"
+                        .to_string(),
             }),
         }
     }
@@ -89,7 +90,9 @@ impl InstallPath {
 
     /// The parent directory, or `None` for a top-level entry such as `/usr`.
     pub fn parent(&self) -> Option<InstallPath> {
-        self.0.rfind('/').map(|i| InstallPath(self.0[..i].to_string()))
+        self.0
+            .rfind('/')
+            .map(|i| InstallPath(self.0[..i].to_string()))
     }
 
     /// Every ancestor directory, outermost first (`/usr`, `/usr/bin` for `/usr/bin/x`).
@@ -343,7 +346,9 @@ impl std::str::FromStr for Relation {
             Some(i) => (t[..i].trim(), t[i..].trim()),
         };
         if name.is_empty() || name.contains(char::is_whitespace) || name.contains(',') {
-            return Err(err("expected a package name, optionally followed by `>= VERSION`"));
+            return Err(err(
+                "expected a package name, optionally followed by `>= VERSION`",
+            ));
         }
         if rest.is_empty() {
             return Ok(Relation::any(name));
@@ -353,7 +358,9 @@ impl std::str::FromStr for Relation {
             if let Some(v) = rest.strip_prefix(op) {
                 let v = v.trim();
                 if v.is_empty() || v.contains(char::is_whitespace) {
-                    return Err(err("the version after the operator is missing or has spaces"));
+                    return Err(err(
+                        "the version after the operator is missing or has spaces",
+                    ));
                 }
                 let op = match op {
                     ">=" => VersionOp::Ge,
@@ -513,8 +520,9 @@ impl std::str::FromStr for Arch {
                 return Err(Error::Parse {
                     what: "architecture",
                     value: s.to_string(),
-                    reason: "expected one of x86_64, aarch64, i686, armv7, riscv64, ppc64le, s390x, all"
-                        .to_string(),
+                    reason:
+                        "expected one of x86_64, aarch64, i686, armv7, riscv64, ppc64le, s390x, all"
+                            .to_string(),
                 })
             }
         })
@@ -677,7 +685,10 @@ impl Package {
             });
         }
         if let Some(parent) = path.ancestors().into_iter().find(|a| {
-            matches!(self.entries.get(a), Some(Entry::File(_) | Entry::Symlink(_)))
+            matches!(
+                self.entries.get(a),
+                Some(Entry::File(_) | Entry::Symlink(_))
+            )
         }) {
             return Err(Error::InvalidPath {
                 path: path.absolute(),
@@ -695,7 +706,12 @@ impl Package {
     ///
     /// [`Error::Io`] when the source is missing or not a regular file, [`Error::DuplicatePath`]
     /// when the destination is taken.
-    pub fn add_file(&mut self, dest: InstallPath, source: &Path, mode: u32) -> Result<&mut FileEntry> {
+    pub fn add_file(
+        &mut self,
+        dest: InstallPath,
+        source: &Path,
+        mode: u32,
+    ) -> Result<&mut FileEntry> {
         let meta = std::fs::metadata(source).map_err(|e| Error::io(source, "reading asset", e))?;
         if !meta.is_file() {
             return Err(Error::io(
@@ -725,7 +741,12 @@ impl Package {
     /// # Errors
     ///
     /// [`Error::DuplicatePath`] when the destination is taken.
-    pub fn add_bytes(&mut self, dest: InstallPath, bytes: impl Into<Arc<[u8]>>, mode: u32) -> Result<&mut FileEntry> {
+    pub fn add_bytes(
+        &mut self,
+        dest: InstallPath,
+        bytes: impl Into<Arc<[u8]>>,
+        mode: u32,
+    ) -> Result<&mut FileEntry> {
         let bytes = bytes.into();
         let entry = FileEntry {
             size: bytes.len() as u64,
@@ -774,7 +795,8 @@ impl Package {
         let mut depth: Vec<&str> = if target.starts_with('/') {
             Vec::new()
         } else {
-            dest.relative().split('/').collect::<Vec<_>>()[..dest.relative().split('/').count() - 1].to_vec()
+            dest.relative().split('/').collect::<Vec<_>>()[..dest.relative().split('/').count() - 1]
+                .to_vec()
         };
         for part in target.split('/') {
             match part {
@@ -881,7 +903,10 @@ mod tests {
 
     #[test]
     fn install_paths_are_normalised_and_validated() {
-        assert_eq!(InstallPath::new("/usr//bin/./x").unwrap().absolute(), "/usr/bin/x");
+        assert_eq!(
+            InstallPath::new("/usr//bin/./x").unwrap().absolute(),
+            "/usr/bin/x"
+        );
         for bad in ["usr/bin/x", "/usr/../etc/x", "/", "", "/a\nb"] {
             assert!(InstallPath::new(bad).is_err(), "{bad:?} should be rejected");
         }
@@ -899,10 +924,15 @@ mod tests {
     #[test]
     fn symlinks_may_not_leave_the_root() {
         let mut p = Package::new(Metadata::new("x", "1", Arch::X86_64), SourceDate(0));
-        p.add_symlink(InstallPath::new("/usr/bin/a").unwrap(), "../lib/a").unwrap();
-        p.add_symlink(InstallPath::new("/usr/bin/b").unwrap(), "/usr/lib/b").unwrap();
+        p.add_symlink(InstallPath::new("/usr/bin/a").unwrap(), "../lib/a")
+            .unwrap();
+        p.add_symlink(InstallPath::new("/usr/bin/b").unwrap(), "/usr/lib/b")
+            .unwrap();
         let err = p
-            .add_symlink(InstallPath::new("/usr/bin/c").unwrap(), "../../../etc/passwd")
+            .add_symlink(
+                InstallPath::new("/usr/bin/c").unwrap(),
+                "../../../etc/passwd",
+            )
             .unwrap_err();
         assert!(matches!(err, Error::SymlinkEscapes { .. }), "{err}");
     }
@@ -910,10 +940,27 @@ mod tests {
     #[test]
     fn parents_are_synthesised_for_formats_that_list_them() {
         let mut p = Package::new(Metadata::new("x", "1", Arch::X86_64), SourceDate(0));
-        p.add_bytes(InstallPath::new("/usr/share/doc/x/README").unwrap(), b"hi".to_vec(), 0o644)
-            .unwrap();
-        let all: Vec<String> = p.entries_with_parents().keys().map(|k| k.absolute()).collect();
-        assert_eq!(all, ["/usr", "/usr/share", "/usr/share/doc", "/usr/share/doc/x", "/usr/share/doc/x/README"]);
+        p.add_bytes(
+            InstallPath::new("/usr/share/doc/x/README").unwrap(),
+            b"hi".to_vec(),
+            0o644,
+        )
+        .unwrap();
+        let all: Vec<String> = p
+            .entries_with_parents()
+            .keys()
+            .map(|k| k.absolute())
+            .collect();
+        assert_eq!(
+            all,
+            [
+                "/usr",
+                "/usr/share",
+                "/usr/share/doc",
+                "/usr/share/doc/x",
+                "/usr/share/doc/x/README"
+            ]
+        );
     }
 
     #[test]

@@ -38,10 +38,20 @@ impl<W: Write> TarWriter<W> {
     pub fn new(inner: W, flavor: TarFlavor, mtime: u64) -> Self {
         let mut inner = tar::Builder::new(inner);
         inner.mode(tar::HeaderMode::Deterministic);
-        TarWriter { inner, flavor, mtime }
+        TarWriter {
+            inner,
+            flavor,
+            mtime,
+        }
     }
 
-    fn header(&self, kind: tar::EntryType, size: u64, mode: u32, owner: &Owner) -> io::Result<tar::Header> {
+    fn header(
+        &self,
+        kind: tar::EntryType,
+        size: u64,
+        mode: u32,
+        owner: &Owner,
+    ) -> io::Result<tar::Header> {
         let mut h = match self.flavor {
             TarFlavor::Gnu => tar::Header::new_gnu(),
             TarFlavor::Pax => tar::Header::new_ustar(),
@@ -117,16 +127,29 @@ impl<W: Write> TarWriter<W> {
     /// # Errors
     ///
     /// I/O errors of the data source or the output; an error if `data` is shorter than `size`.
-    pub fn append_file(&mut self, name: &str, size: u64, mode: u32, owner: &Owner, data: impl Read) -> io::Result<()> {
+    pub fn append_file(
+        &mut self,
+        name: &str,
+        size: u64,
+        mode: u32,
+        owner: &Owner,
+        data: impl Read,
+    ) -> io::Result<()> {
         let mut h = self.header(tar::EntryType::Regular, size, mode, owner)?;
         self.set_names(&mut h, name, None)?;
         h.set_cksum();
-        let mut counted = CountingReader { inner: data.take(size), count: 0 };
+        let mut counted = CountingReader {
+            inner: data.take(size),
+            count: 0,
+        };
         self.inner.append(&h, &mut counted)?;
         if counted.count != size {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!("`{name}`: expected {size} bytes, the source gave {}", counted.count),
+                format!(
+                    "`{name}`: expected {size} bytes, the source gave {}",
+                    counted.count
+                ),
             ));
         }
         Ok(())
@@ -166,16 +189,19 @@ impl<W: Write> TarWriter<W> {
         match entry {
             Entry::File(f) => {
                 let src = f.open()?;
-                self.append_file(name, f.size, f.mode, &f.owner, src).map_err(|e| {
-                    let path = match &f.source {
-                        crate::FileSource::Path(p) => p.clone(),
-                        crate::FileSource::Bytes(_) => name.into(),
-                    };
-                    crate::Error::io(path, "reading asset", e)
-                })
+                self.append_file(name, f.size, f.mode, &f.owner, src)
+                    .map_err(|e| {
+                        let path = match &f.source {
+                            crate::FileSource::Path(p) => p.clone(),
+                            crate::FileSource::Bytes(_) => name.into(),
+                        };
+                        crate::Error::io(path, "reading asset", e)
+                    })
             }
             Entry::Dir(d) => self.append_dir(name, d.mode, &d.owner).map_err(out_err),
-            Entry::Symlink(s) => self.append_symlink(name, &s.target, &s.owner).map_err(out_err),
+            Entry::Symlink(s) => self
+                .append_symlink(name, &s.target, &s.owner)
+                .map_err(out_err),
         }
     }
 
@@ -220,9 +246,17 @@ mod tests {
             .map(|e| {
                 let e = e.unwrap();
                 let path = String::from_utf8(e.path_bytes().into_owned()).unwrap();
-                let link = e.link_name_bytes().map(|l| String::from_utf8(l.into_owned()).unwrap());
+                let link = e
+                    .link_name_bytes()
+                    .map(|l| String::from_utf8(l.into_owned()).unwrap());
                 let h = e.header();
-                (path, link, h.size().unwrap(), h.mode().unwrap(), h.mtime().unwrap())
+                (
+                    path,
+                    link,
+                    h.size().unwrap(),
+                    h.mode().unwrap(),
+                    h.mtime().unwrap(),
+                )
             })
             .collect()
     }
@@ -234,8 +268,10 @@ mod tests {
         for flavor in [TarFlavor::Gnu, TarFlavor::Pax] {
             let mut w = TarWriter::new(Vec::new(), flavor, 1234);
             w.append_dir("/usr/local/", 0o755, &Owner::root()).unwrap();
-            w.append_file(&long, 3, 0o644, &Owner::root(), &b"abc"[..]).unwrap();
-            w.append_symlink("/usr/local/bin/l", &target, &Owner::root()).unwrap();
+            w.append_file(&long, 3, 0o644, &Owner::root(), &b"abc"[..])
+                .unwrap();
+            w.append_symlink("/usr/local/bin/l", &target, &Owner::root())
+                .unwrap();
             let out = w.finish().unwrap();
             let entries = read_back(&out);
             assert_eq!(entries.len(), 3, "{flavor:?}");
@@ -249,7 +285,9 @@ mod tests {
     #[test]
     fn a_short_source_is_an_error_not_a_corrupt_archive() {
         let mut w = TarWriter::new(Vec::new(), TarFlavor::Gnu, 0);
-        let err = w.append_file("./x", 10, 0o644, &Owner::root(), &b"abc"[..]).unwrap_err();
+        let err = w
+            .append_file("./x", 10, 0o644, &Owner::root(), &b"abc"[..])
+            .unwrap_err();
         assert!(err.to_string().contains("expected 10 bytes"), "{err}");
     }
 }

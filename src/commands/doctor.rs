@@ -7,10 +7,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::Result;
+use syspack_build::pin::Pin;
 use syspack_build::{Env, Library};
 
 use crate::exit;
-use crate::pins;
 
 /// Show what each C library would use here, and which packaging tools are installed.
 ///
@@ -25,91 +25,24 @@ pub struct Args {
     features: Vec<String>,
 }
 
-/// The four libraries as their build scripts describe them (`sys-crates/*/build.rs`).
+/// The four libraries as their build scripts describe them: each sys crate's `library.toml` and
+/// `pin.toml`, compiled into this binary.
 fn libraries() -> Result<Vec<Library>> {
-    let pins = pins::embedded()?;
-    // (library, pkg-config name, minimum version, link name, header, package per distro)
-    type Spec = (
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        [(&'static str, &'static str); 3],
-    );
-    let specs: [Spec; 4] = [
-        (
-            "bzip2",
-            "bzip2",
-            "1.0.6",
-            "bz2",
-            "bzlib.h",
-            [
-                ("debian", "libbz2-dev"),
-                ("fedora", "bzip2-devel"),
-                ("arch", "bzip2"),
-            ],
-        ),
-        (
-            "lzma",
-            "liblzma",
-            "5.2.0",
-            "lzma",
-            "lzma.h",
-            [
-                ("debian", "liblzma-dev"),
-                ("fedora", "xz-devel"),
-                ("arch", "xz"),
-            ],
-        ),
-        (
-            "zlib",
-            "zlib",
-            "1.2.11",
-            "z",
-            "zlib.h",
-            [
-                ("debian", "zlib1g-dev"),
-                ("fedora", "zlib-devel"),
-                ("arch", "zlib"),
-            ],
-        ),
-        (
-            "zstd",
-            "libzstd",
-            "1.4.0",
-            "zstd",
-            "zstd.h",
-            [
-                ("debian", "libzstd-dev"),
-                ("fedora", "libzstd-devel"),
-                ("arch", "zstd"),
-            ],
-        ),
-    ];
-    let mut out = Vec::new();
-    for (name, pc, min, link, header, distro) in specs {
-        let mut lib = Library::new(name);
-        lib.pkg_config_name(pc)
-            .min_version(min)
-            .link_name(link)
-            .header(header);
-        for (d, p) in distro {
-            lib.distro_package(d, p);
-        }
-        if let Some(pin) = pins.iter().find(|p| p.library == name) {
-            lib.pin(pin.clone());
-        }
-        // `explain` never builds; the closure only tells it that vendoring is possible.
-        lib.vendored(|_| {
-            Err(syspack_build::Error::Config {
-                library: "doctor".into(),
-                problem: "syspack doctor does not build".into(),
-            })
-        });
-        out.push(lib);
-    }
-    Ok(out)
+    crate::sys_crates::ALL
+        .iter()
+        .map(|c| {
+            let mut lib = Library::from_manifest_str(c.manifest, &c.manifest_path())?;
+            lib.pin(Pin::parse(c.pin, &c.pin_path())?);
+            // `explain` never builds; the closure only tells it that vendoring is possible.
+            lib.vendored(|_| {
+                Err(syspack_build::Error::Config {
+                    library: "doctor".into(),
+                    problem: "syspack doctor does not build".into(),
+                })
+            });
+            Ok(lib)
+        })
+        .collect()
 }
 
 /// The tools syspack's packaging, checks and generators use.

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use sha2::{Digest, Sha256};
+use syspack_distro::elf::{ElfInfo, Libc};
 use syspack_distro::Compression;
 
 use crate::cargo_build;
 use crate::config::{syspack::load_standalone, Config};
-use crate::exit;
+use crate::exit::{self, CheckFailed};
 use crate::formats::AnyWriter;
 use crate::provenance::Record;
 use crate::stage::{self, BuildOutputs, Staged};
@@ -35,30 +36,123 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
-    /// Do not run `cargo build`; package the files that are already there.
-    #[arg(long)]
-    no_build: bool,
-
-    /// Cargo features to build with (comma-separated).
-    #[arg(long, value_name = "FEATURES")]
-    features: Vec<String>,
-
-    /// A standalone syspack.toml (a project that is not a cargo package; implies --no-build).
-    #[arg(long, value_name = "FILE", conflicts_with = "manifest_path")]
-    config: Option<PathBuf>,
-
-    /// The cargo manifest [default: Cargo.toml in the current directory or above].
-    #[arg(long, value_name = "PATH")]
-    manifest_path: Option<PathBuf>,
+    #[command(flatten)]
+    project: ProjectArgs,
 
     /// Compression for every target (`xz`, `zstd:19`, `gzip`…), instead of each target's default.
     #[arg(long, value_name = "C")]
     compression: Option<String>,
 
-    /// Provenance of the C libraries in the packaged binaries, as `syspack --provenance` prints
-    /// it (used with --no-build; a build reads it from cargo).
+    /// Fail when a binary needs a newer glibc (`GLIBC_x.y` symbol versions) than the oldest
+    /// selected target has, instead of writing a package that will not run there.
+    #[arg(long)]
+    min_glibc: bool,
+}
+
+/// How to find and build the project: shared by `syspack package` and `syspack matrix`.
+#[derive(Debug, clap::Args)]
+pub struct ProjectArgs {
+    /// Do not run `cargo build`; use the files that are already there.
+    #[arg(long)]
+    pub no_build: bool,
+
+    /// Cargo features to build with (comma-separated).
+    #[arg(long, value_name = "FEATURES")]
+    pub features: Vec<String>,
+
+    /// A standalone syspack.toml (a project that is not a cargo package; implies --no-build).
+    #[arg(long, value_name = "FILE", conflicts_with = "manifest_path")]
+    pub config: Option<PathBuf>,
+
+    /// The cargo manifest [default: Cargo.toml in the current directory or above].
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Provenance of the C libraries in the binaries, as `syspack --provenance` prints it (used
+    /// with --no-build; a build reads it from cargo).
     #[arg(long, value_name = "FILE")]
-    provenance_file: Option<PathBuf>,
+    pub provenance_file: Option<PathBuf>,
+}
+
+/// A loaded project: its configuration and its directory.
+pub struct Project {
+    /// The configuration.
+    pub cfg: Config,
+    /// The workspace root (cargo) or the directory of syspack.toml.
+    pub dir: PathBuf,
+    /// True for a standalone syspack.toml.
+    pub standalone: bool,
+}
+
+impl ProjectArgs {
+    /// Reads the configuration (syspack.toml or Cargo.toml) and prints its warnings.
+    pub fn load(&self) -> Result<Project> {
+        let (cfg, dir, standalone) = match &self.config {
+            Some(path) => {
+                let cfg = load_standalone(path)?;
+                let dir = cfg.base_dir.clone();
+                (cfg, dir, true)
+            }
+            None => {
+                let manifest = match &self.manifest_path {
+                    Some(m) => m.clone(),
+                    None => find_manifest()?,
+                };
+                let cfg = Config::from_cargo_manifest(&manifest)?;
+                let dir = cfg
+                    .cargo
+                    .as_ref()
+                    .map(|c| c.workspace_root.clone())
+                    .unwrap_or_else(|| cfg.base_dir.clone());
+                (cfg, dir, false)
+            }
+        };
+        for w in &cfg.warnings {
+            exit::warn(w);
+        }
+        Ok(Project {
+            cfg,
+            dir,
+            standalone,
+        })
+    }
+
+    /// Builds the project (unless `--no-build` or a standalone configuration) and collects the
+    /// executables, the target directory and the provenance.
+    pub fn build(&self, project: &Project, progress: bool) -> Result<BuildOutputs> {
+        let features = super::split_list(&self.features);
+        let mut build = BuildOutputs::default();
+        if let Some(p) = &self.provenance_file {
+            build.provenance = read_provenance_file(p)?;
+        }
+        if let Some(cargo) = &project.cfg.cargo {
+            build.target_dir = Some(match std::env::var_os("CARGO_TARGET_DIR") {
+                Some(d) => PathBuf::from(d),
+                None => cargo.workspace_root.join("target"),
+            });
+            if !project.standalone && !self.no_build {
+                let mut all_features = cargo.features.clone();
+                all_features.extend(features.iter().cloned());
+                if progress {
+                    eprintln!(
+                        "   Building {} (cargo build --release)",
+                        cargo.manifest.display()
+                    );
+                }
+                let built = cargo_build::build(&cargo.manifest, &all_features)?;
+                if built.target_dir.is_some() {
+                    build.target_dir = built.target_dir;
+                }
+                build.executables = built.executables;
+                if self.provenance_file.is_none() {
+                    build.provenance = built.provenance;
+                }
+            }
+        } else if !features.is_empty() {
+            exit::warn("--features has no effect with --config: a syspack.toml project is not built by syspack");
+        }
+        Ok(build)
+    }
 }
 
 fn find_manifest() -> Result<PathBuf> {
@@ -78,7 +172,8 @@ fn find_manifest() -> Result<PathBuf> {
     )
 }
 
-fn read_provenance_file(path: &Path) -> Result<Vec<Record>> {
+/// Reads a provenance file as `syspack --provenance` prints it, sorted by library.
+pub fn read_provenance_file(path: &Path) -> Result<Vec<Record>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("failed to read `{}`", path.display()))?;
     let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
@@ -165,30 +260,8 @@ fn display_path(p: &Path) -> String {
 }
 
 pub fn run(args: Args) -> Result<i32> {
-    let features = super::split_list(&args.features);
-    let (cfg, project_dir, standalone) = match &args.config {
-        Some(path) => {
-            let cfg = load_standalone(path)?;
-            let dir = cfg.base_dir.clone();
-            (cfg, dir, true)
-        }
-        None => {
-            let manifest = match &args.manifest_path {
-                Some(m) => m.clone(),
-                None => find_manifest()?,
-            };
-            let cfg = Config::from_cargo_manifest(&manifest)?;
-            let dir = cfg
-                .cargo
-                .as_ref()
-                .map(|c| c.workspace_root.clone())
-                .unwrap_or_else(|| cfg.base_dir.clone());
-            (cfg, dir, false)
-        }
-    };
-    for w in &cfg.warnings {
-        exit::warn(w);
-    }
+    let project = args.project.load()?;
+    let cfg = &project.cfg;
     let targets = target::select(
         &super::split_list(&args.targets),
         &super::split_list(&args.formats),
@@ -196,54 +269,28 @@ pub fn run(args: Args) -> Result<i32> {
     )?;
     let compressions = targets
         .iter()
-        .map(|t| compression_for(&args, &cfg, t))
+        .map(|t| compression_for(&args, cfg, t))
         .collect::<Result<Vec<_>>>()?;
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| project_dir.join("target").join("syspack"));
-    let (date, date_from) = stage::source_date(&project_dir)?;
+        .unwrap_or_else(|| project.dir.join("target").join("syspack"));
+    let (date, date_from) = stage::source_date(&project.dir)?;
     let progress = std::io::stderr().is_terminal();
     if progress {
         eprintln!("    Date {} (from {date_from})", date.secs());
     }
 
-    let mut build = BuildOutputs::default();
-    if let Some(p) = &args.provenance_file {
-        build.provenance = read_provenance_file(p)?;
-    }
-    if let Some(cargo) = &cfg.cargo {
-        build.target_dir = Some(match std::env::var_os("CARGO_TARGET_DIR") {
-            Some(d) => PathBuf::from(d),
-            None => cargo.workspace_root.join("target"),
-        });
-        if !standalone && !args.no_build {
-            let mut all_features = cargo.features.clone();
-            all_features.extend(features.iter().cloned());
-            if progress {
-                eprintln!(
-                    "   Building {} (cargo build --release)",
-                    cargo.manifest.display()
-                );
-            }
-            let built = cargo_build::build(&cargo.manifest, &all_features)?;
-            if built.target_dir.is_some() {
-                build.target_dir = built.target_dir;
-            }
-            build.executables = built.executables;
-            if args.provenance_file.is_none() {
-                build.provenance = built.provenance;
-            }
-        }
-    } else if !features.is_empty() {
-        exit::warn("--features has no effect with --config: a syspack.toml project is not built by syspack");
-    }
+    let build = args.project.build(&project, progress)?;
 
     // Phase 1: stage and validate every target; nothing is written if any of them fails.
-    let assets = stage::resolve_assets(&cfg, &build)?;
+    let assets = stage::resolve_assets(cfg, &build)?;
+    if args.min_glibc {
+        check_min_glibc(&assets, &targets)?;
+    }
     let mut staged: Vec<Staged> = Vec::new();
     for t in &targets {
-        let s = stage::stage(&cfg, &assets, &build, t, date)
+        let s = stage::stage(cfg, &assets, &build, t, date)
             .with_context(|| format!("cannot package for target `{}`", t.id))?;
         for w in &s.warnings {
             exit::warn(w);
@@ -321,6 +368,53 @@ pub fn run(args: Args) -> Result<i32> {
         )));
     }
     Ok(exit::OK)
+}
+
+/// `--min-glibc`: every glibc-linked ELF asset must run on the oldest selected glibc target.
+fn check_min_glibc(assets: &[stage::Resolved], targets: &[Target]) -> Result<()> {
+    let Some((oldest, have)) = targets
+        .iter()
+        .filter_map(|t| t.release.glibc().map(|v| (t, v)))
+        .min_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.id.cmp(&b.0.id)))
+    else {
+        return Ok(());
+    };
+    let mut problems = Vec::new();
+    for a in assets.iter().filter(|a| a.link.is_none()) {
+        if !stage::is_elf(&a.source) {
+            continue;
+        }
+        let info = ElfInfo::parse(&a.source)?;
+        if info.libc != Libc::Glibc {
+            continue;
+        }
+        if let Some(need) = info.max_version("GLIBC_") {
+            if &need > have {
+                problems.push(format!(
+                    "`{}` (installed as `{}`) needs GLIBC_{need}, but target `{}` has glibc {have}",
+                    a.source.display(),
+                    a.dest,
+                    oldest.id
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(anyhow!(
+        "{}\n\nhelp: build on a system with glibc {have} or older (e.g. a `{}` container), or drop \
+         `{}` from --target",
+        problems.join("\n"),
+        oldest.id,
+        oldest.id
+    )
+    .context(CheckFailed(format!(
+        "--min-glibc: {} binar{} will not run on `{}`; nothing was written",
+        problems.len(),
+        if problems.len() == 1 { "y" } else { "ies" },
+        oldest.id
+    ))))
 }
 
 fn print_summary(rows: &[Row]) -> Result<()> {

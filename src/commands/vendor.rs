@@ -215,7 +215,7 @@ fn fetch(cache: &Cache, pins: &[Pin], only: &[String]) -> Result<i32> {
     for lib in only {
         if !pins.iter().any(|p| &p.library == lib) {
             let names: Vec<&str> = pins.iter().map(|p| p.library.as_str()).collect();
-            let hint = match crate::edit_distance::closest(lib, names.iter().copied()) {
+            let hint = match syspack_distro::kb::closest(lib, names.iter().copied()) {
                 Some(h) => format!("\n\nhelp: a library with a similar name exists: `{h}`"),
                 None => String::new(),
             };

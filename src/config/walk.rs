@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use syspack_distro::kb::closest;
 use toml::Value;
 
 use super::ConfigError;
-use crate::edit_distance::closest;
 
 /// The TOML type name of a value, for messages.
 pub fn type_name(v: &Value) -> &'static str {

@@ -199,7 +199,7 @@ fn gather(
                         )
                         .into());
                 }
-                let actual = sha256_file(&path)?;
+                let actual = syspack_build::cache::sha256_file(&path)?;
                 let ok = actual == input.sha256;
                 inputs.push((input.display(), Some(actual), ok));
             }
@@ -212,7 +212,7 @@ fn gather(
                 match found {
                     Some(path) => {
                         // Found: its content counts like an input in the checkout.
-                        let actual = sha256_file(&path)?;
+                        let actual = syspack_build::cache::sha256_file(&path)?;
                         let ok = actual == input.sha256;
                         inputs.push((
                             format!("{} (found at `{}`)", input.display(), path.display()),
@@ -837,12 +837,6 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// The sha256 of `bytes`, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-fn sha256_file(path: &Path) -> Result<String> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
-    Ok(sha256_hex(&bytes))
 }
 
 #[cfg(test)]

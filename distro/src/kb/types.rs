@@ -230,7 +230,11 @@ impl PartialEq for Version {
 impl std::hash::Hash for Version {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         // Consistent with `Eq`: trailing zero components do not count (`2.34` == `2.34.0`).
-        let end = self.parts.iter().rposition(|&p| p != 0).map_or(0, |i| i + 1);
+        let end = self
+            .parts
+            .iter()
+            .rposition(|&p| p != 0)
+            .map_or(0, |i| i + 1);
         self.parts[..end].hash(state);
         self.suffix.hash(state);
     }

@@ -32,7 +32,7 @@ pub mod render;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::elf::{ElfInfo, Libc, TargetOs};
 use crate::kb::{
@@ -96,7 +96,7 @@ pub struct Artifact {
 }
 
 /// The answer of one cell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Yes.
@@ -143,7 +143,7 @@ impl fmt::Display for Status {
 }
 
 /// The three questions of a row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Column {
     /// Does the package manager accept the package?
@@ -166,7 +166,13 @@ impl Column {
 }
 
 /// A result proven by running a real tool (for example `dpkg -i` in a debootstrap root).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+///
+/// Serialised (and read back by `syspack matrix --proofs FILE`) as a JSON object with exactly
+/// these keys: `{"release": "debian-11", "column": "runs", "package": "hello", "step": "chroot
+/// ROOT /usr/bin/hello", "date": "2026-11-29", "outcome": "no"}` — `column` is `installs`,
+/// `runs` or `builds`; `outcome` is `yes`, `no`, `unknown` or `n/a`; `date` is `YYYY-MM-DD`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Proof {
     /// The release whose root was used.
     pub release: ReleaseId,
