@@ -13,16 +13,17 @@
 //! package syspack builds of itself ships `/usr/bin/cargo-syspack` that way.
 
 mod cargo_build;
+mod ci;
 mod commands;
 mod config;
-mod edit_distance;
-mod elf;
 mod exit;
 mod formats;
 mod generated;
 mod pins;
 mod provenance;
+mod recipe;
 mod stage;
+mod sys_crates;
 mod target;
 
 use std::ffi::OsString;

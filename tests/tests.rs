@@ -13,9 +13,17 @@ mod bad_input;
 mod inspect;
 // `syspack vendor fetch|import|verify|list` against a scratch cache and scratch pins.
 mod vendor;
+// `syspack matrix` on a binary compiled here, on packages, on a project; proofs; renderings.
+mod matrix;
 // The rest of the command surface: --version, --provenance, doctor, usage errors, `cargo syspack`.
 mod cli;
 // `syspack generated check|update`: drift, input changes, missing generators, version skew.
 mod generated;
+// `syspack recipe`: PKGBUILD, debian/, RPM spec and FreeBSD port built by makepkg,
+// dpkg-buildpackage and rpmbuild from a small cargo project linking the system libzstd.
+mod recipe;
+// `syspack ci github`: the generated workflow passes actionlint and zizmor, follows the configured
+// targets, and the checked-in .github/workflows/syspack.yml is what syspack writes.
+mod ci;
 // One test per fixed bug.
 mod regression;

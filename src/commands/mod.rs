@@ -1,9 +1,12 @@
 //! The command line: one file per subcommand, each a thin wrapper around a library call.
 
+mod ci;
 mod doctor;
 mod generated;
 mod inspect;
+mod matrix;
 mod package;
+mod recipe;
 mod vendor;
 
 use std::ffi::OsString;
@@ -33,12 +36,18 @@ enum Command {
     Package(package::Args),
     /// Read a package file, verify its checksums, print its metadata and files.
     Inspect(inspect::Args),
+    /// Show which distro releases install, run and build a project, binary or package, and why not.
+    Matrix(matrix::Args),
     /// Manage the pinned sources of the vendored C libraries.
     Vendor(vendor::Args),
     /// Show what each C library would use here, and which packaging tools are installed.
     Doctor(doctor::Args),
     /// Check or update the checked-in generated sources against generated/manifest.toml.
     Generated(generated::GeneratedArgs),
+    /// Write source recipes for distro maintainers: PKGBUILD, debian/, RPM spec, FreeBSD port.
+    Recipe(recipe::Args),
+    /// Write CI workflows that build, package, install and run the project across distros.
+    Ci(ci::Args),
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
@@ -64,9 +73,12 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
     match cli.command {
         Some(Command::Package(a)) => package::run(a),
         Some(Command::Inspect(a)) => inspect::run(a),
+        Some(Command::Matrix(a)) => matrix::run(a),
         Some(Command::Vendor(a)) => vendor::run(a),
         Some(Command::Doctor(a)) => doctor::run(a),
         Some(Command::Generated(a)) => generated::run(a),
+        Some(Command::Recipe(a)) => recipe::run(a),
+        Some(Command::Ci(a)) => ci::run(a),
         None => {
             let _ = <Cli as clap::CommandFactory>::command().print_help();
             Ok(exit::ERROR)

@@ -1,0 +1,211 @@
+//! `syspack ci github`: write the CI workflow that builds, packages, installs and runs the
+//! project on each of its target releases (see `crate::ci`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::ci::{github, Plan, Request};
+use crate::config::{syspack::load_standalone, Config};
+use crate::exit;
+
+/// Write CI workflows that build, package, install and run the project across distros.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    engine: Engine,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Engine {
+    /// Write a GitHub Actions workflow: a container per Linux release (a VM for FreeBSD) ×
+    /// {system, vendored}; each job installs the build dependencies by their package names from
+    /// the knowledge base, builds, packages with syspack, installs the package with the
+    /// release's package manager and runs the installed program.
+    ///
+    /// The targets are the project's `targets` (else the newest release of each family); the C
+    /// libraries are the sys crates in its Cargo.lock.
+    Github(GithubArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct GithubArgs {
+    /// Where to write the workflow (`-`: standard output) [default:
+    /// .github/workflows/syspack.yml in the repository].
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+
+    /// The cargo manifest [default: Cargo.toml in the current directory or above].
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+
+    /// A standalone syspack.toml (a project that is not a cargo package).
+    #[arg(long, value_name = "FILE", conflicts_with = "manifest_path")]
+    config: Option<PathBuf>,
+
+    /// Distro releases to run on (comma-separated or repeated), instead of the configured
+    /// `targets`.
+    #[arg(long = "target", value_name = "T,..")]
+    targets: Vec<String>,
+
+    /// A shell command that proves the installed package works (repeatable) [default:
+    /// `<program> --version` for each program the package installs in a bin directory].
+    #[arg(long, value_name = "CMD")]
+    run: Vec<String>,
+
+    /// Write nothing; exit with status 1 and show the difference if the file is not what
+    /// syspack would write.
+    #[arg(long)]
+    check: bool,
+}
+
+fn find_manifest() -> Result<PathBuf> {
+    let cwd = std::env::current_dir().context("failed to read the current directory")?;
+    for d in cwd.ancestors() {
+        let m = d.join("Cargo.toml");
+        if m.is_file() {
+            return Ok(m);
+        }
+    }
+    bail!(
+        "no `Cargo.toml` in `{}` or any parent directory; run syspack in a cargo project, pass \
+         `--manifest-path`, or pass a standalone syspack.toml with `--config`",
+        cwd.display()
+    )
+}
+
+/// The repository: the nearest directory at or above `dir` with a `.git`, else `dir`.
+fn repo_root(dir: &Path) -> PathBuf {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(dir)
+}
+
+pub fn run(args: Args) -> Result<i32> {
+    match args.engine {
+        Engine::Github(a) => github_run(a),
+    }
+}
+
+fn github_run(args: GithubArgs) -> Result<i32> {
+    let (cfg, project_dir) = match &args.config {
+        Some(path) => {
+            let cfg = load_standalone(path)?;
+            let dir = cfg.base_dir.clone();
+            (cfg, dir)
+        }
+        None => {
+            let manifest = match &args.manifest_path {
+                Some(m) => m.clone(),
+                None => find_manifest()?,
+            };
+            let cfg = Config::from_cargo_manifest(&manifest)?;
+            let dir = cfg
+                .cargo
+                .as_ref()
+                .map(|c| c.workspace_root.clone())
+                .unwrap_or_else(|| cfg.base_dir.clone());
+            (cfg, dir)
+        }
+    };
+    for w in &cfg.warnings {
+        exit::warn(w);
+    }
+    let root = repo_root(if project_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        &project_dir
+    });
+    let req = Request {
+        targets: super::split_list(&args.targets),
+        run: args.run.clone(),
+        repo_root: root.clone(),
+        manifest_arg: args.manifest_path.clone(),
+        config_arg: args.config.clone(),
+    };
+    let plan = Plan::new(&cfg, &req)?;
+    for (id, why) in &plan.skipped {
+        exit::warn(format!("target `{id}` is left out of the workflow: {why}"));
+    }
+    let text = github::render(&plan);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| root.join(".github").join("workflows").join("syspack.yml"));
+    if out == Path::new("-") {
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+        return Ok(exit::OK);
+    }
+    let jobs = plan.targets.len() * plan.links.len().max(1);
+    if args.check {
+        let current = match std::fs::read_to_string(&out) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("failed to read `{}`", out.display())),
+        };
+        if current == text {
+            writeln!(
+                std::io::stdout().lock(),
+                "{} is up to date ({jobs} matrix jobs)",
+                out.display()
+            )?;
+            return Ok(exit::OK);
+        }
+        let diff = similar::TextDiff::from_lines(&current, &text);
+        let mut stdout = std::io::stdout().lock();
+        write!(
+            stdout,
+            "{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header(&out.display().to_string(), "syspack ci github")
+        )?;
+        writeln!(
+            stdout,
+            "`{}` differs from what `syspack ci github` writes; regenerate it with `{}`",
+            out.display(),
+            plan.regenerate
+        )?;
+        return Ok(exit::FAILED);
+    }
+    write_file(&out, &text)?;
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| out.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| out.clone());
+    writeln!(
+        std::io::stdout().lock(),
+        "wrote {}: {} targets × {} link modes = {jobs} matrix jobs",
+        shown.display(),
+        plan.targets.len(),
+        plan.links.len().max(1)
+    )?;
+    Ok(exit::OK)
+}
+
+/// Writes through a temporary file in the same directory, renamed into place.
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("failed to create the directory `{}`", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("failed to create a temporary file in `{}`", dir.display()))?;
+    tmp.write_all(text.as_bytes())
+        .with_context(|| format!("failed to write `{}`", path.display()))?;
+    // A workflow is an ordinary checked-in file, not a private one.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("failed to write `{}`", path.display()))?;
+    }
+    tmp.persist(path)
+        .with_context(|| format!("failed to write `{}`", path.display()))?;
+    Ok(())
+}
