@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{run, run_status, sample_package, scratch, DATE};
+use common::{run, run_status, sample_package, sample_pair, scratch, with_tz, DATE};
 use syspack_distro::arch::{self, Mtree, Options, PkgInfo, Reader, Writer};
 use syspack_distro::output::write_atomically;
 use syspack_distro::{Arch, Compression, Error, InstallPath, Metadata, Package, SourceDate};
@@ -438,39 +438,19 @@ fn makepkg_packages_read_back_and_match_our_layout() {
 
 #[test]
 fn identical_bytes_from_other_directories_modes_and_time_zones() {
-    let (a, b) = (scratch(), scratch());
-    let pa = sample_package(&a.path().join("some/where"));
-    let pb = sample_package(&b.path().join("else"));
-    use std::os::unix::fs::PermissionsExt;
-    for f in ["hello", "hello.conf", "data.bin"] {
-        std::fs::set_permissions(
-            a.path().join("some/where").join(f),
-            std::fs::Permissions::from_mode(0o600),
-        )
-        .unwrap();
-        std::fs::set_permissions(
-            b.path().join("else").join(f),
-            std::fs::Permissions::from_mode(0o777),
-        )
-        .unwrap();
-    }
-    // The time zone is process-wide: other tests of this binary must not depend on it (they pin
-    // `TZ=UTC` for bsdtar), and it is restored afterwards.
-    let old_tz = std::env::var_os("TZ");
+    let ((a, pa), (b, pb)) = sample_pair();
     for c in ["zstd", "xz"] {
         let opts = Options {
             compression: c.parse().unwrap(),
             ..Options::default()
         };
-        std::env::set_var("TZ", "UTC");
-        let one = std::fs::read(write(&pa, &opts, &a.path().join("out"))).unwrap();
-        std::env::set_var("TZ", "Pacific/Chatham");
-        let two = std::fs::read(write(&pb, &opts, &b.path().join("out"))).unwrap();
+        let one = with_tz("UTC", || {
+            std::fs::read(write(&pa, &opts, &a.path().join("out"))).unwrap()
+        });
+        let two = with_tz("Pacific/Chatham", || {
+            std::fs::read(write(&pb, &opts, &b.path().join("out"))).unwrap()
+        });
         assert!(one == two, "{c}: packages differ between the two builds");
-    }
-    match old_tz {
-        Some(tz) => std::env::set_var("TZ", tz),
-        None => std::env::remove_var("TZ"),
     }
 }
 

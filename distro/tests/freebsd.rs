@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{run, sample_package, scratch, DATE};
+use common::{run, sample_package, sample_pair, scratch, with_tz, DATE};
 use syspack_distro::compress::Encoder;
 use syspack_distro::freebsd::{Options, Reader, Writer};
 use syspack_distro::output::write_atomically;
@@ -490,39 +490,19 @@ fn rejects_a_compact_manifest_that_disagrees() {
 
 #[test]
 fn identical_bytes_from_other_directories_modes_and_time_zones() {
-    let (a, b) = (scratch(), scratch());
-    let pa = sample_package(&a.path().join("one"));
-    let pb = sample_package(&b.path().join("two/three"));
-    use std::os::unix::fs::PermissionsExt;
-    for f in ["hello", "hello.conf", "data.bin"] {
-        std::fs::set_permissions(
-            a.path().join("one").join(f),
-            std::fs::Permissions::from_mode(0o600),
-        )
-        .unwrap();
-        std::fs::set_permissions(
-            b.path().join("two/three").join(f),
-            std::fs::Permissions::from_mode(0o777),
-        )
-        .unwrap();
-    }
-    // The time zone is process-wide: other tests of this binary must not depend on it (they pin
-    // `TZ=UTC` for bsdtar), and it is restored afterwards.
-    let old_tz = std::env::var_os("TZ");
+    let ((a, pa), (b, pb)) = sample_pair();
     for c in ["zstd", "xz"] {
         let opts = Options {
             compression: c.parse().unwrap(),
             ..Options::default()
         };
-        std::env::set_var("TZ", "UTC");
-        let one = std::fs::read(write(&pa, &opts, &a.path().join("out"))).unwrap();
-        std::env::set_var("TZ", "Asia/Kathmandu");
-        let two = std::fs::read(write(&pb, &opts, &b.path().join("out"))).unwrap();
+        let one = with_tz("UTC", || {
+            std::fs::read(write(&pa, &opts, &a.path().join("out"))).unwrap()
+        });
+        let two = with_tz("Asia/Kathmandu", || {
+            std::fs::read(write(&pb, &opts, &b.path().join("out"))).unwrap()
+        });
         assert!(one == two, "{c}: packages differ between the two builds");
-    }
-    match old_tz {
-        Some(tz) => std::env::set_var("TZ", tz),
-        None => std::env::remove_var("TZ"),
     }
 }
 

@@ -113,3 +113,35 @@ pub fn run_status(cmd: &mut std::process::Command, install_hint: &str) -> (bool,
 pub fn path_in(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
+
+/// Two copies of the sample package staged from different directories whose asset files have
+/// different modes on disk (0600 and 0777): a reproducible writer takes modes from the model,
+/// never from the disk. Returns each scratch directory with its package.
+pub fn sample_pair() -> ((tempfile::TempDir, Package), (tempfile::TempDir, Package)) {
+    use std::os::unix::fs::PermissionsExt;
+    let (a, b) = (scratch(), scratch());
+    let pa = sample_package(&a.path().join("some/where"));
+    let pb = sample_package(&b.path().join("else"));
+    for f in ["hello", "hello.conf", "data.bin"] {
+        for (dir, mode) in [
+            (a.path().join("some/where"), 0o600),
+            (b.path().join("else"), 0o777),
+        ] {
+            std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    }
+    ((a, pa), (b, pb))
+}
+
+/// Runs `f` with the process-wide `TZ` set to `tz`, then restores the previous value. Other
+/// tests of the same binary must not depend on `TZ` (they pin `TZ=UTC` for the tools they run).
+pub fn with_tz<T>(tz: &str, f: impl FnOnce() -> T) -> T {
+    let old = std::env::var_os("TZ");
+    std::env::set_var("TZ", tz);
+    let out = f();
+    match old {
+        Some(v) => std::env::set_var("TZ", v),
+        None => std::env::remove_var("TZ"),
+    }
+    out
+}
