@@ -418,6 +418,22 @@ pub fn stage(
             }
         }
     }
+    // rpmbuild owns a package's documentation directory (`%doc`); so do we, or `rpm -e` leaves
+    // /usr/share/doc/<name> behind. The other formats list or remove parent directories themselves.
+    if target.format == Format::Rpm {
+        let doc_dirs: Vec<InstallPath> = pkg
+            .entries()
+            .iter()
+            .filter(|(_, e)| matches!(e, Entry::File(f) if f.doc))
+            .filter_map(|(p, _)| p.parent())
+            .filter(|d| d.relative().starts_with("usr/share/doc/"))
+            .collect();
+        for dir in doc_dirs {
+            if !pkg.entries().contains_key(&dir) {
+                pkg.add_dir(dir, 0o755)?;
+            }
+        }
+    }
     for c in &cfg.conffiles {
         let path = InstallPath::new(&remap(c, target, cfg))
             .with_context(|| format!("`conffiles` entry `{c}` in `{}`", cfg.file.display()))?;
