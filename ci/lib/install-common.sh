@@ -2,10 +2,8 @@
 # Helpers for ci/install-tests: steps that name their release, expected failures, file-set
 # snapshots of a root, stage timing, and the proofs file `syspack matrix --proofs` reads.
 #
-# Sourced, not run. Expects `$work` (a scratch directory) to be set by the caller.
-
-# The output of the last step (stdout and stderr), for checks on what a tool printed.
-last_log() { echo "$work/last.log"; }
+# Sourced, not run. Expects `$work` (a scratch directory) and `$proof_date` to be set by the caller.
+# shellcheck disable=SC2154 # work and proof_date come from ci/install-tests
 
 # die RELEASE STEP MESSAGE [FILE]: prints the failure with FILE's content (a tool's output) and exits.
 die() {
@@ -72,7 +70,8 @@ snapshot() {
     LC_ALL=C sort) >"$2"
 }
 
-# Stage timing: `stage NAME` starts a stage (ending the previous one); `stage_summary` prints all.
+# Stage timing: `stage NAME` starts a stage (ending the previous one), `stage end` ends the last;
+# `stage_summary` prints all.
 stage_names=()
 stage_secs=()
 stage_now=
@@ -83,7 +82,7 @@ stage() {
     stage_secs+=($((t - stage_now)))
   fi
   stage_now=$t
-  [ "$1" = done ] && return 0
+  [ "$1" = end ] && return 0
   stage_names+=("$1")
   echo "ci/install-tests: ---- $1"
 }

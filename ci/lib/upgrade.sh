@@ -16,7 +16,8 @@
 #
 # It records no matrix proofs: the matrix is about syspack's own packages, not this test package.
 
-upgrade_pkg=syspack-upgrade-test
+# shellcheck disable=SC2154,SC2016 # work comes from ci/install-tests; bash -c checks quote on purpose
+upgrade_pkg="syspack-upgrade-test"
 
 # make_upgrade_package SYSPACK DIR VERSION: writes DIR/VERSION/{syspack.toml,…} and packages it for
 # debian-12 and fedora-43 into DIR/out-VERSION; prints nothing.
@@ -76,8 +77,9 @@ upgrade_tests() {
   d11=$(upgrade_file "$dir" 1.1 debian-12)
   r10=$(upgrade_file "$dir" 1.0 fedora-43)
   r11=$(upgrade_file "$dir" 1.1 fedora-43)
-  [ -f "$d10" ] && [ -f "$d11" ] && [ -f "$r10" ] && [ -f "$r11" ] ||
+  if ! { [ -f "$d10" ] && [ -f "$d11" ] && [ -f "$r10" ] && [ -f "$r11" ]; }; then
     die upgrade "find the test packages" "missing: $d10 $d11 $r10 $r11" "$dir/summary-1.1"
+  fi
 
   # -- dpkg ----------------------------------------------------------------------------------
   new_root bookworm
