@@ -4,8 +4,10 @@
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
+use syspack_distro::frames::SharedContent;
 use syspack_distro::{arch, deb, freebsd, rpm, Compression, Format};
 
 use crate::stage::Staged;
@@ -27,14 +29,28 @@ pub enum AnyWriter<'a> {
 impl<'a> AnyWriter<'a> {
     /// Creates the writer for a staged package: every field, path and size is checked now, so
     /// nothing is written for a package that would fail.
-    pub fn new(staged: &'a Staged, compression: Compression) -> Result<Self> {
+    ///
+    /// `shared` lends digests read once for several packages, and the shared frames of large
+    /// files where the format can splice them ([`syspack_distro::frames`]).
+    pub fn new(
+        staged: &'a Staged,
+        compression: Compression,
+        shared: Option<Arc<SharedContent>>,
+    ) -> Result<Self> {
         let pkg = &staged.package;
         let w = match staged.target.format {
-            Format::Deb => AnyWriter::Deb(deb::Writer::new(pkg, &deb::Options { compression })?),
+            Format::Deb => AnyWriter::Deb(deb::Writer::new(
+                pkg,
+                &deb::Options {
+                    compression,
+                    shared,
+                },
+            )?),
             Format::Rpm => AnyWriter::Rpm(rpm::Writer::new(
                 pkg,
                 &rpm::Options {
                     compression,
+                    shared,
                     ..rpm::Options::default()
                 },
             )?),
@@ -42,6 +58,7 @@ impl<'a> AnyWriter<'a> {
                 pkg,
                 &arch::Options {
                     compression,
+                    shared,
                     ..arch::Options::default()
                 },
             )?),
@@ -54,6 +71,7 @@ impl<'a> AnyWriter<'a> {
                         os_major: staged.target.freebsd_major().unwrap_or(defaults.os_major),
                         prefix: staged.freebsd_prefix.clone(),
                         shlibs_required: staged.needed_sonames.clone(),
+                        shared,
                         ..defaults
                     },
                 )?)

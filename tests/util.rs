@@ -123,6 +123,8 @@ impl TestCommand {
         // A stable date unless a test sets its own; no terminal progress.
         cmd.env("SOURCE_DATE_EPOCH", "1700000000");
         cmd.env_remove("SYSPACK_MIRROR");
+        // Shared frames live in a cache for the run only, unless a test gives one.
+        cmd.env("SYSPACK_FRAME_CACHE", "off");
         TestCommand {
             cmd,
             cwd: cwd.to_path_buf(),

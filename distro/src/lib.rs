@@ -31,6 +31,7 @@ pub mod compress;
 pub mod deb;
 pub mod elf;
 mod error;
+pub mod frames;
 pub mod freebsd;
 pub mod kb;
 pub mod matrix;

@@ -155,6 +155,45 @@ impl<W: Write> TarWriter<W> {
         Ok(())
     }
 
+    /// Appends a regular file of `size` bytes whose content `content` writes straight into the
+    /// inner writer (so a compressor can take a ready frame for it); returns what `content`
+    /// returns.
+    ///
+    /// # Errors
+    ///
+    /// The error of `content`, output errors (`out_err`), and an error if `content` reports a
+    /// size other than `size`.
+    pub fn append_file_with<T>(
+        &mut self,
+        name: &str,
+        size: u64,
+        mode: u32,
+        owner: &Owner,
+        content: impl FnOnce(&mut W) -> crate::Result<(T, u64)>,
+    ) -> crate::Result<T> {
+        let out_err = |e| crate::Error::io(name, "writing tar entry", e);
+        let mut h = self
+            .header(tar::EntryType::Regular, size, mode, owner)
+            .map_err(out_err)?;
+        self.set_names(&mut h, name, None).map_err(out_err)?;
+        h.set_cksum();
+        // The header alone: with no data, the builder writes no padding either.
+        self.inner.append(&h, io::empty()).map_err(out_err)?;
+        let (value, written) = content(self.inner.get_mut())?;
+        if written != size {
+            return Err(out_err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("`{name}`: expected {size} bytes, the source gave {written}"),
+            )));
+        }
+        let padding = (512 - size % 512) % 512;
+        self.inner
+            .get_mut()
+            .write_all(&[0u8; 512][..padding as usize])
+            .map_err(out_err)?;
+        Ok(value)
+    }
+
     /// Appends a directory.
     ///
     /// # Errors
@@ -212,6 +251,31 @@ impl<W: Write> TarWriter<W> {
     /// I/O errors of the output.
     pub fn finish(self) -> io::Result<W> {
         self.inner.into_inner()
+    }
+}
+
+impl<W: crate::frames::ContentSink> TarWriter<W> {
+    /// Appends a staged entry under `name`; a file's content goes through
+    /// [`ContentSink::write_file`](crate::frames::ContentSink::write_file), so a shared frame can
+    /// stand in for it. Returns a file's digests.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Io`] naming the asset when its content cannot be read, and output errors.
+    pub fn append_staged(
+        &mut self,
+        name: &str,
+        entry: &Entry,
+    ) -> crate::Result<Option<crate::frames::FileDigests>> {
+        match entry {
+            Entry::File(f) => self
+                .append_file_with(name, f.size, f.mode, &f.owner, |w| {
+                    let (digests, _) = w.write_file(f, name)?;
+                    Ok((digests, digests.size))
+                })
+                .map(Some),
+            other => self.append_entry(name, other).map(|()| None),
+        }
     }
 }
 

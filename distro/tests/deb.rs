@@ -18,7 +18,14 @@ const LINTIAN: &str = "apt-get install --no-install-recommends lintian";
 
 /// Writes `pkg` into `dir` with `compression` the way the CLI does; returns the file.
 fn write_deb(pkg: &Package, compression: Compression, dir: &Path) -> PathBuf {
-    let w = Writer::new(pkg, &Options { compression }).unwrap();
+    let w = Writer::new(
+        pkg,
+        &Options {
+            compression,
+            shared: None,
+        },
+    )
+    .unwrap();
     write_atomically(dir, &w.file_name(), |out| w.write_to(out)).unwrap()
 }
 

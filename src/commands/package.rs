@@ -2,10 +2,12 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use sha2::{Digest, Sha256};
 use syspack_distro::elf::{ElfInfo, Libc};
+use syspack_distro::frames::{self, FrameCache, SharedContent};
 use syspack_distro::Compression;
 
 use crate::cargo_build;
@@ -47,6 +49,18 @@ pub struct Args {
     /// selected target has, instead of writing a package that will not run there.
     #[arg(long)]
     min_glibc: bool,
+
+    /// Where compressed frames and file digests are kept between runs, so that packaging
+    /// unchanged files again copies instead of compressing them [default: $SYSPACK_FRAME_CACHE,
+    /// else $XDG_CACHE_HOME/syspack/frames, else ~/.cache/syspack/frames]. `off` keeps them for
+    /// this run only.
+    #[arg(long, value_name = "DIR|off")]
+    frame_cache: Option<String>,
+
+    /// Compress each package as one stream, sharing nothing between formats: slower, and at
+    /// most a few per mille smaller (see bench/RESULTS.md).
+    #[arg(long)]
+    single_stream: bool,
 }
 
 /// How to find and build the project: shared by `syspack package` and `syspack matrix`.
@@ -199,6 +213,38 @@ pub fn read_provenance_file(path: &Path) -> Result<Vec<Record>> {
     Ok(out)
 }
 
+/// The frame cache: `--frame-cache`, else `SYSPACK_FRAME_CACHE`, else the user's cache
+/// directory; `off` gives a cache for this run only.
+fn frame_cache(flag: Option<&str>) -> Result<FrameCache> {
+    let (dir, from) = match flag {
+        Some(f) => (f.to_string(), "--frame-cache"),
+        None => match std::env::var("SYSPACK_FRAME_CACHE") {
+            Ok(v) if !v.is_empty() => (v, "SYSPACK_FRAME_CACHE"),
+            _ => {
+                let base = std::env::var_os("XDG_CACHE_HOME")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+                    .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")));
+                match base {
+                    Some(b) => (
+                        b.join("syspack").join("frames").display().to_string(),
+                        "default",
+                    ),
+                    None => ("off".to_string(), "default (no HOME)"),
+                }
+            }
+        },
+    };
+    let cache = if dir == "off" {
+        FrameCache::temporary()
+    } else {
+        FrameCache::open(Path::new(&dir))
+    };
+    cache.with_context(|| {
+        format!("cannot use the frame cache `{dir}` (from {from}); give another directory with --frame-cache DIR, or --frame-cache off")
+    })
+}
+
 fn compression_for(args: &Args, cfg: &Config, t: &Target) -> Result<Compression> {
     let asked = args
         .compression
@@ -297,18 +343,38 @@ pub fn run(args: Args) -> Result<i32> {
         }
         staged.push(s);
     }
+    // Formats that read concatenated frames share the compressed frames of large files (read
+    // and compressed once, below); the others get one multi-threaded stream each. Two or more
+    // workers always, so the bytes never depend on the machine's core count.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let sharing: Vec<bool> = staged
+        .iter()
+        .zip(&compressions)
+        .map(|(s, c)| !args.single_stream && frames::splices(s.target.format, *c))
+        .collect();
+    let compressions: Vec<Compression> = compressions
+        .iter()
+        .zip(&sharing)
+        .map(|(c, share)| {
+            if *share {
+                *c
+            } else {
+                c.with_threads(workers.max(2) as u32)
+            }
+        })
+        .collect();
     let mut writers = Vec::new();
     for (s, c) in staged.iter().zip(&compressions) {
-        let w = AnyWriter::new(s, *c)
+        let w = AnyWriter::new(s, *c, None)
             .with_context(|| format!("cannot package for target `{}`", s.target.id))?;
-        writers.push((s, w));
+        writers.push(w);
     }
     // Two targets of one format may give the same file name: those go to <out>/<target>/.
-    let names: Vec<String> = writers.iter().map(|(_, w)| w.file_name()).collect();
-    let dirs: Vec<PathBuf> = writers
+    let names: Vec<String> = writers.iter().map(AnyWriter::file_name).collect();
+    let dirs: Vec<PathBuf> = staged
         .iter()
         .zip(&names)
-        .map(|((s, _), n)| {
+        .map(|(s, n)| {
             if names.iter().filter(|m| *m == n).count() > 1 {
                 out_dir.join(&s.target.id)
             } else {
@@ -316,33 +382,82 @@ pub fn run(args: Args) -> Result<i32> {
             }
         })
         .collect();
+    let cache = if sharing.contains(&true) {
+        Some(frame_cache(args.frame_cache.as_deref())?)
+    } else {
+        None
+    };
 
-    // Phase 2: write concurrently; a failing target leaves the others' files in place.
+    // Phase 2: write concurrently; a failing target leaves the others' files in place. The
+    // single-stream writers start at once; the sharing ones once every file has been read.
     let results: Vec<(String, Result<PathBuf>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = writers
+        let write = |s: &Staged, w: AnyWriter<'_>, name: &str, dir: &Path| {
+            if progress {
+                eprintln!("    Writing {name} ({})", s.target.id);
+            }
+            syspack_distro::output::write_atomically(dir, name, |out| w.write_to(out))
+                .map_err(anyhow::Error::from)
+        };
+        let mut handles = Vec::new();
+        let mut waiting = Vec::new();
+        for (((s, w), (name, dir)), share) in staged
             .iter()
+            .zip(writers)
             .zip(names.iter().zip(&dirs))
-            .map(|((s, w), (name, dir))| {
-                let id = s.target.id.clone();
-                let handle = scope.spawn(move || {
-                    if progress {
-                        eprintln!("    Writing {name} ({id})");
+            .zip(&sharing)
+        {
+            if *share {
+                waiting.push((s, name, dir));
+            } else {
+                let handle = scope.spawn(move || write(s, w, name, dir));
+                handles.push((s.target.id.clone(), handle));
+            }
+        }
+        let mut results = Vec::new();
+        if let Some(cache) = cache {
+            let packages: Vec<&syspack_distro::Package> =
+                waiting.iter().map(|(s, _, _)| &s.package).collect();
+            let used: Vec<Compression> = staged
+                .iter()
+                .zip(&compressions)
+                .zip(&sharing)
+                .filter(|(_, share)| **share)
+                .map(|((_, c), _)| *c)
+                .collect();
+            if progress {
+                eprintln!(
+                    "    Reading the files once (frame cache {})",
+                    cache.root().display()
+                );
+            }
+            match SharedContent::prepare(&packages, &used, cache, workers) {
+                Ok(shared) => {
+                    let shared = Arc::new(shared);
+                    for ((s, name, dir), c) in waiting.into_iter().zip(used) {
+                        let handle = match AnyWriter::new(s, c, Some(shared.clone())) {
+                            Ok(w) => scope.spawn(move || write(s, w, name, dir)),
+                            Err(e) => scope.spawn(move || Err(e)),
+                        };
+                        handles.push((s.target.id.clone(), handle));
                     }
-                    syspack_distro::output::write_atomically(dir, name, |out| w.write_to(out))
-                        .map_err(anyhow::Error::from)
-                });
-                (s.target.id.clone(), handle)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|(id, h)| {
-                let r = h.join().unwrap_or_else(|_| {
-                    Err(anyhow!("the writer thread panicked (a bug in syspack)"))
-                });
-                (id, r)
-            })
-            .collect()
+                }
+                Err(e) => {
+                    let e = anyhow::Error::from(e);
+                    for (s, _, _) in waiting {
+                        results.push((s.target.id.clone(), Err(anyhow!("{e:#}"))));
+                    }
+                }
+            }
+        }
+        for (id, h) in handles {
+            let r = h
+                .join()
+                .unwrap_or_else(|_| Err(anyhow!("the writer thread panicked (a bug in syspack)")));
+            results.push((id, r));
+        }
+        // The summary lists targets in the order they were asked for.
+        results.sort_by_key(|(id, _)| staged.iter().position(|s| &s.target.id == id));
+        results
     });
 
     let mut rows = Vec::new();

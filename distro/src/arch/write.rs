@@ -1,6 +1,7 @@
 //! The Arch package writer.
 
-use std::io::{Read, Write};
+use std::io::Write;
+use std::sync::Arc;
 
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -11,19 +12,24 @@ use super::mtree::{Mtree, MtreeEntry, MtreeType};
 use super::pkginfo::PkgInfo;
 use crate::compress::{Compression, Encoder};
 use crate::error::{Error, Result};
-use crate::package::{Entry, FileEntry, Package, Relation, VersionOp};
+use crate::frames::{file_digests, PayloadEncoder, SharedContent};
+use crate::package::{Entry, Package, Relation, VersionOp};
 use crate::tarball::{TarFlavor, TarWriter};
 
 const FORMAT: &str = "arch";
 
 /// Settings of the Arch writer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Compression of the whole tar stream; zstd level 19, single-threaded, by default
     /// (`.pkg.tar.zst`, what Arch ships since 2019-12-27).
     pub compression: Compression,
     /// `group` lines of `.PKGINFO` (pacman groups such as `base-devel`); none by default.
     pub groups: Vec<String>,
+    /// Digests and shared frames read once for several packages ([`crate::frames`]): the
+    /// `.MTREE` digests come from it, and with zstd or gzip the stream is written as frames with
+    /// large files' shared frames spliced in. None by default (one stream, files read here).
+    pub shared: Option<Arc<SharedContent>>,
 }
 
 impl Default for Options {
@@ -34,6 +40,7 @@ impl Default for Options {
                 threads: 1,
             },
             groups: Vec::new(),
+            shared: None,
         }
     }
 }
@@ -187,7 +194,8 @@ impl<'a> Writer<'a> {
     /// scripts), `.MTREE`, `.PKGINFO`, then every entry (directories included) under its
     /// relative path, byte-sorted, as makepkg orders them.
     ///
-    /// Each asset is read twice: once for the `.MTREE` digests, once into the archive.
+    /// Without [`Options::shared`], each asset is read twice: once for the `.MTREE` digests, once
+    /// into the archive.
     ///
     /// # Errors
     ///
@@ -221,7 +229,8 @@ impl<'a> Writer<'a> {
             let rel = path.relative().to_string();
             let m = match entry {
                 Entry::File(f) => {
-                    file_mtree(&rel, f.mode, date, f.size, hash_asset(f, path.relative())?)
+                    let d = file_digests(f, path.relative(), self.opts.shared.as_deref())?;
+                    file_mtree(&rel, f.mode, date, f.size, (d.md5_hex(), d.sha256_hex()))
                 }
                 Entry::Dir(d) => MtreeEntry {
                     path: rel,
@@ -261,7 +270,13 @@ impl<'a> Writer<'a> {
             .map_err(|e| Error::io(".MTREE", "compressing", e))?;
 
         let out_err = |e| Error::io("<output>", "writing the arch package", e);
-        let enc = Encoder::new(w, self.opts.compression).map_err(out_err)?;
+        let enc = PayloadEncoder::new(
+            w,
+            crate::Format::Arch,
+            self.opts.compression,
+            self.opts.shared.clone(),
+        )
+        .map_err(out_err)?;
         let mut tar = TarWriter::new(enc, TarFlavor::Pax, date);
         let root = crate::Owner::root();
         let mut metadata: Vec<(&str, &[u8])> = vec![(".BUILDINFO", &buildinfo)];
@@ -279,7 +294,7 @@ impl<'a> Writer<'a> {
                 Entry::Dir(d) => tar
                     .append_dir(&format!("{}/", path.relative()), d.mode, &d.owner)
                     .map_err(out_err)?,
-                other => tar.append_entry(path.relative(), other)?,
+                other => drop(tar.append_staged(path.relative(), other)?),
             }
         }
         let enc = tar.finish().map_err(out_err)?;
@@ -309,41 +324,6 @@ fn file_mtree(
         sha256: Some(digests.1),
         link: None,
     }
-}
-
-/// Streams an asset through MD5 and SHA-256, checking it still has the staged size.
-fn hash_asset(f: &FileEntry, name: &str) -> Result<(String, String)> {
-    let path = match &f.source {
-        crate::FileSource::Path(p) => p.clone(),
-        crate::FileSource::Bytes(_) => name.into(),
-    };
-    let mut reader = f.open()?;
-    let mut hasher = Sha256::new();
-    let mut md5 = Md5::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut total = 0u64;
-    loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|e| Error::io(&path, "reading asset", e))?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        hasher.update(&buf[..n]);
-        md5.update(&buf[..n]);
-    }
-    if total != f.size {
-        return Err(Error::io(
-            &path,
-            "reading asset",
-            std::io::Error::other(format!(
-                "size changed while packaging: staged {} bytes, read {total}",
-                f.size
-            )),
-        ));
-    }
-    Ok((hex::encode(md5.finalize()), hex::encode(hasher.finalize())))
 }
 
 fn dedup_keep_order(v: &mut Vec<String>) {

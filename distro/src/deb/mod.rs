@@ -85,11 +85,16 @@ pub use write::Writer;
 use crate::compress::Compression;
 
 /// How to write a `.deb`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Compression of control.tar and data.tar: xz (default, level 6, single-threaded), gzip,
     /// zstd (Debian 12+ / Ubuntu only) or none.
     pub compression: Compression,
+    /// Digests read once for several packages ([`crate::frames`]): `md5sums` comes from it, and
+    /// with gzip data.tar is written as members with large files' shared members spliced in
+    /// (dpkg reads every gzip member; it stops after the first zstd frame or xz stream, so those
+    /// stay one stream). None by default (one stream, files read here).
+    pub shared: Option<std::sync::Arc<crate::frames::SharedContent>>,
 }
 
 impl Default for Options {
@@ -99,6 +104,7 @@ impl Default for Options {
                 level: 6,
                 threads: 1,
             },
+            shared: None,
         }
     }
 }

@@ -49,7 +49,14 @@ fn sample() -> Package {
 
 fn write(pkg: &Package, compression: Compression) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let w = Writer::new(pkg, &Options { compression }).unwrap();
+    let w = Writer::new(
+        pkg,
+        &Options {
+            compression,
+            shared: None,
+        },
+    )
+    .unwrap();
     let path = dir.path().join(w.file_name());
     let mut f = std::fs::File::create(&path).unwrap();
     w.write_to(&mut f).unwrap();
@@ -201,6 +208,7 @@ fn writer_validates_before_writing() {
     let pkg = sample();
     let bz = Options {
         compression: "bzip2".parse().unwrap(),
+        shared: None,
     };
     assert!(matches!(
         Writer::new(&pkg, &bz),

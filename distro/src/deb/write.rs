@@ -1,9 +1,8 @@
 //! Writing a `.deb`: validate everything in [`Writer::new`], then stream data.tar (hashing each
 //! file for `md5sums` on the way), build control.tar, and put both in the ar container.
 
-use std::io::{self, Read, Seek, SeekFrom, Write};
-
-use md5::{Digest, Md5};
+use std::io::{Seek, SeekFrom, Write};
+use std::sync::Arc;
 
 use super::ar;
 use super::control::{file_name_version, Control};
@@ -11,6 +10,7 @@ use super::scripts::maintainer_scripts;
 use super::Options;
 use crate::compress::{Compression, Encoder};
 use crate::error::{Error, Result};
+use crate::frames::{PayloadEncoder, SharedContent};
 use crate::package::{Entry, InstallPath, Owner, Package};
 use crate::tarball::{TarFlavor, TarWriter};
 
@@ -38,6 +38,7 @@ const SPOOL_IN_MEMORY: usize = 64 << 20;
 pub struct Writer<'a> {
     pkg: &'a Package,
     compression: Compression,
+    shared: Option<Arc<SharedContent>>,
     control: Control,
     scripts: Vec<(&'static str, String)>,
     /// data.tar entries in archive order: (tar name, install path, entry).
@@ -81,6 +82,7 @@ impl<'a> Writer<'a> {
         Ok(Writer {
             pkg,
             compression,
+            shared: opts.shared.clone(),
             control,
             scripts,
             entries,
@@ -149,27 +151,18 @@ impl<'a> Writer<'a> {
         let mut spool = tempfile::SpooledTempFile::new(SPOOL_IN_MEMORY);
         let mut sums = Vec::new();
         {
-            let enc = Encoder::new(&mut spool, self.compression).map_err(io)?;
+            let enc = PayloadEncoder::new(
+                &mut spool,
+                crate::Format::Deb,
+                self.compression,
+                self.shared.clone(),
+            )
+            .map_err(io)?;
             let mut tar = TarWriter::new(enc, TarFlavor::Gnu, self.pkg.source_date.secs());
             tar.append_dir("./", 0o755, &Owner::root()).map_err(io)?;
             for (name, path, entry) in &self.entries {
-                match entry {
-                    Entry::File(f) => {
-                        let mut src = HashingReader {
-                            inner: f.open()?,
-                            md5: Md5::new(),
-                        };
-                        tar.append_file(name, f.size, f.mode, &f.owner, &mut src)
-                            .map_err(|e| {
-                                let asset = match &f.source {
-                                    crate::FileSource::Path(p) => p.clone(),
-                                    crate::FileSource::Bytes(_) => path.absolute().into(),
-                                };
-                                Error::io(asset, "packaging asset", e)
-                            })?;
-                        sums.push((hex::encode(src.md5.finalize()), path.relative().to_string()));
-                    }
-                    other => tar.append_entry(name, other)?,
+                if let Some(digests) = tar.append_staged(name, entry)? {
+                    sums.push((digests.md5_hex(), path.relative().to_string()));
                 }
             }
             tar.finish().map_err(io)?.finish().map_err(io)?;
@@ -296,16 +289,3 @@ fn check_size(pkg: &Package, entries: &[(String, InstallPath, Entry)]) -> Result
 
 /// `(md5 hex, path without leading slash)` of each regular file, in data.tar order.
 type Md5Sums = Vec<(String, String)>;
-
-struct HashingReader<R> {
-    inner: R,
-    md5: Md5,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.md5.update(&buf[..n]);
-        Ok(n)
-    }
-}

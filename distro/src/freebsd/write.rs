@@ -1,20 +1,22 @@
 //! The FreeBSD package writer.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use super::manifest::{self, Dep, DirValue, FileValue, Manifest, ManifestScripts, StrOrInt};
-use crate::compress::{Compression, Encoder};
+use crate::compress::Compression;
 use crate::error::{Error, Result};
+use crate::frames::{file_digests, PayloadEncoder, SharedContent};
 use crate::package::{Entry, FileEntry, Owner, Package, Relation};
 use crate::tarball::{TarFlavor, TarWriter};
 
 const FORMAT: &str = "freebsd";
 
 /// Settings of the FreeBSD writer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Compression of the tar stream: zstd level 19 single-threaded (`tzst`, pkg's default since
     /// 2.0, readable by pkg ≥ 1.12) by default; xz (`txz`) for older pkg. gzip, bzip2 and none
@@ -36,6 +38,10 @@ pub struct Options {
     /// without an entry gets `misc/<name>`; pkg resolves dependencies by name, the origin is
     /// informational.
     pub dep_origins: BTreeMap<String, String>,
+    /// Digests and shared frames read once for several packages ([`crate::frames`]): the
+    /// manifest's sums come from it, and with zstd or gzip the stream is written as frames with
+    /// large files' shared frames spliced in. None by default (one stream, files read here).
+    pub shared: Option<Arc<SharedContent>>,
 }
 
 impl Default for Options {
@@ -51,6 +57,7 @@ impl Default for Options {
             origin: None,
             shlibs_required: Vec::new(),
             dep_origins: BTreeMap::new(),
+            shared: None,
         }
     }
 }
@@ -301,7 +308,8 @@ impl<'a> Writer<'a> {
 
     /// Writes the package: `+COMPACT_MANIFEST`, `+MANIFEST`, every file and symlink under its
     /// absolute path in manifest order, then every declared directory, as `pkg create` does.
-    /// Each asset is read twice: once for its sum, once into the archive.
+    /// Without [`Options::shared`], each asset is read twice: once for its sum, once into the
+    /// archive.
     ///
     /// # Errors
     ///
@@ -310,7 +318,10 @@ impl<'a> Writer<'a> {
         let mut full = self.manifest.clone();
         for (path, entry) in self.pkg.entries() {
             let sum = match entry {
-                Entry::File(f) => format!("1${}", hash_asset(f, &path.absolute())?),
+                Entry::File(f) => format!(
+                    "1${}",
+                    file_digests(f, &path.absolute(), self.opts.shared.as_deref())?.sha256_hex()
+                ),
                 Entry::Symlink(s) => format!("1${}", symlink_sum(&s.target)),
                 Entry::Dir(_) => continue,
             };
@@ -322,7 +333,13 @@ impl<'a> Writer<'a> {
 
         let date = self.pkg.source_date.secs();
         let out_err = |e| Error::io("<output>", "writing the freebsd package", e);
-        let enc = Encoder::new(w, self.opts.compression).map_err(out_err)?;
+        let enc = PayloadEncoder::new(
+            w,
+            crate::Format::FreeBsd,
+            self.opts.compression,
+            self.opts.shared.clone(),
+        )
+        .map_err(out_err)?;
         let mut tar = TarWriter::new(enc, TarFlavor::Pax, date);
         let wheel = Owner {
             user: "root".into(),
@@ -342,7 +359,7 @@ impl<'a> Writer<'a> {
             let entry = freebsd_owner(entry);
             match &entry {
                 Entry::Dir(_) => {}
-                e => tar.append_entry(&path.absolute(), e)?,
+                e => drop(tar.append_staged(&path.absolute(), e)?),
             }
         }
         for (path, entry) in self.pkg.entries() {
@@ -398,39 +415,6 @@ pub fn symlink_sum(target: &str) -> String {
     hex::encode(digest)
 }
 
-fn hash_asset(f: &FileEntry, name: &str) -> Result<String> {
-    let path = match &f.source {
-        crate::FileSource::Path(p) => p.clone(),
-        crate::FileSource::Bytes(_) => name.into(),
-    };
-    let mut reader = f.open()?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut total = 0u64;
-    loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|e| Error::io(&path, "reading asset", e))?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    if total != f.size {
-        return Err(Error::io(
-            &path,
-            "reading asset",
-            std::io::Error::other(format!(
-                "size changed while packaging: staged {} bytes, read {total}",
-                f.size
-            )),
-        ));
-    }
-    Ok(hex::encode(hasher.finalize()))
-}
-
-/// The e-mail address in `Name <email>`, or the whole value.
 fn email(maintainer: &str) -> String {
     match (maintainer.find('<'), maintainer.rfind('>')) {
         (Some(a), Some(b)) if a < b => maintainer[a + 1..b].trim().to_string(),

@@ -107,6 +107,28 @@ impl<W: Write> CpioWriter<W> {
         self.put(b)
     }
 
+    /// Lets `content` write `size` bytes of content straight into the inner writer.
+    ///
+    /// # Errors
+    ///
+    /// The error of `content`, and an error if it wrote another number of bytes.
+    pub fn write_content_with<T>(
+        &mut self,
+        size: u64,
+        content: impl FnOnce(&mut W) -> crate::Result<(T, u64)>,
+    ) -> crate::Result<T> {
+        let (value, written) = content(&mut self.inner)?;
+        if written != size {
+            return Err(crate::Error::io(
+                "<cpio payload>",
+                "writing",
+                io::Error::other(format!("expected {size} content bytes, got {written}")),
+            ));
+        }
+        self.offset += size;
+        Ok(value)
+    }
+
     /// Writes the `TRAILER!!!` entry and returns the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
         self.newc_header(&NewcHeader {

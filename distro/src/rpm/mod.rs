@@ -66,7 +66,7 @@ pub use write::Writer;
 use crate::compress::Compression;
 
 /// Settings of the RPM writer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Payload compression; `zstd:19` by default (rpm ≥ 4.14: EL ≥ 8.2, Fedora ≥ 31). Use gzip
     /// or xz for EL 7 (rpm 4.11).
@@ -78,6 +78,11 @@ pub struct Options {
     /// Size of the zeroed RESERVEDSPACE signature tag that lets `rpmsign` add a signature in
     /// place (rpmbuild reserves 4128 bytes); none by default.
     pub reserved_space: Option<u32>,
+    /// Digests and shared frames read once for several packages ([`crate::frames`]): file
+    /// digests come from it, and with zstd or gzip the payload is written as frames with large
+    /// files' shared frames spliced in (PAYLOADDIGESTALT, the optional digest of the uncompressed
+    /// payload, is then left out). None by default (one stream, files read here).
+    pub shared: Option<std::sync::Arc<crate::frames::SharedContent>>,
 }
 
 impl Default for Options {
@@ -90,6 +95,7 @@ impl Default for Options {
             build_host: "localhost".to_string(),
             group: None,
             reserved_space: None,
+            shared: None,
         }
     }
 }

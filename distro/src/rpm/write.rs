@@ -1,7 +1,7 @@
 //! The RPM writer: lead, signature header, main header, compressed cpio payload.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 use md5::Md5;
@@ -14,8 +14,9 @@ use super::lead::Lead;
 use super::scripts::{self, Scriptlet};
 use super::tags::{self, fileflags, mode, sense};
 use super::Options;
-use crate::compress::{Compression, Encoder};
+use crate::compress::Compression;
 use crate::error::{Error, Result};
+use crate::frames::{ContentSink, FileDigests, PayloadEncoder};
 use crate::package::{Entry, Package, Relation, VersionOp};
 
 /// Sizes at or above this need rpm's 64-bit tags (and, for files, the stripped cpio format).
@@ -263,7 +264,13 @@ impl<'a> Writer<'a> {
             )
         };
         let compressed = HashWriter::new(spool);
-        let encoder = Encoder::new(compressed, self.opts.compression).map_err(out_err)?;
+        let encoder = PayloadEncoder::new(
+            compressed,
+            crate::Format::Rpm,
+            self.opts.compression,
+            self.opts.shared.clone(),
+        )
+        .map_err(out_err)?;
         let uncompressed = HashWriter::new(encoder);
         let mut cpio = CpioWriter::new(uncompressed);
         let files = self.files();
@@ -286,8 +293,11 @@ impl<'a> Writer<'a> {
             }
             match f.entry {
                 Entry::File(file) => {
-                    let digest = copy_file(file, &f.path, &mut cpio)?;
-                    digests.push(digest);
+                    let digest = cpio.write_content_with(file.size, |w| {
+                        let (d, _) = w.write_file(file, &f.path)?;
+                        Ok((d, d.size))
+                    })?;
+                    digests.push(digest.sha256_hex());
                 }
                 Entry::Symlink(s) => {
                     cpio.write_content(s.target.as_bytes()).map_err(out_err)?;
@@ -297,6 +307,7 @@ impl<'a> Writer<'a> {
             }
         }
         let uncompressed = cpio.finish().map_err(out_err)?;
+        let spliced = uncompressed.spliced;
         let (encoder, uncompressed_sha, uncompressed_size) = uncompressed.into_parts();
         let compressed = encoder.finish().map_err(out_err)?;
         let (spool, compressed_sha, compressed_size) = compressed.into_parts();
@@ -305,7 +316,8 @@ impl<'a> Writer<'a> {
             file_digests: digests,
             compressed_sha256: hex::encode(compressed_sha),
             compressed_size,
-            uncompressed_sha256: hex::encode(uncompressed_sha),
+            // With shared frames spliced in, not every byte passed through the hash.
+            uncompressed_sha256: (!spliced).then(|| hex::encode(uncompressed_sha)),
             uncompressed_size,
         })
     }
@@ -485,10 +497,9 @@ impl<'a> Writer<'a> {
             StringArray(vec![payload.compressed_sha256.clone()]),
         );
         h.put(tags::PAYLOADDIGESTALGO, Int32(vec![tags::DIGEST_SHA256]));
-        h.put(
-            tags::PAYLOADDIGESTALT,
-            StringArray(vec![payload.uncompressed_sha256.clone()]),
-        );
+        if let Some(sha) = &payload.uncompressed_sha256 {
+            h.put(tags::PAYLOADDIGESTALT, StringArray(vec![sha.clone()]));
+        }
         h
     }
 
@@ -627,7 +638,9 @@ struct Payload {
     file_digests: Vec<String>,
     compressed_sha256: String,
     compressed_size: u64,
-    uncompressed_sha256: String,
+    /// None when shared frames were spliced in (PAYLOADDIGESTALT is then left out: it is
+    /// optional, and rpm checks it only when present).
+    uncompressed_sha256: Option<String>,
     uncompressed_size: u64,
 }
 
@@ -707,51 +720,13 @@ fn split_path(path: &str) -> (&str, &str) {
     (&path[..i], &path[i..])
 }
 
-/// Streams a file into the payload, returning its SHA-256; fails when it is not exactly the
-/// staged size.
-fn copy_file<W: Write>(
-    file: &crate::package::FileEntry,
-    path: &str,
-    cpio: &mut CpioWriter<W>,
-) -> Result<String> {
-    let source = match &file.source {
-        crate::package::FileSource::Path(p) => p.clone(),
-        crate::package::FileSource::Bytes(_) => PathBuf::from(path),
-    };
-    let err = |e: io::Error| Error::io(&source, "reading asset", e);
-    let mut reader = file.open()?;
-    let mut sha = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut left = file.size;
-    while left > 0 {
-        let want = left.min(buf.len() as u64) as usize;
-        let n = reader.read(&mut buf[..want]).map_err(err)?;
-        if n == 0 {
-            return Err(err(io::Error::other(format!(
-                "size changed while packaging: staged {} bytes, read {}",
-                file.size,
-                file.size - left
-            ))));
-        }
-        sha.update(&buf[..n]);
-        cpio.write_content(&buf[..n])
-            .map_err(|e| Error::io(PathBuf::from(path), "writing the rpm payload", e))?;
-        left -= n as u64;
-    }
-    if reader.read(&mut buf[..1]).map_err(err)? != 0 {
-        return Err(err(io::Error::other(format!(
-            "size changed while packaging: staged {} bytes, the file is now longer",
-            file.size
-        ))));
-    }
-    Ok(hex::encode(sha.finalize()))
-}
-
 /// A writer that hashes (SHA-256) and counts what passes through.
 struct HashWriter<W: Write> {
     inner: W,
     sha: Sha256,
     len: u64,
+    /// Whether bytes were counted that did not pass through the hash (a spliced frame).
+    spliced: bool,
 }
 
 impl<W: Write> HashWriter<W> {
@@ -760,6 +735,7 @@ impl<W: Write> HashWriter<W> {
             inner,
             sha: Sha256::new(),
             len: 0,
+            spliced: false,
         }
     }
 
@@ -778,6 +754,21 @@ impl<W: Write> Write for HashWriter<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+impl<W: ContentSink> ContentSink for HashWriter<W> {
+    fn known_digests(&self, file: &crate::package::FileEntry) -> Option<FileDigests> {
+        self.inner.known_digests(file)
+    }
+
+    fn splice_file(&mut self, file: &crate::package::FileEntry, name: &str) -> Result<bool> {
+        let spliced = self.inner.splice_file(file, name)?;
+        if spliced {
+            self.len += file.size;
+            self.spliced = true;
+        }
+        Ok(spliced)
     }
 }
 

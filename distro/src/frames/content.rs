@@ -1,0 +1,289 @@
+//! One read of every input file: its digests for every format's metadata, and the compressed
+//! frames of the large ones for every format that splices.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use md5::Md5;
+use sha2::{Digest, Sha256};
+
+use super::{frame_codec, FrameCache, SHARE_THRESHOLD};
+use crate::compress::{Compression, Encoder};
+use crate::error::{Error, Result};
+use crate::package::{Entry, FileEntry, FileSource, Package};
+
+/// A file's size and the digests the formats record: MD5 (`.deb` md5sums, Arch `.MTREE`) and
+/// SHA-256 (RPM, Arch, FreeBSD).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileDigests {
+    /// Size in bytes.
+    pub size: u64,
+    /// MD5 of the content.
+    pub md5: [u8; 16],
+    /// SHA-256 of the content.
+    pub sha256: [u8; 32],
+}
+
+impl FileDigests {
+    /// The digests of `bytes`.
+    pub fn of_bytes(bytes: &[u8]) -> Self {
+        FileDigests {
+            size: bytes.len() as u64,
+            md5: Md5::digest(bytes).into(),
+            sha256: Sha256::digest(bytes).into(),
+        }
+    }
+
+    pub(crate) fn from_hex(size: u64, md5: &str, sha256: &str) -> Option<Self> {
+        let mut d = FileDigests {
+            size,
+            md5: [0; 16],
+            sha256: [0; 32],
+        };
+        hex::decode_to_slice(md5, &mut d.md5).ok()?;
+        hex::decode_to_slice(sha256, &mut d.sha256).ok()?;
+        Some(d)
+    }
+
+    /// MD5 in lower-case hex.
+    pub fn md5_hex(&self) -> String {
+        hex::encode(self.md5)
+    }
+
+    /// SHA-256 in lower-case hex.
+    pub fn sha256_hex(&self) -> String {
+        hex::encode(self.sha256)
+    }
+}
+
+/// Digests and shared frames of the files of one or more packages, made by
+/// [`SharedContent::prepare`] before the writers run and used by all of them.
+#[derive(Debug)]
+pub struct SharedContent {
+    cache: FrameCache,
+    digests: HashMap<PathBuf, FileDigests>,
+    frames: HashMap<(PathBuf, Compression), PathBuf>,
+}
+
+/// Files this large are compressed by several zstd workers at once (smaller ones would be one
+/// zstd job anyway; the bytes are the same either way).
+const MULTI_WORKER_SIZE: u64 = 64 << 20;
+
+impl SharedContent {
+    /// Reads every file of `packages` once, on `workers` threads: records its digests and, for
+    /// files of at least [`SHARE_THRESHOLD`] bytes, compresses it into one frame per codec of
+    /// `compressions` that can be shared (gzip, zstd; see [`super::splices`]). Files whose
+    /// digests and frames are already in `cache` are not read at all.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming the file that cannot be read, has changed size since it was staged,
+    /// or cannot be compressed into the cache.
+    pub fn prepare(
+        packages: &[&Package],
+        compressions: &[Compression],
+        cache: FrameCache,
+        workers: usize,
+    ) -> Result<Self> {
+        let mut codecs: Vec<Compression> = compressions
+            .iter()
+            .filter_map(|c| frame_codec(*c))
+            .collect();
+        codecs.sort_by_key(|c| (c.name(), c.level()));
+        codecs.dedup();
+
+        let mut files: BTreeMap<&Path, u64> = BTreeMap::new();
+        for pkg in packages {
+            for entry in pkg.entries().values() {
+                if let Entry::File(FileEntry {
+                    source: FileSource::Path(p),
+                    size,
+                    ..
+                }) = entry
+                {
+                    files.insert(p, *size);
+                }
+            }
+        }
+        // Largest first, so the long jobs start early and the small ones fill in.
+        let mut queue: Vec<(&Path, u64)> = files.into_iter().collect();
+        queue.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+
+        let next = AtomicUsize::new(0);
+        let results = Mutex::new(Vec::with_capacity(queue.len()));
+        let failed = Mutex::new(None);
+        let workers = workers.clamp(1, queue.len().max(1));
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(path, size)) = queue.get(i) else {
+                        return;
+                    };
+                    if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
+                        return;
+                    }
+                    match prepare_file(&cache, path, size, &codecs, workers) {
+                        Ok(done) => results.lock().expect("no worker panics").push(done),
+                        Err(e) => {
+                            let mut f = failed.lock().expect("no worker panics");
+                            f.get_or_insert(e);
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        if let Some(e) = failed.into_inner().expect("no worker panicked") {
+            return Err(e);
+        }
+        let mut shared = SharedContent {
+            cache,
+            digests: HashMap::new(),
+            frames: HashMap::new(),
+        };
+        for (path, digests, frames) in results.into_inner().expect("no worker panicked") {
+            for (codec, frame) in frames {
+                shared.frames.insert((path.clone(), codec), frame);
+            }
+            shared.digests.insert(path, digests);
+        }
+        Ok(shared)
+    }
+
+    /// The digests of a staged file read by [`SharedContent::prepare`] (none for contents given
+    /// as bytes, which writers hash themselves).
+    pub fn digests(&self, file: &FileEntry) -> Option<&FileDigests> {
+        match &file.source {
+            FileSource::Path(p) => self.digests.get(p.as_path()),
+            FileSource::Bytes(_) => None,
+        }
+    }
+
+    /// The shared frame holding `file`'s content compressed with `compression`'s codec and level,
+    /// if the file is large enough to have one.
+    pub fn frame(&self, file: &FileEntry, compression: Compression) -> Option<&Path> {
+        let FileSource::Path(p) = &file.source else {
+            return None;
+        };
+        let codec = frame_codec(compression)?;
+        self.frames.get(&(p.clone(), codec)).map(PathBuf::as_path)
+    }
+
+    /// The cache the frames live in (writers put their own frames there too).
+    pub fn cache(&self) -> &FrameCache {
+        &self.cache
+    }
+}
+
+type Prepared = (PathBuf, FileDigests, Vec<(Compression, PathBuf)>);
+
+fn prepare_file(
+    cache: &FrameCache,
+    path: &Path,
+    staged_size: u64,
+    codecs: &[Compression],
+    workers: usize,
+) -> Result<Prepared> {
+    let read_err = |e| Error::io(path, "reading asset", e);
+    let meta = fs::metadata(path).map_err(read_err)?;
+    check_size(path, staged_size, meta.len())?;
+    let shares = staged_size >= SHARE_THRESHOLD;
+    let wanted: &[Compression] = if shares { codecs } else { &[] };
+
+    if let Some(digests) = cache.digests(path, &meta) {
+        let found: Option<Vec<_>> = wanted
+            .iter()
+            .map(|c| cache.frame(*c, &digests.sha256).map(|f| (*c, f)))
+            .collect();
+        if let Some(frames) = found {
+            return Ok((path.to_path_buf(), digests, frames));
+        }
+    }
+
+    // One read: digests, and every codec's frame at once.
+    let cache_err = |e| Error::io(cache.root(), "writing the frame cache", e);
+    let threads = if staged_size >= MULTI_WORKER_SIZE {
+        workers as u32
+    } else {
+        1
+    };
+    let mut encoders = Vec::with_capacity(wanted.len());
+    for c in wanted {
+        let scratch = cache.scratch().map_err(cache_err)?;
+        let out = io::BufWriter::with_capacity(1 << 16, scratch);
+        encoders.push((*c, frame_encoder(out, *c, threads).map_err(cache_err)?));
+    }
+    let mut file = fs::File::open(path).map_err(read_err)?;
+    let mut md5 = Md5::new();
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        md5.update(&buf[..n]);
+        sha.update(&buf[..n]);
+        for (_, enc) in &mut encoders {
+            enc.write_all(&buf[..n]).map_err(cache_err)?;
+        }
+    }
+    check_size(path, staged_size, total)?;
+    let digests = FileDigests {
+        size: total,
+        md5: md5.finalize().into(),
+        sha256: sha.finalize().into(),
+    };
+    let mut frames = Vec::with_capacity(encoders.len());
+    for (c, enc) in encoders {
+        let scratch = enc
+            .finish()
+            .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+            .map_err(cache_err)?;
+        let frame = cache
+            .adopt(c, &digests.sha256, scratch)
+            .map_err(cache_err)?;
+        frames.push((c, frame));
+    }
+    cache.record_digests(path, &meta, &digests);
+    Ok((path.to_path_buf(), digests, frames))
+}
+
+fn check_size(path: &Path, staged: u64, now: u64) -> Result<()> {
+    if staged == now {
+        return Ok(());
+    }
+    Err(Error::io(
+        path,
+        "reading asset",
+        io::Error::other(format!(
+            "size changed while packaging: staged {staged} bytes, now {now}"
+        )),
+    ))
+}
+
+/// The encoder every frame of `codec` is made with, so the same content always gives the same
+/// frame: zstd's multi-threaded compressor (its output does not depend on the worker count),
+/// unless the linked libzstd has no threads; gzip as is.
+pub(crate) fn frame_encoder<W: Write>(
+    out: W,
+    codec: Compression,
+    threads: u32,
+) -> io::Result<Encoder<W>> {
+    match codec {
+        Compression::Zstd { level, .. } if syspack_zstd_sys::safe::max_threads() > 0 => {
+            let threads = threads.clamp(1, syspack_zstd_sys::safe::max_threads());
+            Ok(Encoder::Zstd(
+                syspack_zstd_sys::safe::ZstdEncoder::with_threads(out, level, threads)?,
+            ))
+        }
+        other => Encoder::new(out, other),
+    }
+}

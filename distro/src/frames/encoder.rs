@@ -1,0 +1,293 @@
+//! The compressor every package payload is written through: one stream, or frames with shared
+//! ones spliced in.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use md5::Md5;
+use sha2::{Digest, Sha256};
+
+use super::{frame_codec, splices, FileDigests, SharedContent, FRAME_CAP};
+use crate::compress::{Compression, Encoder};
+use crate::error::{Error, Result};
+use crate::package::{FileEntry, FileSource};
+use crate::Format;
+
+/// A writer that can take a file's content whole, so that a ready compressed frame can stand in
+/// for its bytes.
+pub trait ContentSink: Write {
+    /// The digests of `file` read earlier ([`SharedContent`]), if any.
+    fn known_digests(&self, file: &FileEntry) -> Option<FileDigests>;
+
+    /// Writes `file`'s shared frame in place of its content, if it has one; `Ok(false)` when it
+    /// has none and the content must be written as bytes.
+    ///
+    /// # Errors
+    ///
+    /// Output errors, naming `name` (the file's path in the package).
+    fn splice_file(&mut self, file: &FileEntry, name: &str) -> Result<bool>;
+
+    /// Writes exactly `file.size` bytes of `file`'s content (`name` is its path in the package):
+    /// its shared frame when it has one, else its bytes through [`Write::write`]. Returns its
+    /// digests, and whether it was spliced.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming the asset when it cannot be read or has changed size, and output
+    /// errors.
+    fn write_file(&mut self, file: &FileEntry, name: &str) -> Result<(FileDigests, bool)>
+    where
+        Self: Sized,
+    {
+        let known = self.known_digests(file);
+        if let Some(digests) = known {
+            if self.splice_file(file, name)? {
+                return Ok((digests, true));
+            }
+        }
+        Ok((copy_content(file, name, self, known)?, false))
+    }
+}
+
+/// Compresses a package payload: as one stream ([`PayloadEncoder::single`]), or — when the
+/// format reads concatenated frames and shared content is at hand — as a run of frames, where a
+/// large file's content is a shared frame copied from the cache and the bytes in between
+/// (headers, small files) are cut into frames of at most [`FRAME_CAP`] bytes, each also
+/// cached by content.
+pub struct PayloadEncoder<W: Write> {
+    mode: Mode<W>,
+}
+
+enum Mode<W: Write> {
+    Single {
+        encoder: Encoder<W>,
+        shared: Option<Arc<SharedContent>>,
+    },
+    Framed {
+        inner: W,
+        codec: Compression,
+        shared: Arc<SharedContent>,
+        buffer: Vec<u8>,
+    },
+}
+
+impl<W: Write> PayloadEncoder<W> {
+    /// One compressed stream; `shared` only lends its digests.
+    ///
+    /// # Errors
+    ///
+    /// The codec's initialisation error.
+    pub fn single(
+        inner: W,
+        compression: Compression,
+        shared: Option<Arc<SharedContent>>,
+    ) -> io::Result<Self> {
+        Ok(PayloadEncoder {
+            mode: Mode::Single {
+                encoder: Encoder::new(inner, compression)?,
+                shared,
+            },
+        })
+    }
+
+    /// Frames with shared frames spliced in when `format` may be written so with `compression`
+    /// (see [`splices`]) and `shared` is given; otherwise one stream.
+    ///
+    /// # Errors
+    ///
+    /// The codec's initialisation error.
+    pub fn new(
+        inner: W,
+        format: Format,
+        compression: Compression,
+        shared: Option<Arc<SharedContent>>,
+    ) -> io::Result<Self> {
+        match (shared, frame_codec(compression)) {
+            (Some(shared), Some(codec)) if splices(format, compression) => Ok(PayloadEncoder {
+                mode: Mode::Framed {
+                    inner,
+                    codec,
+                    shared,
+                    buffer: Vec::new(),
+                },
+            }),
+            (shared, _) => Self::single(inner, compression, shared),
+        }
+    }
+
+    /// Whether the output is a run of frames.
+    pub fn is_framed(&self) -> bool {
+        matches!(self.mode, Mode::Framed { .. })
+    }
+
+    /// Ends the stream (the last frame) and returns the inner writer.
+    ///
+    /// # Errors
+    ///
+    /// The codec's, the cache's or the inner writer's error.
+    pub fn finish(mut self) -> io::Result<W> {
+        match self.mode {
+            Mode::Single { encoder, .. } => encoder.finish(),
+            Mode::Framed { .. } => {
+                self.end_frame()?;
+                match self.mode {
+                    Mode::Framed { inner, .. } => Ok(inner),
+                    Mode::Single { .. } => unreachable!("the mode does not change"),
+                }
+            }
+        }
+    }
+
+    /// Compresses the buffered bytes as one frame (from the cache when it has them).
+    fn end_frame(&mut self) -> io::Result<()> {
+        let Mode::Framed {
+            inner,
+            codec,
+            shared,
+            buffer,
+        } = &mut self.mode
+        else {
+            return Ok(());
+        };
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        let key: [u8; 32] = Sha256::digest(&buffer[..]).into();
+        let cache = shared.cache();
+        let frame = match cache.frame(*codec, &key) {
+            Some(frame) => frame,
+            None => cache.store_frame(*codec, &key, |w| {
+                let mut enc = super::content::frame_encoder(w, *codec, 1)?;
+                enc.write_all(buffer)?;
+                enc.finish().map(drop)
+            })?,
+        };
+        buffer.clear();
+        copy_frame(&frame, inner)
+    }
+
+    fn splice(&mut self, frame: &Path) -> io::Result<()> {
+        self.end_frame()?;
+        match &mut self.mode {
+            Mode::Framed { inner, .. } => copy_frame(frame, inner),
+            Mode::Single { .. } => Err(io::Error::other("splicing into a single stream")),
+        }
+    }
+}
+
+fn copy_frame(frame: &Path, out: &mut impl Write) -> io::Result<()> {
+    let mut f = fs::File::open(frame)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", frame.display())))?;
+    io::copy(&mut f, out).map(drop)
+}
+
+impl<W: Write> Write for PayloadEncoder<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match &mut self.mode {
+            Mode::Single { encoder, .. } => encoder.write(data),
+            Mode::Framed { buffer, .. } => {
+                let room = FRAME_CAP - buffer.len();
+                let n = data.len().min(room);
+                buffer.extend_from_slice(&data[..n]);
+                if buffer.len() == FRAME_CAP {
+                    self.end_frame()?;
+                }
+                Ok(n)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.mode {
+            Mode::Single { encoder, .. } => encoder.flush(),
+            Mode::Framed { inner, .. } => inner.flush(),
+        }
+    }
+}
+
+impl<W: Write> ContentSink for PayloadEncoder<W> {
+    fn known_digests(&self, file: &FileEntry) -> Option<FileDigests> {
+        match &self.mode {
+            Mode::Framed { shared, .. } => shared.digests(file).copied(),
+            Mode::Single { shared, .. } => shared.as_ref()?.digests(file).copied(),
+        }
+    }
+
+    fn splice_file(&mut self, file: &FileEntry, name: &str) -> Result<bool> {
+        let frame = match &self.mode {
+            Mode::Framed { shared, codec, .. } => shared.frame(file, *codec).map(Path::to_path_buf),
+            Mode::Single { .. } => None,
+        };
+        let Some(frame) = frame else { return Ok(false) };
+        self.splice(&frame)
+            .map_err(|e| Error::io(name, "writing the package payload", e))?;
+        Ok(true)
+    }
+}
+
+/// `file`'s digests: from `shared` when it read the file, else by reading it now.
+///
+/// # Errors
+///
+/// [`Error::Io`] naming the asset when it cannot be read or has changed size.
+pub(crate) fn file_digests(
+    file: &FileEntry,
+    name: &str,
+    shared: Option<&SharedContent>,
+) -> Result<FileDigests> {
+    match shared.and_then(|s| s.digests(file)) {
+        Some(d) => Ok(*d),
+        None => copy_content(file, name, &mut io::sink(), None),
+    }
+}
+
+/// Copies `file`'s content into `out`, checking it is exactly the staged size; returns its
+/// digests (`known` ones are trusted instead of hashing again).
+pub(crate) fn copy_content(
+    file: &FileEntry,
+    name: &str,
+    out: &mut dyn Write,
+    known: Option<FileDigests>,
+) -> Result<FileDigests> {
+    let source = match &file.source {
+        FileSource::Path(p) => p.clone(),
+        FileSource::Bytes(_) => name.into(),
+    };
+    let read_err = |e| Error::io(&source, "reading asset", e);
+    let mut reader = file.open()?;
+    let mut md5 = Md5::new();
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut left = file.size;
+    while left > 0 {
+        let want = left.min(buf.len() as u64) as usize;
+        let n = reader.read(&mut buf[..want]).map_err(read_err)?;
+        if n == 0 {
+            return Err(read_err(io::Error::other(format!(
+                "size changed while packaging: staged {} bytes, read {}",
+                file.size,
+                file.size - left
+            ))));
+        }
+        if known.is_none() {
+            md5.update(&buf[..n]);
+            sha.update(&buf[..n]);
+        }
+        out.write_all(&buf[..n])
+            .map_err(|e| Error::io(name, "writing the package payload", e))?;
+        left -= n as u64;
+    }
+    if reader.read(&mut buf[..1]).map_err(read_err)? != 0 {
+        return Err(read_err(io::Error::other(format!(
+            "size changed while packaging: staged {} bytes, the file is now longer",
+            file.size
+        ))));
+    }
+    Ok(known.unwrap_or(FileDigests {
+        size: file.size,
+        md5: md5.finalize().into(),
+        sha256: sha.finalize().into(),
+    }))
+}
