@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use crate::util::{assert_contains, files_in, tool, Dir};
+use crate::util::{assert_contains, files_in, listing, tool, Dir};
 
 /// The hello fixture in a scratch directory, with an ELF executable added for the automatic
 /// shared-library dependencies.
@@ -448,4 +448,84 @@ fn min_glibc_refuses_a_binary_too_new_for_the_oldest_target() {
         ])
         .stdout();
     assert_eq!(files_in(&dir.join("out")).len(), 2);
+}
+
+/// The frame cache: packaging unchanged inputs again gives the same bytes and adds nothing to
+/// the cache; `--single-stream` writes packages that the readers accept too; a bad cache
+/// directory is a clear error that writes nothing.
+#[test]
+fn frame_cache_reuse_single_stream_and_a_bad_cache() {
+    let dir = hello("frames");
+    // Large enough for shared frames (256 KiB and up), compressible.
+    let text: String = (0..40_000)
+        .map(|i| format!("{i} of a large file\n"))
+        .collect();
+    dir.create("stage/usr/share/hello/large.txt", text);
+    let cache = dir.join("cache");
+    let package = |out: &str, extra: &[&str]| {
+        let mut cmd = dir.command();
+        cmd.env("SYSPACK_FRAME_CACHE", &cache).args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            ALL,
+            "--out",
+            out,
+        ]);
+        cmd.args(extra).stdout();
+        files_in(&dir.join(out))
+            .iter()
+            .map(|f| (f.clone(), sha256(&dir.join(out).join(f))))
+            .collect::<Vec<_>>()
+    };
+    let cold = package("cold", &[]);
+    let cached = listing(&cache);
+    assert!(
+        cached.contains("frames/zstd-19/"),
+        "shared zstd frames were cached:\n{cached}"
+    );
+    assert!(
+        cached.contains("streams/xz-6"),
+        "the .deb's data.tar.xz was cached whole:\n{cached}"
+    );
+    let warm = package("warm", &[]);
+    assert_eq!(cold, warm, "a cache hit changed a package");
+    assert_eq!(
+        listing(&cache),
+        cached,
+        "the second run compressed nothing new"
+    );
+
+    // One stream per format: other bytes, same contents.
+    let single = package("single", &["--single-stream"]);
+    for ((name, a), (_, b)) in cold.iter().zip(&single) {
+        if !name.ends_with(".deb") {
+            assert_ne!(a, b, "{name}: --single-stream should not splice frames");
+        }
+        dir.command()
+            .args(["inspect", dir.join("single").join(name).to_str().unwrap()])
+            .stdout();
+    }
+
+    // A cache path that is a file: what, where and what to do; no package written.
+    dir.create("not-a-dir", "x");
+    let err = dir
+        .command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--target",
+            ALL,
+            "--out",
+            "bad",
+            "--frame-cache",
+            "not-a-dir",
+        ])
+        .stderr_with(2);
+    assert_contains(&err, &["frame cache `not-a-dir`", "--frame-cache"]);
+    assert!(!dir.join("bad").exists() || files_in(&dir.join("bad")).is_empty());
 }

@@ -343,20 +343,16 @@ pub fn run(args: Args) -> Result<i32> {
         }
         staged.push(s);
     }
-    // Formats that read concatenated frames share the compressed frames of large files (read
-    // and compressed once, below); the others get one multi-threaded stream each. Two or more
-    // workers always, so the bytes never depend on the machine's core count.
+    // Every file is read once, up front: its digests serve every format, and formats that read
+    // concatenated frames share the compressed frames of large files; the others get one
+    // multi-threaded stream each (two workers at least, so the bytes never depend on the
+    // machine's core count), cached whole. `--single-stream` turns all of that off.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let sharing: Vec<bool> = staged
+    let compressions: Vec<Compression> = staged
         .iter()
         .zip(&compressions)
-        .map(|(s, c)| !args.single_stream && frames::splices(s.target.format, *c))
-        .collect();
-    let compressions: Vec<Compression> = compressions
-        .iter()
-        .zip(&sharing)
-        .map(|(c, share)| {
-            if *share {
+        .map(|(s, c)| {
+            if !args.single_stream && frames::splices(s.target.format, *c) {
                 *c
             } else {
                 c.with_threads(workers.max(2) as u32)
@@ -382,82 +378,55 @@ pub fn run(args: Args) -> Result<i32> {
             }
         })
         .collect();
-    let cache = if sharing.contains(&true) {
-        Some(frame_cache(args.frame_cache.as_deref())?)
-    } else {
+    let shared = if args.single_stream {
         None
+    } else {
+        let cache = frame_cache(args.frame_cache.as_deref())?;
+        if progress {
+            eprintln!(
+                "    Reading the files once (frame cache {})",
+                cache.root().display()
+            );
+        }
+        let packages: Vec<&syspack_distro::Package> = staged.iter().map(|s| &s.package).collect();
+        let shared = SharedContent::prepare(&packages, &compressions, cache, workers)
+            .context("cannot read the files to package")?;
+        Some(Arc::new(shared))
     };
+    if shared.is_some() {
+        writers.clear();
+        for (s, c) in staged.iter().zip(&compressions) {
+            writers.push(AnyWriter::new(s, *c, shared.clone())?);
+        }
+    }
 
-    // Phase 2: write concurrently; a failing target leaves the others' files in place. The
-    // single-stream writers start at once; the sharing ones once every file has been read.
+    // Phase 2: write concurrently; a failing target leaves the others' files in place.
     let results: Vec<(String, Result<PathBuf>)> = std::thread::scope(|scope| {
-        let write = |s: &Staged, w: AnyWriter<'_>, name: &str, dir: &Path| {
-            if progress {
-                eprintln!("    Writing {name} ({})", s.target.id);
-            }
-            syspack_distro::output::write_atomically(dir, name, |out| w.write_to(out))
-                .map_err(anyhow::Error::from)
-        };
-        let mut handles = Vec::new();
-        let mut waiting = Vec::new();
-        for (((s, w), (name, dir)), share) in staged
+        let handles: Vec<_> = staged
             .iter()
             .zip(writers)
             .zip(names.iter().zip(&dirs))
-            .zip(&sharing)
-        {
-            if *share {
-                waiting.push((s, name, dir));
-            } else {
-                let handle = scope.spawn(move || write(s, w, name, dir));
-                handles.push((s.target.id.clone(), handle));
-            }
-        }
-        let mut results = Vec::new();
-        if let Some(cache) = cache {
-            let packages: Vec<&syspack_distro::Package> =
-                waiting.iter().map(|(s, _, _)| &s.package).collect();
-            let used: Vec<Compression> = staged
-                .iter()
-                .zip(&compressions)
-                .zip(&sharing)
-                .filter(|(_, share)| **share)
-                .map(|((_, c), _)| *c)
-                .collect();
-            if progress {
-                eprintln!(
-                    "    Reading the files once (frame cache {})",
-                    cache.root().display()
-                );
-            }
-            match SharedContent::prepare(&packages, &used, cache, workers) {
-                Ok(shared) => {
-                    let shared = Arc::new(shared);
-                    for ((s, name, dir), c) in waiting.into_iter().zip(used) {
-                        let handle = match AnyWriter::new(s, c, Some(shared.clone())) {
-                            Ok(w) => scope.spawn(move || write(s, w, name, dir)),
-                            Err(e) => scope.spawn(move || Err(e)),
-                        };
-                        handles.push((s.target.id.clone(), handle));
+            .map(|((s, w), (name, dir))| {
+                let id = s.target.id.clone();
+                let handle = scope.spawn(move || {
+                    if progress {
+                        eprintln!("    Writing {name} ({id})");
                     }
-                }
-                Err(e) => {
-                    let e = anyhow::Error::from(e);
-                    for (s, _, _) in waiting {
-                        results.push((s.target.id.clone(), Err(anyhow!("{e:#}"))));
-                    }
-                }
-            }
-        }
-        for (id, h) in handles {
-            let r = h
-                .join()
-                .unwrap_or_else(|_| Err(anyhow!("the writer thread panicked (a bug in syspack)")));
-            results.push((id, r));
-        }
-        // The summary lists targets in the order they were asked for.
-        results.sort_by_key(|(id, _)| staged.iter().position(|s| &s.target.id == id));
-        results
+                    syspack_distro::output::write_atomically(dir, name, |out| w.write_to(out))
+                        .map_err(anyhow::Error::from)
+                });
+                (s.target.id.clone(), handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(id, h)| {
+                let r = h.join().unwrap_or_else(|_| {
+                    Err(anyhow!("the writer thread panicked (a bug in syspack)"))
+                });
+                (id, r)
+            })
+            .collect()
     });
 
     let mut rows = Vec::new();

@@ -10,7 +10,7 @@ use super::scripts::maintainer_scripts;
 use super::Options;
 use crate::compress::{Compression, Encoder};
 use crate::error::{Error, Result};
-use crate::frames::{PayloadEncoder, SharedContent};
+use crate::frames::{ContentSink, PayloadEncoder, SharedContent, StreamKey};
 use crate::package::{Entry, InstallPath, Owner, Package};
 use crate::tarball::{TarFlavor, TarWriter};
 
@@ -145,30 +145,65 @@ impl<'a> Writer<'a> {
 
     /// Writes the compressed data.tar into a spool; returns it, its length and the md5sums of
     /// the regular files in archive order.
+    ///
+    /// With shared content and a codec dpkg reads only as one frame (xz, zstd), the whole
+    /// compressed stream is cached: its key is computed from the tar headers and the files'
+    /// digests without reading a file, and a hit is copied instead of compressed.
     fn data_tar(&self) -> Result<(tempfile::SpooledTempFile, u64, Md5Sums)> {
         let member = format!("data.tar{}", self.compression.suffix());
         let io = |e| Error::io(&member, "writing", e);
         let mut spool = tempfile::SpooledTempFile::new(SPOOL_IN_MEMORY);
-        let mut sums = Vec::new();
-        {
-            let enc = PayloadEncoder::new(
-                &mut spool,
-                crate::Format::Deb,
-                self.compression,
-                self.shared.clone(),
-            )
-            .map_err(io)?;
-            let mut tar = TarWriter::new(enc, TarFlavor::Gnu, self.pkg.source_date.secs());
-            tar.append_dir("./", 0o755, &Owner::root()).map_err(io)?;
-            for (name, path, entry) in &self.entries {
-                if let Some(digests) = tar.append_staged(name, entry)? {
-                    sums.push((digests.md5_hex(), path.relative().to_string()));
-                }
+        let cached_stream = self.shared.as_ref().filter(|_| {
+            self.compression != Compression::None
+                && !crate::frames::splices(crate::Format::Deb, self.compression)
+        });
+        let mut key = None;
+        if let Some(shared) = cached_stream {
+            let (k, sums) = self.write_data_tar(StreamKey::new(shared.clone()), io)?;
+            let k = k.finish();
+            if let Some(hit) = shared.cache().stream(self.compression, &k) {
+                let mut f = std::fs::File::open(&hit).map_err(io)?;
+                let len = std::io::copy(&mut f, &mut spool).map_err(io)?;
+                return Ok((spool, len, sums));
             }
-            tar.finish().map_err(io)?.finish().map_err(io)?;
+            key = Some(k);
         }
+        let enc = PayloadEncoder::new(
+            &mut spool,
+            crate::Format::Deb,
+            self.compression,
+            self.shared.clone(),
+        )
+        .map_err(io)?;
+        let (enc, sums) = self.write_data_tar(enc, io)?;
+        enc.finish().map_err(io)?;
         let len = spool.stream_position().map_err(io)?;
+        if let (Some(shared), Some(key)) = (cached_stream, key) {
+            // Best effort: a cache that cannot be written only costs time next run.
+            spool.seek(SeekFrom::Start(0)).map_err(io)?;
+            let _ = shared
+                .cache()
+                .store_stream(self.compression, &key, &mut spool);
+            spool.seek(SeekFrom::Start(len)).map_err(io)?;
+        }
         Ok((spool, len, sums))
+    }
+
+    /// The data.tar stream into `sink`: `./`, then every entry in dpkg-deb's order.
+    fn write_data_tar<W: ContentSink>(
+        &self,
+        sink: W,
+        io: impl Fn(std::io::Error) -> Error,
+    ) -> Result<(W, Md5Sums)> {
+        let mut sums = Vec::new();
+        let mut tar = TarWriter::new(sink, TarFlavor::Gnu, self.pkg.source_date.secs());
+        tar.append_dir("./", 0o755, &Owner::root()).map_err(&io)?;
+        for (name, path, entry) in &self.entries {
+            if let Some(digests) = tar.append_staged(name, entry)? {
+                sums.push((digests.md5_hex(), path.relative().to_string()));
+            }
+        }
+        Ok((tar.finish().map_err(io)?, sums))
     }
 
     /// The compressed control.tar: `./`, then `conffiles`, `control`, `md5sums` and the maintainer

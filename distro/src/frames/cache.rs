@@ -6,6 +6,8 @@
 //! ```text
 //! v1/frames/zstd-19/ab/ab12…ef      one compressed frame (or gzip member), named by the SHA-256
 //!                                    of its uncompressed bytes
+//! v1/streams/xz-6-mt/ef/ef56…23      a whole single-frame stream (a `.deb`'s data.tar.xz),
+//!                                    named by a digest of what it holds (see [`FrameCache::stream`])
 //! v1/files/cd/cd34…01               "dev ino size mtime ctime md5 sha256" of one input path
 //! ```
 //!
@@ -81,6 +83,56 @@ impl FrameCache {
             .join(format!("{}-{}{mode}", codec.name(), codec.level()))
             .join(&hex[..2])
             .join(hex)
+    }
+
+    fn stream_path(&self, compression: Compression, key: &[u8; 32]) -> PathBuf {
+        let hex = hex::encode(key);
+        let threads = match compression {
+            Compression::Xz { threads, .. } if threads > 1 => "-mt",
+            Compression::Zstd { threads, .. }
+                if threads > 1 && syspack_zstd_sys::safe::max_threads() > 0 =>
+            {
+                "-mt"
+            }
+            _ => "",
+        };
+        self.root
+            .join("streams")
+            .join(format!(
+                "{}-{}{threads}",
+                compression.name(),
+                compression.level()
+            ))
+            .join(&hex[..2])
+            .join(hex)
+    }
+
+    /// A whole compressed stream cached under `key`, a digest of the stream's uncompressed
+    /// bytes in which each file's content stands as its SHA-256 (so computing the key reads no
+    /// file). For payloads that must be one frame (`.deb` with xz or zstd).
+    pub fn stream(&self, compression: Compression, key: &[u8; 32]) -> Option<PathBuf> {
+        let path = self.stream_path(compression, key);
+        path.is_file().then_some(path)
+    }
+
+    /// Stores a whole compressed stream read from `source` under `key`, atomically.
+    ///
+    /// # Errors
+    ///
+    /// Errors reading `source` or writing the cache.
+    pub fn store_stream(
+        &self,
+        compression: Compression,
+        key: &[u8; 32],
+        source: &mut dyn io::Read,
+    ) -> io::Result<PathBuf> {
+        let path = self.stream_path(compression, key);
+        let dir = path.parent().expect("stream paths have a parent");
+        fs::create_dir_all(dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        io::copy(source, tmp.as_file_mut())?;
+        tmp.persist(&path).map_err(|e| e.error)?;
+        Ok(path)
     }
 
     /// The cached frame of `key` (SHA-256 of the uncompressed bytes) for `codec`, if present.

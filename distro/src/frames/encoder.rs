@@ -227,6 +227,56 @@ impl<W: Write> ContentSink for PayloadEncoder<W> {
     }
 }
 
+/// Computes a [`FrameCache::stream`](super::FrameCache::stream) key: hashes the bytes written,
+/// and each file with known digests as its SHA-256 instead of its content (so no file is read).
+pub struct StreamKey {
+    hasher: Sha256,
+    shared: Arc<SharedContent>,
+}
+
+impl StreamKey {
+    /// A key over the digests `shared` holds.
+    pub fn new(shared: Arc<SharedContent>) -> Self {
+        StreamKey {
+            hasher: Sha256::new(),
+            shared,
+        }
+    }
+
+    /// The key.
+    pub fn finish(self) -> [u8; 32] {
+        self.hasher.finalize().into()
+    }
+}
+
+impl Write for StreamKey {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.hasher.update(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl ContentSink for StreamKey {
+    fn known_digests(&self, file: &FileEntry) -> Option<FileDigests> {
+        self.shared.digests(file).copied()
+    }
+
+    fn splice_file(&mut self, file: &FileEntry, _name: &str) -> Result<bool> {
+        match self.shared.digests(file) {
+            Some(d) => {
+                self.hasher.update(b"sha256:");
+                self.hasher.update(d.sha256);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
 /// `file`'s digests: from `shared` when it read the file, else by reading it now.
 ///
 /// # Errors

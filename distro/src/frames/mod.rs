@@ -34,7 +34,7 @@ mod encoder;
 pub use cache::FrameCache;
 pub use content::{FileDigests, SharedContent};
 pub(crate) use encoder::file_digests;
-pub use encoder::{ContentSink, PayloadEncoder};
+pub use encoder::{ContentSink, PayloadEncoder, StreamKey};
 
 use crate::compress::Compression;
 use crate::Format;
