@@ -213,6 +213,17 @@ pub fn read_provenance_file(path: &Path) -> Result<Vec<Record>> {
     Ok(out)
 }
 
+/// The size from which files get shared frames: `SYSPACK_SHARE_THRESHOLD` (bytes; a tuning knob
+/// for measurements, see bench/), else [`frames::SHARE_THRESHOLD`].
+fn share_threshold() -> Result<u64> {
+    match std::env::var("SYSPACK_SHARE_THRESHOLD") {
+        Ok(v) if !v.is_empty() => v.parse().map_err(|_| {
+            anyhow!("SYSPACK_SHARE_THRESHOLD must be a size in bytes (like 262144), not `{v}`")
+        }),
+        _ => Ok(frames::SHARE_THRESHOLD),
+    }
+}
+
 /// The frame cache: `--frame-cache`, else `SYSPACK_FRAME_CACHE`, else the user's cache
 /// directory; `off` gives a cache for this run only.
 fn frame_cache(flag: Option<&str>) -> Result<FrameCache> {
@@ -389,8 +400,9 @@ pub fn run(args: Args) -> Result<i32> {
             );
         }
         let packages: Vec<&syspack_distro::Package> = staged.iter().map(|s| &s.package).collect();
-        let shared = SharedContent::prepare(&packages, &compressions, cache, workers)
-            .context("cannot read the files to package")?;
+        let shared =
+            SharedContent::prepare(&packages, &compressions, cache, workers, share_threshold()?)
+                .context("cannot read the files to package")?;
         Some(Arc::new(shared))
     };
     if shared.is_some() {

@@ -16,7 +16,7 @@ use crate::tarball::{TarFlavor, TarWriter};
 
 /// Compressed members up to this size stay in memory while the package is assembled; larger ones
 /// spill to a temporary file (the ar header needs the size before the data).
-const SPOOL_IN_MEMORY: usize = 64 << 20;
+const SPOOL_IN_MEMORY: usize = 8 << 20;
 
 /// Writes one package as a `.deb`.
 ///

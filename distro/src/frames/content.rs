@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
-use super::{frame_codec, FrameCache, SHARE_THRESHOLD};
+use super::{frame_codec, FrameCache};
 use crate::compress::{Compression, Encoder};
 use crate::error::{Error, Result};
 use crate::package::{Entry, FileEntry, FileSource, Package};
@@ -75,9 +75,10 @@ const MULTI_WORKER_SIZE: u64 = 64 << 20;
 
 impl SharedContent {
     /// Reads every file of `packages` once, on `workers` threads: records its digests and, for
-    /// files of at least [`SHARE_THRESHOLD`] bytes, compresses it into one frame per codec of
-    /// `compressions` that can be shared (gzip, zstd; see [`super::splices`]). Files whose
-    /// digests and frames are already in `cache` are not read at all.
+    /// files of at least `threshold` bytes ([`super::SHARE_THRESHOLD`] unless tuning), compresses it
+    /// into one frame per codec of `compressions` that can be shared (gzip, zstd; see
+    /// [`super::splices`]). Files whose digests and frames are already in `cache` are not read
+    /// at all.
     ///
     /// # Errors
     ///
@@ -88,6 +89,7 @@ impl SharedContent {
         compressions: &[Compression],
         cache: FrameCache,
         workers: usize,
+        threshold: u64,
     ) -> Result<Self> {
         let mut codecs: Vec<Compression> = compressions
             .iter()
@@ -127,7 +129,7 @@ impl SharedContent {
                     if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
                         return;
                     }
-                    match prepare_file(&cache, path, size, &codecs, workers) {
+                    match prepare_file(&cache, path, size, &codecs, workers, threshold) {
                         Ok(done) => results.lock().expect("no worker panics").push(done),
                         Err(e) => {
                             let mut f = failed.lock().expect("no worker panics");
@@ -188,11 +190,12 @@ fn prepare_file(
     staged_size: u64,
     codecs: &[Compression],
     workers: usize,
+    threshold: u64,
 ) -> Result<Prepared> {
     let read_err = |e| Error::io(path, "reading asset", e);
     let meta = fs::metadata(path).map_err(read_err)?;
     check_size(path, staged_size, meta.len())?;
-    let shares = staged_size >= SHARE_THRESHOLD;
+    let shares = staged_size >= threshold;
     let wanted: &[Compression] = if shares { codecs } else { &[] };
 
     if let Some(digests) = cache.digests(path, &meta) {

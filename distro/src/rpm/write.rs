@@ -23,7 +23,7 @@ use crate::package::{Entry, Package, Relation, VersionOp};
 const LARGE: u64 = u32::MAX as u64;
 
 /// Payloads up to this size are assembled in memory; larger ones spill to a temporary file.
-const SPOOL_IN_MEMORY: usize = 64 << 20;
+const SPOOL_IN_MEMORY: usize = 8 << 20;
 
 /// Writes one RPM package from a staged [`Package`].
 ///
