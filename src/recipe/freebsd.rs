@@ -57,7 +57,7 @@ fn origin(kb_name: &str) -> Option<&'static str> {
 }
 
 /// A generator's build dependency: `(USES entry, BUILD_DEPENDS entry)`.
-fn generator_dep(program: &str) -> (Option<&'static str>, Option<&'static str>) {
+pub(super) fn generator_dep(program: &str) -> (Option<&'static str>, Option<&'static str>) {
     match program {
         "thrift" => (None, Some("thrift:devel/thrift")),
         // Mk/Uses/bison.mk adds `bison:devel/bison` to BUILD_DEPENDS.

@@ -37,6 +37,17 @@ fn freebsd_paths_move_under_the_prefix() {
 }
 
 #[test]
+fn freebsd_generators_come_from_uses_or_build_depends() {
+    // Mk/Uses/bison.mk adds bison:devel/bison; flex is in the base system.
+    assert_eq!(freebsd::generator_dep("bison"), (Some("bison"), None));
+    assert_eq!(
+        freebsd::generator_dep("thrift"),
+        (None, Some("thrift:devel/thrift"))
+    );
+    assert_eq!(freebsd::generator_dep("flex"), (None, None));
+}
+
+#[test]
 fn versions_lose_their_dash() {
     assert_eq!(debian::upstream_version("1.0.0-beta.1"), "1.0.0~beta.1");
     assert_eq!(rpm::rpm_version("1.0.0-beta.1"), "1.0.0~beta.1");
