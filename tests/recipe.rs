@@ -42,6 +42,71 @@ fn run(cmd: &mut Command, install: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs a command that must succeed and returns stdout and stderr together (build logs).
+fn run_log(cmd: &mut Command, install: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!(
+            "{:?} cannot run ({e}); install it: {install}",
+            cmd.get_program()
+        )
+    });
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({})\n{log}",
+        out.status
+    );
+    log
+}
+
+/// Runs a command that must fail and returns stdout and stderr together.
+fn run_failing(cmd: &mut Command, install: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!(
+            "{:?} cannot run ({e}); install it: {install}",
+            cmd.get_program()
+        )
+    });
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success(),
+        "{cmd:?} succeeded but must fail\n{log}"
+    );
+    log
+}
+
+/// The checked-in generated source of the fixture (tests/fixtures/recipe).
+const GENERATED: &str = "generated/lexer/words.lex.c";
+
+/// Replaces a file inside a source tarball (`<NAME>-<VERSION>/…`), writing the result to `to`.
+fn tampered_tarball(tarball: &Path, rel: &str, contents: &str, to: &Path) {
+    let tmp = tempfile::tempdir().unwrap();
+    tar_x(tarball, tmp.path());
+    let top = format!("{NAME}-{VERSION}");
+    std::fs::write(tmp.path().join(&top).join(rel), contents).unwrap();
+    run(
+        Command::new("tar")
+            .arg("-czf")
+            .arg(to)
+            .arg("-C")
+            .arg(tmp.path())
+            .arg(&top),
+        "apt-get install -y tar gzip",
+    );
+}
+
+/// A checked-in output that does not compile: a build that uses it instead of regenerating fails.
+const UNCOMPILABLE: &str =
+    "#error \"the checked-in flex output was compiled: the recipe did not regenerate it\"\n";
+
 fn cargo() -> Command {
     let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     c.env_remove("CARGO_TARGET_DIR");
@@ -112,6 +177,13 @@ fn fixture() -> &'static Fixture {
         );
         strip_manifest(&root.join("sys-crates/zstd-sys/Cargo.toml"));
         strip_manifest(&root.join("build/Cargo.toml"));
+        // The generated source (a flex scanner, built by build.rs) and the systemd unit.
+        copy_dir(
+            &workspace().join("tests/fixtures/recipe"),
+            &root,
+            &["README.fixture.md"],
+        );
+        std::fs::create_dir_all(root.join("generated/lexer")).unwrap();
         std::fs::create_dir_all(root.join("generated/bindings")).unwrap();
         std::fs::copy(
             ws.join("generated/bindings/zstd.rs"),
@@ -147,9 +219,13 @@ assets = [
     {{ source = "{NAME}.conf", dest = "/etc/{NAME}.conf", config = true }},
 ]
 conffiles = ["/etc/{NAME}.conf"]
+systemd-units = [{{ unit = "{NAME}.service", enable = true, start = false }}]
 
 [dependencies]
 syspack-zstd-sys = {{ path = "sys-crates/zstd-sys" }}
+
+[build-dependencies]
+cc = {{ workspace = true }}
 
 [workspace]
 members = ["build", "sys-crates/zstd-sys"]
@@ -169,13 +245,28 @@ syspack-build = {{ path = "build", version = "0.1.0" }}
         std::fs::create_dir_all(root.join("src")).unwrap();
         std::fs::write(
             root.join("src/main.rs"),
-            "fn main() {\n    println!(\"hello-zstd: zstd {}\", syspack_zstd_sys::safe::version());\n}\n\n\
-             #[test]\nfn zstd_is_linked() {\n    assert!(syspack_zstd_sys::safe::version_number() >= 10400);\n}\n",
+            "use std::ffi::{c_char, c_int, CString};\n\n\
+             extern \"C\" {\n    fn hello_count_words(text: *const c_char) -> c_int;\n}\n\n\
+             /// Counts words with the flex scanner of generated/lexer/words.lex.c.\n\
+             fn count_words(text: &str) -> i32 {\n    let text = CString::new(text).unwrap();\n    \
+             // SAFETY: a NUL-terminated string that outlives the call.\n    \
+             unsafe { hello_count_words(text.as_ptr()) }\n}\n\n\
+             fn main() {\n    println!(\"hello-zstd: zstd {}\", syspack_zstd_sys::safe::version());\n    \
+             println!(\"hello-zstd: {} words\", count_words(\"counted by a flex scanner\"));\n}\n\n\
+             #[test]\nfn zstd_is_linked() {\n    assert!(syspack_zstd_sys::safe::version_number() >= 10400);\n}\n\n\
+             #[test]\nfn the_scanner_counts_words() {\n    assert_eq!(count_words(\"a bc, d!\"), 3);\n}\n",
         )
         .unwrap();
         std::fs::write(root.join("README.md"), "# hello-zstd\n\nA test fixture.\n").unwrap();
         std::fs::write(root.join("LICENSE"), "MIT License\n\nCopyright (c) syspack tests\n").unwrap();
         std::fs::write(root.join(format!("{NAME}.conf")), "level = 3\n").unwrap();
+        // Make the checked-in output and its hash with this machine's flex, as a project does.
+        let mut update = Command::new(env!("CARGO_BIN_EXE_syspack"));
+        update
+            .args(["generated", "update", "--manifest"])
+            .arg(root.join("generated/manifest.toml"));
+        run(&mut update, "apt-get install -y flex");
+        assert!(root.join(GENERATED).is_file(), "no {GENERATED}");
         // The workspace's lock file, pruned to this project by cargo (offline: all cached).
         std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
         run(
@@ -245,6 +336,8 @@ fn assert_links_system_zstd(binary: &Path) {
 fn assert_runs(binary: &Path) {
     let out = run(&mut Command::new(binary), "the package's binary");
     assert!(out.starts_with("hello-zstd: zstd 1."), "{out}");
+    // The flex scanner (the generated source) is compiled in.
+    assert!(out.contains("\nhello-zstd: 5 words\n"), "{out}");
 }
 
 fn tar_x(tarball: &Path, into: &Path) {
@@ -284,7 +377,9 @@ fn arch_pkgbuild_builds_with_makepkg_and_installs_with_pacman() {
         &pkgbuild,
         &[
             "depends=('gcc-libs' 'glibc' 'zstd')",
-            "makedepends=('cargo' 'pkgconf')",
+            // The generated-source check needs the generator.
+            "makedepends=('cargo' 'pkgconf' 'flex')",
+            "install -Dm0644 hello-zstd.service \"$pkgdir\"/usr/lib/systemd/system/hello-zstd.service",
             "backup=('etc/hello-zstd.conf')",
             "cargo fetch --locked --target",
             "cargo build --frozen --release",
@@ -313,17 +408,61 @@ fn arch_pkgbuild_builds_with_makepkg_and_installs_with_pacman() {
     // `--nodeps`: the makedepends and depends (cargo, pkgconf, zstd, glibc) are Debian packages
     // here, unknown to this machine's empty pacman database.
     let home = local_cargo_home(&dir);
-    run(
-        as_nobody("makepkg", &["--nodeps", "--noconfirm", "--noprogressbar"])
-            .current_dir(&out)
+    let makepkg = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["--nodeps", "--noconfirm", "--noprogressbar"];
+        args.extend(extra);
+        let mut c = as_nobody("makepkg", &args);
+        c.current_dir(dir)
             .env("CARGO_HOME", &home)
             .env("PKGEXT", ".pkg.tar.zst")
             .env("SOURCE_DATE_EPOCH", "1700000000")
-            .env_remove("CARGO_TARGET_DIR"),
-        "apt-get install -y makepkg pacman-package-manager fakeroot",
+            .env_remove("CARGO_TARGET_DIR");
+        c
+    };
+    let install = "apt-get install -y makepkg pacman-package-manager fakeroot flex";
+
+    // The generated-source check runs in prepare(): a hand-edited checked-in output (one that
+    // still compiles) fails the build there, with the check's message.
+    let tampered = dir.join("tampered");
+    std::fs::create_dir_all(&tampered).unwrap();
+    std::fs::copy(out.join("PKGBUILD"), tampered.join("PKGBUILD")).unwrap();
+    let generated = std::fs::read_to_string(fixture().root.join(GENERATED)).unwrap();
+    tampered_tarball(
+        &out.join(format!("{NAME}-{VERSION}.tar.gz")),
+        GENERATED,
+        &format!("{generated}/* edited by hand */\n"),
+        &tampered.join(format!("{NAME}-{VERSION}.tar.gz")),
+    );
+    let log = run_failing(&mut makepkg(&tampered, &["--skipchecksums"]), install);
+    assert_contains(
+        &log,
+        &[
+            "syspack: generated source generated/lexer/words.lex.c differs from what flex 2.6.4 makes",
+            "`hello-lexer' in generated/manifest.toml",
+            "-/* edited by hand */",
+            "A failure occurred in prepare()",
+        ],
+    );
+    assert!(
+        !log.contains("Compiling"),
+        "the build went past prepare():\n{log}"
+    );
+
+    let log = run_log(&mut makepkg(&out, &[]), install);
+    assert_contains(
+        &log,
+        &["syspack: generated-source check of `hello-lexer' passed (flex 2.6.4)"],
     );
     let pkg = out.join(format!("{NAME}-{VERSION}-1-x86_64.pkg.tar.zst"));
     assert!(pkg.is_file(), "makepkg wrote no {}", pkg.display());
+    let files = run(
+        Command::new("pacman").arg("-Qlp").arg(&pkg),
+        "apt-get install -y pacman-package-manager",
+    );
+    assert_contains(
+        &files,
+        &[&format!("{NAME} /usr/lib/systemd/system/{NAME}.service\n")],
+    );
 
     let root = dir.join("root");
     std::fs::create_dir_all(root.join("var/lib/pacman")).unwrap();
@@ -340,6 +479,10 @@ fn arch_pkgbuild_builds_with_makepkg_and_installs_with_pacman() {
     let bin = root.join(format!("usr/bin/{NAME}"));
     assert_links_system_zstd(&bin);
     assert_runs(&bin);
+    assert_eq!(
+        std::fs::read(root.join(format!("usr/lib/systemd/system/{NAME}.service"))).unwrap(),
+        std::fs::read(fixture().root.join(format!("{NAME}.service"))).unwrap()
+    );
     assert_eq!(
         std::fs::read_link(root.join("usr/bin/hzstd")).unwrap(),
         Path::new(NAME)
@@ -376,8 +519,22 @@ fn debian_directory_builds_with_dpkg_buildpackage_and_runs_in_bookworm() {
             "rustc,",
             "pkg-config,",
             "libzstd-dev",
+            // Debian regenerates the generated source, with Debian's flex.
+            "flex",
             "Depends: ${shlibs:Depends}, ${misc:Depends}",
         ],
+    );
+    let rules = std::fs::read_to_string(out.join("debian/rules")).unwrap();
+    assert_contains(
+        &rules,
+        &[
+            "\tcd generated/lexer && flex -L -o words.lex.c ../../src/words.l\n",
+            "override_dh_installsystemd:\n\tdh_installsystemd --name=hello-zstd --no-start hello-zstd.service\n",
+        ],
+    );
+    assert_eq!(
+        std::fs::read(out.join(format!("debian/{NAME}.service"))).unwrap(),
+        std::fs::read(fixture().root.join(format!("{NAME}.service"))).unwrap()
     );
     assert_eq!(
         std::fs::read_to_string(out.join("debian/source/format")).unwrap(),
@@ -394,6 +551,9 @@ fn debian_directory_builds_with_dpkg_buildpackage_and_runs_in_bookworm() {
 
     // The source package as a Debian maintainer gets it: orig + vendor component + debian/.
     let src = out.join(format!("{NAME}-{VERSION}"));
+    // The build must regenerate the flex output: the upstream tarball's copy does not compile.
+    let orig = out.join(format!("{NAME}_{VERSION}.orig.tar.gz"));
+    tampered_tarball(&orig.clone(), GENERATED, UNCOMPILABLE, &orig);
     tar_x(&out.join(format!("{NAME}_{VERSION}.orig.tar.gz")), &out);
     tar_x(
         &out.join(format!("{NAME}_{VERSION}.orig-vendor.tar.gz")),
@@ -428,14 +588,18 @@ fn debian_directory_builds_with_dpkg_buildpackage_and_runs_in_bookworm() {
     // `-d`: cargo and rustc are rustup's here, not Debian packages (bookworm's rustc 1.63 is
     // older than the crates' minimum); every other build dependency is checked.
     let no_network = "http://127.0.0.1:9";
-    run(
+    let log = run_log(
         Command::new("dpkg-buildpackage")
             .args(["-b", "-us", "-uc", "-d"])
             .current_dir(&extracted)
             .env_remove("CARGO_TARGET_DIR")
             .env("http_proxy", no_network)
             .env("https_proxy", no_network),
-        "apt-get install -y dpkg-dev debhelper fakeroot",
+        "apt-get install -y dpkg-dev debhelper fakeroot flex",
+    );
+    assert_contains(
+        &log,
+        &["cd generated/lexer && flex -L -o words.lex.c ../../src/words.l"],
     );
     let deb = dir.join(format!("{NAME}_{VERSION}-1_amd64.deb"));
     assert!(
@@ -448,6 +612,28 @@ fn debian_directory_builds_with_dpkg_buildpackage_and_runs_in_bookworm() {
         "apt-get install -y dpkg",
     );
     assert!(depends.contains("libzstd1"), "Depends: {depends}");
+    // dh_installsystemd put the unit where bookworm's debhelper installs units, and wrote the
+    // snippets that enable it (no start: `start = false`).
+    let contents = run(
+        Command::new("dpkg-deb").arg("-c").arg(&deb),
+        "apt-get install -y dpkg",
+    );
+    assert_contains(
+        &contents,
+        &[&format!(" ./lib/systemd/system/{NAME}.service\n")],
+    );
+    let postinst = run(
+        Command::new("dpkg-deb").arg("-I").arg(&deb).arg("postinst"),
+        "apt-get install -y dpkg",
+    );
+    assert_contains(
+        &postinst,
+        &[&format!("deb-systemd-helper enable '{NAME}.service'")],
+    );
+    assert!(
+        !postinst.contains("deb-systemd-invoke"),
+        "the unit is started although `start = false`:\n{postinst}"
+    );
 
     // Install it in a Debian 12 root and run it there.
     let root = run(
@@ -472,6 +658,12 @@ fn debian_directory_builds_with_dpkg_buildpackage_and_runs_in_bookworm() {
         "coreutils",
     );
     assert!(printed.starts_with("hello-zstd: zstd 1.5.4"), "{printed}");
+    assert!(printed.contains("hello-zstd: 5 words"), "{printed}");
+    assert!(
+        root.join(format!("lib/systemd/system/{NAME}.service"))
+            .is_file(),
+        "the unit is not installed"
+    );
     let status = run(
         Command::new("chroot")
             .arg(&root)
@@ -498,31 +690,64 @@ fn rpm_spec_builds_with_rpmbuild_and_installs_with_rpm() {
             "Provides:       bundled(crate(cc)) = ",
             "%config(noreplace) /etc/hello-zstd.conf",
             "cargo build --frozen --release",
+            // Fedora regenerates the generated source, with its flex.
+            "BuildRequires:  flex\n",
+            "(cd generated/lexer && flex -L -o words.lex.c ../../src/words.l)",
+            "BuildRequires:  systemd-rpm-macros\n",
+            "install -D -m 0644 hello-zstd.service %{buildroot}%{_unitdir}/hello-zstd.service\n",
+            "%post\n%systemd_post hello-zstd.service\n",
+            "%preun\n%systemd_preun hello-zstd.service\n",
+            // Not started on install, so not restarted on upgrade.
+            "%postun\n%systemd_postun hello-zstd.service\n",
+            "%{_unitdir}/hello-zstd.service\n",
         ],
     );
+    assert!(!spec.contains("%systemd_postun_with_restart"), "{spec}");
     let top = dir.join("rpmbuild");
     for d in ["SOURCES", "SPECS"] {
         std::fs::create_dir_all(top.join(d)).unwrap();
     }
-    for f in [
-        format!("{NAME}-{VERSION}.tar.gz"),
-        format!("{NAME}-{VERSION}-vendor.tar.gz"),
-    ] {
-        std::fs::copy(out.join(&f), top.join("SOURCES").join(&f)).unwrap();
-    }
+    let f = format!("{NAME}-{VERSION}-vendor.tar.gz");
+    std::fs::copy(out.join(&f), top.join("SOURCES").join(&f)).unwrap();
+    // The build must regenerate the flex output: the upstream tarball's copy does not compile.
+    let f = format!("{NAME}-{VERSION}.tar.gz");
+    tampered_tarball(
+        &out.join(&f),
+        GENERATED,
+        UNCOMPILABLE,
+        &top.join("SOURCES").join(&f),
+    );
     // `--nodeps`: BuildRequires (cargo, rust, pkgconfig(libzstd)) are satisfied by Debian
     // packages and rustup here, which this machine's empty rpm database does not know.
+    // Debian's rpm lacks Fedora's systemd-rpm-macros (the spec's `BuildRequires:
+    // systemd-rpm-macros`): stand-ins with the same names and the same `%{_unitdir}` record in
+    // the scriptlets which macro ran for which units.
+    let mut macros = Vec::new();
+    macros.push("_unitdir /usr/lib/systemd/system".to_string());
+    for m in [
+        "systemd_post",
+        "systemd_preun",
+        "systemd_postun",
+        "systemd_postun_with_restart",
+    ] {
+        macros.push(format!("{m}() echo {m} %*"));
+    }
     let no_network = "http://127.0.0.1:9";
-    run(
-        Command::new("rpmbuild")
-            .args(["-bb", "--nodeps", "--define"])
-            .arg(format!("_topdir {}", top.display()))
+    let mut rpmbuild = Command::new("rpmbuild");
+    rpmbuild.args(["-bb", "--nodeps", "--define"]);
+    rpmbuild.arg(format!("_topdir {}", top.display()));
+    for m in &macros {
+        rpmbuild.arg("--define").arg(m);
+    }
+    let log = run_log(
+        rpmbuild
             .arg(out.join(format!("{NAME}.spec")))
             .env_remove("CARGO_TARGET_DIR")
             .env("http_proxy", no_network)
             .env("https_proxy", no_network),
-        "apt-get install -y rpm",
+        "apt-get install -y rpm flex",
     );
+    assert_contains(&log, &["+ flex -L -o words.lex.c ../../src/words.l"]);
     let rpm = top.join(format!("RPMS/x86_64/{NAME}-{VERSION}-1.x86_64.rpm"));
     assert!(rpm.is_file(), "rpmbuild wrote no {}", rpm.display());
     let requires = run(
@@ -530,6 +755,26 @@ fn rpm_spec_builds_with_rpmbuild_and_installs_with_rpm() {
         "apt-get install -y rpm",
     );
     assert!(requires.contains("libzstd.so.1()(64bit)"), "{requires}");
+    let files = run(
+        Command::new("rpm").args(["-qlp"]).arg(&rpm),
+        "apt-get install -y rpm",
+    );
+    assert_contains(
+        &files,
+        &[&format!("/usr/lib/systemd/system/{NAME}.service\n")],
+    );
+    let scripts = run(
+        Command::new("rpm").args(["-qp", "--scripts"]).arg(&rpm),
+        "apt-get install -y rpm",
+    );
+    assert_contains(
+        &scripts,
+        &[
+            "systemd_post hello-zstd.service",
+            "systemd_preun hello-zstd.service",
+            "systemd_postun hello-zstd.service",
+        ],
+    );
     let root = dir.join("root");
     std::fs::create_dir_all(&root).unwrap();
     let rpm_root = |args: &[&str]| {
@@ -541,8 +786,9 @@ fn rpm_spec_builds_with_rpmbuild_and_installs_with_rpm() {
         c
     };
     run(&mut rpm_root(&["--initdb"]), "apt-get install -y rpm");
+    // `--noscripts`: the root has no shell to run the (stand-in) systemd scriptlets.
     run(
-        rpm_root(&["-i", "--nodeps"]).arg(&rpm),
+        rpm_root(&["-i", "--nodeps", "--noscripts"]).arg(&rpm),
         "apt-get install -y rpm",
     );
     let config = run(&mut rpm_root(&["-qc", NAME]), "apt-get install -y rpm");
@@ -550,6 +796,9 @@ fn rpm_spec_builds_with_rpmbuild_and_installs_with_rpm() {
     let bin = root.join(format!("usr/bin/{NAME}"));
     assert_links_system_zstd(&bin);
     assert_runs(&bin);
+    assert!(root
+        .join(format!("usr/lib/systemd/system/{NAME}.service"))
+        .is_file());
     // %license: where depends on the rpm build (Fedora /usr/share/licenses, Debian's rpm the doc dir).
     let licenses = run(&mut rpm_root(&["-qL", NAME]), "apt-get install -y rpm");
     assert!(licenses.trim_end().ends_with("/LICENSE"), "{licenses}");
@@ -577,18 +826,53 @@ fn freebsd_port_has_the_required_parts_and_the_packages_files() {
             "Makefile lacks {var}\n{makefile}"
         );
     }
+    // What Mk/Uses/cargo.mk of the ports tree expects (see src/recipe/freebsd.rs): the default
+    // do-install would `cargo install` the binaries only, so the port stages its files itself,
+    // taking the binary from where cargo.mk's CARGO_BUILD_TARGET/CARGO_TARGET_DIR put it.
     assert_contains(
         &makefile,
         &[
-            "USES=\t\tcargo pkgconfig",
+            // flex is in the base system: no USES=bison, no BUILD_DEPENDS.
+            "\nUSES=\t\tcargo pkgconfig\n",
             "LIB_DEPENDS=\tlibzstd.so:archivers/zstd",
             "CARGO_ENV+=\tSYSPACK_LINK=system",
+            "\nCARGO_INSTALL=\tno\n",
+            "\ndo-install:\n",
+            "\t${INSTALL_PROGRAM} ${CARGO_TARGET_DIR}/${CARGO_BUILD_TARGET}/${WITH_DEBUG:Ddebug:Urelease}/hello-zstd ${STAGEDIR}${PREFIX}/bin/hello-zstd\n",
+            // The port regenerates the generated source before building.
+            "\npre-build:\n\tcd ${WRKSRC}/generated/lexer && flex -L -o words.lex.c ../../src/words.l\n",
+            // No systemd on FreeBSD: said, not installed.
+            "are not installed: FreeBSD has no\n# systemd.",
         ],
     );
+    assert!(!makefile.contains("BUILD_DEPENDS"), "{makefile}");
     assert!(makefile.trim_end().ends_with(".include <bsd.port.mk>"));
     let lock: toml::Table =
         toml::from_str(&std::fs::read_to_string(fixture().root.join("Cargo.lock")).unwrap())
             .unwrap();
+    // CARGO_CRATES is what `make cargo-crates` prints (Mk/Scripts/cargo-crates.awk): the
+    // registry crates of Cargo.lock in its order as `<name>-<version>`, the first after
+    // `CARGO_CRATES=` and a tab, the others after two tabs, joined by ` \` line continuations.
+    let crates: Vec<String> = lock["package"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p.get("source")
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| s.starts_with("registry+"))
+        })
+        .map(|p| {
+            format!(
+                "{}-{}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(crates.len() > 5, "the fixture has few crates: {crates:?}");
+    let block = format!("\nCARGO_CRATES=\t{}\n", crates.join(" \\\n\t\t"));
+    assert_contains(&makefile, &[&block]);
     let distinfo = std::fs::read_to_string(port.join("distinfo")).unwrap();
     assert!(distinfo.starts_with("TIMESTAMP = "), "{distinfo}");
     assert_contains(&distinfo, &[&format!("SIZE ({NAME}-{VERSION}.tar.gz) = ")]);
@@ -651,6 +935,7 @@ fn freebsd_port_has_the_required_parts_and_the_packages_files() {
         .collect();
     assert_eq!(in_plist, in_package, "pkg-plist:\n{plist}");
     assert!(plist.contains("@config etc/hello-zstd.conf"), "{plist}");
+    assert!(!plist.contains("systemd"), "{plist}");
 }
 
 #[test]

@@ -79,6 +79,12 @@ pub fn run(args: Args) -> Result<i32> {
     for w in &project.warnings {
         exit::warn(w);
     }
+    if args.family == Family::Freebsd && !project.units.is_empty() {
+        exit::warn(
+            "the systemd units are not put in the FreeBSD port (no systemd on FreeBSD); write an \
+             rc.d script for it by hand if the service is needed there",
+        );
+    }
     let out = match &args.out {
         Some(o) => {
             std::fs::create_dir_all(o)

@@ -4,6 +4,17 @@
 //!
 //! `.SRCINFO` is what `makepkg --printsrcinfo` prints for the PKGBUILD (attribute order from
 //! makepkg's `srcinfo.sh`); the tests compare the two.
+//!
+//! Generated sources: Arch packages build upstream's release as it is, so the PKGBUILD does not
+//! regenerate the checked-in outputs of `generated/manifest.toml`; `prepare()` runs the
+//! generated-source check instead: each generation is replayed with Arch's generator in a
+//! scratch directory holding only its inputs, and every output must equal the checked-in one
+//! byte for byte, or the build fails naming the file, with a diff. When the generator's version
+//! differs from the manifest's, the comparison is skipped with a message (version skew is not
+//! drift, as `syspack generated check` says). The generators are `makedepends`.
+//!
+//! systemd units go to `usr/lib/systemd/system` in `package()`. They are not enabled or started
+//! by an install script: Arch's policy leaves that to the administrator (`systemctl enable`).
 
 use std::fmt::Write as _;
 
@@ -13,7 +24,7 @@ use syspack_distro::Format;
 
 use super::{
     arch_relation, runtime_package, shell_quote, soname_package, InstallSource, OutFile, Project,
-    Scripts,
+    Regeneration, Scripts,
 };
 
 /// The Arch package for a generator program.
@@ -194,17 +205,12 @@ pub fn write(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Vec
     s.push_str("  cargo fetch --locked --target \"$(rustc -vV | sed -n 's/host: //p')\"\n");
     if !p.regenerations.is_empty() {
         s.push_str(
-            "  # Regenerate the checked-in generated sources (generated/manifest.toml) with Arch's\n  # generators: the build uses what this system's tools produce.\n",
+            "  # The generated-source check (generated/manifest.toml): replay each generation with\n  \
+             # Arch's generator in a scratch directory and compare the outputs with the checked-in\n  \
+             # ones. The build uses the checked-in outputs, so a drifted one fails it here.\n",
         );
         for g in &p.regenerations {
-            let args: Vec<String> = g.args.iter().map(|a| shell_quote(a)).collect();
-            let _ = writeln!(
-                s,
-                "  (cd {} && {} {})",
-                shell_quote(&g.workdir),
-                g.program,
-                args.join(" ")
-            );
+            generated_check(&mut s, g);
         }
     }
     for k in &p.kept_generations {
@@ -250,6 +256,19 @@ pub fn write(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Vec
             }
         }
     }
+    if !p.units.is_empty() {
+        s.push_str(
+            "  # systemd units; enabling them is left to the administrator (Arch policy).\n",
+        );
+    }
+    for u in &p.units {
+        let _ = writeln!(
+            s,
+            "  install -Dm0644 {} \"$pkgdir\"/usr/lib/systemd/system/{}",
+            shell_quote(&u.source),
+            shell_quote(&u.name)
+        );
+    }
     if !p.license_files.is_empty() {
         let files: Vec<String> = p.license_files.iter().map(|l| shell_quote(l)).collect();
         let _ = writeln!(
@@ -268,6 +287,58 @@ pub fn write(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Vec
         files.push(OutFile::text(i.clone(), install_script(&p.scripts)));
     }
     Ok(files)
+}
+
+/// The shell lines of `prepare()` that check one generation (see the module docs).
+pub(super) fn generated_check(s: &mut String, g: &Regeneration) {
+    let name = &g.name;
+    let program = &g.program;
+    let version = &g.version;
+    let _ = writeln!(
+        s,
+        "  # `{name}`: {program} {version} in generated/manifest.toml.\n  \
+         _found=\"$({program} --version | head -n1 | awk '{{print $NF}}')\"\n  \
+         if [ \"$_found\" != {v} ]; then\n    \
+         echo \"syspack: generated-source check of \\`{name}' skipped: {program} $_found here, \
+         {version} in generated/manifest.toml (version skew, not drift)\" >&2\n  \
+         else\n    \
+         _scratch=\"$(mktemp -d)\"",
+        v = shell_quote(version),
+    );
+    for i in &g.inputs {
+        let _ = writeln!(
+            s,
+            "    install -Dm0644 {i} \"$_scratch\"/{i}",
+            i = shell_quote(i)
+        );
+    }
+    let args: Vec<String> = g.args.iter().map(|a| shell_quote(a)).collect();
+    let _ = writeln!(
+        s,
+        "    mkdir -p \"$_scratch\"/{w}\n    (cd \"$_scratch\"/{w} && {program} {})",
+        args.join(" "),
+        w = shell_quote(&g.workdir),
+    );
+    for o in &g.outputs {
+        let q = shell_quote(o);
+        let _ = writeln!(
+            s,
+            "    if ! cmp -s {q} \"$_scratch\"/{q}; then\n      \
+             echo \"syspack: generated source {o} differs from what {program} $_found makes from its \
+             inputs (\\`{name}' in generated/manifest.toml): it was edited by hand or not regenerated \
+             after an input changed; run \\`syspack generated update' upstream\" >&2\n      \
+             diff -u {q} \"$_scratch\"/{q} | head -n 40 >&2 || true\n      \
+             rm -rf \"$_scratch\"\n      \
+             return 1\n    \
+             fi"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "    rm -rf \"$_scratch\"\n    \
+         echo \"syspack: generated-source check of \\`{name}' passed ({program} $_found)\"\n  \
+         fi"
+    );
 }
 
 /// The `.install` file: pacman's scriptlet functions.

@@ -12,10 +12,20 @@
 //!   and a recipe that needs them all packaged first cannot build today.
 //! * Not the crates inside the upstream tarball: the vendored code is then indistinguishable
 //!   from upstream's own, and the upstream tarball would differ per family.
+//!
+//! Generated sources are regenerated in `override_dh_auto_configure` with Debian's generators
+//! (Build-Depends), so the binary is built from the preferred form of the source, never from the
+//! checked-in output.
+//!
+//! systemd units are copied into `debian/` as `debian/<package>.<unit>` and installed by
+//! `dh_installsystemd --name=<unit stem>`, which puts them where the release's debhelper wants
+//! them (`/lib/systemd/system` with bookworm's debhelper 13.11) and writes the `deb-systemd-helper`
+//! / `deb-systemd-invoke` snippets; `--no-enable` and `--no-start` follow the unit's `enable` and
+//! `start`.
 
 use std::fmt::Write as _;
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 use syspack_distro::kb::Release;
 use syspack_distro::Format;
 
@@ -103,6 +113,21 @@ fn description(p: &Project) -> String {
         }
     }
     s
+}
+
+/// The unit types `dh_installsystemd` installs from `debian/`.
+const UNIT_TYPES: &[&str] = &["service", "socket", "timer", "path", "target", "mount"];
+
+/// `foo.service` → (`foo`, `service`).
+pub(super) fn unit_parts(name: &str) -> Result<(&str, &str)> {
+    match name.rsplit_once('.') {
+        Some((stem, kind)) if !stem.is_empty() && UNIT_TYPES.contains(&kind) => Ok((stem, kind)),
+        _ => bail!(
+            "systemd unit `{name}`: dh_installsystemd installs only units of the types {}; \
+             rename the unit or ship it as an asset",
+            UNIT_TYPES.join(", ")
+        ),
+    }
 }
 
 /// Writes `debian/{control,rules,changelog,copyright,source/format}` and maintainer scripts.
@@ -260,6 +285,34 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
             }
         }
     }
+    let mut unit_files = Vec::new();
+    if !p.units.is_empty() {
+        r.push_str("\noverride_dh_installsystemd:\n");
+    }
+    for u in &p.units {
+        let (stem, kind) = unit_parts(&u.name)?;
+        let mut line = format!("\tdh_installsystemd --name={stem}");
+        if !u.enable {
+            line.push_str(" --no-enable");
+        }
+        if !u.start {
+            line.push_str(" --no-start");
+        }
+        let _ = writeln!(r, "{line} {}", u.name);
+        let file = if stem == p.name {
+            format!("debian/{}.{kind}", p.name)
+        } else {
+            format!("debian/{}.{}", p.name, u.name)
+        };
+        let src = p.root.join(&u.source);
+        let data = std::fs::read(&src)
+            .with_context(|| format!("failed to read the systemd unit `{}`", src.display()))?;
+        unit_files.push(OutFile {
+            path: file,
+            data,
+            mode: 0o644,
+        });
+    }
     r.push_str("\noverride_dh_auto_clean:\n\trm -rf target debian/cargo-home\n");
     r.push_str(
         "\n# dh_clean deletes every *.orig file, and each vendored crate lists its Cargo.toml.orig\n\
@@ -343,6 +396,7 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
         OutFile::text("debian/copyright", cp),
         OutFile::text("debian/source/format", "3.0 (quilt)\n".to_string()),
     ];
+    files.extend(unit_files);
     for (suffix, text) in [
         ("preinst", &p.scripts.pre_install),
         ("postinst", &p.scripts.post_install),

@@ -7,6 +7,33 @@
 //! would. Base-system libraries (libz, liblzma, libbz2) need no dependency; the others get a
 //! `LIB_DEPENDS` line with the port that installs them. Paths move to `${PREFIX}` as in
 //! `syspack package --target freebsd-14`, so the `pkg-plist` lists exactly that package's files.
+//!
+//! What the ports framework's `USES=cargo` expects, as read in the ports tree's
+//! `Mk/Uses/cargo.mk` and `Mk/Scripts/cargo-crates.awk` (FreeBSD ports repository) and the
+//! Porter's Handbook (chapter "Special Considerations", section "Using Cargo"):
+//!
+//! * `CARGO_CRATES` lists `<name>-<version>` of every crate `Cargo.lock` takes from the registry,
+//!   in `Cargo.lock`'s order, first on the `CARGO_CRATES=` line after a tab and then one per
+//!   line after two tabs with ` \` continuations: the exact output of `make cargo-crates`. The
+//!   framework splits each entry at the first `-` followed by a digit.
+//! * Each crate is a distfile `rust/crates/<name>-<version>.crate` (`CARGO_DIST_SUBDIR`, and
+//!   the `.crate` extension `make makesum` uses), so `distinfo` has a `SHA256` and a `SIZE` line
+//!   for each.
+//! * cargo runs with `CARGO_BUILD_TARGET` (`x86_64-unknown-freebsd`…) and `CARGO_TARGET_DIR`
+//!   (`${WRKDIR}/target`) in its environment, and with `--release` unless `WITH_DEBUG` is set:
+//!   the binary lands in `${CARGO_TARGET_DIR}/${CARGO_BUILD_TARGET}/release/` (`debug/` with
+//!   `WITH_DEBUG`).
+//! * The default `do-install` (`CARGO_INSTALL=yes`) runs `cargo install --path
+//!   ${CARGO_INSTALL_PATH} --root ${STAGEDIR}${PREFIX}`, which installs only binaries, into
+//!   `bin/`, and builds them again. The port sets `CARGO_INSTALL=no` and stages the files itself
+//!   in its own `do-install`, where `syspack package` puts them.
+//! * `CARGO_ENV` is added to cargo's environment (`SYSPACK_LINK=system` and the foreign sys
+//!   crates' knobs); `CARGO_FEATURES` is a space-separated list.
+//!
+//! Generated sources are regenerated in `pre-build` (flex is in the base system; bison comes
+//! with `USES=bison`, thrift with a `BUILD_DEPENDS` on `devel/thrift`). FreeBSD has no systemd:
+//! the port installs no unit and says so in a comment; an `rc.d` script (`USE_RC_SUBR`) would be
+//! FreeBSD's way and is out of scope.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -29,12 +56,14 @@ fn origin(kb_name: &str) -> Option<&'static str> {
     }
 }
 
-fn generator_dep(program: &str) -> Option<&'static str> {
+/// A generator's build dependency: `(USES entry, BUILD_DEPENDS entry)`.
+pub(super) fn generator_dep(program: &str) -> (Option<&'static str>, Option<&'static str>) {
     match program {
-        "thrift" => Some("thrift:devel/thrift"),
-        "bison" => Some("bison:devel/bison"),
+        "thrift" => (None, Some("thrift:devel/thrift")),
+        // Mk/Uses/bison.mk adds `bison:devel/bison` to BUILD_DEPENDS.
+        "bison" => (Some("bison"), None),
         // flex is part of the base system.
-        _ => None,
+        _ => (None, None),
     }
 }
 
@@ -234,15 +263,21 @@ pub fn write(p: &Project, release: &Release, tarball: &[u8]) -> Result<Vec<OutFi
     if !lib_depends.is_empty() {
         let _ = writeln!(m, "LIB_DEPENDS=\t{}", lib_depends.join(" \\\n\t\t"));
     }
-    let build_deps: Vec<&str> = p
-        .regenerations
-        .iter()
-        .filter_map(|g| generator_dep(&g.program))
-        .collect();
+    let mut build_deps: Vec<&str> = Vec::new();
+    let mut uses = vec!["cargo", "pkgconfig"];
+    for g in &p.regenerations {
+        let (u, b) = generator_dep(&g.program);
+        if let Some(u) = u.filter(|u| !uses.contains(u)) {
+            uses.push(u);
+        }
+        if let Some(b) = b.filter(|b| !build_deps.contains(b)) {
+            build_deps.push(b);
+        }
+    }
     if !build_deps.is_empty() {
         let _ = writeln!(m, "BUILD_DEPENDS=\t{}", build_deps.join(" \\\n\t\t"));
     }
-    m.push_str("\nUSES=\t\tcargo pkgconfig\n");
+    let _ = writeln!(m, "\nUSES=\t\t{}", uses.join(" "));
     let env: Vec<String> = p
         .build_env()
         .iter()
@@ -255,7 +290,10 @@ pub fn write(p: &Project, release: &Release, tarball: &[u8]) -> Result<Vec<OutFi
     if !p.features.is_empty() {
         let _ = writeln!(m, "CARGO_FEATURES=\t{}", p.features.join(" "));
     }
-    m.push_str("# The files are installed by do-install below, as `syspack package` places them.\nCARGO_INSTALL=\tno\n");
+    m.push_str(
+        "# do-install below stages the files where `syspack package` places them; cargo.mk's own\n\
+         # (`cargo install`) would install only the binaries, into bin/.\nCARGO_INSTALL=\tno\n",
+    );
     let has_docs = p.installs.iter().any(|i| is_docsdir(p, &i.dest));
     if has_docs {
         m.push_str("\nOPTIONS_DEFINE=\tDOCS\n");
@@ -300,7 +338,7 @@ pub fn write(p: &Project, release: &Release, tarball: &[u8]) -> Result<Vec<OutFi
             InstallSource::Built(b) => {
                 let _ = writeln!(
                     target,
-                    "\t${{INSTALL_PROGRAM}} ${{CARGO_TARGET_DIR}}/${{CARGO_BUILD_TARGET}}/release/{b} {staged}"
+                    "\t${{INSTALL_PROGRAM}} ${{CARGO_TARGET_DIR}}/${{CARGO_BUILD_TARGET}}/${{WITH_DEBUG:Ddebug:Urelease}}/{b} {staged}"
                 );
             }
             InstallSource::Tree(t) => {
@@ -314,6 +352,15 @@ pub fn write(p: &Project, release: &Release, tarball: &[u8]) -> Result<Vec<OutFi
         }
     }
     let _ = write!(m, "\ndo-install:\n{install}");
+    if !p.units.is_empty() {
+        let names: Vec<&str> = p.units.iter().map(|u| u.name.as_str()).collect();
+        let _ = writeln!(
+            m,
+            "# The systemd units of the Linux packages ({}) are not installed: FreeBSD has no\n\
+             # systemd. An rc.d script (USE_RC_SUBR) would be the FreeBSD way; syspack does not write one.",
+            names.join(", ")
+        );
+    }
     if has_docs {
         let _ = write!(m, "\ndo-install-DOCS-on:\n{docs}");
     }

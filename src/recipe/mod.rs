@@ -16,12 +16,26 @@
 //!   `pkgconfig(libzstd)` in RPM, `libzstd.so:archivers/zstd` in a port), and the runtime
 //!   dependencies the family's way (Arch: from the knowledge base; Debian: `${shlibs:Depends}`;
 //!   RPM: rpm's own soname dependencies; FreeBSD: `LIB_DEPENDS`);
-//! * regenerates the checked-in generated sources listed in `generated/manifest.toml` with the
-//!   distro's generators before building (distros build from the preferred form of the source;
-//!   the generators become build dependencies), except bindgen bindings, whose inputs are the
-//!   pinned upstream headers and not part of the source tarball;
+//! * handles the checked-in generated sources listed in `generated/manifest.toml` the family's
+//!   way, with the distro's own generators, which become build dependencies:
+//!   - Debian, RPM and FreeBSD **regenerate** them before building. Debian (the DFSG's
+//!     "preferred form for modification", and the Policy's build-from-source habit) and Fedora
+//!     (its packaging guidelines ask that pre-generated code be regenerated where possible) want
+//!     the build to use what their own tools make; the ports tree does the same in `pre-build`
+//!     (with `USES=bison` and friends). The build then never reads the checked-in copy.
+//!   - Arch **checks** them: Arch builds upstream's release as it is ("vanilla" packages), so
+//!     `prepare()` replays each generation into a scratch directory and compares the result with
+//!     the checked-in output byte for byte (what `syspack generated check` does), failing the
+//!     build on drift. A generator of another version than the manifest's is reported and the
+//!     comparison skipped, since version skew is not drift (as `syspack generated check` says).
+//!
+//!   Bindgen bindings are kept as checked in by every family: their inputs are the pinned
+//!   upstream headers, which are not part of the source tarball;
 //! * installs the same assets as the binary package, with the configured conffiles, maintainer
-//!   scripts and relations.
+//!   scripts and relations, and the project's systemd units, each family's way (Debian:
+//!   `dh_installsystemd`; RPM: `%{_unitdir}` and the `%systemd_*` scriptlet macros; Arch:
+//!   `usr/lib/systemd/system`, enabling left to the administrator as Arch's policy asks;
+//!   FreeBSD has no systemd, so the port leaves them out and says so).
 //!
 //! The upstream source is a reproducible `<name>-<version>.tar.gz` that `syspack recipe` writes
 //! next to the recipe (sorted entries, owner root, times from the source date; `target/` and
@@ -189,6 +203,25 @@ pub struct Regeneration {
     pub workdir: String,
     /// The arguments.
     pub args: Vec<String>,
+    /// The generator version the manifest records (`2.6.4`).
+    pub version: String,
+    /// The inputs, relative to the tarball's top directory.
+    pub inputs: Vec<String>,
+    /// The checked-in outputs, relative to the tarball's top directory.
+    pub outputs: Vec<String>,
+}
+
+/// A systemd unit the package ships (in `/usr/lib/systemd/system` on Linux).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    /// The unit file in the source tree, relative to the tarball's top directory.
+    pub source: String,
+    /// The unit name (`foo.service`).
+    pub name: String,
+    /// Enable it on install (where the family's policy allows).
+    pub enable: bool,
+    /// Start it on install and restart it on upgrade.
+    pub start: bool,
 }
 
 /// Everything a recipe writer needs, read once from the project.
@@ -218,7 +251,7 @@ pub struct Project {
     pub features: Vec<String>,
     /// The C libraries, sorted by name.
     pub libraries: Vec<LinkedLib>,
-    /// Registry crates of `Cargo.lock`, sorted.
+    /// Registry crates of `Cargo.lock`, in its order.
     pub crates: Vec<LockedCrate>,
     /// What is installed, in configuration order.
     pub installs: Vec<Install>,
@@ -226,6 +259,8 @@ pub struct Project {
     pub conffiles: Vec<String>,
     /// Maintainer scripts (texts, with a `#!` line).
     pub scripts: Scripts,
+    /// systemd units, in configuration order.
+    pub units: Vec<Unit>,
     /// Generated sources to regenerate.
     pub regenerations: Vec<Regeneration>,
     /// Bindgen (or other external-input) generations that are kept as checked in.
@@ -703,7 +738,7 @@ fn locked_crates(root: &Path, meta: &serde_json::Value) -> Result<Vec<LockedCrat
             version,
         });
     }
-    out.sort();
+    // Cargo.lock's own order (by name, then version): `make cargo-crates` lists them so.
     Ok(out)
 }
 
@@ -840,14 +875,66 @@ fn regenerations(root: &Path) -> Result<(Vec<Regeneration>, Vec<String>)> {
                 root.display()
             ),
         };
+        // Manifest paths are relative to its root; the recipes' are relative to the project's.
+        let rel = |e: &crate::generated::manifest::FileEntry| -> Result<String> {
+            let abs = mroot.join(e.rel_path());
+            let r = abs.strip_prefix(root).map_err(|_| {
+                anyhow!(
+                    "`{}` of generation `{}` in `{}` is outside the project `{}`",
+                    abs.display(),
+                    g.name,
+                    path.display(),
+                    root.display()
+                )
+            })?;
+            r.to_str()
+                .map(str::to_string)
+                .ok_or_else(|| anyhow!("`{}` is not UTF-8", abs.display()))
+        };
         regen.push(Regeneration {
             name: g.name.clone(),
             program: g.generator.program().to_string(),
             workdir,
             args: g.args.clone(),
+            version: g.version.clone(),
+            inputs: g.inputs.iter().map(rel).collect::<Result<_>>()?,
+            outputs: g.outputs.iter().map(rel).collect::<Result<_>>()?,
         });
     }
     Ok((regen, kept))
+}
+
+fn units(cfg: &Config, root: &Path) -> Result<Vec<Unit>> {
+    let mut out: Vec<Unit> = Vec::new();
+    for u in &cfg.systemd_units {
+        if !u.unit.is_file() {
+            bail!(
+                "systemd unit `{}` of `{}` is not a file; fix `unit` in `systemd-units`",
+                u.unit.display(),
+                cfg.file.display()
+            );
+        }
+        let source = rel_to(root, &u.unit)?;
+        let name = u
+            .unit
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| anyhow!("systemd unit `{}` has no UTF-8 file name", u.unit.display()))?
+            .to_string();
+        if out.iter().any(|o| o.name == name) {
+            bail!(
+                "two systemd units are named `{name}` in `{}`; unit names must be unique",
+                cfg.file.display()
+            );
+        }
+        out.push(Unit {
+            source,
+            name,
+            enable: u.enable,
+            start: u.start,
+        });
+    }
+    Ok(out)
 }
 
 fn license_files(root: &Path) -> Vec<String> {
@@ -903,12 +990,8 @@ pub fn load(manifest: &Path, source_url: Option<String>, features: &[String]) ->
     let manifest_rel = rel_to(&root, &manifest)?;
     let (regen, kept) = regenerations(&root)?;
     let (date, _) = crate::stage::source_date(&root)?;
-    let mut warnings = cfg.warnings.clone();
-    if !cfg.systemd_units.is_empty() {
-        warnings.push(
-            "systemd units are not written into recipes yet; install them with an asset".into(),
-        );
-    }
+    let warnings = cfg.warnings.clone();
+    let units = units(&cfg, &root)?;
     let mut feats = cargo.features.clone();
     feats.extend(features.iter().cloned());
     let mut relations = BTreeMap::new();
@@ -936,6 +1019,7 @@ pub fn load(manifest: &Path, source_url: Option<String>, features: &[String]) ->
         installs: installs(&cfg, &root)?,
         conffiles: cfg.conffiles.clone(),
         scripts: Scripts::read(&cfg.scripts)?,
+        units,
         regenerations: regen,
         kept_generations: kept,
         relations,

@@ -8,6 +8,15 @@
 //! Fedora's guidelines ask of vendored Rust dependencies, and a C library built from a bundled
 //! copy as `Provides: bundled(<lib>)`. Runtime library dependencies are left to rpm's own
 //! soname generator (`libzstd.so.1()(64bit)`).
+//!
+//! Generated sources are regenerated in `%prep` with the distribution's generators
+//! (`BuildRequires`), as Fedora's guidelines prefer, so the build never uses the checked-in
+//! output.
+//!
+//! systemd units are installed into `%{_unitdir}` and managed with `%systemd_post`,
+//! `%systemd_preun` and `%systemd_postun_with_restart` (`%systemd_postun` for units that are not
+//! started), from `BuildRequires: systemd-rpm-macros`, as Fedora's systemd packaging guidelines
+//! describe. Enabling follows the distribution's presets there, not the unit's `enable`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -116,6 +125,9 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
             br.push(pkg.into());
         }
     }
+    if !p.units.is_empty() {
+        br.push("systemd-rpm-macros".into());
+    }
     let mut seen = BTreeSet::new();
     br.retain(|b| seen.insert(b.clone()));
     for b in &br {
@@ -212,16 +224,62 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
             }
         }
     }
+    for u in &p.units {
+        let _ = writeln!(
+            s,
+            "install -D -m 0644 {} %{{buildroot}}%{{_unitdir}}/{}",
+            super::shell_quote(&u.source),
+            super::shell_quote(&u.name)
+        );
+    }
     let _ = writeln!(s, "\n%check\n{export}\ncargo test --frozen {flags}\n");
-    for (name, text) in [
-        ("pre", &p.scripts.pre_install),
-        ("post", &p.scripts.post_install),
-        ("preun", &p.scripts.pre_remove),
-        ("postun", &p.scripts.post_remove),
+    let names = |f: &dyn Fn(&super::Unit) -> bool| -> String {
+        p.units
+            .iter()
+            .filter(|u| f(u))
+            .map(|u| u.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let all = names(&|_| true);
+    let restarted = names(&|u| u.start);
+    let kept = names(&|u| !u.start);
+    for (name, text, systemd) in [
+        ("pre", &p.scripts.pre_install, Vec::new()),
+        (
+            "post",
+            &p.scripts.post_install,
+            vec![format!("%systemd_post {all}")],
+        ),
+        (
+            "preun",
+            &p.scripts.pre_remove,
+            vec![format!("%systemd_preun {all}")],
+        ),
+        (
+            "postun",
+            &p.scripts.post_remove,
+            vec![
+                format!("%systemd_postun_with_restart {restarted}"),
+                format!("%systemd_postun {kept}"),
+            ],
+        ),
     ] {
-        if let Some(t) = text {
-            let _ = writeln!(s, "%{name}\n{}\n", Scripts::body(t).trim_end());
+        let macros: Vec<&String> = systemd
+            .iter()
+            .filter(|m| !all.is_empty() && !m.ends_with(' '))
+            .collect();
+        if text.is_none() && macros.is_empty() {
+            continue;
         }
+        let _ = writeln!(s, "%{name}");
+        for m in macros {
+            let _ = writeln!(s, "{m}");
+        }
+        if let Some(t) = text {
+            let _ = writeln!(s, "{}", Scripts::body(t).trim_end());
+        }
+        s.push('\n');
     }
     s.push_str("%files\n");
     for l in &p.license_files {
@@ -229,6 +287,9 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
     }
     for d in owned_dirs(p) {
         let _ = writeln!(s, "%dir {d}");
+    }
+    for u in &p.units {
+        let _ = writeln!(s, "%{{_unitdir}}/{}", u.name);
     }
     for i in &p.installs {
         let conf = p.conffiles.iter().any(|c| c == &i.dest) || i.kind == AssetKind::Config;
