@@ -6,23 +6,29 @@
 //! ```text
 //! v1/frames/zstd-19/ab/ab12…ef      one compressed frame (or gzip member), named by the SHA-256
 //!                                    of its uncompressed bytes
+//! v1/gaps/zstd-19/12/12ab…cd         a frame of one format's own bytes (headers, small files),
+//!                                    named by a digest of its parts (files by their SHA-256)
 //! v1/streams/xz-6-mt/ef/ef56…23      a whole single-frame stream (a `.deb`'s data.tar.xz),
 //!                                    named by a digest of what it holds (see [`FrameCache::stream`])
-//! v1/files/cd/cd34…01               "dev ino size mtime ctime md5 sha256" of one input path
+//! v1/files.idx                      one line per input path: its device, inode, size, mtime
+//!                                    and ctime when last read, and its MD5 and SHA-256
 //! ```
 //!
 //! Entries are written to a temporary file in the same directory and renamed into place, so a
 //! reader never sees half an entry and concurrent runs of syspack can share one cache. A frame's
 //! name is the hash of what it decompresses to, so whichever run wrote it, it holds the same
 //! bytes. The file index is trusted like git's index: a path whose device, inode, size, mtime and
-//! ctime (to the nanosecond) are unchanged is taken to have unchanged content.
+//! ctime (to the nanosecond) are unchanged is taken to have unchanged content. It is one file,
+//! read once and rewritten once per run (thousands of tiny files cost more to create than the
+//! reads they save); when two runs save at once, one's new entries may be lost, which only costs
+//! a read next time.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
+use std::sync::Mutex;
 
 use super::content::FileDigests;
 use crate::compress::Compression;
@@ -31,6 +37,8 @@ use crate::compress::Compression;
 #[derive(Debug)]
 pub struct FrameCache {
     root: PathBuf,
+    /// The file index, loaded on first use: hex of the path → (stamp, digests).
+    index: Mutex<Option<Index>>,
     /// Keeps a run-local cache alive (and removes it at the end).
     _temporary: Option<tempfile::TempDir>,
 }
@@ -47,6 +55,7 @@ impl FrameCache {
             .map_err(|e| crate::Error::io(&root, "creating the frame cache", e))?;
         Ok(FrameCache {
             root,
+            index: Mutex::new(None),
             _temporary: None,
         })
     }
@@ -72,6 +81,10 @@ impl FrameCache {
     }
 
     fn frame_path(&self, codec: Compression, key: &[u8; 32]) -> PathBuf {
+        self.keyed_path("frames", codec, key)
+    }
+
+    fn keyed_path(&self, kind: &str, codec: Compression, key: &[u8; 32]) -> PathBuf {
         let hex = hex::encode(key);
         // The single-threaded zstd compressor (a libzstd without threads) makes other bytes.
         let mode = match codec {
@@ -79,7 +92,7 @@ impl FrameCache {
             _ => "",
         };
         self.root
-            .join("frames")
+            .join(kind)
             .join(format!("{}-{}{mode}", codec.name(), codec.level()))
             .join(&hex[..2])
             .join(hex)
@@ -166,6 +179,27 @@ impl FrameCache {
         Ok(path)
     }
 
+    /// A cached frame of a format's own bytes (headers and small files by digest; see
+    /// `PayloadEncoder`), kept apart from content frames because its key is not the hash of
+    /// its uncompressed bytes.
+    pub(crate) fn gap_frame(&self, codec: Compression, key: &[u8; 32]) -> Option<PathBuf> {
+        let path = self.keyed_path("gaps", codec, key);
+        path.is_file().then_some(path)
+    }
+
+    /// Moves a scratch file holding the gap frame of `key` into place.
+    pub(crate) fn adopt_gap_frame(
+        &self,
+        codec: Compression,
+        key: &[u8; 32],
+        scratch: tempfile::NamedTempFile,
+    ) -> io::Result<PathBuf> {
+        let path = self.keyed_path("gaps", codec, key);
+        fs::create_dir_all(path.parent().expect("frame paths have a parent"))?;
+        scratch.persist(&path).map_err(|e| e.error)?;
+        Ok(path)
+    }
+
     /// A new temporary file in the cache, to be [`FrameCache::adopt`]ed once its key is known.
     pub(crate) fn scratch(&self) -> io::Result<tempfile::NamedTempFile> {
         let dir = self.root.join("frames");
@@ -186,40 +220,97 @@ impl FrameCache {
         Ok(path)
     }
 
-    fn index_path(&self, file: &Path) -> PathBuf {
-        let hex = hex::encode(Sha256::digest(file.as_os_str().as_encoded_bytes()));
-        self.root.join("files").join(&hex[..2]).join(hex)
+    fn with_index<T>(&self, f: impl FnOnce(&mut Index) -> T) -> T {
+        let mut guard = self.index.lock().unwrap_or_else(|e| e.into_inner());
+        let index = guard.get_or_insert_with(|| Index::load(&self.root.join("files.idx")));
+        f(index)
     }
 
     /// The digests recorded for `file` when its metadata has not changed since.
     pub fn digests(&self, file: &Path, meta: &fs::Metadata) -> Option<FileDigests> {
-        let text = fs::read_to_string(self.index_path(file)).ok()?;
-        let (stamp, sums) = text.trim_end().rsplit_once(' ')?;
-        let (stamp, md5) = stamp.rsplit_once(' ')?;
-        if stamp != file_stamp(meta) {
-            return None;
-        }
-        FileDigests::from_hex(meta.len(), md5, sums)
+        let key = hex::encode(file.as_os_str().as_encoded_bytes());
+        self.with_index(|index| {
+            let (stamp, digests) = index.entries.get(&key)?;
+            (*stamp == file_stamp(meta)).then_some(*digests)
+        })
     }
 
-    /// Records `file`'s digests against its current metadata. Failures are ignored: the index
-    /// only saves reading the file next time.
+    /// Records `file`'s digests against its current metadata (kept by
+    /// [`FrameCache::save_index`]).
     pub fn record_digests(&self, file: &Path, meta: &fs::Metadata, digests: &FileDigests) {
-        let path = self.index_path(file);
-        let Some(dir) = path.parent() else { return };
-        let line = format!(
-            "{} {} {}\n",
-            file_stamp(meta),
-            hex::encode(digests.md5),
-            hex::encode(digests.sha256)
-        );
-        let _ = fs::create_dir_all(dir)
-            .and_then(|()| tempfile::NamedTempFile::new_in(dir))
-            .and_then(|mut tmp| {
-                tmp.write_all(line.as_bytes())?;
+        let key = hex::encode(file.as_os_str().as_encoded_bytes());
+        self.with_index(|index| {
+            index.entries.insert(key, (file_stamp(meta), *digests));
+            index.changed = true;
+        });
+    }
+
+    /// Writes the file index back, merged with what other runs saved meanwhile. Failures are
+    /// ignored: the index only saves reading files next time.
+    pub fn save_index(&self) {
+        let path = self.root.join("files.idx");
+        self.with_index(|index| {
+            if !index.changed {
+                return;
+            }
+            let mut merged = Index::load(&path);
+            merged.entries.extend(index.entries.drain());
+            let mut text = String::with_capacity(merged.entries.len() * 200);
+            let mut keys: Vec<&String> = merged.entries.keys().collect();
+            keys.sort();
+            for k in keys {
+                let (stamp, d) = &merged.entries[k];
+                text.push_str(&format!(
+                    "{k}\t{stamp}\t{}\t{}\t{}\n",
+                    d.size,
+                    d.md5_hex(),
+                    d.sha256_hex()
+                ));
+            }
+            let _ = tempfile::NamedTempFile::new_in(&self.root).and_then(|mut tmp| {
+                tmp.write_all(text.as_bytes())?;
                 tmp.persist(&path).map_err(|e| e.error)?;
                 Ok(())
             });
+            *index = merged;
+        });
+    }
+}
+
+/// The file index in memory.
+#[derive(Debug, Default)]
+struct Index {
+    entries: HashMap<String, (String, FileDigests)>,
+    changed: bool,
+}
+
+impl Index {
+    /// Reads `files.idx`; a missing or damaged file (or line) is an empty index (or is skipped).
+    fn load(path: &Path) -> Index {
+        let mut index = Index::default();
+        let Ok(text) = fs::read_to_string(path) else {
+            return index;
+        };
+        for line in text.lines() {
+            let mut fields = line.split('\t');
+            let (Some(key), Some(stamp), Some(size), Some(md5), Some(sha256), None) = (
+                fields.next(),
+                fields.next(),
+                fields.next(),
+                fields.next(),
+                fields.next(),
+                fields.next(),
+            ) else {
+                continue;
+            };
+            let Ok(size) = size.parse() else { continue };
+            if let Some(d) = FileDigests::from_hex(size, md5, sha256) {
+                index
+                    .entries
+                    .insert(key.to_string(), (stamp.to_string(), d));
+            }
+        }
+        index
     }
 }
 
@@ -265,10 +356,13 @@ mod tests {
         let meta = fs::metadata(&file).unwrap();
         let digests = FileDigests::of_bytes(b"one");
         cache.record_digests(&file, &meta, &digests);
-        assert_eq!(cache.digests(&file, &meta), Some(digests));
+        cache.save_index();
+        // Another handle on the same directory reads the saved index.
+        let again = FrameCache::open(cache.root().parent().unwrap()).unwrap();
+        assert_eq!(again.digests(&file, &meta), Some(digests));
         std::thread::sleep(std::time::Duration::from_millis(20));
         fs::write(&file, b"two").unwrap();
         let meta = fs::metadata(&file).unwrap();
-        assert_eq!(cache.digests(&file, &meta), None);
+        assert_eq!(again.digests(&file, &meta), None);
     }
 }

@@ -143,6 +143,7 @@ impl SharedContent {
         if let Some(e) = failed.into_inner().expect("no worker panicked") {
             return Err(e);
         }
+        cache.save_index();
         let mut shared = SharedContent {
             cache,
             digests: HashMap::new(),

@@ -69,8 +69,66 @@ enum Mode<W: Write> {
         inner: W,
         codec: Compression,
         shared: Arc<SharedContent>,
-        buffer: Vec<u8>,
+        pending: Pending,
     },
+}
+
+/// The uncompressed content of the frame being built: bytes written, and small files by
+/// reference, so that the frame's cache key can be computed from their digests and a cached
+/// frame copied without reading them.
+#[derive(Default)]
+struct Pending {
+    segments: Vec<Segment>,
+    len: usize,
+}
+
+enum Segment {
+    Bytes(Vec<u8>),
+    File {
+        file: FileEntry,
+        name: String,
+        digests: FileDigests,
+    },
+}
+
+impl Pending {
+    /// The frame's cache key: each segment tagged and length-prefixed, a file as its SHA-256.
+    fn key(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Bytes(b) => {
+                    h.update([0u8]);
+                    h.update((b.len() as u64).to_le_bytes());
+                    h.update(b);
+                }
+                Segment::File { digests, .. } => {
+                    h.update([1u8]);
+                    h.update(digests.size.to_le_bytes());
+                    h.update(digests.sha256);
+                }
+            }
+        }
+        h.finalize().into()
+    }
+
+    /// Compresses the segments (reading the files) into `out` as one frame.
+    fn compress(&self, codec: Compression, out: &mut dyn Write) -> Result<()> {
+        let out_err = |e| Error::io("<frame cache>", "compressing a frame", e);
+        let mut enc = super::content::frame_encoder(out, codec, 1).map_err(out_err)?;
+        for segment in &self.segments {
+            match segment {
+                Segment::Bytes(b) => enc.write_all(b).map_err(out_err)?,
+                Segment::File {
+                    file,
+                    name,
+                    digests,
+                } => drop(copy_content(file, name, &mut enc, Some(*digests))?),
+            }
+        }
+        enc.finish().map_err(out_err)?;
+        Ok(())
+    }
 }
 
 impl<W: Write> PayloadEncoder<W> {
@@ -110,7 +168,7 @@ impl<W: Write> PayloadEncoder<W> {
                     inner,
                     codec,
                     shared,
-                    buffer: Vec::new(),
+                    pending: Pending::default(),
                 },
             }),
             (shared, _) => Self::single(inner, compression, shared),
@@ -140,31 +198,38 @@ impl<W: Write> PayloadEncoder<W> {
         }
     }
 
-    /// Compresses the buffered bytes as one frame (from the cache when it has them).
+    /// Ends the frame being built: copies it from the cache, or compresses it into the cache
+    /// (reading the small files it holds) and copies it from there.
     fn end_frame(&mut self) -> io::Result<()> {
         let Mode::Framed {
             inner,
             codec,
             shared,
-            buffer,
+            pending,
         } = &mut self.mode
         else {
             return Ok(());
         };
-        if buffer.is_empty() {
+        if pending.segments.is_empty() {
             return Ok(());
         }
-        let key: [u8; 32] = Sha256::digest(&buffer[..]).into();
+        let key = pending.key();
         let cache = shared.cache();
-        let frame = match cache.frame(*codec, &key) {
+        let frame = match cache.gap_frame(*codec, &key) {
             Some(frame) => frame,
-            None => cache.store_frame(*codec, &key, |w| {
-                let mut enc = super::content::frame_encoder(w, *codec, 1)?;
-                enc.write_all(buffer)?;
-                enc.finish().map(drop)
-            })?,
+            None => {
+                let mut scratch = cache.scratch()?;
+                {
+                    let mut out = io::BufWriter::with_capacity(1 << 16, scratch.as_file_mut());
+                    pending
+                        .compress(*codec, &mut out)
+                        .map_err(|e| io::Error::other(format!("{e:#}")))?;
+                    out.flush()?;
+                }
+                cache.adopt_gap_frame(*codec, &key, scratch)?
+            }
         };
-        buffer.clear();
+        *pending = Pending::default();
         copy_frame(&frame, inner)
     }
 
@@ -187,11 +252,14 @@ impl<W: Write> Write for PayloadEncoder<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         match &mut self.mode {
             Mode::Single { encoder, .. } => encoder.write(data),
-            Mode::Framed { buffer, .. } => {
-                let room = FRAME_CAP - buffer.len();
-                let n = data.len().min(room);
-                buffer.extend_from_slice(&data[..n]);
-                if buffer.len() == FRAME_CAP {
+            Mode::Framed { pending, .. } => {
+                let n = data.len().min(FRAME_CAP.saturating_sub(pending.len).max(1));
+                match pending.segments.last_mut() {
+                    Some(Segment::Bytes(b)) => b.extend_from_slice(&data[..n]),
+                    _ => pending.segments.push(Segment::Bytes(data[..n].to_vec())),
+                }
+                pending.len += n;
+                if pending.len >= FRAME_CAP {
                     self.end_frame()?;
                 }
                 Ok(n)
@@ -215,14 +283,35 @@ impl<W: Write> ContentSink for PayloadEncoder<W> {
         }
     }
 
+    /// A file with a shared frame is spliced; another file with known digests is put in the
+    /// frame being built by reference (read only if that frame is not in the cache).
     fn splice_file(&mut self, file: &FileEntry, name: &str) -> Result<bool> {
-        let frame = match &self.mode {
-            Mode::Framed { shared, codec, .. } => shared.frame(file, *codec).map(Path::to_path_buf),
-            Mode::Single { .. } => None,
+        let out_err = |e| Error::io(name, "writing the package payload", e);
+        let Mode::Framed {
+            shared,
+            codec,
+            pending,
+            ..
+        } = &mut self.mode
+        else {
+            return Ok(false);
         };
-        let Some(frame) = frame else { return Ok(false) };
-        self.splice(&frame)
-            .map_err(|e| Error::io(name, "writing the package payload", e))?;
+        if let Some(frame) = shared.frame(file, *codec).map(Path::to_path_buf) {
+            self.splice(&frame).map_err(out_err)?;
+            return Ok(true);
+        }
+        let Some(digests) = shared.digests(file).copied() else {
+            return Ok(false);
+        };
+        pending.segments.push(Segment::File {
+            file: file.clone(),
+            name: name.to_string(),
+            digests,
+        });
+        pending.len = pending.len.saturating_add(file.size as usize);
+        if pending.len >= FRAME_CAP {
+            self.end_frame().map_err(out_err)?;
+        }
         Ok(true)
     }
 }
