@@ -86,11 +86,7 @@ impl Reader {
                     "entry `{name}` has a relative path; pkg needs absolute paths (`/usr/local/...`), else it fails with \"not specified in the manifest\""
                 )));
             }
-            let clean = if name.len() > 1 {
-                name.trim_end_matches('/').to_string()
-            } else {
-                name.clone()
-            };
+            let clean = without_trailing_slash(&name);
             if clean.split('/').any(|c| c == "..") {
                 return Err(bad(format!("entry `{name}` contains `..`")));
             }
@@ -182,12 +178,7 @@ impl Reader {
                     "the manifest lists the relative directory `{p}`; paths must be absolute"
                 )));
             }
-            let p = if p.len() > 1 {
-                p.trim_end_matches('/').to_string()
-            } else {
-                p
-            };
-            dirs.insert(p, v);
+            dirs.insert(without_trailing_slash(&p), v);
         }
         let mut flatsize: u64 = 0;
         for e in &mut data {
@@ -298,6 +289,15 @@ impl Reader {
     /// The package file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// An absolute path without its trailing `/`, the root staying `/`: how archive names and the
+/// manifest's directories are compared.
+fn without_trailing_slash(p: &str) -> String {
+    match p.trim_end_matches('/') {
+        "" => "/".to_string(),
+        trimmed => trimmed.to_string(),
     }
 }
 
