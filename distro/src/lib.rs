@@ -37,6 +37,7 @@ pub mod kb;
 pub mod matrix;
 pub mod output;
 mod package;
+pub mod reader;
 pub mod rpm;
 pub mod tarball;
 
@@ -46,6 +47,7 @@ pub use package::{
     Arch, Bundled, DirEntry, Entry, FileEntry, FileSource, InstallPath, Metadata, Owner, Package,
     Relation, Relations, Scripts, SourceDate, SymlinkEntry, SystemdUnit, VersionOp,
 };
+pub use reader::{EntryKind, ReadEntry, RpmFileFlags};
 
 /// The four package formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -190,7 +190,10 @@ fn rpm_dump_matches_our_file_list() {
             EntryKind::File => 0o100000,
             EntryKind::Dir => 0o040000,
             EntryKind::Symlink => 0o120000,
-            EntryKind::Other => unreachable!(),
+            _ => unreachable!(
+                "{}: rpm lists only files, directories and symlinks here",
+                e.path
+            ),
         };
         assert_eq!(
             u32::from_str_radix(&f[4], 8).unwrap(),
@@ -201,7 +204,11 @@ fn rpm_dump_matches_our_file_list() {
         assert_eq!((f[5].as_str(), f[6].as_str()), ("root", "root"));
         assert_eq!(
             f[7],
-            if e.config { "1" } else { "0" },
+            if e.rpm_flags.is_some_and(|f| f.config) {
+                "1"
+            } else {
+                "0"
+            },
             "config flag of {}",
             e.path
         );

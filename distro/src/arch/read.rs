@@ -13,46 +13,10 @@ use super::mtree::{Mtree, MtreeType};
 use super::pkginfo::PkgInfo;
 use crate::compress::{self, Compression};
 use crate::error::{Error, Result};
+use crate::reader::{self, TarTypes};
+pub use crate::reader::{EntryKind, ReadEntry};
 
 const FORMAT: &str = "arch";
-
-/// The kind of an archive entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EntryKind {
-    /// A regular file.
-    File,
-    /// A directory.
-    Dir,
-    /// A symbolic link.
-    Symlink,
-}
-
-impl EntryKind {
-    fn letter(self) -> char {
-        match self {
-            EntryKind::File => '-',
-            EntryKind::Dir => 'd',
-            EntryKind::Symlink => 'l',
-        }
-    }
-}
-
-/// One data entry of a package, as read (and verified against `.MTREE`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReadEntry {
-    /// The path as installed, absolute (`/usr/bin/foo`).
-    pub path: String,
-    /// File, directory or symlink.
-    pub kind: EntryKind,
-    /// Permission bits.
-    pub mode: u32,
-    /// Size in bytes (0 for directories and symlinks).
-    pub size: u64,
-    /// Symlink target.
-    pub link: Option<String>,
-    /// SHA-256 of a file's content, hex.
-    pub digest: Option<String>,
-}
 
 /// A verified Arch package.
 ///
@@ -84,33 +48,16 @@ impl Reader {
     /// metadata, a metadata entry after data, or an entry missing from the mtree (or the other
     /// way round), [`Error::ChecksumMismatch`] when a size or SHA-256 differs from the mtree.
     pub fn open(path: &Path) -> Result<Self> {
-        let mut file =
-            std::fs::File::open(path).map_err(|e| Error::io(path, "opening package", e))?;
-        let mut head = [0u8; 8];
-        let n =
-            read_head(&mut file, &mut head).map_err(|e| Error::io(path, "reading package", e))?;
-        let compression = compress::sniff(&head[..n]);
-        let file = std::io::Cursor::new(head[..n].to_vec()).chain(file);
-        let dec = compress::decoder(file, compression)
-            .map_err(|e| Error::io(path, "decompressing package", e))?;
+        let (compression, dec) = reader::open_decompressed(path)?;
         let bad = |reason: String| Error::malformed(path, FORMAT, reason);
         let mut archive = tar::Archive::new(dec);
 
         let mut meta: Vec<(String, Vec<u8>)> = Vec::new();
         let mut data: Vec<(ReadEntry, u32, u32, Option<String>)> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        let iter = archive
-            .entries()
-            .map_err(|e| bad(format!("not a tar archive: {e}")))?;
-        for entry in iter {
-            let mut entry = entry.map_err(|e| bad(format!("broken tar stream: {e}")))?;
-            let raw = entry.path_bytes().into_owned();
-            let name = String::from_utf8(raw).map_err(|e| {
-                bad(format!(
-                    "entry name `{}` is not UTF-8",
-                    String::from_utf8_lossy(e.as_bytes())
-                ))
-            })?;
+        for entry in reader::tar_entries(&mut archive, &bad)? {
+            let mut entry = entry?;
+            let name = reader::entry_name(&entry, &bad)?;
             let name = name
                 .strip_prefix("./")
                 .unwrap_or(&name)
@@ -121,85 +68,37 @@ impl Reader {
                     "entry `{name}` is not a relative path inside the package"
                 )));
             }
-            let header = entry.header();
-            let kind = match header.entry_type() {
-                tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
-                tar::EntryType::Directory => EntryKind::Dir,
-                tar::EntryType::Symlink => EntryKind::Symlink,
-                other => {
-                    return Err(bad(format!(
-                        "entry `{name}` has the unsupported tar type {other:?}"
-                    )))
-                }
-            };
-            let mode = header
-                .mode()
-                .map_err(|e| bad(format!("entry `{name}`: bad mode: {e}")))?
-                & 0o7777;
-            let uid = header.uid().unwrap_or(0) as u32;
-            let gid = header.gid().unwrap_or(0) as u32;
             if METADATA.contains(&name.as_str()) {
                 if !data.is_empty() {
                     return Err(bad(format!(
                         "metadata entry `{name}` comes after data entries; pacman expects .BUILDINFO, .MTREE and .PKGINFO first"
                     )));
                 }
-                if meta.iter().any(|(n, _)| *n == name) {
-                    return Err(bad(format!("metadata entry `{name}` appears twice")));
-                }
-                let mut bytes = Vec::new();
-                entry
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| bad(format!("reading `{name}`: {e}")))?;
-                meta.push((name, bytes));
+                reader::read_metadata(&mut entry, name, &mut meta, &bad)?;
                 continue;
             }
             if !seen.insert(name.clone()) {
                 return Err(bad(format!("entry `{name}` appears twice")));
             }
-            let mut md5 = None;
-            let (size, link, digest) = match kind {
-                EntryKind::File => {
-                    let mut hasher = Sha256::new();
-                    let mut md5_hasher = Md5::new();
-                    let mut buf = vec![0u8; 1 << 16];
-                    let mut total = 0u64;
-                    loop {
-                        let n = entry
-                            .read(&mut buf)
-                            .map_err(|e| bad(format!("reading `{name}`: {e}")))?;
-                        if n == 0 {
-                            break;
-                        }
-                        total += n as u64;
-                        hasher.update(&buf[..n]);
-                        md5_hasher.update(&buf[..n]);
-                    }
-                    md5 = Some(hex::encode(md5_hasher.finalize()));
-                    (total, None, Some(hex::encode(hasher.finalize())))
-                }
-                EntryKind::Symlink => {
-                    let target = entry
-                        .link_name_bytes()
-                        .map(|l| String::from_utf8_lossy(&l).into_owned())
-                        .ok_or_else(|| bad(format!("symlink `{name}` has no target")))?;
-                    (0, Some(target), None)
-                }
-                EntryKind::Dir => (0, None, None),
-            };
-            data.push((
-                ReadEntry {
-                    path: format!("/{name}"),
-                    kind,
-                    mode,
-                    size,
-                    link,
-                    digest,
+            let uid = entry.header().uid().unwrap_or(0) as u32;
+            let gid = entry.header().gid().unwrap_or(0) as u32;
+            let mut sha256 = Sha256::new();
+            let mut md5 = Md5::new();
+            let mut read = reader::read_tar_entry(
+                &mut entry,
+                format!("/{name}"),
+                TarTypes::FileDirSymlink,
+                &bad,
+                &mut |chunk| {
+                    sha256.update(chunk);
+                    md5.update(chunk);
                 },
-                uid,
-                gid,
-                md5,
-            ));
+            )?;
+            let md5 = (read.kind == EntryKind::File).then(|| {
+                read.digest = Some(hex::encode(sha256.finalize()));
+                hex::encode(md5.finalize())
+            });
+            data.push((read, uid, gid, md5));
         }
 
         let get = |n: &str| meta.iter().find(|(m, _)| m == n).map(|(_, b)| b);
@@ -348,15 +247,16 @@ impl Reader {
                     }
                 }
                 EntryKind::Symlink => {
-                    if m.link != d.link {
+                    if m.link != d.link_target {
                         return Err(bad(format!(
                             "symlink `{rel}` points to `{}` in the archive but `{}` in `.MTREE`",
-                            d.link.clone().unwrap_or_default(),
+                            d.link_target.clone().unwrap_or_default(),
                             m.link.clone().unwrap_or_default()
                         )));
                     }
                 }
-                EntryKind::Dir => {}
+                // Hard links and special files were refused above: the mtree has no such type.
+                EntryKind::Dir | EntryKind::Hardlink | EntryKind::Other => {}
             }
         }
         for m in &mtree.entries {
@@ -443,32 +343,10 @@ impl fmt::Display for Reader {
         }
         writeln!(f, "--- files ({})", self.entries.len())?;
         for e in &self.entries {
-            write!(
-                f,
-                "{}{:04o} {:>12} {}",
-                e.kind.letter(),
-                e.mode,
-                e.size,
-                e.path
-            )?;
-            if let Some(l) = &e.link {
-                write!(f, " -> {l}")?;
-            }
-            writeln!(f)?;
+            e.write_line(f)?;
         }
         Ok(())
     }
-}
-
-fn read_head(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 /// `[epoch:]pkgver-pkgrel` with each part valid.

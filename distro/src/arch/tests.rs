@@ -250,7 +250,7 @@ fn every_compression_round_trips_through_the_reader() {
             .iter()
             .find(|e| e.path == "/usr/bin/hi")
             .unwrap();
-        assert_eq!(link.link.as_deref(), Some("hello"));
+        assert_eq!(link.link_target.as_deref(), Some("hello"));
         let shown = r.to_string();
         assert!(shown.contains("pkgname = hello-arch"), "{shown}");
         assert!(

@@ -41,9 +41,16 @@
 //! | `pre_remove` | `prerm` | `remove`, `upgrade` | `deconfigure` (files stay), `failed-upgrade` |
 //! | `post_remove` | `postrm` | `remove`, `upgrade` | `purge` (already ran on `remove`), `disappear`, `abort-install`, `abort-upgrade`, `failed-upgrade` |
 //!
-//! An upgrade therefore runs the old package's `pre_remove`, the new `pre_install`, the old
-//! `post_remove` and the new `post_install` — the same set RPM runs (RPM users test `$1`; here the
-//! body sees dpkg's `$1`, e.g. `upgrade`).
+//! An upgrade therefore runs the old package's `pre_remove` (`prerm upgrade`), the new
+//! `pre_install`, the old `post_remove` (`postrm upgrade`) and the new `post_install`, as dpkg
+//! documents. RPM and Arch packages differ: syspack's `%preun`/`%postun` run the remove scripts
+//! only when `$1` is 0, so never on an upgrade (see [`rpm::scripts`](crate::rpm::scripts)), and
+//! pacman does not call `pre_remove`/`post_remove` on an upgrade at all (see
+//! [`arch::install`](crate::arch::install)). Each format follows its own package manager's
+//! documented behaviour, so the model's `pre_remove` means "before this version's files go, on
+//! removal *or* upgrade" in a `.deb` but "before the package is removed" in an RPM or Arch
+//! package. A `.deb` body that must not run on an upgrade tests dpkg's `$1` (`remove` or
+//! `upgrade`).
 //!
 //! [`SystemdUnit`](crate::SystemdUnit)s are handled with plain `systemctl` (no
 //! `deb-systemd-helper`, which minimal images may lack), mirroring what debhelper's snippets do:

@@ -12,42 +12,8 @@ use super::ar;
 use super::control::Control;
 use crate::compress::{self, Compression};
 use crate::error::{Error, Result};
-
-/// The kind of a data.tar entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EntryKind {
-    /// A regular file.
-    File,
-    /// A directory.
-    Dir,
-    /// A symbolic link.
-    Symlink,
-    /// A hard link to an earlier entry.
-    Hardlink,
-    /// A device, FIFO or another special file.
-    Other,
-}
-
-/// One entry of the package's data.tar.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReadEntry {
-    /// The install path, absolute and without a trailing slash (`/usr/bin/x`; the root is `/`).
-    pub path: String,
-    /// What it is.
-    pub kind: EntryKind,
-    /// Permission bits.
-    pub mode: u32,
-    /// Size in bytes (0 for everything but regular files).
-    pub size: u64,
-    /// The target of a symlink or hard link.
-    pub link_target: Option<String>,
-    /// The MD5 of a regular file's content, in hex (the digest `md5sums` uses).
-    pub digest: Option<String>,
-    /// Owner user name.
-    pub user: String,
-    /// Owner group name.
-    pub group: String,
-}
+use crate::reader::{self, TarTypes};
+pub use crate::reader::{EntryKind, ReadEntry};
 
 /// A `.deb` read and verified: the ar layout, the compression of both members, the control file,
 /// every `md5sums` line against the content, and every conffile present in data.tar.
@@ -292,61 +258,21 @@ impl Reader {
         )
         .map_err(io)?;
         let mut tar = tar::Archive::new(dec);
-        let tar_err = |e: io::Error| bad(format!("`{}`: {e}", data_member.name));
+        let data_bad = |reason: String| bad(format!("`{}`: {reason}", data_member.name));
         let mut entries = Vec::new();
-        for entry in tar.entries().map_err(tar_err)? {
-            let mut entry = entry.map_err(tar_err)?;
-            let raw_name = entry.path_bytes().into_owned();
-            let name = String::from_utf8(raw_name).map_err(|e| {
-                bad(format!(
-                    "data.tar has a non-UTF-8 name {:?}",
-                    String::from_utf8_lossy(e.as_bytes())
-                ))
-            })?;
+        for entry in reader::tar_entries(&mut tar, &data_bad)? {
+            let mut entry = entry?;
+            let name = reader::entry_name(&entry, &data_bad)?;
             let path = absolute(name.trim_start_matches("./").trim_end_matches('/'));
-            let h = entry.header();
-            let kind = match h.entry_type() {
-                tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
-                tar::EntryType::Directory => EntryKind::Dir,
-                tar::EntryType::Symlink => EntryKind::Symlink,
-                tar::EntryType::Link => EntryKind::Hardlink,
-                _ => EntryKind::Other,
-            };
-            let mode = h.mode().map_err(tar_err)? & 0o7777;
-            let user = h.username().ok().flatten().unwrap_or("").to_string();
-            let group = h.groupname().ok().flatten().unwrap_or("").to_string();
-            let link_target = entry
-                .link_name_bytes()
-                .map(|l| String::from_utf8_lossy(&l).into_owned());
-            let size = if kind == EntryKind::File {
-                entry.size()
-            } else {
-                0
-            };
-            let digest = if kind == EntryKind::File {
-                let mut md5 = Md5::new();
-                let mut buf = vec![0u8; 64 << 10];
-                loop {
-                    let n = entry.read(&mut buf).map_err(tar_err)?;
-                    if n == 0 {
-                        break;
-                    }
-                    md5.update(&buf[..n]);
-                }
-                Some(hex::encode(md5.finalize()))
-            } else {
-                None
-            };
-            entries.push(ReadEntry {
-                path,
-                kind,
-                mode,
-                size,
-                link_target,
-                digest,
-                user,
-                group,
-            });
+            let mut md5 = Md5::new();
+            let mut read =
+                reader::read_tar_entry(&mut entry, path, TarTypes::All, &data_bad, &mut |chunk| {
+                    md5.update(chunk)
+                })?;
+            if read.kind == EntryKind::File {
+                read.digest = Some(hex::encode(md5.finalize()));
+            }
+            entries.push(read);
         }
 
         let by_path: BTreeMap<&str, &ReadEntry> =
@@ -484,36 +410,6 @@ fn member_compression(path: &Path, file: &mut File, m: &Member, data: bool) -> R
     Ok(c)
 }
 
-fn mode_string(kind: EntryKind, mode: u32) -> String {
-    let t = match kind {
-        EntryKind::File => '-',
-        EntryKind::Dir => 'd',
-        EntryKind::Symlink => 'l',
-        EntryKind::Hardlink => 'h',
-        EntryKind::Other => '?',
-    };
-    let mut s = String::from(t);
-    for shift in [6, 3, 0] {
-        let bits = (mode >> shift) & 7;
-        s.push(if bits & 4 != 0 { 'r' } else { '-' });
-        s.push(if bits & 2 != 0 { 'w' } else { '-' });
-        let special = match shift {
-            6 => mode & 0o4000 != 0,
-            3 => mode & 0o2000 != 0,
-            _ => mode & 0o1000 != 0,
-        };
-        s.push(match (bits & 1 != 0, special, shift) {
-            (true, true, 0) => 't',
-            (false, true, 0) => 'T',
-            (true, true, _) => 's',
-            (false, true, _) => 'S',
-            (true, false, _) => 'x',
-            (false, false, _) => '-',
-        });
-    }
-    s
-}
-
 impl fmt::Display for Reader {
     /// The control file, the members, conffiles and scripts, then one line per data.tar entry in
     /// archive order (`ls -l` style).
@@ -541,7 +437,7 @@ impl fmt::Display for Reader {
             write!(
                 f,
                 "  {} {}/{} {:>10} {}",
-                mode_string(e.kind, e.mode),
+                e.mode_string(),
                 e.user,
                 e.group,
                 e.size,

@@ -2,55 +2,18 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use super::manifest::{self, DirValue, FileValue, Manifest};
 use super::write::symlink_sum;
-use crate::compress::{self, Compression};
+use crate::compress::Compression;
 use crate::error::{Error, Result};
+use crate::reader::{self, TarTypes};
+pub use crate::reader::{EntryKind, ReadEntry};
 
 const FORMAT: &str = "freebsd";
-
-/// The kind of an archive entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EntryKind {
-    /// A regular file.
-    File,
-    /// A directory.
-    Dir,
-    /// A symbolic link.
-    Symlink,
-}
-
-impl EntryKind {
-    fn letter(self) -> char {
-        match self {
-            EntryKind::File => '-',
-            EntryKind::Dir => 'd',
-            EntryKind::Symlink => 'l',
-        }
-    }
-}
-
-/// One data entry of a package, as read and verified against the manifest.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReadEntry {
-    /// The absolute path (`/usr/local/bin/foo`).
-    pub path: String,
-    /// File, directory or symlink.
-    pub kind: EntryKind,
-    /// Permission bits.
-    pub mode: u32,
-    /// Size in bytes (0 for directories and symlinks).
-    pub size: u64,
-    /// Symlink target.
-    pub link: Option<String>,
-    /// The manifest's checksum string (`1$<sha256 hex>`) for files and symlinks.
-    pub digest: Option<String>,
-}
 
 /// A verified FreeBSD package.
 ///
@@ -87,17 +50,7 @@ impl Reader {
     /// [`Error::Io`] when the file cannot be read, [`Error::Malformed`] for every rule above that
     /// does not hold, [`Error::ChecksumMismatch`] for a sum that does not match.
     pub fn open(path: &Path) -> Result<Self> {
-        let mut file =
-            std::fs::File::open(path).map_err(|e| Error::io(path, "opening package", e))?;
-        let mut head = Vec::new();
-        (&mut file)
-            .take(8)
-            .read_to_end(&mut head)
-            .map_err(|e| Error::io(path, "reading package", e))?;
-        let compression = compress::sniff(&head);
-        let stream = std::io::Cursor::new(head).chain(file);
-        let dec = compress::decoder(stream, compression)
-            .map_err(|e| Error::io(path, "decompressing package", e))?;
+        let (compression, dec) = reader::open_decompressed(path)?;
         let bad = |reason: String| Error::malformed(path, FORMAT, reason);
         let mut archive = tar::Archive::new(dec);
 
@@ -105,27 +58,11 @@ impl Reader {
         let mut data: Vec<ReadEntry> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut in_metadata = true;
-        for entry in archive
-            .entries()
-            .map_err(|e| bad(format!("not a tar archive: {e}")))?
-        {
-            let mut entry = entry.map_err(|e| bad(format!("broken tar stream: {e}")))?;
-            let raw = entry.path_bytes().into_owned();
-            let name = String::from_utf8(raw).map_err(|e| {
-                bad(format!(
-                    "entry name `{}` is not UTF-8",
-                    String::from_utf8_lossy(e.as_bytes())
-                ))
-            })?;
+        for entry in reader::tar_entries(&mut archive, &bad)? {
+            let mut entry = entry?;
+            let name = reader::entry_name(&entry, &bad)?;
             if in_metadata && name.starts_with('+') {
-                if meta.iter().any(|(n, _)| *n == name) {
-                    return Err(bad(format!("metadata entry `{name}` appears twice")));
-                }
-                let mut bytes = Vec::new();
-                entry
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| bad(format!("reading `{name}`: {e}")))?;
-                meta.push((name, bytes));
+                reader::read_metadata(&mut entry, name, &mut meta, &bad)?;
                 continue;
             }
             if in_metadata {
@@ -149,68 +86,28 @@ impl Reader {
                     "entry `{name}` has a relative path; pkg needs absolute paths (`/usr/local/...`), else it fails with \"not specified in the manifest\""
                 )));
             }
-            let clean = if name.len() > 1 {
-                name.trim_end_matches('/').to_string()
-            } else {
-                name.clone()
-            };
+            let clean = without_trailing_slash(&name);
             if clean.split('/').any(|c| c == "..") {
                 return Err(bad(format!("entry `{name}` contains `..`")));
             }
             if !seen.insert(clean.clone()) {
                 return Err(bad(format!("entry `{clean}` appears twice")));
             }
-            let header = entry.header();
-            let kind = match header.entry_type() {
-                tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
-                tar::EntryType::Directory => EntryKind::Dir,
-                tar::EntryType::Symlink => EntryKind::Symlink,
-                other => {
-                    return Err(bad(format!(
-                        "entry `{clean}` has the unsupported tar type {other:?}"
-                    )))
-                }
+            let mut sha256 = Sha256::new();
+            let mut read = reader::read_tar_entry(
+                &mut entry,
+                clean,
+                TarTypes::FileDirSymlink,
+                &bad,
+                &mut |chunk| sha256.update(chunk),
+            )?;
+            // The computed SHA-256 hex for now; replaced by the manifest's sum string below.
+            read.digest = match (read.kind, &read.link_target) {
+                (EntryKind::File, _) => Some(hex::encode(sha256.finalize())),
+                (EntryKind::Symlink, Some(target)) => Some(symlink_sum(target)),
+                _ => None,
             };
-            let mode = header
-                .mode()
-                .map_err(|e| bad(format!("entry `{clean}`: bad mode: {e}")))?
-                & 0o7777;
-            let (size, link, digest) = match kind {
-                EntryKind::File => {
-                    let mut hasher = Sha256::new();
-                    let mut buf = vec![0u8; 1 << 16];
-                    let mut total = 0u64;
-                    loop {
-                        let n = entry
-                            .read(&mut buf)
-                            .map_err(|e| bad(format!("reading `{clean}`: {e}")))?;
-                        if n == 0 {
-                            break;
-                        }
-                        total += n as u64;
-                        hasher.update(&buf[..n]);
-                    }
-                    (total, None, Some(hex::encode(hasher.finalize())))
-                }
-                EntryKind::Symlink => {
-                    let target = entry
-                        .link_name_bytes()
-                        .map(|l| String::from_utf8_lossy(&l).into_owned())
-                        .ok_or_else(|| bad(format!("symlink `{clean}` has no target")))?;
-                    let d = symlink_sum(&target);
-                    (0, Some(target), Some(d))
-                }
-                EntryKind::Dir => (0, None, None),
-            };
-            // `digest` holds the computed SHA-256 hex for now; replaced by the manifest's string below.
-            data.push(ReadEntry {
-                path: clean,
-                kind,
-                mode,
-                size,
-                link,
-                digest,
-            });
+            data.push(read);
         }
         if in_metadata
             && !meta
@@ -281,12 +178,7 @@ impl Reader {
                     "the manifest lists the relative directory `{p}`; paths must be absolute"
                 )));
             }
-            let p = if p.len() > 1 {
-                p.trim_end_matches('/').to_string()
-            } else {
-                p
-            };
-            dirs.insert(p, v);
+            dirs.insert(without_trailing_slash(&p), v);
         }
         let mut flatsize: u64 = 0;
         for e in &mut data {
@@ -298,6 +190,13 @@ impl Reader {
                             e.path
                         )));
                     }
+                }
+                // `TarTypes::FileDirSymlink` refused these while reading.
+                EntryKind::Hardlink | EntryKind::Other => {
+                    return Err(bad(format!(
+                        "`{}` is neither a file, a directory nor a symlink",
+                        e.path
+                    )))
                 }
                 EntryKind::File | EntryKind::Symlink => {
                     let Some(value) = files.get(&e.path) else {
@@ -315,7 +214,7 @@ impl Reader {
                         e.digest = Some(sum.to_string());
                     }
                     if let FileValue::Attrs(a) = value {
-                        if let (Some(t), Some(l)) = (&a.symlink_target, &e.link) {
+                        if let (Some(t), Some(l)) = (&a.symlink_target, &e.link_target) {
                             if t != l {
                                 return Err(bad(format!(
                                     "symlink `{}` points to `{l}` but the manifest says `{t}`",
@@ -390,6 +289,15 @@ impl Reader {
     /// The package file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// An absolute path without its trailing `/`, the root staying `/`: how archive names and the
+/// manifest's directories are compared.
+fn without_trailing_slash(p: &str) -> String {
+    match p.trim_end_matches('/') {
+        "" => "/".to_string(),
+        trimmed => trimmed.to_string(),
     }
 }
 
@@ -558,18 +466,7 @@ impl fmt::Display for Reader {
         }
         writeln!(f, "--- files ({})", self.entries.len())?;
         for e in &self.entries {
-            write!(
-                f,
-                "{}{:04o} {:>12} {}",
-                e.kind.letter(),
-                e.mode,
-                e.size,
-                e.path
-            )?;
-            if let Some(l) = &e.link {
-                write!(f, " -> {l}")?;
-            }
-            writeln!(f)?;
+            e.write_line(f)?;
         }
         Ok(())
     }

@@ -272,7 +272,7 @@ fn every_compression_round_trips_through_the_reader() {
             "{c}: files in manifest order, then directories"
         );
         let abs = &r.entries()[0];
-        assert_eq!(abs.link.as_deref(), Some("/usr/local/bin/hello"));
+        assert_eq!(abs.link_target.as_deref(), Some("/usr/local/bin/hello"));
         assert_eq!(
             abs.digest.as_deref(),
             Some(format!("1${}", symlink_sum("/usr/local/bin/hello")).as_str())

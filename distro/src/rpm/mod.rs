@@ -60,7 +60,9 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-pub use read::{Dependency, EntryKind, ReadEntry, ReadScriptlet, Reader, RpmMetadata};
+pub use read::{
+    Dependency, EntryKind, ReadEntry, ReadScriptlet, Reader, RpmFileFlags, RpmMetadata,
+};
 pub use write::Writer;
 
 use crate::compress::Compression;

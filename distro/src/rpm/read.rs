@@ -17,48 +17,7 @@ use super::lead::{Lead, LEAD_SIZE};
 use super::tags::{self, fileflags, mode, sense};
 use crate::compress::{self, Compression};
 use crate::error::{Error, Result};
-
-/// What kind of file system object an entry is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EntryKind {
-    /// A regular file.
-    File,
-    /// A directory.
-    Dir,
-    /// A symbolic link.
-    Symlink,
-    /// A device, FIFO or socket.
-    Other,
-}
-
-/// One file of a package, from the header (and checked against the payload).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReadEntry {
-    /// Absolute install path.
-    pub path: String,
-    /// File, directory, symlink…
-    pub kind: EntryKind,
-    /// Permission bits (without the type bits).
-    pub mode: u32,
-    /// Size in bytes (the target's length for symlinks, 0 for directories).
-    pub size: u64,
-    /// Symlink target.
-    pub link_target: Option<String>,
-    /// Lowercase hex digest of a regular file (algorithm: [`RpmMetadata::file_digest_algo`]).
-    pub digest: Option<String>,
-    /// Owner.
-    pub user: String,
-    /// Group.
-    pub group: String,
-    /// Modification time.
-    pub mtime: u64,
-    /// `%config` file.
-    pub config: bool,
-    /// `%doc` file.
-    pub doc: bool,
-    /// `%ghost` file (listed, not in the payload).
-    pub ghost: bool,
-}
+pub use crate::reader::{EntryKind, ReadEntry, RpmFileFlags};
 
 /// One dependency: a name, `RPMSENSE_*` flags and an optional version.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -510,7 +469,7 @@ fn read_payload(
         }
         seen[index] = true;
         let e = &mut entries[index];
-        if e.ghost {
+        if e.is_rpm_ghost() {
             return Err(malformed(format!(
                 "`{}` is a %ghost file but has payload content",
                 e.path
@@ -571,7 +530,7 @@ fn read_payload(
     if let Some(missing) = entries
         .iter()
         .zip(&seen)
-        .find(|(e, seen)| !**seen && !e.ghost)
+        .find(|(e, seen)| !**seen && !e.is_rpm_ghost())
     {
         return Err(malformed(format!(
             "`{}` is listed in the header but missing from the payload",
@@ -586,7 +545,7 @@ fn file_mode(e: &ReadEntry) -> u32 {
         EntryKind::File => mode::S_IFREG,
         EntryKind::Dir => mode::S_IFDIR,
         EntryKind::Symlink => mode::S_IFLNK,
-        EntryKind::Other => 0,
+        EntryKind::Hardlink | EntryKind::Other => 0,
     };
     kind | e.mode
 }
@@ -759,9 +718,11 @@ fn file_list(h: &Header) -> std::result::Result<Vec<ReadEntry>, String> {
             user: users[i].to_string(),
             group: groups[i].to_string(),
             mtime: mtimes.get(i).copied().unwrap_or(0),
-            config: f & fileflags::CONFIG != 0,
-            doc: f & fileflags::DOC != 0,
-            ghost: f & fileflags::GHOST != 0,
+            rpm_flags: Some(RpmFileFlags {
+                config: f & fileflags::CONFIG != 0,
+                doc: f & fileflags::DOC != 0,
+                ghost: f & fileflags::GHOST != 0,
+            }),
         });
     }
     Ok(out)
@@ -796,20 +757,6 @@ impl<D: Digest> Write for DigestSink<D> {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-fn mode_string(e: &ReadEntry) -> String {
-    let mut s = String::with_capacity(10);
-    s.push(match e.kind {
-        EntryKind::File => '-',
-        EntryKind::Dir => 'd',
-        EntryKind::Symlink => 'l',
-        EntryKind::Other => '?',
-    });
-    for (i, c) in "rwxrwxrwx".chars().enumerate() {
-        s.push(if e.mode & (0o400 >> i) != 0 { c } else { '-' });
-    }
-    s
 }
 
 impl fmt::Display for Reader {
@@ -871,17 +818,18 @@ impl fmt::Display for Reader {
         writeln!(f, "Files ({}):", self.entries.len())?;
         for e in &self.entries {
             let mut marks = String::new();
-            if e.config {
+            let flags = e.rpm_flags.unwrap_or_default();
+            if flags.config {
                 marks.push_str(" (config)");
             }
-            if e.doc {
+            if flags.doc {
                 marks.push_str(" (doc)");
             }
             match &e.link_target {
                 Some(t) => writeln!(
                     f,
                     "  {} {} {} {:>10} {} -> {t}",
-                    mode_string(e),
+                    e.mode_string(),
                     e.user,
                     e.group,
                     e.size,
@@ -890,7 +838,7 @@ impl fmt::Display for Reader {
                 None => writeln!(
                     f,
                     "  {} {} {} {:>10} {}{marks}",
-                    mode_string(e),
+                    e.mode_string(),
                     e.user,
                     e.group,
                     e.size,

@@ -264,7 +264,7 @@ fn metadata_and_entries_match_the_model() {
     assert!(m.scripts[1].body.contains("if [ \"$1\" -eq 0 ]; then"));
 
     let e = |path: &str| r.entries().iter().find(|e| e.path == path).unwrap();
-    assert!(e("/etc/demo.conf").config);
+    assert!(e("/etc/demo.conf").rpm_flags.is_some_and(|f| f.config));
     assert_eq!(e("/usr/bin/demo").mode, 0o755);
     assert_eq!(e("/usr/bin/demo").kind, EntryKind::File);
     assert_eq!(
