@@ -6,9 +6,10 @@
 //! automatic shared-library dependencies from the ELF files, bundled libraries, and for Debian
 //! the changelog and copyright files lintian wants.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{anyhow, bail, Context, Result};
 use syspack_distro::elf::{ElfInfo, TargetOs};
@@ -528,6 +529,22 @@ pub fn is_elf(path: &Path) -> bool {
         && magic == *b"\x7fELF"
 }
 
+/// `path`'s ELF analysis (None: not ELF), computed once per run however many targets ask: with
+/// thousands of assets and four targets, opening every file once per target costs seconds.
+fn analysed_elf(path: &Path) -> Option<std::result::Result<ElfInfo, String>> {
+    type Memo = Mutex<HashMap<PathBuf, Option<std::result::Result<ElfInfo, String>>>>;
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    let memo = MEMO.get_or_init(Memo::default);
+    if let Some(known) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+        return known.clone();
+    }
+    let result = is_elf(path).then(|| ElfInfo::parse(path).map_err(|e| e.to_string()));
+    memo.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(path.to_path_buf(), result.clone());
+    result
+}
+
 /// The shared-library dependencies of the package's ELF files for one target, sorted by name.
 fn shlib_depends(
     pkg: &Package,
@@ -555,12 +572,10 @@ fn shlib_depends(
         let syspack_distro::FileSource::Path(src) = &f.source else {
             continue;
         };
-        if !is_elf(src) {
-            continue;
-        }
-        let info = match ElfInfo::parse(src) {
-            Ok(i) => i,
-            Err(e) => {
+        let info = match analysed_elf(src) {
+            None => continue,
+            Some(Ok(i)) => i,
+            Some(Err(e)) => {
                 warnings.push(format!("`{}` looks like ELF but cannot be analysed ({e}); no dependencies taken from it", src.display()));
                 continue;
             }

@@ -299,13 +299,46 @@ struct Row {
     sha256: String,
 }
 
-fn hash_file(path: &Path) -> Result<(u64, String)> {
-    let mut f = std::fs::File::open(path)
-        .with_context(|| format!("failed to open `{}`", path.display()))?;
-    let mut h = Sha256::new();
-    let size = std::io::copy(&mut f, &mut h)
-        .with_context(|| format!("failed to read `{}`", path.display()))?;
-    Ok((size, hex::encode(h.finalize())))
+/// Hashes and counts what a writer writes, for the summary (reading every package back
+/// afterwards would cost as much again).
+struct Summing<'a> {
+    inner: &'a mut dyn Write,
+    sha: Sha256,
+    size: u64,
+}
+
+impl Write for Summing<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sha.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes one package atomically; returns its summary row.
+fn write_package(w: &AnyWriter<'_>, dir: &Path, name: &str, target: &str) -> Result<Row> {
+    let mut summary = (0, String::new());
+    let path = syspack_distro::output::write_atomically(dir, name, |out| {
+        let mut summing = Summing {
+            inner: out,
+            sha: Sha256::new(),
+            size: 0,
+        };
+        w.write_to(&mut summing)?;
+        summary = (summing.size, hex::encode(summing.sha.finalize()));
+        Ok(())
+    })?;
+    Ok(Row {
+        path,
+        target: target.to_string(),
+        size: summary.0,
+        sha256: summary.1,
+    })
 }
 
 fn display_path(p: &Path) -> String {
@@ -413,7 +446,7 @@ pub fn run(args: Args) -> Result<i32> {
     }
 
     // Phase 2: write concurrently; a failing target leaves the others' files in place.
-    let results: Vec<(String, Result<PathBuf>)> = std::thread::scope(|scope| {
+    let results: Vec<(String, Result<Row>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = staged
             .iter()
             .zip(writers)
@@ -424,8 +457,7 @@ pub fn run(args: Args) -> Result<i32> {
                     if progress {
                         eprintln!("    Writing {name} ({id})");
                     }
-                    syspack_distro::output::write_atomically(dir, name, |out| w.write_to(out))
-                        .map_err(anyhow::Error::from)
+                    write_package(&w, dir, name, &id)
                 });
                 (s.target.id.clone(), handle)
             })
@@ -445,15 +477,7 @@ pub fn run(args: Args) -> Result<i32> {
     let mut failed = Vec::new();
     for (id, r) in results {
         match r {
-            Ok(path) => {
-                let (size, sha256) = hash_file(&path)?;
-                rows.push(Row {
-                    path,
-                    target: id,
-                    size,
-                    sha256,
-                });
-            }
+            Ok(row) => rows.push(row),
             Err(e) => failed.push((id, e)),
         }
     }

@@ -58,7 +58,7 @@ pub fn write_member(
     data: &mut dyn Read,
 ) -> io::Result<()> {
     write_header(w, name, mtime, size)?;
-    let copied = io::copy(&mut data.take(size), w)?;
+    let copied = crate::output::copy_in_bulk(&mut data.take(size), w)?;
     if copied != size {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,

@@ -163,7 +163,7 @@ impl<'a> Writer<'a> {
             let k = k.finish();
             if let Some(hit) = shared.cache().stream(self.compression, &k) {
                 let mut f = std::fs::File::open(&hit).map_err(io)?;
-                let len = std::io::copy(&mut f, &mut spool).map_err(io)?;
+                let len = crate::output::copy_in_bulk(&mut f, &mut spool).map_err(io)?;
                 return Ok((spool, len, sums));
             }
             key = Some(k);

@@ -143,7 +143,7 @@ impl FrameCache {
         let dir = path.parent().expect("stream paths have a parent");
         fs::create_dir_all(dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        io::copy(source, tmp.as_file_mut())?;
+        crate::output::copy_in_bulk(source, tmp.as_file_mut())?;
         tmp.persist(&path).map_err(|e| e.error)?;
         Ok(path)
     }

@@ -245,7 +245,7 @@ impl<W: Write> PayloadEncoder<W> {
 fn copy_frame(frame: &Path, out: &mut impl Write) -> io::Result<()> {
     let mut f = fs::File::open(frame)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", frame.display())))?;
-    io::copy(&mut f, out).map(drop)
+    crate::output::copy_in_bulk(&mut f, out).map(drop)
 }
 
 impl<W: Write> Write for PayloadEncoder<W> {

@@ -170,7 +170,7 @@ impl<'a> Writer<'a> {
         let mut md5 = Md5::new();
         md5.update(&header);
         spool.seek(SeekFrom::Start(0)).map_err(out_err)?;
-        io::copy(&mut spool, &mut DigestWriter(&mut md5)).map_err(out_err)?;
+        crate::output::copy_in_bulk(&mut spool, &mut DigestWriter(&mut md5)).map_err(out_err)?;
         let mut sig = Header::new(tags::HEADERSIGNATURES);
         sig.put(
             tags::SIG_SHA1,
@@ -212,7 +212,7 @@ impl<'a> Writer<'a> {
         w.write_all(&sig).map_err(out_err)?;
         w.write_all(&header).map_err(out_err)?;
         spool.seek(SeekFrom::Start(0)).map_err(out_err)?;
-        let copied = io::copy(&mut spool, w).map_err(out_err)?;
+        let copied = crate::output::copy_in_bulk(&mut spool, w).map_err(out_err)?;
         if copied != payload.compressed_size {
             return Err(out_err(io::Error::other("the payload spool changed size")));
         }
