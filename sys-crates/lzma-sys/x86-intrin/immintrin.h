@@ -7,7 +7,9 @@
  * `target` attribute). The compiler's <immintrin.h> declares every x86 extension up to AVX-512
  * and AMX: parsing it is most of the compile time of each file that includes it. These four
  * headers declare everything liblzma uses, with the same definitions, so the objects are the
- * same; a missing declaration would be a compile error, not a silent change.
+ * same. Checked: every file of xz 5.8.1 compiles with -Werror=implicit-function-declaration; a
+ * future xz needing more would show an implicit-declaration warning (an error in GCC 14 and
+ * Clang 16), never a silent change.
  */
 #ifndef SYSPACK_LZMA_IMMINTRIN_H
 #define SYSPACK_LZMA_IMMINTRIN_H
