@@ -7,9 +7,13 @@
 #
 # Environment:
 #   BENCH_WORK           scratch directory        [default: /tmp/bench-sysbuild]
+#   BENCH_TARGET_PREFIX  CARGO_TARGET_DIR prefix, `-<set>` appended [default: $BENCH_WORK/target]
 #   SYSPACK_SOURCE_DIR   filled source cache      [default: /tmp/syspack-sources]
 #
-# Prints a Markdown table (medians, ratio) and writes $BENCH_WORK/sys-build.tsv (every run).
+# Each build is timed by /usr/bin/time (GNU time): wall time, and CPU time (user + sys of cargo
+# and everything it ran), which depends far less than wall time on what else the machine runs.
+# Prints a Markdown table (medians of both, ratios) and writes $BENCH_WORK/sys-build.tsv (every
+# run, with the 1-minute load average before and after it).
 # `links` forbids both sets in one dependency graph, so each set has its own scratch workspace.
 set -euo pipefail
 
@@ -17,7 +21,13 @@ REPS=${1:-3}
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 WORK=${BENCH_WORK:-/tmp/bench-sysbuild}
+TARGET_PREFIX=${BENCH_TARGET_PREFIX:-$WORK/target}
 export SYSPACK_SOURCE_DIR=${SYSPACK_SOURCE_DIR:-/tmp/syspack-sources}
+
+if [ ! -x /usr/bin/time ]; then
+    echo "error: /usr/bin/time (GNU time) is needed to measure CPU time: apt-get install time" >&2
+    exit 2
+fi
 
 if [ ! -d "$SYSPACK_SOURCE_DIR" ] || [ -z "$(ls -A "$SYSPACK_SOURCE_DIR" 2>/dev/null)" ]; then
     echo "error: the source cache $SYSPACK_SOURCE_DIR is empty; fill it with ci/fetch-sources and" \
@@ -93,51 +103,54 @@ for ws in ws-syspack ws-registry; do
 done
 
 TSV="$WORK/sys-build.tsv"
-printf 'rep\tset\tseconds\tloadavg_before\n' > "$TSV"
+printf 'rep\tset\twall_s\tcpu_s\tuser_s\tsys_s\tloadavg_before\tloadavg_after\n' > "$TSV"
 
-run_one() { # set-name workspace-dir
-    local name=$1 ws=$2 target="/tmp/bench-sysbuild-target-$1"
+run_one() { # rep set-name workspace-dir
+    local rep=$1 name=$2 ws=$3 target="$TARGET_PREFIX-$2"
     rm -rf "$target"
-    local load t0 t1
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    t0=$(date +%s.%N)
-    (cd "$ws" && CARGO_TARGET_DIR="$target" cargo build --release --offline --features vendored \
-        --quiet >"$WORK/$name.log" 2>&1) || { echo "error: build of $name failed, see $WORK/$name.log" >&2; exit 1; }
-    t1=$(date +%s.%N)
+    local before after
+    before=$(cut -d' ' -f1 /proc/loadavg)
+    (cd "$ws" && CARGO_TARGET_DIR="$target" /usr/bin/time -f '%e %U %S' -o "$WORK/.time" \
+        cargo build --release --offline --features vendored --quiet >"$WORK/$name.log" 2>&1) ||
+        { echo "error: build of $name failed, see $WORK/$name.log" >&2; exit 1; }
+    after=$(cut -d' ' -f1 /proc/loadavg)
     rm -rf "$target"
-    python3 -c "print(f'{$t1-$t0:.2f}')"
-    echo "$load" > "$WORK/.load"
+    read -r wall user sys < "$WORK/.time"
+    local cpu
+    cpu=$(python3 -c "print(f'{$user + $sys:.2f}')")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$name" "$wall" "$cpu" "$user" "$sys" \
+        "$before" "$after" >> "$TSV"
+    echo "rep $rep  $name  wall ${wall}s  cpu ${cpu}s (user $user + sys $sys)  (load average before: $before, after: $after)" >&2
 }
 
 for rep in $(seq 1 "$REPS"); do
     # Alternate the order so that neither set always runs first after the other's page cache.
     if [ $((rep % 2)) -eq 1 ]; then order="syspack registry"; else order="registry syspack"; fi
     for set in $order; do
-        secs=$(run_one "$set" "$WORK/ws-$set")
-        load=$(cat "$WORK/.load")
-        printf '%s\t%s\t%s\t%s\n' "$rep" "$set" "$secs" "$load" >> "$TSV"
-        echo "rep $rep  $set  ${secs}s  (load average before: $load)" >&2
+        run_one "$rep" "$set" "$WORK/ws-$set"
     done
 done
 
 python3 - "$TSV" <<'EOF'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
-by = {}
-for rep, s, secs, load in rows:
-    by.setdefault(s, []).append(float(secs))
+wall, cpu = {}, {}
+for rep, s, w, c, _user, _sys, _before, _after in rows:
+    wall.setdefault(s, []).append(float(w))
+    cpu.setdefault(s, []).append(float(c))
 def stats(v):
     m = statistics.mean(v)
     sd = statistics.stdev(v) if len(v) > 1 else 0.0
-    return statistics.median(v), m, sd, min(v), max(v)
-print("| set | runs | median (s) | mean ± σ (s) | min … max (s) |")
-print("|---|---|---|---|---|")
+    return f"{statistics.median(v):.1f} | {m:.1f} ± {sd:.1f} | {min(v):.1f} … {max(v):.1f}"
+print("| set | runs | CPU median (s) | CPU mean ± σ (s) | CPU min … max (s) "
+      "| wall median (s) | wall mean ± σ (s) | wall min … max (s) |")
+print("|---|---|---|---|---|---|---|---|")
 label = {"syspack": "syspack sys crates, vendored", "registry": "registry sys crates, static"}
 for s in ("syspack", "registry"):
-    med, m, sd, lo, hi = stats(by[s])
-    print(f"| {label[s]} | {len(by[s])} | {med:.1f} | {m:.1f} ± {sd:.1f} | {lo:.1f} … {hi:.1f} |")
-r = statistics.median(by["syspack"]) / statistics.median(by["registry"])
-print(f"\nratio syspack / registry (medians): **{r:.2f}×**")
-loads = [float(l[3]) for l in rows]
-print(f"load average (1 min) before the runs: {min(loads):.2f} … {max(loads):.2f}")
+    print(f"| {label[s]} | {len(cpu[s])} | {stats(cpu[s])} | {stats(wall[s])} |")
+med = statistics.median
+print(f"\nratio syspack / registry (medians): CPU (user + sys) **{med(cpu['syspack']) / med(cpu['registry']):.2f}×**, "
+      f"wall **{med(wall['syspack']) / med(wall['registry']):.2f}×**")
+loads = [float(x) for l in rows for x in l[6:8]]
+print(f"load average (1 min) before/after the runs: {min(loads):.2f} … {max(loads):.2f}")
 EOF

@@ -36,7 +36,18 @@ pub fn sha256_file(path: &Path) -> Result<String, Error> {
         }
         h.update(&buf[..n]);
     }
-    Ok(hex::encode(h.finalize()))
+    Ok(lower_hex(&h.finalize()))
+}
+
+/// Bytes as lower-case hex (a digest's usual spelling).
+fn lower_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    s
 }
 
 /// A source cache rooted at a directory.
@@ -378,7 +389,7 @@ fn copy_verified(from: &Path, to: &Path, expected: &str) -> Result<(), Error> {
             .map_err(|e| Error::io(to, "write", e))?;
     }
     dst.sync_all().map_err(|e| Error::io(to, "sync", e))?;
-    let actual = hex::encode(h.finalize());
+    let actual = lower_hex(&h.finalize());
     if actual != expected {
         return Err(Error::HashMismatch {
             path: from.to_path_buf(),

@@ -7,14 +7,9 @@ use std::path::PathBuf;
 ///
 /// `Debug` prints the same text as `Display`, so `unwrap()` in a build script still shows the
 /// whole help text (as pkg-config-rs does).
-#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// An environment variable holds a value that is not one of the allowed ones.
-    #[error(
-        "invalid value `{value}` in `{var}`: allowed values are {}",
-        allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
-    )]
     InvalidMode {
         /// The variable that was read, e.g. `SYSPACK_ZSTD_LINK`.
         var: String,
@@ -25,9 +20,6 @@ pub enum Error {
     },
 
     /// A variable that cargo sets for build scripts is missing.
-    #[error(
-        "`{var}` is not set: {what} (cargo sets it for build scripts; outside one, set it by hand)"
-    )]
     MissingCargoVar {
         /// The variable, e.g. `OUT_DIR`.
         var: String,
@@ -36,15 +28,12 @@ pub enum Error {
     },
 
     /// No source cache directory can be derived from the environment.
-    #[error("no source cache: set `SYSPACK_SOURCE_DIR` (or `CARGO_HOME` or `HOME`)")]
     NoSourceDir,
 
     /// The system library could not be found (or is too old) in strict `system` mode.
-    #[error("{0}")]
     NotFound(Box<crate::system::NotFound>),
 
     /// The library description is incomplete (a programming error in the sys crate's build.rs).
-    #[error("library `{library}`: {problem}")]
     Config {
         /// The library.
         library: String,
@@ -53,16 +42,6 @@ pub enum Error {
     },
 
     /// The vendored source is not in the source cache.
-    #[error(
-        "the vendored source of `{library}` {version} is not in the source cache `{}`\n\
-         expected one of these files (sha256):\n{}\n\
-         fill the cache with one of:\n  \
-         syspack vendor fetch            (downloads the pinned tarballs, verifies them)\n  \
-         syspack vendor import DIR       (imports tarballs you already have, e.g. a Debian `orig` tarball)\n\
-         or point `SYSPACK_SOURCE_DIR` at a cache that has them; build scripts never use the network",
-        cache_dir.display(),
-        expected.iter().map(|(f, h)| format!("  {f}  {h}")).collect::<Vec<_>>().join("\n")
-    )]
     SourceMissing {
         /// The library.
         library: String,
@@ -75,11 +54,6 @@ pub enum Error {
     },
 
     /// A file does not have the sha256 it must have.
-    #[error(
-        "sha256 mismatch for `{}`: expected {expected}, found {actual}\n\
-         the file was changed or is not the pinned artifact; delete it and import or fetch it again",
-        path.display()
-    )]
     HashMismatch {
         /// The file.
         path: PathBuf,
@@ -90,15 +64,6 @@ pub enum Error {
     },
 
     /// A file given to the cache matches no pinned artifact.
-    #[error(
-        "`{}` (sha256 {actual}) is not accepted by any pin; nothing was written\n\
-         accepted artifacts:\n{}\n\
-         a tampered, truncated or wrong-version tarball is never imported",
-        path.display(),
-        if known.is_empty() { "  (no pins given)".to_string() } else {
-            known.iter().map(|(f, h)| format!("  {f}  {h}")).collect::<Vec<_>>().join("\n")
-        }
-    )]
     NotPinned {
         /// The file.
         path: PathBuf,
@@ -109,7 +74,6 @@ pub enum Error {
     },
 
     /// A pin file is not valid TOML or has an unknown or missing key.
-    #[error("invalid pin file `{}`: {message}", path.display())]
     PinParse {
         /// The pin file.
         path: PathBuf,
@@ -118,7 +82,6 @@ pub enum Error {
     },
 
     /// A pin file parsed, but a value is not acceptable.
-    #[error("invalid pin file `{}`: key `{key}` = `{value}`: {reason}", path.display())]
     PinInvalid {
         /// The pin file.
         path: PathBuf,
@@ -131,7 +94,6 @@ pub enum Error {
     },
 
     /// A library manifest (`library.toml`) is not valid TOML or has an unknown or missing key.
-    #[error("invalid library manifest `{}`: {message}", path.display())]
     ManifestParse {
         /// The manifest file.
         path: PathBuf,
@@ -140,7 +102,6 @@ pub enum Error {
     },
 
     /// A library manifest parsed, but a value is not acceptable.
-    #[error("invalid library manifest `{}`: key `{key}` = `{value}`: {reason}", path.display())]
     ManifestInvalid {
         /// The manifest file.
         path: PathBuf,
@@ -153,14 +114,6 @@ pub enum Error {
     },
 
     /// bindgen could not generate the bindings (feature `bindgen`).
-    #[error(
-        "bindgen failed on `{header}` (include directories: {}): {message}\n\
-         hint: bindgen needs libclang (Debian: `apt-get install libclang-dev`); \
-         without the `bindgen` feature the checked-in bindings are used",
-        if include_dirs.is_empty() { "none".to_string() } else {
-            include_dirs.iter().map(|d| format!("`{}`", d.display())).collect::<Vec<_>>().join(", ")
-        }
-    )]
     Bindgen {
         /// The header bindgen was given.
         header: String,
@@ -171,7 +124,6 @@ pub enum Error {
     },
 
     /// An I/O operation failed.
-    #[error("failed to {context} `{}`: {source}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -182,11 +134,6 @@ pub enum Error {
     },
 
     /// An external program (tar, the C compiler) failed.
-    #[error(
-        "`{command}` failed ({status}){}{}",
-        if output.trim().is_empty() { String::new() } else { format!(":\n{}", output.trim_end()) },
-        if hint.is_empty() { String::new() } else { format!("\nhint: {hint}") }
-    )]
     Command {
         /// The command line, pasteable into a shell.
         command: String,
@@ -199,11 +146,6 @@ pub enum Error {
     },
 
     /// A tarball does not have the top directory its pin names (`strip`).
-    #[error(
-        "`{}` has no top directory `{expected}` (pin key `strip`); it holds: {}",
-        tarball.display(),
-        found.join(", ")
-    )]
     TopDirMissing {
         /// The tarball.
         tarball: PathBuf,
@@ -214,7 +156,6 @@ pub enum Error {
     },
 
     /// A patch does not apply to the vendored source.
-    #[error("patch `{}` does not apply to `{}`: {reason}", patch.display(), file)]
     Patch {
         /// The patch file.
         patch: PathBuf,
@@ -225,17 +166,9 @@ pub enum Error {
     },
 
     /// The C compiler failed while building the vendored source.
-    #[error("building the vendored source failed: {0}")]
     Compile(String),
 
     /// `auto` mode: the system library is not usable and the vendored build failed too.
-    #[error(
-        "`{library}`: no usable system library and no vendored build\n\
-         system:\n{}\n\
-         vendored:\n{}",
-        indent(&system.to_string()),
-        indent(&vendored.to_string())
-    )]
     AutoFailed {
         /// The library.
         library: String,
@@ -244,6 +177,127 @@ pub enum Error {
         /// Why the vendored build failed.
         vendored: Box<Error>,
     },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidMode { var, value, allowed } => write!(
+                f,
+                "invalid value `{value}` in `{var}`: allowed values are {}",
+        allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+            ),
+            Error::MissingCargoVar { var, what } => write!(
+                f,
+                "`{var}` is not set: {what} (cargo sets it for build scripts; outside one, set it by hand)"
+            ),
+            Error::NoSourceDir => write!(
+                f,
+                "no source cache: set `SYSPACK_SOURCE_DIR` (or `CARGO_HOME` or `HOME`)"
+            ),
+            Error::NotFound(not_found) => write!(
+                f,
+                "{not_found}"
+            ),
+            Error::Config { library, problem } => write!(
+                f,
+                "library `{library}`: {problem}"
+            ),
+            Error::SourceMissing { library, version, cache_dir, expected } => write!(
+                f,
+                "the vendored source of `{library}` {version} is not in the source cache `{}`\n\
+         expected one of these files (sha256):\n{}\n\
+         fill the cache with one of:\n  \
+         syspack vendor fetch            (downloads the pinned tarballs, verifies them)\n  \
+         syspack vendor import DIR       (imports tarballs you already have, e.g. a Debian `orig` tarball)\n\
+         or point `SYSPACK_SOURCE_DIR` at a cache that has them; build scripts never use the network",
+        cache_dir.display(),
+        expected.iter().map(|(f, h)| format!("  {f}  {h}")).collect::<Vec<_>>().join("\n")
+            ),
+            Error::HashMismatch { path, expected, actual } => write!(
+                f,
+                "sha256 mismatch for `{}`: expected {expected}, found {actual}\n\
+         the file was changed or is not the pinned artifact; delete it and import or fetch it again",
+        path.display()
+            ),
+            Error::NotPinned { path, actual, known } => write!(
+                f,
+                "`{}` (sha256 {actual}) is not accepted by any pin; nothing was written\n\
+         accepted artifacts:\n{}\n\
+         a tampered, truncated or wrong-version tarball is never imported",
+        path.display(),
+        if known.is_empty() { "  (no pins given)".to_string() } else {
+            known.iter().map(|(f, h)| format!("  {f}  {h}")).collect::<Vec<_>>().join("\n")
+        }
+            ),
+            Error::PinParse { path, message } => write!(
+                f,
+                "invalid pin file `{}`: {message}", path.display()
+            ),
+            Error::PinInvalid { path, key, value, reason } => write!(
+                f,
+                "invalid pin file `{}`: key `{key}` = `{value}`: {reason}", path.display()
+            ),
+            Error::ManifestParse { path, message } => write!(
+                f,
+                "invalid library manifest `{}`: {message}", path.display()
+            ),
+            Error::ManifestInvalid { path, key, value, reason } => write!(
+                f,
+                "invalid library manifest `{}`: key `{key}` = `{value}`: {reason}", path.display()
+            ),
+            Error::Bindgen { header, include_dirs, message } => write!(
+                f,
+                "bindgen failed on `{header}` (include directories: {}): {message}\n\
+         hint: bindgen needs libclang (Debian: `apt-get install libclang-dev`); \
+         without the `bindgen` feature the checked-in bindings are used",
+        if include_dirs.is_empty() { "none".to_string() } else {
+            include_dirs.iter().map(|d| format!("`{}`", d.display())).collect::<Vec<_>>().join(", ")
+        }
+            ),
+            Error::Io { path, context, source } => write!(
+                f,
+                "failed to {context} `{}`: {source}", path.display()
+            ),
+            Error::Command { command, status, output, hint } => write!(
+                f,
+                "`{command}` failed ({status}){}{}",
+        if output.trim().is_empty() { String::new() } else { format!(":\n{}", output.trim_end()) },
+        if hint.is_empty() { String::new() } else { format!("\nhint: {hint}") }
+            ),
+            Error::TopDirMissing { tarball, expected, found } => write!(
+                f,
+                "`{}` has no top directory `{expected}` (pin key `strip`); it holds: {}",
+        tarball.display(),
+        found.join(", ")
+            ),
+            Error::Patch { patch, file, reason } => write!(
+                f,
+                "patch `{}` does not apply to `{}`: {reason}", patch.display(), file
+            ),
+            Error::Compile(message) => write!(
+                f,
+                "building the vendored source failed: {message}"
+            ),
+            Error::AutoFailed { library, system, vendored } => write!(
+                f,
+                "`{library}`: no usable system library and no vendored build\n\
+         system:\n{}\n\
+         vendored:\n{}",
+        indent(&system.to_string()),
+        indent(&vendored.to_string())
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 fn indent(s: &str) -> String {

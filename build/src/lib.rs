@@ -197,6 +197,7 @@ mod mode;
 pub mod pin;
 mod provenance;
 mod system;
+mod tomlite;
 pub mod unpack;
 
 #[cfg(feature = "bindgen")]

@@ -18,13 +18,11 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use crate::env::{Emit, Env, EnvVar};
+use crate::tomlite::{self, Fields};
 use crate::{Error, Library};
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct Manifest {
     library: String,
     pkg_config_name: Option<String>,
@@ -33,18 +31,58 @@ struct Manifest {
     link_name: Option<String>,
     header: Option<String>,
     pin_file: Option<PathBuf>,
-    #[serde(default)]
     distro_packages: Vec<DistroPackage>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct DistroPackage {
     distro: String,
     package: String,
 }
 
 impl Manifest {
+    /// Reads the TOML text: unknown keys are errors, `library` is required.
+    fn from_toml(text: &str) -> Result<Manifest, String> {
+        let mut f = Fields::new(
+            tomlite::parse(text)?,
+            &[
+                "library",
+                "pkg_config_name",
+                "vcpkg_name",
+                "min_version",
+                "link_name",
+                "header",
+                "pin_file",
+                "distro_packages",
+            ],
+            "",
+        )?;
+        let (items, line) = f.array("distro_packages")?;
+        let mut distro_packages = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            let key = format!("distro_packages[{i}]");
+            let mut d = Fields::new(
+                tomlite::item_table(&key, item, line)?,
+                &["distro", "package"],
+                &format!("`{key}`"),
+            )?;
+            distro_packages.push(DistroPackage {
+                distro: d.str("distro")?,
+                package: d.str("package")?,
+            });
+        }
+        Ok(Manifest {
+            library: f.str("library")?,
+            pkg_config_name: f.opt_str("pkg_config_name")?,
+            vcpkg_name: f.opt_str("vcpkg_name")?,
+            min_version: f.opt_str("min_version")?,
+            link_name: f.opt_str("link_name")?,
+            header: f.opt_str("header")?,
+            pin_file: f.opt_str("pin_file")?.map(PathBuf::from),
+            distro_packages,
+        })
+    }
+
     fn validate(&self, path: &Path) -> Result<(), Error> {
         let invalid = |key: &str, value: &str, reason: &str| Error::ManifestInvalid {
             path: path.to_path_buf(),
@@ -152,9 +190,9 @@ impl Library {
     ///
     /// [`Error::ManifestParse`], [`Error::ManifestInvalid`].
     pub fn from_manifest_str(text: &str, path: &Path) -> Result<Library, Error> {
-        let m: Manifest = toml::from_str(text).map_err(|e| Error::ManifestParse {
+        let m = Manifest::from_toml(text).map_err(|message| Error::ManifestParse {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().replace('\n', "\n  "),
+            message,
         })?;
         m.validate(path)?;
         let mut lib = Library::new(&m.library);

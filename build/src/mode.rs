@@ -3,14 +3,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
-
 use crate::env::{Emit, Env, EnvVar};
 use crate::Error;
 
 /// The mode asked for: `system`, `vendored` or `auto`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Strict: the system library must be found at the minimum version; never vendors.
     System,
@@ -56,8 +53,7 @@ impl fmt::Display for Mode {
 }
 
 /// The mode actually used: where the library came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Provider {
     /// The system's library (pkg-config, vcpkg, explicit dirs or the header/library probe).
     System,
@@ -75,8 +71,7 @@ impl fmt::Display for Provider {
 }
 
 /// How the library is linked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkKind {
     /// A shared library (`rustc-link-lib=dylib=…`).
     Dylib,
@@ -94,8 +89,7 @@ impl fmt::Display for LinkKind {
 }
 
 /// What decided the requested mode.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "by", rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DecidedBy {
     /// An environment variable (`SYSPACK_<LIB>_LINK…` or `SYSPACK_LINK…`).
     Env {

@@ -22,13 +22,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-
+use crate::tomlite::{self, toml_str, Fields};
 use crate::Error;
 
 /// What an artifact is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArtifactKind {
     /// The release tarball published upstream.
     Upstream,
@@ -46,8 +44,7 @@ impl fmt::Display for ArtifactKind {
 }
 
 /// One acceptable tarball of a pinned release.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Artifact {
     /// The file name (no directory).
     pub file: String,
@@ -60,8 +57,7 @@ pub struct Artifact {
 }
 
 /// A pinned upstream release: `pin.toml`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pin {
     /// The library's short name (`zstd`).
     pub library: String,
@@ -69,14 +65,12 @@ pub struct Pin {
     pub version: String,
     /// The upstream tarball's URL.
     pub url: String,
-    /// Patches applied in order after unpacking, relative to the pin file's directory.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Patches applied in order after unpacking, relative to the pin file's directory (key
+    /// `patches`, optional).
     pub patches: Vec<PathBuf>,
-    /// Every acceptable tarball, in order of preference.
-    #[serde(rename = "artifact")]
+    /// Every acceptable tarball, in order of preference (the `[[artifact]]` tables).
     pub artifacts: Vec<Artifact>,
     /// The file the pin was read from (not part of the format).
-    #[serde(skip)]
     pub path: Option<PathBuf>,
 }
 
@@ -116,13 +110,66 @@ impl Pin {
     ///
     /// As [`Pin::from_path`], without the I/O error.
     pub fn parse(text: &str, path: &Path) -> Result<Pin, Error> {
-        let mut pin: Pin = toml::from_str(text).map_err(|e| Error::PinParse {
+        let mut pin = Pin::from_toml(text).map_err(|message| Error::PinParse {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().replace('\n', "\n  "),
+            message,
         })?;
         pin.path = Some(path.to_path_buf());
         pin.validate(path)?;
         Ok(pin)
+    }
+
+    /// Reads the TOML text into a pin (unknown keys are errors); [`Pin::validate`] checks the
+    /// values.
+    fn from_toml(text: &str) -> Result<Pin, String> {
+        let mut f = Fields::new(
+            tomlite::parse(text)?,
+            &["library", "version", "url", "patches", "artifact"],
+            "",
+        )?;
+        let library = f.str("library")?;
+        let version = f.str("version")?;
+        let url = f.str("url")?;
+        let (items, line) = f.array("patches")?;
+        let mut patches = Vec::new();
+        for item in items {
+            patches.push(PathBuf::from(tomlite::item_str("patches", item, line)?));
+        }
+        let (items, line) = f.required_array("artifact")?;
+        let mut artifacts = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            let mut a = Fields::new(
+                tomlite::item_table("artifact", item, line)?,
+                &["file", "sha256", "kind", "strip"],
+                &format!("`artifact[{i}]`"),
+            )?;
+            let file = a.str("file")?;
+            let sha256 = a.str("sha256")?;
+            let kind = match a.str("kind")?.as_str() {
+                "upstream" => ArtifactKind::Upstream,
+                "debian-orig" => ArtifactKind::DebianOrig,
+                other => {
+                    return Err(format!(
+                        "`artifact[{i}]`: unknown variant `{other}` for `kind`, expected \
+                         `upstream` or `debian-orig`"
+                    ))
+                }
+            };
+            artifacts.push(Artifact {
+                file,
+                sha256,
+                kind,
+                strip: a.str("strip")?,
+            });
+        }
+        Ok(Pin {
+            library,
+            version,
+            url,
+            patches,
+            artifacts,
+            path: None,
+        })
     }
 
     fn validate(&self, path: &Path) -> Result<(), Error> {
@@ -260,7 +307,30 @@ impl Pin {
 
     /// The pin as TOML (the inverse of [`Pin::parse`]).
     pub fn to_toml(&self) -> String {
-        toml::to_string(self).expect("a pin always serializes")
+        let mut out = format!(
+            "library = {}\nversion = {}\nurl = {}\n",
+            toml_str(&self.library),
+            toml_str(&self.version),
+            toml_str(&self.url)
+        );
+        if !self.patches.is_empty() {
+            let patches: Vec<String> = self
+                .patches
+                .iter()
+                .map(|p| toml_str(&p.to_string_lossy()))
+                .collect();
+            out.push_str(&format!("patches = [{}]\n", patches.join(", ")));
+        }
+        for a in &self.artifacts {
+            out.push_str(&format!(
+                "\n[[artifact]]\nfile = {}\nsha256 = {}\nkind = {}\nstrip = {}\n",
+                toml_str(&a.file),
+                toml_str(&a.sha256),
+                toml_str(&a.kind.to_string()),
+                toml_str(&a.strip)
+            ));
+        }
+        out
     }
 }
 

@@ -1,16 +1,14 @@
 //! Provenance: which library was used, from where, and why.
 
 use std::fmt;
-use std::path::PathBuf;
-
-use serde::Serialize;
+use std::path::{Path, PathBuf};
 
 use crate::mode::{DecidedBy, LinkKind, Mode, Provider};
 use crate::pin::ArtifactKind;
+use crate::tomlite::JsonObject;
 
 /// The evidence for a library's version and origin.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Evidence {
     /// pkg-config found it.
@@ -110,15 +108,13 @@ impl fmt::Display for Evidence {
 }
 
 /// How the mode was decided.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecisionRecord {
     /// The mode asked for.
     pub requested: Mode,
     /// What asked for it.
-    #[serde(flatten)]
     pub by: DecidedBy,
     /// In `auto` mode, why the system library was not used (`None` when it was).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,
 }
 
@@ -127,7 +123,7 @@ pub struct DecisionRecord {
 /// Only [`crate::Library::probe`] makes one. Its JSON ([`Provenance::to_json`]) has a fixed field
 /// order and holds no time stamps and no build-directory paths, so it is reproducible and can be
 /// embedded in the final binary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Provenance {
     pub(crate) library: String,
     pub(crate) mode: Provider,
@@ -135,9 +131,7 @@ pub struct Provenance {
     pub(crate) version: Option<String>,
     pub(crate) link: LinkKind,
     pub(crate) evidence: Evidence,
-    #[serde(skip)]
     pub(crate) include_dirs: Vec<PathBuf>,
-    #[serde(skip)]
     pub(crate) root: Option<PathBuf>,
 }
 
@@ -193,9 +187,69 @@ impl Provenance {
         self.root.as_ref()
     }
 
-    /// One-line JSON with a fixed field order.
+    /// One-line JSON with a fixed field order: `library`, `mode`, `decision` (`requested`,
+    /// `by` and its fields, `fallback` when there is one), `version` (or `null`), `link`,
+    /// `evidence` (`kind` and its fields; paths as strings, `null` when absent).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("provenance always serializes")
+        let mut decision = JsonObject::default();
+        decision.str("requested", &self.decision.requested.to_string());
+        match &self.decision.by {
+            DecidedBy::Env { var, value } => decision
+                .str("by", "env")
+                .str("var", var)
+                .str("value", value),
+            DecidedBy::ExplicitDirs { var } => decision.str("by", "explicit-dirs").str("var", var),
+            DecidedBy::Feature { name } => decision.str("by", "feature").str("name", name),
+            DecidedBy::Default => decision.str("by", "default"),
+        };
+        if let Some(f) = &self.decision.fallback {
+            decision.str("fallback", f);
+        }
+        let path = |p: &Path| p.to_string_lossy().into_owned();
+        let opt_path = |p: &Option<PathBuf>| p.as_deref().map(path);
+        let mut evidence = JsonObject::default();
+        match &self.evidence {
+            Evidence::PkgConfig { package, pc_file } => evidence
+                .str("kind", "pkg-config")
+                .str("package", package)
+                .str("pc_file", &path(pc_file)),
+            Evidence::Vcpkg { package, lib_dir } => evidence
+                .str("kind", "vcpkg")
+                .str("package", package)
+                .opt_str("lib_dir", opt_path(lib_dir).as_deref()),
+            Evidence::ExplicitDirs {
+                lib_dir,
+                include_dir,
+            } => evidence
+                .str("kind", "explicit-dirs")
+                .opt_str("lib_dir", opt_path(lib_dir).as_deref())
+                .opt_str("include_dir", opt_path(include_dir).as_deref()),
+            Evidence::HeaderProbe { header, library } => evidence
+                .str("kind", "header-probe")
+                .str("header", &path(header))
+                .str("library", &path(library)),
+            Evidence::Pin {
+                pin_version,
+                file,
+                sha256,
+                artifact_kind,
+                patches,
+            } => evidence
+                .str("kind", "pin")
+                .str("pin_version", pin_version)
+                .str("file", file)
+                .str("sha256", sha256)
+                .str("artifact_kind", &artifact_kind.to_string())
+                .strs("patches", patches),
+        };
+        JsonObject::default()
+            .str("library", &self.library)
+            .str("mode", &self.mode.to_string())
+            .raw("decision", &decision.finish())
+            .opt_str("version", self.version.as_deref())
+            .str("link", &self.link.to_string())
+            .raw("evidence", &evidence.finish())
+            .finish()
     }
 }
 

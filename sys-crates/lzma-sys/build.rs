@@ -3,6 +3,9 @@
 use syspack_build::{Error, Library, VendoredBuild, VendoredSource};
 
 fn main() {
+    // The vendored build's own files (cargo reruns the script when build.rs itself changes).
+    println!("cargo:rerun-if-changed=config.h");
+    println!("cargo:rerun-if-changed=x86-intrin/immintrin.h");
     let provenance = Library::from_manifest("library.toml")
         .and_then(|mut lib| lib.vendored(build).probe())
         .unwrap_or_else(|e| syspack_build::fail(e));
@@ -36,6 +39,20 @@ fn build(src: &VendoredSource) -> Result<VendoredBuild, Error> {
                 .iter()
                 .any(|s| name.ends_with(s))
         }));
+    }
+    // xz's configure defines NDEBUG unless `--enable-debug`: assertions follow the profile's
+    // debug assertions, as for the Rust code (off in release builds, like a default build).
+    if std::env::var_os("CARGO_CFG_DEBUG_ASSERTIONS").is_none() {
+        cc.define("NDEBUG", None);
+    }
+    // x86 with GCC or Clang: a small <immintrin.h> with just the SSE2/SSSE3/SSE4.1/CLMUL
+    // headers liblzma uses (see x86-intrin/immintrin.h); the compiler's own declares every
+    // extension and dominated the compile time of the files that include it.
+    let target = src.target().unwrap_or_default();
+    if (target.starts_with("x86_64") || target.starts_with("i686") || target.starts_with("i586"))
+        && !target.ends_with("-msvc")
+    {
+        cc.include(concat!(env!("CARGO_MANIFEST_DIR"), "/x86-intrin"));
     }
     // config.h (beside this file) stands in for the output of xz's configure.
     cc.file(common.join("tuklib_physmem.c"))

@@ -1,17 +1,13 @@
+use std::fmt;
 use std::io;
 use std::ops::RangeInclusive;
 
 /// What went wrong in a bzip2 stream. The [`safe`](crate::safe) API returns it inside an
 /// [`io::Error`] (see [`Error::kind`]); get it back with `io::Error::get_ref` and `downcast_ref`.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A compression level outside the range this API accepts.
-    #[error(
-        "bzip2 compression level {level} is out of range: use a level from {} to {}",
-        allowed.start(),
-        allowed.end()
-    )]
     InvalidLevel {
         /// The level asked for.
         level: u32,
@@ -19,7 +15,6 @@ pub enum Error {
         allowed: RangeInclusive<u32>,
     },
     /// The C library refused an operation (allocation, a parameter, a compression step).
-    #[error("bzip2 failed to {context}: {message}")]
     Library {
         /// What was being done.
         context: &'static str,
@@ -29,7 +24,6 @@ pub enum Error {
         message: String,
     },
     /// The compressed input is not valid bzip2 data.
-    #[error("bzip2 input is corrupt or not bzip2 data: {message}")]
     Corrupt {
         /// The library's error code.
         code: i32,
@@ -37,11 +31,40 @@ pub enum Error {
         message: String,
     },
     /// The compressed input ends inside a bzip2 stream.
-    #[error("bzip2 input is truncated: it ends inside a bzip2 stream; check that it was completely written")]
     Truncated,
     /// The compressed input has no bytes at all.
-    #[error("bzip2 input is empty: expected at least one bzip2 stream")]
     Empty,
 }
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidLevel { level, allowed } => write!(
+                f,
+                "bzip2 compression level {level} is out of range: use a level from {} to {}",
+        allowed.start(),
+        allowed.end()
+            ),
+            Error::Library { context, message, .. } => write!(
+                f,
+                "bzip2 failed to {context}: {message}"
+            ),
+            Error::Corrupt { message, .. } => write!(
+                f,
+                "bzip2 input is corrupt or not bzip2 data: {message}"
+            ),
+            Error::Truncated => write!(
+                f,
+                "bzip2 input is truncated: it ends inside a bzip2 stream; check that it was completely written"
+            ),
+            Error::Empty => write!(
+                f,
+                "bzip2 input is empty: expected at least one bzip2 stream"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
 
 io_error_impls!(invalid_input: Error::InvalidLevel { .. });

@@ -1,17 +1,13 @@
+use std::fmt;
 use std::io;
 use std::ops::RangeInclusive;
 
 /// What went wrong in a zstd stream. The [`safe`](crate::safe) API returns it inside an
 /// [`io::Error`] (see [`Error::kind`]); get it back with `io::Error::get_ref` and `downcast_ref`.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A compression level outside the range this API accepts.
-    #[error(
-        "zstd compression level {level} is out of range: use a level from {} to {}",
-        allowed.start(),
-        allowed.end()
-    )]
     InvalidLevel {
         /// The level asked for.
         level: u32,
@@ -19,15 +15,11 @@ pub enum Error {
         allowed: RangeInclusive<u32>,
     },
     /// A thread count of zero.
-    #[error(
-        "zstd thread count {threads} is invalid: use at least 1, or `ZstdEncoder::new` for single-threaded compression"
-    )]
     InvalidThreads {
         /// The thread count asked for.
         threads: u32,
     },
     /// The C library refused an operation (allocation, a parameter, a compression step).
-    #[error("zstd failed to {context}: {message}")]
     Library {
         /// What was being done.
         context: &'static str,
@@ -37,7 +29,6 @@ pub enum Error {
         message: String,
     },
     /// The compressed input is not valid zstd data.
-    #[error("zstd input is corrupt or not zstd data: {message}")]
     Corrupt {
         /// The library's error code.
         code: usize,
@@ -45,13 +36,44 @@ pub enum Error {
         message: String,
     },
     /// The compressed input ends inside a frame.
-    #[error(
-        "zstd input is truncated: it ends inside a frame; check that it was completely written"
-    )]
     Truncated,
     /// The compressed input has no bytes at all.
-    #[error("zstd input is empty: expected at least one zstd frame")]
     Empty,
 }
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidLevel { level, allowed } => write!(
+                f,
+                "zstd compression level {level} is out of range: use a level from {} to {}",
+        allowed.start(),
+        allowed.end()
+            ),
+            Error::InvalidThreads { threads } => write!(
+                f,
+                "zstd thread count {threads} is invalid: use at least 1, or `ZstdEncoder::new` for single-threaded compression"
+            ),
+            Error::Library { context, message, .. } => write!(
+                f,
+                "zstd failed to {context}: {message}"
+            ),
+            Error::Corrupt { message, .. } => write!(
+                f,
+                "zstd input is corrupt or not zstd data: {message}"
+            ),
+            Error::Truncated => write!(
+                f,
+                "zstd input is truncated: it ends inside a frame; check that it was completely written"
+            ),
+            Error::Empty => write!(
+                f,
+                "zstd input is empty: expected at least one zstd frame"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
 
 io_error_impls!(invalid_input: Error::InvalidLevel { .. } | Error::InvalidThreads { .. });
