@@ -125,7 +125,7 @@ fn write_all(
 }
 
 fn prepare(pkg: &Package, c: Compression, cache: FrameCache) -> Arc<SharedContent> {
-    Arc::new(SharedContent::prepare(&[pkg], &[c], cache, 2, SHARE_THRESHOLD).unwrap())
+    Arc::new(SharedContent::prepare(&[pkg], &[c], Arc::new(cache), 2, SHARE_THRESHOLD).unwrap())
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -387,10 +387,10 @@ pub fn run(args: Args) -> Result<i32> {
         }
         staged.push(s);
     }
-    // Every file is read once, up front: its digests serve every format, and formats that read
-    // concatenated frames share the compressed frames of large files; the others get one
-    // multi-threaded stream each (two workers at least, so the bytes never depend on the
-    // machine's core count), cached whole. `--single-stream` turns all of that off.
+    // Formats that read concatenated frames share the compressed frames of large files, made
+    // in one read of every file that also gives the digests; the others get one multi-threaded
+    // stream each (two workers at least, so the bytes never depend on the machine's core count),
+    // cached whole. `--single-stream` turns all of that off.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let compressions: Vec<Compression> = staged
         .iter()
@@ -422,55 +422,90 @@ pub fn run(args: Args) -> Result<i32> {
             }
         })
         .collect();
-    let shared = if args.single_stream {
+    let cache = if args.single_stream {
         None
     } else {
-        let cache = frame_cache(args.frame_cache.as_deref())?;
-        if progress {
-            eprintln!(
-                "    Reading the files once (frame cache {})",
-                cache.root().display()
-            );
-        }
-        let packages: Vec<&syspack_distro::Package> = staged.iter().map(|s| &s.package).collect();
-        let shared =
-            SharedContent::prepare(&packages, &compressions, cache, workers, share_threshold()?)
-                .context("cannot read the files to package")?;
-        Some(Arc::new(shared))
+        Some(Arc::new(frame_cache(args.frame_cache.as_deref())?))
     };
-    if shared.is_some() {
-        writers.clear();
-        for (s, c) in staged.iter().zip(&compressions) {
-            writers.push(AnyWriter::new(s, *c, shared.clone())?);
-        }
-    }
+    let splicing: Vec<bool> = staged
+        .iter()
+        .zip(&compressions)
+        .map(|(s, c)| cache.is_some() && frames::splices(s.target.format, *c))
+        .collect();
 
-    // Phase 2: write concurrently; a failing target leaves the others' files in place.
+    // Phase 2: write concurrently; a failing target leaves the others' files in place. Writers
+    // of one stream start at once (they read their files themselves); the splicing ones once
+    // every file has been read and the shared frames are made.
     let results: Vec<(String, Result<Row>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = staged
+        let write = |s: &'_ Staged, w: AnyWriter<'_>, name: &str, dir: &Path| {
+            if progress {
+                eprintln!("    Writing {name} ({})", s.target.id);
+            }
+            write_package(&w, dir, name, &s.target.id)
+        };
+        let mut handles = Vec::new();
+        let mut waiting = Vec::new();
+        for (((s, c), (name, dir)), splices) in staged
             .iter()
-            .zip(writers)
+            .zip(&compressions)
             .zip(names.iter().zip(&dirs))
-            .map(|((s, w), (name, dir))| {
-                let id = s.target.id.clone();
-                let handle = scope.spawn(move || {
-                    if progress {
-                        eprintln!("    Writing {name} ({id})");
+            .zip(&splicing)
+        {
+            if *splices {
+                waiting.push((s, *c, name, dir));
+                continue;
+            }
+            let own = cache
+                .as_ref()
+                .map(|cache| Arc::new(SharedContent::cache_only(cache.clone())));
+            let handle = match AnyWriter::new(s, *c, own) {
+                Ok(w) => scope.spawn(move || write(s, w, name, dir)),
+                Err(e) => scope.spawn(move || Err(e)),
+            };
+            handles.push((s.target.id.clone(), handle));
+        }
+        let mut results = Vec::new();
+        if let (Some(cache), false) = (&cache, waiting.is_empty()) {
+            if progress {
+                eprintln!(
+                    "    Reading the files once (frame cache {})",
+                    cache.root().display()
+                );
+            }
+            let packages: Vec<&syspack_distro::Package> =
+                waiting.iter().map(|(s, ..)| &s.package).collect();
+            let used: Vec<Compression> = waiting.iter().map(|(_, c, ..)| *c).collect();
+            let prepared = share_threshold().and_then(|threshold| {
+                SharedContent::prepare(&packages, &used, cache.clone(), workers, threshold)
+                    .context("cannot read the files to package")
+            });
+            match prepared {
+                Ok(shared) => {
+                    let shared = Arc::new(shared);
+                    for (s, c, name, dir) in waiting {
+                        let handle = match AnyWriter::new(s, c, Some(shared.clone())) {
+                            Ok(w) => scope.spawn(move || write(s, w, name, dir)),
+                            Err(e) => scope.spawn(move || Err(e)),
+                        };
+                        handles.push((s.target.id.clone(), handle));
                     }
-                    write_package(&w, dir, name, &id)
-                });
-                (s.target.id.clone(), handle)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|(id, h)| {
-                let r = h.join().unwrap_or_else(|_| {
-                    Err(anyhow!("the writer thread panicked (a bug in syspack)"))
-                });
-                (id, r)
-            })
-            .collect()
+                }
+                Err(e) => {
+                    for (s, ..) in waiting {
+                        results.push((s.target.id.clone(), Err(anyhow!("{e:#}"))));
+                    }
+                }
+            }
+        }
+        for (id, h) in handles {
+            let r = h
+                .join()
+                .unwrap_or_else(|_| Err(anyhow!("the writer thread panicked (a bug in syspack)")));
+            results.push((id, r));
+        }
+        // The summary lists targets in the order they were asked for.
+        results.sort_by_key(|(id, _)| staged.iter().position(|s| &s.target.id == id));
+        results
     });
 
     let mut rows = Vec::new();

@@ -6,7 +6,7 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -64,7 +64,7 @@ impl FileDigests {
 /// [`SharedContent::prepare`] before the writers run and used by all of them.
 #[derive(Debug)]
 pub struct SharedContent {
-    cache: FrameCache,
+    cache: Arc<FrameCache>,
     digests: HashMap<PathBuf, FileDigests>,
     frames: HashMap<(PathBuf, Compression), PathBuf>,
 }
@@ -87,7 +87,7 @@ impl SharedContent {
     pub fn prepare(
         packages: &[&Package],
         compressions: &[Compression],
-        cache: FrameCache,
+        cache: Arc<FrameCache>,
         workers: usize,
         threshold: u64,
     ) -> Result<Self> {
@@ -156,6 +156,17 @@ impl SharedContent {
             shared.digests.insert(path, digests);
         }
         Ok(shared)
+    }
+
+    /// Shared content that knows no file yet, only the cache: for a writer that must compress
+    /// its own single stream and should not wait for [`SharedContent::prepare`] (it reads the
+    /// files itself, and still finds and stores its whole stream in the cache).
+    pub fn cache_only(cache: Arc<FrameCache>) -> Self {
+        SharedContent {
+            cache,
+            digests: HashMap::new(),
+            frames: HashMap::new(),
+        }
     }
 
     /// The digests of a staged file read by [`SharedContent::prepare`] (none for contents given
