@@ -449,12 +449,7 @@ pub fn stage(
             ));
             continue;
         }
-        let name = u
-            .unit
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| anyhow!("systemd unit `{}` has no UTF-8 file name", u.unit.display()))?
-            .to_string();
+        let name = unit_name(&u.unit)?;
         let dest = InstallPath::new(&format!("/usr/lib/systemd/system/{name}"))?;
         pkg.add_file(dest, &u.unit, 0o644)
             .with_context(|| format!("systemd unit `{}` from `{}`", name, cfg.file.display()))?;
@@ -518,6 +513,14 @@ fn to_relations(r: &RelationSpecs) -> Relations {
         replaces: get(&r.replaces),
         ..Relations::default()
     }
+}
+
+/// A systemd unit's name: its file name, which must be UTF-8.
+pub fn unit_name(unit: &Path) -> Result<String> {
+    unit.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("systemd unit `{}` has no UTF-8 file name", unit.display()))
 }
 
 /// True when `path` starts with the ELF magic.

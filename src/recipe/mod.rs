@@ -915,12 +915,7 @@ fn units(cfg: &Config, root: &Path) -> Result<Vec<Unit>> {
             );
         }
         let source = rel_to(root, &u.unit)?;
-        let name = u
-            .unit
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| anyhow!("systemd unit `{}` has no UTF-8 file name", u.unit.display()))?
-            .to_string();
+        let name = crate::stage::unit_name(&u.unit)?;
         if out.iter().any(|o| o.name == name) {
             bail!(
                 "two systemd units are named `{name}` in `{}`; unit names must be unique",

@@ -139,13 +139,9 @@ impl FrameCache {
         key: &[u8; 32],
         source: &mut dyn io::Read,
     ) -> io::Result<PathBuf> {
-        let path = self.stream_path(compression, key);
-        let dir = path.parent().expect("stream paths have a parent");
-        fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        crate::output::copy_in_bulk(source, tmp.as_file_mut())?;
-        tmp.persist(&path).map_err(|e| e.error)?;
-        Ok(path)
+        persist_new(self.stream_path(compression, key), |f| {
+            crate::output::copy_in_bulk(source, f).map(drop)
+        })
     }
 
     /// The cached frame of `key` (SHA-256 of the uncompressed bytes) for `codec`, if present.
@@ -166,17 +162,11 @@ impl FrameCache {
         key: &[u8; 32],
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<PathBuf> {
-        let path = self.frame_path(codec, key);
-        let dir = path.parent().expect("frame paths have a parent");
-        fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        {
-            let mut out = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        persist_new(self.frame_path(codec, key), |f| {
+            let mut out = io::BufWriter::with_capacity(1 << 16, f);
             write(&mut out)?;
-            out.flush()?;
-        }
-        tmp.persist(&path).map_err(|e| e.error)?;
-        Ok(path)
+            out.flush()
+        })
     }
 
     /// A cached frame of a format's own bytes (headers and small files by digest; see
@@ -194,10 +184,7 @@ impl FrameCache {
         key: &[u8; 32],
         scratch: tempfile::NamedTempFile,
     ) -> io::Result<PathBuf> {
-        let path = self.keyed_path("gaps", codec, key);
-        fs::create_dir_all(path.parent().expect("frame paths have a parent"))?;
-        scratch.persist(&path).map_err(|e| e.error)?;
-        Ok(path)
+        adopt_at(self.keyed_path("gaps", codec, key), scratch)
     }
 
     /// A new temporary file in the cache, to be [`FrameCache::adopt`]ed once its key is known.
@@ -214,10 +201,7 @@ impl FrameCache {
         key: &[u8; 32],
         scratch: tempfile::NamedTempFile,
     ) -> io::Result<PathBuf> {
-        let path = self.frame_path(codec, key);
-        fs::create_dir_all(path.parent().expect("frame paths have a parent"))?;
-        scratch.persist(&path).map_err(|e| e.error)?;
-        Ok(path)
+        adopt_at(self.frame_path(codec, key), scratch)
     }
 
     fn with_index<T>(&self, f: impl FnOnce(&mut Index) -> T) -> T {
@@ -275,6 +259,25 @@ impl FrameCache {
             *index = merged;
         });
     }
+}
+
+/// Creates `path` (and its directory) atomically with what `write` puts in it.
+fn persist_new(
+    path: PathBuf,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<PathBuf> {
+    let dir = path.parent().expect("cache paths have a parent");
+    fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    write(tmp.as_file_mut())?;
+    adopt_at(path, tmp)
+}
+
+/// Renames a finished temporary file to `path`, creating its directory.
+fn adopt_at(path: PathBuf, scratch: tempfile::NamedTempFile) -> io::Result<PathBuf> {
+    fs::create_dir_all(path.parent().expect("cache paths have a parent"))?;
+    scratch.persist(&path).map_err(|e| e.error)?;
+    Ok(path)
 }
 
 /// The file index in memory.
