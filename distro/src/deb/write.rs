@@ -148,7 +148,8 @@ impl<'a> Writer<'a> {
     ///
     /// With shared content and a codec dpkg reads only as one frame (xz, zstd), the whole
     /// compressed stream is cached: its key is computed from the tar headers and the files'
-    /// digests without reading a file, and a hit is copied instead of compressed.
+    /// digests (or, when the shared content has none, their bytes: reading is far cheaper than
+    /// compressing), and a hit is copied instead of compressed.
     fn data_tar(&self) -> Result<(tempfile::SpooledTempFile, u64, Md5Sums)> {
         let member = format!("data.tar{}", self.compression.suffix());
         let io = |e| Error::io(&member, "writing", e);

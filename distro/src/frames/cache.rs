@@ -121,8 +121,8 @@ impl FrameCache {
     }
 
     /// A whole compressed stream cached under `key`, a digest of the stream's uncompressed
-    /// bytes in which each file's content stands as its SHA-256 (so computing the key reads no
-    /// file). For payloads that must be one frame (`.deb` with xz or zstd).
+    /// bytes in which each file with known digests stands as its SHA-256 (so computing the key
+    /// need not read it). For payloads that must be one frame (`.deb` with xz or zstd).
     pub fn stream(&self, compression: Compression, key: &[u8; 32]) -> Option<PathBuf> {
         let path = self.stream_path(compression, key);
         path.is_file().then_some(path)

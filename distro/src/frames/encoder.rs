@@ -317,7 +317,8 @@ impl<W: Write> ContentSink for PayloadEncoder<W> {
 }
 
 /// Computes a [`FrameCache::stream`](super::FrameCache::stream) key: hashes the bytes written,
-/// and each file with known digests as its SHA-256 instead of its content (so no file is read).
+/// and each file with known digests as its SHA-256 instead of its content (so it is not read;
+/// files without known digests are hashed as they are).
 pub struct StreamKey {
     hasher: Sha256,
     shared: Arc<SharedContent>,
