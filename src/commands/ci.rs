@@ -4,10 +4,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use crate::ci::{github, Plan, Request};
-use crate::config::{syspack::load_standalone, Config};
 use crate::exit;
 
 /// Write CI workflows that build, package, install and run the project across distros.
@@ -60,21 +59,6 @@ struct GithubArgs {
     check: bool,
 }
 
-fn find_manifest() -> Result<PathBuf> {
-    let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    for d in cwd.ancestors() {
-        let m = d.join("Cargo.toml");
-        if m.is_file() {
-            return Ok(m);
-        }
-    }
-    bail!(
-        "no `Cargo.toml` in `{}` or any parent directory; run syspack in a cargo project, pass \
-         `--manifest-path`, or pass a standalone syspack.toml with `--config`",
-        cwd.display()
-    )
-}
-
 /// The repository: the nearest directory at or above `dir` with a `.git`, else `dir`.
 fn repo_root(dir: &Path) -> PathBuf {
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
@@ -91,29 +75,9 @@ pub fn run(args: Args) -> Result<i32> {
 }
 
 fn github_run(args: GithubArgs) -> Result<i32> {
-    let (cfg, project_dir) = match &args.config {
-        Some(path) => {
-            let cfg = load_standalone(path)?;
-            let dir = cfg.base_dir.clone();
-            (cfg, dir)
-        }
-        None => {
-            let manifest = match &args.manifest_path {
-                Some(m) => m.clone(),
-                None => find_manifest()?,
-            };
-            let cfg = Config::from_cargo_manifest(&manifest)?;
-            let dir = cfg
-                .cargo
-                .as_ref()
-                .map(|c| c.workspace_root.clone())
-                .unwrap_or_else(|| cfg.base_dir.clone());
-            (cfg, dir)
-        }
-    };
-    for w in &cfg.warnings {
-        exit::warn(w);
-    }
+    let project =
+        super::package::load_project(args.config.as_deref(), args.manifest_path.as_deref())?;
+    let (cfg, project_dir) = (project.cfg, project.dir);
     let root = repo_root(if project_dir.as_os_str().is_empty() {
         Path::new(".")
     } else {

@@ -101,34 +101,7 @@ pub struct Project {
 impl ProjectArgs {
     /// Reads the configuration (syspack.toml or Cargo.toml) and prints its warnings.
     pub fn load(&self) -> Result<Project> {
-        let (cfg, dir, standalone) = match &self.config {
-            Some(path) => {
-                let cfg = load_standalone(path)?;
-                let dir = cfg.base_dir.clone();
-                (cfg, dir, true)
-            }
-            None => {
-                let manifest = match &self.manifest_path {
-                    Some(m) => m.clone(),
-                    None => find_manifest()?,
-                };
-                let cfg = Config::from_cargo_manifest(&manifest)?;
-                let dir = cfg
-                    .cargo
-                    .as_ref()
-                    .map(|c| c.workspace_root.clone())
-                    .unwrap_or_else(|| cfg.base_dir.clone());
-                (cfg, dir, false)
-            }
-        };
-        for w in &cfg.warnings {
-            exit::warn(w);
-        }
-        Ok(Project {
-            cfg,
-            dir,
-            standalone,
-        })
+        load_project(self.config.as_deref(), self.manifest_path.as_deref())
     }
 
     /// Builds the project (unless `--no-build` or a standalone configuration) and collects the
@@ -167,6 +140,40 @@ impl ProjectArgs {
         }
         Ok(build)
     }
+}
+
+/// Reads a project's configuration — the standalone syspack.toml `config`, else the cargo
+/// manifest `manifest_path`, else the nearest `Cargo.toml` at or above the current directory —
+/// and prints its warnings.
+pub fn load_project(config: Option<&Path>, manifest_path: Option<&Path>) -> Result<Project> {
+    let (cfg, dir, standalone) = match config {
+        Some(path) => {
+            let cfg = load_standalone(path)?;
+            let dir = cfg.base_dir.clone();
+            (cfg, dir, true)
+        }
+        None => {
+            let manifest = match manifest_path {
+                Some(m) => m.to_path_buf(),
+                None => find_manifest()?,
+            };
+            let cfg = Config::from_cargo_manifest(&manifest)?;
+            let dir = cfg
+                .cargo
+                .as_ref()
+                .map(|c| c.workspace_root.clone())
+                .unwrap_or_else(|| cfg.base_dir.clone());
+            (cfg, dir, false)
+        }
+    };
+    for w in &cfg.warnings {
+        exit::warn(w);
+    }
+    Ok(Project {
+        cfg,
+        dir,
+        standalone,
+    })
 }
 
 fn find_manifest() -> Result<PathBuf> {
