@@ -29,7 +29,9 @@ use anyhow::{bail, Context, Result};
 use syspack_distro::kb::Release;
 use syspack_distro::Format;
 
-use super::{civil, deb_relation, dev_package, weekday, InstallSource, OutFile, Project, Scripts};
+use syspack_distro::deb::{civil, rfc2822};
+
+use super::{deb_relation, dev_package, InstallSource, OutFile, Project, Scripts};
 
 /// The Debian package for a generator program.
 fn generator_package(program: &str) -> Option<&'static str> {
@@ -58,23 +60,6 @@ pub fn orig_vendor_name(p: &Project) -> String {
         "{}_{}.orig-vendor.tar.gz",
         p.name,
         upstream_version(&p.version)
-    )
-}
-
-/// An RFC 2822 date in UTC, as Debian changelogs write it.
-pub fn rfc2822(secs: u64) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (y, m, d, rem) = civil(secs);
-    format!(
-        "{}, {d:02} {} {y} {:02}:{:02}:{:02} +0000",
-        DAYS[weekday(secs)],
-        MONTHS[(m - 1) as usize],
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
     )
 }
 

@@ -52,7 +52,7 @@ use std::process::Command;
 
 use anyhow::{anyhow, bail, Context, Result};
 use sha2::{Digest, Sha256};
-use syspack_distro::kb::{KnowledgeBase, Provider, Release};
+use syspack_distro::kb::{KnowledgeBase, LibraryFact, Provider, Release};
 use syspack_distro::tarball::{TarFlavor, TarWriter};
 use syspack_distro::Owner;
 use syspack_distro::{Compression, Format, Relation, VersionOp};
@@ -401,17 +401,21 @@ pub fn release_for(family: Family, target: Option<&str>) -> Result<&'static Rele
     Ok(r)
 }
 
-/// The package providing `lib`'s headers on `release`: `Ok(None)` for the base system.
-pub fn dev_package(release: &Release, lib: &LinkedLib) -> Result<Option<String>> {
-    let fact = release.library(&lib.kb_name).ok_or_else(|| {
+/// The knowledge base's entry for `lib` on `release`, or an error naming the data file to edit.
+fn library_fact<'r>(release: &'r Release, lib: &LinkedLib) -> Result<&'r LibraryFact> {
+    release.library(&lib.kb_name).ok_or_else(|| {
         anyhow!(
             "the knowledge base has no entry for library `{}` on `{}`; add it to distro/data/{}",
             lib.kb_name,
             release.id,
             release.data_file
         )
-    })?;
-    match fact.dev.known() {
+    })
+}
+
+/// The package providing `lib`'s headers on `release`: `Ok(None)` for the base system.
+pub fn dev_package(release: &Release, lib: &LinkedLib) -> Result<Option<String>> {
+    match library_fact(release, lib)?.dev.known() {
         Some(Provider::Package(p)) => Ok(Some(p.as_str().to_string())),
         Some(Provider::BaseSystem) => Ok(None),
         None => bail!(
@@ -427,15 +431,7 @@ pub fn dev_package(release: &Release, lib: &LinkedLib) -> Result<Option<String>>
 
 /// The runtime package of `lib` on `release`: `Ok(None)` for the base system.
 pub fn runtime_package(release: &Release, lib: &LinkedLib) -> Result<Option<String>> {
-    let fact = release.library(&lib.kb_name).ok_or_else(|| {
-        anyhow!(
-            "the knowledge base has no entry for library `{}` on `{}`; add it to distro/data/{}",
-            lib.kb_name,
-            release.id,
-            release.data_file
-        )
-    })?;
-    match fact.runtime.known() {
+    match library_fact(release, lib)?.runtime.known() {
         Some(Provider::Package(p)) => Ok(Some(p.as_str().to_string())),
         Some(Provider::BaseSystem) => Ok(None),
         None => bail!(
@@ -1151,28 +1147,6 @@ pub fn split_maintainer(m: &str) -> (String, String) {
         (Some(a), Some(b)) if a < b => (m[..a].trim().to_string(), m[a + 1..b].trim().to_string()),
         _ => (m.trim().to_string(), String::new()),
     }
-}
-
-/// The days-since-epoch civil date (year, month, day) and seconds in the day.
-pub fn civil(secs: u64) -> (i64, u32, u32, u64) {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, rem)
-}
-
-/// Day of week, 0 = Sunday.
-pub fn weekday(secs: u64) -> usize {
-    (((secs / 86_400) + 4) % 7) as usize
 }
 
 #[cfg(test)]

@@ -25,7 +25,9 @@ use anyhow::Result;
 use syspack_distro::kb::Release;
 use syspack_distro::Format;
 
-use super::{civil, rpm_relation, weekday, InstallSource, OutFile, Project, Scripts};
+use syspack_distro::deb::{civil, MONTH_NAMES, WEEKDAY_NAMES};
+
+use super::{rpm_relation, InstallSource, OutFile, Project, Scripts};
 use crate::config::AssetKind;
 
 fn generator_package(program: &str) -> Option<&'static str> {
@@ -43,15 +45,11 @@ pub fn rpm_version(v: &str) -> String {
 }
 
 fn changelog_date(secs: u64) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (y, m, d, _) = civil(secs);
+    let (y, m, d, weekday) = civil(secs);
     format!(
         "{} {} {d:02} {y}",
-        DAYS[weekday(secs)],
-        MONTHS[(m - 1) as usize]
+        WEEKDAY_NAMES[weekday as usize],
+        MONTH_NAMES[(m - 1) as usize]
     )
 }
 

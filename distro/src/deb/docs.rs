@@ -250,7 +250,7 @@ fn copyright(
 }
 
 /// `(year, month 1–12, day 1–31, weekday 0 = Sunday)` of a Unix time, in UTC.
-fn civil(secs: u64) -> (i64, u32, u32, u32) {
+pub fn civil(secs: u64) -> (i64, u32, u32, u32) {
     let days = (secs / 86_400) as i64;
     let weekday = ((days + 4).rem_euclid(7)) as u32; // 1970-01-01 was a Thursday
                                                      // Howard Hinnant's days-to-civil algorithm.
@@ -266,18 +266,22 @@ fn civil(secs: u64) -> (i64, u32, u32, u32) {
     (year, month, day, weekday)
 }
 
+/// English day names, Sunday first (index = [`civil`]'s weekday).
+pub const WEEKDAY_NAMES: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/// English month names, January first (index = [`civil`]'s month − 1).
+pub const MONTH_NAMES: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// An RFC 2822 date in UTC, as Debian changelogs write it: `Tue, 14 Nov 2023 22:13:20 +0000`.
-pub(crate) fn rfc2822(secs: u64) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+pub fn rfc2822(secs: u64) -> String {
     let (year, month, day, weekday) = civil(secs);
     let t = secs % 86_400;
     format!(
         "{}, {day:02} {} {year} {:02}:{:02}:{:02} +0000",
-        DAYS[weekday as usize],
-        MONTHS[month as usize - 1],
+        WEEKDAY_NAMES[weekday as usize],
+        MONTH_NAMES[month as usize - 1],
         t / 3600,
         t / 60 % 60,
         t % 60
