@@ -11,8 +11,10 @@ use std::sync::{Arc, Mutex};
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
-use super::{frame_codec, FrameCache};
-use crate::compress::{Compression, Encoder};
+use super::cache::{PackWriter, StoredFrame};
+use super::codec::FrameEncoder;
+use super::{deflate_shares_small_files, frame_codec, FrameCache, SHARE_THRESHOLD};
+use crate::compress::Compression;
 use crate::error::{Error, Result};
 use crate::package::{Entry, FileEntry, FileSource, Package};
 
@@ -66,7 +68,7 @@ impl FileDigests {
 pub struct SharedContent {
     cache: Arc<FrameCache>,
     digests: HashMap<PathBuf, FileDigests>,
-    frames: HashMap<(PathBuf, Compression), PathBuf>,
+    frames: HashMap<(PathBuf, Compression), StoredFrame>,
 }
 
 /// Files this large are compressed by several zstd workers at once (smaller ones would be one
@@ -76,9 +78,10 @@ const MULTI_WORKER_SIZE: u64 = 64 << 20;
 impl SharedContent {
     /// Reads every file of `packages` once, on `workers` threads: records its digests and, for
     /// files of at least `threshold` bytes ([`super::SHARE_THRESHOLD`] unless tuning), compresses it
-    /// into one frame per codec of `compressions` that can be shared (gzip, zstd; see
-    /// [`super::splices`]). Files whose digests and frames are already in `cache` are not read
-    /// at all.
+    /// into one frame per codec of `compressions` (one entry per package) that can be shared
+    /// (gzip, zstd; see [`super::splices`]) — for a gzip codec that several packages use, every
+    /// file that is not empty (see [`super::deflate_shares_small_files`]). Files whose digests
+    /// and frames are already in `cache` are not read at all.
     ///
     /// # Errors
     ///
@@ -91,12 +94,25 @@ impl SharedContent {
         workers: usize,
         threshold: u64,
     ) -> Result<Self> {
-        let mut codecs: Vec<Compression> = compressions
+        let mut used: Vec<Compression> = compressions
             .iter()
             .filter_map(|c| frame_codec(*c))
             .collect();
-        codecs.sort_by_key(|c| (c.name(), c.level()));
-        codecs.dedup();
+        used.sort_by_key(|c| (c.name(), c.level()));
+        // Each codec with the size from which a file gets a frame of it.
+        let mut codecs: Vec<(Compression, u64)> = Vec::new();
+        for c in &used {
+            if codecs.last().is_some_and(|(last, _)| last == c) {
+                continue;
+            }
+            let users = used.iter().filter(|u| *u == c).count();
+            let from = if deflate_shares_small_files(*c, users) {
+                1
+            } else {
+                threshold
+            };
+            codecs.push((*c, from));
+        }
 
         let mut files: BTreeMap<&Path, u64> = BTreeMap::new();
         for pkg in packages {
@@ -115,6 +131,15 @@ impl SharedContent {
         let mut queue: Vec<(&Path, u64)> = files.into_iter().collect();
         queue.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
 
+        // Small files' frames go to one pack per codec (see `PackWriter`).
+        let cache_err = |e| Error::io(cache.root(), "writing the frame cache", e);
+        let mut packs = HashMap::new();
+        for (c, from) in &codecs {
+            if *from < SHARE_THRESHOLD {
+                packs.insert(*c, cache.new_pack(*c).map_err(cache_err)?);
+            }
+        }
+
         let next = AtomicUsize::new(0);
         let results = Mutex::new(Vec::with_capacity(queue.len()));
         let failed = Mutex::new(None);
@@ -129,7 +154,7 @@ impl SharedContent {
                     if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
                         return;
                     }
-                    match prepare_file(&cache, path, size, &codecs, workers, threshold) {
+                    match prepare_file(&cache, &packs, path, size, &codecs, workers) {
                         Ok(done) => results.lock().expect("no worker panics").push(done),
                         Err(e) => {
                             let mut f = failed.lock().expect("no worker panics");
@@ -142,6 +167,9 @@ impl SharedContent {
         });
         if let Some(e) = failed.into_inner().expect("no worker panicked") {
             return Err(e);
+        }
+        for pack in packs.into_values() {
+            pack.finish().map_err(cache_err)?;
         }
         cache.save_index();
         let mut shared = SharedContent {
@@ -179,13 +207,13 @@ impl SharedContent {
     }
 
     /// The shared frame holding `file`'s content compressed with `compression`'s codec and level,
-    /// if the file is large enough to have one.
-    pub fn frame(&self, file: &FileEntry, compression: Compression) -> Option<&Path> {
+    /// if the file has one (see [`SharedContent::prepare`]).
+    pub fn frame(&self, file: &FileEntry, compression: Compression) -> Option<&StoredFrame> {
         let FileSource::Path(p) = &file.source else {
             return None;
         };
         let codec = frame_codec(compression)?;
-        self.frames.get(&(p.clone(), codec)).map(PathBuf::as_path)
+        self.frames.get(&(p.clone(), codec))
     }
 
     /// The cache the frames live in (writers put their own frames there too).
@@ -194,21 +222,24 @@ impl SharedContent {
     }
 }
 
-type Prepared = (PathBuf, FileDigests, Vec<(Compression, PathBuf)>);
+type Prepared = (PathBuf, FileDigests, Vec<(Compression, StoredFrame)>);
 
 fn prepare_file(
     cache: &FrameCache,
+    packs: &HashMap<Compression, PackWriter>,
     path: &Path,
     staged_size: u64,
-    codecs: &[Compression],
+    codecs: &[(Compression, u64)],
     workers: usize,
-    threshold: u64,
 ) -> Result<Prepared> {
     let read_err = |e| Error::io(path, "reading asset", e);
     let meta = fs::metadata(path).map_err(read_err)?;
     check_size(path, staged_size, meta.len())?;
-    let shares = staged_size >= threshold;
-    let wanted: &[Compression] = if shares { codecs } else { &[] };
+    let wanted: Vec<Compression> = codecs
+        .iter()
+        .filter(|(_, from)| staged_size >= *from)
+        .map(|(c, _)| *c)
+        .collect();
 
     if let Some(digests) = cache.digests(path, &meta) {
         let found: Option<Vec<_>> = wanted
@@ -220,18 +251,39 @@ fn prepare_file(
         }
     }
 
-    // One read: digests, and every codec's frame at once.
     let cache_err = |e| Error::io(cache.root(), "writing the frame cache", e);
+    if staged_size < SHARE_THRESHOLD {
+        // A small file: read whole, its frames made in memory and put in the codec's pack.
+        let bytes = fs::read(path).map_err(read_err)?;
+        check_size(path, staged_size, bytes.len() as u64)?;
+        let digests = FileDigests::of_bytes(&bytes);
+        let mut frames = Vec::with_capacity(wanted.len());
+        for c in wanted {
+            let mut enc = FrameEncoder::new(Vec::with_capacity(bytes.len() / 2 + 64), c, 1)
+                .map_err(cache_err)?;
+            enc.write_all(&bytes).map_err(cache_err)?;
+            let frame = enc.finish().map_err(cache_err)?;
+            let pack = packs
+                .get(&c)
+                .expect("a pack for every codec small files use");
+            let stored = pack.append(&digests.sha256, &frame).map_err(cache_err)?;
+            frames.push((c, stored));
+        }
+        cache.record_digests(path, &meta, &digests);
+        return Ok((path.to_path_buf(), digests, frames));
+    }
+
+    // One read: digests, and every codec's frame at once.
     let threads = if staged_size >= MULTI_WORKER_SIZE {
         workers as u32
     } else {
         1
     };
     let mut encoders = Vec::with_capacity(wanted.len());
-    for c in wanted {
+    for c in &wanted {
         let scratch = cache.scratch().map_err(cache_err)?;
         let out = io::BufWriter::with_capacity(1 << 16, scratch);
-        encoders.push((*c, frame_encoder(out, *c, threads).map_err(cache_err)?));
+        encoders.push((*c, FrameEncoder::new(out, *c, threads).map_err(cache_err)?));
     }
     let mut file = fs::File::open(path).map_err(read_err)?;
     let mut md5 = Md5::new();
@@ -265,7 +317,7 @@ fn prepare_file(
         let frame = cache
             .adopt(c, &digests.sha256, scratch)
             .map_err(cache_err)?;
-        frames.push((c, frame));
+        frames.push((c, StoredFrame::File(frame)));
     }
     cache.record_digests(path, &meta, &digests);
     Ok((path.to_path_buf(), digests, frames))
@@ -282,23 +334,4 @@ fn check_size(path: &Path, staged: u64, now: u64) -> Result<()> {
             "size changed while packaging: staged {staged} bytes, now {now}"
         )),
     ))
-}
-
-/// The encoder every frame of `codec` is made with, so the same content always gives the same
-/// frame: zstd's multi-threaded compressor (its output does not depend on the worker count),
-/// unless the linked libzstd has no threads; gzip as is.
-pub(crate) fn frame_encoder<W: Write>(
-    out: W,
-    codec: Compression,
-    threads: u32,
-) -> io::Result<Encoder<W>> {
-    match codec {
-        Compression::Zstd { level, .. } if syspack_zstd_sys::safe::max_threads() > 0 => {
-            let threads = threads.clamp(1, syspack_zstd_sys::safe::max_threads());
-            Ok(Encoder::Zstd(
-                syspack_zstd_sys::safe::ZstdEncoder::with_threads(out, level, threads)?,
-            ))
-        }
-        other => Encoder::new(out, other),
-    }
 }

@@ -1,15 +1,14 @@
 //! The compressor every package payload is written through: one stream, or frames with shared
 //! ones spliced in.
 
-use std::fs;
 use std::io::{self, Read, Write};
-use std::path::Path;
 use std::sync::Arc;
 
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
-use super::{frame_codec, splices, FileDigests, SharedContent, FRAME_CAP};
+use super::codec::{FrameEncoder, FrameStream};
+use super::{frame_codec, splices, FileDigests, SharedContent, StoredFrame, FRAME_CAP};
 use crate::compress::{Compression, Encoder};
 use crate::error::{Error, Result};
 use crate::package::{FileEntry, FileSource};
@@ -51,6 +50,12 @@ pub trait ContentSink: Write {
     }
 }
 
+/// Gzip frames of fewer uncompressed bytes are compressed straight into the stream and not
+/// cached: with small files shared ([`super::deflate_shares_small_files`]) most frames of a
+/// format's own bytes are one tar or cpio header, and a cache file per header would cost more
+/// than compressing it again.
+const INLINE_GAP: usize = 64 * 1024;
+
 /// Compresses a package payload: as one stream ([`PayloadEncoder::single`]), or — when the
 /// format reads concatenated frames and shared content is at hand — as a run of frames, where a
 /// large file's content is a shared frame copied from the cache and the bytes in between
@@ -66,7 +71,7 @@ enum Mode<W: Write> {
         shared: Option<Arc<SharedContent>>,
     },
     Framed {
-        inner: W,
+        out: FrameStream<W>,
         codec: Compression,
         shared: Arc<SharedContent>,
         pending: Pending,
@@ -112,10 +117,9 @@ impl Pending {
         h.finalize().into()
     }
 
-    /// Compresses the segments (reading the files) into `out` as one frame.
-    fn compress(&self, codec: Compression, out: &mut dyn Write) -> Result<()> {
+    /// Writes the segments' bytes (reading the files) into `enc`.
+    fn feed(&self, enc: &mut dyn Write) -> Result<()> {
         let out_err = |e| Error::io("<frame cache>", "compressing a frame", e);
-        let mut enc = super::content::frame_encoder(out, codec, 1).map_err(out_err)?;
         for segment in &self.segments {
             match segment {
                 Segment::Bytes(b) => enc.write_all(b).map_err(out_err)?,
@@ -123,10 +127,9 @@ impl Pending {
                     file,
                     name,
                     digests,
-                } => drop(copy_content(file, name, &mut enc, Some(*digests))?),
+                } => drop(copy_content(file, name, enc, Some(*digests))?),
             }
         }
-        enc.finish().map_err(out_err)?;
         Ok(())
     }
 }
@@ -165,7 +168,7 @@ impl<W: Write> PayloadEncoder<W> {
         match (shared, frame_codec(compression)) {
             (Some(shared), Some(codec)) if splices(format, compression) => Ok(PayloadEncoder {
                 mode: Mode::Framed {
-                    inner,
+                    out: FrameStream::new(inner, codec)?,
                     codec,
                     shared,
                     pending: Pending::default(),
@@ -191,7 +194,7 @@ impl<W: Write> PayloadEncoder<W> {
             Mode::Framed { .. } => {
                 self.end_frame()?;
                 match self.mode {
-                    Mode::Framed { inner, .. } => Ok(inner),
+                    Mode::Framed { out, .. } => out.finish(),
                     Mode::Single { .. } => unreachable!("the mode does not change"),
                 }
             }
@@ -199,10 +202,11 @@ impl<W: Write> PayloadEncoder<W> {
     }
 
     /// Ends the frame being built: copies it from the cache, or compresses it into the cache
-    /// (reading the small files it holds) and copies it from there.
+    /// (reading the small files it holds) and copies it from there. A gzip frame under
+    /// [`INLINE_GAP`] bytes is compressed straight into the stream instead.
     fn end_frame(&mut self) -> io::Result<()> {
         let Mode::Framed {
-            inner,
+            out,
             codec,
             shared,
             pending,
@@ -213,39 +217,40 @@ impl<W: Write> PayloadEncoder<W> {
         if pending.segments.is_empty() {
             return Ok(());
         }
+        let as_io = |e: Error| io::Error::other(format!("{e:#}"));
+        if matches!(codec, Compression::Gzip { .. }) && pending.len < INLINE_GAP {
+            let mut enc = FrameEncoder::new(Vec::with_capacity(pending.len / 2 + 64), *codec, 1)?;
+            pending.feed(&mut enc).map_err(as_io)?;
+            let (bytes, summary) = enc.finish_inline()?;
+            *pending = Pending::default();
+            return out.append_inline(&bytes, summary);
+        }
         let key = pending.key();
         let cache = shared.cache();
-        let frame = match cache.gap_frame(*codec, &key) {
+        let frame = match cache.gap_frame(*codec, &key).map(StoredFrame::File) {
             Some(frame) => frame,
             None => {
                 let mut scratch = cache.scratch()?;
                 {
-                    let mut out = io::BufWriter::with_capacity(1 << 16, scratch.as_file_mut());
-                    pending
-                        .compress(*codec, &mut out)
-                        .map_err(|e| io::Error::other(format!("{e:#}")))?;
-                    out.flush()?;
+                    let buffered = io::BufWriter::with_capacity(1 << 16, scratch.as_file_mut());
+                    let mut enc = FrameEncoder::new(buffered, *codec, 1)?;
+                    pending.feed(&mut enc).map_err(as_io)?;
+                    enc.finish()?.flush()?;
                 }
-                cache.adopt_gap_frame(*codec, &key, scratch)?
+                StoredFrame::File(cache.adopt_gap_frame(*codec, &key, scratch)?)
             }
         };
         *pending = Pending::default();
-        copy_frame(&frame, inner)
+        out.append_stored(&frame)
     }
 
-    fn splice(&mut self, frame: &Path) -> io::Result<()> {
+    fn splice(&mut self, frame: &StoredFrame) -> io::Result<()> {
         self.end_frame()?;
         match &mut self.mode {
-            Mode::Framed { inner, .. } => copy_frame(frame, inner),
+            Mode::Framed { out, .. } => out.append_stored(frame),
             Mode::Single { .. } => Err(io::Error::other("splicing into a single stream")),
         }
     }
-}
-
-fn copy_frame(frame: &Path, out: &mut impl Write) -> io::Result<()> {
-    let mut f = fs::File::open(frame)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", frame.display())))?;
-    crate::output::copy_in_bulk(&mut f, out).map(drop)
 }
 
 impl<W: Write> Write for PayloadEncoder<W> {
@@ -270,7 +275,7 @@ impl<W: Write> Write for PayloadEncoder<W> {
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.mode {
             Mode::Single { encoder, .. } => encoder.flush(),
-            Mode::Framed { inner, .. } => inner.flush(),
+            Mode::Framed { out, .. } => out.flush(),
         }
     }
 }
@@ -296,7 +301,7 @@ impl<W: Write> ContentSink for PayloadEncoder<W> {
         else {
             return Ok(false);
         };
-        if let Some(frame) = shared.frame(file, *codec).map(Path::to_path_buf) {
+        if let Some(frame) = shared.frame(file, *codec).cloned() {
             self.splice(&frame).map_err(out_err)?;
             return Ok(true);
         }

@@ -361,3 +361,234 @@ impl<R: Read> Drop for GzDecoder<R> {
         }
     }
 }
+
+/// `windowBits` for a 32 KiB window and no wrapper (raw deflate).
+const RAW_WINDOW_BITS: c_int = -15;
+
+/// CRC-32 (the gzip trailer's checksum) of `bytes`, continuing from `crc` (0 to start).
+pub fn crc32(crc: u32, bytes: &[u8]) -> u32 {
+    let mut crc = ffi::uLong::from(crc);
+    // zlib takes at most uInt::MAX bytes at once.
+    for chunk in bytes.chunks(1 << 30) {
+        // SAFETY: the pointer and length describe `chunk`, which zlib only reads.
+        crc = unsafe { ffi::crc32(crc, chunk.as_ptr(), chunk.len() as ffi::uInt) };
+    }
+    crc as u32
+}
+
+/// The CRC-32 of two byte strings one after the other, from the CRC of each and the length of
+/// the second (zlib's `crc32_combine`): what a gzip member made of spliced segments records.
+pub fn crc32_combine(first: u32, second: u32, second_len: u64) -> u32 {
+    // Lengths beyond i64 cannot occur (they are file sizes); saturate rather than wrap.
+    let len = std::os::raw::c_long::try_from(second_len).unwrap_or(std::os::raw::c_long::MAX);
+    // SAFETY: a pure function of its arguments.
+    unsafe { ffi::crc32_combine(ffi::uLong::from(first), ffi::uLong::from(second), len) as u32 }
+}
+
+/// What a [`DeflateSegmentEncoder`] compressed: the CRC-32 and length of its uncompressed bytes,
+/// which the member it is spliced into must account for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentSummary {
+    /// CRC-32 of the uncompressed bytes.
+    pub crc: u32,
+    /// Number of uncompressed bytes.
+    pub len: u64,
+}
+
+/// Compresses everything written to it into one **segment** of a raw deflate stream: deflate
+/// blocks that refer to nothing before them and end on a byte boundary (a sync flush) without
+/// ending the stream. Segments compressed separately can be concatenated, in any order, into
+/// one deflate stream, and so into one gzip member with [`GzipSplicer`] — the way a file
+/// compressed once can sit inside several packages whose headers differ.
+///
+/// For the same input and level the bytes are the same however the input is split across
+/// `write` calls. Dropping the encoder without [`finish`](DeflateSegmentEncoder::finish)
+/// leaves an unusable segment.
+pub struct DeflateSegmentEncoder<W: Write> {
+    stream: Box<ffi::z_stream>,
+    sink: Sink<W>,
+    summary: SegmentSummary,
+}
+
+// SAFETY: as for GzEncoder: the z_stream is owned by this value alone and used through `&mut self`.
+unsafe impl<W: Write + Send> Send for DeflateSegmentEncoder<W> {}
+
+impl<W: Write> fmt::Debug for DeflateSegmentEncoder<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeflateSegmentEncoder")
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> DeflateSegmentEncoder<W> {
+    /// An encoder at `level` (0 to 9) writing one segment to `writer`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLevel`] for a level outside [`LEVELS`]; [`Error::Library`] if zlib cannot
+    /// allocate its state.
+    pub fn new(writer: W, level: u32) -> io::Result<Self> {
+        if !LEVELS.contains(&level) {
+            return Err(Error::InvalidLevel {
+                level,
+                allowed: LEVELS,
+            }
+            .into());
+        }
+        let mut stream = new_stream();
+        // SAFETY: as in GzEncoder::new, with a negative windowBits (raw deflate, no wrapper).
+        let code = unsafe {
+            ffi::deflateInit2_(
+                &mut *stream,
+                level as c_int,
+                ffi::Z_DEFLATED,
+                RAW_WINDOW_BITS,
+                8,
+                ffi::Z_DEFAULT_STRATEGY,
+                ffi::ZLIB_VERSION.as_ptr().cast(),
+                stream_size(),
+            )
+        };
+        if code != ffi::Z_OK {
+            return Err(Error::Library {
+                context: "initialize the compressor",
+                code,
+                message: message(&stream, code),
+            }
+            .into());
+        }
+        Ok(DeflateSegmentEncoder {
+            stream,
+            sink: Sink::new(writer, stream::CHUNK),
+            summary: SegmentSummary { crc: 0, len: 0 },
+        })
+    }
+
+    /// Runs `deflate(flush)` once on `input`; returns the bytes consumed and whether the output
+    /// buffer was filled (deflate has more to write).
+    fn step(&mut self, input: &[u8], flush: c_int) -> io::Result<(usize, bool)> {
+        let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
+        self.stream.next_in = input.as_ptr().cast_mut();
+        self.stream.avail_in = avail_in;
+        self.stream.next_out = self.sink.buf.as_mut_ptr();
+        self.stream.avail_out = self.sink.buf.len() as u32;
+        // SAFETY: as in GzEncoder::step.
+        let code = unsafe { ffi::deflate(&mut *self.stream, flush) };
+        let consumed = (avail_in - self.stream.avail_in) as usize;
+        let full = self.stream.avail_out == 0;
+        let produced = self.sink.buf.len() - self.stream.avail_out as usize;
+        self.stream.next_in = std::ptr::null_mut();
+        self.stream.avail_in = 0;
+        if code != ffi::Z_OK && code != ffi::Z_BUF_ERROR {
+            return Err(Error::Library {
+                context: "compress",
+                code,
+                message: message(&self.stream, code),
+            }
+            .into());
+        }
+        self.summary.crc = crc32(self.summary.crc, &input[..consumed]);
+        self.summary.len += consumed as u64;
+        self.sink.write_out(produced)?;
+        Ok((consumed, full))
+    }
+
+    /// Ends the segment on a byte boundary (a sync flush; the deflate stream goes on), flushes
+    /// and returns the writer with the CRC-32 and length of what was compressed.
+    ///
+    /// # Errors
+    ///
+    /// Any error of the library or of the writer; the output is then unusable.
+    pub fn finish(mut self) -> io::Result<(W, SegmentSummary)> {
+        while self.step(&[], ffi::Z_SYNC_FLUSH)?.1 {}
+        let summary = self.summary;
+        Ok((self.sink.finish()?, summary))
+    }
+}
+
+impl<W: Write> Write for DeflateSegmentEncoder<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        stream::feed(data, |rest| Ok(self.step(rest, ffi::Z_NO_FLUSH)?.0))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sink.flush()
+    }
+}
+
+impl<W: Write> Drop for DeflateSegmentEncoder<W> {
+    fn drop(&mut self) {
+        // SAFETY: initialized in `new` (a failed init returns before an encoder exists), ended
+        // exactly once, here.
+        unsafe { ffi::deflateEnd(&mut *self.stream) };
+    }
+}
+
+/// Writes one gzip member made of [`DeflateSegmentEncoder`] segments: the header (as
+/// [`GzEncoder`] writes it for `level`), the segments as they are given, then an empty final
+/// block and the trailer (the CRC-32 combined from the segments', and the length mod 2³²).
+///
+/// Readers see an ordinary single-member gzip file: `gzip -d`, zlib (dpkg, rpm) and libarchive
+/// read it like any other.
+pub struct GzipSplicer<W: Write> {
+    writer: W,
+    crc: u32,
+    len: u64,
+}
+
+impl<W: Write> fmt::Debug for GzipSplicer<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GzipSplicer")
+            .field("crc", &self.crc)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> GzipSplicer<W> {
+    /// Starts a member on `writer`: writes the gzip header zlib writes at `level` (mtime 0, no
+    /// name, OS Unix; the extra-flags byte says 2 at level 9, 4 at levels 0 and 1).
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
+    pub fn new(mut writer: W, level: u32) -> io::Result<Self> {
+        let xfl = match level {
+            9 => 2,
+            0 | 1 => 4,
+            _ => 0,
+        };
+        writer.write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, OS_UNIX as u8])?;
+        Ok(GzipSplicer {
+            writer,
+            crc: 0,
+            len: 0,
+        })
+    }
+
+    /// The writer the member goes to, for writing a segment's bytes: after writing them call
+    /// [`GzipSplicer::account`] with its summary.
+    pub fn writer(&mut self) -> &mut W {
+        &mut self.writer
+    }
+
+    /// Records a segment just written through [`GzipSplicer::writer`].
+    pub fn account(&mut self, segment: SegmentSummary) {
+        self.crc = crc32_combine(self.crc, segment.crc, segment.len);
+        self.len = self.len.wrapping_add(segment.len);
+    }
+
+    /// Ends the member (an empty final block, the trailer) and returns the writer.
+    ///
+    /// # Errors
+    ///
+    /// The writer's error.
+    pub fn finish(mut self) -> io::Result<W> {
+        // A final fixed-Huffman block holding only its end code: the bits 1, 01, 0000000.
+        self.writer.write_all(&[0x03, 0x00])?;
+        self.writer.write_all(&self.crc.to_le_bytes())?;
+        self.writer.write_all(&(self.len as u32).to_le_bytes())?;
+        Ok(self.writer)
+    }
+}

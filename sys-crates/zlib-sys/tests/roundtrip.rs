@@ -4,9 +4,11 @@ mod common;
 #[path = "../../test-support/roundtrip.rs"]
 mod roundtrip;
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 
-use syspack_zlib_sys::safe::{GzDecoder, GzEncoder};
+use syspack_zlib_sys::safe::{
+    crc32, crc32_combine, DeflateSegmentEncoder, GzDecoder, GzEncoder, GzipSplicer,
+};
 use syspack_zlib_sys::Error;
 
 struct Gzip;
@@ -143,4 +145,56 @@ fn we_read_gzip_command_output() {
 #[test]
 fn decoder_handles_tiny_reads() {
     roundtrip::check_tiny_reads::<Gzip>([(6, 0), (9, 0)]);
+}
+
+/// A member spliced from separately compressed segments, with `parts` in the given order.
+fn spliced(parts: &[&[u8]], level: u32) -> Vec<u8> {
+    let mut member = GzipSplicer::new(Vec::new(), level).unwrap();
+    for part in parts {
+        let mut segment = DeflateSegmentEncoder::new(Vec::new(), level).unwrap();
+        segment.write_all(part).unwrap();
+        let (bytes, summary) = segment.finish().unwrap();
+        assert_eq!(summary.len, part.len() as u64);
+        assert_eq!(summary.crc, crc32(0, part));
+        member.writer().extend_from_slice(&bytes);
+        member.account(summary);
+    }
+    member.finish().unwrap()
+}
+
+#[test]
+fn spliced_segments_are_one_member_that_gzip_and_we_read() {
+    let corpus = common::corpus();
+    let (a, b) = corpus.split_at(corpus.len() / 3);
+    let parts: [&[u8]; 4] = [b"a header of its own\n", a, b"", b];
+    for level in [1, 6, 9] {
+        let member = spliced(&parts, level);
+        let whole: Vec<u8> = parts.concat();
+        assert_eq!(decompress(&member).unwrap(), whole, "level {level}");
+        let by_gzip = common::run_tool("gzip", &["-d", "-c"], &member, "gzip");
+        assert!(by_gzip == whole, "gzip -d reads the spliced member");
+        // The header is the one GzEncoder writes at that level.
+        assert_eq!(member[..10], compress(b"x", level)[..10], "level {level}");
+    }
+    // The same segment bytes whatever surrounds them: a segment refers to nothing before it.
+    let mut seg = DeflateSegmentEncoder::new(Vec::new(), 9).unwrap();
+    seg.write_all(b).unwrap();
+    let (alone, _) = seg.finish().unwrap();
+    let member = spliced(&parts, 9);
+    assert!(member.windows(alone.len()).any(|w| w == alone));
+}
+
+#[test]
+fn crc_combines_like_one_pass() {
+    let corpus = common::corpus();
+    let (a, b) = corpus.split_at(1234);
+    assert_eq!(
+        crc32_combine(crc32(0, a), crc32(0, b), b.len() as u64),
+        crc32(0, &corpus)
+    );
+    assert_eq!(
+        crc32(0, b"123456789"),
+        0xcbf4_3926,
+        "the CRC-32 check value"
+    );
 }
