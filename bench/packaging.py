@@ -317,19 +317,23 @@ def main():
     if "repack" in groups:
         frames = f"{o}/repack-frames"
         first = sp("syspack, 4 formats (first run, empty --out and frame cache)", f"{o}/sprep", f"--target {TARGETS}", cache=frames)
-        again = sp("syspack, 4 formats again (unchanged inputs, same --out and frame cache)", f"{o}/sprep", f"--target {TARGETS}", cache=frames)
+        again = sp("syspack, 4 formats again (unchanged inputs, same --out and frame cache: up to date)", f"{o}/sprep", f"--target {TARGETS}", cache=frames)
+        rewrite = sp("syspack, 4 formats into a new --out (unchanged inputs, same frame cache: frames reused, packages written)", f"{o}/sprep2", f"--target {TARGETS}", cache=frames)
         for rep in range(a.reps):
             first.prepare()
             shutil.rmtree(frames, ignore_errors=True)
             first.run(log)
             again.run(log)
-            print(f"  [repack] rep {rep + 1}/{a.reps}: {first.times[-1]:.2f} s, again {again.times[-1]:.2f} s", file=sys.stderr, flush=True)
+            rewrite.prepare()
+            rewrite.run(log)
+            print(f"  [repack] rep {rep + 1}/{a.reps}: {first.times[-1]:.2f} s, again {again.times[-1]:.2f} s, new --out {rewrite.times[-1]:.2f} s", file=sys.stderr, flush=True)
         emit(f"### Re-packaging unchanged inputs ({a.payload} payload, nfpm settings)\n")
-        emit(table([first, again], first))
+        emit(table([first, again, rewrite], first))
         emit("")
-        emit(f"- re-packaging / cold: **{med(again) / med(first) * 100:.0f}%** (goal ≤ 5%)")
+        emit(f"- re-packaging, packages up to date / cold: **{med(again) / med(first) * 100:.0f}%** (goal ≤ 5%)")
+        emit(f"- re-packaging into a new --out (every package written from cached frames) / cold: **{med(rewrite) / med(first) * 100:.0f}%**")
         emit("")
-        results["repack"] = {c.name: {"times": c.times, "size": c.size} for c in (first, again)}
+        results["repack"] = {c.name: {"times": c.times, "size": c.size} for c in (first, again, rewrite)}
 
     # ---- syspack's own crate
     stree = f"{slf}/tree"

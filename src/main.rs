@@ -18,6 +18,7 @@ mod commands;
 mod config;
 mod exit;
 mod formats;
+mod fresh;
 mod generated;
 mod pins;
 mod provenance;

@@ -529,3 +529,91 @@ fn frame_cache_reuse_single_stream_and_a_bad_cache() {
     assert_contains(&err, &["frame cache `not-a-dir`", "--frame-cache"]);
     assert!(!dir.join("bad").exists() || files_in(&dir.join("bad")).is_empty());
 }
+
+/// Each output's identity on disk: inode and modification time (a rewritten package is a new
+/// file, renamed into place).
+fn identities(dir: &Path) -> Vec<(String, u64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    files_in(dir)
+        .into_iter()
+        .map(|f| {
+            let m = std::fs::metadata(dir.join(&f)).unwrap();
+            (f, m.ino(), m.mtime(), m.mtime_nsec())
+        })
+        .collect()
+}
+
+#[test]
+fn unchanged_packages_are_not_written_again() {
+    let dir = hello("fresh");
+    dir.create(
+        "stage/usr/share/hello/large.txt",
+        "a large file\n".repeat(30_000),
+    );
+    let cache = dir.join("cache");
+    let package = |cache: &Path| {
+        dir.command()
+            .env("SYSPACK_FRAME_CACHE", cache)
+            .args([
+                "package",
+                "--no-build",
+                "--config",
+                "syspack.toml",
+                "--target",
+                ALL,
+                "--out",
+                "out",
+            ])
+            .stdout()
+    };
+    let out = dir.join("out");
+    let first_summary = package(&cache);
+    let first = identities(&out);
+    assert_eq!(first.len(), 4);
+
+    // Same inputs, same syspack: nothing is written, the summary is the same.
+    assert_eq!(package(&cache), first_summary);
+    assert_eq!(
+        identities(&out),
+        first,
+        "an up-to-date package was written again"
+    );
+
+    // A damaged output is written again (and only that one).
+    let deb = files_in(&out)
+        .into_iter()
+        .find(|f| f.ends_with(".deb"))
+        .unwrap();
+    std::fs::write(out.join(&deb), "not a package").unwrap();
+    assert_eq!(package(&cache), first_summary, "the same bytes again");
+    let after = identities(&out);
+    for (a, b) in first.iter().zip(&after) {
+        assert_eq!(a == b, a.0 != deb, "{a:?} -> {b:?}");
+    }
+    dir.command()
+        .args(["inspect", out.join(&deb).to_str().unwrap()])
+        .stdout();
+
+    // A changed input file changes every package.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    dir.create(
+        "stage/usr/share/hello/large.txt",
+        "A large file\n".repeat(30_000),
+    );
+    let changed_summary = package(&cache);
+    let changed = identities(&out);
+    for (a, b) in after.iter().zip(&changed) {
+        assert_ne!(a, b, "a package with a changed file was not written");
+    }
+    for line in changed_summary.lines().skip(1) {
+        assert!(!first_summary.contains(line), "same digest: {line}");
+    }
+
+    // Without a lasting cache every run writes every package.
+    let off = Path::new("off");
+    package(off);
+    let again = identities(&out);
+    for (a, b) in changed.iter().zip(&again) {
+        assert_ne!(a, b, "--frame-cache off must write every package");
+    }
+}

@@ -14,6 +14,7 @@ use crate::cargo_build;
 use crate::config::{syspack::load_standalone, Config};
 use crate::exit::{self, CheckFailed};
 use crate::formats::AnyWriter;
+use crate::fresh;
 use crate::provenance::Record;
 use crate::stage::{self, BuildOutputs, Staged};
 use crate::target::{self, Target};
@@ -51,7 +52,8 @@ pub struct Args {
     min_glibc: bool,
 
     /// Where compressed frames and file digests are kept between runs, so that packaging
-    /// unchanged files again copies instead of compressing them [default: $SYSPACK_FRAME_CACHE,
+    /// unchanged files again copies instead of compressing them, and a package whose inputs are
+    /// all unchanged (and its file untouched) is not written again [default: $SYSPACK_FRAME_CACHE,
     /// else $XDG_CACHE_HOME/syspack/frames, else ~/.cache/syspack/frames]. `off` keeps them for
     /// this run only.
     #[arg(long, value_name = "DIR|off")]
@@ -440,6 +442,69 @@ pub fn run(args: Args) -> Result<i32> {
         .map(|(s, c)| cache.is_some() && frames::splices(s.target.format, *c))
         .collect();
 
+    // Packages already written from the same inputs by this syspack, and untouched since, are
+    // not written again (see fresh.rs); their fingerprints need every file's digests, from the
+    // cache's index (no file is read to find an up-to-date package).
+    let outputs = cache
+        .as_ref()
+        .filter(|c| !c.is_temporary())
+        .map(|c| fresh::Outputs::load(c));
+    let threshold = share_threshold()?;
+    let settings: Vec<fresh::WriterSettings> = compressions
+        .iter()
+        .zip(&splicing)
+        .map(|(c, splices)| fresh::WriterSettings {
+            compression: *c,
+            splices: *splices,
+            share_threshold: threshold,
+            codec_users: compressions
+                .iter()
+                .zip(&splicing)
+                .filter(|(d, s)| **s && d == &c)
+                .count(),
+        })
+        .collect();
+    let fingerprints_of = cache
+        .as_ref()
+        .filter(|_| outputs.is_some())
+        .map(|c| fresh::Fingerprints::new(c));
+    let fingerprint = |i: usize, read: bool| -> Result<Option<[u8; 32]>> {
+        match &fingerprints_of {
+            Some(f) => f
+                .of(&staged[i], &settings[i], read)
+                .with_context(|| format!("cannot package for target `{}`", staged[i].target.id)),
+            None => Ok(None),
+        }
+    };
+    let mut fingerprints = Vec::with_capacity(staged.len());
+    let mut up_to_date = Vec::new();
+    for (i, (name, dir)) in names.iter().zip(&dirs).enumerate() {
+        let fp = fingerprint(i, false)?;
+        let written = match (&outputs, &fp) {
+            (Some(o), Some(fp)) => o.fresh(fp, &dir.join(name)),
+            _ => None,
+        };
+        if let Some(w) = written {
+            if progress {
+                eprintln!(
+                    "       Fresh {name} ({}): unchanged inputs",
+                    staged[i].target.id
+                );
+            }
+            up_to_date.push((
+                staged[i].target.id.clone(),
+                Ok(Row {
+                    path: dir.join(name),
+                    target: staged[i].target.id.clone(),
+                    size: w.size,
+                    sha256: w.sha256,
+                }),
+            ));
+        }
+        fingerprints.push(fp);
+    }
+    let fresh_ids: Vec<String> = up_to_date.iter().map(|(id, _)| id.clone()).collect();
+
     // Phase 2: write concurrently; a failing target leaves the others' files in place. Writers
     // of one stream start at once (they read their files themselves); the splicing ones once
     // every file has been read and the shared frames are made.
@@ -458,6 +523,9 @@ pub fn run(args: Args) -> Result<i32> {
             .zip(names.iter().zip(&dirs))
             .zip(&splicing)
         {
+            if fresh_ids.contains(&s.target.id) {
+                continue;
+            }
             if *splices {
                 waiting.push((s, *c, name, dir));
                 continue;
@@ -471,7 +539,7 @@ pub fn run(args: Args) -> Result<i32> {
             };
             handles.push((s.target.id.clone(), handle));
         }
-        let mut results = Vec::new();
+        let mut results = up_to_date;
         if let (Some(cache), false) = (&cache, waiting.is_empty()) {
             if progress {
                 eprintln!(
@@ -482,10 +550,9 @@ pub fn run(args: Args) -> Result<i32> {
             let packages: Vec<&syspack_distro::Package> =
                 waiting.iter().map(|(s, ..)| &s.package).collect();
             let used: Vec<Compression> = waiting.iter().map(|(_, c, ..)| *c).collect();
-            let prepared = share_threshold().and_then(|threshold| {
+            let prepared =
                 SharedContent::prepare(&packages, &used, cache.clone(), workers, threshold)
-                    .context("cannot read the files to package")
-            });
+                    .context("cannot read the files to package");
             match prepared {
                 Ok(shared) => {
                     let shared = Arc::new(shared);
@@ -514,6 +581,35 @@ pub fn run(args: Args) -> Result<i32> {
         results.sort_by_key(|(id, _)| staged.iter().position(|s| &s.target.id == id));
         results
     });
+
+    // Record what was written, for the next run: the files are read by now (prepare or the
+    // writers), so reading for a missing digest is rare.
+    if let (Some(outputs), Some(cache)) = (&outputs, &cache) {
+        for (id, r) in &results {
+            let (Ok(row), false) = (r, fresh_ids.contains(id)) else {
+                continue;
+            };
+            let Some(i) = staged.iter().position(|s| &s.target.id == id) else {
+                continue;
+            };
+            let fp = match fingerprints[i] {
+                Some(fp) => Some(fp),
+                None => fingerprint(i, true).ok().flatten(),
+            };
+            if let Some(fp) = fp {
+                outputs.record(
+                    &fp,
+                    &row.path,
+                    fresh::Written {
+                        size: row.size,
+                        sha256: row.sha256.clone(),
+                    },
+                );
+            }
+        }
+        outputs.save();
+        cache.save_index();
+    }
 
     let mut rows = Vec::new();
     let mut failed = Vec::new();

@@ -86,6 +86,11 @@ impl FrameCache {
         &self.root
     }
 
+    /// Whether this is a cache for this run only ([`FrameCache::temporary`]).
+    pub fn is_temporary(&self) -> bool {
+        self._temporary.is_some()
+    }
+
     fn frame_path(&self, codec: Compression, key: &[u8; 32]) -> PathBuf {
         self.keyed_path("frames", codec, key)
     }
@@ -250,6 +255,22 @@ impl FrameCache {
             let (stamp, digests) = index.entries.get(&key)?;
             (*stamp == file_stamp(meta)).then_some(*digests)
         })
+    }
+
+    /// `file`'s digests: from the index when it is unchanged since it was last read, else read
+    /// now (and recorded; [`FrameCache::save_index`] keeps them).
+    ///
+    /// # Errors
+    ///
+    /// Errors reading the file.
+    pub fn digests_reading(&self, file: &Path) -> io::Result<FileDigests> {
+        let meta = fs::metadata(file)?;
+        if let Some(d) = self.digests(file, &meta) {
+            return Ok(d);
+        }
+        let digests = FileDigests::of_reader(fs::File::open(file)?)?;
+        self.record_digests(file, &meta, &digests);
+        Ok(digests)
     }
 
     /// Records `file`'s digests against its current metadata (kept by
@@ -515,8 +536,9 @@ impl Index {
     }
 }
 
-/// What must not change for a file's recorded digests to hold.
-fn file_stamp(m: &fs::Metadata) -> String {
+/// What must not change for a file's recorded digests to hold: device, inode, size, and
+/// modification and status-change times to the nanosecond (like git's index).
+pub fn file_stamp(m: &fs::Metadata) -> String {
     format!(
         "{} {} {} {}.{} {}.{}",
         m.dev(),

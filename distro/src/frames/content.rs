@@ -40,6 +40,34 @@ impl FileDigests {
         }
     }
 
+    /// The digests of everything `reader` reads.
+    ///
+    /// # Errors
+    ///
+    /// The reader's error.
+    pub fn of_reader(mut reader: impl Read) -> io::Result<Self> {
+        let mut md5 = Md5::new();
+        let mut sha = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            md5.update(&buf[..n]);
+            sha.update(&buf[..n]);
+            size += n as u64;
+        }
+        Ok(FileDigests {
+            size,
+            md5: md5.finalize().into(),
+            sha256: sha.finalize().into(),
+        })
+    }
+
     pub(crate) fn from_hex(size: u64, md5: &str, sha256: &str) -> Option<Self> {
         let mut d = FileDigests {
             size,

@@ -36,7 +36,7 @@ mod codec;
 mod content;
 mod encoder;
 
-pub use cache::{FrameCache, StoredFrame};
+pub use cache::{file_stamp, FrameCache, StoredFrame};
 pub use codec::SEGMENT_TRAILER;
 pub use content::{FileDigests, SharedContent};
 pub(crate) use encoder::file_digests;

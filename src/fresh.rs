@@ -1,0 +1,262 @@
+//! Packages already up to date are not written again.
+//!
+//! A package's bytes are a function of the staged package (metadata, entries, scripts, dates),
+//! the writer's settings, every file's content and the syspack binary that writes it. Their
+//! digest, the package's *fingerprint*, is computed without reading files whose digests the
+//! frame cache's index holds (trusted while a file's device, inode, size, mtime and ctime are
+//! unchanged, like git's index). Each package written is recorded in `outputs.idx` beside that
+//! index, with its output file's stamp, size and SHA-256. Packaging again with a fingerprint
+//! whose output file is still there, untouched since (the same stamp), skips the writer and
+//! reports the recorded size and SHA-256: re-packaging unchanged inputs costs stat calls, not
+//! compression or writing hundreds of megabytes again.
+//!
+//! Without a lasting cache (`--frame-cache off`, `--single-stream`) every package is written.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use sha2::{Digest, Sha256};
+use syspack_distro::frames::{file_stamp, FileDigests, FrameCache};
+use syspack_distro::{Compression, Entry, FileSource};
+
+use crate::stage::Staged;
+
+/// What makes a package's bytes, besides the staged package: how it is compressed and whether
+/// its stream is spliced from shared frames (and which files have them).
+#[derive(Debug)]
+pub struct WriterSettings {
+    /// The compression, threads included.
+    pub compression: Compression,
+    /// Whether the stream is made of shared frames.
+    pub splices: bool,
+    /// The size from which files have shared frames (`SYSPACK_SHARE_THRESHOLD`).
+    pub share_threshold: u64,
+    /// How many packages of this run splice frames of the same codec (gzip shares small files
+    /// when there are two or more).
+    pub codec_users: usize,
+}
+
+/// Computes fingerprints, looking each file's digests up once however many packages hold it.
+pub struct Fingerprints<'a> {
+    cache: &'a FrameCache,
+    known: Mutex<HashMap<PathBuf, FileDigests>>,
+}
+
+impl<'a> Fingerprints<'a> {
+    /// Fingerprints with the digests `cache`'s index holds.
+    pub fn new(cache: &'a FrameCache) -> Self {
+        Fingerprints {
+            cache,
+            known: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The digests of `file`: known, from the index, or (with `read`) read now.
+    fn digests(&self, file: &Path, read: bool) -> io::Result<Option<FileDigests>> {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = known.get(file) {
+            return Ok(Some(*d));
+        }
+        let found = if read {
+            Some(
+                self.cache
+                    .digests_reading(file)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?,
+            )
+        } else {
+            fs::metadata(file)
+                .ok()
+                .and_then(|m| self.cache.digests(file, &m))
+        };
+        if let Some(d) = found {
+            known.insert(file.to_path_buf(), d);
+        }
+        Ok(found)
+    }
+
+    /// The fingerprint of `staged` written with `settings`, or `None` when a file's digests are
+    /// not known without reading it and `read` is false. With `read`, such files are read (and
+    /// their digests recorded in the cache's index).
+    ///
+    /// # Errors
+    ///
+    /// Errors reading a file (only with `read`).
+    pub fn of(
+        &self,
+        staged: &Staged,
+        settings: &WriterSettings,
+        read: bool,
+    ) -> io::Result<Option<[u8; 32]>> {
+        fingerprint(staged, settings, |p| self.digests(p, read))
+    }
+}
+
+fn fingerprint(
+    staged: &Staged,
+    settings: &WriterSettings,
+    digests_of: impl Fn(&Path) -> io::Result<Option<FileDigests>>,
+) -> io::Result<Option<[u8; 32]>> {
+    let Some(binary) = binary_digest() else {
+        return Ok(None);
+    };
+    let mut h = Sha256::new();
+    h.update(b"syspack package fingerprint 1\n");
+    h.update(binary);
+    // Debug output is deterministic for one binary (the model keeps entries in BTreeMaps), and
+    // the binary is part of the fingerprint.
+    let WriterSettings {
+        compression,
+        splices,
+        share_threshold,
+        codec_users,
+    } = settings;
+    h.update(
+        format!(
+            "{compression:?} {splices} {share_threshold} {codec_users}\n{:?}\n{:?}\n{:?}\n{}\n",
+            staged.target, staged.package, staged.needed_sonames, staged.freebsd_prefix
+        )
+        .as_bytes(),
+    );
+    for (path, entry) in staged.package.entries() {
+        let Entry::File(file) = entry else { continue };
+        h.update(path.to_string().as_bytes());
+        match &file.source {
+            FileSource::Bytes(bytes) => h.update(Sha256::digest(bytes)),
+            FileSource::Path(p) => {
+                let Some(digests) = digests_of(p)? else {
+                    return Ok(None);
+                };
+                h.update(digests.size.to_le_bytes());
+                h.update(digests.sha256);
+            }
+        }
+    }
+    Ok(Some(h.finalize().into()))
+}
+
+/// The SHA-256 of the running syspack binary, so that another build of syspack never takes
+/// a package written by this one as up to date.
+fn binary_digest() -> Option<[u8; 32]> {
+    static DIGEST: OnceLock<Option<[u8; 32]>> = OnceLock::new();
+    *DIGEST.get_or_init(|| {
+        let mut f = fs::File::open(std::env::current_exe().ok()?).ok()?;
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            match f.read(&mut buf).ok()? {
+                0 => break,
+                n => h.update(&buf[..n]),
+            }
+        }
+        Some(h.finalize().into())
+    })
+}
+
+/// An output file recorded after writing it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+}
+
+/// The record of packages written (`outputs.idx` in the frame cache): fingerprint and output
+/// path → the output's stamp, size and SHA-256.
+pub struct Outputs {
+    file: PathBuf,
+    records: Mutex<HashMap<String, (String, Written)>>,
+}
+
+impl Outputs {
+    /// Loads the record kept in `cache` (a missing or damaged record is empty).
+    pub fn load(cache: &FrameCache) -> Outputs {
+        let file = cache.root().join("outputs.idx");
+        let records = read_records(&file);
+        Outputs {
+            file,
+            records: Mutex::new(records),
+        }
+    }
+
+    /// The recorded size and SHA-256 of `output` if it was written for `fingerprint` and has not
+    /// changed since.
+    pub fn fresh(&self, fingerprint: &[u8; 32], output: &Path) -> Option<Written> {
+        let meta = fs::symlink_metadata(output).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        let (stamp, written) = records.get(&key(fingerprint, output))?;
+        (*stamp == file_stamp(&meta) && written.size == meta.len()).then(|| written.clone())
+    }
+
+    /// Records `output`, just written for `fingerprint`.
+    pub fn record(&self, fingerprint: &[u8; 32], output: &Path, written: Written) {
+        let Ok(meta) = fs::metadata(output) else {
+            return;
+        };
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        records.insert(key(fingerprint, output), (file_stamp(&meta), written));
+    }
+
+    /// Writes the record back, merged with what other runs saved meanwhile. Failures are
+    /// ignored: the record only saves writing packages again.
+    pub fn save(&self) {
+        let mut merged = read_records(&self.file);
+        let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        merged.extend(records.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut keys: Vec<&String> = merged.keys().collect();
+        keys.sort();
+        let mut text = String::new();
+        for k in keys {
+            let (stamp, w) = &merged[k];
+            text.push_str(&format!("{k}\t{stamp}\t{}\t{}\n", w.size, w.sha256));
+        }
+        let Some(dir) = self.file.parent() else {
+            return;
+        };
+        let _ = tempfile::NamedTempFile::new_in(dir).and_then(|mut tmp| {
+            tmp.write_all(text.as_bytes())?;
+            tmp.persist(&self.file).map_err(|e| e.error)?;
+            Ok(())
+        });
+    }
+}
+
+fn key(fingerprint: &[u8; 32], output: &Path) -> String {
+    let absolute = std::path::absolute(output).unwrap_or_else(|_| output.to_path_buf());
+    format!(
+        "{}\t{}",
+        hex::encode(fingerprint),
+        hex::encode(absolute.as_os_str().as_encoded_bytes())
+    )
+}
+
+fn read_records(file: &Path) -> HashMap<String, (String, Written)> {
+    let mut records = HashMap::new();
+    let Ok(text) = fs::read_to_string(file) else {
+        return records;
+    };
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [fp, path, stamp, size, sha256] = fields[..] else {
+            continue;
+        };
+        let Ok(size) = size.parse() else { continue };
+        records.insert(
+            format!("{fp}\t{path}"),
+            (
+                stamp.to_string(),
+                Written {
+                    size,
+                    sha256: sha256.to_string(),
+                },
+            ),
+        );
+    }
+    records
+}
