@@ -47,6 +47,8 @@ pub struct Resolved {
     pub kind: AssetKind,
     /// For a symlink: its target, as stored.
     pub link: Option<String>,
+    /// For a regular file: its size when it was resolved.
+    pub size: Option<u64>,
     /// Where it was configured.
     pub key: String,
 }
@@ -113,6 +115,7 @@ fn resolve_one(
             mode: 0o777,
             kind: a.kind,
             link: Some(link.clone()),
+            size: None,
             key: a.key.clone(),
         });
         return Ok(());
@@ -255,6 +258,7 @@ fn make(
         dest,
         kind: a.kind,
         link,
+        size: meta.is_file().then(|| meta.len()),
         key: a.key.clone(),
     })
 }
@@ -413,7 +417,11 @@ pub fn stage(
         match &a.link {
             Some(link) => pkg.add_symlink(path, link).with_context(ctx)?,
             None => {
-                let f = pkg.add_file(path, &a.source, a.mode).with_context(ctx)?;
+                let f = match a.size {
+                    Some(size) => pkg.add_file_of_size(path, &a.source, size, a.mode),
+                    None => pkg.add_file(path, &a.source, a.mode),
+                }
+                .with_context(ctx)?;
                 f.doc = a.kind == AssetKind::Doc;
                 f.conffile = a.kind == AssetKind::Config;
             }

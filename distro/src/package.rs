@@ -720,9 +720,26 @@ impl Package {
                 std::io::Error::other("not a regular file; list the files inside a directory with a glob such as `dir/**/*`"),
             ));
         }
+        self.add_file_of_size(dest, source, meta.len(), mode)
+    }
+
+    /// [`Package::add_file`] for a regular file whose size the caller has just read from its
+    /// metadata (staging thousands of files for several targets need not stat each one again;
+    /// writers check the size when they read the content).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DuplicatePath`] when the destination is taken.
+    pub fn add_file_of_size(
+        &mut self,
+        dest: InstallPath,
+        source: &Path,
+        size: u64,
+        mode: u32,
+    ) -> Result<&mut FileEntry> {
         let entry = FileEntry {
             source: FileSource::Path(source.to_path_buf()),
-            size: meta.len(),
+            size,
             mode: mode & 0o7777,
             owner: Owner::root(),
             conffile: false,
