@@ -258,7 +258,7 @@ fn make(
         dest,
         kind: a.kind,
         link,
-        size: meta.is_file().then(|| meta.len()),
+        size: meta.is_file().then_some(meta.len()),
         key: a.key.clone(),
     })
 }
