@@ -7,7 +7,8 @@ mod roundtrip;
 use std::io::{self, Read, Write};
 
 use syspack_zlib_sys::safe::{
-    crc32, crc32_combine, DeflateSegmentEncoder, GzDecoder, GzEncoder, GzipSplicer,
+    crc32, crc32_combine, DeflateSegmentEncoder, GzDecoder, GzEncoder, GzipSplicer, SegmentSummary,
+    PROBE_BLOCK,
 };
 use syspack_zlib_sys::Error;
 
@@ -197,4 +198,178 @@ fn crc_combines_like_one_pass() {
         0xcbf4_3926,
         "the CRC-32 check value"
     );
+}
+
+/// `len` pseudo-random bytes (xorshift64*), which deflate cannot compress.
+fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// `len` bytes of text: words from a small vocabulary, spaces and newlines.
+fn text(len: usize) -> Vec<u8> {
+    const WORDS: &[&str] = &[
+        "package", "version", "depends", "library", "segment", "deflate", "stored", "block", "the",
+        "a", "of", "and", "to", "in", "is", "with", "for", "probe", "level", "window",
+    ];
+    let choices = random_bytes(len, 7);
+    let mut out = Vec::with_capacity(len + 16);
+    for (i, byte) in choices.iter().enumerate() {
+        if out.len() >= len {
+            break;
+        }
+        out.extend_from_slice(WORDS[usize::from(*byte) % WORDS.len()].as_bytes());
+        out.push(if i % 11 == 10 { b'\n' } else { b' ' });
+    }
+    out.truncate(len);
+    out
+}
+
+/// `data` as one segment at `level`, written in pieces whose sizes cycle through `sizes`; checks
+/// the summary.
+fn segment_in_pieces(data: &[u8], level: u32, sizes: &[usize]) -> Vec<u8> {
+    let mut encoder = DeflateSegmentEncoder::new(Vec::new(), level).unwrap();
+    let mut rest = data;
+    for size in sizes.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (piece, tail) = rest.split_at((*size).min(rest.len()));
+        encoder.write_all(piece).unwrap();
+        encoder.flush().unwrap();
+        rest = tail;
+    }
+    let (bytes, summary) = encoder.finish().unwrap();
+    assert_eq!(summary.len, data.len() as u64, "level {level}");
+    assert_eq!(summary.crc, crc32(0, data), "level {level}");
+    bytes
+}
+
+/// `data` as one segment at `level`, written whole.
+fn segment(data: &[u8], level: u32) -> Vec<u8> {
+    segment_in_pieces(data, level, &[usize::MAX])
+}
+
+/// `data` decompressed from a member spliced of its segment at `level`, by us and by `gzip -d`;
+/// returns the segment.
+fn check_segment_round_trip(data: &[u8], level: u32) -> Vec<u8> {
+    let bytes = segment(data, level);
+    let mut member = GzipSplicer::new(Vec::new(), level).unwrap();
+    member.writer().extend_from_slice(&bytes);
+    member.account(SegmentSummary {
+        crc: crc32(0, data),
+        len: data.len() as u64,
+    });
+    let member = member.finish().unwrap();
+    assert!(decompress(&member).unwrap() == data, "level {level}");
+    let by_gzip = common::run_tool("gzip", &["-d", "-c"], &member, "gzip");
+    assert!(by_gzip == data, "gzip -d reads the member, level {level}");
+    bytes
+}
+
+#[test]
+fn random_input_is_stored() {
+    // Full blocks and a last block long enough to be probed.
+    let data = random_bytes(12 * PROBE_BLOCK + 54_321, 1);
+    let stored = segment(&data, 0);
+    for level in [1, 6, 9] {
+        let bytes = check_segment_round_trip(&data, level);
+        // Compressing it at level 9 would come out about 700 bytes above stored.
+        assert!(
+            bytes.len() <= stored.len() + 16,
+            "level {level}: {} bytes, stored {}",
+            bytes.len(),
+            stored.len()
+        );
+    }
+    // Stored blocks are at most 64 KiB, with a 5-byte header each.
+    assert!(stored.len() <= data.len() + 5 * (data.len() / 65_000 + 2));
+}
+
+/// What `data` compresses to at `level` without the probe: the deflate data of GzEncoder (which
+/// never stores blocks on its own), less its 18 bytes of header and trailer.
+fn unprobed_len(data: &[u8], level: u32) -> usize {
+    compress(data, level).len() - 18
+}
+
+#[test]
+fn compressible_input_is_compressed_as_without_probe() {
+    let corpus = common::corpus();
+    for data in [text(3 << 20), corpus] {
+        for level in [1, 9] {
+            let bytes = check_segment_round_trip(&data, level);
+            // The segment ends with a sync flush (an empty stored block) where the member ends
+            // with a final block: a few bytes either way.
+            let unprobed = unprobed_len(&data, level);
+            assert!(
+                bytes.len().abs_diff(unprobed) <= 8,
+                "level {level}: {} bytes, {unprobed} without the probe",
+                bytes.len()
+            );
+            assert!(bytes.len() < data.len() * 3 / 4);
+        }
+    }
+}
+
+/// Random blocks, then text, then random blocks and a short random tail.
+fn mixed() -> (Vec<u8>, [usize; 3]) {
+    let lens = [4 * PROBE_BLOCK, 3 * PROBE_BLOCK, 2 * PROBE_BLOCK + 70_000];
+    let mut data = random_bytes(lens[0], 2);
+    data.extend(text(lens[1]));
+    data.extend(random_bytes(lens[2], 3));
+    (data, lens)
+}
+
+#[test]
+fn mixed_input_stores_only_the_random_blocks() {
+    let (data, [first, middle, last]) = mixed();
+    let text_alone = segment(&data[first..first + middle], 9).len();
+    assert!(text_alone < middle / 2);
+    let bytes = check_segment_round_trip(&data, 9);
+    // The random parts stored (5 bytes per stored block of up to 64 KiB), the text compressed as
+    // if alone (give or take the block boundaries and the restart after stored blocks).
+    let random = first + last;
+    let expected = random + 5 * (random / 65_000 + 4) + text_alone;
+    assert!(
+        bytes.len() <= expected + 256,
+        "{} bytes, expected about {expected}",
+        bytes.len()
+    );
+    // Stored blocks hold the input as it is: pieces of both random parts are there verbatim,
+    // pieces of the text are not.
+    let verbatim = |at: usize| bytes.windows(256).any(|w| w == &data[at..at + 256]);
+    assert!(verbatim(100_000) && verbatim(first + middle + 100_000));
+    assert!(!verbatim(first + 100_000));
+}
+
+#[test]
+fn segment_output_does_not_depend_on_write_sizes() {
+    let (mut data, _) = mixed();
+    data.extend(text(100_000));
+    for level in [0, 1, 9] {
+        let whole = segment(&data, level);
+        for sizes in [
+            &[1, 7, 4096, 1 << 20][..],
+            &[7],
+            &[4096],
+            &[1 << 20],
+            &[PROBE_BLOCK - 1, 2],
+        ] {
+            assert!(
+                segment_in_pieces(&data, level, sizes) == whole,
+                "level {level}, writes of {sizes:?}"
+            );
+        }
+    }
+    // And byte by byte, on less data.
+    let data = &data[3 * PROBE_BLOCK..5 * PROBE_BLOCK + 1000];
+    assert!(segment_in_pieces(data, 9, &[1]) == segment(data, 9));
 }
