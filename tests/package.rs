@@ -483,7 +483,7 @@ fn frame_cache_reuse_single_stream_and_a_bad_cache() {
     let cold = package("cold", &[]);
     let cached = listing(&cache);
     assert!(
-        cached.contains("frames/zstd-19/"),
+        cached.contains("frames/zstd-19-"),
         "shared zstd frames were cached:\n{cached}"
     );
     assert!(

@@ -4,14 +4,15 @@
 //! Layout under the cache root (`v1/` so a later layout can live beside it):
 //!
 //! ```text
-//! v1/frames/zstd-19/ab/ab12…ef      one compressed frame (for gzip, under deflate-9/: a deflate
-//!                                    segment and its CRC and length), named by the SHA-256 of
-//!                                    its uncompressed bytes
-//! v1/gaps/zstd-19/12/12ab…cd         a frame of one format's own bytes (headers, small files),
+//! v1/frames/zstd-19-1.5.4/ab/ab12…ef  one compressed frame (for gzip, under deflate-9-zlib1.3.1/:
+//!                                    a deflate segment and its CRC and length), named by the
+//!                                    SHA-256 of its uncompressed bytes; the directory names the
+//!                                    library release that made it
+//! v1/gaps/zstd-19-1.5.4/12/12ab…cd         a frame of one format's own bytes (headers, small files),
 //!                                    named by a digest of its parts (files by their SHA-256)
-//! v1/packs/deflate-9/3f2a…9c.pack   the frames of small files made in one run, and their index
+//! v1/packs/deflate-9-…/3f2a…9c.pack   the frames of small files made in one run, and their index
 //!          …/3f2a…9c.idx           (see [`PackWriter`])
-//! v1/streams/xz-6-mt/ef/ef56…23      a whole single-frame stream (a `.deb`'s data.tar.xz),
+//! v1/streams/xz-6-mt-xz5.4.1/ef/ef56…23  a whole single-frame stream (a `.deb`'s data.tar.xz),
 //!                                    named by a digest of what it holds (see [`FrameCache::stream`])
 //! v1/files.idx                      one line per input path: its device, inode, size, mtime
 //!                                    and ctime when last read, and its MD5 and SHA-256
@@ -118,9 +119,10 @@ impl FrameCache {
         self.root
             .join("streams")
             .join(format!(
-                "{}-{}{threads}",
+                "{}-{}{threads}-{}",
                 compression.name(),
-                compression.level()
+                compression.level(),
+                library_release(compression)
             ))
             .join(&hex[..2])
             .join(hex)
@@ -315,16 +317,45 @@ impl FrameCache {
     }
 }
 
-/// The directory name of `codec`'s frames: codec and level, and what else changes their bytes.
+/// The directory name of `codec`'s frames: codec, level, the library release that made them and
+/// what else changes their bytes. Two libzstd or zlib releases may compress the same input into
+/// other bytes, so a cache shared by a system-library build and a vendored build of syspack keeps
+/// their frames apart: a frame found in the cache is always the frame this binary would make.
 fn codec_family(codec: Compression) -> String {
     match codec {
-        // The single-threaded zstd compressor (a libzstd without threads) makes other bytes.
-        Compression::Zstd { level, .. } if syspack_zstd_sys::safe::max_threads() == 0 => {
-            format!("zstd-{level}-st")
+        Compression::Zstd { level, .. } => {
+            // The single-threaded compressor (a libzstd without threads) makes other bytes.
+            let mode = if syspack_zstd_sys::safe::max_threads() == 0 {
+                "-st"
+            } else {
+                ""
+            };
+            format!("zstd-{level}{mode}-{}", library_release(codec))
         }
-        // gzip frames are deflate segments with a trailer (see codec.rs).
-        Compression::Gzip { level } => format!("deflate-{level}"),
-        _ => format!("{}-{}", codec.name(), codec.level()),
+        // gzip frames are deflate segments with a trailer (see codec.rs); which blocks are
+        // stored depends on the zlib release too.
+        Compression::Gzip { level } => format!("deflate-{level}-{}", library_release(codec)),
+        _ => format!(
+            "{}-{}-{}",
+            codec.name(),
+            codec.level(),
+            library_release(codec)
+        ),
+    }
+}
+
+/// The release of the library that compresses with `compression`, as it names itself
+/// (`zlib1.3.1`, `1.5.7` for zstd, `xz5.6.4`, `bzip2-1.0.8`).
+fn library_release(compression: Compression) -> String {
+    match compression {
+        Compression::Gzip { .. } => format!("zlib{}", syspack_zlib_sys::safe::version()),
+        Compression::Zstd { .. } => syspack_zstd_sys::safe::version().to_string(),
+        Compression::Xz { .. } => format!("xz{}", syspack_lzma_sys::safe::version()),
+        Compression::Bzip2 { .. } => {
+            let v = syspack_bzip2_sys::safe::version();
+            format!("bzip2-{}", v.split(',').next().unwrap_or(v))
+        }
+        Compression::None => String::new(),
     }
 }
 
@@ -370,8 +401,8 @@ impl StoredFrame {
 /// [`PackWriter::finish`] renames it into place:
 ///
 /// ```text
-/// v1/packs/deflate-9/3f2a…9c.pack    the frames, one after the other
-/// v1/packs/deflate-9/3f2a…9c.idx     one line per frame: SHA-256 of its uncompressed bytes,
+/// v1/packs/deflate-9-zlib1.3.1/3f2a…9c.pack    the frames, one after the other
+/// v1/packs/deflate-9-zlib1.3.1/3f2a…9c.idx     one line per frame: SHA-256 of its uncompressed bytes,
 ///                                     offset, length
 /// ```
 pub(crate) struct PackWriter {
@@ -602,7 +633,8 @@ mod tests {
             .is_none());
         // An empty pack leaves nothing behind.
         cache.new_pack(codec).unwrap().finish().unwrap();
-        let packs: Vec<_> = fs::read_dir(dir.path().join("v1/packs/deflate-9"))
+        let family = format!("deflate-9-zlib{}", syspack_zlib_sys::safe::version());
+        let packs: Vec<_> = fs::read_dir(dir.path().join("v1/packs").join(family))
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();

@@ -57,6 +57,46 @@ fn new_stream() -> Box<ffi::z_stream> {
     Box::new(unsafe { MaybeUninit::<ffi::z_stream>::zeroed().assume_init() })
 }
 
+/// A deflate stream initialized at `level` with `window_bits` (15 + 16: gzip wrapper; -15: raw),
+/// memory level 8 and the default strategy, as zlib's tools use. The caller ends it with
+/// `deflateEnd` (in its `Drop`).
+fn deflate_stream(
+    level: u32,
+    window_bits: c_int,
+    context: &'static str,
+) -> Result<Box<ffi::z_stream>, Error> {
+    if !LEVELS.contains(&level) {
+        return Err(Error::InvalidLevel {
+            level,
+            allowed: LEVELS,
+        });
+    }
+    let mut stream = new_stream();
+    // SAFETY: `stream` is a zeroed z_stream at a stable address; the version string is the
+    // NUL-terminated ZLIB_VERSION of the bindings and the size is that of our struct, which zlib
+    // checks against its own. Level (0..=9) and the other arguments are valid.
+    let code = unsafe {
+        ffi::deflateInit2_(
+            &mut *stream,
+            level as c_int,
+            ffi::Z_DEFLATED,
+            window_bits,
+            8,
+            ffi::Z_DEFAULT_STRATEGY,
+            ffi::ZLIB_VERSION.as_ptr().cast(),
+            stream_size(),
+        )
+    };
+    if code != ffi::Z_OK {
+        return Err(Error::Library {
+            context,
+            code,
+            message: message(&stream, code),
+        });
+    }
+    Ok(stream)
+}
+
 fn stream_size() -> c_int {
     // The struct is about a hundred bytes, far below c_int::MAX.
     mem::size_of::<ffi::z_stream>() as c_int
@@ -94,37 +134,7 @@ impl<W: Write> GzEncoder<W> {
     /// [`Error::InvalidLevel`] for a level outside [`LEVELS`]; [`Error::Library`] if zlib cannot
     /// allocate its state (both inside an [`io::Error`]).
     pub fn new(writer: W, level: u32) -> io::Result<Self> {
-        if !LEVELS.contains(&level) {
-            return Err(Error::InvalidLevel {
-                level,
-                allowed: LEVELS,
-            }
-            .into());
-        }
-        let mut stream = new_stream();
-        // SAFETY: `stream` is a zeroed z_stream at a stable address; the version string is the
-        // NUL-terminated ZLIB_VERSION of the bindings and the size is that of our struct, which
-        // zlib checks against its own. Level (0..=9) and the other arguments are valid.
-        let code = unsafe {
-            ffi::deflateInit2_(
-                &mut *stream,
-                level as c_int,
-                ffi::Z_DEFLATED,
-                GZIP_WINDOW_BITS,
-                8,
-                ffi::Z_DEFAULT_STRATEGY,
-                ffi::ZLIB_VERSION.as_ptr().cast(),
-                stream_size(),
-            )
-        };
-        if code != ffi::Z_OK {
-            return Err(Error::Library {
-                context: "initialize the compressor",
-                code,
-                message: message(&stream, code),
-            }
-            .into());
-        }
+        let stream = deflate_stream(level, GZIP_WINDOW_BITS, "initialize the compressor")?;
         let mut encoder = GzEncoder {
             stream,
             // SAFETY: all-zero bytes are a valid gz_header: no text flag, time 0, null extra,
@@ -489,35 +499,7 @@ impl<W: Write> DeflateSegmentEncoder<W> {
     /// [`Error::InvalidLevel`] for a level outside [`LEVELS`]; [`Error::Library`] if zlib cannot
     /// allocate its state.
     pub fn new(writer: W, level: u32) -> io::Result<Self> {
-        if !LEVELS.contains(&level) {
-            return Err(Error::InvalidLevel {
-                level,
-                allowed: LEVELS,
-            }
-            .into());
-        }
-        let mut stream = new_stream();
-        // SAFETY: as in GzEncoder::new, with a negative windowBits (raw deflate, no wrapper).
-        let code = unsafe {
-            ffi::deflateInit2_(
-                &mut *stream,
-                level as c_int,
-                ffi::Z_DEFLATED,
-                RAW_WINDOW_BITS,
-                8,
-                ffi::Z_DEFAULT_STRATEGY,
-                ffi::ZLIB_VERSION.as_ptr().cast(),
-                stream_size(),
-            )
-        };
-        if code != ffi::Z_OK {
-            return Err(Error::Library {
-                context: "initialize the compressor",
-                code,
-                message: message(&stream, code),
-            }
-            .into());
-        }
+        let stream = deflate_stream(level, RAW_WINDOW_BITS, "initialize the compressor")?;
         let mut encoder = DeflateSegmentEncoder {
             stream,
             sink: Sink::new(writer, stream::CHUNK),
@@ -705,27 +687,7 @@ struct Probe {
 
 impl Probe {
     fn new() -> Result<Self, Error> {
-        let mut stream = new_stream();
-        // SAFETY: as in DeflateSegmentEncoder::new, at level 1.
-        let code = unsafe {
-            ffi::deflateInit2_(
-                &mut *stream,
-                1,
-                ffi::Z_DEFLATED,
-                RAW_WINDOW_BITS,
-                8,
-                ffi::Z_DEFAULT_STRATEGY,
-                ffi::ZLIB_VERSION.as_ptr().cast(),
-                stream_size(),
-            )
-        };
-        if code != ffi::Z_OK {
-            return Err(Error::Library {
-                context: "initialize the incompressibility probe",
-                code,
-                message: message(&stream, code),
-            });
-        }
+        let stream = deflate_stream(1, RAW_WINDOW_BITS, "initialize the incompressibility probe")?;
         let mut probe = Probe {
             stream,
             out: Vec::new(),
