@@ -1,7 +1,8 @@
 //! Packages already up to date are not written again.
 //!
 //! A package's bytes are a function of the staged package (metadata, entries, scripts, dates),
-//! the writer's settings, every file's content and the syspack binary that writes it. Their
+//! the writer's settings, every file's content and the syspack binary that writes it (known by
+//! its version and its executable's stamp). Their
 //! digest, the package's *fingerprint*, is computed without reading files whose digests the
 //! frame cache's index holds (trusted while a file's device, inode, size, mtime and ctime are
 //! unchanged, like git's index). Each package written is recorded in `outputs.idx` beside that
@@ -14,13 +15,13 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 use syspack_distro::frames::{file_stamp, FileDigests, FrameCache};
-use syspack_distro::{Compression, Entry, FileSource};
+use syspack_distro::{Compression, DirEntry, Entry, FileEntry, FileSource, Owner, SymlinkEntry};
 
 use crate::stage::Staged;
 
@@ -99,60 +100,99 @@ fn fingerprint(
     settings: &WriterSettings,
     digests_of: impl Fn(&Path) -> io::Result<Option<FileDigests>>,
 ) -> io::Result<Option<[u8; 32]>> {
-    let Some(binary) = binary_digest() else {
+    let Some(binary) = binary_identity() else {
         return Ok(None);
     };
     let mut h = Sha256::new();
     h.update(b"syspack package fingerprint 1\n");
-    h.update(binary);
-    // Debug output is deterministic for one binary (the model keeps entries in BTreeMaps), and
-    // the binary is part of the fingerprint.
+    h.update(binary.as_bytes());
     let WriterSettings {
         compression,
         splices,
         share_threshold,
         codec_users,
     } = settings;
+    // Debug output is deterministic for one binary, and the binary is part of the fingerprint.
+    let pkg = &staged.package;
     h.update(
         format!(
-            "{compression:?} {splices} {share_threshold} {codec_users}\n{:?}\n{:?}\n{:?}\n{}\n",
-            staged.target, staged.package, staged.needed_sonames, staged.freebsd_prefix
+            "{compression:?} {splices} {share_threshold} {codec_users}\n{:?}\n{:?}\n{}\n\
+             {:?}\n{:?}\n{:?}\n{:?}\n",
+            staged.target,
+            staged.needed_sonames,
+            staged.freebsd_prefix,
+            pkg.metadata,
+            pkg.scripts,
+            pkg.systemd_units,
+            pkg.source_date,
         )
         .as_bytes(),
     );
-    for (path, entry) in staged.package.entries() {
-        let Entry::File(file) = entry else { continue };
+    // The entries one by one, compactly (thousands of them; their Debug output was a tenth of
+    // an up-to-date run). Destructured in full, so a new field cannot be forgotten here.
+    let owner = |h: &mut Sha256, Owner { user, group }: &Owner| {
+        h.update(user.as_bytes());
+        h.update(b":");
+        h.update(group.as_bytes());
+    };
+    for (path, entry) in pkg.entries() {
+        h.update(b"\n");
         h.update(path.to_string().as_bytes());
-        match &file.source {
-            FileSource::Bytes(bytes) => h.update(Sha256::digest(bytes)),
-            FileSource::Path(p) => {
-                let Some(digests) = digests_of(p)? else {
-                    return Ok(None);
-                };
-                h.update(digests.size.to_le_bytes());
-                h.update(digests.sha256);
+        match entry {
+            Entry::Dir(DirEntry { mode, owner: o }) => {
+                h.update(format!(" dir {mode:o} ").as_bytes());
+                owner(&mut h, o);
+            }
+            Entry::Symlink(SymlinkEntry { target, owner: o }) => {
+                h.update(b" link ");
+                h.update(target.as_bytes());
+                h.update(b" ");
+                owner(&mut h, o);
+            }
+            Entry::File(FileEntry {
+                source,
+                size,
+                mode,
+                owner: o,
+                conffile,
+                doc,
+            }) => {
+                h.update(format!(" file {size} {mode:o} {conffile} {doc} ").as_bytes());
+                owner(&mut h, o);
+                match source {
+                    FileSource::Bytes(bytes) => h.update(Sha256::digest(bytes)),
+                    FileSource::Path(p) => {
+                        h.update(p.as_os_str().as_encoded_bytes());
+                        let Some(digests) = digests_of(p)? else {
+                            return Ok(None);
+                        };
+                        h.update(digests.size.to_le_bytes());
+                        h.update(digests.sha256);
+                    }
+                }
             }
         }
     }
     Ok(Some(h.finalize().into()))
 }
 
-/// The SHA-256 of the running syspack binary, so that another build of syspack never takes
-/// a package written by this one as up to date.
-fn binary_digest() -> Option<[u8; 32]> {
-    static DIGEST: OnceLock<Option<[u8; 32]>> = OnceLock::new();
-    *DIGEST.get_or_init(|| {
-        let mut f = fs::File::open(std::env::current_exe().ok()?).ok()?;
-        let mut h = Sha256::new();
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            match f.read(&mut buf).ok()? {
-                0 => break,
-                n => h.update(&buf[..n]),
-            }
-        }
-        Some(h.finalize().into())
-    })
+/// The running syspack binary's identity: its version and its file's stamp (device, inode,
+/// size, times), so that another build of syspack never takes a package written by this one as
+/// up to date. (Hashing the binary's bytes would cost more than the rest of an up-to-date run.)
+fn binary_identity() -> Option<String> {
+    static IDENTITY: OnceLock<Option<String>> = OnceLock::new();
+    IDENTITY
+        .get_or_init(|| {
+            let exe = std::env::current_exe().ok()?;
+            let meta = fs::metadata(&exe).ok()?;
+            Some(format!(
+                "{} {} {}",
+                env!("CARGO_PKG_VERSION"),
+                exe.display(),
+                file_stamp(&meta)
+            ))
+        })
+        .clone()
 }
 
 /// An output file recorded after writing it.
