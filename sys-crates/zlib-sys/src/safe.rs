@@ -57,6 +57,42 @@ fn new_stream() -> Box<ffi::z_stream> {
     Box::new(unsafe { MaybeUninit::<ffi::z_stream>::zeroed().assume_init() })
 }
 
+/// Runs `deflate(flush)` once on `input` into `sink`'s buffer and writes what it produced;
+/// returns the bytes of `input` consumed, deflate's return code and whether the buffer was
+/// filled (deflate has more to write).
+fn deflate_once<W: Write>(
+    stream: &mut ffi::z_stream,
+    sink: &mut Sink<W>,
+    input: &[u8],
+    flush: c_int,
+) -> io::Result<(usize, c_int, bool)> {
+    let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
+    stream.next_in = input.as_ptr().cast_mut();
+    stream.avail_in = avail_in;
+    stream.next_out = sink.buf.as_mut_ptr();
+    stream.avail_out = sink.buf.len() as u32;
+    // SAFETY: the stream is initialized (its owner's constructor); next_in/avail_in describe (a
+    // prefix of) `input`, which zlib only reads, and next_out/avail_out describe the output
+    // buffer; both outlive the call.
+    let code = unsafe { ffi::deflate(stream, flush) };
+    let consumed = (avail_in - stream.avail_in) as usize;
+    let full = stream.avail_out == 0;
+    let produced = sink.buf.len() - stream.avail_out as usize;
+    // Do not leave pointers to the caller's buffer behind.
+    stream.next_in = std::ptr::null_mut();
+    stream.avail_in = 0;
+    if code != ffi::Z_OK && code != ffi::Z_STREAM_END && code != ffi::Z_BUF_ERROR {
+        return Err(Error::Library {
+            context: "compress",
+            code,
+            message: message(stream, code),
+        }
+        .into());
+    }
+    sink.write_out(produced)?;
+    Ok((consumed, code, full))
+}
+
 /// A deflate stream initialized at `level` with `window_bits` (15 + 16: gzip wrapper; -15: raw),
 /// memory level 8 and the default strategy, as zlib's tools use. The caller ends it with
 /// `deflateEnd` (in its `Drop`).
@@ -169,23 +205,7 @@ impl<W: Write> GzEncoder<W> {
     /// Runs `deflate(flush)` once on `input` and writes what it produced; returns the bytes of
     /// `input` consumed and deflate's return code.
     fn step(&mut self, input: &[u8], flush: c_int) -> io::Result<(usize, c_int)> {
-        let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
-        self.stream.next_in = input.as_ptr().cast_mut();
-        self.stream.avail_in = avail_in;
-        self.stream.next_out = self.sink.buf.as_mut_ptr();
-        self.stream.avail_out = self.sink.buf.len() as u32;
-        // SAFETY: the stream is initialized; next_in/avail_in describe (a prefix of) `input`,
-        // which zlib only reads, and next_out/avail_out describe the output buffer; both outlive the call.
-        let code = unsafe { ffi::deflate(&mut *self.stream, flush) };
-        let consumed = (avail_in - self.stream.avail_in) as usize;
-        let produced = self.sink.buf.len() - self.stream.avail_out as usize;
-        // Do not leave pointers to the caller's buffer behind.
-        self.stream.next_in = std::ptr::null_mut();
-        self.stream.avail_in = 0;
-        if code != ffi::Z_OK && code != ffi::Z_STREAM_END && code != ffi::Z_BUF_ERROR {
-            return Err(self.library_error("compress", code).into());
-        }
-        self.sink.write_out(produced)?;
+        let (consumed, code, _) = deflate_once(&mut self.stream, &mut self.sink, input, flush)?;
         Ok((consumed, code))
     }
 
@@ -523,27 +543,13 @@ impl<W: Write> DeflateSegmentEncoder<W> {
         }
     }
 
-    /// Runs `deflate(flush)` once on `input`; returns the bytes consumed and whether the output
-    /// buffer was filled (deflate has more to write).
+    /// Runs `deflate(flush)` once on `input`, writes what it produced and accounts for the
+    /// input; returns the bytes consumed and whether the output buffer was filled (deflate has
+    /// more to write).
     fn step(&mut self, input: &[u8], flush: c_int) -> io::Result<(usize, bool)> {
-        let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
-        self.stream.next_in = input.as_ptr().cast_mut();
-        self.stream.avail_in = avail_in;
-        self.stream.next_out = self.sink.buf.as_mut_ptr();
-        self.stream.avail_out = self.sink.buf.len() as u32;
-        // SAFETY: as in GzEncoder::step.
-        let code = unsafe { ffi::deflate(&mut *self.stream, flush) };
-        let consumed = (avail_in - self.stream.avail_in) as usize;
-        let full = self.stream.avail_out == 0;
-        let produced = self.sink.buf.len() - self.stream.avail_out as usize;
-        self.stream.next_in = std::ptr::null_mut();
-        self.stream.avail_in = 0;
-        if code != ffi::Z_OK && code != ffi::Z_BUF_ERROR {
-            return Err(self.library_error("compress", code).into());
-        }
+        let (consumed, _, full) = deflate_once(&mut self.stream, &mut self.sink, input, flush)?;
         self.summary.crc = crc32(self.summary.crc, &input[..consumed]);
         self.summary.len += consumed as u64;
-        self.sink.write_out(produced)?;
         Ok((consumed, full))
     }
 
