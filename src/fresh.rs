@@ -2,8 +2,7 @@
 //!
 //! A package's bytes are a function of the staged package (metadata, entries, scripts, dates),
 //! the writer's settings, every file's content and the syspack binary that writes it (known by
-//! its version and its executable's stamp). Their
-//! digest, the package's *fingerprint*, is computed without reading files whose digests the
+//! its version and its executable's stamp). Their digest, the package's *fingerprint*, is computed without reading files whose digests the
 //! frame cache's index holds (trusted while a file's device, inode, size, mtime and ctime are
 //! unchanged, like git's index). Each package written is recorded in `outputs.idx` beside that
 //! index, with its output file's stamp, size and SHA-256. Packaging again with a fingerprint
@@ -25,30 +24,110 @@ use syspack_distro::{Compression, DirEntry, Entry, FileEntry, FileSource, Owner,
 
 use crate::stage::Staged;
 
+/// The up-to-date check of one `syspack package` run: which packages need not be written, and
+/// the record of those that were.
+pub struct Check<'a> {
+    outputs: Outputs,
+    fingerprints: Fingerprints<'a>,
+    settings: Vec<WriterSettings>,
+    /// Each package's fingerprint before writing, if every digest was known then.
+    before: Vec<Option<[u8; 32]>>,
+}
+
+impl<'a> Check<'a> {
+    /// The check for packages `staged` compressed with `compressions`, `splicing` frames or
+    /// not, with the frame cache `cache`; `None` without a lasting cache (nothing is recorded).
+    pub fn new(
+        cache: Option<&'a FrameCache>,
+        compressions: &[Compression],
+        splicing: &[bool],
+        share_threshold: u64,
+    ) -> Option<Self> {
+        let cache = cache.filter(|c| !c.is_temporary())?;
+        let settings = compressions
+            .iter()
+            .zip(splicing)
+            .map(|(c, splices)| WriterSettings {
+                compression: *c,
+                splices: *splices,
+                share_threshold,
+                codec_users: compressions
+                    .iter()
+                    .zip(splicing)
+                    .filter(|(d, s)| **s && *d == c)
+                    .count(),
+            })
+            .collect();
+        Some(Check {
+            outputs: Outputs::load(cache),
+            fingerprints: Fingerprints::new(cache),
+            settings,
+            before: Vec::new(),
+        })
+    }
+
+    /// For each package of `staged` (to be written to `outputs`), what was recorded for it if it
+    /// is up to date. Reads no file.
+    pub fn up_to_date(&mut self, staged: &[Staged], outputs: &[PathBuf]) -> Vec<Option<Written>> {
+        self.before = staged
+            .iter()
+            .zip(&self.settings)
+            .map(|(s, settings)| self.fingerprints.of(s, settings, false).ok().flatten())
+            .collect();
+        self.before
+            .iter()
+            .zip(outputs)
+            .map(|(fp, out)| fp.as_ref().and_then(|fp| self.outputs.fresh(fp, out)))
+            .collect()
+    }
+
+    /// Records package `index` of `staged`, just written to `output`; digests still unknown
+    /// (files the writer read itself) are read now, from the page cache by then.
+    pub fn record(&self, staged: &[Staged], index: usize, output: &Path, written: Written) {
+        let fp = match self.before.get(index).copied().flatten() {
+            Some(fp) => Some(fp),
+            None => self
+                .fingerprints
+                .of(&staged[index], &self.settings[index], true)
+                .ok()
+                .flatten(),
+        };
+        if let Some(fp) = fp {
+            self.outputs.record(&fp, output, written);
+        }
+    }
+
+    /// Saves the record and the cache's file index.
+    pub fn save(&self) {
+        self.outputs.save();
+        self.fingerprints.cache.save_index();
+    }
+}
+
 /// What makes a package's bytes, besides the staged package: how it is compressed and whether
 /// its stream is spliced from shared frames (and which files have them).
 #[derive(Debug)]
-pub struct WriterSettings {
+struct WriterSettings {
     /// The compression, threads included.
-    pub compression: Compression,
+    compression: Compression,
     /// Whether the stream is made of shared frames.
-    pub splices: bool,
+    splices: bool,
     /// The size from which files have shared frames (`SYSPACK_SHARE_THRESHOLD`).
-    pub share_threshold: u64,
+    share_threshold: u64,
     /// How many packages of this run splice frames of the same codec (gzip shares small files
     /// when there are two or more).
-    pub codec_users: usize,
+    codec_users: usize,
 }
 
 /// Computes fingerprints, looking each file's digests up once however many packages hold it.
-pub struct Fingerprints<'a> {
+struct Fingerprints<'a> {
     cache: &'a FrameCache,
     known: Mutex<HashMap<PathBuf, FileDigests>>,
 }
 
 impl<'a> Fingerprints<'a> {
     /// Fingerprints with the digests `cache`'s index holds.
-    pub fn new(cache: &'a FrameCache) -> Self {
+    fn new(cache: &'a FrameCache) -> Self {
         Fingerprints {
             cache,
             known: Mutex::new(HashMap::new()),
@@ -85,7 +164,7 @@ impl<'a> Fingerprints<'a> {
     /// # Errors
     ///
     /// Errors reading a file (only with `read`).
-    pub fn of(
+    fn of(
         &self,
         staged: &Staged,
         settings: &WriterSettings,
@@ -206,14 +285,14 @@ pub struct Written {
 
 /// The record of packages written (`outputs.idx` in the frame cache): fingerprint and output
 /// path → the output's stamp, size and SHA-256.
-pub struct Outputs {
+struct Outputs {
     file: PathBuf,
     records: Mutex<HashMap<String, (String, Written)>>,
 }
 
 impl Outputs {
     /// Loads the record kept in `cache` (a missing or damaged record is empty).
-    pub fn load(cache: &FrameCache) -> Outputs {
+    fn load(cache: &FrameCache) -> Outputs {
         let file = cache.root().join("outputs.idx");
         let records = read_records(&file);
         Outputs {
@@ -224,7 +303,7 @@ impl Outputs {
 
     /// The recorded size and SHA-256 of `output` if it was written for `fingerprint` and has not
     /// changed since.
-    pub fn fresh(&self, fingerprint: &[u8; 32], output: &Path) -> Option<Written> {
+    fn fresh(&self, fingerprint: &[u8; 32], output: &Path) -> Option<Written> {
         let meta = fs::symlink_metadata(output).ok()?;
         if !meta.is_file() {
             return None;
@@ -235,7 +314,7 @@ impl Outputs {
     }
 
     /// Records `output`, just written for `fingerprint`.
-    pub fn record(&self, fingerprint: &[u8; 32], output: &Path, written: Written) {
+    fn record(&self, fingerprint: &[u8; 32], output: &Path, written: Written) {
         let Ok(meta) = fs::metadata(output) else {
             return;
         };
@@ -245,7 +324,7 @@ impl Outputs {
 
     /// Writes the record back, merged with what other runs saved meanwhile. Failures are
     /// ignored: the record only saves writing packages again.
-    pub fn save(&self) {
+    fn save(&self) {
         let mut merged = read_records(&self.file);
         let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         merged.extend(records.iter().map(|(k, v)| (k.clone(), v.clone())));

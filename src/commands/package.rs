@@ -443,65 +443,31 @@ pub fn run(args: Args) -> Result<i32> {
         .collect();
 
     // Packages already written from the same inputs by this syspack, and untouched since, are
-    // not written again (see fresh.rs); their fingerprints need every file's digests, from the
-    // cache's index (no file is read to find an up-to-date package).
-    let outputs = cache
-        .as_ref()
-        .filter(|c| !c.is_temporary())
-        .map(|c| fresh::Outputs::load(c));
+    // not written again (see fresh.rs); finding them reads no file.
     let threshold = share_threshold()?;
-    let settings: Vec<fresh::WriterSettings> = compressions
-        .iter()
-        .zip(&splicing)
-        .map(|(c, splices)| fresh::WriterSettings {
-            compression: *c,
-            splices: *splices,
-            share_threshold: threshold,
-            codec_users: compressions
-                .iter()
-                .zip(&splicing)
-                .filter(|(d, s)| **s && d == &c)
-                .count(),
-        })
-        .collect();
-    let fingerprints_of = cache
-        .as_ref()
-        .filter(|_| outputs.is_some())
-        .map(|c| fresh::Fingerprints::new(c));
-    let fingerprint = |i: usize, read: bool| -> Result<Option<[u8; 32]>> {
-        match &fingerprints_of {
-            Some(f) => f
-                .of(&staged[i], &settings[i], read)
-                .with_context(|| format!("cannot package for target `{}`", staged[i].target.id)),
-            None => Ok(None),
-        }
+    let mut fresh = fresh::Check::new(cache.as_deref(), &compressions, &splicing, threshold);
+    let outputs: Vec<PathBuf> = dirs.iter().zip(&names).map(|(d, n)| d.join(n)).collect();
+    let recorded = match &mut fresh {
+        Some(check) => check.up_to_date(&staged, &outputs),
+        None => vec![None; staged.len()],
     };
-    let mut fingerprints = Vec::with_capacity(staged.len());
     let mut up_to_date = Vec::new();
-    for (i, (name, dir)) in names.iter().zip(&dirs).enumerate() {
-        let fp = fingerprint(i, false)?;
-        let written = match (&outputs, &fp) {
-            (Some(o), Some(fp)) => o.fresh(fp, &dir.join(name)),
-            _ => None,
-        };
-        if let Some(w) = written {
-            if progress {
-                eprintln!(
-                    "       Fresh {name} ({}): unchanged inputs",
-                    staged[i].target.id
-                );
-            }
-            up_to_date.push((
-                staged[i].target.id.clone(),
-                Ok(Row {
-                    path: dir.join(name),
-                    target: staged[i].target.id.clone(),
-                    size: w.size,
-                    sha256: w.sha256,
-                }),
-            ));
+    for ((s, path), written) in staged.iter().zip(&outputs).zip(recorded) {
+        let Some(w) = written else { continue };
+        if progress {
+            eprintln!(
+                "       Fresh {} ({}): unchanged inputs",
+                display_path(path),
+                s.target.id
+            );
         }
-        fingerprints.push(fp);
+        let row = Row {
+            path: path.clone(),
+            target: s.target.id.clone(),
+            size: w.size,
+            sha256: w.sha256,
+        };
+        up_to_date.push((s.target.id.clone(), Ok(row)));
     }
     let fresh_ids: Vec<String> = up_to_date.iter().map(|(id, _)| id.clone()).collect();
 
@@ -582,33 +548,21 @@ pub fn run(args: Args) -> Result<i32> {
         results
     });
 
-    // Record what was written, for the next run: the files are read by now (prepare or the
-    // writers), so reading for a missing digest is rare.
-    if let (Some(outputs), Some(cache)) = (&outputs, &cache) {
+    // Record what was written, for the next run.
+    if let Some(check) = &fresh {
         for (id, r) in &results {
             let (Ok(row), false) = (r, fresh_ids.contains(id)) else {
                 continue;
             };
-            let Some(i) = staged.iter().position(|s| &s.target.id == id) else {
-                continue;
-            };
-            let fp = match fingerprints[i] {
-                Some(fp) => Some(fp),
-                None => fingerprint(i, true).ok().flatten(),
-            };
-            if let Some(fp) = fp {
-                outputs.record(
-                    &fp,
-                    &row.path,
-                    fresh::Written {
-                        size: row.size,
-                        sha256: row.sha256.clone(),
-                    },
-                );
+            if let Some(i) = staged.iter().position(|s| &s.target.id == id) {
+                let written = fresh::Written {
+                    size: row.size,
+                    sha256: row.sha256.clone(),
+                };
+                check.record(&staged, i, &row.path, written);
             }
         }
-        outputs.save();
-        cache.save_index();
+        check.save();
     }
 
     let mut rows = Vec::new();
