@@ -2,9 +2,9 @@
 //!
 //! A package's bytes are a function of the staged package (metadata, entries, scripts, dates),
 //! the writer's settings, every file's content and the syspack binary that writes it (known by
-//! its version and its executable's stamp). Their digest, the package's *fingerprint*, is computed without reading files whose digests the
-//! frame cache's index holds (trusted while a file's device, inode, size, mtime and ctime are
-//! unchanged, like git's index). Each package written is recorded in `outputs.idx` beside that
+//! its version and its executable's stamp). Their digest, the package's *fingerprint*, is
+//! computed without reading files whose digests the frame cache's index holds (trusted while a
+//! file's device, inode, size, mtime and ctime are unchanged, like git's index). Each package written is recorded in `outputs.idx` beside that
 //! index, with its output file's stamp, size and SHA-256. Packaging again with a fingerprint
 //! whose output file is still there, untouched since (the same stamp), skips the writer and
 //! reports the recorded size and SHA-256: re-packaging unchanged inputs costs stat calls, not
