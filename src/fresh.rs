@@ -14,12 +14,13 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 use syspack_distro::frames::{file_stamp, FileDigests, FrameCache};
+use syspack_distro::output::write_atomically;
 use syspack_distro::{Compression, DirEntry, Entry, FileEntry, FileSource, Owner, SymlinkEntry};
 
 use crate::stage::Staged;
@@ -283,6 +284,9 @@ pub struct Written {
     pub sha256: String,
 }
 
+/// The record's file name, in the frame cache's directory.
+const OUTPUTS_FILE: &str = "outputs.idx";
+
 /// The record of packages written (`outputs.idx` in the frame cache): fingerprint and output
 /// path → the output's stamp, size and SHA-256.
 struct Outputs {
@@ -293,7 +297,7 @@ struct Outputs {
 impl Outputs {
     /// Loads the record kept in `cache` (a missing or damaged record is empty).
     fn load(cache: &FrameCache) -> Outputs {
-        let file = cache.root().join("outputs.idx");
+        let file = cache.root().join(OUTPUTS_FILE);
         let records = read_records(&file);
         Outputs {
             file,
@@ -310,7 +314,9 @@ impl Outputs {
         }
         let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         let (stamp, written) = records.get(&key(fingerprint, output))?;
-        (*stamp == file_stamp(&meta) && written.size == meta.len()).then(|| written.clone())
+        // The stamp holds the size, so a recorded output that was changed in any way is not
+        // taken.
+        (*stamp == file_stamp(&meta)).then(|| written.clone())
     }
 
     /// Records `output`, just written for `fingerprint`.
@@ -338,10 +344,9 @@ impl Outputs {
         let Some(dir) = self.file.parent() else {
             return;
         };
-        let _ = tempfile::NamedTempFile::new_in(dir).and_then(|mut tmp| {
-            tmp.write_all(text.as_bytes())?;
-            tmp.persist(&self.file).map_err(|e| e.error)?;
-            Ok(())
+        let _ = write_atomically(dir, OUTPUTS_FILE, |w| {
+            w.write_all(text.as_bytes())
+                .map_err(|e| syspack_distro::Error::io(&self.file, "writing", e))
         });
     }
 }

@@ -528,7 +528,10 @@ pub fn unit_name(unit: &Path) -> Result<String> {
     unit.file_name()
         .and_then(|n| n.to_str())
         .map(str::to_string)
-        .ok_or_else(|| anyhow!("systemd unit `{}` has no UTF-8 file name", unit.display()))
+        .ok_or_else(|| anyhow!(
+            "systemd unit `{}` has no UTF-8 file name; rename it (systemd unit names are ASCII, like `app.service`)",
+            unit.display()
+        ))
 }
 
 /// True when `path` starts with the ELF magic.

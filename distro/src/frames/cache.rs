@@ -4,18 +4,22 @@
 //! Layout under the cache root (`v1/` so a later layout can live beside it):
 //!
 //! ```text
-//! v1/frames/zstd-19-1.5.4/ab/ab12…ef  one compressed frame (for gzip, under deflate-9-zlib1.3.1/:
-//!                                    a deflate segment and its CRC and length), named by the
-//!                                    SHA-256 of its uncompressed bytes; the directory names the
-//!                                    library release that made it
-//! v1/gaps/zstd-19-1.5.4/12/12ab…cd         a frame of one format's own bytes (headers, small files),
-//!                                    named by a digest of its parts (files by their SHA-256)
-//! v1/packs/deflate-9-…/3f2a…9c.pack   the frames of small files made in one run, and their index
-//!          …/3f2a…9c.idx           (see [`PackWriter`])
-//! v1/streams/xz-6-mt-xz5.4.1/ef/ef56…23  a whole single-frame stream (a `.deb`'s data.tar.xz),
-//!                                    named by a digest of what it holds (see [`FrameCache::stream`])
-//! v1/files.idx                      one line per input path: its device, inode, size, mtime
-//!                                    and ctime when last read, and its MD5 and SHA-256
+//! v1/frames/zstd-19-1.5.4/ab/ab12…ef    one compressed frame (for gzip, under
+//!                                       deflate-9-zlib1.3.1/: a deflate segment and its CRC and
+//!                                       length), named by the SHA-256 of its uncompressed
+//!                                       bytes; the directory names the library release
+//! v1/gaps/zstd-19-1.5.4/12/12ab…cd      a frame of one format's own bytes (headers, small
+//!                                       files), named by a digest of its parts (files by
+//!                                       their SHA-256)
+//! v1/packs/deflate-9-…/3f2a…9c.pack     the frames of small files made in one run, and their
+//! v1/packs/deflate-9-…/3f2a…9c.idx      index (see [`PackWriter`])
+//! v1/streams/xz-6-mt-xz5.4.1/ef/ef56…23 a whole single-frame stream (a `.deb`'s data.tar.xz),
+//!                                       named by a digest of what it holds (see
+//!                                       [`FrameCache::stream`])
+//! v1/files.idx                          one line per input path: its device, inode, size, mtime
+//!                                       and ctime when last read, and its MD5 and SHA-256
+//! v1/outputs.idx                        the packages written, for the up-to-date check of the
+//!                                       `syspack` command (fingerprint, path, stamp, digest)
 //! ```
 //!
 //! Entries are written to a temporary file in the same directory and renamed into place, so a
@@ -307,11 +311,7 @@ impl FrameCache {
                     d.sha256_hex()
                 ));
             }
-            let _ = tempfile::NamedTempFile::new_in(&self.root).and_then(|mut tmp| {
-                tmp.write_all(text.as_bytes())?;
-                tmp.persist(&path).map_err(|e| e.error)?;
-                Ok(())
-            });
+            let _ = persist_new(path, |f| f.write_all(text.as_bytes()));
             *index = merged;
         });
     }
@@ -401,9 +401,9 @@ impl StoredFrame {
 /// [`PackWriter::finish`] renames it into place:
 ///
 /// ```text
-/// v1/packs/deflate-9-zlib1.3.1/3f2a…9c.pack    the frames, one after the other
-/// v1/packs/deflate-9-zlib1.3.1/3f2a…9c.idx     one line per frame: SHA-256 of its uncompressed bytes,
-///                                     offset, length
+/// v1/packs/deflate-9-zlib1.3.1/3f2a…9c.pack   the frames, one after the other
+/// v1/packs/deflate-9-zlib1.3.1/3f2a…9c.idx    one line per frame: SHA-256 of its uncompressed
+///                                             bytes, offset, length
 /// ```
 pub(crate) struct PackWriter {
     dir: PathBuf,
@@ -481,6 +481,8 @@ impl PackIndex {
             ) else {
                 continue;
             };
+            // A frame must lie inside its pack (a truncated pack loses its frames, not a package).
+            let pack_len = pack.metadata().map(|m| m.len()).unwrap_or(0);
             let pack = Arc::new(pack);
             for line in text.lines() {
                 let mut fields = line.split('\t');
@@ -492,11 +494,14 @@ impl PackIndex {
                 let mut k = [0u8; 32];
                 let (Ok(()), Ok(offset), Ok(len)) = (
                     hex::decode_to_slice(key, &mut k),
-                    offset.parse(),
-                    len.parse(),
+                    offset.parse::<u64>(),
+                    len.parse::<u64>(),
                 ) else {
                     continue;
                 };
+                if !matches!(offset.checked_add(len), Some(end) if end <= pack_len) {
+                    continue;
+                }
                 index.frames.insert(
                     k,
                     StoredFrame::Packed {
@@ -634,11 +639,30 @@ mod tests {
         // An empty pack leaves nothing behind.
         cache.new_pack(codec).unwrap().finish().unwrap();
         let family = format!("deflate-9-zlib{}", syspack_zlib_sys::safe::version());
-        let packs: Vec<_> = fs::read_dir(dir.path().join("v1/packs").join(family))
+        let packs: Vec<_> = fs::read_dir(dir.path().join("v1/packs").join(&family))
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(packs.len(), 2, "one .pack and its .idx: {packs:?}");
+
+        // A truncated pack loses the frames beyond its end, not a package's bytes.
+        let pack_file = packs.iter().find(|p| p.ends_with(".pack")).unwrap();
+        let pack_path = dir.path().join("v1/packs").join(&family).join(pack_file);
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&pack_path)
+            .unwrap()
+            .set_len(14)
+            .unwrap();
+        let after = FrameCache::open(dir.path()).unwrap();
+        assert!(
+            after.frame(codec, &[1; 32]).is_some(),
+            "bytes 0..11 are whole"
+        );
+        assert!(
+            after.frame(codec, &[2; 32]).is_none(),
+            "bytes 11..17 are cut"
+        );
     }
 
     #[test]

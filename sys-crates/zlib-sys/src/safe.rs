@@ -50,6 +50,15 @@ fn message(stream: &ffi::z_stream, code: c_int) -> String {
     text.to_string_lossy().into_owned()
 }
 
+/// A library error of `stream` while trying to `context`, with zlib's message for `code`.
+fn library_error(stream: &ffi::z_stream, context: &'static str, code: c_int) -> Error {
+    Error::Library {
+        context,
+        code,
+        message: message(stream, code),
+    }
+}
+
 /// A zeroed `z_stream` in a stable heap location (zlib keeps a pointer to it in its state).
 fn new_stream() -> Box<ffi::z_stream> {
     // SAFETY: all-zero bytes are a valid z_stream: null pointers, zero counters and `None` for
@@ -82,12 +91,7 @@ fn deflate_once<W: Write>(
     stream.next_in = std::ptr::null_mut();
     stream.avail_in = 0;
     if code != ffi::Z_OK && code != ffi::Z_STREAM_END && code != ffi::Z_BUF_ERROR {
-        return Err(Error::Library {
-            context: "compress",
-            code,
-            message: message(stream, code),
-        }
-        .into());
+        return Err(library_error(stream, "compress", code).into());
     }
     sink.write_out(produced)?;
     Ok((consumed, code, full))
@@ -124,11 +128,7 @@ fn deflate_stream(
         )
     };
     if code != ffi::Z_OK {
-        return Err(Error::Library {
-            context,
-            code,
-            message: message(&stream, code),
-        });
+        return Err(library_error(&stream, context, code));
     }
     Ok(stream)
 }
@@ -184,17 +184,9 @@ impl<W: Write> GzEncoder<W> {
         // ended in Drop, after zlib last reads it.
         let code = unsafe { ffi::deflateSetHeader(&mut *encoder.stream, &mut *encoder._header) };
         if code != ffi::Z_OK {
-            return Err(encoder.library_error("set the gzip header", code).into());
+            return Err(library_error(&encoder.stream, "set the gzip header", code).into());
         }
         Ok(encoder)
-    }
-
-    fn library_error(&self, context: &'static str, code: c_int) -> Error {
-        Error::Library {
-            context,
-            code,
-            message: message(&self.stream, code),
-        }
     }
 
     /// The writer the compressed data goes to.
@@ -294,12 +286,7 @@ impl<R: Read> GzDecoder<R> {
             )
         };
         if code != ffi::Z_OK {
-            return Err(Error::Library {
-                context: "initialize the decompressor",
-                code,
-                message: message(&self.stream, code),
-            }
-            .into());
+            return Err(library_error(&self.stream, "initialize the decompressor", code).into());
         }
         self.initialized = true;
         Ok(())
@@ -325,12 +312,9 @@ impl<R: Read> Read for GzDecoder<R> {
                 // SAFETY: the stream is initialized; inflateReset keeps its allocations.
                 let code = unsafe { ffi::inflateReset(&mut *self.stream) };
                 if code != ffi::Z_OK {
-                    return Err(Error::Library {
-                        context: "start the next gzip member",
-                        code,
-                        message: message(&self.stream, code),
-                    }
-                    .into());
+                    return Err(
+                        library_error(&self.stream, "start the next gzip member", code).into(),
+                    );
                 }
                 self.member_done = false;
             }
@@ -364,14 +348,7 @@ impl<R: Read> Read for GzDecoder<R> {
                     }
                     .into())
                 }
-                _ => {
-                    return Err(Error::Library {
-                        context: "decompress",
-                        code,
-                        message: message(&self.stream, code),
-                    }
-                    .into())
-                }
+                _ => return Err(library_error(&self.stream, "decompress", code).into()),
             }
             if produced > 0 {
                 return Ok(produced);
@@ -535,14 +512,6 @@ impl<W: Write> DeflateSegmentEncoder<W> {
         Ok(encoder)
     }
 
-    fn library_error(&self, context: &'static str, code: c_int) -> Error {
-        Error::Library {
-            context,
-            code,
-            message: message(&self.stream, code),
-        }
-    }
-
     /// Runs `deflate(flush)` once on `input`, writes what it produced and accounts for the
     /// input; returns the bytes consumed and whether the output buffer was filled (deflate has
     /// more to write).
@@ -582,9 +551,9 @@ impl<W: Write> DeflateSegmentEncoder<W> {
                 // More of the old level's output to write out: try again with an empty buffer.
                 ffi::Z_BUF_ERROR if produced > 0 => {}
                 _ => {
-                    return Err(self
-                        .library_error("change the compression level", code)
-                        .into())
+                    return Err(
+                        library_error(&self.stream, "change the compression level", code).into(),
+                    )
                 }
             }
         }
@@ -704,14 +673,6 @@ impl Probe {
         Ok(probe)
     }
 
-    fn library_error(&self, context: &'static str, code: c_int) -> Error {
-        Error::Library {
-            context,
-            code,
-            message: message(&self.stream, code),
-        }
-    }
-
     /// Whether `block` (not empty) looks incompressible: level-1 deflate of its middle
     /// [`PROBE_SAMPLE`] bytes (all of it if shorter) saves less than 1/1024 of them.
     fn incompressible(&mut self, block: &[u8]) -> Result<bool, Error> {
@@ -722,7 +683,11 @@ impl Probe {
         // the previous sample.
         let code = unsafe { ffi::deflateReset(&mut *self.stream) };
         if code != ffi::Z_OK {
-            return Err(self.library_error("reset the incompressibility probe", code));
+            return Err(library_error(
+                &self.stream,
+                "reset the incompressibility probe",
+                code,
+            ));
         }
         self.stream.next_in = sample.as_ptr().cast_mut();
         self.stream.avail_in = len as u32;
@@ -740,7 +705,7 @@ impl Probe {
             ffi::Z_STREAM_END => Ok(produced * 1024 >= len * 1023),
             // The buffer, at least as large as the sample, filled up: no gain.
             ffi::Z_OK | ffi::Z_BUF_ERROR => Ok(true),
-            _ => Err(self.library_error("probe the input", code)),
+            _ => Err(library_error(&self.stream, "probe the input", code)),
         }
     }
 }
