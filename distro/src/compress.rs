@@ -122,6 +122,50 @@ impl Compression {
             other => other,
         }
     }
+
+    /// How many threads compressing `input` bytes into one stream keeps busy at most: a
+    /// multi-threaded xz or zstd stream cuts its input into blocks (jobs) compressed in
+    /// parallel, so it never uses more threads than it has blocks; gzip and bzip2 use one.
+    ///
+    /// The block sizes are the libraries' defaults, mirrored here for scheduling only (see
+    /// [`crate::cores`]; they decide nothing about the output): liblzma cuts at three times the
+    /// preset's dictionary size, libzstd at four times the level's window for large inputs
+    /// (`ZSTDMT_computeTargetJobLog`, windows from its table of default parameters).
+    pub fn busy_threads(self, input: u64) -> u32 {
+        let (threads, block): (u32, u64) = match self {
+            Compression::Xz { level, threads } if threads > 1 => {
+                let dictionary_log = match level {
+                    0 => 18,
+                    1 => 20,
+                    2 => 21,
+                    3 | 4 => 22,
+                    5 | 6 => 23,
+                    7 => 24,
+                    8 => 25,
+                    _ => 26,
+                };
+                (threads, 3 << dictionary_log)
+            }
+            Compression::Zstd { level, threads }
+                if threads > 1 && syspack_zstd_sys::safe::max_threads() > 0 =>
+            {
+                let window_log = match level {
+                    1 => 19,
+                    2 => 20,
+                    3..=8 => 21,
+                    9..=16 => 22,
+                    17..=19 => 23,
+                    20 => 25,
+                    21 => 26,
+                    _ => 27,
+                };
+                (threads, 4 << window_log)
+            }
+            _ => return 1,
+        };
+        let blocks = input.div_ceil(block).max(1);
+        u32::try_from(blocks).map_or(threads, |b| b.min(threads))
+    }
 }
 
 impl fmt::Display for Compression {
@@ -306,6 +350,35 @@ pub fn sniff(head: &[u8]) -> Compression {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_keeps_as_many_threads_busy_as_it_has_blocks() {
+        const MIB: u64 = 1 << 20;
+        let xz = Compression::Xz {
+            level: 6,
+            threads: 4,
+        };
+        // xz -6 cuts at 24 MiB (three times its 8 MiB dictionary).
+        assert_eq!(xz.busy_threads(10 * MIB), 1);
+        assert_eq!(xz.busy_threads(48 * MIB), 2);
+        assert_eq!(xz.busy_threads(60 * MIB), 3);
+        assert_eq!(xz.busy_threads(1 << 40), 4);
+        assert_eq!(xz.with_threads(1).busy_threads(1 << 40), 1);
+        assert_eq!(Compression::Gzip { level: 9 }.busy_threads(1 << 40), 1);
+        assert_eq!(Compression::None.busy_threads(0), 1);
+        let zstd19 = Compression::Zstd {
+            level: 19,
+            threads: 2,
+        };
+        if syspack_zstd_sys::safe::max_threads() > 0 {
+            // zstd -19 jobs are 32 MiB (four times its 8 MiB window).
+            assert_eq!(zstd19.busy_threads(32 * MIB), 1);
+            assert_eq!(zstd19.busy_threads(33 * MIB), 2);
+            assert_eq!(zstd19.with_threads(8).busy_threads(100 * MIB), 4);
+        } else {
+            assert_eq!(zstd19.busy_threads(1 << 40), 1, "no workers without threads");
+        }
+    }
 
     #[test]
     fn names_and_levels_parse() {

@@ -28,6 +28,7 @@
 
 pub mod arch;
 pub mod compress;
+pub mod cores;
 pub mod deb;
 pub mod elf;
 mod error;

@@ -10,6 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::{run, sample_package, scratch};
+use syspack_distro::cores::Cores;
 use syspack_distro::frames::{FrameCache, SharedContent, SEGMENT_TRAILER, SHARE_THRESHOLD};
 use syspack_distro::output::write_atomically;
 use syspack_distro::{arch, deb, freebsd, rpm, Compression, FileEntry, InstallPath, Package};
@@ -133,8 +134,14 @@ fn prepare(pkg: &Package, c: Compression, cache: FrameCache) -> Arc<SharedConten
         3
     };
     Arc::new(
-        SharedContent::prepare(&[pkg], &vec![c; users], Arc::new(cache), 2, SHARE_THRESHOLD)
-            .unwrap(),
+        SharedContent::prepare(
+            &[pkg],
+            &vec![c; users],
+            Arc::new(cache),
+            Arc::new(Cores::new(2)),
+            SHARE_THRESHOLD,
+        )
+        .unwrap(),
     )
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use sha2::{Digest, Sha256};
+use syspack_distro::cores::Cores;
 use syspack_distro::elf::{ElfInfo, Libc};
 use syspack_distro::frames::{self, FrameCache, SharedContent};
 use syspack_distro::Compression;
@@ -399,8 +400,10 @@ pub fn run(args: Args) -> Result<i32> {
     // Formats that read concatenated frames share the compressed frames of large files, made
     // in one read of every file that also gives the digests; the others get one multi-threaded
     // stream each (two workers at least, so the bytes never depend on the machine's core count),
-    // cached whole. `--single-stream` turns all of that off.
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // cached whole. `--single-stream` turns all of that off. Every part compresses under a lease
+    // of the machine's cores, so that no more threads compress at once than there are cores.
+    let cores = Arc::new(Cores::of_machine());
+    let workers = cores.total();
     let compressions: Vec<Compression> = staged
         .iter()
         .zip(&compressions)
@@ -472,8 +475,9 @@ pub fn run(args: Args) -> Result<i32> {
     let fresh_ids: Vec<String> = up_to_date.iter().map(|(id, _)| id.clone()).collect();
 
     // Phase 2: write concurrently; a failing target leaves the others' files in place. Writers
-    // of one stream start at once (they read their files themselves); the splicing ones once
-    // every file has been read and the shared frames are made.
+    // of one stream start at once (they read their files themselves), each first in line for
+    // the cores its stream keeps busy; the splicing ones once every file has been read and the
+    // shared frames are made.
     let results: Vec<(String, Result<Row>)> = std::thread::scope(|scope| {
         let write = |s: &'_ Staged, w: AnyWriter<'_>, name: &str, dir: &Path| {
             if progress {
@@ -498,9 +502,13 @@ pub fn run(args: Args) -> Result<i32> {
             }
             let own = cache
                 .as_ref()
-                .map(|cache| Arc::new(SharedContent::cache_only(cache.clone())));
+                .map(|cache| Arc::new(SharedContent::cache_only(cache.clone(), cores.clone())));
+            let place = cores.queue(c.busy_threads(s.package.installed_size()) as usize);
             let handle = match AnyWriter::new(s, *c, own) {
-                Ok(w) => scope.spawn(move || write(s, w, name, dir)),
+                Ok(w) => scope.spawn(move || {
+                    let _lease = place.wait();
+                    write(s, w, name, dir)
+                }),
                 Err(e) => scope.spawn(move || Err(e)),
             };
             handles.push((s.target.id.clone(), handle));
@@ -517,7 +525,7 @@ pub fn run(args: Args) -> Result<i32> {
                 waiting.iter().map(|(s, ..)| &s.package).collect();
             let used: Vec<Compression> = waiting.iter().map(|(_, c, ..)| *c).collect();
             let prepared =
-                SharedContent::prepare(&packages, &used, cache.clone(), workers, threshold)
+                SharedContent::prepare(&packages, &used, cache.clone(), cores.clone(), threshold)
                     .context("cannot read the files to package");
             match prepared {
                 Ok(shared) => {

@@ -15,6 +15,7 @@ use super::cache::{PackWriter, StoredFrame};
 use super::codec::FrameEncoder;
 use super::{deflate_shares_small_files, frame_codec, FrameCache, SHARE_THRESHOLD};
 use crate::compress::Compression;
+use crate::cores::Cores;
 use crate::error::{Error, Result};
 use crate::package::{Entry, FileEntry, FileSource, Package};
 
@@ -95,6 +96,7 @@ impl FileDigests {
 #[derive(Debug)]
 pub struct SharedContent {
     cache: Arc<FrameCache>,
+    cores: Arc<Cores>,
     digests: HashMap<PathBuf, FileDigests>,
     frames: HashMap<(PathBuf, Compression), StoredFrame>,
 }
@@ -104,12 +106,13 @@ pub struct SharedContent {
 const MULTI_WORKER_SIZE: u64 = 64 << 20;
 
 impl SharedContent {
-    /// Reads every file of `packages` once, on `workers` threads: records its digests and, for
+    /// Reads every file of `packages` once, on as many threads as `cores` has: records its digests and, for
     /// files of at least `threshold` bytes ([`super::SHARE_THRESHOLD`] unless tuning), compresses it
     /// into one frame per codec of `compressions` (one entry per package) that can be shared
     /// (gzip, zstd; see [`super::splices`]) — for a gzip codec that several packages use, every
     /// file that is not empty (see [`super::deflate_shares_small_files`]). Files whose digests
-    /// and frames are already in `cache` are not read at all.
+    /// and frames are already in `cache` are not read at all. Each file is compressed under a
+    /// lease of `cores` (see [`crate::cores`]), which the writers given this content use too.
     ///
     /// # Errors
     ///
@@ -119,7 +122,7 @@ impl SharedContent {
         packages: &[&Package],
         compressions: &[Compression],
         cache: Arc<FrameCache>,
-        workers: usize,
+        cores: Arc<Cores>,
         threshold: u64,
     ) -> Result<Self> {
         let mut used: Vec<Compression> = compressions
@@ -171,7 +174,7 @@ impl SharedContent {
         let next = AtomicUsize::new(0);
         let results = Mutex::new(Vec::with_capacity(queue.len()));
         let failed = Mutex::new(None);
-        let workers = workers.clamp(1, queue.len().max(1));
+        let workers = cores.total().clamp(1, queue.len().max(1));
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| loop {
@@ -182,7 +185,7 @@ impl SharedContent {
                     if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
                         return;
                     }
-                    match prepare_file(&cache, &packs, path, size, &codecs, workers) {
+                    match prepare_file(&cache, &cores, &packs, path, size, &codecs) {
                         Ok(done) => results.lock().expect("no worker panics").push(done),
                         Err(e) => {
                             let mut f = failed.lock().expect("no worker panics");
@@ -202,6 +205,7 @@ impl SharedContent {
         cache.save_index();
         let mut shared = SharedContent {
             cache,
+            cores,
             digests: HashMap::new(),
             frames: HashMap::new(),
         };
@@ -217,9 +221,10 @@ impl SharedContent {
     /// Shared content that knows no file yet, only the cache: for a writer that must compress
     /// its own single stream and should not wait for [`SharedContent::prepare`] (it reads the
     /// files itself, and still finds and stores its whole stream in the cache).
-    pub fn cache_only(cache: Arc<FrameCache>) -> Self {
+    pub fn cache_only(cache: Arc<FrameCache>, cores: Arc<Cores>) -> Self {
         SharedContent {
             cache,
+            cores,
             digests: HashMap::new(),
             frames: HashMap::new(),
         }
@@ -248,17 +253,22 @@ impl SharedContent {
     pub fn cache(&self) -> &FrameCache {
         &self.cache
     }
+
+    /// The cores the writers lease to compress their own frames (see [`crate::cores`]).
+    pub fn cores(&self) -> &Cores {
+        &self.cores
+    }
 }
 
 type Prepared = (PathBuf, FileDigests, Vec<(Compression, StoredFrame)>);
 
 fn prepare_file(
     cache: &FrameCache,
+    cores: &Cores,
     packs: &HashMap<Compression, PackWriter>,
     path: &Path,
     staged_size: u64,
     codecs: &[(Compression, u64)],
-    workers: usize,
 ) -> Result<Prepared> {
     let read_err = |e| Error::io(path, "reading asset", e);
     let meta = fs::metadata(path).map_err(read_err)?;
@@ -286,6 +296,7 @@ fn prepare_file(
         check_size(path, staged_size, bytes.len() as u64)?;
         let digests = FileDigests::of_bytes(&bytes);
         let mut frames = Vec::with_capacity(wanted.len());
+        let _lease = (!wanted.is_empty()).then(|| cores.take(1));
         for c in wanted {
             let mut enc = FrameEncoder::new(Vec::with_capacity(bytes.len() / 2 + 64), c, 1)
                 .map_err(cache_err)?;
@@ -303,10 +314,12 @@ fn prepare_file(
 
     // One read: digests, and every codec's frame at once.
     let threads = if staged_size >= MULTI_WORKER_SIZE {
-        workers as u32
+        cores.total()
     } else {
         1
     };
+    let _lease = (!wanted.is_empty()).then(|| cores.take(threads));
+    let threads = threads as u32;
     let mut encoders = Vec::with_capacity(wanted.len());
     for c in &wanted {
         let scratch = cache.scratch().map_err(cache_err)?;

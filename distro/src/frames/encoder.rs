@@ -203,7 +203,8 @@ impl<W: Write> PayloadEncoder<W> {
 
     /// Ends the frame being built: copies it from the cache, or compresses it into the cache
     /// (reading the small files it holds) and copies it from there. A gzip frame under
-    /// [`INLINE_GAP`] bytes is compressed straight into the stream instead.
+    /// [`INLINE_GAP`] bytes is compressed straight into the stream instead. Compressing takes a
+    /// core of the shared content's (see [`crate::cores`]).
     fn end_frame(&mut self) -> io::Result<()> {
         let Mode::Framed {
             out,
@@ -219,6 +220,7 @@ impl<W: Write> PayloadEncoder<W> {
         }
         let as_io = |e: Error| io::Error::other(format!("{e:#}"));
         if matches!(codec, Compression::Gzip { .. }) && pending.len < INLINE_GAP {
+            let _lease = shared.cores().take(1);
             let mut enc = FrameEncoder::new(Vec::with_capacity(pending.len / 2 + 64), *codec, 1)?;
             pending.feed(&mut enc).map_err(as_io)?;
             let (bytes, summary) = enc.finish_inline()?;
@@ -230,6 +232,7 @@ impl<W: Write> PayloadEncoder<W> {
         let frame = match cache.gap_frame(*codec, &key).map(StoredFrame::File) {
             Some(frame) => frame,
             None => {
+                let _lease = shared.cores().take(1);
                 let mut scratch = cache.scratch()?;
                 {
                     let buffered = io::BufWriter::with_capacity(1 << 16, scratch.as_file_mut());
