@@ -278,3 +278,28 @@ fn missing_configuration_file() {
     assert_contains(&err, &["failed to read `nosuch.toml`"]);
     assert!(files_in(&dir.join("out")).is_empty());
 }
+
+#[test]
+fn zero_jobs_is_refused_before_anything_is_written() {
+    let dir = project(
+        "jobs",
+        &format!(
+            "{HEAD}assets = [{{ source = \"stage/README\", dest = \"/usr/share/doc/bad/\" }}]\n"
+        ),
+    );
+    let err = dir
+        .command()
+        .args([
+            "package",
+            "--no-build",
+            "--config",
+            "syspack.toml",
+            "--jobs",
+            "0",
+            "--out",
+            "out",
+        ])
+        .stderr_with(2);
+    assert_contains(&err, &["--jobs", "0", "1.."]);
+    assert!(files_in(&dir.join("out")).is_empty(), "{err}");
+}

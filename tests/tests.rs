@@ -6,6 +6,8 @@ mod util;
 // `syspack package` with a standalone syspack.toml: all four formats, summary, reproducibility,
 // automatic shared-library dependencies, FreeBSD prefix.
 mod package;
+// `syspack cache show|prune|clear`, and the size bound kept after each package run.
+mod cache;
 // Bad input to `syspack package`: each case exits 2, names the input and the fix, and leaves the
 // output directory empty.
 mod bad_input;

@@ -125,6 +125,7 @@ impl TestCommand {
         cmd.env_remove("SYSPACK_MIRROR");
         // Shared frames live in a cache for the run only, unless a test gives one.
         cmd.env("SYSPACK_FRAME_CACHE", "off");
+        cmd.env_remove("SYSPACK_FRAME_CACHE_MAX_SIZE");
         TestCommand {
             cmd,
             cwd: cwd.to_path_buf(),

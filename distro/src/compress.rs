@@ -376,7 +376,11 @@ mod tests {
             assert_eq!(zstd19.busy_threads(33 * MIB), 2);
             assert_eq!(zstd19.with_threads(8).busy_threads(100 * MIB), 4);
         } else {
-            assert_eq!(zstd19.busy_threads(1 << 40), 1, "no workers without threads");
+            assert_eq!(
+                zstd19.busy_threads(1 << 40),
+                1,
+                "no workers without threads"
+            );
         }
     }
 

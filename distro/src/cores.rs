@@ -20,12 +20,20 @@
 //! Leases only order work in time: what is compressed, and so every output byte, is the same
 //! whatever the number of cores.
 //!
-//! A thread must not ask for a lease while it holds one (the second request could wait for
-//! the first's cores forever).
+//! A thread that asks for a lease while it holds one gets an empty lease at once: its work is
+//! already counted, and waiting in line behind others for its own cores could wait forever.
+//! (So a lease stays on the thread that took it.)
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::{Condvar, Mutex, MutexGuard};
+
+thread_local! {
+    /// Whether this thread holds a lease.
+    static HOLDING: Cell<bool> = const { Cell::new(false) };
+}
 
 /// The cores one run's compressors share (see the module docs).
 pub struct Cores {
@@ -137,9 +145,18 @@ pub struct Place<'a> {
 }
 
 impl<'a> Place<'a> {
-    /// Waits until every earlier place has been served and the cores are free, and takes them.
+    /// Waits until every earlier place has been served and the cores are free, and takes them;
+    /// takes nothing, at once, when this thread already holds a lease (see the module docs).
     pub fn wait(mut self) -> Lease<'a> {
         let cores = self.cores;
+        if HOLDING.with(Cell::get) {
+            // Dropping the place gives it up.
+            return Lease {
+                cores,
+                held: 0,
+                on_this_thread: PhantomData,
+            };
+        }
         let mut line = cores.lock();
         while line.serving != self.ticket || line.free < self.wanted {
             line = cores
@@ -156,9 +173,11 @@ impl<'a> Place<'a> {
         if wake {
             cores.turn.notify_all();
         }
+        HOLDING.with(|h| h.set(true));
         Lease {
             cores,
             held: self.wanted,
+            on_this_thread: PhantomData,
         }
     }
 }
@@ -182,15 +201,17 @@ impl Drop for Place<'_> {
     }
 }
 
-/// Cores held by one compressing part; given back when dropped.
+/// Cores held by one compressing part, on the thread that took them; given back when dropped.
 #[must_use = "the cores are given back when the lease is dropped"]
 pub struct Lease<'a> {
     cores: &'a Cores,
     held: usize,
+    /// Not `Send`: the thread-local mark of a lease held must stay true.
+    on_this_thread: PhantomData<*const ()>,
 }
 
 impl Lease<'_> {
-    /// How many cores this lease holds.
+    /// How many cores this lease holds (none for a lease inside another, see the module docs).
     pub fn held(&self) -> usize {
         self.held
     }
@@ -198,6 +219,10 @@ impl Lease<'_> {
 
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
+        if self.held == 0 {
+            return;
+        }
+        HOLDING.with(|h| h.set(false));
         let mut line = self.cores.lock();
         line.free += self.held;
         let wake = line.someone_waits();
@@ -290,5 +315,25 @@ mod tests {
         // And a place given up while it is the one being served.
         drop(cores.queue(1));
         assert_eq!(cores.take(5).held(), 1, "requests are capped at the total");
+    }
+
+    #[test]
+    fn a_lease_inside_another_on_one_thread_takes_nothing_and_never_waits() {
+        let cores = Cores::new(2);
+        let outer = cores.take(2);
+        // Someone else is in line for a core: a nested request must not queue behind it.
+        let other = cores.queue(1);
+        let inner = cores.take(1);
+        assert_eq!((outer.held(), inner.held()), (2, 0));
+        drop(inner);
+        assert_eq!(
+            cores.lock().free,
+            0,
+            "the outer lease still holds its cores"
+        );
+        drop(outer);
+        assert_eq!(other.wait().held(), 1);
+        // Once the outer lease is given back, leases take cores again.
+        assert_eq!(cores.take(2).held(), 2);
     }
 }

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand, each a thin wrapper around a library call.
 
+mod cache;
 mod ci;
 mod doctor;
 mod generated;
@@ -48,6 +49,8 @@ enum Command {
     Recipe(recipe::Args),
     /// Write CI workflows that build, package, install and run the project across distros.
     Ci(ci::Args),
+    /// Show, prune or empty the frame cache that makes packaging again fast.
+    Cache(cache::Args),
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
@@ -78,6 +81,7 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
         Some(Command::Doctor(a)) => doctor::run(a),
         Some(Command::Generated(a)) => generated::run(a),
         Some(Command::Recipe(a)) => recipe::run(a),
+        Some(Command::Cache(a)) => cache::run(a),
         Some(Command::Ci(a)) => ci::run(a),
         None => {
             let _ = <Cli as clap::CommandFactory>::command().print_help();

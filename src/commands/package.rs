@@ -56,7 +56,7 @@ pub struct Args {
     /// unchanged files again copies instead of compressing them, and a package whose inputs are
     /// all unchanged (and its file untouched) is not written again [default: $SYSPACK_FRAME_CACHE,
     /// else $XDG_CACHE_HOME/syspack/frames, else ~/.cache/syspack/frames]. `off` keeps them for
-    /// this run only.
+    /// this run only. Kept within $SYSPACK_FRAME_CACHE_MAX_SIZE (default 5G; see `syspack cache`).
     #[arg(long, value_name = "DIR|off")]
     frame_cache: Option<String>,
 
@@ -64,6 +64,11 @@ pub struct Args {
     /// most a few per mille smaller (see bench/RESULTS.md).
     #[arg(long)]
     single_stream: bool,
+
+    /// Compress on at most N threads at once [default: the cores this process may run on]. The
+    /// packages are the same whatever N.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
 /// How to find and build the project: shared by `syspack package` and `syspack matrix`.
@@ -234,38 +239,6 @@ fn share_threshold() -> Result<u64> {
     }
 }
 
-/// The frame cache: `--frame-cache`, else `SYSPACK_FRAME_CACHE`, else the user's cache
-/// directory; `off` gives a cache for this run only.
-fn frame_cache(flag: Option<&str>) -> Result<FrameCache> {
-    let (dir, from) = match flag {
-        Some(f) => (f.to_string(), "--frame-cache"),
-        None => match std::env::var("SYSPACK_FRAME_CACHE") {
-            Ok(v) if !v.is_empty() => (v, "SYSPACK_FRAME_CACHE"),
-            _ => {
-                let base = std::env::var_os("XDG_CACHE_HOME")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-                    .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")));
-                match base {
-                    Some(b) => (
-                        b.join("syspack").join("frames").display().to_string(),
-                        "default",
-                    ),
-                    None => ("off".to_string(), "default (no HOME)"),
-                }
-            }
-        },
-    };
-    let cache = if dir == "off" {
-        FrameCache::temporary()
-    } else {
-        FrameCache::open(Path::new(&dir))
-    };
-    cache.with_context(|| {
-        format!("cannot use the frame cache `{dir}` (from {from}); give another directory with --frame-cache DIR, or --frame-cache off")
-    })
-}
-
 fn compression_for(args: &Args, cfg: &Config, t: &Target) -> Result<Compression> {
     let asked = args
         .compression
@@ -375,6 +348,7 @@ pub fn run(args: Args) -> Result<i32> {
         .out
         .clone()
         .unwrap_or_else(|| project.dir.join("target").join("syspack"));
+    let cache_bound = super::cache::max_size_from_env()?;
     let (date, date_from) = stage::source_date(&project.dir)?;
     let progress = std::io::stderr().is_terminal();
     if progress {
@@ -402,7 +376,10 @@ pub fn run(args: Args) -> Result<i32> {
     // stream each (two workers at least, so the bytes never depend on the machine's core count),
     // cached whole. `--single-stream` turns all of that off. Every part compresses under a lease
     // of the machine's cores, so that no more threads compress at once than there are cores.
-    let cores = Arc::new(Cores::of_machine());
+    let cores = Arc::new(match args.jobs {
+        Some(n) => Cores::new(n.into()),
+        None => Cores::of_machine(),
+    });
     let workers = cores.total();
     let compressions: Vec<Compression> = staged
         .iter()
@@ -437,7 +414,9 @@ pub fn run(args: Args) -> Result<i32> {
     let cache = if args.single_stream {
         None
     } else {
-        Some(Arc::new(frame_cache(args.frame_cache.as_deref())?))
+        Some(Arc::new(super::cache::frame_cache(
+            args.frame_cache.as_deref(),
+        )?))
     };
     let splicing: Vec<bool> = staged
         .iter()
@@ -572,6 +551,9 @@ pub fn run(args: Args) -> Result<i32> {
         }
         check.save();
     }
+    if let Some(cache) = cache.as_deref().filter(|c| c.grew() && !c.is_temporary()) {
+        prune_frame_cache(cache, cache_bound, progress);
+    }
 
     let mut rows = Vec::new();
     let mut failed = Vec::new();
@@ -588,6 +570,27 @@ pub fn run(args: Args) -> Result<i32> {
         )));
     }
     Ok(exit::OK)
+}
+
+/// Keeps the frame cache within `bound` bytes (0: no bound) after a run that added to it; the
+/// packages are written, so a failure is only a warning.
+fn prune_frame_cache(cache: &FrameCache, bound: u64, progress: bool) {
+    if bound == 0 {
+        return;
+    }
+    match cache.prune(bound) {
+        Ok(p) if p.removed > 0 && progress => eprintln!(
+            "     Pruned {} least recently used entries ({} bytes) from the frame cache, to stay \
+             within SYSPACK_FRAME_CACHE_MAX_SIZE ({bound} bytes)",
+            p.removed, p.removed_bytes
+        ),
+        Ok(_) => {}
+        Err(e) => exit::warn(format!(
+            "cannot keep the frame cache {} within {bound} bytes: {e} (`syspack cache clear` \
+             empties it)",
+            cache.root().display()
+        )),
+    }
 }
 
 /// `--min-glibc`: every glibc-linked ELF asset must run on the oldest selected glibc target.

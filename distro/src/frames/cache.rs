@@ -30,15 +30,20 @@
 //! read once and rewritten once per run (thousands of tiny files cost more to create than the
 //! reads they save); when two runs save at once, one's new entries may be lost, which only costs
 //! a read next time.
+//!
+//! Every entry a run finds has its modification time set to now, so that the cache can be kept
+//! within a size by removing the least recently used entries first ([`FrameCache::prune`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::content::FileDigests;
+use super::prune::{touch, touch_path};
 use crate::compress::Compression;
 
 /// A directory of compressed frames and file digests; see the module docs.
@@ -49,6 +54,8 @@ pub struct FrameCache {
     index: Mutex<Option<Index>>,
     /// The packs' indexes, per codec family, loaded on first use.
     packs: Mutex<HashMap<String, PackIndex>>,
+    /// Whether this run stored an entry (so the cache may have outgrown its bound).
+    grew: AtomicBool,
     /// Keeps a run-local cache alive (and removes it at the end).
     _temporary: Option<tempfile::TempDir>,
 }
@@ -67,6 +74,7 @@ impl FrameCache {
             root,
             index: Mutex::new(None),
             packs: Mutex::new(HashMap::new()),
+            grew: AtomicBool::new(false),
             _temporary: None,
         })
     }
@@ -94,6 +102,15 @@ impl FrameCache {
     /// Whether this is a cache for this run only ([`FrameCache::temporary`]).
     pub fn is_temporary(&self) -> bool {
         self._temporary.is_some()
+    }
+
+    /// Whether this handle stored an entry since it was opened (see [`FrameCache::prune`]).
+    pub fn grew(&self) -> bool {
+        self.grew.load(Ordering::Relaxed)
+    }
+
+    fn mark_grown(&self) {
+        self.grew.store(true, Ordering::Relaxed);
     }
 
     fn frame_path(&self, codec: Compression, key: &[u8; 32]) -> PathBuf {
@@ -137,7 +154,10 @@ impl FrameCache {
     /// need not read it). For payloads that must be one frame (`.deb` with xz or zstd).
     pub fn stream(&self, compression: Compression, key: &[u8; 32]) -> Option<PathBuf> {
         let path = self.stream_path(compression, key);
-        path.is_file().then_some(path)
+        path.is_file().then(|| {
+            touch_path(&path);
+            path
+        })
     }
 
     /// Stores a whole compressed stream read from `source` under `key`, atomically.
@@ -151,13 +171,14 @@ impl FrameCache {
         key: &[u8; 32],
         source: &mut dyn io::Read,
     ) -> io::Result<PathBuf> {
+        self.mark_grown();
         persist_new(self.stream_path(compression, key), |f| {
             crate::output::copy_in_bulk(source, f).map(drop)
         })
     }
 
     /// The cached frame of `key` (SHA-256 of the uncompressed bytes) for `codec`, if present:
-    /// a file of its own, or a place in a pack.
+    /// a file of its own, or a place in a pack. Marks it used (see [`FrameCache::prune`]).
     pub fn frame(&self, codec: Compression, key: &[u8; 32]) -> Option<StoredFrame> {
         let family = codec_family(codec);
         let packed = {
@@ -165,11 +186,21 @@ impl FrameCache {
             let index = packs
                 .entry(family.clone())
                 .or_insert_with(|| PackIndex::load(&self.root.join("packs").join(&family)));
-            index.frames.get(key).cloned()
+            let found = index.frames.get(key).cloned();
+            if let Some(StoredFrame::Packed { pack, .. }) = &found {
+                // Once per pack and run.
+                if index.touched.insert(Arc::as_ptr(pack) as usize) {
+                    touch(pack);
+                }
+            }
+            found
         };
         packed.or_else(|| {
             let path = self.frame_path(codec, key);
-            path.is_file().then_some(StoredFrame::File(path))
+            path.is_file().then(|| {
+                touch_path(&path);
+                StoredFrame::File(path)
+            })
         })
     }
 
@@ -179,6 +210,7 @@ impl FrameCache {
     ///
     /// Errors creating the pack's temporary file.
     pub(crate) fn new_pack(&self, codec: Compression) -> io::Result<PackWriter> {
+        self.mark_grown();
         let dir = self.root.join("packs").join(codec_family(codec));
         fs::create_dir_all(&dir)?;
         let file = tempfile::Builder::new().prefix(".new-").tempfile_in(&dir)?;
@@ -206,6 +238,7 @@ impl FrameCache {
         key: &[u8; 32],
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<PathBuf> {
+        self.mark_grown();
         persist_new(self.frame_path(codec, key), |f| {
             let mut out = io::BufWriter::with_capacity(1 << 16, f);
             write(&mut out)?;
@@ -218,7 +251,10 @@ impl FrameCache {
     /// its uncompressed bytes.
     pub(crate) fn gap_frame(&self, codec: Compression, key: &[u8; 32]) -> Option<PathBuf> {
         let path = self.keyed_path("gaps", codec, key);
-        path.is_file().then_some(path)
+        path.is_file().then(|| {
+            touch_path(&path);
+            path
+        })
     }
 
     /// Moves a scratch file holding the gap frame of `key` into place.
@@ -228,6 +264,7 @@ impl FrameCache {
         key: &[u8; 32],
         scratch: tempfile::NamedTempFile,
     ) -> io::Result<PathBuf> {
+        self.mark_grown();
         adopt_at(self.keyed_path("gaps", codec, key), scratch)
     }
 
@@ -245,6 +282,7 @@ impl FrameCache {
         key: &[u8; 32],
         scratch: tempfile::NamedTempFile,
     ) -> io::Result<PathBuf> {
+        self.mark_grown();
         adopt_at(self.frame_path(codec, key), scratch)
     }
 
@@ -460,6 +498,8 @@ impl PackWriter {
 #[derive(Debug, Default)]
 struct PackIndex {
     frames: HashMap<[u8; 32], StoredFrame>,
+    /// The packs this run used (by the address of their open file), marked used once.
+    touched: HashSet<usize>,
 }
 
 impl PackIndex {

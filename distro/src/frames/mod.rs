@@ -35,12 +35,14 @@ mod cache;
 mod codec;
 mod content;
 mod encoder;
+mod prune;
 
 pub use cache::{file_stamp, FrameCache, StoredFrame};
 pub use codec::SEGMENT_TRAILER;
 pub use content::{FileDigests, SharedContent};
 pub(crate) use encoder::file_digests;
 pub use encoder::{ContentSink, PayloadEncoder, StreamKey};
+pub use prune::{KindUsage, Pruned};
 
 use crate::compress::Compression;
 use crate::Format;
