@@ -43,6 +43,7 @@ impl<'a> Check<'a> {
         compressions: &[Compression],
         splicing: &[bool],
         share_threshold: u64,
+        stamps: HashMap<PathBuf, String>,
     ) -> Option<Self> {
         let cache = cache.filter(|c| !c.is_temporary())?;
         let settings = compressions
@@ -61,7 +62,7 @@ impl<'a> Check<'a> {
             .collect();
         Some(Check {
             outputs: Outputs::load(cache),
-            fingerprints: Fingerprints::new(cache),
+            fingerprints: Fingerprints::new(cache, stamps),
             settings,
             before: Vec::new(),
         })
@@ -123,14 +124,18 @@ struct WriterSettings {
 /// Computes fingerprints, looking each file's digests up once however many packages hold it.
 struct Fingerprints<'a> {
     cache: &'a FrameCache,
+    /// The files' stamps taken while staging (saves a `stat` each).
+    stamps: HashMap<PathBuf, String>,
     known: Mutex<HashMap<PathBuf, FileDigests>>,
 }
 
 impl<'a> Fingerprints<'a> {
-    /// Fingerprints with the digests `cache`'s index holds.
-    fn new(cache: &'a FrameCache) -> Self {
+    /// Fingerprints with the digests `cache`'s index holds for files with the stamps
+    /// `stamps` (other files are stat'ed).
+    fn new(cache: &'a FrameCache, stamps: HashMap<PathBuf, String>) -> Self {
         Fingerprints {
             cache,
+            stamps,
             known: Mutex::new(HashMap::new()),
         }
     }
@@ -147,6 +152,8 @@ impl<'a> Fingerprints<'a> {
                     .digests_reading(file)
                     .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?,
             )
+        } else if let Some(stamp) = self.stamps.get(file) {
+            self.cache.digests_if_stamped(file, stamp)
         } else {
             fs::metadata(file)
                 .ok()

@@ -13,6 +13,7 @@ use std::sync::{Mutex, OnceLock};
 
 use anyhow::{anyhow, bail, Context, Result};
 use syspack_distro::elf::{ElfInfo, TargetOs};
+use syspack_distro::frames::file_stamp;
 use syspack_distro::kb::Version;
 use syspack_distro::{
     Arch, Entry, Format, InstallPath, Metadata, Package, Relation, Relations, SourceDate,
@@ -49,6 +50,9 @@ pub struct Resolved {
     pub link: Option<String>,
     /// For a regular file: its size when it was resolved.
     pub size: Option<u64>,
+    /// For a regular file: its stamp when it was resolved ([`file_stamp`]), which finds its
+    /// digests in the frame cache's index without another `stat`.
+    pub stamp: Option<String>,
     /// Where it was configured.
     pub key: String,
 }
@@ -116,6 +120,7 @@ fn resolve_one(
             kind: a.kind,
             link: Some(link.clone()),
             size: None,
+            stamp: None,
             key: a.key.clone(),
         });
         return Ok(());
@@ -259,6 +264,7 @@ fn make(
         kind: a.kind,
         link,
         size: meta.is_file().then_some(meta.len()),
+        stamp: meta.is_file().then(|| file_stamp(meta)),
         key: a.key.clone(),
     })
 }

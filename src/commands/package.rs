@@ -427,7 +427,17 @@ pub fn run(args: Args) -> Result<i32> {
     // Packages already written from the same inputs by this syspack, and untouched since, are
     // not written again (see fresh.rs); finding them reads no file.
     let threshold = share_threshold()?;
-    let mut fresh = fresh::Check::new(cache.as_deref(), &compressions, &splicing, threshold);
+    let stamps = assets
+        .iter()
+        .filter_map(|a| Some((a.source.clone(), a.stamp.clone()?)))
+        .collect();
+    let mut fresh = fresh::Check::new(
+        cache.as_deref(),
+        &compressions,
+        &splicing,
+        threshold,
+        stamps,
+    );
     let outputs: Vec<PathBuf> = dirs.iter().zip(&names).map(|(d, n)| d.join(n)).collect();
     let recorded = match &mut fresh {
         Some(check) => check.up_to_date(&staged, &outputs),

@@ -294,10 +294,16 @@ impl FrameCache {
 
     /// The digests recorded for `file` when its metadata has not changed since.
     pub fn digests(&self, file: &Path, meta: &fs::Metadata) -> Option<FileDigests> {
+        self.digests_if_stamped(file, &file_stamp(meta))
+    }
+
+    /// The digests recorded for `file` if they were recorded against `stamp` (a [`file_stamp`]
+    /// taken a moment ago).
+    pub fn digests_if_stamped(&self, file: &Path, stamp: &str) -> Option<FileDigests> {
         let key = hex::encode(file.as_os_str().as_encoded_bytes());
         self.with_index(|index| {
-            let (stamp, digests) = index.entries.get(&key)?;
-            (*stamp == file_stamp(meta)).then_some(*digests)
+            let (recorded, digests) = index.entries.get(&key)?;
+            (recorded == stamp).then_some(*digests)
         })
     }
 
