@@ -21,17 +21,8 @@ license = "MIT"
 /// written. Returns stderr.
 fn fails(dir: &Dir, targets: &str, needles: &[&str]) -> String {
     let err = dir
-        .command()
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--target",
-            targets,
-            "--out",
-            "out",
-        ])
+        .package()
+        .args(["--target", targets, "--out", "out"])
         .stderr_with(2);
     assert_contains(&err, needles);
     assert!(err.contains("error: "), "{err}");
@@ -253,17 +244,8 @@ fn unknown_format_gets_a_hint() {
         ),
     );
     let err = dir
-        .command()
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--format",
-            "rmp",
-            "--out",
-            "out",
-        ])
+        .package()
+        .args(["--format", "rmp", "--out", "out"])
         .stderr_with(2);
     assert_contains(&err, &["unknown format `rmp`", "`rpm`"]);
 }
@@ -288,17 +270,8 @@ fn zero_jobs_is_refused_before_anything_is_written() {
         ),
     );
     let err = dir
-        .command()
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--jobs",
-            "0",
-            "--out",
-            "out",
-        ])
+        .package()
+        .args(["--jobs", "0", "--out", "out"])
         .stderr_with(2);
     assert_contains(&err, &["--jobs", "0", "1.."]);
     assert!(files_in(&dir.join("out")).is_empty(), "{err}");

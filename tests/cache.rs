@@ -9,22 +9,12 @@ use crate::util::{assert_contains, files_in, Dir};
 /// `syspack package` of the four formats into `out` with the frame cache `cache`; returns each
 /// package's name and bytes.
 fn package(dir: &Dir, cache: &Path, out: &str, bound: Option<&str>) -> Vec<(String, Vec<u8>)> {
-    let mut cmd = dir.command();
+    let mut cmd = dir.package();
     cmd.env("SYSPACK_FRAME_CACHE", cache);
     if let Some(b) = bound {
         cmd.env("SYSPACK_FRAME_CACHE_MAX_SIZE", b);
     }
-    cmd.args([
-        "package",
-        "--no-build",
-        "--config",
-        "syspack.toml",
-        "--target",
-        ALL,
-        "--out",
-        out,
-    ])
-    .stdout();
+    cmd.args(["--target", ALL, "--out", out]).stdout();
     files_in(&dir.join(out))
         .into_iter()
         .map(|f| {
@@ -117,17 +107,10 @@ fn the_cache_is_shown_pruned_by_last_use_and_bounded_after_each_run() {
 
     // A bound that is not a size stops the run before anything is written.
     let err = dir
-        .command()
+        .package()
         .env("SYSPACK_FRAME_CACHE", &cache)
         .env("SYSPACK_FRAME_CACHE_MAX_SIZE", "lots")
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--out",
-            "o5",
-        ])
+        .args(["--out", "o5"])
         .stderr_with(2);
     assert_contains(&err, &["SYSPACK_FRAME_CACHE_MAX_SIZE", "`lots`", "like 2G"]);
     assert!(files_in(&dir.join("o5")).is_empty(), "{err}");

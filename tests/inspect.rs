@@ -2,17 +2,8 @@ use crate::package::hello;
 use crate::util::{assert_contains, Dir};
 
 fn one(dir: &Dir, target: &str) -> std::path::PathBuf {
-    dir.command()
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--target",
-            target,
-            "--out",
-            "out",
-        ])
+    dir.package()
+        .args(["--target", target, "--out", "out"])
         .stdout();
     let name = crate::util::files_in(&dir.join("out")).pop().unwrap();
     dir.join("out").join(name)

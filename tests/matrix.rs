@@ -167,19 +167,8 @@ fn json_is_identical_across_runs_and_out_writes_the_same() {
 fn a_deb_written_by_syspack_package_is_judged_from_its_contents() {
     let dir = hello("matrix-deb");
     for (target, c, out) in [("debian-12", "xz", "xz"), ("debian-12", "zstd", "zst")] {
-        dir.command()
-            .args([
-                "package",
-                "--no-build",
-                "--config",
-                "syspack.toml",
-                "--target",
-                target,
-                "--compression",
-                c,
-                "--out",
-                out,
-            ])
+        dir.package()
+            .args(["--target", target, "--compression", c, "--out", out])
             .stdout();
     }
     let deb = |out: &str| {
@@ -245,17 +234,8 @@ fn a_deb_written_by_syspack_package_is_judged_from_its_contents() {
 #[test]
 fn every_format_gives_its_elf_files_to_the_matrix() {
     let dir = hello("matrix-formats");
-    dir.command()
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--target",
-            crate::package::ALL,
-            "--out",
-            "out",
-        ])
+    dir.package()
+        .args(["--target", crate::package::ALL, "--out", "out"])
         .stdout();
     for f in files_in(&dir.join("out")) {
         let p = dir.join("out").join(&f);

@@ -25,17 +25,8 @@ fn sha256(p: &Path) -> String {
 
 /// Packages the fixture for all four formats and returns the written files.
 fn package_all(dir: &Dir, extra_args: &[&str], extra_env: &[(&str, &str)]) -> Vec<PathBuf> {
-    let mut cmd = dir.command();
-    cmd.args([
-        "package",
-        "--no-build",
-        "--config",
-        "syspack.toml",
-        "--target",
-        ALL,
-        "--out",
-        "out",
-    ]);
+    let mut cmd = dir.package();
+    cmd.args(["--target", ALL, "--out", "out"]);
     cmd.args(extra_args);
     for (k, v) in extra_env {
         cmd.env(k, v);
@@ -66,17 +57,8 @@ fn four_formats_are_written_and_read_back() {
     let dir = hello("four");
     let files = package_all(&dir, &[], &[]);
     let summary_header = dir
-        .command()
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--target",
-            "arch",
-            "--out",
-            "out2",
-        ])
+        .package()
+        .args(["--target", "arch", "--out", "out2"])
         .stdout();
     assert!(summary_header.starts_with("file"), "{summary_header}");
     assert_contains(&summary_header, &["target", "size", "sha256", "arch"]);
@@ -161,18 +143,9 @@ fn packages_are_reproducible_across_directories_time_zones_and_core_counts() {
 fn source_date_comes_from_git_then_a_fixed_default() {
     let dir = hello("date");
     let run = |dir: &Dir, out: &str| {
-        dir.command()
+        dir.package()
             .env_remove("SOURCE_DATE_EPOCH")
-            .args([
-                "package",
-                "--no-build",
-                "--config",
-                "syspack.toml",
-                "--target",
-                "arch",
-                "--out",
-                out,
-            ])
+            .args(["--target", "arch", "--out", out])
             .stdout();
         sha256(&dir.join(out).join("hello-1.0.0-1-x86_64.pkg.tar.zst"))
     };
@@ -185,18 +158,9 @@ fn source_date_comes_from_git_then_a_fixed_default() {
         "the wall clock leaked into the package"
     );
     // With SOURCE_DATE_EPOCH: another date, another package.
-    dir.command()
+    dir.package()
         .env("SOURCE_DATE_EPOCH", "1600000000")
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--target",
-            "arch",
-            "--out",
-            "o3",
-        ])
+        .args(["--target", "arch", "--out", "o3"])
         .stdout();
     assert_ne!(
         first,
@@ -208,17 +172,8 @@ fn source_date_comes_from_git_then_a_fixed_default() {
 fn format_selects_the_newest_release_of_that_family() {
     let dir = hello("format");
     let out = dir
-        .command()
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--format",
-            "deb,rpm",
-            "--out",
-            "out",
-        ])
+        .package()
+        .args(["--format", "deb,rpm", "--out", "out"])
         .stdout();
     assert_contains(&out, &["debian-13", "fedora-43"]);
     assert_eq!(files_in(&dir.join("out")).len(), 2);
@@ -227,17 +182,8 @@ fn format_selects_the_newest_release_of_that_family() {
 #[test]
 fn two_targets_of_one_format_get_their_own_directories() {
     let dir = hello("samename");
-    dir.command()
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--target",
-            "debian-12,debian-13",
-            "--out",
-            "out",
-        ])
+    dir.package()
+        .args(["--target", "debian-12,debian-13", "--out", "out"])
         .stdout();
     assert_eq!(files_in(&dir.join("out")), ["debian-12", "debian-13"]);
     assert_eq!(
@@ -249,31 +195,16 @@ fn two_targets_of_one_format_get_their_own_directories() {
 #[test]
 fn compression_option_is_checked_against_the_target() {
     let dir = hello("compression");
-    dir.command()
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--target",
-            "arch",
-            "--compression",
-            "xz",
-            "--out",
-            "out",
-        ])
+    dir.package()
+        .args(["--target", "arch", "--compression", "xz", "--out", "out"])
         .stdout();
     assert_eq!(
         files_in(&dir.join("out")),
         ["hello-1.0.0-1-x86_64.pkg.tar.xz"]
     );
     let err = dir
-        .command()
+        .package()
         .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
             "--target",
             "debian-11",
             "--compression",
@@ -293,17 +224,8 @@ fn vendored_provenance_gives_rpm_bundled_provides() {
         "prov.json",
         r#"[{"library":"zstd","mode":"vendored","version":"1.5.7"},{"library":"zlib","mode":"system","version":"1.2.13"}]"#,
     );
-    dir.command()
-        .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--target",
-            "fedora-43",
-            "--out",
-            "out",
-        ])
+    dir.package()
+        .args(["--target", "fedora-43", "--out", "out"])
         .args(["--provenance-file", "prov.json"])
         .stdout();
     let rpm = dir.join("out/hello-1.0.0-1.x86_64.rpm");
@@ -366,18 +288,9 @@ fn ar_members(p: &Path) -> Vec<String> {
 fn debian_11_gets_an_xz_deb_and_refuses_zstd() {
     let dir = hello("bullseye");
     let run = |extra: &[&str]| {
-        let mut cmd = dir.command();
-        cmd.args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--target",
-            "debian-11",
-            "--out",
-            "out",
-        ])
-        .args(extra);
+        let mut cmd = dir.package();
+        cmd.args(["--target", "debian-11", "--out", "out"])
+            .args(extra);
         cmd
     };
     run(&[]).stdout();
@@ -410,12 +323,8 @@ fn min_glibc_refuses_a_binary_too_new_for_the_oldest_target() {
     // hello-elf is /usr/bin/true of this Debian 12 machine: it needs GLIBC_2.34.
     let dir = hello("min-glibc");
     let err = dir
-        .command()
+        .package()
         .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
             "--target",
             "debian-12,debian-11,fedora-43",
             "--out",
@@ -437,12 +346,8 @@ fn min_glibc_refuses_a_binary_too_new_for_the_oldest_target() {
     );
     assert!(files_in(&dir.join("out")).is_empty(), "{err}");
     // Without the old target the same binary passes.
-    dir.command()
+    dir.package()
         .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
             "--target",
             "debian-12,fedora-43",
             "--out",
@@ -466,17 +371,9 @@ fn frame_cache_reuse_single_stream_and_a_bad_cache() {
     dir.create("stage/usr/share/hello/large.txt", text);
     let cache = dir.join("cache");
     let package = |out: &str, extra: &[&str]| {
-        let mut cmd = dir.command();
-        cmd.env("SYSPACK_FRAME_CACHE", &cache).args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
-            "--target",
-            ALL,
-            "--out",
-            out,
-        ]);
+        let mut cmd = dir.package();
+        cmd.env("SYSPACK_FRAME_CACHE", &cache)
+            .args(["--target", ALL, "--out", out]);
         cmd.args(extra).stdout();
         files_in(&dir.join(out))
             .iter()
@@ -515,12 +412,8 @@ fn frame_cache_reuse_single_stream_and_a_bad_cache() {
     // A cache path that is a file: what, where and what to do; no package written.
     dir.create("not-a-dir", "x");
     let err = dir
-        .command()
+        .package()
         .args([
-            "package",
-            "--no-build",
-            "--config",
-            "syspack.toml",
             "--target",
             ALL,
             "--out",
@@ -555,18 +448,9 @@ fn unchanged_packages_are_not_written_again() {
     );
     let cache = dir.join("cache");
     let package = |cache: &Path| {
-        dir.command()
+        dir.package()
             .env("SYSPACK_FRAME_CACHE", cache)
-            .args([
-                "package",
-                "--no-build",
-                "--config",
-                "syspack.toml",
-                "--target",
-                ALL,
-                "--out",
-                "out",
-            ])
+            .args(["--target", ALL, "--out", "out"])
             .stdout()
     };
     let out = dir.join("out");

@@ -50,6 +50,14 @@ impl Dir {
     pub fn command(&self) -> TestCommand {
         TestCommand::new(self.path())
     }
+
+    /// `syspack package --no-build --config syspack.toml` in this directory (add the targets,
+    /// `--out` and the rest).
+    pub fn package(&self) -> TestCommand {
+        let mut cmd = self.command();
+        cmd.args(["package", "--no-build", "--config", "syspack.toml"]);
+        cmd
+    }
 }
 
 /// `tests/fixtures`.
