@@ -106,13 +106,14 @@ pub struct SharedContent {
 const MULTI_WORKER_SIZE: u64 = 64 << 20;
 
 impl SharedContent {
-    /// Reads every file of `packages` once, on as many threads as `cores` has: records its digests and, for
-    /// files of at least `threshold` bytes ([`super::SHARE_THRESHOLD`] unless tuning), compresses it
-    /// into one frame per codec of `compressions` (one entry per package) that can be shared
-    /// (gzip, zstd; see [`super::splices`]) — for a gzip codec that several packages use, every
-    /// file that is not empty (see [`super::deflate_shares_small_files`]). Files whose digests
-    /// and frames are already in `cache` are not read at all. Each file is compressed under a
-    /// lease of `cores` (see [`crate::cores`]), which the writers given this content use too.
+    /// Reads every file of `packages` once, on as many threads as `cores` has: records its
+    /// digests and, for files of at least `threshold` bytes ([`super::SHARE_THRESHOLD`] unless
+    /// tuning), compresses it into one frame per codec of `compressions` (one entry per package)
+    /// that can be shared (gzip, zstd; see [`super::splices`]) — for a gzip codec that several
+    /// packages use, every file that is not empty (see [`super::deflate_shares_small_files`]).
+    /// Files whose digests and frames are already in `cache` are not read at all. Each file is
+    /// compressed under a lease of `cores` (see [`crate::cores`]), which the writers given this
+    /// content use too.
     ///
     /// # Errors
     ///
@@ -318,8 +319,13 @@ fn prepare_file(
     } else {
         1
     };
-    let _lease = (!wanted.is_empty()).then(|| cores.take(threads));
     let threads = threads as u32;
+    // The encoders run at once: a deflate segment on this thread, a zstd frame on its workers.
+    let busy: u32 = wanted
+        .iter()
+        .map(|c| c.with_threads(threads).busy_threads(staged_size))
+        .sum();
+    let _lease = (!wanted.is_empty()).then(|| cores.take(busy as usize));
     let mut encoders = Vec::with_capacity(wanted.len());
     for c in &wanted {
         let scratch = cache.scratch().map_err(cache_err)?;
