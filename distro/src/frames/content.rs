@@ -113,7 +113,10 @@ impl SharedContent {
     /// packages use, every file that is not empty (see [`super::deflate_shares_small_files`]).
     /// Files whose digests and frames are already in `cache` are not read at all. Each file is
     /// compressed under a lease of `cores` (see [`crate::cores`]), which the writers given this
-    /// content use too.
+    /// content use too: one core, or all of them for a file that zstd's workers share (the
+    /// encoders of one file run together, but a fast zstd -3 frame beside a deflate -9 segment
+    /// keeps a second core busy only briefly; leasing it for the whole file measured 10.8 s
+    /// against 7.3 s at nfpm's settings).
     ///
     /// # Errors
     ///
@@ -319,13 +322,8 @@ fn prepare_file(
     } else {
         1
     };
+    let _lease = (!wanted.is_empty()).then(|| cores.take(threads));
     let threads = threads as u32;
-    // The encoders run at once: a deflate segment on this thread, a zstd frame on its workers.
-    let busy: u32 = wanted
-        .iter()
-        .map(|c| c.with_threads(threads).busy_threads(staged_size))
-        .sum();
-    let _lease = (!wanted.is_empty()).then(|| cores.take(busy as usize));
     let mut encoders = Vec::with_capacity(wanted.len());
     for c in &wanted {
         let scratch = cache.scratch().map_err(cache_err)?;
