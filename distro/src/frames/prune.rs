@@ -199,7 +199,6 @@ fn index_files(root: &Path) -> Vec<(PathBuf, u64)> {
 mod tests {
     use super::*;
     use crate::compress::Compression;
-    use std::io::Write;
     use std::time::Duration;
 
     fn aged(path: &Path, seconds_ago: u64) {
