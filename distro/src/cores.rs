@@ -20,9 +20,9 @@
 //! Leases only order work in time: what is compressed, and so every output byte, is the same
 //! whatever the number of cores.
 //!
-//! A thread that asks for a lease while it holds one gets an empty lease at once: its work is
-//! already counted, and waiting in line behind others for its own cores could wait forever.
-//! (So a lease stays on the thread that took it.)
+//! A thread that asks for a lease while it holds one (of any `Cores`; a run has one) gets an
+//! empty lease at once: its work is already counted, and waiting in line behind others for its
+//! own cores could wait forever. (So a lease stays on the thread that took it.)
 
 use std::cell::Cell;
 use std::collections::BTreeSet;

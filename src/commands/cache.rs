@@ -45,7 +45,7 @@ enum Action {
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         max_size: u64,
     },
-    /// Remove the whole cache.
+    /// Remove every entry and both indexes (the cache directory's `v1/`, nothing else).
     Clear,
 }
 
