@@ -33,6 +33,20 @@ fn entries(show: &str, kind: &str) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 fn prune_all(dir: &Dir, cache: &Path) {
     let out = dir
         .command()
@@ -77,6 +91,33 @@ fn the_cache_is_shown_pruned_by_last_use_and_bounded_after_each_run() {
         "the .deb's single stream:\n{shown}"
     );
     assert_eq!(entries(&shown, "index"), 2, "{shown}");
+
+    // Entries damaged on disk (a bit flipped, the size unchanged) are made again, never spliced.
+    let entries_now = walk(&cache.join("v1"));
+    let mut damaged = 0;
+    for f in &entries_now {
+        let kind = f
+            .strip_prefix(cache.join("v1"))
+            .unwrap()
+            .components()
+            .next()
+            .unwrap();
+        if ["frames", "gaps", "streams"].contains(&kind.as_os_str().to_str().unwrap()) {
+            let mut bytes = std::fs::read(f).unwrap();
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x10;
+            std::fs::write(f, &bytes).unwrap();
+            damaged += 1;
+        }
+    }
+    assert!(damaged >= 3, "{entries_now:?}");
+    assert_eq!(package(&dir, &cache, "o-damaged", None), first);
+    let shown = show(&dir, &cache);
+    assert_eq!(
+        entries(&shown, "streams"),
+        1,
+        "the stream was made again:\n{shown}"
+    );
 
     // Pruning to nothing leaves only the indexes; the next run makes the same packages again.
     prune_all(&dir, &cache);

@@ -1,7 +1,7 @@
 //! Writing a `.deb`: validate everything in [`Writer::new`], then stream data.tar (hashing each
 //! file for `md5sums` on the way), build control.tar, and put both in the ar container.
 
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
 use super::ar;
@@ -163,8 +163,10 @@ impl<'a> Writer<'a> {
             let (k, sums) = self.write_data_tar(StreamKey::new(shared.clone()), io)?;
             let k = k.finish();
             if let Some(hit) = shared.cache().stream(self.compression, &k) {
-                let mut f = std::fs::File::open(&hit).map_err(io)?;
-                let len = crate::output::copy_in_bulk(&mut f, &mut spool).map_err(io)?;
+                let f = std::fs::File::open(&hit).map_err(io)?;
+                let size = f.metadata().map_err(io)?.len();
+                let body = crate::frames::entry_body_len(size, &hit).map_err(io)?;
+                let len = crate::output::copy_in_bulk(&mut f.take(body), &mut spool).map_err(io)?;
                 return Ok((spool, len, sums));
             }
             key = Some(k);

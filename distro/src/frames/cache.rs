@@ -22,6 +22,10 @@
 //!                                       `syspack` command (fingerprint, path, stamp, digest)
 //! ```
 //!
+//! Every entry file (frame, gap frame, stream) ends with the CRC-32 of its content
+//! ([`ENTRY_CHECKSUM`]; a pack's index holds its frames'), checked when the entry is found: an
+//! entry damaged on disk is removed and made again, never spliced into a package.
+//!
 //! Entries are written to a temporary file in the same directory and renamed into place, so a
 //! reader never sees half an entry and concurrent runs of syspack can share one cache. A frame's
 //! name is the hash of what it decompresses to, so whichever run wrote it, it holds the same
@@ -36,7 +40,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -152,12 +156,10 @@ impl FrameCache {
     /// A whole compressed stream cached under `key`, a digest of the stream's uncompressed
     /// bytes in which each file with known digests stands as its SHA-256 (so computing the key
     /// need not read it). For payloads that must be one frame (`.deb` with xz or zstd).
+    /// The file ends with its checksum ([`ENTRY_CHECKSUM`] bytes; found intact, or removed and
+    /// not found).
     pub fn stream(&self, compression: Compression, key: &[u8; 32]) -> Option<PathBuf> {
-        let path = self.stream_path(compression, key);
-        path.is_file().then(|| {
-            touch_path(&path);
-            path
-        })
+        found_entry(self.stream_path(compression, key))
     }
 
     /// Stores a whole compressed stream read from `source` under `key`, atomically.
@@ -172,7 +174,7 @@ impl FrameCache {
         source: &mut dyn io::Read,
     ) -> io::Result<PathBuf> {
         self.mark_grown();
-        persist_new(self.stream_path(compression, key), |f| {
+        persist_entry(self.stream_path(compression, key), |f| {
             crate::output::copy_in_bulk(source, f).map(drop)
         })
     }
@@ -186,22 +188,20 @@ impl FrameCache {
             let index = packs
                 .entry(family.clone())
                 .or_insert_with(|| PackIndex::load(&self.root.join("packs").join(&family)));
-            let found = index.frames.get(key).cloned();
-            if let Some(StoredFrame::Packed { pack, .. }) = &found {
-                // Once per pack and run.
-                if index.touched.insert(Arc::as_ptr(pack) as usize) {
+            let mut found = index.frames.get(key).cloned();
+            if let Some((StoredFrame::Packed { pack, offset, len }, crc)) = &found {
+                if !packed_intact(pack, *offset, *len, *crc) {
+                    // Damaged on disk: a miss (the frame is made again, into a new pack).
+                    index.frames.remove(key);
+                    found = None;
+                } else if index.touched.insert(Arc::as_ptr(pack) as usize) {
+                    // Once per pack and run.
                     touch(pack);
                 }
             }
-            found
+            found.map(|(frame, _)| frame)
         };
-        packed.or_else(|| {
-            let path = self.frame_path(codec, key);
-            path.is_file().then(|| {
-                touch_path(&path);
-                StoredFrame::File(path)
-            })
-        })
+        packed.or_else(|| found_entry(self.frame_path(codec, key)).map(StoredFrame::File))
     }
 
     /// A new pack for the small frames of `codec` this run makes; see [`PackWriter`].
@@ -239,7 +239,7 @@ impl FrameCache {
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<PathBuf> {
         self.mark_grown();
-        persist_new(self.frame_path(codec, key), |f| {
+        persist_entry(self.frame_path(codec, key), |f| {
             let mut out = io::BufWriter::with_capacity(1 << 16, f);
             write(&mut out)?;
             out.flush()
@@ -250,11 +250,7 @@ impl FrameCache {
     /// `PayloadEncoder`), kept apart from content frames because its key is not the hash of
     /// its uncompressed bytes.
     pub(crate) fn gap_frame(&self, codec: Compression, key: &[u8; 32]) -> Option<PathBuf> {
-        let path = self.keyed_path("gaps", codec, key);
-        path.is_file().then(|| {
-            touch_path(&path);
-            path
-        })
+        found_entry(self.keyed_path("gaps", codec, key))
     }
 
     /// Moves a scratch file holding the gap frame of `key` into place.
@@ -265,7 +261,7 @@ impl FrameCache {
         scratch: tempfile::NamedTempFile,
     ) -> io::Result<PathBuf> {
         self.mark_grown();
-        adopt_at(self.keyed_path("gaps", codec, key), scratch)
+        adopt_entry(self.keyed_path("gaps", codec, key), scratch)
     }
 
     /// A new temporary file in the cache, to be [`FrameCache::adopt`]ed once its key is known.
@@ -283,7 +279,7 @@ impl FrameCache {
         scratch: tempfile::NamedTempFile,
     ) -> io::Result<PathBuf> {
         self.mark_grown();
-        adopt_at(self.frame_path(codec, key), scratch)
+        adopt_entry(self.frame_path(codec, key), scratch)
     }
 
     fn with_index<T>(&self, f: impl FnOnce(&mut Index) -> T) -> T {
@@ -428,7 +424,12 @@ impl StoredFrame {
     /// Errors reading the cache.
     pub fn read(&self) -> io::Result<Vec<u8>> {
         match self {
-            StoredFrame::File(path) => fs::read(path),
+            StoredFrame::File(path) => {
+                let mut bytes = fs::read(path)?;
+                let body = entry_body_len(bytes.len() as u64, path)?;
+                bytes.truncate(body as usize);
+                Ok(bytes)
+            }
             StoredFrame::Packed { pack, offset, len } => {
                 let mut buf = vec![0u8; *len as usize];
                 pack.read_exact_at(&mut buf, *offset)?;
@@ -447,7 +448,7 @@ impl StoredFrame {
 /// ```text
 /// v1/packs/deflate-9-zlib1.3.1/3f2a…9c.pack   the frames, one after the other
 /// v1/packs/deflate-9-zlib1.3.1/3f2a…9c.idx    one line per frame: SHA-256 of its uncompressed
-///                                             bytes, offset, length
+///                                             bytes, offset, length, CRC-32 of the frame
 /// ```
 pub(crate) struct PackWriter {
     dir: PathBuf,
@@ -458,7 +459,8 @@ pub(crate) struct PackWriter {
 struct PackState {
     file: tempfile::NamedTempFile,
     len: u64,
-    entries: Vec<([u8; 32], u64, u64)>,
+    /// Key, offset, length and CRC-32 of each frame.
+    entries: Vec<([u8; 32], u64, u64, u32)>,
 }
 
 impl PackWriter {
@@ -468,7 +470,8 @@ impl PackWriter {
         let offset = state.len;
         state.file.as_file_mut().write_all(frame)?;
         state.len += frame.len() as u64;
-        state.entries.push((*key, offset, frame.len() as u64));
+        let crc = syspack_zlib_sys::safe::crc32(0, frame);
+        state.entries.push((*key, offset, frame.len() as u64, crc));
         Ok(StoredFrame::Packed {
             pack: self.handle.clone(),
             offset,
@@ -484,8 +487,11 @@ impl PackWriter {
             return Ok(());
         }
         let mut index = String::with_capacity(state.entries.len() * 90);
-        for (key, offset, len) in &state.entries {
-            index.push_str(&format!("{}\t{offset}\t{len}\n", hex::encode(key)));
+        for (key, offset, len, crc) in &state.entries {
+            index.push_str(&format!(
+                "{}\t{offset}\t{len}\t{crc:08x}\n",
+                hex::encode(key)
+            ));
         }
         let name = hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(index.as_bytes())[..16]);
         state.file.as_file().sync_data().ok();
@@ -503,7 +509,8 @@ impl PackWriter {
 /// The frames of every finished pack of one codec family.
 #[derive(Debug, Default)]
 struct PackIndex {
-    frames: HashMap<[u8; 32], StoredFrame>,
+    /// Each frame, with its CRC-32 (checked when it is found).
+    frames: HashMap<[u8; 32], (StoredFrame, u32)>,
     /// The packs this run used (by the address of their open file), marked used once.
     touched: HashSet<usize>,
 }
@@ -532,16 +539,21 @@ impl PackIndex {
             let pack = Arc::new(pack);
             for line in text.lines() {
                 let mut fields = line.split('\t');
-                let (Some(key), Some(offset), Some(len), None) =
-                    (fields.next(), fields.next(), fields.next(), fields.next())
-                else {
+                let (Some(key), Some(offset), Some(len), Some(crc), None) = (
+                    fields.next(),
+                    fields.next(),
+                    fields.next(),
+                    fields.next(),
+                    fields.next(),
+                ) else {
                     continue;
                 };
                 let mut k = [0u8; 32];
-                let (Ok(()), Ok(offset), Ok(len)) = (
+                let (Ok(()), Ok(offset), Ok(len), Ok(crc)) = (
                     hex::decode_to_slice(key, &mut k),
                     offset.parse::<u64>(),
                     len.parse::<u64>(),
+                    u32::from_str_radix(crc, 16),
                 ) else {
                     continue;
                 };
@@ -550,16 +562,109 @@ impl PackIndex {
                 }
                 index.frames.insert(
                     k,
-                    StoredFrame::Packed {
-                        pack: pack.clone(),
-                        offset,
-                        len,
-                    },
+                    (
+                        StoredFrame::Packed {
+                            pack: pack.clone(),
+                            offset,
+                            len,
+                        },
+                        crc,
+                    ),
                 );
             }
         }
         index
     }
+}
+
+/// Bytes after every entry file (frames, gap frames, streams): the CRC-32 of the bytes before
+/// it, little-endian. An entry is checked when it is found ([`found_entry`]), so that one damaged
+/// on disk is a miss — made again — and never spliced into a package (whose own digests would
+/// then vouch for the damage). Pack entries keep theirs in the pack's index.
+pub const ENTRY_CHECKSUM: u64 = 4;
+
+/// The length of an entry file's content: its size less the checksum.
+pub(crate) fn entry_body_len(size: u64, path: &Path) -> io::Result<u64> {
+    size.checked_sub(ENTRY_CHECKSUM).ok_or_else(|| {
+        io::Error::other(format!(
+            "{}: a cache entry shorter than its checksum (remove the cache)",
+            path.display()
+        ))
+    })
+}
+
+/// The CRC-32 of the first `len` bytes `reader` gives.
+fn crc_of(reader: impl Read, len: u64) -> io::Result<u32> {
+    let mut reader = reader.take(len);
+    let mut buf = vec![0u8; (len as usize).min(1 << 20)];
+    let mut crc = 0;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(crc),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        crc = syspack_zlib_sys::safe::crc32(crc, &buf[..n]);
+    }
+}
+
+/// `path` if it holds an intact entry (marked used); a damaged entry is removed.
+fn found_entry(path: PathBuf) -> Option<PathBuf> {
+    let intact = (|| -> io::Result<bool> {
+        let f = fs::File::open(&path)?;
+        let size = f.metadata()?.len();
+        let Some(body) = size.checked_sub(ENTRY_CHECKSUM) else {
+            return Ok(false);
+        };
+        let mut trailer = [0u8; ENTRY_CHECKSUM as usize];
+        f.read_exact_at(&mut trailer, body)?;
+        Ok(crc_of(&f, body)? == u32::from_le_bytes(trailer))
+    })();
+    match intact {
+        Ok(true) => {
+            touch_path(&path);
+            Some(path)
+        }
+        Ok(false) => {
+            let _ = fs::remove_file(&path);
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// Whether `len` bytes at `offset` of `pack` have the CRC-32 `crc`.
+fn packed_intact(pack: &fs::File, offset: u64, len: u64, crc: u32) -> bool {
+    let mut bytes = vec![0u8; len as usize];
+    pack.read_exact_at(&mut bytes, offset).is_ok()
+        && syspack_zlib_sys::safe::crc32(0, &bytes) == crc
+}
+
+/// Ends a finished entry file with its checksum ([`ENTRY_CHECKSUM`]).
+fn seal(file: &mut fs::File) -> io::Result<()> {
+    let len = file.seek(SeekFrom::End(0))?;
+    file.seek(SeekFrom::Start(0))?;
+    let crc = crc_of(&mut *file, len)?;
+    file.seek(SeekFrom::End(0))?;
+    file.write_all(&crc.to_le_bytes())
+}
+
+/// Creates the entry `path` atomically with what `write` puts in it, and its checksum.
+fn persist_entry(
+    path: PathBuf,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<PathBuf> {
+    persist_new(path, |f| {
+        write(f)?;
+        seal(f)
+    })
+}
+
+/// Seals a finished scratch file and renames it to the entry `path`.
+fn adopt_entry(path: PathBuf, mut scratch: tempfile::NamedTempFile) -> io::Result<PathBuf> {
+    seal(scratch.as_file_mut())?;
+    adopt_at(path, scratch)
 }
 
 /// Creates `path` (and its directory) atomically with what `write` puts in it.
@@ -646,8 +751,10 @@ mod tests {
         let path = cache
             .store_frame(codec, &key, |w| w.write_all(b"frame"))
             .unwrap();
-        assert!(matches!(cache.frame(codec, &key), Some(StoredFrame::File(p)) if p == path));
-        assert_eq!(fs::read(&path).unwrap(), b"frame");
+        let found = cache.frame(codec, &key);
+        assert!(matches!(&found, Some(StoredFrame::File(p)) if *p == path));
+        assert_eq!(found.unwrap().read().unwrap(), b"frame");
+        assert_eq!(fs::read(&path).unwrap().len(), 5 + ENTRY_CHECKSUM as usize);
         // Another level is another frame.
         assert!(cache.frame(Compression::Gzip { level: 9 }, &key).is_none());
     }
@@ -709,6 +816,88 @@ mod tests {
             after.frame(codec, &[2; 32]).is_none(),
             "bytes 11..17 are cut"
         );
+    }
+
+    /// Flips one bit in the middle of `path` (the size stays).
+    fn damage(path: &Path, at: u64) {
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap();
+        let mut byte = [0u8; 1];
+        f.read_exact_at(&mut byte, at).unwrap();
+        f.write_all_at(&[byte[0] ^ 0x10], at).unwrap();
+    }
+
+    #[test]
+    fn entries_damaged_on_disk_are_misses_never_frames() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FrameCache::open(dir.path()).unwrap();
+        let codec = Compression::Zstd {
+            level: 3,
+            threads: 2,
+        };
+        // A loose frame: its checksum follows it, and reading gives the frame alone.
+        let path = cache
+            .store_frame(codec, &[1; 32], |w| w.write_all(b"a loose frame"))
+            .unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().len(), 13 + ENTRY_CHECKSUM);
+        let found = cache.frame(codec, &[1; 32]).unwrap();
+        assert_eq!(found.read().unwrap(), b"a loose frame");
+        damage(&path, 5);
+        assert!(cache.frame(codec, &[1; 32]).is_none());
+        assert!(!path.exists(), "a damaged entry is removed");
+        // A damaged checksum is damage too.
+        let path = cache
+            .store_frame(codec, &[2; 32], |w| w.write_all(b"another frame"))
+            .unwrap();
+        damage(&path, 14);
+        assert!(cache.frame(codec, &[2; 32]).is_none());
+
+        // A stream, and a gap frame adopted from a scratch file.
+        let mut source: &[u8] = b"a whole stream";
+        let stream = cache.store_stream(codec, &[3; 32], &mut source).unwrap();
+        assert_eq!(cache.stream(codec, &[3; 32]), Some(stream.clone()));
+        damage(&stream, 0);
+        assert_eq!(cache.stream(codec, &[3; 32]), None);
+        let mut scratch = cache.scratch().unwrap();
+        scratch.write_all(b"a gap frame").unwrap();
+        let gap = cache.adopt_gap_frame(codec, &[4; 32], scratch).unwrap();
+        assert_eq!(cache.gap_frame(codec, &[4; 32]), Some(gap.clone()));
+        damage(&gap, 3);
+        assert_eq!(cache.gap_frame(codec, &[4; 32]), None);
+
+        // A pack's frames carry their CRC in its index.
+        let pack = cache.new_pack(codec).unwrap();
+        pack.append(&[5; 32], b"first packed").unwrap();
+        pack.append(&[6; 32], b"second packed").unwrap();
+        pack.finish().unwrap();
+        let later = FrameCache::open(dir.path()).unwrap();
+        assert!(later.frame(codec, &[6; 32]).is_some());
+        let pack_file = walk_files(&dir.path().join("v1/packs"))
+            .into_iter()
+            .find(|p| p.extension().is_some_and(|e| e == "pack"))
+            .unwrap();
+        damage(&pack_file, 14);
+        let after = FrameCache::open(dir.path()).unwrap();
+        assert!(
+            after.frame(codec, &[5; 32]).is_some(),
+            "bytes 0..12 are whole"
+        );
+        assert!(
+            after.frame(codec, &[6; 32]).is_none(),
+            "bytes 12..25 are damaged"
+        );
+    }
+
+    fn walk_files(dir: &Path) -> Vec<PathBuf> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect()
     }
 
     #[test]

@@ -37,7 +37,8 @@ mod content;
 mod encoder;
 mod prune;
 
-pub use cache::{file_stamp, FrameCache, StoredFrame};
+pub(crate) use cache::entry_body_len;
+pub use cache::{file_stamp, FrameCache, StoredFrame, ENTRY_CHECKSUM};
 pub use codec::SEGMENT_TRAILER;
 pub use content::{FileDigests, SharedContent};
 pub(crate) use encoder::file_digests;

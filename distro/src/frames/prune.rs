@@ -237,19 +237,21 @@ mod tests {
 
         let usage = cache.usage().unwrap();
         let of = |kind| usage.iter().find(|u| u.kind == kind).unwrap().clone();
-        assert_eq!((of("frames").entries, of("frames").bytes), (2, 2000));
+        // Each frame file is its 1,000 bytes and a 4-byte checksum.
+        const FRAME: u64 = 1000 + crate::frames::ENTRY_CHECKSUM;
+        assert_eq!((of("frames").entries, of("frames").bytes), (2, 2 * FRAME));
         assert_eq!(of("packs").entries, 1, "a pack and its index are one entry");
         assert!(of("packs").bytes > 500);
         assert_eq!((of("gaps").entries, of("streams").entries), (0, 0));
 
         // Room for one frame and the pack: the oldest frame goes.
-        let pruned = cache.prune(1000 + of("packs").bytes).unwrap();
-        assert_eq!((pruned.removed, pruned.removed_bytes), (1, 1000));
+        let pruned = cache.prune(FRAME + of("packs").bytes).unwrap();
+        assert_eq!((pruned.removed, pruned.removed_bytes), (1, FRAME));
         assert!(!old.exists() && recent.exists());
         assert!(pack_files.iter().all(|f| f.exists()));
         // Used now, the older frame is kept over the newer pack.
         touch_path(&recent);
-        let pruned = cache.prune(1000).unwrap();
+        let pruned = cache.prune(FRAME).unwrap();
         assert_eq!(pruned.removed, 1);
         assert!(recent.exists(), "used last, kept");
         assert!(
@@ -261,7 +263,7 @@ mod tests {
             scratch.path().exists(),
             "another run's scratch file is kept"
         );
-        assert_eq!(pruned.kept_bytes, 1000);
+        assert_eq!(pruned.kept_bytes, FRAME);
         // Nothing to do within the bound; zero removes every entry.
         assert_eq!(cache.prune(1 << 30).unwrap().removed, 0);
         assert_eq!(cache.prune(0).unwrap().removed, 1);
