@@ -260,12 +260,39 @@ mod tests {
             }
         });
         assert!(most.load(Ordering::SeqCst) <= 3);
-        assert!(
-            most.load(Ordering::SeqCst) >= 2,
-            "leases did run side by side"
-        );
         let line = cores.lock();
         assert_eq!((line.free, line.serving, line.next), (3, 240, 240));
+    }
+
+    #[test]
+    fn leases_that_fit_are_held_side_by_side() {
+        let cores = Cores::new(3);
+        let (tx_held, rx_held) = mpsc::channel();
+        let (tx_release, rx_release) = mpsc::channel::<()>();
+        let rx_release = Mutex::new(rx_release);
+        std::thread::scope(|scope| {
+            for wanted in [1, 2] {
+                let (cores, tx_held, rx_release) = (&cores, tx_held.clone(), &rx_release);
+                scope.spawn(move || {
+                    let lease = cores.take(wanted);
+                    tx_held.send(lease.held()).unwrap();
+                    // Hold until told: both leases must be granted while the other is held.
+                    rx_release.lock().unwrap().recv().unwrap();
+                });
+            }
+            let timeout = Duration::from_secs(10);
+            let mut got = [
+                rx_held.recv_timeout(timeout).expect("the first lease"),
+                rx_held
+                    .recv_timeout(timeout)
+                    .expect("a lease of 2 beside a lease of 1 out of 3 cores"),
+            ];
+            got.sort();
+            assert_eq!(got, [1, 2]);
+            assert_eq!(cores.lock().free, 0);
+            tx_release.send(()).unwrap();
+            tx_release.send(()).unwrap();
+        });
     }
 
     #[test]

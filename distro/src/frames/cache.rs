@@ -587,7 +587,7 @@ pub const ENTRY_CHECKSUM: u64 = 4;
 pub(crate) fn entry_body_len(size: u64, path: &Path) -> io::Result<u64> {
     size.checked_sub(ENTRY_CHECKSUM).ok_or_else(|| {
         io::Error::other(format!(
-            "{}: a cache entry shorter than its checksum (remove the cache)",
+            "{}: a cache entry shorter than its checksum (remove it, or run `syspack cache clear`)",
             path.display()
         ))
     })

@@ -134,7 +134,7 @@ impl<W: Write> FrameStream<W> {
             FrameStream::Gzip(member) => {
                 let body = size.checked_sub(SEGMENT_TRAILER as u64).ok_or_else(|| {
                     with_name(io::Error::other(
-                        "a cached deflate segment is shorter than its trailer (remove the cache)",
+                        "a cached deflate segment is shorter than its trailer (`syspack cache clear` empties the cache)",
                     ))
                 })?;
                 let mut trailer = [0u8; SEGMENT_TRAILER];
@@ -186,7 +186,7 @@ impl<W: Write> FrameStream<W> {
 /// A stored deflate segment's body and summary.
 fn split_segment(stored: &[u8]) -> io::Result<(&[u8], SegmentSummary)> {
     let body = stored.len().checked_sub(SEGMENT_TRAILER).ok_or_else(|| {
-        io::Error::other("a cached deflate segment is shorter than its trailer (remove the cache)")
+        io::Error::other("a cached deflate segment is shorter than its trailer (`syspack cache clear` empties the cache)")
     })?;
     let (body, trailer) = stored.split_at(body);
     Ok((
@@ -214,7 +214,7 @@ fn copy_frame_bytes(f: &mut fs::File, len: u64, out: &mut impl Write) -> io::Res
     if copied != len {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
-            "a cached frame is shorter than it was (remove the cache)",
+            "a cached frame is shorter than it was (`syspack cache clear` empties the cache)",
         ));
     }
     Ok(())
