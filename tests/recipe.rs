@@ -267,7 +267,9 @@ syspack-build = {{ path = "build", version = "0.1.0" }}
             .arg(root.join("generated/manifest.toml"));
         run(&mut update, "apt-get install -y flex");
         assert!(root.join(GENERATED).is_file(), "no {GENERATED}");
-        // The workspace's lock file, pruned to this project by cargo (offline: all cached).
+        // The workspace's lock file, pruned to this project by cargo. Offline: ci/run's `cargo fetch
+        // --locked` stage fetched every platform's crates of that lock file (with an empty registry
+        // cache, run it first).
         std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
         run(
             cargo()
