@@ -1,5 +1,5 @@
 //! Arch Linux: `PKGBUILD` and `.SRCINFO`, following the Arch Rust package guidelines
-//! (shared/reference/formats-and-distros.md §3.6): crates fetched in `prepare()` with
+//! (`docs/formats.md` §5): crates fetched in `prepare()` with
 //! `cargo fetch --locked`, then `--frozen` builds and tests, `options=('!lto')`.
 //!
 //! `.SRCINFO` is what `makepkg --printsrcinfo` prints for the PKGBUILD (attribute order from

@@ -1,5 +1,5 @@
 //! FreeBSD: a port directory (`Makefile`, `distinfo`, `pkg-plist`, `pkg-descr`) for the ports
-//! tree's `USES=cargo` (shared/reference/formats-and-distros.md §4.4).
+//! tree's `USES=cargo` (`docs/formats.md` §5).
 //!
 //! The crates are `CARGO_CRATES`, fetched by the ports framework into `${DISTDIR}/rust/crates`
 //! and vendored by `cargo.mk`; `distinfo` carries the sha256 (from `Cargo.lock`) and the size

@@ -1,7 +1,7 @@
 //! Arch Linux packages (`.pkg.tar.zst`), written and read without makepkg or pacman.
 //!
-//! Format facts: `shared/reference/formats-and-distros.md` §3 (archive layout §3.1, `.PKGINFO`
-//! §3.2, `.BUILDINFO` §3.3, `.MTREE` §3.4) and §7 (what pacman 6.0.2 was seen to do).
+//! Format facts, with their sources: `docs/formats.md` §3 (archive layout, `.PKGINFO`,
+//! `.BUILDINFO`, `.MTREE`, and what pacman 6.0.2 was seen to do).
 //!
 //! A package is a tar stream (restricted pax, like bsdtar) compressed with zstd (default, level
 //! 19), xz, gzip, bzip2 or nothing, holding, in makepkg's order:

@@ -3,7 +3,7 @@
 //! Common ar format only (no GNU/BSD long-name tables): the global magic `!<arch>\n`, then for each
 //! member a 60-byte header — name (16, no trailing `/`), mtime (12, decimal), uid (6), gid (6),
 //! mode (8, octal), size (10, decimal), terminator `` `\n `` — followed by the data and one `\n` when
-//! the size is odd. See §1.1 of `shared/reference/formats-and-distros.md`.
+//! the size is odd. See `docs/formats.md` §1.1 (dpkg's deb(5) and `lib/dpkg/ar.c`).
 
 use std::io::{self, Read, Write};
 

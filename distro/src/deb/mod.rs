@@ -1,6 +1,6 @@
 //! Debian binary packages (`.deb`), written and read without dpkg.
 //!
-//! Format facts: §1 (and the observations in §7) of `shared/reference/formats-and-distros.md`.
+//! Format facts, with their sources: `docs/formats.md` §1.
 //!
 //! # Layout
 //!

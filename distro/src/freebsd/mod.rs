@@ -1,7 +1,7 @@
 //! FreeBSD `pkg` packages (`.pkg`), written and verified without FreeBSD's `pkg`.
 //!
-//! Format facts: `shared/reference/formats-and-distros.md` §4 (layout §4.1, compression §4.2,
-//! manifest §4.3) and §7 (what `pkg` 2.8.4 was seen to accept).
+//! Format facts, with their sources: `docs/formats.md` §4 (layout, compression, manifest, and
+//! what `pkg` 2.8.4 was seen to accept).
 //!
 //! A package is a tar stream (restricted pax) compressed with zstd (`tzst`, default) or xz
 //! (`txz`), holding, in `pkg create`'s order:

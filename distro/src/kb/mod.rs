@@ -2,9 +2,9 @@
 //!
 //! The data lives in `distro/data/<release>.toml`, one file per release, and is compiled into the
 //! crate, so [`KnowledgeBase::builtin`] needs no file at run time. Every value is a [`Fact`]: the
-//! value (or `unknown`), its [`Source`] and a [`Confidence`]. Facts the reference marked as leads
-//! (`shared/reference/formats-and-distros.md`, "M") carry `confidence = "unverified"`, and the
-//! matrix shows cells derived from them as unverified.
+//! value (or `unknown`), its [`Source`] and a [`Confidence`]. Facts whose primary source was not
+//! read carry `confidence = "unverified"`, and the matrix shows cells derived from them as
+//! unverified.
 //!
 //! ```
 //! use syspack_distro::kb::KnowledgeBase;

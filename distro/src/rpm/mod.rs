@@ -1,7 +1,6 @@
 //! RPM v4 packages, written and read natively (no `rpmbuild`, no `rpm` crate).
 //!
-//! Format facts: §2 of `shared/reference/formats-and-distros.md` ("RPM"), and §7 for what was
-//! observed with the real tools. A package is
+//! Format facts, with their sources: `docs/formats.md` §2. A package is
 //!
 //! ```text
 //! lead (96 bytes) | signature header (padded to 8) | main header | compressed cpio payload

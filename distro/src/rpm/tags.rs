@@ -1,6 +1,5 @@
 //! Tag numbers, data types and flag bits of the RPM v4 header, as defined by rpm's
-//! `include/rpm/rpmtag.h`, `rpmds.h` and `rpmfiles.h` (see §2.1 of
-//! `shared/reference/formats-and-distros.md`).
+//! `include/rpm/rpmtag.h`, `rpmds.h` and `rpmfiles.h` (see `docs/formats.md` §2).
 
 /// Header region tag of the signature header.
 pub const HEADERSIGNATURES: u32 = 62;
