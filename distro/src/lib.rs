@@ -35,12 +35,14 @@ mod error;
 pub mod frames;
 pub mod freebsd;
 pub mod kb;
+pub mod limits;
 pub mod matrix;
 pub mod output;
 mod package;
 pub mod reader;
 pub mod rpm;
 pub mod tarball;
+pub mod text;
 
 pub use compress::Compression;
 pub use error::{Error, Result};
