@@ -40,6 +40,9 @@ pub fn run(args: Args) -> Result<i32> {
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "format: {}", opened.format)?;
-    write!(out, "{opened}").context("failed to write to standard output")?;
+    // The listing quotes what the package says: escape terminal controls and NUL bytes.
+    let listing = opened.to_string();
+    write!(out, "{}", syspack_distro::text::escape(&listing))
+        .context("failed to write to standard output")?;
     Ok(exit::OK)
 }

@@ -114,7 +114,6 @@ impl Reader {
             });
             data.push((read, uid, gid, md5));
         }
-        drop(entries);
         reader::finish_tar(archive, &bad)?;
         guard.finish().map_err(&bad)?;
 

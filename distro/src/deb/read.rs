@@ -184,7 +184,6 @@ impl Reader {
                 let name = item.name.trim_start_matches("./").to_string();
                 meta.read(&mut item.entry, name, &control_bad)?;
             }
-            drop(entries);
             reader::finish_tar(tar, &control_bad)?;
             control_files.extend(meta.files);
         }
@@ -284,7 +283,6 @@ impl Reader {
             }
             entries.push(read);
         }
-        drop(items);
         reader::finish_tar(tar, &data_bad)?;
         guard.finish().map_err(&data_bad)?;
 

@@ -126,7 +126,6 @@ impl Reader {
             };
             data.push(read);
         }
-        drop(entries);
         reader::finish_tar(archive, &bad)?;
         guard.finish().map_err(&bad)?;
         if in_metadata && !has_manifest(&meta) {
