@@ -27,5 +27,7 @@ mod recipe;
 // `syspack ci github`: the generated workflow passes actionlint and zizmor, follows the configured
 // targets, and the checked-in .github/workflows/syspack.yml is what syspack writes.
 mod ci;
+// Hostile packages: decompression and metadata bombs, escapes, in bounded memory and output.
+mod hostile;
 // One test per fixed bug.
 mod regression;
