@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use syspack_distro::compress::{Encoder, Compression};
+use syspack_distro::compress::{Compression, Encoder};
 
 use crate::util::{assert_contains, Dir};
 
@@ -53,7 +53,12 @@ impl<W: Write> Tar<W> {
     }
 
     fn file(&mut self, name: &str, content: &[u8]) {
-        self.header(name.as_bytes(), tar::EntryType::Regular, content.len() as u64, b"");
+        self.header(
+            name.as_bytes(),
+            tar::EntryType::Regular,
+            content.len() as u64,
+            b"",
+        );
         self.w.write_all(content).unwrap();
         self.pad(content.len() as u64);
     }
@@ -162,7 +167,11 @@ fn refused(dir: &Dir, file: &Path, needles: &[&str]) {
     let (code, stdout, stderr, kib) = measured(dir, &["inspect", file.to_str().unwrap()]);
     assert_eq!(code, 1, "exit status\n{stderr}");
     assert!(kib < MAX_RSS_KIB, "peak RSS {kib} KiB\n{stderr}");
-    assert!(stdout.len() < MAX_OUTPUT, "{} bytes on stdout", stdout.len());
+    assert!(
+        stdout.len() < MAX_OUTPUT,
+        "{} bytes on stdout",
+        stdout.len()
+    );
     assert!(
         stderr.len() < MAX_OUTPUT,
         "{} bytes on stderr: {}",
@@ -236,7 +245,11 @@ fn arch_and_freebsd_metadata_of_a_gigabyte() {
         t.repeated("+MANIFEST", tar::EntryType::Regular, b' ', GIB)
     });
     let f = write(&dir, "z-1.pkg", &pkg);
-    refused(&dir, &f, &["metadata entry `+MANIFEST` is 1073741824 bytes"]);
+    refused(
+        &dir,
+        &f,
+        &["metadata entry `+MANIFEST` is 1073741824 bytes"],
+    );
 }
 
 #[test]
@@ -248,7 +261,10 @@ fn terminal_escapes_in_names_are_escaped_in_errors() {
     let f = write(&dir, "esc_1.0-1_amd64.deb", &deb(good_control(), data));
     let (code, _, stderr, _) = measured(&dir, &["inspect", f.to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
-    assert!(!stderr.contains('\x1b') && !stderr.contains('\x07'), "{stderr:?}");
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\x07'),
+        "{stderr:?}"
+    );
     assert_contains(&stderr, &["\\x1b]0;pwned\\x07", "`..` component"]);
 }
 

@@ -34,6 +34,8 @@ pub mod elf;
 mod error;
 pub mod frames;
 pub mod freebsd;
+#[cfg(test)]
+mod hostile_tests;
 pub mod kb;
 pub mod limits;
 pub mod matrix;
