@@ -202,3 +202,308 @@ fn a_flipped_byte_in_any_compressed_member_is_rejected_by_every_reader() {
         accepted.join("\n")
     );
 }
+
+/// A tar stream written by hand, so that it can say what no writer of this crate would.
+struct Tar(Vec<u8>);
+
+impl Tar {
+    fn entry(&mut self, name: &str, kind: tar::EntryType, link: &str, content: &[u8]) {
+        let mut h = tar::Header::new_gnu();
+        let n = name.as_bytes();
+        h.as_old_mut().name[..n.len()].copy_from_slice(n);
+        let l = link.as_bytes();
+        h.as_old_mut().linkname[..l.len()].copy_from_slice(l);
+        h.set_entry_type(kind);
+        h.set_size(content.len() as u64);
+        h.set_mode(0o755);
+        h.set_mtime(1_700_000_000);
+        h.set_cksum();
+        self.0.extend_from_slice(h.as_bytes());
+        self.0.extend_from_slice(content);
+        self.0
+            .resize(self.0.len() + (512 - content.len() % 512) % 512, 0);
+    }
+
+    fn zstd(mut self) -> Vec<u8> {
+        self.0.extend_from_slice(&[0u8; 1024]);
+        let mut e = Encoder::new(Vec::new(), "zstd:3".parse().unwrap()).unwrap();
+        e.write_all(&self.0).unwrap();
+        e.finish().unwrap()
+    }
+}
+
+fn ar(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = b"!<arch>\n".to_vec();
+    for (name, data) in members {
+        let h = format!(
+            "{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+            name,
+            0,
+            0,
+            0,
+            "100644",
+            data.len()
+        );
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// One shape of escape: the entries (name, kind, link target), named for messages.
+type Shape = (
+    &'static str,
+    Vec<(&'static str, tar::EntryType, &'static str)>,
+);
+
+fn shapes(prefix: &'static str) -> Vec<Shape> {
+    use tar::EntryType::*;
+    let p =
+        |s: &'static str| -> &'static str { Box::leak(format!("{prefix}{s}").into_boxed_str()) };
+    vec![
+        (
+            "dot-dot",
+            vec![(p("usr/../../etc/cron.d/evil"), Regular, "")],
+        ),
+        (
+            "through a symlink",
+            vec![
+                (p("usr/lnk"), Symlink, "/etc"),
+                (p("usr/lnk/cron.d/evil"), Regular, ""),
+            ],
+        ),
+        (
+            "through a symlink listed later",
+            vec![
+                (p("usr/lnk/cron.d/evil"), Regular, ""),
+                (p("usr/lnk"), Symlink, "../etc"),
+            ],
+        ),
+        (
+            "hard link to an absolute path",
+            vec![(p("usr/pw"), Link, "/etc/passwd")],
+        ),
+        (
+            "hard link outside",
+            vec![(p("usr/pw"), Link, "../../etc/passwd")],
+        ),
+        (
+            "hard link to nothing here",
+            vec![(p("usr/pw"), Link, "etc/passwd")],
+        ),
+        ("character device", vec![(p("usr/mem"), Char, "")]),
+        ("fifo", vec![(p("usr/fifo"), Fifo, "")]),
+        (
+            "duplicate",
+            vec![(p("usr/a"), Regular, ""), (p("usr/a"), Regular, "")],
+        ),
+    ]
+}
+
+fn refused(what: &str, result: crate::Result<()>) {
+    match result {
+        Err(Error::Malformed { reason, .. }) => {
+            eprintln!("{what}: {reason}");
+            assert!(reason.len() < 2100, "{what}: {reason}")
+        }
+        other => panic!("{what}: expected a malformed-package error, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_path_escape_is_refused_by_the_tar_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let control = {
+        let mut t = Tar(Vec::new());
+        t.entry(
+            "./control",
+            tar::EntryType::Regular,
+            "",
+            b"Package: x\nVersion: 1-1\nArchitecture: amd64\n",
+        );
+        t.zstd()
+    };
+    let mut shapes_deb = shapes("./");
+    shapes_deb.push((
+        "absolute name",
+        vec![("/etc/cron.d/evil", tar::EntryType::Regular, "")],
+    ));
+    for (what, entries) in shapes_deb {
+        let mut t = Tar(Vec::new());
+        for (n, k, l) in &entries {
+            t.entry(n, *k, l, b"");
+        }
+        let deb = ar(&[
+            ("debian-binary", b"2.0\n"),
+            ("control.tar.zst", &control),
+            ("data.tar.zst", &t.zstd()),
+        ]);
+        let path = dir.path().join("x.deb");
+        std::fs::write(&path, deb).unwrap();
+        refused(&format!("deb: {what}"), open(Fmt::Deb, &path));
+    }
+    let mut shapes_arch = shapes("");
+    shapes_arch.push((
+        "absolute name",
+        vec![("/etc/cron.d/evil", tar::EntryType::Regular, "")],
+    ));
+    for (what, entries) in shapes_arch {
+        let mut t = Tar(Vec::new());
+        t.entry(".PKGINFO", tar::EntryType::Regular, "", b"pkgname = x\n");
+        for (n, k, l) in &entries {
+            t.entry(n, *k, l, b"");
+        }
+        let path = dir.path().join("x.pkg.tar.zst");
+        std::fs::write(&path, t.zstd()).unwrap();
+        refused(&format!("arch: {what}"), open(Fmt::Arch, &path));
+    }
+    for (what, entries) in shapes("/") {
+        let mut t = Tar(Vec::new());
+        t.entry("+MANIFEST", tar::EntryType::Regular, "", b"{}");
+        for (n, k, l) in &entries {
+            t.entry(n, *k, l, b"");
+        }
+        let path = dir.path().join("x.pkg");
+        std::fs::write(&path, t.zstd()).unwrap();
+        refused(&format!("freebsd: {what}"), open(Fmt::FreeBsd, &path));
+    }
+}
+
+/// Rewrites an rpm's header with `edit`, keeping its header digests and sizes valid.
+fn rpm_with_header(good: &[u8], path: &Path, edit: impl FnOnce(&mut rpm::header::Header)) {
+    use rpm::tags;
+    use sha2::Digest;
+    let r = rpm::Reader::open(path).unwrap();
+    let old = r.header().to_bytes();
+    let start = good.windows(old.len()).position(|w| w == old).unwrap();
+    let payload = &good[start + old.len()..];
+    let mut h = r.header().clone();
+    edit(&mut h);
+    let header = h.to_bytes();
+    let mut sig = r.signature().clone();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    sig.put(
+        tags::SIG_SHA256,
+        rpm::header::TagValue::String(hex(&sha2::Sha256::digest(&header))),
+    );
+    sig.put(
+        tags::SIG_SHA1,
+        rpm::header::TagValue::String(hex(&sha1::Sha1::digest(&header))),
+    );
+    let mut md5 = md5::Md5::new();
+    md5.update(&header);
+    md5.update(payload);
+    sig.put(
+        tags::SIG_MD5,
+        rpm::header::TagValue::Bin(md5.finalize().to_vec()),
+    );
+    sig.put(
+        tags::SIG_SIZE,
+        rpm::header::TagValue::Int32(vec![(header.len() + payload.len()) as u32]),
+    );
+    let mut sig = sig.to_bytes();
+    while sig.len() % 8 != 0 {
+        sig.push(0);
+    }
+    let mut out = good[..96].to_vec();
+    out.extend_from_slice(&sig);
+    out.extend_from_slice(&header);
+    out.extend_from_slice(payload);
+    std::fs::write(path, out).unwrap();
+}
+
+/// Sets the header's file names to `paths` (as many as it lists).
+fn set_paths(h: &mut rpm::header::Header, paths: &[String]) {
+    use rpm::header::TagValue;
+    use rpm::tags;
+    let mut dirs: Vec<String> = Vec::new();
+    let mut index = Vec::new();
+    let mut base = Vec::new();
+    for p in paths {
+        let (d, b) = p.rsplit_once('/').map_or(("", p.as_str()), |(d, b)| (d, b));
+        let d = format!("{d}/");
+        let i = dirs.iter().position(|x| *x == d).unwrap_or_else(|| {
+            dirs.push(d.clone());
+            dirs.len() - 1
+        });
+        index.push(i as u32);
+        base.push(b.to_string());
+    }
+    h.put(tags::DIRNAMES, TagValue::StringArray(dirs));
+    h.put(tags::DIRINDEXES, TagValue::Int32(index));
+    h.put(tags::BASENAMES, TagValue::StringArray(base));
+}
+
+#[test]
+fn every_path_escape_is_refused_by_the_rpm_reader() {
+    use rpm::header::TagValue;
+    use rpm::tags;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(Fmt::Rpm, "gzip:6".parse().unwrap(), dir.path());
+    let good = std::fs::read(&path).unwrap();
+    let r = rpm::Reader::open(&path).unwrap();
+    let paths: Vec<String> = r.entries().iter().map(|e| e.path.clone()).collect();
+    let link = r
+        .entries()
+        .iter()
+        .position(|e| e.kind == crate::EntryKind::Symlink)
+        .unwrap();
+    let file = r
+        .entries()
+        .iter()
+        .position(|e| e.kind == crate::EntryKind::File)
+        .unwrap();
+    let with = |i: usize, p: &str| {
+        let mut v = paths.clone();
+        v[i] = p.to_string();
+        v
+    };
+    let cases: Vec<(&str, Box<dyn Fn(&mut rpm::header::Header)>)> = vec![
+        (
+            "dot-dot",
+            Box::new(|h| set_paths(h, &with(file, "/usr/../etc/cron.d/evil"))),
+        ),
+        (
+            "relative",
+            Box::new(|h| set_paths(h, &with(file, "etc/cron.d/evil"))),
+        ),
+        (
+            "through a symlink",
+            Box::new(|h| {
+                let mut v = with(link, "/usr/lnk");
+                v[file] = "/usr/lnk/cron.d/evil".into();
+                set_paths(h, &v)
+            }),
+        ),
+        (
+            "device node",
+            Box::new(|h| {
+                let mut modes = h.numbers(tags::FILEMODES);
+                modes[file] = 0o020644; // S_IFCHR
+                h.put(
+                    tags::FILEMODES,
+                    TagValue::Int16(modes.iter().map(|&m| m as u16).collect()),
+                );
+            }),
+        ),
+        (
+            "symlink target larger than its size",
+            Box::new(|h| {
+                let mut sizes = h.numbers(tags::FILESIZES);
+                sizes[link] = 1 << 30;
+                h.put(
+                    tags::FILESIZES,
+                    TagValue::Int32(sizes.iter().map(|&m| m as u32).collect()),
+                );
+            }),
+        ),
+    ];
+    for (what, edit) in cases {
+        std::fs::write(&path, &good).unwrap();
+        rpm_with_header(&good, &path, |h| edit(h));
+        refused(&format!("rpm: {what}"), open(Fmt::Rpm, &path));
+    }
+}
