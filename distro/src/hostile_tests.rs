@@ -461,7 +461,8 @@ fn every_path_escape_is_refused_by_the_rpm_reader() {
         v[i] = p.to_string();
         v
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut rpm::header::Header)>)> = vec![
+    type Edit = Box<dyn Fn(&mut rpm::header::Header)>;
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "dot-dot",
             Box::new(|h| set_paths(h, &with(file, "/usr/../etc/cron.d/evil"))),
