@@ -461,7 +461,7 @@ fn every_path_escape_is_refused_by_the_rpm_reader() {
         v[i] = p.to_string();
         v
     };
-    type Edit = Box<dyn Fn(&mut rpm::header::Header)>;
+    type Edit<'a> = Box<dyn Fn(&mut rpm::header::Header) + 'a>;
     let cases: Vec<(&str, Edit)> = vec![
         (
             "dot-dot",
