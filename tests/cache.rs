@@ -174,3 +174,60 @@ fn the_cache_is_shown_pruned_by_last_use_and_bounded_after_each_run() {
         .stderr_with(2);
     assert_contains(&err, &["frame cache is off", "--frame-cache DIR"]);
 }
+
+/// Issue 16: the frame cache is checked, not trusted, and its failures never fail packaging.
+#[test]
+fn a_lying_or_broken_cache_is_a_miss_never_a_wrong_package() {
+    let dir = hello("cache-hostile");
+    let cache = dir.join("cache");
+    let first = package(&dir, &cache, "out1", None);
+
+    // A zeroed digest in files.idx (line checks kept or not): the next run reads the files
+    // again and writes the same, correct packages.
+    let idx = cache.join("v1/files.idx");
+    let text = std::fs::read_to_string(&idx).unwrap();
+    let zeroed: String = text
+        .lines()
+        .map(|l| {
+            let mut f: Vec<String> = l.split('\t').map(str::to_string).collect();
+            f[4] = "0".repeat(64);
+            f.join("\t") + "\n"
+        })
+        .collect();
+    std::fs::write(&idx, zeroed).unwrap();
+    // A directory where an entry should be: healed like a damaged entry.
+    let entry = walk(&cache.join("v1/gaps"))
+        .into_iter()
+        .find(|p| p.is_file())
+        .expect("a frame entry");
+    std::fs::remove_file(&entry).unwrap();
+    std::fs::create_dir_all(entry.join("in-the-way")).unwrap();
+    let second = package(&dir, &cache, "out2", None);
+    assert_eq!(first, second, "the same packages from a lying cache");
+    assert!(
+        entry.is_file(),
+        "the directory entry was replaced by the frame"
+    );
+    for (name, _) in &second {
+        dir.command()
+            .args([
+                std::ffi::OsStr::new("inspect"),
+                dir.join("out2").join(name).as_os_str(),
+            ])
+            .stdout();
+    }
+
+    // A cache that cannot be created (a file where its directory should be): one warning, the
+    // packages are written all the same.
+    let blocked = dir.create("blocked", "not a directory\n");
+    let mut cmd = dir.package();
+    cmd.env("SYSPACK_FRAME_CACHE", &blocked);
+    let out = cmd.args(["--target", ALL, "--out", "out3"]).expect_code(0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("warning: the frame cache").count(),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(files_in(&dir.join("out3")).len(), 4, "{stderr}");
+}

@@ -98,6 +98,19 @@ impl FrameCache {
         Ok(cache)
     }
 
+    /// Checks that entries can be written here: a scratch file is created, written and
+    /// removed. A cache that fails this (read-only, full) should not be used for the run.
+    ///
+    /// # Errors
+    ///
+    /// The error creating or writing the scratch file.
+    pub fn check_writable(&self) -> io::Result<()> {
+        let mut f = self.scratch()?;
+        f.write_all(&[0u8; 4096])?;
+        f.as_file().sync_data()?;
+        Ok(())
+    }
+
     /// The directory the cache lives in.
     pub fn root(&self) -> &Path {
         &self.root
@@ -344,12 +357,13 @@ impl FrameCache {
             keys.sort();
             for k in keys {
                 let (stamp, d) = &merged.entries[k];
-                text.push_str(&format!(
-                    "{k}\t{stamp}\t{}\t{}\t{}\n",
+                let line = format!(
+                    "{k}\t{stamp}\t{}\t{}\t{}",
                     d.size,
                     d.md5_hex(),
                     d.sha256_hex()
-                ));
+                );
+                text.push_str(&format!("{line}\t{}\n", line_check(&line)));
             }
             let _ = persist_new(path, |f| f.write_all(text.as_bytes()));
             *index = merged;
@@ -609,8 +623,24 @@ fn crc_of(reader: impl Read, len: u64) -> io::Result<u32> {
     }
 }
 
+/// Removes whatever is at `path` when it is not a regular file (a directory, a symlink, a
+/// FIFO where an entry should be): it is healed like a damaged entry.
+fn clear_non_file(path: &Path) {
+    if let Ok(m) = fs::symlink_metadata(path) {
+        if m.is_dir() {
+            let _ = fs::remove_dir_all(path);
+        } else if !m.is_file() {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
 /// `path` if it holds an intact entry (marked used); a damaged entry is removed.
 fn found_entry(path: PathBuf) -> Option<PathBuf> {
+    if fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+        clear_non_file(&path);
+        return None;
+    }
     let intact = (|| -> io::Result<bool> {
         let f = fs::File::open(&path)?;
         let size = f.metadata()?.len();
@@ -682,6 +712,7 @@ fn persist_new(
 /// Renames a finished temporary file to `path`, creating its directory.
 fn adopt_at(path: PathBuf, scratch: tempfile::NamedTempFile) -> io::Result<PathBuf> {
     fs::create_dir_all(path.parent().expect("cache paths have a parent"))?;
+    clear_non_file(&path);
     scratch.persist(&path).map_err(|e| e.error)?;
     Ok(path)
 }
@@ -701,7 +732,15 @@ impl Index {
             return index;
         };
         for line in text.lines() {
-            let mut fields = line.split('\t');
+            // A line whose check does not match (damaged, edited, or of an older syspack) is
+            // a miss: the file is read again, never trusted.
+            let Some((body, check)) = line.rsplit_once('\t') else {
+                continue;
+            };
+            if line_check(body) != check {
+                continue;
+            }
+            let mut fields = body.split('\t');
             let (Some(key), Some(stamp), Some(size), Some(md5), Some(sha256), None) = (
                 fields.next(),
                 fields.next(),
@@ -721,6 +760,14 @@ impl Index {
         }
         index
     }
+}
+
+/// The check that ends each line of `files.idx`: the first 16 hex digits of the SHA-256 of the
+/// rest of the line, so that a damaged or edited line (a zeroed digest) is a miss, not a digest
+/// written into a package.
+fn line_check(line: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(line.as_bytes())[..8])
 }
 
 /// What must not change for a file's recorded digests to hold: device, inode, size, and
