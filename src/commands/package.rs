@@ -411,6 +411,10 @@ pub fn run(args: Args) -> Result<i32> {
             }
         })
         .collect();
+    // The `.partial` files a killed run left (issue 16); a live run's are fresh and stay.
+    for d in &dirs {
+        syspack_distro::output::remove_stale_partials(d);
+    }
     let cache = if args.single_stream {
         None
     } else {
@@ -581,8 +585,12 @@ pub fn run(args: Args) -> Result<i32> {
         }
         check.save();
     }
-    if let Some(cache) = cache.as_deref().filter(|c| c.grew() && !c.is_temporary()) {
-        prune_frame_cache(cache, cache_bound, progress);
+    if let Some(cache) = cache.as_deref().filter(|c| !c.is_temporary()) {
+        // What killed runs left behind (issue 16), then the size bound.
+        cache.remove_stale_temporaries();
+        if cache.grew() {
+            prune_frame_cache(cache, cache_bound, progress);
+        }
     }
 
     let mut rows = Vec::new();
