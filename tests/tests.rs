@@ -29,5 +29,7 @@ mod recipe;
 mod ci;
 // Hostile packages: decompression and metadata bombs, escapes, in bounded memory and output.
 mod hostile;
+// The fuzz targets' committed regressions (and a local corpus) replayed on stable.
+mod fuzz_replay;
 // One test per fixed bug.
 mod regression;
