@@ -17,6 +17,8 @@
 //! | [`MAX_METADATA_MEMBER`] | 32 MiB | each metadata file, decompressed: a deb's `control`, `md5sums`, scripts…; Arch `.PKGINFO`, `.BUILDINFO`, `.INSTALL`, `.MTREE` (and its gzip content); FreeBSD `+MANIFEST`, `+COMPACT_MANIFEST` | the largest real ones (md5sums or `.MTREE` of texlive documentation packages, 10⁵ files) are a few MB; pacman reads `.PKGINFO` lines of at most 512 KiB (`parse_descfile`); dpkg keeps conffile lines under 1000 bytes (`MAXCONFFILENAME`) |
 //! | [`MAX_METADATA_TOTAL`] | 64 MiB | all metadata files of one package together | two members at their limit |
 //! | [`MAX_ENTRIES`] | 250 000 | entries of one package (data.tar, payload, header file list) | real packages have at most ~10⁵ files; the listing of each entry is held in memory |
+//! | [`MAX_LISTING_BYTES`] | 32 MiB | all entry names and link targets of one package together | 10⁵ files of 300-byte names; bounds the listing whatever the names' lengths |
+//! | [`MAX_XZ_DECODER_MEMORY`] | 128 MiB | an xz decoder's memory (its dictionary) | `xz -9` needs 65 MiB to decompress; a header may ask for 1.5 GiB; zstd frames are held to 128 MiB windows by libzstd's default `ZSTD_d_windowLogMax` (27), what `zstd -d` accepts without `--long` |
 //! | [`MAX_RPM_SIGNATURE`] | 64 KiB data, 32 tags | an rpm signature header | rpm accepts at most 32 tags (`hdrblobVerifyLengths`); real signature headers are under 8 KiB (rpm itself allows 64 MiB of data) |
 //! | [`MAX_RPM_HEADER`] | 32 MiB data | an rpm main header | rpm accepts 256 MiB (`HEADER_DATA_MAX`), 65 535 tags; 32 MiB holds the file list of 10⁵ files several times over, and keeps the peak below |
 //! | [`MAX_RPM_STRINGS`] | 2 000 000 | strings of all string-array tags of an rpm header | each string costs ~40 bytes once decoded; rpm's own count check only bounds them by the data length |
@@ -63,6 +65,10 @@ pub const MAX_RPM_HEADER: u32 = 32 << 20;
 pub const MAX_RPM_STRINGS: usize = 2_000_000;
 /// Most decompressed bytes after a tar end marker (all of them zeros).
 pub const MAX_TRAILING_ZEROS: u64 = 1 << 20;
+/// Most memory an xz decoder may use (its dictionary, mostly), in bytes.
+pub const MAX_XZ_DECODER_MEMORY: u64 = 128 << 20;
+/// Largest sum of the entry names and link targets of one package, in bytes.
+pub const MAX_LISTING_BYTES: usize = 32 << 20;
 /// Largest ELF program or section header table, in bytes.
 pub const MAX_ELF_HEADERS: u64 = 1 << 20;
 /// Largest ELF section the analysis reads, in bytes.

@@ -203,6 +203,7 @@ pub(crate) struct TarEntries<'a, R: Read> {
     entries: tar::Entries<'a, R>,
     bad: Bad<'a>,
     count: usize,
+    listing: usize,
 }
 
 /// The entries of a tar stream, a broken stream reported through `bad`.
@@ -223,6 +224,7 @@ pub(crate) fn tar_entries<'a, R: Read + 'a>(
         entries,
         bad,
         count: 0,
+        listing: 0,
     })
 }
 
@@ -360,6 +362,13 @@ impl<'a, R: Read> TarEntries<'a, R> {
                     ),
                     _ => None,
                 };
+            self.listing += name.len() + link.as_ref().map_or(0, String::len);
+            if self.listing > limits::MAX_LISTING_BYTES {
+                return Err(bad(format!(
+                    "the entry names and link targets add up to more than {} bytes",
+                    limits::MAX_LISTING_BYTES
+                )));
+            }
             return Ok(Some(TarItem { entry, name, link }));
         }
     }
@@ -498,10 +507,14 @@ impl Metadata {
 /// `..` component, no empty name, each path once, nothing placed under a symlink of the same
 /// package (`usr/lnk -> /etc` then `usr/lnk/cron.d/evil` would write through the link), a hard
 /// link only to an earlier regular file of the package.
+///
+/// Paths are kept as keyed 64-bit hashes (a listing of 10⁵ entries is not copied again); a
+/// collision could only refuse a package, never admit one.
 #[derive(Default)]
 pub(crate) struct PathGuard {
-    seen: std::collections::HashSet<String>,
-    files: std::collections::HashSet<String>,
+    hasher: std::collections::hash_map::RandomState,
+    /// Hash of each path seen, and whether it is a regular file.
+    seen: std::collections::HashMap<u64, bool>,
     symlinks: std::collections::BTreeMap<String, String>,
 }
 
@@ -541,13 +554,13 @@ impl PathGuard {
         kind: EntryKind,
         link: Option<&str>,
     ) -> std::result::Result<(), String> {
-        if !self.seen.insert(path.to_string()) && path != "/" {
+        use std::hash::BuildHasher;
+        let key = self.hasher.hash_one(path);
+        if self.seen.insert(key, kind == EntryKind::File).is_some() && path != "/" {
             return Err(format!("entry `{}` appears twice", text::quote(path)));
         }
         match kind {
-            EntryKind::File => {
-                self.files.insert(path.to_string());
-            }
+            EntryKind::File => {}
             EntryKind::Symlink => {
                 self.symlinks
                     .insert(path.to_string(), link.unwrap_or_default().to_string());
@@ -562,7 +575,7 @@ impl PathGuard {
                     ));
                 }
                 let target = clean_path(target)?;
-                if !self.files.contains(&target) {
+                if self.seen.get(&self.hasher.hash_one(&target)) != Some(&true) {
                     return Err(format!(
                         "hard link `{}` points to `{}`, which is not an earlier regular file of the package",
                         text::quote(path),
@@ -581,17 +594,21 @@ impl PathGuard {
         Ok(())
     }
 
-    /// After every entry: refuses one that lies under a symlink of the same package.
+    /// After every entry: refuses one of `paths` (all the entries admitted) that lies under a
+    /// symlink of the same package.
     ///
     /// # Errors
     ///
     /// Why.
-    pub fn finish(&self) -> std::result::Result<(), String> {
+    pub fn finish<'p>(
+        &self,
+        paths: impl IntoIterator<Item = &'p str>,
+    ) -> std::result::Result<(), String> {
         if self.symlinks.is_empty() {
             return Ok(());
         }
-        for path in &self.seen {
-            let mut at = path.as_str();
+        for path in paths {
+            let mut at = path;
             while let Some((parent, _)) = at.rsplit_once('/') {
                 if parent.is_empty() {
                     break;
@@ -673,7 +690,9 @@ pub(crate) fn read_tar_entry<R: Read>(
     };
     let mut size = 0u64;
     if kind == EntryKind::File {
-        let mut buf = vec![0u8; 1 << 16];
+        // Sized to the entry: a package of 10⁵ empty files must not zero 64 KiB for each.
+        let declared = entry.header().entry_size().unwrap_or(0);
+        let mut buf = vec![0u8; declared.clamp(1, 1 << 16) as usize];
         loop {
             let n = entry
                 .read(&mut buf)

@@ -115,7 +115,9 @@ impl Reader {
             data.push((read, uid, gid, md5));
         }
         reader::finish_tar(archive, &bad)?;
-        guard.finish().map_err(&bad)?;
+        guard
+            .finish(data.iter().map(|(d, ..)| d.path.as_str()))
+            .map_err(&bad)?;
 
         let get = |n: &str| meta.get(n);
         let text = |n: &str, b: &[u8]| -> Result<String> {

@@ -284,7 +284,9 @@ impl Reader {
             entries.push(read);
         }
         reader::finish_tar(tar, &data_bad)?;
-        guard.finish().map_err(&data_bad)?;
+        guard
+            .finish(entries.iter().map(|e| e.path.as_str()))
+            .map_err(&data_bad)?;
 
         let by_path: BTreeMap<&str, &ReadEntry> =
             entries.iter().map(|e| (e.path.as_str(), e)).collect();

@@ -127,7 +127,9 @@ impl Reader {
             data.push(read);
         }
         reader::finish_tar(archive, &bad)?;
-        guard.finish().map_err(&bad)?;
+        guard
+            .finish(data.iter().map(|e| e.path.as_str()))
+            .map_err(&bad)?;
         if in_metadata && !has_manifest(&meta) {
             return Err(bad(
                 "no manifest found: `+COMPACT_MANIFEST` and `+MANIFEST` must be the first entries"

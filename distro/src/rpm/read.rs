@@ -708,6 +708,7 @@ fn file_list(h: &Header) -> std::result::Result<Vec<ReadEntry>, String> {
     let mut out = Vec::with_capacity(n);
     let mut paths = BTreeMap::new();
     let mut guard = PathGuard::default();
+    let mut listing = 0usize;
     for i in 0..n {
         let dir = dirnames.get(dirindexes[i] as usize).ok_or_else(|| {
             format!(
@@ -717,6 +718,13 @@ fn file_list(h: &Header) -> std::result::Result<Vec<ReadEntry>, String> {
             )
         })?;
         let path = format!("{dir}{}", basenames[i]);
+        listing += path.len() + links[i].len();
+        if listing > limits::MAX_LISTING_BYTES {
+            return Err(format!(
+                "the file names and link targets add up to more than {} bytes",
+                limits::MAX_LISTING_BYTES
+            ));
+        }
         if path.len() > limits::MAX_PATH {
             return Err(format!(
                 "file #{i} `{}` has a name of {} bytes (at most {} accepted)",
@@ -774,7 +782,7 @@ fn file_list(h: &Header) -> std::result::Result<Vec<ReadEntry>, String> {
             }),
         });
     }
-    guard.finish()?;
+    guard.finish(out.iter().map(|e| e.path.as_str()))?;
     Ok(out)
 }
 
