@@ -31,6 +31,16 @@
 //!
 //! Every reader verifies each entry against its format's own record (md5sums, the header's file
 //! digests, `.MTREE`, `+MANIFEST`) before it lists it.
+//!
+//! # Untrusted input
+//!
+//! Packages come from anywhere, so every reader streams and bounds what it holds (the table and
+//! the peak-memory bound are in [`crate::limits`]), reads every compressed member to its end so
+//! that its checksums are verified and trailing garbage is refused, and refuses the path escapes
+//! an installing tool would follow: `..` components, absolute names (deb, Arch), hard links to
+//! anything but an earlier regular file of the package, device nodes and FIFOs, and entries that
+//! lie under a symlink of the same package. Names quoted in errors go through
+//! [`crate::text::quote`] (escaped, cut to a short prefix).
 
 use std::fmt;
 use std::io::{self, Read};
