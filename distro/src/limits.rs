@@ -40,8 +40,11 @@
 //! adds, per ELF file, its headers and the sections above (at most 4 × 32 MiB + 2 MiB, in
 //! practice a few MB), one ELF at a time. zstd frames asking for a window above 128 MiB (`zstd
 //! --long=31`) are refused by libzstd's default `ZSTD_d_windowLogMax` (27, 128 MiB); xz presets use
-//! at most a 64 MiB dictionary. The tests in `tests/inspect.rs` regenerate each bomb class and
-//! check the peak RSS of the real binary stays under 256 MB.
+//! at most a 64 MiB dictionary, and xz decoders are limited to [`MAX_XZ_DECODER_MEMORY`].
+//! The names and link targets of all entries are bounded together by [`MAX_LISTING_BYTES`], and
+//! the path checks keep hashes, not copies. The tests in `tests/hostile.rs` regenerate each bomb
+//! class and check the peak RSS of the real binary stays under 256 MB (measured: 14 MB for each
+//! refused bomb; a `.deb` of 249 000 entries with 128-byte names, the worst listing, 117 MB).
 
 /// Longest entry name, in bytes.
 pub const MAX_PATH: usize = 4096;
