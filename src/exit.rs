@@ -36,16 +36,25 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// The longest message (or cause) printed, in bytes.
+const MAX_MESSAGE: usize = 4096;
+
 /// Prints `error: …` and every cause, and returns the exit code.
 pub fn report(err: &anyhow::Error) -> i32 {
     if is_broken_pipe(err) {
         return OK;
     }
+    // Messages may quote a package's or a config's bytes: escape controls (one function for
+    // every place syspack prints such text) and keep each message to a few KB.
+    let shown = |m: String| {
+        let m = syspack_distro::text::bounded(&m, MAX_MESSAGE).into_owned();
+        syspack_distro::text::escape(&m).into_owned()
+    };
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {err}");
+    let _ = writeln!(stderr, "error: {}", shown(err.to_string()));
     for cause in err.chain().skip(1) {
         let _ = writeln!(stderr, "\nCaused by:");
-        for line in cause.to_string().lines() {
+        for line in shown(cause.to_string()).lines() {
             let _ = writeln!(stderr, "  {line}");
         }
     }
@@ -70,5 +79,11 @@ pub fn install_panic_hook() {
 
 /// Prints a warning on standard error.
 pub fn warn(msg: impl fmt::Display) {
-    let _ = writeln!(std::io::stderr().lock(), "warning: {msg}");
+    let msg = msg.to_string();
+    let msg = syspack_distro::text::bounded(&msg, MAX_MESSAGE);
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "warning: {}",
+        syspack_distro::text::escape(&msg)
+    );
 }

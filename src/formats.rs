@@ -2,11 +2,12 @@
 //! reader per package file, and format detection for `syspack inspect`.
 
 use std::fmt;
-use std::io::Read;
-use std::path::Path;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
+use syspack_distro::elf::{ElfInfo, ElfPlan, ElfScan};
 use syspack_distro::frames::SharedContent;
 use syspack_distro::{arch, deb, freebsd, rpm, Compression, Format};
 
@@ -177,17 +178,21 @@ pub fn open(path: &Path, format: Format) -> syspack_distro::Result<Opened> {
     Ok(Opened { format, summary })
 }
 
-/// A file taken out of a package's payload.
+/// An ELF file of a package's payload, analysed.
 pub struct Extracted {
     /// Its install path (`/usr/bin/hello`).
     pub path: String,
-    /// Its content.
-    pub data: Vec<u8>,
+    /// What it needs.
+    pub info: ElfInfo,
 }
 
-/// The ELF files of a package (regular files starting with the ELF magic) and the compression of
-/// its payload. The package is opened with its format's reader first, so every checksum it
-/// carries is verified before anything is taken from it.
+/// The ELF files of a package (regular files starting with the ELF magic), analysed, and the
+/// compression of its payload. The package is opened with its format's reader first, so every
+/// checksum it carries is verified (and every size bounded) before anything is taken from it.
+///
+/// The payload is streamed twice and no file is held whole: the first pass finds each ELF
+/// file's header tables, the second keeps the few sections the analysis reads
+/// ([`syspack_distro::elf::ElfScan`]).
 pub fn elf_files(path: &Path, format: Format) -> Result<(Compression, Vec<Extracted>)> {
     open(path, format).with_context(|| {
         format!(
@@ -201,21 +206,133 @@ pub fn elf_files(path: &Path, format: Format) -> Result<(Compression, Vec<Extrac
             path.display()
         ))
     };
-    let mut file = std::io::BufReader::new(
-        std::fs::File::open(path)
-            .with_context(|| format!("failed to open `{}`", path.display()))?,
-    );
-    match format {
-        Format::Deb => {
-            let size = deb_data_member(&mut file).map_err(io)?;
-            tar_elf_files((&mut file).take(size)).map_err(io)
+    let rpm_entries = match format {
+        Format::Rpm => rpm::Reader::open(path)?.entries().to_vec(),
+        _ => Vec::new(),
+    };
+    let payload = || -> Result<Box<dyn Read>> {
+        let mut file = std::io::BufReader::new(
+            std::fs::File::open(path)
+                .with_context(|| format!("failed to open `{}`", path.display()))?,
+        );
+        Ok(match format {
+            Format::Deb => {
+                let size = deb_data_member(&mut file).map_err(io)?;
+                Box::new(file.take(size))
+            }
+            Format::Rpm => {
+                skip_rpm_headers(&mut file).map_err(io)?;
+                Box::new(file)
+            }
+            Format::Arch | Format::FreeBsd => Box::new(file),
+        })
+    };
+    let shown = |p: &str| PathBuf::from(format!("{}:{p}", path.display()));
+    let mut plans: Vec<(usize, String, ElfPlan)> = Vec::new();
+    let compression = each_file(payload()?, &rpm_entries, &mut |i, p, content| {
+        let mut scan = ElfScan::new(&shown(p));
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = content.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            scan.write_all(&buf[..n])?;
+            if !scan.is_elf() {
+                return Ok(());
+            }
         }
-        Format::Rpm => {
-            skip_rpm_headers(&mut file).map_err(io)?;
-            let reader = rpm::Reader::open(path)?;
-            cpio_elf_files(file, reader.entries()).map_err(io)
+        if let Some(plan) = scan.finish().map_err(std::io::Error::other)? {
+            plans.push((i, p.to_string(), plan));
         }
-        Format::Arch | Format::FreeBsd => tar_elf_files(file).map_err(io),
+        Ok(())
+    })
+    .map_err(io)?;
+    let mut out = Vec::new();
+    let mut next = plans.into_iter().peekable();
+    each_file(payload()?, &rpm_entries, &mut |i, _, content| {
+        if next.peek().is_some_and(|(at, _, _)| *at == i) {
+            let (_, p, plan) = next.next().expect("peeked");
+            let mut collect = plan.collector();
+            std::io::copy(content, &mut collect)?;
+            let info = collect.finish().map_err(std::io::Error::other)?;
+            out.push(Extracted { path: p, info });
+        }
+        Ok(())
+    })
+    .map_err(io)?;
+    Ok((compression, out))
+}
+
+/// Calls `f` with the index, install path and content of each regular file of a payload (a tar
+/// stream, or an rpm's cpio stream described by `rpm_entries`).
+fn each_file(
+    r: impl Read,
+    rpm_entries: &[rpm::ReadEntry],
+    f: &mut dyn FnMut(usize, &str, &mut dyn Read) -> std::io::Result<()>,
+) -> std::io::Result<Compression> {
+    let (c, dec) = sniffed(r)?;
+    if rpm_entries.is_empty() {
+        let mut ar = tar::Archive::new(dec);
+        for (i, entry) in ar.entries()?.enumerate() {
+            let mut entry = entry?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let path = entry.path()?.to_string_lossy().into_owned();
+            let path = format!("/{}", path.trim_start_matches("./").trim_start_matches('/'));
+            f(i, &path, &mut entry)?;
+        }
+        return Ok(c);
+    }
+    use rpm::cpio::{CpioEntry, CpioReader};
+    let mut cpio = CpioReader::new(dec);
+    let mut i = 0;
+    loop {
+        i += 1;
+        let (path, size) = match cpio.next_entry()? {
+            CpioEntry::Trailer => break,
+            CpioEntry::Newc(h) => {
+                let regular = h.mode & 0o170000 == 0o100000;
+                (regular.then(|| h.name.clone()), u64::from(h.size))
+            }
+            CpioEntry::Stripped(fx) => {
+                let e = rpm_entries.get(fx as usize).ok_or_else(|| {
+                    invalid(format!(
+                        "payload entry names file #{fx}, which the header lacks"
+                    ))
+                })?;
+                let regular = e.kind == rpm::EntryKind::File;
+                (regular.then(|| e.path.clone()), e.size)
+            }
+        };
+        let Some(p) = path else {
+            cpio.read_content(size, &mut std::io::sink())?;
+            continue;
+        };
+        let p = format!("/{}", p.trim_start_matches("./").trim_start_matches('/'));
+        let mut reader = ChunkReader {
+            cpio: &mut cpio,
+            left: size,
+        };
+        f(i, &p, &mut reader)?;
+        std::io::copy(&mut reader, &mut std::io::sink())?;
+    }
+    Ok(c)
+}
+
+/// Reads `left` bytes of cpio content.
+struct ChunkReader<'a, R: Read> {
+    cpio: &'a mut rpm::cpio::CpioReader<R>,
+    left: u64,
+}
+
+impl<R: Read> Read for ChunkReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.left) as usize;
+        self.cpio.read_content(n as u64, &mut &mut buf[..n])?;
+        self.left -= n as u64;
+        Ok(n)
     }
 }
 
@@ -264,72 +381,4 @@ fn sniffed<'a>(r: impl Read + 'a) -> std::io::Result<(Compression, Box<dyn Read 
     let head = std::io::BufRead::fill_buf(&mut r)?.to_vec();
     let c = syspack_distro::compress::sniff(&head);
     Ok((c, syspack_distro::compress::decoder(r, c)?))
-}
-
-/// Reads the rest of an entry if it starts with the ELF magic.
-fn read_if_elf(mut entry: impl Read) -> std::io::Result<Option<Vec<u8>>> {
-    let mut data = Vec::new();
-    (&mut entry).take(4).read_to_end(&mut data)?;
-    if data != b"\x7fELF" {
-        return Ok(None);
-    }
-    entry.read_to_end(&mut data)?;
-    Ok(Some(data))
-}
-
-fn tar_elf_files(r: impl Read) -> std::io::Result<(Compression, Vec<Extracted>)> {
-    let (c, dec) = sniffed(r)?;
-    let mut out = Vec::new();
-    let mut ar = tar::Archive::new(dec);
-    for entry in ar.entries()? {
-        let entry = entry?;
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let path = entry.path()?.to_string_lossy().into_owned();
-        let path = format!("/{}", path.trim_start_matches("./").trim_start_matches('/'));
-        if let Some(data) = read_if_elf(entry)? {
-            out.push(Extracted { path, data });
-        }
-    }
-    Ok((c, out))
-}
-
-fn cpio_elf_files(
-    r: impl Read,
-    entries: &[rpm::ReadEntry],
-) -> std::io::Result<(Compression, Vec<Extracted>)> {
-    use rpm::cpio::{CpioEntry, CpioReader};
-    let (c, dec) = sniffed(r)?;
-    let mut cpio = CpioReader::new(dec);
-    let mut out = Vec::new();
-    loop {
-        let (path, size) = match cpio.next_entry()? {
-            CpioEntry::Trailer => break,
-            CpioEntry::Newc(h) => {
-                let regular = h.mode & 0o170000 == 0o100000;
-                (regular.then(|| h.name.clone()), u64::from(h.size))
-            }
-            CpioEntry::Stripped(fx) => {
-                let e = entries.get(fx as usize).ok_or_else(|| {
-                    invalid(format!(
-                        "payload entry names file #{fx}, which the header lacks"
-                    ))
-                })?;
-                let regular = e.kind == rpm::EntryKind::File;
-                (regular.then(|| e.path.clone()), e.size)
-            }
-        };
-        let Some(p) = path else {
-            cpio.read_content(size, &mut std::io::sink())?;
-            continue;
-        };
-        let mut data = Vec::new();
-        cpio.read_content(size, &mut data)?;
-        if data.starts_with(b"\x7fELF") {
-            let p = format!("/{}", p.trim_start_matches("./").trim_start_matches('/'));
-            out.push(Extracted { path: p, data });
-        }
-    }
-    Ok((c, out))
 }

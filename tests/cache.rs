@@ -174,3 +174,133 @@ fn the_cache_is_shown_pruned_by_last_use_and_bounded_after_each_run() {
         .stderr_with(2);
     assert_contains(&err, &["frame cache is off", "--frame-cache DIR"]);
 }
+
+/// Issue 16: the frame cache is checked, not trusted, and its failures never fail packaging.
+#[test]
+fn a_lying_or_broken_cache_is_a_miss_never_a_wrong_package() {
+    let dir = hello("cache-hostile");
+    let cache = dir.join("cache");
+    let first = package(&dir, &cache, "out1", None);
+
+    // A zeroed digest in files.idx (line checks kept or not): the next run reads the files
+    // again and writes the same, correct packages.
+    let idx = cache.join("v1/files.idx");
+    let text = std::fs::read_to_string(&idx).unwrap();
+    let zeroed: String = text
+        .lines()
+        .map(|l| {
+            let mut f: Vec<String> = l.split('\t').map(str::to_string).collect();
+            f[4] = "0".repeat(64);
+            f.join("\t") + "\n"
+        })
+        .collect();
+    std::fs::write(&idx, zeroed).unwrap();
+    // A directory where an entry should be: healed like a damaged entry.
+    let entry = walk(&cache.join("v1/gaps"))
+        .into_iter()
+        .find(|p| p.is_file())
+        .expect("a frame entry");
+    std::fs::remove_file(&entry).unwrap();
+    std::fs::create_dir_all(entry.join("in-the-way")).unwrap();
+    let second = package(&dir, &cache, "out2", None);
+    assert_eq!(first, second, "the same packages from a lying cache");
+    assert!(
+        entry.is_file(),
+        "the directory entry was replaced by the frame"
+    );
+    for (name, _) in &second {
+        dir.command()
+            .args([
+                std::ffi::OsStr::new("inspect"),
+                dir.join("out2").join(name).as_os_str(),
+            ])
+            .stdout();
+    }
+
+    // A cache that cannot be created (a file where its directory should be): one warning, the
+    // packages are written all the same.
+    let blocked = dir.create("blocked", "not a directory\n");
+    let mut cmd = dir.package();
+    cmd.env("SYSPACK_FRAME_CACHE", &blocked);
+    let out = cmd.args(["--target", ALL, "--out", "out3"]).expect_code(0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("warning: the frame cache").count(),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(files_in(&dir.join("out3")).len(), 4, "{stderr}");
+}
+
+/// Sets the modification time of `path` (a file or directory) to `secs` seconds ago.
+fn age(path: &Path, secs: u64) {
+    let t = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+    std::fs::File::open(path).unwrap().set_modified(t).unwrap();
+}
+
+/// Issue 16: what a killed run leaves (`.partial` packages, `.tmp*` cache files, run-local caches
+/// in the temporary directory) is removed by the next run, and what live runs use is not.
+#[test]
+fn leftovers_of_killed_runs_are_cleaned_by_the_next_run() {
+    let dir = hello("leftovers");
+    let cache = dir.join("cache");
+    package(&dir, &cache, "out", None);
+    let stale_partial = dir.create("out/.hello_1.0.0-1_amd64.deb.Ab12Cd.partial", "half");
+    let live_partial = dir.create("out/.hello_1.0.0-1_amd64.deb.Zz99Yy.partial", "half");
+    age(&stale_partial, 7200);
+    let stale_tmp = dir.create("cache/v1/frames/.tmpAbCdEf", "half a frame");
+    let live_tmp = dir.create("cache/v1/frames/.tmpLiveOn", "half a frame");
+    age(&stale_tmp, 7200);
+    // Run-local caches: one whose run was killed (its lock is free), one of a live run (its
+    // lock held by `flock`), one of an older syspack without a lock file.
+    let tmp = dir.join("tmp");
+    let killed = tmp.join("syspack-frames-killed");
+    dir.create("tmp/syspack-frames-killed/lock", "");
+    dir.create("tmp/syspack-frames-killed/v1/frames/x", "x");
+    let live = tmp.join("syspack-frames-live");
+    dir.create("tmp/syspack-frames-live/lock", "");
+    let old = tmp.join("syspack-frames-old");
+    dir.create("tmp/syspack-frames-old/v1/x", "x");
+    for d in [&killed, &live, &old] {
+        age(d, 7200);
+    }
+    let mut holder = std::process::Command::new("flock")
+        .arg("-x")
+        .arg(live.join("lock"))
+        .args(["sleep", "120"])
+        .spawn()
+        .expect("flock(1) is missing; install it with `apt-get install -y util-linux`");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    package(&dir, &cache, "out", None);
+    // With --frame-cache off, the run-local cache goes to TMPDIR.
+    dir.package()
+        .env("TMPDIR", &tmp)
+        .env("SYSPACK_FRAME_CACHE", "off")
+        .args(["--target", "debian-12", "--out", "out-off"])
+        .stdout();
+    let _ = holder.kill();
+    let _ = holder.wait();
+
+    assert!(!stale_partial.exists(), "a stale .partial is removed");
+    assert!(
+        live_partial.exists(),
+        "a fresh .partial (a live run's) is kept"
+    );
+    assert!(!stale_tmp.exists(), "a stale .tmp in the cache is removed");
+    assert!(live_tmp.exists(), "a fresh .tmp in the cache is kept");
+    assert!(
+        !killed.exists(),
+        "the run-local cache of a killed run is removed"
+    );
+    assert!(live.exists(), "the run-local cache of a live run is kept");
+    assert!(
+        !old.exists(),
+        "an old run-local cache without a lock is removed"
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "this run removed its own cache: {left:?}");
+}

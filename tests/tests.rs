@@ -27,5 +27,9 @@ mod recipe;
 // `syspack ci github`: the generated workflow passes actionlint and zizmor, follows the configured
 // targets, and the checked-in .github/workflows/syspack.yml is what syspack writes.
 mod ci;
+// Hostile packages: decompression and metadata bombs, escapes, in bounded memory and output.
+mod hostile;
+// The fuzz targets' committed regressions (and a local corpus) replayed on stable.
+mod fuzz_replay;
 // One test per fixed bug.
 mod regression;

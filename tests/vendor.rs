@@ -155,3 +155,41 @@ fn builtin_pins_are_listed() {
         .stdout();
     assert_contains(&out, &["bzip2 ", "lzma ", "zlib ", "zstd 1.5.7", "missing"]);
 }
+
+/// Issue 16: a source cache that is a file (or has a file where `sha256/` should be) is named
+/// as the cause, never reported as a tarball that matches no pin or as an empty cache.
+#[test]
+fn a_broken_source_cache_is_named_as_the_cause() {
+    let dir = Dir::new("broken-cache");
+    let good = b"pretend this is demo 1.0".to_vec();
+    demo_pin(&dir, &good);
+    dir.create("in/demo-1.0.tar.gz", &good);
+    let file = dir.create("cache-is-a-file", "x");
+    let err = dir
+        .command()
+        .env("SYSPACK_SOURCE_DIR", &file)
+        .args(["vendor", "--pins", "pins", "import", "in"])
+        .stderr_with(2);
+    assert_contains(&err, &["cache-is-a-file", "not a directory"]);
+    assert!(!err.contains("matches no pin"), "{err}");
+    for cmd in ["list", "verify"] {
+        let err = dir
+            .command()
+            .env("SYSPACK_SOURCE_DIR", &file)
+            .args(["vendor", "--pins", "pins", cmd])
+            .stderr_with(2);
+        assert_contains(&err, &["cache-is-a-file", "not a directory"]);
+    }
+    let cache = dir.join("cache");
+    dir.create("cache/sha256", "a file where the directory should be");
+    for cmd in ["list", "verify"] {
+        let out = dir
+            .command()
+            .env("SYSPACK_SOURCE_DIR", &cache)
+            .args(["vendor", "--pins", "pins", cmd])
+            .output();
+        assert_ne!(out.status.code(), Some(0), "vendor {cmd} on a broken cache");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("0 file(s)"), "{text}");
+    }
+}

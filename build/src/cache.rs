@@ -152,6 +152,7 @@ impl Cache {
     ///
     /// [`Error::NotPinned`] if no pin accepts the bytes, [`Error::Io`] on I/O failure.
     pub fn import_file(&self, path: &Path, pins: &[Pin]) -> Result<Imported, Error> {
+        self.check_root()?;
         let actual = sha256_file(path)?;
         let Some((pin, artifact)) = pins.iter().find_map(|p| p.accepts(&actual).map(|a| (p, a)))
         else {
@@ -214,6 +215,7 @@ impl Cache {
     ///
     /// [`Error::Io`] if the directory cannot be read; per-file failures are in the report.
     pub fn import_dir(&self, dir: &Path, pins: &[Pin]) -> Result<ImportReport, Error> {
+        self.check_root()?;
         let mut files = Vec::new();
         for e in fs::read_dir(dir).map_err(|e| Error::io(dir, "read directory", e))? {
             let e = e.map_err(|e| Error::io(dir, "read directory", e))?;
@@ -239,10 +241,36 @@ impl Cache {
                 {
                     report.ignored.push(f)
                 }
-                Err(e) => report.rejected.push(e),
+                Err(e @ (Error::NotPinned { .. } | Error::HashMismatch { .. })) => {
+                    report.rejected.push(e)
+                }
+                // The cache or the file cannot be written or read: that is the cause to report,
+                // not a checksum.
+                Err(e) => return Err(e),
             }
         }
         Ok(report)
+    }
+
+    /// Checks that the cache root is a directory, or does not exist yet.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] naming the root when it is something else (a file: `SYSPACK_SOURCE_DIR`
+    /// pointing at a tarball) or cannot be examined.
+    pub fn check_root(&self) -> Result<(), Error> {
+        match fs::metadata(&self.root) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(Error::io(
+                &self.root,
+                "use the source cache",
+                std::io::Error::other(
+                    "it is not a directory (ENOTDIR); point SYSPACK_SOURCE_DIR at a directory",
+                ),
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(&self.root, "use the source cache", e)),
+        }
     }
 
     /// Finds an artifact of `pin` in the cache, in the pin's order, and hashes it again.
@@ -253,6 +281,7 @@ impl Cache {
     /// fetch` and `syspack vendor import DIR`), [`Error::HashMismatch`] if a cached file's bytes
     /// changed since it was imported.
     pub fn lookup(&self, pin: &Pin) -> Result<Cached, Error> {
+        self.check_root()?;
         for a in &pin.artifacts {
             let path = self.path_for(&a.sha256);
             if !path.is_file() {
@@ -285,9 +314,21 @@ impl Cache {
     ///
     /// [`Error::Io`] if the directory exists but cannot be read.
     pub fn entries(&self, pins: &[Pin]) -> Result<Vec<Entry>, Error> {
+        self.check_root()?;
         let dir = self.root.join("sha256");
-        if !dir.exists() {
-            return Ok(Vec::new());
+        match fs::metadata(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&dir, "read directory", e)),
+            Ok(m) if !m.is_dir() => {
+                return Err(Error::io(
+                    &dir,
+                    "read directory",
+                    std::io::Error::other(
+                        "it is not a directory: the source cache is broken; move it away and run `syspack vendor fetch` or `import` again",
+                    ),
+                ))
+            }
+            Ok(_) => {}
         }
         let mut out = Vec::new();
         for e in fs::read_dir(&dir).map_err(|e| Error::io(&dir, "read directory", e))? {

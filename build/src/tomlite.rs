@@ -59,7 +59,11 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
     line: usize,
+    depth: usize,
 }
+
+/// The deepest nesting of arrays and inline tables accepted (the files use two).
+const MAX_DEPTH: usize = 32;
 
 /// Parses the text into its root table; the error names the line.
 pub(crate) fn parse(text: &str) -> Result<Table, String> {
@@ -68,6 +72,7 @@ pub(crate) fn parse(text: &str) -> Result<Table, String> {
         text,
         pos: 0,
         line: 1,
+        depth: 0,
     };
     let mut root = Table {
         entries: Vec::new(),
@@ -231,7 +236,21 @@ impl Parser<'_> {
         Ok(key)
     }
 
+    /// A value, nested at most [`MAX_DEPTH`] arrays and inline tables deep (deeper input would
+    /// recurse until the stack overflows; found by fuzzing).
     fn value(&mut self) -> Result<Value, String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.err(&format!(
+                "arrays and inline tables nested more than {MAX_DEPTH} deep"
+            )));
+        }
+        self.depth += 1;
+        let v = self.value_inner();
+        self.depth -= 1;
+        v
+    }
+
+    fn value_inner(&mut self) -> Result<Value, String> {
         match self.peek() {
             Some(b'"') => {
                 if self.text[self.pos..].starts_with("\"\"\"") {

@@ -319,7 +319,10 @@ pub fn decoder<'a, R: Read + 'a>(
     Ok(match compression {
         Compression::None => Box::new(inner),
         Compression::Gzip { .. } => Box::new(syspack_zlib_sys::safe::GzDecoder::new(inner)),
-        Compression::Xz { .. } => Box::new(syspack_lzma_sys::safe::XzDecoder::new(inner)),
+        Compression::Xz { .. } => Box::new(syspack_lzma_sys::safe::XzDecoder::with_memlimit(
+            inner,
+            crate::limits::MAX_XZ_DECODER_MEMORY,
+        )),
         Compression::Zstd { .. } => Box::new(syspack_zstd_sys::safe::ZstdDecoder::new(inner)),
         Compression::Bzip2 { .. } => Box::new(syspack_bzip2_sys::safe::BzDecoder::new(inner)),
     })

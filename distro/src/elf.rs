@@ -21,8 +21,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use object::read::elf::{Dyn, FileHeader, ProgramHeader};
-use object::{elf, Endianness, FileKind};
+use std::io::Write;
+use std::ops::Range;
+
+use object::read::elf::{Dyn, FileHeader, ProgramHeader, SectionHeader};
+use object::{elf, Endianness, FileKind, ReadRef};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -93,14 +96,25 @@ pub struct ElfInfo {
 }
 
 impl ElfInfo {
-    /// Reads and analyses the ELF file at `path`.
+    /// Reads and analyses the ELF file at `path`, reading only its headers and the sections
+    /// the analysis needs (each bounded, see [`crate::limits`]), not the whole file.
     ///
     /// # Errors
     ///
     /// [`Error::Io`] if it cannot be read, [`Error::Elf`] if it is not a usable ELF file.
     pub fn parse(path: &Path) -> Result<ElfInfo> {
-        let data = std::fs::read(path).map_err(|e| Error::io(path, "reading ELF file", e))?;
-        ElfInfo::parse_bytes(&data, path)
+        let io = |e| Error::io(path, "reading ELF file", e);
+        let mut scan = ElfScan::new(path);
+        std::io::copy(&mut std::fs::File::open(path).map_err(io)?, &mut scan).map_err(io)?;
+        let Some(plan) = scan.finish()? else {
+            return Err(Error::Elf {
+                path: path.to_path_buf(),
+                reason: "not an ELF file (no ELF magic)".into(),
+            });
+        };
+        let mut collect = plan.collector();
+        std::io::copy(&mut std::fs::File::open(path).map_err(io)?, &mut collect).map_err(io)?;
+        collect.finish()
     }
 
     /// Analyses ELF bytes; `path` is only used in error messages.
@@ -110,16 +124,20 @@ impl ElfInfo {
     /// [`Error::Elf`] if the bytes are not a 32- or 64-bit ELF file of a known machine, or a table
     /// inside is corrupt.
     pub fn parse_bytes(data: &[u8], path: &Path) -> Result<ElfInfo> {
-        let err = |reason: String| Error::Elf {
-            path: PathBuf::from(path),
-            reason,
+        let mut scan = ElfScan::new(path);
+        scan.write_all(data)
+            .map_err(|e| Error::io(path, "reading ELF data", e))?;
+        let Some(plan) = scan.finish()? else {
+            return Err(Error::Elf {
+                path: path.to_path_buf(),
+                reason: "not an ELF file (no ELF magic)".into(),
+            });
         };
-        match FileKind::parse(data) {
-            Ok(FileKind::Elf32) => analyse::<elf::FileHeader32<Endianness>>(data).map_err(err),
-            Ok(FileKind::Elf64) => analyse::<elf::FileHeader64<Endianness>>(data).map_err(err),
-            Ok(other) => Err(err(format!("it is a {other:?} file, not ELF"))),
-            Err(_) => Err(err("not an ELF file (no ELF magic)".into())),
-        }
+        let mut collect = plan.collector();
+        collect
+            .write_all(data)
+            .map_err(|e| Error::io(path, "reading ELF data", e))?;
+        collect.finish()
     }
 
     /// The highest version needed with `prefix` (`"GLIBC_"` → `2.34`), over all libraries.
@@ -183,8 +201,8 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn analyse<Elf: FileHeader<Endian = Endianness>>(
-    data: &[u8],
+fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
+    data: R,
 ) -> std::result::Result<ElfInfo, String> {
     let header = Elf::parse(data).map_err(|e| format!("bad ELF header: {e}"))?;
     let endian = header
@@ -223,9 +241,11 @@ fn analyse<Elf: FileHeader<Endian = Endianness>>(
         for d in dyns {
             let tag = d.tag32(endian);
             if tag == Some(elf::DT_NEEDED) || tag == Some(elf::DT_SONAME) {
-                let s = d
-                    .string(endian, strings)
-                    .map_err(|e| format!("bad .dynamic string: {e}"))?;
+                let offset: u64 = d.d_val(endian).into();
+                let s = u32::try_from(offset)
+                    .ok()
+                    .and_then(|o| strings.get(o).ok())
+                    .ok_or_else(|| format!("bad .dynamic string at offset {offset}"))?;
                 if tag == Some(elf::DT_NEEDED) {
                     needed.push(text(s));
                 } else {
@@ -309,4 +329,424 @@ fn analyse<Elf: FileHeader<Endian = Endianness>>(
         libc,
         soname,
     })
+}
+
+// Streaming analysis. An ELF file inside a package is a stream that cannot be seeked, and may be
+// gigabytes long: the analysis reads it twice, keeping only bounded ranges. The first pass
+// ([`ElfScan`]) keeps the file header and the program and section header tables (where the
+// header says they are); from them it knows the ranges of `.interp`, `.dynamic`,
+// `.gnu.version_r` and their string tables, which the second pass ([`ElfCollect`]) keeps. The
+// analysis then runs on those ranges alone ([`Sparse`]); a read outside them is an error.
+
+/// The largest ELF file header (64-bit).
+const EHDR: u64 = 64;
+
+/// Bytes of a file at known offsets, the rest absent; what [`analyse`] reads.
+#[derive(Debug, Default)]
+struct Sparse {
+    /// Start offset (a multiple of 8, so that the tables inside stay aligned) and the bytes,
+    /// stored in `u64`s for that alignment.
+    ranges: Vec<(u64, Vec<u64>, u64)>,
+    len: u64,
+}
+
+impl Sparse {
+    fn bytes(words: &[u64], len: u64) -> &[u8] {
+        // SAFETY: a `u64` slice is valid as bytes (alignment 1, no padding), `len` is at most
+        // its size in bytes (checked by the constructor).
+        let all =
+            unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 8) };
+        &all[..len as usize]
+    }
+
+    fn find(&self, offset: u64) -> Option<&[u8]> {
+        self.ranges
+            .iter()
+            .filter(|(start, _, len)| *start <= offset && offset < start + len)
+            .max_by_key(|(start, _, len)| start + len)
+            .map(|(start, words, len)| &Self::bytes(words, *len)[(offset - start) as usize..])
+    }
+}
+
+impl<'a> ReadRef<'a> for &'a Sparse {
+    fn len(self) -> std::result::Result<u64, ()> {
+        Ok(self.len)
+    }
+
+    fn read_bytes_at(self, offset: u64, size: u64) -> std::result::Result<&'a [u8], ()> {
+        if size == 0 {
+            return Ok(&[]);
+        }
+        let rest = self.find(offset).ok_or(())?;
+        rest.get(..usize::try_from(size).map_err(|_| ())?).ok_or(())
+    }
+
+    fn read_bytes_at_until(
+        self,
+        range: Range<u64>,
+        delimiter: u8,
+    ) -> std::result::Result<&'a [u8], ()> {
+        let rest = self.find(range.start).ok_or(())?;
+        let max = usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(usize::MAX);
+        let rest = &rest[..rest.len().min(max)];
+        let end = rest.iter().position(|&b| b == delimiter).ok_or(())?;
+        Ok(&rest[..end])
+    }
+}
+
+/// Collects byte ranges from a stream written to it in order.
+#[derive(Debug)]
+struct Ranges {
+    pos: u64,
+    /// (start, bytes as words, length, first offset not yet filled)
+    wanted: Vec<(u64, Vec<u64>, u64)>,
+}
+
+impl Ranges {
+    fn new() -> Self {
+        Ranges {
+            pos: 0,
+            wanted: Vec::new(),
+        }
+    }
+
+    /// Adds `[start, end)` (widened down to a multiple of 8); parts already passed are copied
+    /// from `have`.
+    fn want(&mut self, start: u64, end: u64, have: Option<&Sparse>) {
+        let start = start & !7;
+        if end <= start {
+            return;
+        }
+        let len = end - start;
+        let mut words = vec![0u64; len.div_ceil(8) as usize];
+        if start < self.pos {
+            if let Some(have) = have {
+                let upto = self.pos.min(end);
+                if let Ok(b) = have.read_bytes_at(start, upto - start) {
+                    // SAFETY: as in `Sparse::bytes`, mutable.
+                    let dst = unsafe {
+                        std::slice::from_raw_parts_mut(
+                            words.as_mut_ptr().cast::<u8>(),
+                            words.len() * 8,
+                        )
+                    };
+                    dst[..b.len()].copy_from_slice(b);
+                }
+            }
+        }
+        self.wanted.push((start, words, len));
+    }
+
+    fn take(&mut self, buf: &[u8]) {
+        let (from, to) = (self.pos, self.pos + buf.len() as u64);
+        for (start, words, len) in &mut self.wanted {
+            let (a, b) = (from.max(*start), to.min(*start + *len));
+            if a < b {
+                // SAFETY: as in `Sparse::bytes`, mutable.
+                let dst = unsafe {
+                    std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), words.len() * 8)
+                };
+                dst[(a - *start) as usize..(b - *start) as usize]
+                    .copy_from_slice(&buf[(a - from) as usize..(b - from) as usize]);
+            }
+        }
+        self.pos = to;
+    }
+
+    fn into_sparse(self, into: &mut Sparse) {
+        let pos = self.pos;
+        for (start, words, len) in self.wanted {
+            // Ranges past the end of the file are cut to what exists.
+            let len = len.min(pos.saturating_sub(start));
+            if len > 0 {
+                into.ranges.push((start, words, len));
+            }
+        }
+        into.len = pos;
+    }
+}
+
+/// The first pass over an ELF file: write the whole file into it, then [`ElfScan::finish`].
+/// Holds the file header and the header tables (each at most
+/// [`crate::limits::MAX_ELF_HEADERS`]).
+#[derive(Debug)]
+pub struct ElfScan {
+    path: PathBuf,
+    head: Vec<u8>,
+    ranges: Option<Ranges>,
+    error: Option<String>,
+    not_elf: bool,
+}
+
+/// What the first pass learnt: the header tables and the ranges the second pass keeps.
+#[derive(Debug)]
+pub struct ElfPlan {
+    path: PathBuf,
+    known: Sparse,
+    wanted: Vec<(u64, u64)>,
+}
+
+/// The second pass over the same ELF file: write the whole file into it again, then
+/// [`ElfCollect::finish`].
+#[derive(Debug)]
+pub struct ElfCollect {
+    plan: ElfPlan,
+    ranges: Ranges,
+}
+
+fn header_tables<Elf: FileHeader<Endian = Endianness>>(
+    head: &[u8],
+) -> std::result::Result<Vec<(u64, u64)>, String> {
+    let mut sparse = Sparse::default();
+    let mut r = Ranges::new();
+    r.want(0, head.len() as u64, None);
+    r.take(head);
+    r.into_sparse(&mut sparse);
+    let header = Elf::parse(&sparse).map_err(|e| format!("bad ELF header: {e}"))?;
+    let endian = header
+        .endian()
+        .map_err(|e| format!("bad ELF header: {e}"))?;
+    let mut out = Vec::new();
+    let phoff: u64 = header.e_phoff(endian).into();
+    let phnum = u64::from(header.e_phnum(endian));
+    if phnum == u64::from(elf::PN_XNUM) {
+        return Err("more program headers than the ELF header can count".into());
+    }
+    let shoff: u64 = header.e_shoff(endian).into();
+    let shnum = u64::from(header.e_shnum(endian));
+    for (what, off, n, size) in [
+        (
+            "program",
+            phoff,
+            phnum,
+            u64::from(header.e_phentsize(endian)),
+        ),
+        (
+            "section",
+            shoff,
+            if shnum == 0 && shoff != 0 { 1 } else { shnum },
+            u64::from(header.e_shentsize(endian)),
+        ),
+    ] {
+        if off == 0 || n == 0 {
+            continue;
+        }
+        let len = n * size;
+        if len > crate::limits::MAX_ELF_HEADERS {
+            return Err(format!(
+                "the {what} header table is {len} bytes; syspack reads at most {}",
+                crate::limits::MAX_ELF_HEADERS
+            ));
+        }
+        out.push((off, off.checked_add(len).ok_or("bad header table offset")?));
+    }
+    Ok(out)
+}
+
+fn section_ranges<Elf: FileHeader<Endian = Endianness>>(
+    known: &Sparse,
+) -> std::result::Result<Vec<(u64, u64)>, String> {
+    let header = Elf::parse(known).map_err(|e| format!("bad ELF header: {e}"))?;
+    let endian = header
+        .endian()
+        .map_err(|e| format!("bad ELF header: {e}"))?;
+    let mut out = Vec::new();
+    let mut add = |what: &str, range: Option<(u64, u64)>, max: u64| {
+        if let Some((off, len)) = range {
+            if len > max {
+                return Err(format!(
+                    "the {what} is {len} bytes; syspack reads at most {max}"
+                ));
+            }
+            out.push((off, off.saturating_add(len)));
+        }
+        Ok(())
+    };
+    for ph in header
+        .program_headers(endian, known)
+        .map_err(|e| format!("bad program headers: {e}"))?
+    {
+        if ph.p_type(endian) == elf::PT_INTERP {
+            let range = (ph.p_offset(endian).into(), ph.p_filesz(endian).into());
+            add(
+                "interpreter name",
+                Some(range),
+                crate::limits::MAX_PATH as u64,
+            )?;
+        }
+    }
+    let sections = header
+        .section_headers(endian, known)
+        .map_err(|e| format!("bad section headers: {e}"))?;
+    for sh in sections {
+        let ty = sh.sh_type(endian);
+        if ty == elf::SHT_DYNAMIC || ty == elf::SHT_GNU_VERNEED {
+            add(
+                "section",
+                sh.file_range(endian),
+                crate::limits::MAX_ELF_SECTION,
+            )?;
+            if let Some(link) = sections.get(sh.sh_link(endian) as usize) {
+                add(
+                    "string table",
+                    link.file_range(endian),
+                    crate::limits::MAX_ELF_SECTION,
+                )?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl ElfScan {
+    /// A first pass over the file shown as `path` in messages.
+    pub fn new(path: &Path) -> Self {
+        ElfScan {
+            path: path.to_path_buf(),
+            head: Vec::with_capacity(EHDR as usize),
+            ranges: None,
+            error: None,
+            not_elf: false,
+        }
+    }
+
+    /// False once the bytes written so far show that this is not an ELF file.
+    pub fn is_elf(&self) -> bool {
+        !self.not_elf
+    }
+
+    fn start(&mut self) {
+        let tables = match FileKind::parse(&self.head[..]) {
+            Ok(FileKind::Elf32) => header_tables::<elf::FileHeader32<Endianness>>(&self.head),
+            Ok(FileKind::Elf64) => header_tables::<elf::FileHeader64<Endianness>>(&self.head),
+            Ok(other) => Err(format!("it is a {other:?} file, not ELF")),
+            Err(_) => Err("not an ELF file (no ELF magic)".into()),
+        };
+        let mut ranges = Ranges::new();
+        ranges.want(0, self.head.len() as u64, None);
+        ranges.take(&std::mem::take(&mut self.head));
+        match tables {
+            Ok(t) => {
+                let mut have = Sparse::default();
+                let first = std::mem::replace(&mut ranges, Ranges::new());
+                first.into_sparse(&mut have);
+                ranges.pos = have.len;
+                ranges.want(0, have.len, Some(&have));
+                for (a, b) in t {
+                    ranges.want(a, b, Some(&have));
+                }
+            }
+            Err(e) => self.error = Some(e),
+        }
+        self.ranges = Some(ranges);
+    }
+
+    /// The plan for the second pass, or `None` when the file is not ELF at all.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Elf`] when the header or a table is broken or beyond a limit.
+    pub fn finish(mut self) -> Result<Option<ElfPlan>> {
+        if self.ranges.is_none() {
+            if self.not_elf || self.head.len() < 4 {
+                return Ok(None);
+            }
+            self.start();
+        }
+        let err = |reason: String| Error::Elf {
+            path: self.path.clone(),
+            reason,
+        };
+        if let Some(e) = self.error.take() {
+            return Err(err(e));
+        }
+        let mut known = Sparse::default();
+        if let Some(r) = self.ranges.take() {
+            r.into_sparse(&mut known);
+        }
+        let wanted = match known.read_bytes_at(0, 5).map(|b| b[4]) {
+            Ok(elf::ELFCLASS32) => section_ranges::<elf::FileHeader32<Endianness>>(&known),
+            Ok(elf::ELFCLASS64) => section_ranges::<elf::FileHeader64<Endianness>>(&known),
+            _ => Err("bad ELF header".to_string()),
+        }
+        .map_err(err)?;
+        Ok(Some(ElfPlan {
+            path: self.path,
+            known,
+            wanted,
+        }))
+    }
+}
+
+impl Write for ElfScan {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        if self.ranges.is_none() {
+            let n = (EHDR as usize - self.head.len()).min(rest.len());
+            self.head.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            let magic = &self.head[..self.head.len().min(4)];
+            if !b"\x7fELF".starts_with(magic) {
+                self.not_elf = true;
+            }
+            if self.head.len() == EHDR as usize && !self.not_elf {
+                self.start();
+            }
+        }
+        if let Some(r) = &mut self.ranges {
+            r.take(rest);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl ElfPlan {
+    /// The second pass.
+    pub fn collector(self) -> ElfCollect {
+        let mut ranges = Ranges::new();
+        for &(a, b) in &self.wanted {
+            ranges.want(a, b, None);
+        }
+        ElfCollect { plan: self, ranges }
+    }
+}
+
+impl ElfCollect {
+    /// Analyses what the two passes kept.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Elf`] if the file is not a 32- or 64-bit ELF file of a known machine, or a table
+    /// inside is corrupt.
+    pub fn finish(self) -> Result<ElfInfo> {
+        let ElfCollect { plan, ranges } = self;
+        let mut known = plan.known;
+        let len = known.len;
+        ranges.into_sparse(&mut known);
+        known.len = len.max(known.len);
+        let err = |reason: String| Error::Elf {
+            path: plan.path.clone(),
+            reason,
+        };
+        match known.read_bytes_at(0, 5).map(|b| b[4]) {
+            Ok(elf::ELFCLASS32) => analyse::<elf::FileHeader32<Endianness>, _>(&known).map_err(err),
+            Ok(elf::ELFCLASS64) => analyse::<elf::FileHeader64<Endianness>, _>(&known).map_err(err),
+            _ => Err(err("bad ELF header".into())),
+        }
+    }
+}
+
+impl Write for ElfCollect {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.ranges.take(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

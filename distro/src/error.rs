@@ -195,10 +195,13 @@ impl Error {
         format: &'static str,
         reason: impl Into<String>,
     ) -> Self {
+        // A reason may quote what the package says: keep it to a short, printable message.
+        let reason: String = reason.into();
+        let reason = crate::text::escape_line(&crate::text::bounded(&reason, 2048)).into_owned();
         Error::Malformed {
             path: path.into(),
             format,
-            reason: reason.into(),
+            reason,
         }
     }
 

@@ -34,13 +34,17 @@ pub mod elf;
 mod error;
 pub mod frames;
 pub mod freebsd;
+#[cfg(test)]
+mod hostile_tests;
 pub mod kb;
+pub mod limits;
 pub mod matrix;
 pub mod output;
 mod package;
 pub mod reader;
 pub mod rpm;
 pub mod tarball;
+pub mod text;
 
 pub use compress::Compression;
 pub use error::{Error, Result};

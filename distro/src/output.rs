@@ -20,6 +20,7 @@ where
     F: FnOnce(&mut dyn Write) -> Result<()>,
 {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating output directory", e))?;
+    remove_stale_partials(dir);
     let final_path = dir.join(file_name);
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{file_name}."))
@@ -40,6 +41,40 @@ where
     tmp.persist(&final_path)
         .map_err(|e| Error::io(&final_path, "renaming into place", e.error))?;
     Ok(final_path)
+}
+
+/// How long a temporary file must have gone unmodified to be a leftover of a run that was killed
+/// (`kill -9`, a power cut). A run writes its temporary files continuously (a package, a
+/// frame: every compressed block), so one untouched for an hour belongs to no live run; an age,
+/// unlike a lock, needs nothing from the run that left the file.
+pub const STALE_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether the file or directory `meta` describes was last modified more than [`STALE_AGE`]
+/// ago.
+pub(crate) fn is_stale(meta: &std::fs::Metadata) -> bool {
+    meta.modified()
+        .ok()
+        .and_then(|m| m.elapsed().ok())
+        .is_some_and(|age| age > STALE_AGE)
+}
+
+/// Removes the `.<name>.partial` files a killed run left in `dir` ([`STALE_AGE`]). Failures are
+/// ignored: a leftover costs only space.
+pub fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.as_encoded_bytes();
+        if name.starts_with(b".") && name.ends_with(b".partial") {
+            if let Ok(m) = e.metadata() {
+                if m.is_file() && is_stale(&m) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+    }
 }
 
 /// `io::copy` with a 1 MiB buffer: package members and frames are copied in bulk, and the

@@ -31,6 +31,16 @@
 //!
 //! Every reader verifies each entry against its format's own record (md5sums, the header's file
 //! digests, `.MTREE`, `+MANIFEST`) before it lists it.
+//!
+//! # Untrusted input
+//!
+//! Packages come from anywhere, so every reader streams and bounds what it holds (the table and
+//! the peak-memory bound are in [`crate::limits`]), reads every compressed member to its end so
+//! that its checksums are verified and trailing garbage is refused, and refuses the path escapes
+//! an installing tool would follow: `..` components, absolute names (deb, Arch), hard links to
+//! anything but an earlier regular file of the package, device nodes and FIFOs, and entries that
+//! lie under a symlink of the same package. Names quoted in errors go through
+//! [`crate::text::quote`] (escaped, cut to a short prefix).
 
 use std::fmt;
 use std::io::{self, Read};
@@ -38,6 +48,7 @@ use std::path::Path;
 
 use crate::compress::{self, Compression};
 use crate::error::{Error, Result};
+use crate::{limits, text};
 
 /// The kind of a package entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,56 +195,447 @@ pub(crate) fn open_decompressed(path: &Path) -> Result<(Compression, Box<dyn Rea
     Ok((compression, decoder))
 }
 
+/// One entry of a tar stream with its name and link target resolved from GNU long-name and pax
+/// records, each bounded ([`limits`]).
+pub(crate) struct TarItem<'a, R: Read> {
+    /// The entry; reading it reads its content.
+    pub entry: tar::Entry<'a, R>,
+    /// The name as stored (UTF-8), at most [`limits::MAX_PATH`] bytes.
+    pub name: String,
+    /// The link target of a symlink or hard link, at most [`limits::MAX_LINK_TARGET`] bytes.
+    pub link: Option<String>,
+}
+
+/// The entries of a tar stream, read raw so that no extension record is held unbounded: GNU
+/// `L`/`K` records and pax `x` headers are read here, each at most
+/// [`limits::MAX_EXTENSION_RECORD`], and applied to the next entry; pax `g` headers are skipped.
+pub(crate) struct TarEntries<'a, R: Read> {
+    entries: tar::Entries<'a, R>,
+    bad: Bad<'a>,
+    count: usize,
+    listing: usize,
+}
+
 /// The entries of a tar stream, a broken stream reported through `bad`.
 ///
 /// # Errors
 ///
 /// `bad("not a tar archive: …")` when the stream cannot start; each item
-/// `bad("broken tar stream: …")`.
+/// `bad("broken tar stream: …")` or a limit exceeded.
 pub(crate) fn tar_entries<'a, R: Read + 'a>(
     archive: &'a mut tar::Archive<R>,
     bad: Bad<'a>,
-) -> Result<impl Iterator<Item = Result<tar::Entry<'a, R>>> + 'a> {
+) -> Result<TarEntries<'a, R>> {
     let entries = archive
         .entries()
-        .map_err(|e| bad(format!("not a tar archive: {e}")))?;
-    Ok(entries.map(move |e| e.map_err(|e| bad(format!("broken tar stream: {e}")))))
+        .map_err(|e| bad(format!("not a tar archive: {e}")))?
+        .raw(true);
+    Ok(TarEntries {
+        entries,
+        bad,
+        count: 0,
+        listing: 0,
+    })
 }
 
-/// An entry's name as stored, which must be UTF-8.
-///
-/// # Errors
-///
-/// `bad` naming the (lossily decoded) name when it is not UTF-8.
-pub(crate) fn entry_name<R: Read>(entry: &tar::Entry<'_, R>, bad: Bad<'_>) -> Result<String> {
-    String::from_utf8(entry.path_bytes().into_owned()).map_err(|e| {
+/// Reads an extension record (at most [`limits::MAX_EXTENSION_RECORD`] bytes).
+fn read_record<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    what: &str,
+    bad: Bad<'_>,
+) -> Result<Vec<u8>> {
+    let size = entry.header().entry_size().unwrap_or(u64::MAX);
+    if size > limits::MAX_EXTENSION_RECORD {
+        return Err(bad(format!(
+            "a {what} record of {size} bytes (at most {} accepted, as libarchive)",
+            limits::MAX_EXTENSION_RECORD
+        )));
+    }
+    let mut buf = Vec::with_capacity(size as usize);
+    entry
+        .take(limits::MAX_EXTENSION_RECORD)
+        .read_to_end(&mut buf)
+        .map_err(|e| bad(format!("reading a {what} record: {e}")))?;
+    Ok(buf)
+}
+
+/// A GNU long name: the record up to its first NUL.
+fn gnu_long(mut bytes: Vec<u8>) -> Vec<u8> {
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        bytes.truncate(nul);
+    }
+    bytes
+}
+
+fn utf8_bounded(bytes: Vec<u8>, what: &str, max: usize, bad: Bad<'_>) -> Result<String> {
+    if bytes.len() > max {
+        return Err(bad(format!(
+            "{what} `{}` is {} bytes long (at most {max} accepted)",
+            text::quote_bytes(&bytes),
+            bytes.len()
+        )));
+    }
+    if bytes.contains(&0) {
+        return Err(bad(format!(
+            "{what} `{}` contains a NUL byte",
+            text::quote_bytes(&bytes)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
         bad(format!(
-            "entry name `{}` is not UTF-8",
-            String::from_utf8_lossy(e.as_bytes())
+            "{what} `{}` is not UTF-8",
+            text::quote_bytes(e.as_bytes())
         ))
     })
 }
 
-/// Reads a metadata entry (`.PKGINFO`, `+MANIFEST`…) whole and adds it to `meta`.
+impl<'a, R: Read> TarEntries<'a, R> {
+    fn next_item(&mut self) -> Result<Option<TarItem<'a, R>>> {
+        let bad = self.bad;
+        let mut long_name: Option<Vec<u8>> = None;
+        let mut long_link: Option<Vec<u8>> = None;
+        let mut pax_name: Option<Vec<u8>> = None;
+        let mut pax_link: Option<Vec<u8>> = None;
+        let mut pending = false;
+        loop {
+            let Some(entry) = self.entries.next() else {
+                if pending {
+                    return Err(bad(
+                        "the archive ends after an extension record, without its entry".into(),
+                    ));
+                }
+                return Ok(None);
+            };
+            let mut entry = entry.map_err(|e| bad(format!("broken tar stream: {e}")))?;
+            let kind = entry.header().entry_type();
+            match kind {
+                tar::EntryType::GNULongName => {
+                    long_name = Some(gnu_long(read_record(&mut entry, "GNU long-name", bad)?));
+                    pending = true;
+                    continue;
+                }
+                tar::EntryType::GNULongLink => {
+                    long_link = Some(gnu_long(read_record(&mut entry, "GNU long-link", bad)?));
+                    pending = true;
+                    continue;
+                }
+                tar::EntryType::XHeader => {
+                    let record = read_record(&mut entry, "pax header", bad)?;
+                    for ext in tar::PaxExtensions::new(&record) {
+                        let ext = ext.map_err(|e| bad(format!("broken pax header: {e}")))?;
+                        match ext.key_bytes() {
+                            b"path" => pax_name = Some(ext.value_bytes().to_vec()),
+                            b"linkpath" => pax_link = Some(ext.value_bytes().to_vec()),
+                            b"size" => {
+                                return Err(bad(
+                                    "a pax header overrides an entry's size; syspack reads sizes from the tar header only (GNU base-256 for large files)".into(),
+                                ))
+                            }
+                            _ => {}
+                        }
+                    }
+                    pending = true;
+                    continue;
+                }
+                tar::EntryType::XGlobalHeader => {
+                    read_record(&mut entry, "pax global header", bad)?;
+                    continue;
+                }
+                tar::EntryType::GNUSparse => {
+                    return Err(bad(format!(
+                        "entry `{}` is a GNU sparse file, which package archives do not use",
+                        text::quote_bytes(&entry.header().path_bytes())
+                    )))
+                }
+                _ => {}
+            }
+            self.count += 1;
+            if self.count > limits::MAX_ENTRIES {
+                return Err(bad(format!(
+                    "the archive has more than {} entries",
+                    limits::MAX_ENTRIES
+                )));
+            }
+            let name = match pax_name.or(long_name) {
+                Some(n) => n,
+                None => entry.header().path_bytes().into_owned(),
+            };
+            let name = utf8_bounded(name, "entry name", limits::MAX_PATH, bad)?;
+            let link = match pax_link.or(long_link) {
+                Some(l) => Some(l),
+                None => entry.header().link_name_bytes().map(|l| l.into_owned()),
+            };
+            let link =
+                match (kind, link) {
+                    (tar::EntryType::Symlink | tar::EntryType::Link, Some(l)) => Some(
+                        utf8_bounded(l, "link target", limits::MAX_LINK_TARGET, bad)?,
+                    ),
+                    _ => None,
+                };
+            self.listing += name.len() + link.as_ref().map_or(0, String::len);
+            if self.listing > limits::MAX_LISTING_BYTES {
+                return Err(bad(format!(
+                    "the entry names and link targets add up to more than {} bytes",
+                    limits::MAX_LISTING_BYTES
+                )));
+            }
+            return Ok(Some(TarItem { entry, name, link }));
+        }
+    }
+}
+
+impl<'a, R: Read> Iterator for TarEntries<'a, R> {
+    type Item = Result<TarItem<'a, R>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_item().transpose()
+    }
+}
+
+/// Reads what follows a tar archive's end marker to the end of the (decompressed) stream: at
+/// most [`limits::MAX_TRAILING_ZEROS`] bytes, all zeros. Reaching the end makes the decoder
+/// verify the stream's trailer (gzip CRC-32 and size, xz check and index, zstd frame checksum
+/// and content size) and refuse anything after the last stream.
 ///
 /// # Errors
 ///
-/// `bad` when `meta` already has an entry of that name or the content cannot be read.
-pub(crate) fn read_metadata<R: Read>(
-    entry: &mut tar::Entry<'_, R>,
-    name: String,
-    meta: &mut Vec<(String, Vec<u8>)>,
-    bad: Bad<'_>,
-) -> Result<()> {
-    if meta.iter().any(|(n, _)| *n == name) {
-        return Err(bad(format!("metadata entry `{name}` appears twice")));
+/// `bad` when a non-zero byte or too many bytes follow, or the decoder reports an error.
+pub(crate) fn finish_tar<R: Read>(archive: tar::Archive<R>, bad: Bad<'_>) -> Result<()> {
+    let mut rest = archive.into_inner();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = rest.read(&mut buf).map_err(|e| {
+            bad(format!(
+                "the compressed stream is damaged after the archive: {e}"
+            ))
+        })?;
+        if n == 0 {
+            return Ok(());
+        }
+        if buf[..n].iter().any(|&b| b != 0) {
+            return Err(bad("data follows the end of the tar archive".into()));
+        }
+        total += n as u64;
+        if total > limits::MAX_TRAILING_ZEROS {
+            return Err(bad(format!(
+                "more than {} bytes of padding follow the end of the tar archive",
+                limits::MAX_TRAILING_ZEROS
+            )));
+        }
     }
-    let mut bytes = Vec::new();
-    entry
-        .read_to_end(&mut bytes)
-        .map_err(|e| bad(format!("reading `{name}`: {e}")))?;
-    meta.push((name, bytes));
-    Ok(())
+}
+
+/// Reads a whole compressed stream to its end through `decoder`, at most `max` bytes of output:
+/// the content of a compressed metadata file (Arch's `.MTREE`), its checksums verified.
+///
+/// # Errors
+///
+/// `bad` when the output exceeds `max` or the decoder reports an error.
+pub(crate) fn read_capped(
+    mut decoder: impl Read,
+    what: &str,
+    max: u64,
+    bad: Bad<'_>,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    (&mut decoder)
+        .take(max + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| bad(format!("`{what}` does not decompress: {e}")))?;
+    if out.len() as u64 > max {
+        return Err(bad(format!(
+            "`{what}` decompresses to more than {max} bytes"
+        )));
+    }
+    Ok(out)
+}
+
+/// The metadata files of one package, held in memory within [`limits::MAX_METADATA_MEMBER`]
+/// each and [`limits::MAX_METADATA_TOTAL`] together.
+#[derive(Default)]
+pub(crate) struct Metadata {
+    /// Name and content, in archive order.
+    pub files: Vec<(String, Vec<u8>)>,
+    total: u64,
+}
+
+impl Metadata {
+    /// The content of `name`.
+    pub fn get(&self, name: &str) -> Option<&Vec<u8>> {
+        self.files.iter().find(|(n, _)| n == name).map(|(_, b)| b)
+    }
+
+    /// Reads a metadata entry (`.PKGINFO`, `+MANIFEST`, `control`…) whole and adds it.
+    ///
+    /// # Errors
+    ///
+    /// `bad` when it appears twice, is larger than a limit, or cannot be read.
+    pub fn read<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        name: String,
+        bad: Bad<'_>,
+    ) -> Result<()> {
+        if self.get(&name).is_some() {
+            return Err(bad(format!(
+                "metadata entry `{}` appears twice",
+                text::quote(&name)
+            )));
+        }
+        let size = entry.header().entry_size().unwrap_or(u64::MAX);
+        if size > limits::MAX_METADATA_MEMBER {
+            return Err(bad(format!(
+                "metadata entry `{}` is {size} bytes (at most {} accepted)",
+                text::quote(&name),
+                limits::MAX_METADATA_MEMBER
+            )));
+        }
+        self.total += size;
+        if self.total > limits::MAX_METADATA_TOTAL {
+            return Err(bad(format!(
+                "the metadata entries add up to more than {} bytes",
+                limits::MAX_METADATA_TOTAL
+            )));
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        entry
+            .take(size)
+            .read_to_end(&mut bytes)
+            .map_err(|e| bad(format!("reading `{}`: {e}", text::quote(&name))))?;
+        self.files.push((name, bytes));
+        Ok(())
+    }
+
+    /// The names, in archive order.
+    pub fn names(self) -> Vec<String> {
+        self.files.into_iter().map(|(n, _)| n).collect()
+    }
+}
+
+/// Checks the paths of a package's entries as the installing tools would need them to be: no
+/// `..` component, no empty name, each path once, nothing placed under a symlink of the same
+/// package (`usr/lnk -> /etc` then `usr/lnk/cron.d/evil` would write through the link), a hard
+/// link only to an earlier regular file of the package.
+///
+/// Paths are kept as keyed 64-bit hashes (a listing of 10⁵ entries is not copied again); a
+/// collision could only refuse a package, never admit one.
+#[derive(Default)]
+pub(crate) struct PathGuard {
+    hasher: std::collections::hash_map::RandomState,
+    /// Hash of each path seen, and whether it is a regular file.
+    seen: std::collections::HashMap<u64, bool>,
+    symlinks: std::collections::BTreeMap<String, String>,
+}
+
+/// The `..`-free, `.`-free form of an install path (`/usr/bin/x`), or why there is none.
+pub(crate) fn clean_path(path: &str) -> std::result::Result<String, String> {
+    let mut out = String::with_capacity(path.len() + 1);
+    for c in path.split('/') {
+        match c {
+            "" | "." => continue,
+            ".." => {
+                return Err(format!(
+                    "`{}` has a `..` component: it would be installed outside its directory",
+                    text::quote(path)
+                ))
+            }
+            c => {
+                out.push('/');
+                out.push_str(c);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    Ok(out)
+}
+
+impl PathGuard {
+    /// Admits one entry at the install path `path` (absolute, cleaned by [`clean_path`]).
+    ///
+    /// # Errors
+    ///
+    /// Why it is refused.
+    pub fn admit(
+        &mut self,
+        path: &str,
+        kind: EntryKind,
+        link: Option<&str>,
+    ) -> std::result::Result<(), String> {
+        use std::hash::BuildHasher;
+        let key = self.hasher.hash_one(path);
+        if self.seen.insert(key, kind == EntryKind::File).is_some() && path != "/" {
+            return Err(format!("entry `{}` appears twice", text::quote(path)));
+        }
+        match kind {
+            EntryKind::File => {}
+            EntryKind::Symlink => {
+                self.symlinks
+                    .insert(path.to_string(), link.unwrap_or_default().to_string());
+            }
+            EntryKind::Hardlink => {
+                let target = link.unwrap_or_default();
+                if target.starts_with('/') {
+                    return Err(format!(
+                        "hard link `{}` points to the absolute path `{}`: it would link a file outside the package",
+                        text::quote(path),
+                        text::quote(target)
+                    ));
+                }
+                let target = clean_path(target)?;
+                if self.seen.get(&self.hasher.hash_one(&target)) != Some(&true) {
+                    return Err(format!(
+                        "hard link `{}` points to `{}`, which is not an earlier regular file of the package",
+                        text::quote(path),
+                        text::quote(&target)
+                    ));
+                }
+            }
+            EntryKind::Other => {
+                return Err(format!(
+                    "entry `{}` is a device node, FIFO or socket; packages syspack reads carry files, directories and links only",
+                    text::quote(path)
+                ))
+            }
+            EntryKind::Dir => {}
+        }
+        Ok(())
+    }
+
+    /// After every entry: refuses one of `paths` (all the entries admitted) that lies under a
+    /// symlink of the same package.
+    ///
+    /// # Errors
+    ///
+    /// Why.
+    pub fn finish<'p>(
+        &self,
+        paths: impl IntoIterator<Item = &'p str>,
+    ) -> std::result::Result<(), String> {
+        if self.symlinks.is_empty() {
+            return Ok(());
+        }
+        for path in paths {
+            let mut at = path;
+            while let Some((parent, _)) = at.rsplit_once('/') {
+                if parent.is_empty() {
+                    break;
+                }
+                if let Some(target) = self.symlinks.get(parent) {
+                    return Err(format!(
+                        "`{}` lies under `{}`, a symlink of the same package (to `{}`): installing it would write through the link",
+                        text::quote(path),
+                        text::quote(parent),
+                        text::quote(target)
+                    ));
+                }
+                at = parent;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The tar entry types a reader lists.
@@ -256,12 +658,14 @@ pub(crate) enum TarTypes {
 /// `bad` for a tar type `types` does not list, an unreadable mode, a link without a target, or
 /// content that cannot be read.
 pub(crate) fn read_tar_entry<R: Read>(
-    entry: &mut tar::Entry<'_, R>,
+    item: &mut TarItem<'_, R>,
     path: String,
     types: TarTypes,
     bad: Bad<'_>,
     content: &mut dyn FnMut(&[u8]),
 ) -> Result<ReadEntry> {
+    let entry = &mut item.entry;
+    let shown = text::quote(&path);
     let header = entry.header();
     let kind = match header.entry_type() {
         tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
@@ -271,33 +675,38 @@ pub(crate) fn read_tar_entry<R: Read>(
         _ if types == TarTypes::All => EntryKind::Other,
         other => {
             return Err(bad(format!(
-                "entry `{path}` has the unsupported tar type {other:?}"
+                "entry `{shown}` has the unsupported tar type {other:?}"
             )))
         }
     };
     let mode = header
         .mode()
-        .map_err(|e| bad(format!("entry `{path}`: bad mode: {e}")))?
+        .map_err(|e| bad(format!("entry `{shown}`: bad mode: {e}")))?
         & 0o7777;
     let user = header.username().ok().flatten().unwrap_or("").to_string();
     let group = header.groupname().ok().flatten().unwrap_or("").to_string();
+    if user.contains('\0') || group.contains('\0') {
+        return Err(bad(format!(
+            "entry `{shown}`: its owner name has a NUL byte"
+        )));
+    }
     let mtime = header.mtime().unwrap_or(0);
     let link_target = match kind {
-        EntryKind::Symlink | EntryKind::Hardlink => Some(
-            entry
-                .link_name_bytes()
-                .map(|l| String::from_utf8_lossy(&l).into_owned())
-                .ok_or_else(|| bad(format!("link `{path}` has no target")))?,
-        ),
+        EntryKind::Symlink | EntryKind::Hardlink => match item.link.take() {
+            Some(l) if !l.is_empty() => Some(l),
+            _ => return Err(bad(format!("link `{shown}` has no target"))),
+        },
         _ => None,
     };
     let mut size = 0u64;
     if kind == EntryKind::File {
-        let mut buf = vec![0u8; 1 << 16];
+        // Sized to the entry: a package of 10⁵ empty files must not zero 64 KiB for each.
+        let declared = entry.header().entry_size().unwrap_or(0);
+        let mut buf = vec![0u8; declared.clamp(1, 1 << 16) as usize];
         loop {
             let n = entry
                 .read(&mut buf)
-                .map_err(|e| bad(format!("reading `{path}`: {e}")))?;
+                .map_err(|e| bad(format!("reading `{shown}`: {e}")))?;
             if n == 0 {
                 break;
             }

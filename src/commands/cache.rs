@@ -160,13 +160,24 @@ pub fn frame_cache(flag: Option<&str>) -> Result<FrameCache> {
     let Some((dir, from)) = cache_dir(flag) else {
         return FrameCache::temporary().context("cannot make a frame cache for this run");
     };
-    FrameCache::open(&dir).with_context(|| {
-        format!(
-            "cannot use the frame cache `{}` (from {from}); give another directory with \
-             --frame-cache DIR, or --frame-cache off",
+    // A cache that cannot be opened or written (read-only, full, a file where its directory
+    // should be) costs speed, never the packages: warn once and use one for this run only.
+    let fallback = |why: String| -> Result<FrameCache> {
+        crate::exit::warn(format!(
+            "the frame cache `{}` (from {from}) cannot be used ({why}); this run uses a cache \
+             of its own. Fix the directory, give another with --frame-cache DIR, or use \
+             --frame-cache off to silence this",
             dir.display()
-        )
-    })
+        ));
+        FrameCache::temporary().context("cannot make a frame cache for this run")
+    };
+    match FrameCache::open(&dir) {
+        Ok(cache) => match cache.check_writable() {
+            Ok(()) => Ok(cache),
+            Err(e) => fallback(format!("writing an entry: {e}")),
+        },
+        Err(e) => fallback(format!("{e}")),
+    }
 }
 
 /// `SYSPACK_FRAME_CACHE_MAX_SIZE` ([`DEFAULT_MAX_SIZE`] when unset or empty; 0: no bound).

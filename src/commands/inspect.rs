@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::exit::{self, CheckFailed};
 use crate::formats;
@@ -40,6 +40,34 @@ pub fn run(args: Args) -> Result<i32> {
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "format: {}", opened.format)?;
-    write!(out, "{opened}").context("failed to write to standard output")?;
+    // The listing quotes what the package says: escape terminal controls and NUL bytes, as it
+    // is written (a listing of 10⁵ entries is not held twice).
+    let mut escaped = Escaping {
+        out: &mut out,
+        error: None,
+    };
+    if std::fmt::write(&mut escaped, format_args!("{opened}")).is_err() {
+        let e = escaped
+            .error
+            .unwrap_or_else(|| std::io::Error::other("formatting failed"));
+        return Err(anyhow::Error::from(e).context("failed to write to standard output"));
+    }
     Ok(exit::OK)
+}
+
+/// Writes formatted text through [`syspack_distro::text::escape`].
+struct Escaping<'a, W: Write> {
+    out: &'a mut W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> std::fmt::Write for Escaping<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.out
+            .write_all(syspack_distro::text::escape(s).as_bytes())
+            .map_err(|e| {
+                self.error = Some(e);
+                std::fmt::Error
+            })
+    }
 }

@@ -107,7 +107,9 @@ pub fn run(args: Args) -> Result<i32> {
         ));
     }
 
-    let text = render::render(&m, format);
+    // Sonames and file names come from the artifact: escape terminal controls (JSON output
+    // has none left raw, so it is unchanged).
+    let text = syspack_distro::text::escape(&render::render(&m, format)).into_owned();
     match &args.out {
         Some(path) => write_out(path, &text)?,
         None => std::io::stdout()
@@ -247,8 +249,7 @@ fn package_artifact(args: &Args, files: &[PathBuf]) -> Result<(Artifact, Vec<Rec
             compression,
         });
         for e in extracted {
-            let shown = PathBuf::from(format!("{}:{}", f.display(), e.path));
-            let info = ElfInfo::parse_bytes(&e.data, &shown)?;
+            let info = e.info;
             if !elves.iter().any(|(p, _): &(String, ElfInfo)| *p == e.path) {
                 elves.push((e.path, info));
             }

@@ -411,6 +411,10 @@ pub fn run(args: Args) -> Result<i32> {
             }
         })
         .collect();
+    // The `.partial` files a killed run left (issue 16); a live run's are fresh and stay.
+    for d in &dirs {
+        syspack_distro::output::remove_stale_partials(d);
+    }
     let cache = if args.single_stream {
         None
     } else {
@@ -513,9 +517,29 @@ pub fn run(args: Args) -> Result<i32> {
             let packages: Vec<&syspack_distro::Package> =
                 waiting.iter().map(|(s, ..)| &s.package).collect();
             let used: Vec<Compression> = waiting.iter().map(|(_, c, ..)| *c).collect();
-            let prepared =
-                SharedContent::prepare(&packages, &used, cache.clone(), cores.clone(), threshold)
-                    .context("cannot read the files to package");
+            let mut prepared =
+                SharedContent::prepare(&packages, &used, cache.clone(), cores.clone(), threshold);
+            // The cache failed while being written (it filled up, or changed under us): warn
+            // and prepare again with a cache for this run only.
+            if let Err(syspack_distro::Error::Io { path, source, .. }) = &prepared {
+                if path.starts_with(cache.root()) && !cache.is_temporary() {
+                    exit::warn(format!(
+                        "the frame cache `{}` failed while being written ({source}); this run \
+                         uses a cache of its own",
+                        cache.root().display()
+                    ));
+                    prepared = syspack_distro::frames::FrameCache::temporary().and_then(|tmp| {
+                        SharedContent::prepare(
+                            &packages,
+                            &used,
+                            Arc::new(tmp),
+                            cores.clone(),
+                            threshold,
+                        )
+                    });
+                }
+            }
+            let prepared = prepared.context("cannot read the files to package");
             match prepared {
                 Ok(shared) => {
                     let shared = Arc::new(shared);
@@ -561,8 +585,12 @@ pub fn run(args: Args) -> Result<i32> {
         }
         check.save();
     }
-    if let Some(cache) = cache.as_deref().filter(|c| c.grew() && !c.is_temporary()) {
-        prune_frame_cache(cache, cache_bound, progress);
+    if let Some(cache) = cache.as_deref().filter(|c| !c.is_temporary()) {
+        // What killed runs left behind (issue 16), then the size bound.
+        cache.remove_stale_temporaries();
+        if cache.grew() {
+            prune_frame_cache(cache, cache_bound, progress);
+        }
     }
 
     let mut rows = Vec::new();

@@ -2,7 +2,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use md5::Md5;
@@ -15,6 +14,7 @@ use crate::compress::{self, Compression};
 use crate::error::{Error, Result};
 use crate::reader::{self, TarTypes};
 pub use crate::reader::{EntryKind, ReadEntry};
+use crate::{limits, text};
 
 const FORMAT: &str = "arch";
 
@@ -52,20 +52,31 @@ impl Reader {
         let bad = |reason: String| Error::malformed(path, FORMAT, reason);
         let mut archive = tar::Archive::new(dec);
 
-        let mut meta: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut meta = reader::Metadata::default();
         let mut data: Vec<(ReadEntry, u32, u32, Option<String>)> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        for entry in reader::tar_entries(&mut archive, &bad)? {
-            let mut entry = entry?;
-            let name = reader::entry_name(&entry, &bad)?;
-            let name = name
+        let mut guard = reader::PathGuard::default();
+        let mut entries = reader::tar_entries(&mut archive, &bad)?;
+        for item in &mut entries {
+            let mut item = item?;
+            let stored = std::mem::take(&mut item.name);
+            let name = stored
                 .strip_prefix("./")
-                .unwrap_or(&name)
+                .unwrap_or(&stored)
                 .trim_end_matches('/')
                 .to_string();
-            if name.is_empty() || name.starts_with('/') || name.split('/').any(|c| c == "..") {
+            if name.is_empty() || name.starts_with('/') {
                 return Err(bad(format!(
-                    "entry `{name}` is not a relative path inside the package"
+                    "entry `{}` is not a relative path inside the package",
+                    text::quote(&stored)
+                )));
+            }
+            let clean = reader::clean_path(&name).map_err(&bad)?;
+            if clean[1..] != name {
+                return Err(bad(format!(
+                    "entry `{}` is not a plain relative path (`{}`)",
+                    text::quote(&stored),
+                    text::quote(&clean[1..])
                 )));
             }
             if METADATA.contains(&name.as_str()) {
@@ -74,19 +85,19 @@ impl Reader {
                         "metadata entry `{name}` comes after data entries; pacman expects .BUILDINFO, .MTREE and .PKGINFO first"
                     )));
                 }
-                reader::read_metadata(&mut entry, name, &mut meta, &bad)?;
+                meta.read(&mut item.entry, name, &bad)?;
                 continue;
             }
             if !seen.insert(name.clone()) {
-                return Err(bad(format!("entry `{name}` appears twice")));
+                return Err(bad(format!("entry `{}` appears twice", text::quote(&name))));
             }
-            let uid = entry.header().uid().unwrap_or(0) as u32;
-            let gid = entry.header().gid().unwrap_or(0) as u32;
+            let uid = item.entry.header().uid().unwrap_or(0) as u32;
+            let gid = item.entry.header().gid().unwrap_or(0) as u32;
             let mut sha256 = Sha256::new();
             let mut md5 = Md5::new();
             let mut read = reader::read_tar_entry(
-                &mut entry,
-                format!("/{name}"),
+                &mut item,
+                clean,
                 TarTypes::FileDirSymlink,
                 &bad,
                 &mut |chunk| {
@@ -94,14 +105,21 @@ impl Reader {
                     md5.update(chunk);
                 },
             )?;
+            guard
+                .admit(&read.path, read.kind, read.link_target.as_deref())
+                .map_err(&bad)?;
             let md5 = (read.kind == EntryKind::File).then(|| {
                 read.digest = Some(hex::encode(sha256.finalize()));
                 hex::encode(md5.finalize())
             });
             data.push((read, uid, gid, md5));
         }
+        reader::finish_tar(archive, &bad)?;
+        guard
+            .finish(data.iter().map(|(d, ..)| d.path.as_str()))
+            .map_err(&bad)?;
 
-        let get = |n: &str| meta.iter().find(|(m, _)| m == n).map(|(_, b)| b);
+        let get = |n: &str| meta.get(n);
         let text = |n: &str, b: &[u8]| -> Result<String> {
             String::from_utf8(b.to_vec()).map_err(|_| bad(format!("`{n}` is not UTF-8 text")))
         };
@@ -126,10 +144,9 @@ impl Reader {
         let mtree_gz = get(".MTREE").ok_or_else(|| {
             bad("no `.MTREE`; pacman -Qkk cannot check the files without it".into())
         })?;
-        let mut mtree_text = Vec::new();
-        compress::decoder(&mtree_gz[..], compress::sniff(mtree_gz))
-            .and_then(|mut d| d.read_to_end(&mut mtree_text))
+        let decoder = compress::decoder(&mtree_gz[..], compress::sniff(mtree_gz))
             .map_err(|e| bad(format!("`.MTREE` does not decompress: {e}")))?;
+        let mtree_text = reader::read_capped(decoder, ".MTREE", limits::MAX_METADATA_MEMBER, &bad)?;
         let mtree: Mtree = text(".MTREE", &mtree_text)?
             .parse()
             .map_err(|e: Error| bad(e.to_string()))?;
@@ -153,7 +170,7 @@ impl Reader {
             expected,
             actual,
         };
-        for (name, bytes) in &meta {
+        for (name, bytes) in &meta.files {
             if name == ".MTREE" {
                 if mtree.get(name).is_some() {
                     return Err(bad("`.MTREE` lists itself".into()));
@@ -260,7 +277,7 @@ impl Reader {
             }
         }
         for m in &mtree.entries {
-            let in_meta = meta.iter().any(|(n, _)| *n == m.path);
+            let in_meta = meta.get(&m.path).is_some();
             let in_data = seen.contains(&m.path);
             if !in_meta && !in_data {
                 return Err(bad(format!(
@@ -277,7 +294,7 @@ impl Reader {
             buildinfo,
             mtree,
             install,
-            metadata_names: meta.into_iter().map(|(n, _)| n).collect(),
+            metadata_names: meta.names(),
             entries: data.into_iter().map(|(d, _, _, _)| d).collect(),
         })
     }

@@ -620,10 +620,7 @@ fn the_reader_checks_paths_and_metadata() {
     let err = reader_error(|e| {
         e.iter_mut().find(|x| x.0 == "usr/bin/hello").unwrap().0 = "usr/../etc/passwd".into()
     });
-    assert!(
-        err.contains("not a relative path inside the package"),
-        "{err}"
-    );
+    assert!(err.contains("has a `..` component"), "{err}");
     let err = reader_error(|e| {
         let dup = e.iter().find(|x| x.0 == "usr/bin/hello").unwrap().clone();
         e.push(dup);

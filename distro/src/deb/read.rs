@@ -14,6 +14,7 @@ use crate::compress::{self, Compression};
 use crate::error::{Error, Result};
 use crate::reader::{self, TarTypes};
 pub use crate::reader::{EntryKind, ReadEntry};
+use crate::text;
 
 /// A `.deb` read and verified: the ar layout, the compression of both members, the control file,
 /// every `md5sums` line against the content, and every conffile present in data.tar.
@@ -34,9 +35,6 @@ pub struct Reader {
     scripts: BTreeMap<String, String>,
     entries: Vec<ReadEntry>,
 }
-
-/// The largest control.tar syspack reads into memory.
-const MAX_CONTROL: u64 = 256 << 20;
 
 struct Member {
     name: String,
@@ -164,30 +162,30 @@ impl Reader {
         let control_c = member_compression(path, &mut file, &control_member, false)?;
         let data_c = member_compression(path, &mut file, &data_member, true)?;
 
-        // control.tar
-        if control_member.size > MAX_CONTROL {
-            return Err(bad(format!(
-                "control member is {} bytes; that is not a control archive",
-                control_member.size
-            )));
-        }
-        let raw = read_member(&mut file, &control_member, MAX_CONTROL).map_err(io)?;
+        // control.tar, streamed: each member at most `limits::MAX_METADATA_MEMBER`.
         let mut control_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         {
-            let dec = compress::decoder(&raw[..], control_c).map_err(io)?;
+            file.seek(SeekFrom::Start(control_member.offset))
+                .map_err(io)?;
+            let dec = compress::decoder(
+                io::BufReader::new((&mut file).take(control_member.size)),
+                control_c,
+            )
+            .map_err(io)?;
             let mut tar = tar::Archive::new(dec);
-            let tar_err = |e: io::Error| bad(format!("`{}`: {e}", control_member.name));
-            for entry in tar.entries().map_err(tar_err)? {
-                let mut entry = entry.map_err(tar_err)?;
-                if entry.header().entry_type() != tar::EntryType::Regular {
+            let control_bad = |reason: String| bad(format!("`{}`: {reason}", control_member.name));
+            let mut meta = reader::Metadata::default();
+            let mut entries = reader::tar_entries(&mut tar, &control_bad)?;
+            for item in &mut entries {
+                let mut item = item?;
+                if item.entry.header().entry_type() != tar::EntryType::Regular {
                     continue;
                 }
-                let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-                let name = name.trim_start_matches("./").to_string();
-                let mut content = Vec::new();
-                entry.read_to_end(&mut content).map_err(tar_err)?;
-                control_files.insert(name, content);
+                let name = item.name.trim_start_matches("./").to_string();
+                meta.read(&mut item.entry, name, &control_bad)?;
             }
+            reader::finish_tar(tar, &control_bad)?;
+            control_files.extend(meta.files);
         }
         let text = |name: &str| -> Result<Option<String>> {
             match control_files.get(name) {
@@ -260,20 +258,35 @@ impl Reader {
         let mut tar = tar::Archive::new(dec);
         let data_bad = |reason: String| bad(format!("`{}`: {reason}", data_member.name));
         let mut entries = Vec::new();
-        for entry in reader::tar_entries(&mut tar, &data_bad)? {
-            let mut entry = entry?;
-            let name = reader::entry_name(&entry, &data_bad)?;
-            let path = absolute(name.trim_start_matches("./").trim_end_matches('/'));
+        let mut guard = reader::PathGuard::default();
+        let mut items = reader::tar_entries(&mut tar, &data_bad)?;
+        for item in &mut items {
+            let mut item = item?;
+            let name = std::mem::take(&mut item.name);
+            if name.starts_with('/') {
+                return Err(data_bad(format!(
+                    "entry `{}` is an absolute path; dpkg-deb writes `./`-relative names",
+                    text::quote(&name)
+                )));
+            }
+            let path = reader::clean_path(&name).map_err(&data_bad)?;
             let mut md5 = Md5::new();
             let mut read =
-                reader::read_tar_entry(&mut entry, path, TarTypes::All, &data_bad, &mut |chunk| {
+                reader::read_tar_entry(&mut item, path, TarTypes::All, &data_bad, &mut |chunk| {
                     md5.update(chunk)
                 })?;
+            guard
+                .admit(&read.path, read.kind, read.link_target.as_deref())
+                .map_err(&data_bad)?;
             if read.kind == EntryKind::File {
                 read.digest = Some(hex::encode(md5.finalize()));
             }
             entries.push(read);
         }
+        reader::finish_tar(tar, &data_bad)?;
+        guard
+            .finish(entries.iter().map(|e| e.path.as_str()))
+            .map_err(&data_bad)?;
 
         let by_path: BTreeMap<&str, &ReadEntry> =
             entries.iter().map(|e| (e.path.as_str(), e)).collect();

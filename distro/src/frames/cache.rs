@@ -62,6 +62,8 @@ pub struct FrameCache {
     grew: AtomicBool,
     /// Keeps a run-local cache alive (and removes it at the end).
     _temporary: Option<tempfile::TempDir>,
+    /// The lock a run-local cache holds for its whole run (see [`FrameCache::temporary`]).
+    _lock: Option<fs::File>,
 }
 
 impl FrameCache {
@@ -80,6 +82,7 @@ impl FrameCache {
             packs: Mutex::new(HashMap::new()),
             grew: AtomicBool::new(false),
             _temporary: None,
+            _lock: None,
         })
     }
 
@@ -88,14 +91,60 @@ impl FrameCache {
     /// # Errors
     ///
     /// [`crate::Error::Io`] when no temporary directory can be made.
+    ///
+    /// The run holds an exclusive `flock` on its `lock` file until it ends; the directories of
+    /// runs that were killed (`kill -9` leaves them, tens of MB each) are removed here, by the
+    /// next run: a directory whose lock can be taken has no live owner. (A lock, not an age: a
+    /// run-local cache may go unmodified for long while its packages are written from it.) A
+    /// directory without a lock file (made by an older syspack) goes when it is older than
+    /// [`crate::output::STALE_AGE`].
     pub fn temporary() -> crate::Result<Self> {
+        remove_abandoned_temporaries(&std::env::temp_dir());
         let dir = tempfile::Builder::new()
-            .prefix("syspack-frames-")
+            .prefix(TEMPORARY_PREFIX)
             .tempdir()
             .map_err(|e| crate::Error::io(std::env::temp_dir(), "creating a frame cache", e))?;
+        let lock_path = dir.path().join("lock");
+        let lock = fs::File::create(&lock_path)
+            .map_err(|e| crate::Error::io(&lock_path, "creating the frame cache lock", e))?;
+        lock_exclusive(&lock, true)
+            .map_err(|e| crate::Error::io(&lock_path, "locking the frame cache", e))?;
         let mut cache = FrameCache::open(dir.path())?;
         cache._temporary = Some(dir);
+        cache._lock = Some(lock);
         Ok(cache)
+    }
+
+    /// Removes the temporary files (names starting with `.`) that killed runs left in the cache,
+    /// once unmodified for [`crate::output::STALE_AGE`]. Failures are ignored.
+    pub fn remove_stale_temporaries(&self) {
+        for entry in walkdir::WalkDir::new(&self.root)
+            .min_depth(1)
+            .into_iter()
+            .flatten()
+        {
+            if !entry.file_type().is_file()
+                || !entry.file_name().as_encoded_bytes().starts_with(b".")
+            {
+                continue;
+            }
+            if entry.metadata().is_ok_and(|m| crate::output::is_stale(&m)) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    /// Checks that entries can be written here: a scratch file is created, written and
+    /// removed. A cache that fails this (read-only, full) should not be used for the run.
+    ///
+    /// # Errors
+    ///
+    /// The error creating or writing the scratch file.
+    pub fn check_writable(&self) -> io::Result<()> {
+        let mut f = self.scratch()?;
+        f.write_all(&[0u8; 4096])?;
+        f.as_file().sync_data()?;
+        Ok(())
     }
 
     /// The directory the cache lives in.
@@ -344,16 +393,69 @@ impl FrameCache {
             keys.sort();
             for k in keys {
                 let (stamp, d) = &merged.entries[k];
-                text.push_str(&format!(
-                    "{k}\t{stamp}\t{}\t{}\t{}\n",
+                let line = format!(
+                    "{k}\t{stamp}\t{}\t{}\t{}",
                     d.size,
                     d.md5_hex(),
                     d.sha256_hex()
-                ));
+                );
+                text.push_str(&format!("{line}\t{}\n", line_check(&line)));
             }
             let _ = persist_new(path, |f| f.write_all(text.as_bytes()));
             *index = merged;
         });
+    }
+}
+
+/// The name prefix of run-local caches in the temporary directory.
+const TEMPORARY_PREFIX: &str = "syspack-frames-";
+
+/// `flock(LOCK_EX)`, without waiting when `wait` is false.
+fn lock_exclusive(file: &fs::File, wait: bool) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let op = if wait {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_EX | libc::LOCK_NB
+    };
+    // SAFETY: flock on a valid, open descriptor owned by `file`; no memory is involved.
+    if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Removes the run-local caches in `tmp` whose run is gone (see [`FrameCache::temporary`]).
+fn remove_abandoned_temporaries(tmp: &Path) {
+    let Ok(entries) = fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if !e
+            .file_name()
+            .as_encoded_bytes()
+            .starts_with(TEMPORARY_PREFIX.as_bytes())
+            || !e.file_type().is_ok_and(|t| t.is_dir())
+        {
+            continue;
+        }
+        let dir = e.path();
+        // A run creates its directory, then its lock file, then locks it: a directory younger
+        // than a minute may be one caught in between.
+        let settled = e
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 60);
+        let abandoned = match fs::OpenOptions::new().write(true).open(dir.join("lock")) {
+            Ok(lock) => settled && lock_exclusive(&lock, false).is_ok(),
+            Err(_) => e.metadata().is_ok_and(|m| crate::output::is_stale(&m)),
+        };
+        if abandoned {
+            let _ = fs::remove_dir_all(&dir);
+        }
     }
 }
 
@@ -609,8 +711,24 @@ fn crc_of(reader: impl Read, len: u64) -> io::Result<u32> {
     }
 }
 
+/// Removes whatever is at `path` when it is not a regular file (a directory, a symlink, a
+/// FIFO where an entry should be): it is healed like a damaged entry.
+fn clear_non_file(path: &Path) {
+    if let Ok(m) = fs::symlink_metadata(path) {
+        if m.is_dir() {
+            let _ = fs::remove_dir_all(path);
+        } else if !m.is_file() {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
 /// `path` if it holds an intact entry (marked used); a damaged entry is removed.
 fn found_entry(path: PathBuf) -> Option<PathBuf> {
+    if fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+        clear_non_file(&path);
+        return None;
+    }
     let intact = (|| -> io::Result<bool> {
         let f = fs::File::open(&path)?;
         let size = f.metadata()?.len();
@@ -682,6 +800,7 @@ fn persist_new(
 /// Renames a finished temporary file to `path`, creating its directory.
 fn adopt_at(path: PathBuf, scratch: tempfile::NamedTempFile) -> io::Result<PathBuf> {
     fs::create_dir_all(path.parent().expect("cache paths have a parent"))?;
+    clear_non_file(&path);
     scratch.persist(&path).map_err(|e| e.error)?;
     Ok(path)
 }
@@ -701,7 +820,15 @@ impl Index {
             return index;
         };
         for line in text.lines() {
-            let mut fields = line.split('\t');
+            // A line whose check does not match (damaged, edited, or of an older syspack) is
+            // a miss: the file is read again, never trusted.
+            let Some((body, check)) = line.rsplit_once('\t') else {
+                continue;
+            };
+            if line_check(body) != check {
+                continue;
+            }
+            let mut fields = body.split('\t');
             let (Some(key), Some(stamp), Some(size), Some(md5), Some(sha256), None) = (
                 fields.next(),
                 fields.next(),
@@ -721,6 +848,14 @@ impl Index {
         }
         index
     }
+}
+
+/// The check that ends each line of `files.idx`: the first 16 hex digits of the SHA-256 of the
+/// rest of the line, so that a damaged or edited line (a zeroed digest) is a miss, not a digest
+/// written into a package.
+fn line_check(line: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(line.as_bytes())[..8])
 }
 
 /// What must not change for a file's recorded digests to hold: device, inode, size, and

@@ -12,6 +12,7 @@ use crate::compress::Compression;
 use crate::error::{Error, Result};
 use crate::reader::{self, TarTypes};
 pub use crate::reader::{EntryKind, ReadEntry};
+use crate::text::quote;
 
 const FORMAT: &str = "freebsd";
 
@@ -54,53 +55,69 @@ impl Reader {
         let bad = |reason: String| Error::malformed(path, FORMAT, reason);
         let mut archive = tar::Archive::new(dec);
 
-        let mut meta: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut meta = reader::Metadata::default();
         let mut data: Vec<ReadEntry> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
+        let mut guard = reader::PathGuard::default();
         let mut in_metadata = true;
-        for entry in reader::tar_entries(&mut archive, &bad)? {
-            let mut entry = entry?;
-            let name = reader::entry_name(&entry, &bad)?;
+        let has_manifest = |meta: &reader::Metadata| {
+            meta.get("+MANIFEST")
+                .or(meta.get("+COMPACT_MANIFEST"))
+                .is_some()
+        };
+        let mut entries = reader::tar_entries(&mut archive, &bad)?;
+        for item in &mut entries {
+            let mut item = item?;
+            let name = std::mem::take(&mut item.name);
             if in_metadata && name.starts_with('+') {
-                reader::read_metadata(&mut entry, name, &mut meta, &bad)?;
+                meta.read(&mut item.entry, name, &bad)?;
                 continue;
             }
             if in_metadata {
                 in_metadata = false;
-                if !meta
-                    .iter()
-                    .any(|(n, _)| n == "+MANIFEST" || n == "+COMPACT_MANIFEST")
-                {
+                if !has_manifest(&meta) {
                     return Err(bad(format!(
-                        "no manifest found before the first file `{name}`: `+COMPACT_MANIFEST` and `+MANIFEST` must be the first entries"
+                        "no manifest found before the first file `{}`: `+COMPACT_MANIFEST` and `+MANIFEST` must be the first entries",
+                        quote(&name)
                     )));
                 }
             }
             if name.starts_with('+') {
                 return Err(bad(format!(
-                    "metadata entry `{name}` comes after file entries; metadata must come first"
+                    "metadata entry `{}` comes after file entries; metadata must come first",
+                    quote(&name)
                 )));
             }
             if !name.starts_with('/') {
                 return Err(bad(format!(
-                    "entry `{name}` has a relative path; pkg needs absolute paths (`/usr/local/...`), else it fails with \"not specified in the manifest\""
+                    "entry `{}` has a relative path; pkg needs absolute paths (`/usr/local/...`), else it fails with \"not specified in the manifest\"",
+                    quote(&name)
                 )));
             }
             let clean = without_trailing_slash(&name);
             if clean.split('/').any(|c| c == "..") {
-                return Err(bad(format!("entry `{name}` contains `..`")));
+                return Err(bad(format!("entry `{}` contains `..`", quote(&name))));
+            }
+            if reader::clean_path(&clean).map_err(&bad)? != clean {
+                return Err(bad(format!(
+                    "entry `{}` is not a plain absolute path",
+                    quote(&name)
+                )));
             }
             if !seen.insert(clean.clone()) {
-                return Err(bad(format!("entry `{clean}` appears twice")));
+                return Err(bad(format!("entry `{}` appears twice", quote(&clean))));
             }
             let mut sha256 = Sha256::new();
             let mut read = reader::read_tar_entry(
-                &mut entry,
+                &mut item,
                 clean,
                 TarTypes::FileDirSymlink,
                 &bad,
                 &mut |chunk| sha256.update(chunk),
             )?;
+            guard
+                .admit(&read.path, read.kind, read.link_target.as_deref())
+                .map_err(&bad)?;
             // The computed SHA-256 hex for now; replaced by the manifest's sum string below.
             read.digest = match (read.kind, &read.link_target) {
                 (EntryKind::File, _) => Some(hex::encode(sha256.finalize())),
@@ -109,11 +126,11 @@ impl Reader {
             };
             data.push(read);
         }
-        if in_metadata
-            && !meta
-                .iter()
-                .any(|(n, _)| n == "+MANIFEST" || n == "+COMPACT_MANIFEST")
-        {
+        reader::finish_tar(archive, &bad)?;
+        guard
+            .finish(data.iter().map(|e| e.path.as_str()))
+            .map_err(&bad)?;
+        if in_metadata && !has_manifest(&meta) {
             return Err(bad(
                 "no manifest found: `+COMPACT_MANIFEST` and `+MANIFEST` must be the first entries"
                     .into(),
@@ -121,9 +138,8 @@ impl Reader {
         }
 
         let text = |n: &str| -> Result<Option<String>> {
-            meta.iter()
-                .find(|(m, _)| m == n)
-                .map(|(_, b)| {
+            meta.get(n)
+                .map(|b| {
                     String::from_utf8(b.clone()).map_err(|_| bad(format!("`{n}` is not UTF-8")))
                 })
                 .transpose()
@@ -256,7 +272,7 @@ impl Reader {
             compression,
             manifest,
             compact,
-            metadata_names: meta.into_iter().map(|(n, _)| n).collect(),
+            metadata_names: meta.names(),
             entries: data,
         })
     }

@@ -329,6 +329,7 @@ impl Header {
         let mut header = Header::new(region);
         let mut prev_tag = 0u32;
         let mut prev_end = 0usize;
+        let mut strings = 0usize;
         for i in 1..il as usize {
             let (tag, ty, off, count) = read_entry(i);
             let what = format!("tag {tag}");
@@ -350,6 +351,15 @@ impl Header {
             }
             if count == 0 || count > MAX_DATA {
                 return Err(format!("{what}: invalid count {count}"));
+            }
+            if matches!(ty, TagType::StringArray | TagType::I18nString) {
+                strings += count as usize;
+                if strings > crate::limits::MAX_RPM_STRINGS {
+                    return Err(format!(
+                        "{what}: the header holds more than {} strings",
+                        crate::limits::MAX_RPM_STRINGS
+                    ));
+                }
             }
             if ty == TagType::String && count != 1 {
                 return Err(format!(

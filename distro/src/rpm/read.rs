@@ -17,7 +17,10 @@ use super::lead::{Lead, LEAD_SIZE};
 use super::tags::{self, fileflags, mode, sense};
 use crate::compress::{self, Compression};
 use crate::error::{Error, Result};
+use crate::limits;
+use crate::reader::{clean_path, PathGuard};
 pub use crate::reader::{EntryKind, ReadEntry, RpmFileFlags};
+use crate::text::quote;
 
 /// One dependency: a name, `RPMSENSE_*` flags and an optional version.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,8 +183,19 @@ impl Reader {
         let read_header = |raw: &mut BufReader<File>, what: &str| -> Result<Vec<u8>> {
             let mut intro = [0u8; 16];
             raw.read_exact(&mut intro).map_err(read_err)?;
-            let (_, _, total) =
+            let (il, dl, total) =
                 Header::parse_intro(&intro).map_err(|e| malformed(format!("{what}: {e}")))?;
+            let (max_tags, max_data) = if what == "signature header" {
+                (limits::MAX_RPM_SIGNATURE_TAGS, limits::MAX_RPM_SIGNATURE)
+            } else {
+                (u32::MAX, limits::MAX_RPM_HEADER)
+            };
+            if il > max_tags || dl > max_data {
+                return Err(malformed(format!(
+                    "{what}: {il} tags and {dl} bytes of data; syspack reads at most {} tags and {max_data} bytes here",
+                    if max_tags == u32::MAX { 65535 } else { max_tags }
+                )));
+            }
             let mut blob = intro.to_vec();
             blob.resize(total, 0);
             raw.read_exact(&mut blob[16..]).map_err(read_err)?;
@@ -685,8 +699,16 @@ fn file_list(h: &Header) -> std::result::Result<Vec<ReadEntry>, String> {
             return Err(format!("the header lists {n} files but {len} {what}"));
         }
     }
+    if n > limits::MAX_ENTRIES {
+        return Err(format!(
+            "the header lists {n} files; syspack reads at most {}",
+            limits::MAX_ENTRIES
+        ));
+    }
     let mut out = Vec::with_capacity(n);
     let mut paths = BTreeMap::new();
+    let mut guard = PathGuard::default();
+    let mut listing = 0usize;
     for i in 0..n {
         let dir = dirnames.get(dirindexes[i] as usize).ok_or_else(|| {
             format!(
@@ -696,8 +718,29 @@ fn file_list(h: &Header) -> std::result::Result<Vec<ReadEntry>, String> {
             )
         })?;
         let path = format!("{dir}{}", basenames[i]);
+        listing += path.len() + links[i].len();
+        if listing > limits::MAX_LISTING_BYTES {
+            return Err(format!(
+                "the file names and link targets add up to more than {} bytes",
+                limits::MAX_LISTING_BYTES
+            ));
+        }
+        if path.len() > limits::MAX_PATH {
+            return Err(format!(
+                "file #{i} `{}` has a name of {} bytes (at most {} accepted)",
+                quote(&path),
+                path.len(),
+                limits::MAX_PATH
+            ));
+        }
+        if !path.starts_with('/') || clean_path(&path)? != path {
+            return Err(format!(
+                "file #{i} `{}` is not a plain absolute path",
+                quote(&path)
+            ));
+        }
         if paths.insert(path.clone(), i).is_some() {
-            return Err(format!("`{path}` is listed twice"));
+            return Err(format!("`{}` is listed twice", quote(&path)));
         }
         let m = modes[i] as u32;
         let kind = match m & mode::S_IFMT {
@@ -707,6 +750,20 @@ fn file_list(h: &Header) -> std::result::Result<Vec<ReadEntry>, String> {
             _ => EntryKind::Other,
         };
         let f = flags[i] as u32;
+        if kind == EntryKind::Symlink
+            && (links[i].len() > limits::MAX_LINK_TARGET || sizes[i] != links[i].len() as u64)
+        {
+            return Err(format!(
+                "symlink `{}` has a target of {} bytes and a size of {} (they must agree, at most {} bytes)",
+                quote(&path),
+                links[i].len(),
+                sizes[i],
+                limits::MAX_LINK_TARGET
+            ));
+        }
+        if f & fileflags::GHOST == 0 {
+            guard.admit(&path, kind, Some(links[i]))?;
+        }
         out.push(ReadEntry {
             path,
             kind,
@@ -725,6 +782,7 @@ fn file_list(h: &Header) -> std::result::Result<Vec<ReadEntry>, String> {
             }),
         });
     }
+    guard.finish(out.iter().map(|e| e.path.as_str()))?;
     Ok(out)
 }
 

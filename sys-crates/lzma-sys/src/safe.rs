@@ -238,6 +238,7 @@ impl<W: Write> Drop for XzEncoder<W> {
 /// ([`Error::Truncated`]), and so is an empty input ([`Error::Empty`]).
 pub struct XzDecoder<R: Read> {
     stream: Box<ffi::lzma_stream>,
+    memlimit: u64,
     initialized: bool,
     source: Source<R>,
     started: bool,
@@ -258,8 +259,17 @@ impl<R: Read> XzDecoder<R> {
     ///
     /// liblzma allocates its state on the first read; an allocation failure is reported there.
     pub fn new(reader: R) -> Self {
+        Self::with_memlimit(reader, u64::MAX)
+    }
+
+    /// A decoder that refuses a stream needing more than `memlimit` bytes of decoder memory
+    /// (the dictionary, mostly; `xz -9` needs 65 MiB) with a [`Error::Corrupt`]-like error
+    /// "memory usage limit reached", as `xz --memlimit` does. For untrusted input, whose header
+    /// may ask for a 1.5 GiB dictionary.
+    pub fn with_memlimit(reader: R, memlimit: u64) -> Self {
         XzDecoder {
             stream: new_stream(),
+            memlimit: memlimit.max(1),
             initialized: false,
             source: Source::new(reader, stream::CHUNK),
             started: false,
@@ -275,8 +285,9 @@ impl<R: Read> XzDecoder<R> {
     fn init(&mut self) -> io::Result<()> {
         // SAFETY: the stream is LZMA_STREAM_INIT at a stable address; no memory limit
         // (u64::MAX) and the LZMA_CONCATENATED flag are valid arguments.
-        let code =
-            unsafe { ffi::lzma_stream_decoder(&mut *self.stream, u64::MAX, LZMA_CONCATENATED) };
+        let code = unsafe {
+            ffi::lzma_stream_decoder(&mut *self.stream, self.memlimit, LZMA_CONCATENATED)
+        };
         if code != ffi::LZMA_OK {
             return Err(Error::Library {
                 context: "initialize the decoder",
@@ -330,6 +341,7 @@ impl<R: Read> Read for XzDecoder<R> {
                 ffi::LZMA_STREAM_END => self.done = true,
                 ffi::LZMA_BUF_ERROR if at_end => return Err(Error::Truncated.into()),
                 ffi::LZMA_DATA_ERROR
+                | ffi::LZMA_MEMLIMIT_ERROR
                 | ffi::LZMA_FORMAT_ERROR
                 | ffi::LZMA_OPTIONS_ERROR
                 | ffi::LZMA_BUF_ERROR => {

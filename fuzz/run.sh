@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs fuzz targets for a fixed time each, with a memory limit per run so that a bomb is a
+# finding:   fuzz/run.sh SECONDS [TARGET...]      (all targets when none is named)
+# Needs the nightly toolchain and cargo-fuzz (see README.md); run fuzz/seeds.sh first.
+set -euo pipefail
+cd "$(dirname "$0")"
+secs=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
+shift
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(deb rpm arch freebsd elf kb pin library)
+mkdir -p logs
+for t in "${targets[@]}"; do
+  mkdir -p "corpus/$t"
+  # 512 MB: syspack promises 256 MB; AddressSanitizer's shadow memory and quarantine need the rest.
+  cargo +nightly fuzz run -O "$t" "corpus/$t" -- \
+    -max_total_time="$secs" -rss_limit_mb=512 -malloc_limit_mb=512 -timeout=10 \
+    -print_final_stats=1 >"logs/$t.log" 2>&1 || echo "run.sh: $t stopped with a finding (see fuzz/logs/$t.log, fuzz/artifacts/$t/)"
+  grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE|cov:" "logs/$t.log" | tail -2
+done

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Makes the seed corpora under fuzz/corpus/<target>/ (not committed: generated here from what
+# syspack and the distro tools write, so that the fuzzer starts from real structure).
+#   fuzz/seeds.sh            # needs a built syspack (cargo build) and, for the dpkg-deb seed, dpkg
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+syspack=${SYSPACK:-$root/target/debug/syspack}
+[ -x "$syspack" ] || { echo "seeds.sh: build syspack first (cargo build), or set SYSPACK" >&2; exit 2; }
+corpus=$here/corpus
+mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Packages syspack writes: the test fixture, every format, several compressions.
+cp -r "$root/tests/fixtures/package/hello/." "$work/"
+cp /usr/bin/true "$work/stage/usr/bin/hello-elf"
+for c in gzip:1 xz:1 zstd:1 bzip2:1 none; do
+  out="$work/out-${c%%:*}"
+  (cd "$work" && SOURCE_DATE_EPOCH=1700000000 SYSPACK_FRAME_CACHE=off "$syspack" package \
+    --no-build --config syspack.toml --target debian-12,fedora-43,arch,freebsd-14 \
+    --compression "$c" --out "$out" >/dev/null 2>&1) || continue
+  for f in "$out"/*; do
+    case "$f" in
+      *.deb) cp "$f" "$corpus/deb/syspack-${c%%:*}.deb" ;;
+      *.rpm) cp "$f" "$corpus/rpm/syspack-${c%%:*}.rpm" ;;
+      *.pkg.tar*) cp "$f" "$corpus/arch/syspack-${c%%:*}.pkg.tar" ;;
+      *.pkg) cp "$f" "$corpus/freebsd/syspack-${c%%:*}.pkg" ;;
+    esac
+  done
+done
+# A package the distro tool writes.
+if command -v dpkg-deb >/dev/null; then
+  mkdir -p "$work/dpkg/DEBIAN" "$work/dpkg/usr/bin"
+  printf 'Package: seed\nVersion: 1.0-1\nArchitecture: amd64\nMaintainer: T <t@example.org>\nDescription: seed\n' \
+    > "$work/dpkg/DEBIAN/control"
+  cp /usr/bin/true "$work/dpkg/usr/bin/seed"
+  dpkg-deb --root-owner-group -Zxz -b "$work/dpkg" "$corpus/deb/dpkg-deb.deb" >/dev/null
+fi
+# ELF files: an executable and a shared library of this machine.
+cp /usr/bin/true "$corpus/elf/true"
+for so in /lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libz.so.1; do
+  [ -f "$so" ] && { cp -L "$so" "$corpus/elf/libz.so.1"; break; }
+done
+# Text inputs: the knowledge base, the pins and the library manifests of the repository.
+cp "$root"/distro/data/*.toml "$corpus/kb/"
+for crate in "$root"/sys-crates/*/; do
+  name=$(basename "$crate")
+  [ -f "$crate/pin.toml" ] && cp "$crate/pin.toml" "$corpus/pin/$name.toml"
+  [ -f "$crate/library.toml" ] && cp "$crate/library.toml" "$corpus/library/$name.toml"
+  true
+done
+echo "seeds.sh: $(find "$corpus" -type f | wc -l) seeds in $corpus"

@@ -1,0 +1,66 @@
+//! What the fuzz targets share: each target is one entry point of syspack called on the fuzzer's
+//! bytes. The same functions are called by the main crate's `tests/fuzz_replay.rs` on the
+//! committed regressions, on stable.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// A scratch directory for this process (the package readers take a path).
+fn scratch() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("syspack-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        dir
+    })
+}
+
+/// Writes `data` to a scratch file named `name` and returns its path.
+pub fn file(name: &str, data: &[u8]) -> PathBuf {
+    let path = scratch().join(name);
+    std::fs::write(&path, data).expect("write the scratch package");
+    path
+}
+
+/// Runs the target `target` on `data`. Errors are fine; a panic, a crash, a hang or an
+/// allocation beyond the run's memory limit is a finding.
+pub fn run(target: &str, data: &[u8]) {
+    use syspack_distro::{arch, deb, freebsd, rpm};
+    match target {
+        "deb" => drop(deb::Reader::open(&file("x.deb", data))),
+        "rpm" => drop(rpm::Reader::open(&file("x.rpm", data))),
+        "arch" => drop(arch::Reader::open(&file("x.pkg.tar", data))),
+        "freebsd" => drop(freebsd::Reader::open(&file("x.pkg", data))),
+        "elf" => drop(syspack_distro::elf::ElfInfo::parse_bytes(
+            data,
+            Path::new("fuzz"),
+        )),
+        "kb" => {
+            if let Ok(text) = std::str::from_utf8(data) {
+                drop(syspack_distro::kb::KnowledgeBase::parse_file(
+                    "debian-12.toml",
+                    text,
+                ));
+            }
+        }
+        "pin" => {
+            if let Ok(text) = std::str::from_utf8(data) {
+                drop(syspack_build::pin::Pin::parse(text, Path::new("pin.toml")));
+            }
+        }
+        "library" => {
+            if let Ok(text) = std::str::from_utf8(data) {
+                drop(syspack_build::Library::from_manifest_str(
+                    text,
+                    Path::new("library.toml"),
+                ));
+            }
+        }
+        other => panic!("no fuzz target `{other}`"),
+    }
+}
+
+/// Every target.
+pub const TARGETS: [&str; 8] = [
+    "deb", "rpm", "arch", "freebsd", "elf", "kb", "pin", "library",
+];
