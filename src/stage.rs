@@ -489,7 +489,7 @@ pub fn stage(
     let mut relations = to_relations(&cfg.relations_for(target.format));
     let mut needed_sonames = Vec::new();
     if cfg.auto_depends {
-        let (deps, needed) = shlib_depends(&pkg, build, target, &mut warnings)?;
+        let (deps, needed) = shlib_depends(&pkg, build, target, &relations.depends, &mut warnings)?;
         needed_sonames = needed;
         for dep in deps {
             if !relations.depends.iter().any(|r| r.name == dep.name) {
@@ -570,6 +570,7 @@ fn shlib_depends(
     pkg: &Package,
     build: &BuildOutputs,
     target: &Target,
+    declared: &[Relation],
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<Relation>, Vec<String>)> {
     let vendored: Vec<&str> = build
@@ -631,6 +632,25 @@ fn shlib_depends(
                 }
             }
             SonameDep::Base => {}
+            SonameDep::Missing(source) => {
+                external.push(soname.clone());
+                // A dependency on a package the release does not have (a third-party
+                // repository's) may provide it: the package declares it.
+                let declared = declared
+                    .iter()
+                    .any(|d| target.has_package(&d.name) == Some(false));
+                let msg = format!(
+                    "target `{}`: no package of {} ships `{soname}` (needed by {}; {source}): the binary cannot run there; ship the library in the package, vendor it, or declare the third-party package providing it in `depends`",
+                    target.id,
+                    target.id,
+                    users.join(", ")
+                );
+                if declared {
+                    warnings.push(msg);
+                } else {
+                    bail!(msg);
+                }
+            }
             SonameDep::Unknown => {
                 external.push(soname.clone());
                 warnings.push(format!(

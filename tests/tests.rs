@@ -27,5 +27,7 @@ mod recipe;
 // `syspack ci github`: the generated workflow passes actionlint and zizmor, follows the configured
 // targets, and the checked-in .github/workflows/syspack.yml is what syspack writes.
 mod ci;
+// The Debian Depends from the release index against dpkg-shlibdeps (issue 15).
+mod shlibdeps;
 // One test per fixed bug.
 mod regression;
