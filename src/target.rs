@@ -88,10 +88,10 @@ impl Target {
     pub fn dependency_for(&self, soname: &str, glibc: Option<&str>) -> SonameDep {
         if self.format == Format::Deb {
             if let Some(ix) = index::builtin(self.release.id.as_str()) {
-                return self.from_index(ix, soname, glibc);
+                return self.by_index(ix, soname, glibc);
             }
         }
-        self.from_table(soname, glibc)
+        self.by_table(soname, glibc)
     }
 
     /// Whether `package` is a package of the release, when its index knows (`None` without one).
@@ -99,7 +99,7 @@ impl Target {
         index::builtin(self.release.id.as_str()).map(|ix| ix.version(package).is_some())
     }
 
-    fn from_index(&self, ix: &ReleaseIndex, soname: &str, glibc: Option<&str>) -> SonameDep {
+    fn by_index(&self, ix: &ReleaseIndex, soname: &str, glibc: Option<&str>) -> SonameDep {
         let Some(pkg) = ix.provider(soname) else {
             return SonameDep::Missing(ix.contents_source());
         };
@@ -120,13 +120,13 @@ impl Target {
         {
             return SonameDep::Package(r);
         }
-        match self.from_table(soname, glibc) {
+        match self.by_table(soname, glibc) {
             SonameDep::Package(r) if r.name == pkg => SonameDep::Package(r),
             _ => SonameDep::Package(Relation::any(pkg)),
         }
     }
 
-    fn from_table(&self, soname: &str, glibc: Option<&str>) -> SonameDep {
+    fn by_table(&self, soname: &str, glibc: Option<&str>) -> SonameDep {
         let Some(sp) = self.release.package_for_soname(soname) else {
             return SonameDep::Unknown;
         };

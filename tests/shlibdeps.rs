@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use crate::package::hello;
-use crate::util::{files_in, Dir};
+use crate::util::files_in;
 
 const DEV: &str = "apt-get install -y gcc dpkg-dev libpcre2-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libarchive-dev libzstd-dev";
 
