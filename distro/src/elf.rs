@@ -90,6 +90,10 @@ pub struct ElfInfo {
     pub libc: Libc,
     /// The file's own `DT_SONAME` (shared libraries).
     pub soname: Option<String>,
+    /// True when the file has a `DT_GNU_HASH` table and no `DT_HASH` (rpm's elfdeps then
+    /// requires `rtld(GNU_HASH)`).
+    #[serde(skip)]
+    pub gnu_hash_only: bool,
 }
 
 impl ElfInfo {
@@ -213,6 +217,7 @@ fn analyse<Elf: FileHeader<Endian = Endianness>>(
         .map_err(|e| format!("bad section headers: {e}"))?;
     let mut needed = Vec::new();
     let mut soname = None;
+    let (mut sysv_hash, mut gnu_hash) = (false, false);
     if let Some((dyns, link)) = sections
         .dynamic(endian, data)
         .map_err(|e| format!("bad .dynamic: {e}"))?
@@ -222,6 +227,11 @@ fn analyse<Elf: FileHeader<Endian = Endianness>>(
             .map_err(|e| format!("bad .dynstr: {e}"))?;
         for d in dyns {
             let tag = d.tag32(endian);
+            match tag {
+                Some(elf::DT_HASH) => sysv_hash = true,
+                Some(elf::DT_GNU_HASH) => gnu_hash = true,
+                _ => {}
+            }
             if tag == Some(elf::DT_NEEDED) || tag == Some(elf::DT_SONAME) {
                 let s = d
                     .string(endian, strings)
@@ -308,5 +318,6 @@ fn analyse<Elf: FileHeader<Endian = Endianness>>(
         os,
         libc,
         soname,
+        gnu_hash_only: gnu_hash && !sysv_hash,
     })
 }

@@ -548,9 +548,12 @@ pub const LIB_DIRS: &[&str] = &[
     "usr/lib/x86_64-linux-gnu",
 ];
 
-/// Whether a file name can be a soname a binary needs: `lib*.so.*` (not a bare `.so` link).
+/// Whether a file name can be a soname a binary needs: `lib*.so.*` or the dynamic loader's
+/// `ld-*.so.*` (not a bare `.so` development link).
 pub fn is_soname_file(name: &str) -> bool {
-    name.starts_with("lib") && name.contains(".so.") && !name.ends_with('.')
+    (name.starts_with("lib") || name.starts_with("ld-"))
+        && name.contains(".so.")
+        && !name.ends_with('.')
 }
 
 /// Reads a `Contents-<arch>` file: every `lib*.so.*` file directly under a [`LIB_DIRS`]
@@ -726,12 +729,18 @@ usr/lib/x86_64-linux-gnu/libz.so                       libdevel/zlib1g-dev
 usr/lib/x86_64-linux-gnu/perl5/libfoo.so.1             perl/libfoo-perl
 usr/share/doc/libz.so.1                                doc/x
 lib/x86_64-linux-gnu/libc.so.6                         libs/libc6,libs/libc6-hack
+lib64/ld-linux-x86-64.so.2                             libs/libc6
 usr/bin/zcat                                           utils/gzip
 ";
         let m = parse_contents("Contents", text.as_bytes()).unwrap();
         assert_eq!(
             m.keys().collect::<Vec<_>>(),
-            ["libc.so.6", "libz.so.1", "libz.so.1.2.13"]
+            [
+                "ld-linux-x86-64.so.2",
+                "libc.so.6",
+                "libz.so.1",
+                "libz.so.1.2.13"
+            ]
         );
         assert_eq!(m["libc.so.6"], ["libc6", "libc6-hack"]);
         assert_eq!(m["libz.so.1"], ["zlib1g"]);
