@@ -489,7 +489,7 @@ pub fn stage(
     let mut relations = to_relations(&cfg.relations_for(target.format));
     let mut needed_sonames = Vec::new();
     if cfg.auto_depends {
-        let (deps, needed) = shlib_depends(&pkg, build, target, &mut warnings)?;
+        let (deps, needed) = shlib_depends(&pkg, build, target, &relations.depends, &mut warnings)?;
         needed_sonames = needed;
         for dep in deps {
             if !relations.depends.iter().any(|r| r.name == dep.name) {
@@ -570,6 +570,7 @@ fn shlib_depends(
     pkg: &Package,
     build: &BuildOutputs,
     target: &Target,
+    declared: &[Relation],
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<Relation>, Vec<String>)> {
     let vendored: Vec<&str> = build
@@ -587,6 +588,7 @@ fn shlib_depends(
     let own: Vec<&str> = pkg.entries().keys().map(|p| p.file_name()).collect();
     let mut needed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut glibc: Option<Version> = None;
+    let mut rpm_requires: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for (path, entry) in pkg.entries() {
         let Entry::File(f) = entry else { continue };
         let syspack_distro::FileSource::Path(src) = &f.source else {
@@ -608,9 +610,27 @@ fn shlib_depends(
             continue;
         }
         glibc = glibc.max(info.max_version("GLIBC_"));
+        if target.format == Format::Rpm && f.mode & 0o111 != 0 {
+            rpm_requires.extend(elfdeps_requires(&info));
+        }
         for n in info.needed {
             needed.entry(n).or_default().push(path.absolute());
         }
+    }
+    if target.format == Format::Rpm {
+        // rpmbuild's own way: soname dependencies, resolved by the providers' automatic
+        // Provides; no package names needed. Sonames the package ships or vendors are left out.
+        let skip = |dep: &str| {
+            let so = dep.split('(').next().unwrap_or(dep);
+            vendored.iter().any(|v| so.starts_with(v)) || own.contains(&so)
+        };
+        let out: Vec<Relation> = rpm_requires
+            .into_iter()
+            .filter(|d| !skip(d))
+            .map(Relation::any)
+            .collect();
+        let external = needed.into_keys().filter(|so| !skip(so)).collect();
+        return Ok((out, external));
     }
     let mut out: Vec<Relation> = Vec::new();
     let mut external = Vec::new();
@@ -631,6 +651,25 @@ fn shlib_depends(
                 }
             }
             SonameDep::Base => {}
+            SonameDep::Missing(source) => {
+                external.push(soname.clone());
+                // A dependency on a package the release does not have (a third-party
+                // repository's) may provide it: the package declares it.
+                let declared = declared
+                    .iter()
+                    .any(|d| target.has_package(&d.name) == Some(false));
+                let msg = format!(
+                    "target `{}`: no package of {} ships `{soname}` (needed by {}; {source}): the binary cannot run there; ship the library in the package, vendor it, or declare the third-party package providing it in `depends`",
+                    target.id,
+                    target.id,
+                    users.join(", ")
+                );
+                if declared {
+                    warnings.push(msg);
+                } else {
+                    bail!(msg);
+                }
+            }
             SonameDep::Unknown => {
                 external.push(soname.clone());
                 warnings.push(format!(
@@ -643,6 +682,36 @@ fn shlib_depends(
     }
     out.sort();
     Ok((out, external))
+}
+
+/// The `Requires` rpmbuild's elfdeps (rpm `tools/elfdeps.c`) writes for an executable ELF file:
+/// `soname()(64bit)` for each `DT_NEEDED`, and `soname(VERSION)(64bit)` for each version it needs
+/// of a library (`libc.so.6(GLIBC_2.34)(64bit)`); 32-bit files carry no marker (`libc.so.6`,
+/// `libc.so.6(GLIBC_2.34)`). `rtld(GNU_HASH)`, which elfdeps adds for files with only a GNU hash
+/// table, is not written: every glibc release syspack targets provides it.
+fn elfdeps_requires(info: &ElfInfo) -> Vec<String> {
+    use syspack_distro::Arch;
+    let marker = match info.machine {
+        Arch::X86_64 | Arch::Aarch64 | Arch::Riscv64 | Arch::Ppc64le | Arch::S390x => "(64bit)",
+        _ => "",
+    };
+    let mut out = Vec::new();
+    for n in &info.needed {
+        out.push(if marker.is_empty() {
+            n.clone()
+        } else {
+            format!("{n}(){marker}")
+        });
+    }
+    for (so, versions) in &info.symbol_versions {
+        for v in versions {
+            out.push(format!("{so}({v}){marker}"));
+        }
+    }
+    if info.gnu_hash_only {
+        out.push("rtld(GNU_HASH)".to_string());
+    }
+    out
 }
 
 /// Wraps each paragraph's long lines at `width` columns (package managers show descriptions in

@@ -4,6 +4,7 @@
 //! (`syspack_distro::kb`).
 
 use anyhow::{bail, Result};
+use syspack_distro::kb::index::{self, ReleaseIndex};
 use syspack_distro::kb::{closest, KnowledgeBase, Release};
 use syspack_distro::{Compression, Format, Relation, VersionOp};
 
@@ -27,6 +28,9 @@ pub enum SonameDep {
     Base,
     /// The knowledge base does not know it.
     Unknown,
+    /// The release's own file list (its derived index) shows no package ships it: the binary
+    /// cannot run there. Holds the index file the answer rests on.
+    Missing(String),
 }
 
 fn kb() -> &'static KnowledgeBase {
@@ -77,7 +81,52 @@ impl Target {
     /// The dependency a `DT_NEEDED` soname gives: the libc package (at least the newest
     /// `GLIBC_x.y` the binary needs, as dpkg-shlibdeps does), a library package (with the
     /// distro's own `shlibs` constraint on Debian), the base system, or unknown.
+    ///
+    /// Where the release has a derived index (`syspack kb`), the package comes from its
+    /// `Contents` file list and the minimum version from the library's `symbols`/`shlibs`; the
+    /// hand-kept table answers only what the index does not.
     pub fn dependency_for(&self, soname: &str, glibc: Option<&str>) -> SonameDep {
+        if self.format == Format::Deb {
+            if let Some(ix) = index::builtin(self.release.id.as_str()) {
+                return self.by_index(ix, soname, glibc);
+            }
+        }
+        self.by_table(soname, glibc)
+    }
+
+    /// Whether `package` is a package of the release, when its index knows (`None` without one).
+    pub fn has_package(&self, package: &str) -> Option<bool> {
+        index::builtin(self.release.id.as_str()).map(|ix| ix.version(package).is_some())
+    }
+
+    fn by_index(&self, ix: &ReleaseIndex, soname: &str, glibc: Option<&str>) -> SonameDep {
+        let Some(pkg) = ix.provider(soname) else {
+            return SonameDep::Missing(ix.contents_source());
+        };
+        let table = self.release.package_for_soname(soname);
+        if table.as_ref().is_some_and(|t| t.libc) {
+            // The C library: the newest GLIBC_ version the binary needs, as dpkg-shlibdeps's
+            // libc6 symbols file gives.
+            return SonameDep::Package(match glibc {
+                Some(v) => Relation::with(pkg, VersionOp::Ge, v),
+                None => Relation::any(pkg),
+            });
+        }
+        if let Some(r) = ix
+            .shlibs
+            .get(soname)
+            .and_then(|s| s.depends.parse::<Relation>().ok())
+            .filter(|r| r.name == pkg)
+        {
+            return SonameDep::Package(r);
+        }
+        match self.by_table(soname, glibc) {
+            SonameDep::Package(r) if r.name == pkg => SonameDep::Package(r),
+            _ => SonameDep::Package(Relation::any(pkg)),
+        }
+    }
+
+    fn by_table(&self, soname: &str, glibc: Option<&str>) -> SonameDep {
         let Some(sp) = self.release.package_for_soname(soname) else {
             return SonameDep::Unknown;
         };
@@ -188,6 +237,26 @@ mod tests {
             t.dependency_for("libc.so.6", Some("2.34")),
             SonameDep::Package(Relation::with("libc6", VersionOp::Ge, "2.34"))
         );
-        assert_eq!(t.dependency_for("libnosuch.so.9", None), SonameDep::Unknown);
+        assert!(matches!(
+            t.dependency_for("libnosuch.so.9", None),
+            SonameDep::Missing(s) if s.contains("Contents-amd64")
+        ));
+        assert_eq!(
+            Target::resolve("fedora-43")
+                .unwrap()
+                .dependency_for("libnosuch.so.9", None),
+            SonameDep::Unknown
+        );
+    }
+
+    #[test]
+    fn debian_depends_come_from_the_release_index() {
+        let t = Target::resolve("debian-12").unwrap();
+        // Not in the hand-kept table: package from Contents, version from the symbols file.
+        let SonameDep::Package(r) = t.dependency_for("libpcre2-8.so.0", None) else {
+            panic!("libpcre2-8.so.0 is in bookworm");
+        };
+        assert_eq!(r.name, "libpcre2-8-0");
+        assert!(r.constraint.is_some(), "{r:?}");
     }
 }

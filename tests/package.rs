@@ -110,7 +110,30 @@ fn four_formats_are_written_and_read_back() {
         &["-qp", "--requires", files[1].to_str().unwrap()],
         "rpm",
     );
-    assert_contains(&rpm, &["glibc >= 2."]);
+    // Soname dependencies exactly as rpm's own elfdeps writes them for the same binary.
+    let elf = dir.join("stage/usr/bin/hello-elf");
+    let mut elfdeps = std::process::Command::new("/usr/lib/rpm/elfdeps")
+        .arg("--requires")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("rpm's elfdeps cannot run ({e}); install it with `apt-get install -y rpm`")
+        });
+    use std::io::Write;
+    writeln!(elfdeps.stdin.take().unwrap(), "{}", elf.display()).unwrap();
+    let out = elfdeps.wait_with_output().unwrap();
+    let theirs = String::from_utf8(out.stdout).unwrap();
+    assert!(theirs.contains("libc.so.6(GLIBC_"), "{theirs}");
+    let ours: std::collections::BTreeSet<&str> = rpm
+        .lines()
+        .filter(|l| !l.starts_with("rpmlib(") && !l.starts_with('/'))
+        .collect();
+    let theirs: std::collections::BTreeSet<&str> = theirs.lines().collect();
+    assert_eq!(
+        ours, theirs,
+        "syspack's Requires against elfdeps --requires"
+    );
 }
 
 #[test]

@@ -31,5 +31,7 @@ mod ci;
 mod hostile;
 // The fuzz targets' committed regressions (and a local corpus) replayed on stable.
 mod fuzz_replay;
+// The Debian Depends from the release index against dpkg-shlibdeps .
+mod shlibdeps;
 // One test per fixed bug.
 mod regression;

@@ -93,6 +93,10 @@ pub struct ElfInfo {
     pub libc: Libc,
     /// The file's own `DT_SONAME` (shared libraries).
     pub soname: Option<String>,
+    /// True when the file has a `DT_GNU_HASH` table and no `DT_HASH` (rpm's elfdeps then
+    /// requires `rtld(GNU_HASH)`).
+    #[serde(skip)]
+    pub gnu_hash_only: bool,
 }
 
 impl ElfInfo {
@@ -231,6 +235,7 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         .map_err(|e| format!("bad section headers: {e}"))?;
     let mut needed = Vec::new();
     let mut soname = None;
+    let (mut sysv_hash, mut gnu_hash) = (false, false);
     if let Some((dyns, link)) = sections
         .dynamic(endian, data)
         .map_err(|e| format!("bad .dynamic: {e}"))?
@@ -240,6 +245,11 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
             .map_err(|e| format!("bad .dynstr: {e}"))?;
         for d in dyns {
             let tag = d.tag32(endian);
+            match tag {
+                Some(elf::DT_HASH) => sysv_hash = true,
+                Some(elf::DT_GNU_HASH) => gnu_hash = true,
+                _ => {}
+            }
             if tag == Some(elf::DT_NEEDED) || tag == Some(elf::DT_SONAME) {
                 let offset: u64 = d.d_val(endian).into();
                 let s = u32::try_from(offset)
@@ -328,6 +338,7 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         os,
         libc,
         soname,
+        gnu_hash_only: gnu_hash && !sysv_hash,
     })
 }
 

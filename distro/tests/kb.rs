@@ -332,3 +332,48 @@ fn bad_data_files_are_refused_naming_the_problem() {
         );
     }
 }
+
+/// The facts issue 15's audit found wrong, corrected with their primary source and as-of date.
+#[test]
+fn audited_facts_carry_their_primary_source_and_date() {
+    let kb = KnowledgeBase::builtin();
+    let arch = kb.release("arch").unwrap();
+    assert_eq!(arch.libc.version.known().unwrap().to_string(), "2.44");
+    let pkg = |so: &str| {
+        arch.package_for_soname(so)
+            .unwrap()
+            .package
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(pkg("libgcc_s.so.1"), "libgcc");
+    assert_eq!(pkg("libstdc++.so.6"), "libstdc++");
+    assert_eq!(pkg("libz.so.1"), "zlib");
+    let zlib = arch.library("zlib").unwrap();
+    assert_eq!(zlib.version.known().unwrap().to_string(), "1.3.2");
+    let fb13 = kb.release("freebsd-13").unwrap();
+    let ssl = &fb13.library("openssl").unwrap().version;
+    assert_eq!(ssl.known().unwrap().to_string(), "1.1.1w");
+    for fact in [&arch.libc.version, &zlib.version, ssl] {
+        assert!(fact.as_of.is_some(), "{fact:?}");
+        assert!(fact.source.as_str().starts_with("https://"), "{fact:?}");
+    }
+    // None of them is flagged by `syspack kb check`.
+    let problems = syspack_distro::kb::audit(kb);
+    for path in [
+        "arch.toml: libc.version",
+        "arch.toml: libraries.zlib.version",
+        "arch.toml: sonames.libgcc_s.so.1",
+        "freebsd-13.toml: libraries.openssl.version",
+    ] {
+        assert!(
+            !problems.iter().any(|p| p.starts_with(path)),
+            "{path}: {problems:#?}"
+        );
+    }
+    // A verified fact resting on a project-internal note is flagged.
+    assert!(
+        problems.iter().any(|p| p.contains("project-internal note")),
+        "{problems:#?}"
+    );
+}

@@ -361,3 +361,93 @@ fn proofs_mark_cells_verified_or_contradicted() {
     let json = render::json::render(&m);
     assert!(json.contains("\"step\": \"chroot ROOT /zprog\""), "{json}");
 }
+
+/// A binary needing a soname no release ships (`libnowhere.so.7`, built here), Debian's
+/// `libbz2.so.1.0` and libgcc_s's `GCC_3.3`.
+fn binary_with_unknown_needs() -> (tempfile::TempDir, ElfInfo) {
+    let dir = common::scratch();
+    let lib = dir.path().join("libnowhere.so.7");
+    let src = dir.path().join("nowhere.c");
+    std::fs::write(&src, "int nowhere(void) { return 7; }\n").unwrap();
+    common::run(
+        Command::new("cc")
+            .args(["-shared", "-fPIC", "-Wl,-soname,libnowhere.so.7", "-o"])
+            .arg(&lib)
+            .arg(&src),
+        CC_HINT,
+    );
+    let bin = cc(
+        dir.path(),
+        "needs",
+        "#include <bzlib.h>\n#include <unwind.h>\nint nowhere(void);\n\
+         static _Unwind_Reason_Code f(struct _Unwind_Context *c, void *a) { (void)c; (void)a; return _URC_END_OF_STACK; }\n\
+         int main(void){ _Unwind_Backtrace(f, 0); return nowhere() + (BZ2_bzlibVersion() == 0); }\n",
+        &[
+            "-Wl,--no-as-needed",
+            lib.to_str().unwrap(),
+            "-lbz2",
+            "-lgcc_s",
+        ],
+    );
+    let info = ElfInfo::parse(&bin).unwrap();
+    (dir, info)
+}
+
+/// No data is never a definite no: without a fact (a file list, a version) the answer is unknown.
+#[test]
+fn missing_data_gives_unknown_never_no() {
+    let (_dir, elf) = binary_with_unknown_needs();
+    assert!(elf.needed.iter().any(|n| n == "libnowhere.so.7"), "{elf:?}");
+    assert!(elf.needed.iter().any(|n| n == "libbz2.so.1.0"), "{elf:?}");
+    assert!(elf.max_version("GCC_").is_some(), "{elf:?}");
+    let kb = KnowledgeBase::builtin();
+    let all: Vec<_> = kb.releases().collect();
+    let artifact = Artifact {
+        name: "needs".into(),
+        elf: Some(elf),
+        ..Artifact::default()
+    };
+    let m = matrix::compute(&artifact, &BTreeMap::new(), &all);
+    for row in &m.rows {
+        for col in [Column::Installs, Column::Runs, Column::Builds] {
+            let cell = row.cell(col);
+            let missing = |r: &String| {
+                r.contains("no data") || r.contains("not checked") || r.contains("no file list")
+            };
+            if cell.status == Status::No {
+                assert!(
+                    cell.reasons.iter().any(|r| !missing(r)),
+                    "{} {}: a no must rest on a fact, not on missing data: {}",
+                    row.release,
+                    col.name(),
+                    cell.summary()
+                );
+            }
+        }
+    }
+    // Releases without a file list and a new enough glibc: unknown, naming what is missing.
+    for id in ["fedora-43", "arch", "debian-13", "ubuntu-24.04"] {
+        let runs = &m.row(id).unwrap().runs;
+        assert_eq!(runs.status, Status::Unknown, "{id}: {}", runs.summary());
+        let text = runs.reasons.join("; ");
+        assert!(text.contains("libnowhere.so.7"), "{id}: {text}");
+        assert!(text.contains("GCC_"), "{id}: {text}");
+    }
+    assert!(
+        m.row("fedora-43").unwrap().runs.reasons.contains(
+            &"needs libbz2.so.1.0; the data knows only libbz2.so.1 (no file list)".to_string()
+        ),
+        "{}",
+        m.row("fedora-43").unwrap().runs.summary()
+    );
+    // With the release's own file list (Contents-amd64), a missing soname is a definite no that
+    // names the index file it rests on; a soname it ships is not questioned.
+    let d12 = &m.row("debian-12").unwrap().runs;
+    assert_eq!(d12.status, Status::No, "{}", d12.summary());
+    let text = d12.reasons.join("; ");
+    assert!(
+        text.contains("needs libnowhere.so.7, which debian-12 does not ship (dists/bookworm/main/Contents-amd64.gz sha256"),
+        "{text}"
+    );
+    assert!(!text.contains("libbz2"), "{text}");
+}

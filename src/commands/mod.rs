@@ -5,6 +5,7 @@ mod ci;
 mod doctor;
 mod generated;
 mod inspect;
+mod kb;
 mod matrix;
 mod package;
 mod recipe;
@@ -51,6 +52,8 @@ enum Command {
     Ci(ci::Args),
     /// Show, prune or empty the frame cache that makes packaging again fast.
     Cache(cache::Args),
+    /// Build, import, show and check the release indexes derived from the distributions' archives.
+    Kb(kb::Args),
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
@@ -77,6 +80,7 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
         Some(Command::Package(a)) => package::run(a),
         Some(Command::Inspect(a)) => inspect::run(a),
         Some(Command::Matrix(a)) => matrix::run(a),
+        Some(Command::Kb(a)) => kb::run(a),
         Some(Command::Vendor(a)) => vendor::run(a),
         Some(Command::Doctor(a)) => doctor::run(a),
         Some(Command::Generated(a)) => generated::run(a),

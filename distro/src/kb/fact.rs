@@ -206,6 +206,9 @@ pub struct Fact<T> {
     /// A remark (a caveat, the point release it applies to).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The day the primary source was read: facts of rolling and point releases go stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<Date>,
 }
 
 impl<T> Fact<T> {

@@ -56,7 +56,9 @@
 //!
 //! Every table refuses unknown keys; every fact needs a non-empty `source`.
 
+pub mod debversion;
 mod fact;
+pub mod index;
 mod load;
 mod release;
 mod types;
@@ -193,6 +195,40 @@ impl KnowledgeBase {
             })
             .collect()
     }
+}
+
+/// Verified facts that have neither a derivation (an index file and command) nor a primary source
+/// with an as-of date (`as_of`, or a `YYYY-MM-DD` date in the source text); a source pointing into
+/// a project-internal reference is not primary. One line per problem: `file: path: why`.
+pub fn audit(kb: &KnowledgeBase) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in kb.releases() {
+        for f in r.facts() {
+            if f.confidence != Confidence::Verified || f.value == "unknown" {
+                continue;
+            }
+            let src = f.source.as_str();
+            let why = if src.contains("shared/reference") {
+                "its source is a project-internal note, not a primary source"
+            } else if f.as_of.is_none() && !has_date(src) {
+                "its source has no as-of date"
+            } else {
+                continue;
+            };
+            out.push(format!("{}: {}: {why} ({src})", r.data_file, f.path));
+        }
+    }
+    out
+}
+
+/// Whether `s` holds a `YYYY-MM-DD` date.
+fn has_date(s: &str) -> bool {
+    s.as_bytes().windows(10).any(|w| {
+        w.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+    })
 }
 
 /// The edit distance between two strings (by `char`), for "did you mean" hints: insertions,

@@ -343,6 +343,9 @@ pub struct SonameEntry {
     /// `verified` (default) or `unverified`.
     #[serde(default)]
     pub confidence: Confidence,
+    /// The day the source was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<Date>,
 }
 
 /// What provides a soname on a release (the answer of [`Release::package_for_soname`]).
@@ -484,6 +487,14 @@ impl Release {
         })
     }
 
+    /// Whether the release ships a file named `soname` where the dynamic loader looks, answered
+    /// only from a complete file list of the release (its derived index, [`super::index`]):
+    /// `Some((ships, source))`, or `None` when no file list is known — then there is no answer.
+    pub fn ships_soname(&self, soname: &str) -> Option<(bool, String)> {
+        let index = super::index::builtin(self.id.as_str())?;
+        Some((index.provider(soname).is_some(), index.contents_source()))
+    }
+
     /// The release's glibc version, if it runs glibc and the version is known.
     pub fn glibc(&self) -> Option<&Version> {
         match self.libc.kind {
@@ -503,14 +514,19 @@ impl Release {
     /// tests: its value (as text), source and confidence.
     pub fn facts(&self) -> Vec<FactRecord> {
         let mut out = Vec::new();
-        let mut push = |path: String, value: String, source: &'_ Source, confidence: Confidence| {
-            out.push((path, value, source.clone(), confidence));
+        let mut push = |path: String,
+                        value: String,
+                        source: &'_ Source,
+                        confidence: Confidence,
+                        as_of: Option<Date>| {
+            out.push((path, value, source.clone(), confidence, as_of));
         };
         push(
             "released".into(),
             self.released.value.to_string(),
             &self.released.source,
             self.released.confidence,
+            self.released.as_of.clone(),
         );
         let eol = match &self.eol_fact.value {
             Value::Known(Eol::Date(d)) => d.to_string(),
@@ -522,6 +538,7 @@ impl Release {
             eol,
             &self.eol_fact.source,
             self.eol_fact.confidence,
+            self.eol_fact.as_of.clone(),
         );
         let v = &self.libc.version;
         push(
@@ -529,6 +546,7 @@ impl Release {
             v.value.to_string(),
             &v.source,
             v.confidence,
+            v.as_of.clone(),
         );
         let pm = &self.package_manager;
         push(
@@ -536,6 +554,7 @@ impl Release {
             pm.version.value.to_string(),
             &pm.version.source,
             pm.version.confidence,
+            pm.version.as_of.clone(),
         );
         for (k, f) in &pm.reads {
             let value = match f.value {
@@ -548,6 +567,7 @@ impl Release {
                 value.into(),
                 &f.source,
                 f.confidence,
+                f.as_of.clone(),
             );
         }
         let d = &pm.default_compression;
@@ -556,6 +576,7 @@ impl Release {
             d.value.to_string(),
             &d.source,
             d.confidence,
+            d.as_of.clone(),
         );
         for (name, lib) in &self.libraries {
             let p = |field: &str| format!("libraries.{name}.{field}");
@@ -564,24 +585,28 @@ impl Release {
                 lib.version.value.to_string(),
                 &lib.version.source,
                 lib.version.confidence,
+                lib.version.as_of.clone(),
             );
             push(
                 p("soname"),
                 lib.soname.value.to_string(),
                 &lib.soname.source,
                 lib.soname.confidence,
+                lib.soname.as_of.clone(),
             );
             push(
                 p("runtime"),
                 lib.runtime.value.to_string(),
                 &lib.runtime.source,
                 lib.runtime.confidence,
+                lib.runtime.as_of.clone(),
             );
             push(
                 p("dev"),
                 lib.dev.value.to_string(),
                 &lib.dev.source,
                 lib.dev.confidence,
+                lib.dev.as_of.clone(),
             );
             if let Some(dep) = &lib.depends {
                 push(
@@ -589,6 +614,7 @@ impl Release {
                     dep.value.to_string(),
                     &dep.source,
                     dep.confidence,
+                    dep.as_of.clone(),
                 );
             }
         }
@@ -597,14 +623,21 @@ impl Release {
                 .package
                 .as_ref()
                 .map_or("(base system)".to_string(), |p| p.to_string());
-            push(format!("sonames.{soname}"), pkg, &e.source, e.confidence);
+            push(
+                format!("sonames.{soname}"),
+                pkg,
+                &e.source,
+                e.confidence,
+                e.as_of.clone(),
+            );
         }
         out.into_iter()
-            .map(|(path, value, source, confidence)| FactRecord {
+            .map(|(path, value, source, confidence, as_of)| FactRecord {
                 path,
                 value,
                 source,
                 confidence,
+                as_of,
             })
             .collect()
     }
@@ -621,4 +654,6 @@ pub struct FactRecord {
     pub source: Source,
     /// The confidence.
     pub confidence: Confidence,
+    /// The day the source was read, when the data says.
+    pub as_of: Option<Date>,
 }

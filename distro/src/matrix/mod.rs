@@ -594,10 +594,12 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
     }
     for prefix in ["GLIBCXX_", "CXXABI_", "GCC_"] {
         if let Some(v) = elf.max_version(prefix) {
-            // The data has no libstdc++/libgcc versions: the need is shown, the answer is unverified.
-            cell.reasons
-                .push(format!("{prefix}{v} not checked (no data)"));
-            cell.confidence = Confidence::Unverified;
+            // The data has no libstdc++/libgcc version nodes: without a fact there is no answer.
+            cell.add(
+                Status::Unknown,
+                format!("needs {prefix}{v}; not checked (no data)"),
+                Confidence::Unverified,
+            );
         }
     }
     let max_glibc = elf.max_version("GLIBC_");
@@ -637,13 +639,23 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                     .values()
                     .filter_map(|l| l.soname.known())
                     .find(|s| s.as_str().split(".so").next() == Some(stem) && s.as_str() != soname);
-                match other {
-                    Some(s) => cell.add(
+                // A definite no needs a fact: the release's complete file list (a derived soname
+                // index). Another soname of the same library in the data is only a hint.
+                match (release.ships_soname(soname), other) {
+                    (Some((false, source)), _) => cell.add(
                         Status::No,
-                        format!("needs {soname}, has {s}"),
+                        format!(
+                            "needs {soname}, which {} does not ship ({source})",
+                            release.id
+                        ),
                         Confidence::Verified,
                     ),
-                    None => cell.add(
+                    (_, Some(s)) => cell.add(
+                        Status::Unknown,
+                        format!("needs {soname}; the data knows only {s} (no file list)"),
+                        Confidence::Unverified,
+                    ),
+                    (_, None) => cell.add(
                         Status::Unknown,
                         format!("no data for {soname}"),
                         Confidence::Unverified,

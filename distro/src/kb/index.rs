@@ -1,0 +1,805 @@
+//! Release indexes derived from a distribution's own archive files.
+//!
+//! A [`ReleaseIndex`] is what `syspack kb update` keeps of one Debian or Ubuntu release: from the
+//! suite's `Release` file its date, suite and codename and the sha256 of every index file used;
+//! from `Packages` the versions of `libc6`, `dpkg`, `apt` and of every package that ships a
+//! library; from `Contents-<arch>` which package ships each `lib*.so.*` file where the dynamic
+//! loader looks (`lib`, `usr/lib`, their `x86_64-linux-gnu` and `64` variants; bare `lib*.so`
+//! development links are left out: no `DT_NEEDED` names them). Each fact of the index carries
+//! the file it came from (path relative to the mirror base, sha256) and the command that made it.
+//!
+//! The shipped indexes live in `distro/data/index/<release>.idx.xz`, are compiled in and
+//! decompressed only when a release's index is first asked for ([`builtin`]).
+//!
+//! # Text format (`syspack-kb-index 1`), one record per line, fields separated by a tab (shown `→`)
+//!
+//! ```text
+//! syspack-kb-index → 1
+//! release → debian-12
+//! suite → oldstable
+//! codename → bookworm
+//! date → Sat, 11 Jul 2026 10:16:37 UTC
+//! command → syspack kb update debian-12
+//! signature → InRelease: gpgv with debian-archive-keyring: good
+//! file → dists/bookworm/main/binary-amd64/Packages.xz → <sha256> → <size>
+//! file → dists/bookworm/main/Contents-amd64.gz → <sha256> → <size>
+//! package → libc6 → 2.36-9+deb12u13
+//! soname → libz.so.1 → zlib1g
+//! shlibs → libz.so.1 → zlib1g (>= 1:1.2.3.3.dfsg-1) → pool/main/z/zlib/zlib1g_….deb → <sha256>
+//! ```
+//!
+//! Records are sorted within their kind, so the same archive files give the same bytes.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The first line of every index.
+pub const MAGIC: &str = "syspack-kb-index\t1";
+
+/// Largest line accepted in any archive index file (Packages descriptions, Contents paths).
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Largest decompressed archive index file read (Contents-amd64 of trixie is about 0.2 GB).
+pub const MAX_DECOMPRESSED: u64 = 4 << 30;
+
+/// An index file used, as the suite's `Release` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IndexFile {
+    /// Path relative to the mirror base (`dists/bookworm/main/Contents-amd64.gz`).
+    pub path: String,
+    /// Its sha256 (hex), checked against the `Release` file.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// The `shlibs` line of one soname (what `dpkg-shlibdeps` falls back on), with the package file
+/// it was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shlibs {
+    /// The dependency (`zlib1g (>= 1:1.2.3.3.dfsg-1)`).
+    pub depends: String,
+    /// The `.deb` it came from, relative to the mirror base.
+    pub deb: String,
+    /// That `.deb`'s sha256, as the verified `Packages` lists it.
+    pub sha256: String,
+}
+
+/// What one release's archive says, reduced to what syspack uses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReleaseIndex {
+    /// The knowledge-base id (`debian-12`).
+    pub release: String,
+    /// `Suite:` of the Release file (`oldstable`).
+    pub suite: String,
+    /// `Codename:` (`bookworm`).
+    pub codename: String,
+    /// `Date:` of the Release file: the as-of date of every fact here.
+    pub date: String,
+    /// The command that made it.
+    pub command: String,
+    /// How the Release file was authenticated.
+    pub signature: String,
+    /// The index files read.
+    pub files: Vec<IndexFile>,
+    /// Package versions (`libc6` → `2.36-9+deb12u13`).
+    pub packages: BTreeMap<String, String>,
+    /// File name under a library directory → packages shipping it (sorted).
+    pub sonames: BTreeMap<String, Vec<String>>,
+    /// Soname → its `shlibs` line, for the libraries whose control files were read.
+    pub shlibs: BTreeMap<String, Shlibs>,
+}
+
+fn bad(what: &str, line: usize, msg: impl std::fmt::Display) -> Error {
+    Error::malformed(what, "archive index", format!("line {line}: {msg}"))
+}
+
+impl ReleaseIndex {
+    /// The package shipping `file` (a soname), the first by name when several do.
+    pub fn provider(&self, file: &str) -> Option<&str> {
+        self.sonames
+            .get(file)
+            .and_then(|p| p.first())
+            .map(String::as_str)
+    }
+
+    /// The version of `package` in the release.
+    pub fn version(&self, package: &str) -> Option<&str> {
+        self.packages.get(package).map(String::as_str)
+    }
+
+    /// Where the soname facts come from, for a reason a reader can check: the Contents file's
+    /// path, sha256 prefix and the Release date.
+    pub fn contents_source(&self) -> String {
+        self.source_of("Contents-")
+    }
+
+    /// Where the package versions come from (the Packages file).
+    pub fn packages_source(&self) -> String {
+        self.source_of("Packages")
+    }
+
+    fn source_of(&self, kind: &str) -> String {
+        match self.files.iter().find(|f| f.path.contains(kind)) {
+            Some(f) => format!(
+                "{} sha256 {} of {} (`{}`)",
+                f.path,
+                &f.sha256[..f.sha256.len().min(16)],
+                self.date,
+                self.command
+            ),
+            None => format!("index of {} ({})", self.release, self.command),
+        }
+    }
+
+    /// Writes the text form (see the module documentation); deterministic.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let mut line = |fields: &[&str]| {
+            s.push_str(&fields.join("\t"));
+            s.push('\n');
+        };
+        line(&[MAGIC]);
+        line(&["release", &self.release]);
+        line(&["suite", &self.suite]);
+        line(&["codename", &self.codename]);
+        line(&["date", &self.date]);
+        line(&["command", &self.command]);
+        line(&["signature", &self.signature]);
+        let mut files = self.files.clone();
+        files.sort();
+        for f in &files {
+            line(&["file", &f.path, &f.sha256, &f.size.to_string()]);
+        }
+        for (p, v) in &self.packages {
+            line(&["package", p, v]);
+        }
+        for (so, pkgs) in &self.sonames {
+            line(&["soname", so, &pkgs.join(",")]);
+        }
+        for (so, sh) in &self.shlibs {
+            line(&["shlibs", so, &sh.depends, &sh.deb, &sh.sha256]);
+        }
+        s
+    }
+
+    /// Parses the text form; `what` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] with the line number for anything not in the format.
+    pub fn parse(what: &str, text: &str) -> Result<ReleaseIndex> {
+        let mut lines = text.lines().enumerate();
+        match lines.next() {
+            Some((_, l)) if l == MAGIC => {}
+            _ => {
+                return Err(bad(
+                    what,
+                    1,
+                    format!(
+                        "not a syspack index (expected `{}`)",
+                        MAGIC.replace('\t', " ")
+                    ),
+                ))
+            }
+        }
+        let mut ix = ReleaseIndex::default();
+        for (n, l) in lines {
+            let n = n + 1;
+            let f: Vec<&str> = l.split('\t').collect();
+            let want = |k: usize| -> Result<()> {
+                if f.len() == k {
+                    Ok(())
+                } else {
+                    Err(bad(
+                        what,
+                        n,
+                        format!("`{}` takes {} fields, found {}", f[0], k - 1, f.len() - 1),
+                    ))
+                }
+            };
+            match f[0] {
+                "release" | "suite" | "codename" | "date" | "command" | "signature" => {
+                    want(2)?;
+                    let v = f[1].to_string();
+                    match f[0] {
+                        "release" => ix.release = v,
+                        "suite" => ix.suite = v,
+                        "codename" => ix.codename = v,
+                        "date" => ix.date = v,
+                        "command" => ix.command = v,
+                        _ => ix.signature = v,
+                    }
+                }
+                "file" => {
+                    want(4)?;
+                    let size = f[3]
+                        .parse()
+                        .map_err(|_| bad(what, n, format!("size `{}` is not a number", f[3])))?;
+                    ix.files.push(IndexFile {
+                        path: f[1].into(),
+                        sha256: f[2].into(),
+                        size,
+                    });
+                }
+                "package" => {
+                    want(3)?;
+                    ix.packages.insert(f[1].into(), f[2].into());
+                }
+                "soname" => {
+                    want(3)?;
+                    ix.sonames
+                        .insert(f[1].into(), f[2].split(',').map(String::from).collect());
+                }
+                "shlibs" => {
+                    want(5)?;
+                    ix.shlibs.insert(
+                        f[1].into(),
+                        Shlibs {
+                            depends: f[2].into(),
+                            deb: f[3].into(),
+                            sha256: f[4].into(),
+                        },
+                    );
+                }
+                other => return Err(bad(what, n, format!("unknown record `{other}`"))),
+            }
+        }
+        if ix.release.is_empty() || ix.date.is_empty() || ix.command.is_empty() {
+            return Err(bad(
+                what,
+                1,
+                "an index needs `release`, `date` and `command` records",
+            ));
+        }
+        Ok(ix)
+    }
+}
+
+/// The shipped indexes, compiled in (xz-compressed text).
+const BUILTIN: &[(&str, &[u8])] = &[
+    (
+        "debian-11",
+        include_bytes!("../../data/index/debian-11.idx.xz"),
+    ),
+    (
+        "debian-12",
+        include_bytes!("../../data/index/debian-12.idx.xz"),
+    ),
+];
+
+/// The ids of the releases with a shipped index.
+pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|(id, _)| *id)
+}
+
+/// The compressed size of a shipped index.
+pub fn builtin_size(id: &str) -> Option<usize> {
+    BUILTIN.iter().find(|(i, _)| *i == id).map(|(_, b)| b.len())
+}
+
+/// Decompresses and parses a shipped index.
+///
+/// # Errors
+///
+/// [`Error::Malformed`] when it is damaged (a bug: the crate's tests read every shipped index).
+pub fn load_builtin(id: &str) -> Result<Option<ReleaseIndex>> {
+    let Some((_, bytes)) = BUILTIN.iter().find(|(i, _)| *i == id) else {
+        return Ok(None);
+    };
+    let what = format!("distro/data/index/{id}.idx.xz");
+    let text = decompress_to_string(&what, bytes)?;
+    ReleaseIndex::parse(&what, &text).map(Some)
+}
+
+fn decompress_to_string(what: &str, bytes: &[u8]) -> Result<String> {
+    let mut text = String::new();
+    syspack_lzma_sys::safe::XzDecoder::new(bytes)
+        .take(64 << 20)
+        .read_to_string(&mut text)
+        .map_err(|e| Error::malformed(what, "archive index", format!("cannot decompress: {e}")))?;
+    Ok(text)
+}
+
+/// The shipped index of `id`, decompressed on first use; `None` when there is none.
+pub fn builtin(id: &str) -> Option<&'static ReleaseIndex> {
+    static CACHE: OnceLock<BTreeMap<&'static str, OnceLock<Option<ReleaseIndex>>>> =
+        OnceLock::new();
+    let cache =
+        CACHE.get_or_init(|| BTreeMap::from_iter(builtin_ids().map(|i| (i, OnceLock::new()))));
+    cache
+        .get(id)?
+        .get_or_init(|| match load_builtin(id) {
+            Ok(ix) => ix,
+            Err(e) => panic!("syspack's shipped index is invalid (a bug; please report it): {e}"),
+        })
+        .as_ref()
+}
+
+/// A reader that hashes what passes through it and refuses to read more than a bound.
+pub struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    read: u64,
+    limit: u64,
+}
+
+impl<R: Read> Hashing<R> {
+    /// Wraps `inner`; reading past `limit` bytes is an error.
+    pub fn new(inner: R, limit: u64) -> Self {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            read: 0,
+            limit,
+        }
+    }
+
+    /// Reads what is left (so the digest covers the whole file) and returns (sha256 hex, size).
+    ///
+    /// # Errors
+    ///
+    /// The reader's error, or the bound.
+    pub fn finish(mut self) -> std::io::Result<(String, u64)> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        Ok((hex::encode(self.hasher.finalize()), self.read))
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(std::io::Error::other(format!(
+                "more than {} bytes: refusing to read further",
+                self.limit
+            )));
+        }
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// What a suite's `Release` file says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReleaseFile {
+    /// `Suite:`.
+    pub suite: String,
+    /// `Codename:`.
+    pub codename: String,
+    /// `Date:`.
+    pub date: String,
+    /// `SHA256:` entries: path (relative to the suite directory) → (sha256, size).
+    pub sha256: BTreeMap<String, (String, u64)>,
+}
+
+impl ReleaseFile {
+    /// Parses a `Release` file (or the signed text of an `InRelease`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] when a field is missing or an entry is malformed.
+    pub fn parse(what: &str, text: &str) -> Result<ReleaseFile> {
+        let mut r = ReleaseFile::default();
+        let mut in_sha256 = false;
+        for (n, l) in text.lines().enumerate() {
+            if let Some(rest) = l.strip_prefix(' ') {
+                if !in_sha256 {
+                    continue;
+                }
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                let [sum, size, path] = f[..] else {
+                    return Err(bad(what, n + 1, "a SHA256 entry is `sha256 size path`"));
+                };
+                let size = size
+                    .parse()
+                    .map_err(|_| bad(what, n + 1, format!("size `{size}` is not a number")))?;
+                if sum.len() != 64 || !sum.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(bad(what, n + 1, format!("`{sum}` is not a sha256")));
+                }
+                r.sha256
+                    .insert(path.to_string(), (sum.to_ascii_lowercase(), size));
+                continue;
+            }
+            in_sha256 = false;
+            let Some((k, v)) = l.split_once(':') else {
+                continue;
+            };
+            let v = v.trim().to_string();
+            match k {
+                "Suite" => r.suite = v,
+                "Codename" => r.codename = v,
+                "Date" => r.date = v,
+                "SHA256" => in_sha256 = true,
+                _ => {}
+            }
+        }
+        for (field, v) in [("Codename", &r.codename), ("Date", &r.date)] {
+            if v.is_empty() {
+                return Err(bad(what, 1, format!("no `{field}:` field")));
+            }
+        }
+        if r.sha256.is_empty() {
+            return Err(bad(what, 1, "no `SHA256:` entries"));
+        }
+        Ok(r)
+    }
+
+    /// The (sha256, size) `Release` lists for `path` (relative to the suite directory).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] when the file is not listed.
+    pub fn expect(&self, what: &str, path: &str) -> Result<&(String, u64)> {
+        self.sha256.get(path).ok_or_else(|| {
+            Error::malformed(
+                what,
+                "Release",
+                format!("`{path}` is not listed under SHA256: it cannot be verified"),
+            )
+        })
+    }
+}
+
+fn read_lines<R: Read>(
+    what: &str,
+    reader: R,
+    mut each: impl FnMut(usize, &str) -> Result<()>,
+) -> Result<()> {
+    let mut r = BufReader::new(reader.take(MAX_DECOMPRESSED + 1));
+    let mut buf = Vec::new();
+    let mut n = 0usize;
+    let mut total = 0u64;
+    loop {
+        buf.clear();
+        let got = (&mut r)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| bad(what, n + 1, format!("cannot read: {e}")))?;
+        if got == 0 {
+            return Ok(());
+        }
+        n += 1;
+        total += got as u64;
+        if total > MAX_DECOMPRESSED {
+            return Err(bad(
+                what,
+                n,
+                format!("larger than {MAX_DECOMPRESSED} bytes decompressed: refused"),
+            ));
+        }
+        if buf.len() > MAX_LINE {
+            return Err(bad(what, n, format!("line longer than {MAX_LINE} bytes")));
+        }
+        let line = String::from_utf8_lossy(&buf);
+        each(n, line.trim_end_matches(['\n', '\r']))?;
+    }
+}
+
+/// Reads a `Packages` file: package → version (the highest by Debian order is not needed: one
+/// suite lists each package once per architecture).
+///
+/// # Errors
+///
+/// [`Error::Malformed`] for a line over [`MAX_LINE`], input over [`MAX_DECOMPRESSED`], a stanza
+/// without `Version`.
+pub fn parse_packages<R: Read>(what: &str, reader: R) -> Result<BTreeMap<String, PackageEntry>> {
+    let mut out = BTreeMap::new();
+    let mut cur = PackageEntry::default();
+    let mut name = String::new();
+    let mut start = 0;
+    let mut flush = |name: &mut String, cur: &mut PackageEntry, line: usize| -> Result<()> {
+        if name.is_empty() {
+            return Ok(());
+        }
+        if cur.version.is_empty() {
+            return Err(bad(what, line, format!("package `{name}` has no Version")));
+        }
+        out.insert(std::mem::take(name), std::mem::take(cur));
+        Ok(())
+    };
+    read_lines(what, reader, |n, l| {
+        if l.is_empty() {
+            return flush(&mut name, &mut cur, start);
+        }
+        if name.is_empty() && cur.version.is_empty() {
+            start = n;
+        }
+        if let Some(v) = l.strip_prefix("Package:") {
+            name = v.trim().to_string();
+        } else if let Some(v) = l.strip_prefix("Version:") {
+            cur.version = v.trim().to_string();
+        } else if let Some(v) = l.strip_prefix("Filename:") {
+            cur.filename = v.trim().to_string();
+        } else if let Some(v) = l.strip_prefix("SHA256:") {
+            cur.sha256 = v.trim().to_string();
+        }
+        Ok(())
+    })?;
+    flush(&mut name, &mut cur, start)?;
+    Ok(out)
+}
+
+/// One package of a `Packages` file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageEntry {
+    /// `Version:`.
+    pub version: String,
+    /// `Filename:` (relative to the mirror base).
+    pub filename: String,
+    /// `SHA256:` of the `.deb`.
+    pub sha256: String,
+}
+
+/// The directories the dynamic loader searches on Debian and Ubuntu amd64 (relative paths as
+/// Contents writes them).
+pub const LIB_DIRS: &[&str] = &[
+    "lib",
+    "lib64",
+    "usr/lib",
+    "usr/lib64",
+    "lib/x86_64-linux-gnu",
+    "usr/lib/x86_64-linux-gnu",
+];
+
+/// Whether a file name can be a soname a binary needs: `lib*.so.*` or the dynamic loader's
+/// `ld-*.so.*` (not a bare `.so` development link).
+pub fn is_soname_file(name: &str) -> bool {
+    (name.starts_with("lib") || name.starts_with("ld-"))
+        && name.contains(".so.")
+        && !name.ends_with('.')
+}
+
+/// Reads a `Contents-<arch>` file: every `lib*.so.*` file directly under a [`LIB_DIRS`]
+/// directory → the packages shipping it.
+///
+/// # Errors
+///
+/// [`Error::Malformed`] for a line over [`MAX_LINE`], input over [`MAX_DECOMPRESSED`], a line without
+/// a location.
+pub fn parse_contents<R: Read>(what: &str, reader: R) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    read_lines(what, reader, |n, l| {
+        // Old Contents files start with a free-text header ending in `FILE  LOCATION`.
+        if !(l.starts_with("lib") || l.starts_with("usr/lib")) {
+            return Ok(());
+        }
+        let Some((path, locations)) = l.trim_end().rsplit_once([' ', '\t']) else {
+            return Err(bad(what, n, "a Contents line is `path  section/package,…`"));
+        };
+        let path = path.trim_end();
+        let Some((dir, file)) = path.rsplit_once('/') else {
+            return Ok(());
+        };
+        if !LIB_DIRS.contains(&dir) || !is_soname_file(file) {
+            return Ok(());
+        }
+        let entry = out.entry(file.to_string()).or_default();
+        for loc in locations.split(',') {
+            let pkg = loc.rsplit('/').next().unwrap_or(loc).to_string();
+            if !pkg.is_empty() && !entry.contains(&pkg) {
+                entry.push(pkg);
+            }
+        }
+        entry.sort();
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Reads a `shlibs` control file: soname → dependency (`libz 1 zlib1g (>= 1:1.2.3.3.dfsg-1)`
+/// gives `libz.so.1`). Lines with a type (`udeb:`) are left out.
+pub fn parse_shlibs(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for l in text.lines().take(10_000) {
+        let l = l.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let mut f = l.splitn(3, char::is_whitespace);
+        let (Some(lib), Some(ver), Some(dep)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        if lib.ends_with(':') {
+            continue;
+        }
+        // `libfoo 1` → libfoo.so.1; `libfoo-1.2 0` style with a version in the name is
+        // `libfoo-1.2.so.0` as well.
+        let soname = if ver.is_empty() {
+            format!("{lib}.so")
+        } else {
+            format!("{lib}.so.{ver}")
+        };
+        out.insert(soname, dep.trim().to_string());
+    }
+    out
+}
+
+/// The control files `shlibs` and `symbols` of a `.deb` (bytes already verified by sha256), read
+/// from its `control.tar.*` member; absent files are `None`.
+///
+/// # Errors
+///
+/// [`Error::Malformed`] when the ar archive or the control tarball is damaged.
+pub fn deb_control_files(what: &str, deb: &[u8]) -> Result<(Option<String>, Option<String>)> {
+    let bad = |m: String| Error::malformed(what, "deb", m);
+    let mut rest = deb
+        .strip_prefix(b"!<arch>\n")
+        .ok_or_else(|| bad("not an ar archive".into()))?;
+    while rest.len() >= 60 {
+        let (head, body) = rest.split_at(60);
+        let name = String::from_utf8_lossy(&head[..16])
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        let size: usize = String::from_utf8_lossy(&head[48..58])
+            .trim()
+            .parse()
+            .map_err(|_| bad(format!("member `{name}` has no size")))?;
+        if size > body.len() {
+            return Err(bad(format!("member `{name}` is truncated")));
+        }
+        let data = &body[..size];
+        rest = &body[(size + size % 2).min(body.len())..];
+        if !name.starts_with("control.tar") {
+            continue;
+        }
+        let dec = crate::compress::decoder(data, crate::compress::sniff(data))
+            .map_err(|e| bad(format!("{name}: {e}")))?;
+        let mut tar = tar::Archive::new(dec.take(64 << 20));
+        let (mut shlibs, mut symbols) = (None, None);
+        for entry in tar.entries().map_err(|e| bad(format!("{name}: {e}")))? {
+            let mut entry = entry.map_err(|e| bad(format!("{name}: {e}")))?;
+            let path = entry
+                .path()
+                .map_err(|e| bad(format!("{name}: {e}")))?
+                .to_string_lossy()
+                .trim_start_matches("./")
+                .to_string();
+            let slot = match path.as_str() {
+                "shlibs" => &mut shlibs,
+                "symbols" => &mut symbols,
+                _ => continue,
+            };
+            let mut text = String::new();
+            (&mut entry)
+                .take(16 << 20)
+                .read_to_string(&mut text)
+                .map_err(|e| bad(format!("{name}/{path}: {e}")))?;
+            *slot = Some(text);
+        }
+        return Ok((shlibs, symbols));
+    }
+    Err(bad("no control.tar member".into()))
+}
+
+/// From a `symbols` control file: soname → (package of its dependency template, the highest
+/// minimum version any of its symbols needs). A dependency on that version is at least as strict
+/// as the one dpkg-shlibdeps computes from the symbols a binary uses.
+pub fn symbols_max(text: &str) -> BTreeMap<String, (String, String)> {
+    let mut out: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut cur: Option<String> = None;
+    for l in text.lines().take(1_000_000) {
+        if let Some(sym) = l.strip_prefix(' ') {
+            let Some(so) = &cur else { continue };
+            let mut f = sym.split_whitespace();
+            let (Some(_), Some(ver)) = (f.next(), f.next()) else {
+                continue;
+            };
+            if let Some(e) = out.get_mut(so) {
+                if e.1.is_empty() || crate::kb::debversion::compare(ver, &e.1).is_gt() {
+                    e.1 = ver.to_string();
+                }
+            }
+        } else if l.starts_with('|') || l.starts_with('*') || l.starts_with('#') {
+            continue;
+        } else {
+            let mut f = l.split_whitespace();
+            if let (Some(so), Some(pkg)) = (f.next(), f.next()) {
+                cur = Some(so.to_string());
+                out.insert(so.to_string(), (pkg.to_string(), String::new()));
+            }
+        }
+    }
+    out.retain(|_, (_, v)| !v.is_empty());
+    out
+}
+
+/// Hashes bytes as hex sha256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contents_keeps_only_sonames_under_library_directories() {
+        let text = "\
+usr/lib/x86_64-linux-gnu/libz.so.1                     libs/zlib1g
+usr/lib/x86_64-linux-gnu/libz.so.1.2.13                libs/zlib1g
+usr/lib/x86_64-linux-gnu/libz.so                       libdevel/zlib1g-dev
+usr/lib/x86_64-linux-gnu/perl5/libfoo.so.1             perl/libfoo-perl
+usr/share/doc/libz.so.1                                doc/x
+lib/x86_64-linux-gnu/libc.so.6                         libs/libc6,libs/libc6-hack
+lib64/ld-linux-x86-64.so.2                             libs/libc6
+usr/bin/zcat                                           utils/gzip
+";
+        let m = parse_contents("Contents", text.as_bytes()).unwrap();
+        assert_eq!(
+            m.keys().collect::<Vec<_>>(),
+            [
+                "ld-linux-x86-64.so.2",
+                "libc.so.6",
+                "libz.so.1",
+                "libz.so.1.2.13"
+            ]
+        );
+        assert_eq!(m["libc.so.6"], ["libc6", "libc6-hack"]);
+        assert_eq!(m["libz.so.1"], ["zlib1g"]);
+    }
+
+    #[test]
+    fn an_overlong_line_is_refused() {
+        let text = format!("usr/lib/{}\n", "a".repeat(MAX_LINE + 10));
+        let err = parse_contents("Contents-amd64", text.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 1") && err.contains("longer than"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn packages_and_shlibs() {
+        let text = "Package: zlib1g\nVersion: 1:1.2.13.dfsg-1\nFilename: pool/main/z/zlib/zlib1g.deb\nSHA256: ab\nDescription: x\n multi\n\nPackage: dpkg\nVersion: 1.21.22\n";
+        let p = parse_packages("Packages", text.as_bytes()).unwrap();
+        assert_eq!(p["zlib1g"].version, "1:1.2.13.dfsg-1");
+        assert_eq!(p["zlib1g"].filename, "pool/main/z/zlib/zlib1g.deb");
+        assert_eq!(p["dpkg"].version, "1.21.22");
+        let err = parse_packages("Packages", "Package: x\n\n".as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no Version"), "{err}");
+        let s = parse_shlibs("libz 1 zlib1g (>= 1:1.2.3.3.dfsg-1)\nudeb: libz 1 zlib1g-udeb\n");
+        assert_eq!(s["libz.so.1"], "zlib1g (>= 1:1.2.3.3.dfsg-1)");
+        assert_eq!(s.len(), 1);
+    }
+
+    #[test]
+    fn release_file_and_round_trip() {
+        let sum = "a".repeat(64);
+        let text = format!("Origin: Debian\nSuite: stable\nCodename: trixie\nDate: Sat, 01 Nov 2025 09:00:00 UTC\nMD5Sum:\n 00 1 main/x\nSHA256:\n {sum} 12 main/binary-amd64/Packages.xz\n");
+        let r = ReleaseFile::parse("Release", &text).unwrap();
+        assert_eq!(r.codename, "trixie");
+        assert_eq!(
+            r.expect("Release", "main/binary-amd64/Packages.xz")
+                .unwrap()
+                .1,
+            12
+        );
+        assert!(r.expect("Release", "main/x").is_err());
+        let mut ix = ReleaseIndex {
+            release: "debian-13".into(),
+            suite: r.suite,
+            codename: r.codename,
+            date: r.date,
+            command: "syspack kb update debian-13".into(),
+            signature: "none".into(),
+            ..ReleaseIndex::default()
+        };
+        ix.packages.insert("libc6".into(), "2.41-12".into());
+        ix.sonames.insert("libc.so.6".into(), vec!["libc6".into()]);
+        let again = ReleaseIndex::parse("x", &ix.to_text()).unwrap();
+        assert_eq!(again, ix);
+        assert!(ReleaseIndex::parse("x", "hello\n").is_err());
+    }
+}

@@ -1,0 +1,515 @@
+//! `syspack kb`: the release indexes derived from the distributions' own archive files.
+//!
+//! `update` fetches, for each Debian release, the suite's `InRelease` (checked with `gpgv`
+//! against the Debian archive keyring), `main/binary-amd64/Packages.xz` and
+//! `main/Contents-amd64.gz` — each verified against the sha256 the Release file lists while it
+//! is streamed and decompressed — and the `.deb` files of the common runtime libraries (verified
+//! against `Packages`) for their `shlibs` and `symbols`. The mirror base comes from
+//! `SYSPACK_DEBIAN_MIRROR` or `--mirror`, else from the first `deb` source of this machine's apt
+//! configuration (`/etc/apt/sources.list`, `/etc/apt/sources.list.d/*.sources|*.list`); no host
+//! name is built in.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args as ClapArgs, Subcommand};
+use syspack_distro::kb::index::{self, Hashing, IndexFile, ReleaseFile, ReleaseIndex, Shlibs};
+use syspack_distro::kb::KnowledgeBase;
+
+use crate::exit;
+
+/// Arguments of `syspack kb`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    #[command(subcommand)]
+    command: KbCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum KbCommand {
+    /// Fetch the release's index files from the Debian archive and write its compact index.
+    Update {
+        /// Releases to update (default: debian-11, debian-12, debian-13).
+        releases: Vec<String>,
+        /// Mirror base URL (default: SYSPACK_DEBIAN_MIRROR, else this machine's apt sources).
+        #[arg(long)]
+        mirror: Option<String>,
+        /// The keyring InRelease is checked against.
+        #[arg(long, default_value = "/usr/share/keyrings/debian-archive-keyring.gpg")]
+        keyring: PathBuf,
+        /// Where the indexes go.
+        #[arg(long, default_value = "distro/data/index")]
+        out: PathBuf,
+    },
+    /// Check index files a user downloaded into DIR (`<release>.idx` or `.idx.xz`) and copy them
+    /// into --out.
+    Import {
+        /// The directory.
+        dir: PathBuf,
+        /// Where the indexes go.
+        #[arg(long, default_value = "distro/data/index")]
+        out: PathBuf,
+    },
+    /// Print what a release's shipped index holds and where it comes from.
+    Show {
+        /// The release (`debian-12`).
+        release: String,
+    },
+    /// Fail when a fact marked verified has neither a derivation nor a primary source with an
+    /// as-of date.
+    Check,
+}
+
+/// Runs `syspack kb`.
+pub fn run(args: Args) -> Result<i32> {
+    match args.command {
+        KbCommand::Update {
+            releases,
+            mirror,
+            keyring,
+            out,
+        } => update(releases, mirror, &keyring, &out),
+        KbCommand::Import { dir, out } => import(&dir, &out),
+        KbCommand::Show { release } => show(&release),
+        KbCommand::Check => check(),
+    }
+}
+
+/// Debian codenames of the releases `update` knows how to fetch.
+const DEBIAN: &[(&str, &str)] = &[
+    ("debian-11", "bullseye"),
+    ("debian-12", "bookworm"),
+    ("debian-13", "trixie"),
+];
+
+/// Sonames whose packages' `shlibs`/`symbols` are read: the C and compiler runtimes and the
+/// libraries syspack's users link most (the tracked libraries are added from the data).
+const COMMON: &[&str] = &[
+    "libc.so.6",
+    "libm.so.6",
+    "libgcc_s.so.1",
+    "libstdc++.so.6",
+    "libpcre2-8.so.0",
+    "libcurl.so.4",
+    "libcrypto.so.3",
+    "libcrypto.so.1.1",
+    "libssl.so.1.1",
+    "libssl.so.3",
+];
+
+/// The mirror base: the option, `SYSPACK_DEBIAN_MIRROR`, or the first `deb` URI of the apt
+/// sources that is not a security or updates archive.
+fn mirror_base(opt: Option<String>) -> Result<String> {
+    if let Some(m) = opt.or_else(|| std::env::var("SYSPACK_DEBIAN_MIRROR").ok()) {
+        return Ok(m.trim_end_matches('/').to_string());
+    }
+    let mut files = vec![PathBuf::from("/etc/apt/sources.list")];
+    if let Ok(rd) = std::fs::read_dir("/etc/apt/sources.list.d") {
+        let mut more: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        more.sort();
+        files.extend(more);
+    }
+    for f in files {
+        let name = f.to_string_lossy().to_string();
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        let uris: Vec<String> = if name.ends_with(".sources") {
+            // deb822: stanzas with Types: and URIs:.
+            text.split("\n\n")
+                .filter(|st| {
+                    st.lines().any(|l| {
+                        l.strip_prefix("Types:")
+                            .is_some_and(|t| t.split_whitespace().any(|t| t == "deb"))
+                    })
+                })
+                .flat_map(|st| {
+                    st.lines()
+                        .filter_map(|l| l.strip_prefix("URIs:"))
+                        .flat_map(|u| u.split_whitespace().map(String::from))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        } else if name.ends_with(".list") {
+            text.lines()
+                .filter_map(|l| l.trim().strip_prefix("deb "))
+                .filter_map(|l| {
+                    l.split_whitespace()
+                        .find(|w| w.contains("://"))
+                        .map(String::from)
+                })
+                .collect()
+        } else {
+            continue;
+        };
+        if let Some(u) = uris
+            .into_iter()
+            .find(|u| u.starts_with("http") && !u.contains("security"))
+        {
+            return Ok(u.trim_end_matches('/').to_string());
+        }
+    }
+    bail!("no Debian mirror: set SYSPACK_DEBIAN_MIRROR=<base URL of a Debian archive> or pass --mirror (no `deb` source found in /etc/apt/sources.list*)")
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout_connect(Duration::from_secs(20))
+        .timeout(Duration::from_secs(900))
+        .build()
+}
+
+fn get(agent: &ureq::Agent, url: &str) -> Result<Box<dyn Read + Send + Sync>> {
+    let resp = agent
+        .get(url)
+        .call()
+        .map_err(|e| anyhow!("download of `{url}` failed: {e}"))?;
+    Ok(resp.into_reader())
+}
+
+/// Fetches `InRelease` and returns its signed text, verified by gpgv.
+fn verified_release(
+    agent: &ureq::Agent,
+    base: &str,
+    codename: &str,
+    keyring: &Path,
+) -> Result<(String, String)> {
+    let url = format!("{base}/dists/{codename}/InRelease");
+    let mut body = Vec::new();
+    get(agent, &url)?
+        .take(64 << 20)
+        .read_to_end(&mut body)
+        .with_context(|| format!("download of `{url}` was interrupted"))?;
+    if !keyring.is_file() {
+        bail!(
+            "keyring `{}` not found: install it with `apt-get install -y debian-archive-keyring`",
+            keyring.display()
+        );
+    }
+    let tmp = tempfile::tempdir()?;
+    let signed = tmp.path().join("InRelease");
+    std::fs::write(&signed, &body)?;
+    let text_path = tmp.path().join("Release");
+    let out = std::process::Command::new("gpgv")
+        .arg("--keyring")
+        .arg(keyring)
+        .arg("--output")
+        .arg(&text_path)
+        .arg(&signed)
+        .output()
+        .map_err(|e| {
+            anyhow!("`gpgv` cannot run ({e}); install it with `apt-get install -y gpgv`")
+        })?;
+    if !out.status.success() {
+        bail!(
+            "the signature of `{url}` does not verify against `{}`:\n{}",
+            keyring.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = std::fs::read_to_string(&text_path)?;
+    let keyname = keyring
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().to_string());
+    Ok((
+        text,
+        format!(
+            "dists/{codename}/InRelease sha256 {} verified by gpgv with {keyname}",
+            index::sha256_hex(&body)
+        ),
+    ))
+}
+
+/// Streams an index file listed in Release: decompresses and parses it while hashing the bytes,
+/// then checks sha256 and size.
+fn fetch_verified<T>(
+    agent: &ureq::Agent,
+    base: &str,
+    codename: &str,
+    release: &ReleaseFile,
+    rel_path: &str,
+    parse: impl FnOnce(&mut dyn Read) -> syspack_distro::Result<T>,
+) -> Result<(T, IndexFile)> {
+    let path = format!("dists/{codename}/{rel_path}");
+    let (sum, size) = release.expect(&format!("dists/{codename}/InRelease"), rel_path)?;
+    let url = format!("{base}/{path}");
+    let mut hashing = Hashing::new(get(agent, &url)?, *size);
+    let value = {
+        let head_c = if rel_path.ends_with(".xz") {
+            syspack_distro::Compression::Xz {
+                level: 6,
+                threads: 1,
+            }
+        } else {
+            syspack_distro::Compression::Gzip { level: 9 }
+        };
+        let mut dec = syspack_distro::compress::decoder(&mut hashing, head_c)?;
+        parse(&mut dec).with_context(|| format!("reading `{url}`"))?
+    };
+    let (got, got_size) = hashing.finish()?;
+    if &got != sum || got_size != *size {
+        bail!("`{url}`: sha256 {got} ({got_size} bytes), but the verified Release lists {sum} ({size} bytes); the mirror is inconsistent, try again later");
+    }
+    Ok((
+        value,
+        IndexFile {
+            path,
+            sha256: got,
+            size: got_size,
+        },
+    ))
+}
+
+fn update(
+    releases: Vec<String>,
+    mirror: Option<String>,
+    keyring: &Path,
+    out: &Path,
+) -> Result<i32> {
+    let base = mirror_base(mirror)?;
+    let ids: Vec<String> = if releases.is_empty() {
+        DEBIAN.iter().map(|(id, _)| id.to_string()).collect()
+    } else {
+        releases
+    };
+    let kb = KnowledgeBase::builtin();
+    let agent = agent();
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
+    let mut stdout = std::io::stdout().lock();
+    for id in &ids {
+        let Some((_, codename)) = DEBIAN.iter().find(|(i, _)| i == id) else {
+            bail!(
+                "`syspack kb update` fetches Debian releases ({}); for `{id}`, download its index files and use `syspack kb import DIR`",
+                DEBIAN.iter().map(|(i, _)| *i).collect::<Vec<_>>().join(", ")
+            );
+        };
+        let started = std::time::Instant::now();
+        let (text, signature) = verified_release(&agent, &base, codename, keyring)?;
+        let rf = ReleaseFile::parse(&format!("dists/{codename}/InRelease"), &text)?;
+        let (packages, pfile) = fetch_verified(
+            &agent,
+            &base,
+            codename,
+            &rf,
+            "main/binary-amd64/Packages.xz",
+            |r| index::parse_packages("Packages.xz", r),
+        )?;
+        let (sonames, cfile) = fetch_verified(
+            &agent,
+            &base,
+            codename,
+            &rf,
+            "main/Contents-amd64.gz",
+            |r| index::parse_contents("Contents-amd64.gz", r),
+        )?;
+        let mut ix = ReleaseIndex {
+            release: id.clone(),
+            suite: rf.suite.clone(),
+            codename: rf.codename.clone(),
+            date: rf.date.clone(),
+            command: format!("syspack kb update {id}"),
+            signature,
+            files: vec![pfile, cfile],
+            ..ReleaseIndex::default()
+        };
+        // Only packages of the release's own Packages (Contents also names other components).
+        ix.sonames = sonames
+            .into_iter()
+            .filter_map(|(so, pkgs)| {
+                let pkgs: Vec<String> = pkgs
+                    .into_iter()
+                    .filter(|p| packages.contains_key(p))
+                    .collect();
+                (!pkgs.is_empty()).then_some((so, pkgs))
+            })
+            .collect();
+        for p in ["libc6", "dpkg", "apt"]
+            .into_iter()
+            .map(String::from)
+            .chain(ix.sonames.values().flatten().cloned())
+        {
+            if let Some(e) = packages.get(&p) {
+                ix.packages.insert(p, e.version.clone());
+            }
+        }
+        // shlibs/symbols of the common runtime libraries.
+        let mut wanted: Vec<String> = COMMON.iter().map(|s| s.to_string()).collect();
+        if let Ok(r) = kb.release(id) {
+            wanted.extend(
+                r.libraries
+                    .values()
+                    .filter_map(|l| l.soname.known())
+                    .map(|s| s.to_string()),
+            );
+        }
+        let mut debs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for so in &wanted {
+            if let Some(p) = ix.provider(so) {
+                debs.entry(p.to_string()).or_default().push(so.clone());
+            }
+        }
+        for (pkg, sos) in debs {
+            let e = &packages[&pkg];
+            let url = format!("{base}/{}", e.filename);
+            let mut bytes = Vec::new();
+            get(&agent, &url)?
+                .take(256 << 20)
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("download of `{url}` was interrupted"))?;
+            let got = index::sha256_hex(&bytes);
+            if got != e.sha256 {
+                bail!(
+                    "`{url}`: sha256 {got}, but the verified Packages lists {}",
+                    e.sha256
+                );
+            }
+            let (shlibs, symbols) = index::deb_control_files(&e.filename, &bytes)?;
+            let shlibs = shlibs.map(|t| index::parse_shlibs(&t)).unwrap_or_default();
+            let symbols = symbols.map(|t| index::symbols_max(&t)).unwrap_or_default();
+            for so in sos {
+                // What dpkg-shlibdeps uses: symbols when the package has them (here: the highest
+                // minimum version of any symbol, at least as strict), else shlibs.
+                let depends = match (symbols.get(&so), shlibs.get(&so)) {
+                    (Some((p, v)), _) => format!("{p} (>= {v})"),
+                    (None, Some(line)) => line.clone(),
+                    (None, None) => continue,
+                };
+                ix.shlibs.insert(
+                    so,
+                    Shlibs {
+                        depends,
+                        deb: e.filename.clone(),
+                        sha256: got.clone(),
+                    },
+                );
+            }
+        }
+        let text = ix.to_text();
+        let dest = out.join(format!("{id}.idx.xz"));
+        let mut enc = syspack_lzma_sys::safe::XzEncoder::new(Vec::new(), 9)?;
+        enc.write_all(text.as_bytes())?;
+        let xz = enc.finish()?;
+        std::fs::write(&dest, &xz).with_context(|| format!("cannot write `{}`", dest.display()))?;
+        writeln!(
+            stdout,
+            "{id}: {} ({}, {}): {} packages, {} library files, {} shlibs; {} bytes ({} uncompressed) in {}; {:.1}s",
+            rf.codename,
+            rf.suite,
+            rf.date,
+            ix.packages.len(),
+            ix.sonames.len(),
+            ix.shlibs.len(),
+            xz.len(),
+            text.len(),
+            dest.display(),
+            started.elapsed().as_secs_f64()
+        )?;
+    }
+    Ok(exit::OK)
+}
+
+fn import(dir: &Path, out: &Path) -> Result<i32> {
+    let mut n = 0;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read `{}`", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    std::fs::create_dir_all(out)?;
+    for p in entries {
+        let name = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let text = if name.ends_with(".idx") {
+            std::fs::read_to_string(&p)?
+        } else if name.ends_with(".idx.xz") {
+            let mut t = String::new();
+            syspack_lzma_sys::safe::XzDecoder::new(std::fs::File::open(&p)?)
+                .take(64 << 20)
+                .read_to_string(&mut t)
+                .with_context(|| format!("cannot decompress `{}`", p.display()))?;
+            t
+        } else {
+            continue;
+        };
+        let ix = ReleaseIndex::parse(&p.to_string_lossy(), &text)?;
+        let mut enc = syspack_lzma_sys::safe::XzEncoder::new(Vec::new(), 9)?;
+        enc.write_all(ix.to_text().as_bytes())?;
+        std::fs::write(out.join(format!("{}.idx.xz", ix.release)), enc.finish()?)?;
+        n += 1;
+    }
+    if n == 0 {
+        bail!(
+            "no `<release>.idx` or `<release>.idx.xz` file in `{}`",
+            dir.display()
+        );
+    }
+    println!("imported {n} index(es) into {}", out.display());
+    Ok(exit::OK)
+}
+
+fn show(release: &str) -> Result<i32> {
+    KnowledgeBase::builtin().release(release)?;
+    let Some(ix) = index::load_builtin(release)? else {
+        bail!(
+            "no shipped index for `{release}`; indexes exist for: {}",
+            index::builtin_ids().collect::<Vec<_>>().join(", ")
+        );
+    };
+    let mut o = std::io::stdout().lock();
+    writeln!(
+        o,
+        "release:   {} ({} {})",
+        ix.release, ix.codename, ix.suite
+    )?;
+    writeln!(o, "as of:     {}", ix.date)?;
+    writeln!(o, "derived:   `{}`", ix.command)?;
+    writeln!(o, "signature: {}", ix.signature)?;
+    for f in &ix.files {
+        writeln!(
+            o,
+            "file:      {} sha256 {} ({} bytes)",
+            f.path, f.sha256, f.size
+        )?;
+    }
+    writeln!(
+        o,
+        "size:      {} bytes compressed",
+        index::builtin_size(release).unwrap_or(0)
+    )?;
+    for p in ["libc6", "dpkg", "apt"] {
+        writeln!(o, "{p:<10} {}", ix.version(p).unwrap_or("?"))?;
+    }
+    writeln!(
+        o,
+        "{} library files, {} packages",
+        ix.sonames.len(),
+        ix.packages.len()
+    )?;
+    for (so, sh) in &ix.shlibs {
+        writeln!(o, "shlibs:    {so} -> {} ({})", sh.depends, sh.deb)?;
+    }
+    Ok(exit::OK)
+}
+
+fn check() -> Result<i32> {
+    let problems = syspack_distro::kb::audit(KnowledgeBase::builtin());
+    for ix in index::builtin_ids() {
+        index::load_builtin(ix)?;
+    }
+    if problems.is_empty() {
+        println!("every verified fact has a derivation or a primary source with an as-of date");
+        return Ok(exit::OK);
+    }
+    let mut e = std::io::stderr().lock();
+    for p in &problems {
+        writeln!(e, "{p}")?;
+    }
+    writeln!(e, "{} fact(s) marked verified without a derivation or a primary source and as-of date; add `as_of = \"YYYY-MM-DD\"` with a primary source, derive them (`syspack kb update`), or mark them `confidence = \"unverified\"`", problems.len())?;
+    Ok(exit::ERROR)
+}
