@@ -1,6 +1,7 @@
 //! `syspack-build` is the library every syspack sys crate's `build.rs` uses to link a C library
 //! either from the system (pkg-config, vcpkg on Windows targets, explicit directories, or a
-//! header/library probe) or from its pinned, hash-verified source, built with `cc` and linked
+//! header/library probe) or from its pinned, hash-verified source, built with `cc` or with the
+//! library's own CMake build ([`cmake`], `build = "cmake"` in `library.toml`) and linked
 //! statically. Whatever it chooses, it records the **provenance** (mode, version, evidence) and
 //! hands it to cargo, to dependents and to the final binary.
 //!
@@ -171,8 +172,9 @@
 //!
 //! `rustc-link-lib`, `rustc-link-search`, `rerun-if-env-changed`, `rerun-if-changed` (the pin,
 //! the patches, the `.pc` file), `warning` (auto fallback), and the metadata `include`, `root`,
-//! `version`, `mode` (`system`/`vendored`), `link` (`dylib`/`static`) and `provenance` (one-line
-//! JSON) that dependents read as `DEP_<LINKS>_INCLUDE` etc., plus
+//! `version`, `mode` (`system`/`vendored`), `link` (`dylib`/`static`), `lib` (the path of the
+//! library file linked, when known: the vendored archive, or the system `.so`/`.a` in the
+//! directories pkg-config named) and `provenance` (one-line JSON) that dependents read as `DEP_<LINKS>_INCLUDE` etc., plus
 //! `rustc-env=SYSPACK_PROVENANCE_<LIB>=<json>` for the sys crate's own `env!`.
 //!
 //! # Requirements
@@ -188,6 +190,7 @@
 #[cfg(feature = "bindgen")]
 mod bindings;
 pub mod cache;
+pub mod cmake;
 mod env;
 mod error;
 mod explain;
@@ -202,6 +205,7 @@ pub mod unpack;
 
 #[cfg(feature = "bindgen")]
 pub use bindings::Bindings;
+pub use cmake::{BuildSystem, CmakeDep, CmakeOutput, CmakeSpec};
 pub use env::{Emit, Env, EnvVar};
 pub use error::Error;
 pub use explain::{Explanation, Outcome};

@@ -1,0 +1,1 @@
+//! The safe API (work in progress).
