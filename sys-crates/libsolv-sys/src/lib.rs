@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 #[macro_use]
+#[allow(unused_macros)]
 #[path = "../../support/macros.rs"]
 mod macros;
 
