@@ -5,9 +5,11 @@
 use anyhow::{Context, Result};
 use syspack_distro::Bundled;
 
-/// The JSON the four sys crates embed, one per library.
-const OWN: [(&str, &str); 4] = [
+/// The JSON the sys crates embed, one per library.
+const OWN: [(&str, &str); 6] = [
     ("bzip2", syspack_bzip2_sys::PROVENANCE_JSON),
+    ("expat", syspack_expat_sys::PROVENANCE_JSON),
+    ("libsolv", syspack_solv_sys::PROVENANCE_JSON),
     ("lzma", syspack_lzma_sys::PROVENANCE_JSON),
     ("zlib", syspack_zlib_sys::PROVENANCE_JSON),
     ("zstd", syspack_zstd_sys::PROVENANCE_JSON),

@@ -1,0 +1,277 @@
+//! `syspack matrix --solve`: the installs cell answered by libsolv against the real Debian
+//! indexes of bullseye, bookworm and trixie, and apt in debootstrap roots of the same suites
+//! agreeing on each answer; rpm-md repositories written by `createrepo_c` and Arch databases
+//! written by `repo-add` load and solve.
+//!
+//! The indexes are downloaded at test time from the Debian archive this machine's apt is
+//! configured for (the URI is read from apt's sources, no host is named here), into
+//! `$SYSPACK_TEST_INDEX_CACHE` (default `/var/cache/syspack-ci/index`), and each `Packages.xz`
+//! is checked against the sha256 its suite's `Release` file lists before use.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{assert_contains, Dir};
+
+const SUITES: [(&str, &str); 3] = [
+    ("debian-11", "bullseye"),
+    ("debian-12", "bookworm"),
+    ("debian-13", "trixie"),
+];
+
+/// The archive URI apt is configured with (as ci/debian-root and ci/fetch-sources read it).
+fn archive_uri() -> String {
+    let sources = std::fs::read_to_string("/etc/apt/sources.list.d/debian.sources")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("URIs:"))
+                .and_then(|v| v.split_whitespace().next().map(String::from))
+        });
+    let list = || {
+        std::fs::read_to_string("/etc/apt/sources.list")
+            .ok()
+            .and_then(|t| {
+                t.lines().find_map(|l| {
+                    let w: Vec<&str> = l.split_whitespace().collect();
+                    (w.first() == Some(&"deb")).then(|| w.get(1).map(|s| s.to_string()))?
+                })
+            })
+    };
+    sources.or_else(list).expect(
+        "no Debian archive URI in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list: \
+         configure apt (the tests download the release indexes from its archive)",
+    )
+}
+
+fn get(url: &str) -> Vec<u8> {
+    let resp = ureq::get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("cannot download {url}: {e}"));
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(&mut resp.into_reader(), &mut body)
+        .unwrap_or_else(|e| panic!("cannot read {url}: {e}"));
+    body
+}
+
+fn sha256(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+/// `<cache>/<release>/{Release,Packages.xz}` for a suite's `main` amd64, downloaded once and
+/// verified against the Release file's SHA256 list every time.
+fn debian_index(release: &str, suite: &str) -> PathBuf {
+    let cache = std::env::var_os("SYSPACK_TEST_INDEX_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/syspack-ci/index"));
+    let dir = cache.join(release);
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = format!("{}/dists/{suite}", archive_uri().trim_end_matches('/'));
+    let release_file = dir.join("Release");
+    let packages = dir.join("Packages.xz");
+    if !release_file.is_file() || !packages.is_file() {
+        let rel = get(&format!("{base}/Release"));
+        let pk = get(&format!("{base}/main/binary-amd64/Packages.xz"));
+        std::fs::write(dir.join("Packages.xz.part"), &pk).unwrap();
+        std::fs::rename(dir.join("Packages.xz.part"), &packages).unwrap();
+        std::fs::write(&release_file, &rel).unwrap();
+    }
+    let rel = std::fs::read_to_string(&release_file).unwrap();
+    let listed = rel
+        .split("\nSHA256:")
+        .nth(1)
+        .and_then(|sec| {
+            sec.lines().find_map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                (w.len() == 3 && w[2] == "main/binary-amd64/Packages.xz").then(|| w[0].to_string())
+            })
+        })
+        .unwrap_or_else(|| panic!("{} lists no sha256 for main/binary-amd64/Packages.xz", release_file.display()));
+    let have = sha256(&std::fs::read(&packages).unwrap());
+    if have != listed {
+        let _ = std::fs::remove_file(&packages);
+        panic!(
+            "{} has sha256 {have}, the Release file says {listed}: removed; rerun to download again",
+            packages.display()
+        );
+    }
+    dir
+}
+
+/// syspack's own Debian 12 package: this test build of the syspack executable (linked here,
+/// on Debian 12, so it needs `GLIBC_2.34`), packaged by syspack as `syspack 0.1.0-1`.
+fn syspack_deb(dir: &Dir) -> PathBuf {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_syspack"));
+    std::fs::create_dir_all(dir.join("stage/usr/bin")).unwrap();
+    std::fs::copy(&exe, dir.join("stage/usr/bin/syspack")).unwrap();
+    dir.create(
+        "syspack.toml",
+        r#"[package]
+name = "syspack"
+version = "0.1.0"
+summary = "ship Rust software that links C libraries to every distribution"
+description = "syspack's own package, for the solver tests."
+maintainer = "Syspack Tests <tests@example.org>"
+license = "MIT"
+homepage = "https://example.org/syspack"
+assets = [{ source = "stage/usr/bin/syspack", dest = "/usr/bin/syspack", mode = "0755" }]
+"#,
+    );
+    dir.package()
+        .args(["--target", "debian-12", "--out", "out"])
+        .stdout();
+    let deb = dir.join("out/syspack_0.1.0-1_amd64.deb");
+    assert!(deb.is_file(), "no {}", deb.display());
+    deb
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+fn installs<'a>(m: &'a serde_json::Value, release: &str) -> &'a serde_json::Value {
+    &m["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["release"] == release)
+        .unwrap_or_else(|| panic!("no row for {release} in {m:#}"))["installs"]
+}
+
+/// `apt-get install --simulate` of the package in a fresh debootstrap root of `suite`: whether
+/// apt would install it, and what it said.
+fn apt_simulate(suite: &str, deb: &Path) -> (bool, String) {
+    let root_script = Path::new(env!("CARGO_MANIFEST_DIR")).join("ci/debian-root");
+    let out = Command::new(&root_script)
+        .arg(suite)
+        .output()
+        .unwrap_or_else(|e| panic!("{} cannot run: {e}", root_script.display()));
+    assert!(
+        out.status.success(),
+        "ci/debian-root {suite} failed (needs debootstrap: ci/install-deps installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let root = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    std::fs::copy(deb, root.join("tmp/pkg.deb")).unwrap();
+    // The root's package lists are those debootstrap fetched for the suite's main component, the
+    // same index the matrix solves against.
+    let run = |args: &[&str]| {
+        Command::new("chroot")
+            .arg(&root)
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .output()
+            .unwrap_or_else(|e| panic!("chroot cannot run: {e}"))
+    };
+    let lists_empty = std::fs::read_dir(root.join("var/lib/apt/lists"))
+        .map(|d| {
+            !d.filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().ends_with("_Packages"))
+        })
+        .unwrap_or(true);
+    if lists_empty {
+        let up = run(&["apt-get", "update", "-qq"]);
+        assert!(
+            up.status.success(),
+            "apt-get update in the {suite} root failed: {}",
+            String::from_utf8_lossy(&up.stderr)
+        );
+    }
+    let sim = run(&["apt-get", "install", "--simulate", "-y", "/tmp/pkg.deb"]);
+    let _ = std::fs::remove_dir_all(&root);
+    (
+        sim.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&sim.stdout),
+            String::from_utf8_lossy(&sim.stderr)
+        ),
+    )
+}
+
+#[test]
+fn own_debian_12_package_installs_on_12_and_13_not_11_and_apt_agrees() {
+    let dir = Dir::new("solve-debian");
+    let deb = syspack_deb(&dir);
+    let index_dir = dir.join("index");
+    std::fs::create_dir_all(&index_dir).unwrap();
+    for (release, suite) in SUITES {
+        let cached = debian_index(release, suite);
+        std::os::unix::fs::symlink(&cached, index_dir.join(release)).unwrap();
+    }
+    let out = dir
+        .command()
+        .args(["matrix", "--solve", "--package"])
+        .args([&deb])
+        .args(["--target", "debian-11,debian-12,debian-13", "--format", "json"])
+        .args(["--index-dir"])
+        .args([&index_dir])
+        .stdout();
+    let m = json(&out);
+    let d11 = installs(&m, "debian-11");
+    assert_eq!(d11["status"], "no", "{d11:#}");
+    assert_eq!(d11["answer"], "not installable", "{d11:#}");
+    assert_eq!(d11["by"], "libsolv", "{d11:#}");
+    let reasons = d11["reasons"].to_string();
+    assert_contains(
+        &reasons,
+        &["nothing provides libc6 >= 2.34 needed by syspack-0.1.0-1", "libc6 2.31-"],
+    );
+    assert_eq!(d11["index"]["files"].as_array().unwrap().len(), 1, "{d11:#}");
+    assert!(d11["index"]["packages"].as_u64().unwrap() > 50_000, "{d11:#}");
+    for release in ["debian-12", "debian-13"] {
+        let c = installs(&m, release);
+        assert_eq!(c["status"], "yes", "{release}: {c:#}");
+        assert_eq!(c["answer"], "installable", "{release}: {c:#}");
+        assert!(c["index"]["date"].is_string(), "{release}: {c:#}");
+    }
+
+    // The table shows the solved answer with the index's date.
+    let table = dir
+        .command()
+        .args(["matrix", "--package"])
+        .args([&deb])
+        .args(["--target", "debian-11,debian-12"])
+        .args(["--index-dir"])
+        .args([&index_dir])
+        .stdout();
+    assert_contains(&table, &["yes ✓ solved (20", "no: nothing provides libc6 >= 2.34"]);
+
+    // apt, in a root of each suite, agrees.
+    for (release, suite) in SUITES {
+        let (ok, said) = apt_simulate(suite, &deb);
+        let solved = installs(&m, release)["answer"] == "installable";
+        assert_eq!(ok, solved, "{release}: libsolv says {solved}, apt says:\n{said}");
+        if !ok {
+            assert_contains(&said, &["libc6 (>= 2.34)"]);
+        }
+    }
+}
+
+#[test]
+fn solve_without_an_index_names_the_directory_and_no_solve_keeps_the_format_check() {
+    let dir = Dir::new("solve-missing");
+    let deb = syspack_deb(&dir);
+    let empty = dir.join("empty-index");
+    std::fs::create_dir_all(&empty).unwrap();
+    let err = dir
+        .command()
+        .args(["matrix", "--solve", "--package"])
+        .args([&deb])
+        .args(["--target", "debian-12"])
+        .args(["--index-dir"])
+        .args([&empty])
+        .stderr_with(2);
+    assert_contains(&err, &["--solve: no package index for debian-12", "empty-index/debian-12"]);
+    let out = dir
+        .command()
+        .args(["matrix", "--no-solve", "--package"])
+        .args([&deb])
+        .args(["--target", "debian-12,freebsd-14", "--format", "json"])
+        .args(["--index-dir"])
+        .args([&empty])
+        .stdout();
+    let m = json(&out);
+    assert!(installs(&m, "debian-12").get("answer").is_none(), "{m:#}");
+}
