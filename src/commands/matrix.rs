@@ -153,7 +153,10 @@ pub fn run(args: Args) -> Result<i32> {
 fn solve_installs(args: &Args, m: &mut Matrix, releases: &[&Release]) -> Result<()> {
     let root = args.index_dir.clone().or_else(crate::solve::default_index_dir);
     for (row, release) in m.rows.iter_mut().zip(releases) {
-        if release.format == Some(syspack_distro::Format::FreeBsd) {
+        let given = |f| args.packages.iter().any(|p| formats::detect(p).ok() == Some(f));
+        if release.format == Some(syspack_distro::Format::FreeBsd)
+            && given(syspack_distro::Format::FreeBsd)
+        {
             let o = crate::solve::not_solved(release);
             row.installs.apply_solved(o.solved, o.problems, o.note);
             continue;
