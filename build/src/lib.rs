@@ -52,6 +52,25 @@
 //! The builder methods ([`Library::new`], [`Library::pkg_config_name`], …) describe the same
 //! without a file.
 //!
+//! A library whose upstream build is **CMake** says so in the same file, with the cache options
+//! and the workspace libraries CMake must use (module [`cmake`]); its build.rs then needs no
+//! closure (`Library::from_manifest("library.toml").and_then(|lib| lib.probe())`), or calls
+//! [`VendoredSource::cmake`] in its own closure to add steps around it (libsolv installs its
+//! headers as `solv/*.h`):
+//!
+//! ```toml
+//! build = "cmake"
+//! cmake_targets = ["libsolv", "libsolvext"]
+//! cmake_defines = [{ name = "ENABLE_DEBIAN", value = "ON" }]
+//! cmake_deps = [{ links = "zlib", include_var = "ZLIB_INCLUDE_DIR", library_var = "ZLIB_LIBRARY" }]
+//! cmake_libs = [{ name = "solvext", dir = "build/ext" }, { name = "solv", dir = "build/src" }]
+//! ```
+//!
+//! `cmake_deps` hands CMake the include directory and library file of a dependency sys crate
+//! (`DEP_ZLIB_INCLUDE`, `DEP_ZLIB_LIB`), so a vendored libsolv links the workspace's own vendored
+//! zlib and the binary holds one copy of it. The mode, the knobs, the pin and the provenance are
+//! the same as for a `cc` build.
+//!
 //! and its `src/lib.rs` embeds the provenance:
 //!
 //! ```ignore

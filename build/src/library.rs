@@ -274,6 +274,21 @@ impl Library {
         self
     }
 
+    /// How the vendored source is built: [`crate::BuildSystem::Cmake`] when `library.toml` says
+    /// `build = "cmake"`, else [`crate::BuildSystem::Cc`] (the build.rs compiles with `cc`).
+    pub fn build_system(&self) -> crate::BuildSystem {
+        if self.cmake.is_some() {
+            crate::BuildSystem::Cmake
+        } else {
+            crate::BuildSystem::Cc
+        }
+    }
+
+    /// The CMake configuration (`build = "cmake"`), if any.
+    pub fn cmake_spec(&self) -> Option<&CmakeSpec> {
+        self.cmake.as_ref()
+    }
+
     /// The short name.
     pub fn name(&self) -> &str {
         &self.name
