@@ -85,8 +85,7 @@ pub fn find_index(root: &Path, release: &Release) -> Result<Option<Index>> {
         };
         if wanted && path.is_file() {
             files.push(path);
-        } else if kind == IndexKind::DebianPackages && (name == "Release" || name == "InRelease")
-        {
+        } else if kind == IndexKind::DebianPackages && (name == "Release" || name == "InRelease") {
             date = date.or(release_date(&path)?);
         }
     }
@@ -260,7 +259,12 @@ fn xml_escape(s: &str) -> String {
 
 impl Metadata {
     fn read(path: &Path, format: Format) -> Result<Metadata> {
-        let ctx = || format!("`{}` failed verification as a {format} package", path.display());
+        let ctx = || {
+            format!(
+                "`{}` failed verification as a {format} package",
+                path.display()
+            )
+        };
         match format {
             Format::Deb => {
                 let r = syspack_distro::deb::Reader::open(path).with_context(ctx)?;

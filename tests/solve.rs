@@ -87,7 +87,12 @@ fn debian_index(release: &str, suite: &str) -> PathBuf {
                 (w.len() == 3 && w[2] == "main/binary-amd64/Packages.xz").then(|| w[0].to_string())
             })
         })
-        .unwrap_or_else(|| panic!("{} lists no sha256 for main/binary-amd64/Packages.xz", release_file.display()));
+        .unwrap_or_else(|| {
+            panic!(
+                "{} lists no sha256 for main/binary-amd64/Packages.xz",
+                release_file.display()
+            )
+        });
     let have = sha256(&std::fs::read(&packages).unwrap());
     if have != listed {
         let _ = std::fs::remove_file(&packages);
@@ -204,7 +209,12 @@ fn own_debian_12_package_installs_on_12_and_13_not_11_and_apt_agrees() {
         .command()
         .args(["matrix", "--solve", "--package"])
         .args([&deb])
-        .args(["--target", "debian-11,debian-12,debian-13", "--format", "json"])
+        .args([
+            "--target",
+            "debian-11,debian-12,debian-13",
+            "--format",
+            "json",
+        ])
         .args(["--index-dir"])
         .args([&index_dir])
         .stdout();
@@ -216,10 +226,20 @@ fn own_debian_12_package_installs_on_12_and_13_not_11_and_apt_agrees() {
     let reasons = d11["reasons"].to_string();
     assert_contains(
         &reasons,
-        &["nothing provides libc6 >= 2.34 needed by syspack-0.1.0-1", "libc6 2.31-"],
+        &[
+            "nothing provides libc6 >= 2.34 needed by syspack-0.1.0-1",
+            "libc6 2.31-",
+        ],
     );
-    assert_eq!(d11["index"]["files"].as_array().unwrap().len(), 1, "{d11:#}");
-    assert!(d11["index"]["packages"].as_u64().unwrap() > 50_000, "{d11:#}");
+    assert_eq!(
+        d11["index"]["files"].as_array().unwrap().len(),
+        1,
+        "{d11:#}"
+    );
+    assert!(
+        d11["index"]["packages"].as_u64().unwrap() > 50_000,
+        "{d11:#}"
+    );
     for release in ["debian-12", "debian-13"] {
         let c = installs(&m, release);
         assert_eq!(c["status"], "yes", "{release}: {c:#}");
@@ -236,13 +256,19 @@ fn own_debian_12_package_installs_on_12_and_13_not_11_and_apt_agrees() {
         .args(["--index-dir"])
         .args([&index_dir])
         .stdout();
-    assert_contains(&table, &["yes ✓ solved (20", "no: nothing provides libc6 >= 2.34"]);
+    assert_contains(
+        &table,
+        &["yes ✓ solved (20", "no: nothing provides libc6 >= 2.34"],
+    );
 
     // apt, in a root of each suite, agrees.
     for (release, suite) in SUITES {
         let (ok, said) = apt_simulate(suite, &deb);
         let solved = installs(&m, release)["answer"] == "installable";
-        assert_eq!(ok, solved, "{release}: libsolv says {solved}, apt says:\n{said}");
+        assert_eq!(
+            ok, solved,
+            "{release}: libsolv says {solved}, apt says:\n{said}"
+        );
         if !ok {
             assert_contains(&said, &["libc6 (>= 2.34)"]);
         }
@@ -263,7 +289,13 @@ fn solve_without_an_index_names_the_directory_and_no_solve_keeps_the_format_chec
         .args(["--index-dir"])
         .args([&empty])
         .stderr_with(2);
-    assert_contains(&err, &["--solve: no package index for debian-12", "empty-index/debian-12"]);
+    assert_contains(
+        &err,
+        &[
+            "--solve: no package index for debian-12",
+            "empty-index/debian-12",
+        ],
+    );
     let out = dir
         .command()
         .args(["matrix", "--no-solve", "--package"])
@@ -274,4 +306,222 @@ fn solve_without_an_index_names_the_directory_and_no_solve_keeps_the_format_chec
         .stdout();
     let m = json(&out);
     assert!(installs(&m, "debian-12").get("answer").is_none(), "{m:#}");
+}
+
+fn run_tool(program: &str, args: &[&str], cwd: &Path, install: &str) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "`{program}` cannot run ({e}): install it with `{install}` (ci/install-deps does)"
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The test package for `target`, written by syspack (`hello`, from the package fixture).
+fn hello_package(dir: &Dir, target: &str, file: &str) -> PathBuf {
+    dir.package()
+        .args(["--target", target, "--out", "out"])
+        .stdout();
+    let p = dir.join("out").join(file);
+    assert!(p.is_file(), "no {}", p.display());
+    p
+}
+
+fn matrix_installs(dir: &Dir, package: &Path, release: &str, index: &Path) -> serde_json::Value {
+    let out = dir
+        .command()
+        .args([
+            "matrix",
+            "--solve",
+            "--format",
+            "json",
+            "--target",
+            release,
+            "--package",
+        ])
+        .args([package])
+        .args(["--index-dir"])
+        .args([index])
+        .stdout();
+    installs(&json(&out), release).clone()
+}
+
+/// An rpm-md repository made by createrepo_c over syspack's rpm: alone, the package's
+/// requirements are unmet and libsolv names them; with a package providing exactly what
+/// `rpm -qp --requires` lists (rpmlib features aside), it is installable.
+#[test]
+fn createrepo_c_repository_loads_and_solves() {
+    let dir = crate::package::hello("solve-rpm");
+    let rpm = hello_package(&dir, "fedora-43", "hello-1.0.0-1.x86_64.rpm");
+    let requires: Vec<String> = run_tool(
+        "rpm",
+        &["-qp", "--requires", rpm.to_str().unwrap()],
+        dir.path(),
+        "apt-get install rpm",
+    )
+    .lines()
+    .map(str::trim)
+    .filter(|l| !l.is_empty() && !l.starts_with("rpmlib("))
+    .map(String::from)
+    .collect();
+    assert!(!requires.is_empty(), "hello.rpm requires nothing");
+
+    let repo = dir.join("index/fedora-43-repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::copy(&rpm, repo.join("hello-1.0.0-1.x86_64.rpm")).unwrap();
+    let index = dir.join("index");
+    let publish = |repo: &Path| {
+        run_tool(
+            "createrepo_c",
+            &["--quiet", repo.to_str().unwrap()],
+            dir.path(),
+            "apt-get install createrepo-c",
+        );
+        let target = index.join("fedora-43");
+        let _ = std::fs::remove_dir_all(&target);
+        std::fs::create_dir_all(&target).unwrap();
+        for e in std::fs::read_dir(repo.join("repodata")).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if name.contains("primary.xml") {
+                std::fs::copy(&p, target.join(&name)).unwrap();
+            }
+        }
+    };
+    publish(&repo);
+    let c = matrix_installs(&dir, &rpm, "fedora-43", &index);
+    assert_eq!(c["answer"], "not installable", "{c:#}");
+    assert_contains(
+        &c["reasons"].to_string(),
+        &[
+            &format!(
+                "nothing provides {}",
+                requires[0].split_whitespace().next().unwrap()
+            ),
+            "needed by hello-1.0.0-1.x86_64",
+        ],
+    );
+
+    // A provider of every requirement, built by rpmbuild.
+    let top = dir.join("rpmbuild");
+    let provides: String = requires
+        .iter()
+        .map(|r| format!("Provides: {r}\n"))
+        .collect();
+    let spec = dir.create(
+        "provider.spec",
+        format!(
+            "Name: provider\nVersion: 1\nRelease: 1\nSummary: provides what hello needs\nLicense: MIT\n\
+             BuildArch: x86_64\n{provides}\n%description\nTest provider.\n\n%files\n"
+        ),
+    );
+    run_tool(
+        "rpmbuild",
+        &[
+            "-bb",
+            "--quiet",
+            "--define",
+            &format!("_topdir {}", top.display()),
+            spec.to_str().unwrap(),
+        ],
+        dir.path(),
+        "apt-get install rpm",
+    );
+    std::fs::copy(
+        top.join("RPMS/x86_64/provider-1-1.x86_64.rpm"),
+        repo.join("provider-1-1.x86_64.rpm"),
+    )
+    .unwrap();
+    publish(&repo);
+    let c = matrix_installs(&dir, &rpm, "fedora-43", &index);
+    assert_eq!(c["answer"], "installable", "{c:#}");
+    assert_eq!(c["status"], "yes", "{c:#}");
+    assert_eq!(c["index"]["packages"], 2, "{c:#}");
+}
+
+/// An Arch repository database made by repo-add over syspack's package: alone, its `depends`
+/// are unmet; with a package providing them, it is installable.
+#[test]
+fn repo_add_database_loads_and_solves() {
+    let dir = crate::package::hello("solve-arch");
+    let pkg = hello_package(&dir, "arch", "hello-1.0.0-1-x86_64.pkg.tar.zst");
+    let pkginfo = run_tool(
+        "bsdtar",
+        &["-xOf", pkg.to_str().unwrap(), ".PKGINFO"],
+        dir.path(),
+        "apt-get install libarchive-tools",
+    );
+    let depends: Vec<&str> = pkginfo
+        .lines()
+        .filter_map(|l| l.strip_prefix("depend = "))
+        .collect();
+    assert!(
+        !depends.is_empty(),
+        "hello's .PKGINFO depends on nothing:\n{pkginfo}"
+    );
+
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::copy(&pkg, repo.join("hello-1.0.0-1-x86_64.pkg.tar.zst")).unwrap();
+    let index = dir.join("index");
+    let publish = |files: &[&str]| {
+        let _ = std::fs::remove_file(repo.join("test.db.tar.gz"));
+        let _ = std::fs::remove_file(repo.join("test.db"));
+        let mut args = vec!["--quiet", "test.db.tar.gz"];
+        args.extend_from_slice(files);
+        run_tool(
+            "repo-add",
+            &args,
+            &repo,
+            "apt-get install pacman-package-manager",
+        );
+        let target = index.join("arch");
+        let _ = std::fs::remove_dir_all(&target);
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::copy(repo.join("test.db"), target.join("test.db")).unwrap();
+    };
+    publish(&["hello-1.0.0-1-x86_64.pkg.tar.zst"]);
+    let c = matrix_installs(&dir, &pkg, "arch", &index);
+    assert_eq!(c["answer"], "not installable", "{c:#}");
+    assert_contains(
+        &c["reasons"].to_string(),
+        &["nothing provides", "needed by hello-1.0.0-1.x86_64"],
+    );
+
+    // A provider package: a .PKGINFO providing every depend, packed as Arch packages are.
+    let prov = dir.join("provider");
+    std::fs::create_dir_all(&prov).unwrap();
+    let provides: String = depends
+        .iter()
+        .map(|d| format!("provides = {d}\n"))
+        .collect();
+    std::fs::write(
+        prov.join(".PKGINFO"),
+        format!("pkgname = provider\npkgbase = provider\npkgver = 1-1\npkgdesc = x\nurl = https://example.org\nbuilddate = 1\npackager = t\nsize = 0\narch = x86_64\nlicense = MIT\n{provides}"),
+    )
+    .unwrap();
+    let tarball = repo.join("provider-1-1-x86_64.pkg.tar.zst");
+    run_tool(
+        "bsdtar",
+        &["--zstd", "-cf", tarball.to_str().unwrap(), ".PKGINFO"],
+        &prov,
+        "apt-get install libarchive-tools",
+    );
+    publish(&[
+        "hello-1.0.0-1-x86_64.pkg.tar.zst",
+        "provider-1-1-x86_64.pkg.tar.zst",
+    ]);
+    let c = matrix_installs(&dir, &pkg, "arch", &index);
+    assert_eq!(c["answer"], "installable", "{c:#}");
+    assert_eq!(c["index"]["packages"], 2, "{c:#}");
 }

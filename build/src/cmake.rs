@@ -93,7 +93,9 @@ impl CmakeSpec {
         for (i, item) in items.into_iter().enumerate() {
             let t = tomlite::item_str(&format!("cmake_targets[{i}]"), item, line)?;
             if !name_ok(&t) {
-                return Err(format!("`cmake_targets[{i}]` = {t:?}: expected a CMake target name"));
+                return Err(format!(
+                    "`cmake_targets[{i}]` = {t:?}: expected a CMake target name"
+                ));
             }
             spec.targets.push(t);
         }
@@ -236,7 +238,10 @@ impl VendoredSource {
                     .cloned()
                     .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_else(|| "the cmake crate panicked".into());
-                Error::Compile(format!("CMake build of `{}` failed: {msg}", self.pin().library))
+                Error::Compile(format!(
+                    "CMake build of `{}` failed: {msg}",
+                    self.pin().library
+                ))
             })?;
         let mut build = VendoredBuild::default();
         for (name, rel) in &spec.libs {

@@ -420,7 +420,12 @@ impl Library {
             LinkKind::Static => format!("lib{}.a", self.lib_name()),
             _ => format!("lib{}.so", self.lib_name()),
         };
-        if let Some(p) = found.search.iter().map(|d| d.join(&file)).find(|p| p.is_file()) {
+        if let Some(p) = found
+            .search
+            .iter()
+            .map(|d| d.join(&file))
+            .find(|p| p.is_file())
+        {
             emit.metadata("lib", &p.display().to_string());
         }
         for (kind, name) in &found.libs {

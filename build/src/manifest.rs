@@ -19,8 +19,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::env::{Emit, Env, EnvVar};
 use crate::cmake::{build_system, BuildSystem, CmakeSpec};
+use crate::env::{Emit, Env, EnvVar};
 use crate::tomlite::{self, Fields};
 use crate::{Error, Library};
 

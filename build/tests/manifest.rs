@@ -147,12 +147,22 @@ cmake_include = ["src"]
 
     let err = |text: &str| Library::from_manifest_str(text, p).unwrap_err().to_string();
     let e = err("library = \"x\"\nbuild = \"meson\"\n");
-    assert!(e.contains("unknown value `meson` for `build`, expected `cc` or `cmake`"), "{e}");
+    assert!(
+        e.contains("unknown value `meson` for `build`, expected `cc` or `cmake`"),
+        "{e}"
+    );
     let e = err("library = \"x\"\ncmake_targets = [\"a\"]\n");
     assert!(e.contains("`cmake_*` keys need `build = \"cmake\"`"), "{e}");
-    let e = err("library = \"x\"\nbuild = \"cmake\"\ncmake_libs = [{ name = \"a\", dir = \"../x\" }]\n");
-    assert!(e.contains("`cmake_libs[0]`") && e.contains("without `..`"), "{e}");
-    let e = err("library = \"x\"\nbuild = \"cmake\"\ncmake_defines = [{ name = \"A B\", value = \"1\" }]\n");
+    let e = err(
+        "library = \"x\"\nbuild = \"cmake\"\ncmake_libs = [{ name = \"a\", dir = \"../x\" }]\n",
+    );
+    assert!(
+        e.contains("`cmake_libs[0]`") && e.contains("without `..`"),
+        "{e}"
+    );
+    let e = err(
+        "library = \"x\"\nbuild = \"cmake\"\ncmake_defines = [{ name = \"A B\", value = \"1\" }]\n",
+    );
     assert!(e.contains("`cmake_defines[0].name`"), "{e}");
 }
 

@@ -151,9 +151,16 @@ pub fn run(args: Args) -> Result<i32> {
 
 /// Answers each row's installs cell with libsolv where the release's index is present.
 fn solve_installs(args: &Args, m: &mut Matrix, releases: &[&Release]) -> Result<()> {
-    let root = args.index_dir.clone().or_else(crate::solve::default_index_dir);
+    let root = args
+        .index_dir
+        .clone()
+        .or_else(crate::solve::default_index_dir);
     for (row, release) in m.rows.iter_mut().zip(releases) {
-        let given = |f| args.packages.iter().any(|p| formats::detect(p).ok() == Some(f));
+        let given = |f| {
+            args.packages
+                .iter()
+                .any(|p| formats::detect(p).ok() == Some(f))
+        };
         if release.format == Some(syspack_distro::Format::FreeBsd)
             && given(syspack_distro::Format::FreeBsd)
         {
@@ -185,8 +192,13 @@ fn solve_installs(args: &Args, m: &mut Matrix, releases: &[&Release]) -> Result<
             continue;
         };
         let format = formats::detect(package)?;
-        let o = crate::solve::solve(&index, package, format)
-            .with_context(|| format!("solving the install of `{}` on {}", package.display(), release.id))?;
+        let o = crate::solve::solve(&index, package, format).with_context(|| {
+            format!(
+                "solving the install of `{}` on {}",
+                package.display(),
+                release.id
+            )
+        })?;
         row.installs.apply_solved(o.solved, o.problems, o.note);
     }
     Ok(())

@@ -31,7 +31,9 @@ fn build(src: &VendoredSource) -> Result<VendoredBuild, Error> {
     let generated = out.dir.join("build/src/solvversion.h");
     for dir in [src.dir().join("src"), src.dir().join("ext")] {
         for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, "read directory", e))? {
-            let path = entry.map_err(|e| Error::io(&dir, "read directory", e))?.path();
+            let path = entry
+                .map_err(|e| Error::io(&dir, "read directory", e))?
+                .path();
             if path.extension().is_some_and(|e| e == "h") {
                 copy(&path, &dest)?;
             }

@@ -265,7 +265,9 @@ impl Pool {
         if fp.0.is_null() {
             // SAFETY: the stream did not take the descriptor.
             drop(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) });
-            return Err(io(std::io::Error::other("libsolv could not open the stream")));
+            return Err(io(std::io::Error::other(
+                "libsolv could not open the stream",
+            )));
         }
         let repo = self.repo(name)?;
         let what = format!("the index {}", path.display());
@@ -332,7 +334,11 @@ impl Pool {
         let mut text = control.trim_end().to_string();
         text.push_str("\n\n");
         let fp = buffer_stream(&text)?;
-        self.add_candidate(&fp.0, IndexKind::DebianPackages, "the package's control stanza")
+        self.add_candidate(
+            &fp.0,
+            IndexKind::DebianPackages,
+            "the package's control stanza",
+        )
     }
 
     /// Adds the package under test from an rpm-md `<package type="rpm">…</package>` element
@@ -382,8 +388,8 @@ impl Pool {
             let s = (*self.raw).solvables.add(c.0 as usize);
             CStr::from_ptr(ffi::pool_solvable2str(self.raw, s))
         }
-            .to_string_lossy()
-            .into_owned()
+        .to_string_lossy()
+        .into_owned()
     }
 
     /// Solves "install `c`" with nothing installed.
@@ -397,10 +403,7 @@ impl Pool {
             self.indexed = true;
         }
         let mut job = Queue::new();
-        job.push2(
-            (ffi::SOLVER_INSTALL | ffi::SOLVER_SOLVABLE) as ffi::Id,
-            c.0,
-        );
+        job.push2((ffi::SOLVER_INSTALL | ffi::SOLVER_SOLVABLE) as ffi::Id, c.0);
         // SAFETY: valid pool; the solver is freed below.
         let solver = unsafe { ffi::solver_create(self.raw) };
         // SAFETY: valid solver and job queue.
@@ -449,7 +452,9 @@ impl Pool {
                 }
                 // SAFETY: returns a pool temp string, copied at once.
                 let mut text = unsafe {
-                    CStr::from_ptr(ffi::solver_problemruleinfo2str(solver, ty, source, target, dep))
+                    CStr::from_ptr(ffi::solver_problemruleinfo2str(
+                        solver, ty, source, target, dep,
+                    ))
                 }
                 .to_string_lossy()
                 .into_owned();
@@ -484,7 +489,12 @@ impl Pool {
         let mut found = Queue::new();
         // SAFETY: valid pool, queues and string.
         unsafe {
-            ffi::selection_make(self.raw, &mut sel.0, name_c.as_ptr(), ffi::SELECTION_NAME as c_int);
+            ffi::selection_make(
+                self.raw,
+                &mut sel.0,
+                name_c.as_ptr(),
+                ffi::SELECTION_NAME as c_int,
+            );
             ffi::selection_solvables(self.raw, &mut sel.0, &mut found.0);
         }
         let mut versions: Vec<String> = found
@@ -539,7 +549,11 @@ impl Drop for Queue {
 /// A read stream over owned bytes. libsolv's buffer stream keeps the *addresses* of the
 /// buffer pointer and length it is given and reads through them, so both live on the heap
 /// beside the bytes, as long as the stream (fields drop in order: the stream first).
-struct BufStream(Stream, #[allow(dead_code)] Box<(*mut c_char, usize)>, #[allow(dead_code)] Box<[u8]>);
+struct BufStream(
+    Stream,
+    #[allow(dead_code)] Box<(*mut c_char, usize)>,
+    #[allow(dead_code)] Box<[u8]>,
+);
 
 fn buffer_stream(text: &str) -> Result<BufStream, Error> {
     buffer_stream_bytes(text.as_bytes().to_vec())

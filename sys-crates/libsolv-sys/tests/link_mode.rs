@@ -35,11 +35,19 @@ fn use_the_solver() {
     ] {
         let path = write(name, bytes);
         let mut pool = Pool::new(Dist::Debian, "amd64").unwrap();
-        assert_eq!(pool.load_index("i", &path, IndexKind::DebianPackages).unwrap(), 1, "{name}");
+        assert_eq!(
+            pool.load_index("i", &path, IndexKind::DebianPackages)
+                .unwrap(),
+            1,
+            "{name}"
+        );
     }
     let mut pool = Pool::new(Dist::Rpm, "x86_64").unwrap();
     let path = write("primary.xml", PRIMARY.as_bytes().to_vec());
-    assert_eq!(pool.load_index("i", &path, IndexKind::RpmPrimary).unwrap(), 1);
+    assert_eq!(
+        pool.load_index("i", &path, IndexKind::RpmPrimary).unwrap(),
+        1
+    );
 
     let mut pool = Pool::new(Dist::Debian, "amd64").unwrap();
     let c = pool
@@ -81,7 +89,14 @@ fn vendored_libsolv_shares_one_copy_of_each_dependency() {
     }
     let exe = std::env::current_exe().unwrap();
     let needed = common::needed_libraries(&exe);
-    for lib in ["libsolv", "libsolvext", "libz.", "liblzma", "libzstd", "libexpat"] {
+    for lib in [
+        "libsolv",
+        "libsolvext",
+        "libz.",
+        "liblzma",
+        "libzstd",
+        "libexpat",
+    ] {
         assert!(
             !needed.iter().any(|n| n.starts_with(lib)),
             "vendored build needs {lib}: {needed:?}"
@@ -102,6 +117,11 @@ fn vendored_libsolv_shares_one_copy_of_each_dependency() {
             .symbols()
             .filter(|s| s.name() == Ok(sym) && !s.is_undefined())
             .count();
-        assert_eq!(defs, 1, "`{sym}` is defined {defs} times in {}", exe.display());
+        assert_eq!(
+            defs,
+            1,
+            "`{sym}` is defined {defs} times in {}",
+            exe.display()
+        );
     }
 }
