@@ -413,7 +413,8 @@ impl Pool {
             // SAFETY: valid solver; fills the queue with decided literals (> 0: install).
             unsafe { ffi::solver_get_decisionqueue(solver, &mut decisions.0) };
             Answer::Installable {
-                packages: decisions.as_slice().iter().filter(|&&d| d > 0).count(),
+                // Positive literals are installs; id 1 is libsolv's SYSTEM solvable, always "installed".
+                packages: decisions.as_slice().iter().filter(|&&d| d > 1).count(),
             }
         } else {
             Answer::NotInstallable {
@@ -556,6 +557,9 @@ struct BufStream(
 );
 
 fn buffer_stream(text: &str) -> Result<BufStream, Error> {
+    if text.contains('\0') {
+        return Err(Error::Nul("the package's metadata".into()));
+    }
     buffer_stream_bytes(text.as_bytes().to_vec())
 }
 
