@@ -525,3 +525,77 @@ fn repo_add_database_loads_and_solves() {
     assert_eq!(c["answer"], "installable", "{c:#}");
     assert_eq!(c["index"]["packages"], 2, "{c:#}");
 }
+
+/// The syspack executable links libsolv the way its provenance says: a vendored build has no
+/// `DT_NEEDED` on libsolv or the compression libraries and defines each one's entry points once
+/// (`nm`); a system build needs `libsolv.so.1` and `libsolvext.so.1`. The lock file has the
+/// cmake crate the vendored libsolv and expat are built with.
+#[test]
+fn syspack_links_libsolv_as_its_provenance_says() {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_syspack"));
+    let lock =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
+    assert!(
+        lock.contains("\nname = \"cmake\"\n"),
+        "Cargo.lock has no cmake crate"
+    );
+    let prov = Command::new(&exe).arg("--provenance").output().unwrap();
+    let prov: serde_json::Value = serde_json::from_slice(&prov.stdout).unwrap();
+    let mode = |lib: &str| {
+        prov.as_array()
+            .and_then(|a| a.iter().find(|p| p["library"] == lib))
+            .unwrap_or_else(|| panic!("no {lib} in the provenance: {prov:#}"))["mode"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let needed = syspack_distro::elf::ElfInfo::parse(&exe).unwrap().needed;
+    if mode("libsolv") == "system" {
+        for so in ["libsolv.so.1", "libsolvext.so.1"] {
+            assert!(
+                needed.iter().any(|n| n == so),
+                "system libsolv: no DT_NEEDED {so}: {needed:?}"
+            );
+        }
+        return;
+    }
+    for lib in ["libsolv", "zlib", "lzma", "zstd", "expat"] {
+        assert_eq!(mode(lib), "vendored", "{prov:#}");
+    }
+    for so in ["libsolv", "libz.", "liblzma", "libzstd", "libexpat"] {
+        assert!(
+            !needed.iter().any(|n| n.starts_with(so)),
+            "vendored: DT_NEEDED {so}*: {needed:?}"
+        );
+    }
+    let nm = run_tool(
+        "nm",
+        &[exe.to_str().unwrap()],
+        Path::new("."),
+        "apt-get install binutils",
+    );
+    let defined = |sym: &str| {
+        nm.lines()
+            .filter(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                w.len() == 3 && w[2] == sym && w[1] != "U" && w[1] != "w"
+            })
+            .count()
+    };
+    for sym in [
+        "inflate",
+        "lzma_code",
+        "ZSTD_decompressStream",
+        "XML_ParserCreate",
+        "solver_solve",
+        "repo_add_debpackages",
+    ] {
+        assert_eq!(
+            defined(sym),
+            1,
+            "`{sym}` is defined {} times in {}",
+            defined(sym),
+            exe.display()
+        );
+    }
+}

@@ -415,6 +415,9 @@ impl Library {
         for d in &found.search {
             emit.link_search(d);
         }
+        for (kind, name) in &found.libs {
+            emit.link_lib(&kind.to_string(), name);
+        }
         // The library file dependents hand to their own builds (`DEP_<LINKS>_LIB`, see `cmake`).
         let file = match found.link {
             LinkKind::Static => format!("lib{}.a", self.lib_name()),
@@ -427,9 +430,6 @@ impl Library {
             .find(|p| p.is_file())
         {
             emit.metadata("lib", &p.display().to_string());
-        }
-        for (kind, name) in &found.libs {
-            emit.link_lib(&kind.to_string(), name);
         }
         Provenance {
             library: self.name.clone(),
