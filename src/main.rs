@@ -23,6 +23,7 @@ mod generated;
 mod pins;
 mod provenance;
 mod recipe;
+mod solve;
 mod stage;
 mod sys_crates;
 mod target;

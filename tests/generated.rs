@@ -271,7 +271,7 @@ fn without_generators_only_hashes_are_checked_and_it_says_so() {
         "{text}"
     );
     assert!(
-        text.contains("7 generations: 7 ok (7 by hash only)"),
+        text.contains("9 generations: 9 ok (9 by hash only)"),
         "{text}"
     );
 

@@ -17,6 +17,9 @@ mod inspect;
 mod vendor;
 // `syspack matrix` on a binary compiled here, on packages, on a project; proofs; renderings.
 mod matrix;
+// `syspack matrix --solve`: libsolv against the real Debian indexes, apt in debootstrap roots
+// agreeing; createrepo_c and repo-add repositories.
+mod solve;
 // The rest of the command surface: --version, --provenance, doctor, usage errors, `cargo syspack`.
 mod cli;
 // `syspack generated check|update`: drift, input changes, missing generators, version skew.

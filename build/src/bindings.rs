@@ -26,6 +26,7 @@ use crate::{Error, Provenance};
 #[derive(Clone, Debug)]
 pub struct Bindings {
     header: String,
+    more_headers: Vec<String>,
     include_dirs: Vec<PathBuf>,
     allow: Vec<String>,
     block: Vec<String>,
@@ -37,10 +38,18 @@ impl Bindings {
     pub fn new(provenance: &Provenance, header: &str) -> Bindings {
         Bindings {
             header: header.to_string(),
+            more_headers: Vec::new(),
             include_dirs: provenance.include_dirs().to_vec(),
             allow: Vec::new(),
             block: Vec::new(),
         }
+    }
+
+    /// Includes one more header after the first (a library whose API spans several headers,
+    /// such as libsolv's `solv/pool.h`, `solv/solver.h`, …). May be repeated.
+    pub fn also(&mut self, header: &str) -> &mut Bindings {
+        self.more_headers.push(header.to_string());
+        self
     }
 
     /// Generates the items (functions, types, variables) whose names match the regular
@@ -69,7 +78,13 @@ impl Bindings {
             builder = builder.blocklist_item(item);
         }
         builder = builder
-            .header_contents("wrapper.h", &format!("#include <{}>\n", self.header))
+            .header_contents(
+                "wrapper.h",
+                &std::iter::once(&self.header)
+                    .chain(&self.more_headers)
+                    .map(|h| format!("#include <{h}>\n"))
+                    .collect::<String>(),
+            )
             .clang_args(
                 self.include_dirs
                     .iter()

@@ -58,6 +58,9 @@ pub enum EnvVar {
     TargetOs,
     /// `CARGO_PKG_NAME`: the crate whose build script runs (set by cargo).
     PkgName,
+    /// `DEP_<LINKS>_<KEY>`: metadata of a dependency's build script (set by cargo), such as
+    /// `DEP_ZLIB_INCLUDE`.
+    Dep(String, String),
     /// `<VAR>_<suffix>`: a target-specific variant of another variable.
     WithSuffix(Box<EnvVar>, String),
     /// `<prefix>_<VAR>`: `HOST_` or `TARGET_` variant of a tool variable (pkg-config-rs, cc-rs).
@@ -102,6 +105,7 @@ impl fmt::Display for EnvVar {
             EnvVar::ManifestDir => f.write_str("CARGO_MANIFEST_DIR"),
             EnvVar::TargetOs => f.write_str("CARGO_CFG_TARGET_OS"),
             EnvVar::PkgName => f.write_str("CARGO_PKG_NAME"),
+            EnvVar::Dep(links, key) => write!(f, "DEP_{}_{}", shouty(links), shouty(key)),
             EnvVar::WithSuffix(var, suffix) => write!(f, "{var}_{suffix}"),
             EnvVar::WithPrefix(prefix, var) => write!(f, "{prefix}_{var}"),
         }
@@ -121,6 +125,7 @@ impl EnvVar {
                 | EnvVar::ManifestDir
                 | EnvVar::TargetOs
                 | EnvVar::PkgName
+                | EnvVar::Dep(..)
         )
     }
 

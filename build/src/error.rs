@@ -320,7 +320,9 @@ impl From<cc::Error> for Error {
 }
 
 impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>, context: &str, source: std::io::Error) -> Self {
+    /// [`Error::Io`]: `context` says what was being done to `path` ("read directory"); for a
+    /// build script's own file work around a vendored build (libsolv's header layout).
+    pub fn io(path: impl Into<PathBuf>, context: &str, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             context: context.to_string(),

@@ -1,6 +1,7 @@
 //! `syspack-build` is the library every syspack sys crate's `build.rs` uses to link a C library
 //! either from the system (pkg-config, vcpkg on Windows targets, explicit directories, or a
-//! header/library probe) or from its pinned, hash-verified source, built with `cc` and linked
+//! header/library probe) or from its pinned, hash-verified source, built with `cc` or with the
+//! library's own CMake build ([`cmake`], `build = "cmake"` in `library.toml`) and linked
 //! statically. Whatever it chooses, it records the **provenance** (mode, version, evidence) and
 //! hands it to cargo, to dependents and to the final binary.
 //!
@@ -50,6 +51,25 @@
 //!
 //! The builder methods ([`Library::new`], [`Library::pkg_config_name`], …) describe the same
 //! without a file.
+//!
+//! A library whose upstream build is **CMake** says so in the same file, with the cache options
+//! and the workspace libraries CMake must use (module [`cmake`]); its build.rs then needs no
+//! closure (`Library::from_manifest("library.toml").and_then(|lib| lib.probe())`), or calls
+//! [`VendoredSource::cmake`] in its own closure to add steps around it (libsolv installs its
+//! headers as `solv/*.h`):
+//!
+//! ```toml
+//! build = "cmake"
+//! cmake_targets = ["libsolv", "libsolvext"]
+//! cmake_defines = [{ name = "ENABLE_DEBIAN", value = "ON" }]
+//! cmake_deps = [{ links = "zlib", include_var = "ZLIB_INCLUDE_DIR", library_var = "ZLIB_LIBRARY" }]
+//! cmake_libs = [{ name = "solvext", dir = "build/ext" }, { name = "solv", dir = "build/src" }]
+//! ```
+//!
+//! `cmake_deps` hands CMake the include directory and library file of a dependency sys crate
+//! (`DEP_ZLIB_INCLUDE`, `DEP_ZLIB_LIB`), so a vendored libsolv links the workspace's own vendored
+//! zlib and the binary holds one copy of it. The mode, the knobs, the pin and the provenance are
+//! the same as for a `cc` build.
 //!
 //! and its `src/lib.rs` embeds the provenance:
 //!
@@ -171,8 +191,9 @@
 //!
 //! `rustc-link-lib`, `rustc-link-search`, `rerun-if-env-changed`, `rerun-if-changed` (the pin,
 //! the patches, the `.pc` file), `warning` (auto fallback), and the metadata `include`, `root`,
-//! `version`, `mode` (`system`/`vendored`), `link` (`dylib`/`static`) and `provenance` (one-line
-//! JSON) that dependents read as `DEP_<LINKS>_INCLUDE` etc., plus
+//! `version`, `mode` (`system`/`vendored`), `link` (`dylib`/`static`), `lib` (the path of the
+//! library file linked, when known: the vendored archive, or the system `.so`/`.a` in the
+//! directories pkg-config named) and `provenance` (one-line JSON) that dependents read as `DEP_<LINKS>_INCLUDE` etc., plus
 //! `rustc-env=SYSPACK_PROVENANCE_<LIB>=<json>` for the sys crate's own `env!`.
 //!
 //! # Requirements
@@ -188,6 +209,7 @@
 #[cfg(feature = "bindgen")]
 mod bindings;
 pub mod cache;
+pub mod cmake;
 mod env;
 mod error;
 mod explain;
@@ -202,6 +224,7 @@ pub mod unpack;
 
 #[cfg(feature = "bindgen")]
 pub use bindings::Bindings;
+pub use cmake::{BuildSystem, CmakeDep, CmakeOutput, CmakeSpec};
 pub use env::{Emit, Env, EnvVar};
 pub use error::Error;
 pub use explain::{Explanation, Outcome};

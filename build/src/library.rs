@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cache::{Cache, Cached};
+use crate::cmake::CmakeSpec;
 use crate::env::{shouty, Emit, Env, EnvVar};
 use crate::explain::{Explanation, Outcome};
 use crate::mode::{decide, Decision, LinkKind, Mode, Provider};
@@ -34,6 +35,8 @@ pub struct Library {
     pub(crate) vendored: Option<Arc<VendoredFn>>,
     /// The `library.toml` this description was read from ([`Library::from_manifest`]).
     pub(crate) manifest_file: Option<PathBuf>,
+    /// `build = "cmake"`: how CMake builds the vendored source.
+    pub(crate) cmake: Option<CmakeSpec>,
 }
 
 impl fmt::Debug for Library {
@@ -49,6 +52,7 @@ impl fmt::Debug for Library {
             .field("pin_file", &self.pin_file)
             .field("manifest_file", &self.manifest_file)
             .field("vendored", &self.vendored.is_some())
+            .field("cmake", &self.cmake)
             .finish()
     }
 }
@@ -63,6 +67,7 @@ pub struct VendoredSource {
     target: Option<String>,
     host: Option<String>,
     mock: bool,
+    pub(crate) cmake: Option<CmakeSpec>,
 }
 
 impl VendoredSource {
@@ -147,6 +152,7 @@ impl VendoredSource {
 pub struct VendoredBuild {
     include_dirs: Vec<PathBuf>,
     system_libs: Vec<String>,
+    static_libs: Vec<(PathBuf, String)>,
 }
 
 impl VendoredBuild {
@@ -155,6 +161,7 @@ impl VendoredBuild {
         VendoredBuild {
             include_dirs: vec![include_dir.into()],
             system_libs: Vec::new(),
+            static_libs: Vec::new(),
         }
     }
 
@@ -167,6 +174,14 @@ impl VendoredBuild {
     /// Links a system library the archive needs (`pthread`, `m`): `rustc-link-lib=dylib=NAME`.
     pub fn system_lib(mut self, name: impl Into<String>) -> VendoredBuild {
         self.system_libs.push(name.into());
+        self
+    }
+
+    /// Links the static archive `<dir>/lib<name>.a` that the build produced outside cc's
+    /// control (a CMake build): `rustc-link-search=native=<dir>`, `rustc-link-lib=static=<name>`.
+    /// The first one is exported as the library file (`DEP_<LINKS>_LIB`).
+    pub fn static_lib(mut self, dir: impl Into<PathBuf>, name: impl Into<String>) -> VendoredBuild {
+        self.static_libs.push((dir.into(), name.into()));
         self
     }
 
@@ -192,6 +207,7 @@ impl Library {
             pin: None,
             vendored: None,
             manifest_file: None,
+            cmake: None,
         }
     }
 
@@ -256,6 +272,21 @@ impl Library {
     {
         self.vendored = Some(Arc::new(build));
         self
+    }
+
+    /// How the vendored source is built: [`crate::BuildSystem::Cmake`] when `library.toml` says
+    /// `build = "cmake"`, else [`crate::BuildSystem::Cc`] (the build.rs compiles with `cc`).
+    pub fn build_system(&self) -> crate::BuildSystem {
+        if self.cmake.is_some() {
+            crate::BuildSystem::Cmake
+        } else {
+            crate::BuildSystem::Cc
+        }
+    }
+
+    /// The CMake configuration (`build = "cmake"`), if any.
+    pub fn cmake_spec(&self) -> Option<&CmakeSpec> {
+        self.cmake.as_ref()
     }
 
     /// The short name.
@@ -327,7 +358,7 @@ impl Library {
                 self.system_provenance(found, record(None), emit)
             }
             Mode::Vendored => self.build_vendored(&ctx, record(None))?,
-            Mode::Auto if self.vendored.is_none() => {
+            Mode::Auto if self.vendored.is_none() && self.cmake.is_none() => {
                 let found = system::probe(self, &ctx, decision.link)?;
                 self.system_provenance(found, record(None), emit)
             }
@@ -386,6 +417,19 @@ impl Library {
         }
         for (kind, name) in &found.libs {
             emit.link_lib(&kind.to_string(), name);
+        }
+        // The library file dependents hand to their own builds (`DEP_<LINKS>_LIB`, see `cmake`).
+        let file = match found.link {
+            LinkKind::Static => format!("lib{}.a", self.lib_name()),
+            _ => format!("lib{}.so", self.lib_name()),
+        };
+        if let Some(p) = found
+            .search
+            .iter()
+            .map(|d| d.join(&file))
+            .find(|p| p.is_file())
+        {
+            emit.metadata("lib", &p.display().to_string());
         }
         Provenance {
             library: self.name.clone(),
@@ -464,7 +508,7 @@ impl Library {
         env: &Env,
         emit: &Emit,
     ) -> Result<(Pin, Cache, Cached), Error> {
-        if self.vendored.is_none() {
+        if self.vendored.is_none() && self.cmake.is_none() {
             return Err(Error::Config {
                 library: self.name.clone(),
                 problem:
@@ -507,10 +551,26 @@ impl Library {
             target: ctx.target.clone(),
             host: ctx.host.clone(),
             mock: matches!(ctx.env, Env::Mock(_)),
+            cmake: self.cmake.clone(),
         };
-        let build = (self.vendored.as_ref().expect("checked by cached_source"))(&src)?;
+        let build = match &self.vendored {
+            Some(f) => f(&src)?,
+            None => src.cmake()?.build,
+        };
+        for (dir, name) in &build.static_libs {
+            ctx.emit.link_search(dir);
+            ctx.emit.link_lib("static", name);
+        }
         for l in &build.system_libs {
             ctx.emit.link_lib("dylib", l);
+        }
+        // The archive dependents hand to their own builds (`DEP_<LINKS>_LIB`, see `cmake`).
+        let archive = match build.static_libs.first() {
+            Some((dir, name)) => Some(dir.join(format!("lib{name}.a"))),
+            None => Some(src.out_dir.join(format!("lib{}.a", self.lib_name()))),
+        };
+        if let Some(a) = archive.filter(|a| a.is_file()) {
+            ctx.emit.metadata("lib", &a.display().to_string());
         }
         let mut patch_ids = Vec::new();
         for p in &patches {
@@ -581,7 +641,7 @@ impl Library {
         let outcome = match decision.mode {
             Mode::System => system(&decision).unwrap_or_else(Outcome::Fails),
             Mode::Vendored => vendored().unwrap_or_else(Outcome::Fails),
-            Mode::Auto if self.vendored.is_none() => {
+            Mode::Auto if self.vendored.is_none() && self.cmake.is_none() => {
                 system(&decision).unwrap_or_else(Outcome::Fails)
             }
             Mode::Auto => match system(&decision) {

@@ -14,10 +14,12 @@
 //!     { distro = "debian", package = "libzstd-dev" },
 //!     { distro = "fedora", package = "libzstd-devel" },
 //! ]
+//! build = "cc"                    # or "cmake", with the `cmake_*` keys (see the module `cmake`)
 //! ```
 
 use std::path::{Path, PathBuf};
 
+use crate::cmake::{build_system, BuildSystem, CmakeSpec};
 use crate::env::{Emit, Env, EnvVar};
 use crate::tomlite::{self, Fields};
 use crate::{Error, Library};
@@ -32,6 +34,8 @@ struct Manifest {
     header: Option<String>,
     pin_file: Option<PathBuf>,
     distro_packages: Vec<DistroPackage>,
+    build: BuildSystem,
+    cmake: CmakeSpec,
 }
 
 #[derive(Debug)]
@@ -54,6 +58,12 @@ impl Manifest {
                 "header",
                 "pin_file",
                 "distro_packages",
+                "build",
+                "cmake_targets",
+                "cmake_defines",
+                "cmake_deps",
+                "cmake_libs",
+                "cmake_include",
             ],
             "",
         )?;
@@ -71,7 +81,14 @@ impl Manifest {
                 package: d.str("package")?,
             });
         }
+        let build = build_system(&mut f)?;
+        let cmake = CmakeSpec::from_fields(&mut f)?;
+        if build != BuildSystem::Cmake && !cmake.is_empty() {
+            return Err("`cmake_*` keys need `build = \"cmake\"`".into());
+        }
         Ok(Manifest {
+            build,
+            cmake,
             library: f.str("library")?,
             pkg_config_name: f.opt_str("pkg_config_name")?,
             vcpkg_name: f.opt_str("vcpkg_name")?,
@@ -217,6 +234,9 @@ impl Library {
         }
         for d in &m.distro_packages {
             lib.distro_package(&d.distro, &d.package);
+        }
+        if m.build == BuildSystem::Cmake {
+            lib.cmake = Some(m.cmake.clone());
         }
         Ok(lib)
     }

@@ -11,7 +11,8 @@
 //! file = "zstd-1.5.7.tar.gz"
 //! sha256 = "eb33e51f49a15e023950cd7825ca74a4a2b43db8354825ac24fc1b7ee09e6fa3"
 //! kind = "upstream"          # or "debian-orig"
-//! strip = "zstd-1.5.7"       # the top directory inside the tarball
+//! strip = "zstd-1.5.7"       # the top directory inside the tarball (or a path below it:
+//!                            # "libexpat-R_2_5_0/expat" builds that subdirectory)
 //! ```
 //!
 //! Unknown keys are errors. The upstream URL's last path segment should be the `file` of an
@@ -223,11 +224,11 @@ impl Pin {
                     "expected 64 lower-case hexadecimal digits",
                 ));
             }
-            if !is_plain_name(&a.strip) {
+            if !a.strip.split('/').all(is_plain_name) {
                 return Err(bad(
                     format!("artifact[{i}].strip"),
                     &a.strip,
-                    "expected the name of the tarball's top directory, without `/`",
+                    "expected the tarball's top directory, or a path of plain names below it                      (`libexpat-R_2_5_0/expat`), without `.`, `..`, `\\` or empty parts",
                 ));
             }
             if let Some((j, _)) = self.artifacts[..i]

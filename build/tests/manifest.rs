@@ -109,6 +109,64 @@ fn manifest_text_with_defaults() {
 }
 
 #[test]
+fn cmake_manifests_carry_targets_defines_deps_libs_and_includes() {
+    use syspack_build::{BuildSystem, CmakeDep};
+    let p = Path::new("sys/library.toml");
+    let lib = Library::from_manifest_str("library = \"foo\"\n", p).unwrap();
+    assert_eq!(lib.build_system(), BuildSystem::Cc);
+    assert!(lib.cmake_spec().is_none());
+    let text = r#"library = "solv"
+build = "cmake"
+cmake_targets = ["libsolv", "libsolvext"]
+cmake_defines = [{ name = "ENABLE_DEBIAN", value = "ON" }, { name = "WITH_LIBXML2", value = "OFF" }]
+cmake_deps = [{ links = "zlib", include_var = "ZLIB_INCLUDE_DIR", library_var = "ZLIB_LIBRARY" }]
+cmake_libs = [{ name = "solvext", dir = "build/ext" }, { name = "solv", dir = "build/src" }]
+cmake_include = ["src"]
+"#;
+    let lib = Library::from_manifest_str(text, p).unwrap();
+    assert_eq!(lib.build_system(), BuildSystem::Cmake);
+    let spec = lib.cmake_spec().unwrap();
+    assert_eq!(spec.targets, ["libsolv", "libsolvext"]);
+    assert_eq!(
+        spec.defines,
+        [
+            ("ENABLE_DEBIAN".to_string(), "ON".to_string()),
+            ("WITH_LIBXML2".to_string(), "OFF".to_string())
+        ]
+    );
+    assert_eq!(
+        spec.deps,
+        [CmakeDep {
+            links: "zlib".into(),
+            include_var: "ZLIB_INCLUDE_DIR".into(),
+            library_var: "ZLIB_LIBRARY".into()
+        }]
+    );
+    assert_eq!(spec.libs[1], ("solv".to_string(), "build/src".to_string()));
+    assert_eq!(spec.include, ["src"]);
+
+    let err = |text: &str| Library::from_manifest_str(text, p).unwrap_err().to_string();
+    let e = err("library = \"x\"\nbuild = \"meson\"\n");
+    assert!(
+        e.contains("unknown value `meson` for `build`, expected `cc` or `cmake`"),
+        "{e}"
+    );
+    let e = err("library = \"x\"\ncmake_targets = [\"a\"]\n");
+    assert!(e.contains("`cmake_*` keys need `build = \"cmake\"`"), "{e}");
+    let e = err(
+        "library = \"x\"\nbuild = \"cmake\"\ncmake_libs = [{ name = \"a\", dir = \"../x\" }]\n",
+    );
+    assert!(
+        e.contains("`cmake_libs[0]`") && e.contains("without `..`"),
+        "{e}"
+    );
+    let e = err(
+        "library = \"x\"\nbuild = \"cmake\"\ncmake_defines = [{ name = \"A B\", value = \"1\" }]\n",
+    );
+    assert!(e.contains("`cmake_defines[0].name`"), "{e}");
+}
+
+#[test]
 fn manifest_errors_name_the_file_the_key_and_what_is_expected() {
     let p = Path::new("sys/library.toml");
     let err = |text: &str| Library::from_manifest_str(text, p).unwrap_err();

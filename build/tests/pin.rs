@@ -94,7 +94,7 @@ fn bad_file_strip_and_patch_paths() {
     );
     let e = parse(&pin_text(
         "",
-        &ART.replace("strip = \"zstd-1.5.7\"", "strip = \"a/b\""),
+        &ART.replace("strip = \"zstd-1.5.7\"", "strip = \"a/../b\""),
     ))
     .unwrap_err();
     assert!(

@@ -31,6 +31,11 @@ use crate::sys_crates::SysCrate;
 /// --no-build, its existing files are used) and its ELF assets are analysed. The minimum library
 /// versions are those of the sys crates named in the provenance (from the build, or
 /// --provenance-file). Exit status 0, or 1 with --require-all when a release says no.
+///
+/// With --package, the installs cell is solved by libsolv wherever the release's package index
+/// is in the index directory (`<dir>/<release>/Packages*`, `*primary.xml*`, `*.db`): installable
+/// (with the index's date), or not installable with the solver's reasons. --solve requires an
+/// index for every release judged; --no-solve keeps the format check alone.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Releases to judge (comma-separated or repeated) [default: every release syspack knows].
@@ -62,6 +67,20 @@ pub struct Args {
     /// Exit with status 1 when any cell of a selected release says no.
     #[arg(long)]
     require_all: bool,
+
+    /// Solve the installs cell with libsolv against each release's package index, and fail when
+    /// a release's index is missing [default: solve where the index is present].
+    #[arg(long, conflicts_with = "no_solve")]
+    solve: bool,
+
+    /// Keep the installs cell to the format check; do not run the solver.
+    #[arg(long)]
+    no_solve: bool,
+
+    /// The package indexes: `<DIR>/<release>/…` [default: $SYSPACK_INDEX_DIR, else
+    /// $XDG_CACHE_HOME/syspack/index, else ~/.cache/syspack/index].
+    #[arg(long, value_name = "DIR")]
+    index_dir: Option<PathBuf>,
 
     #[command(flatten)]
     project: ProjectArgs,
@@ -99,6 +118,9 @@ pub fn run(args: Args) -> Result<i32> {
     };
     let min_versions = min_versions(&records)?;
     let mut m = matrix::compute(&artifact, &min_versions, &releases);
+    if !args.no_solve && !args.packages.is_empty() {
+        solve_installs(&args, &mut m, &releases)?;
+    }
     for unused in m.attach_proofs(&proofs) {
         exit::warn(format!(
             "proof for `{}` ({}) is not used: that release is not in the matrix",
@@ -127,6 +149,61 @@ pub fn run(args: Args) -> Result<i32> {
         }
     }
     Ok(exit::OK)
+}
+
+/// Answers each row's installs cell with libsolv where the release's index is present.
+fn solve_installs(args: &Args, m: &mut Matrix, releases: &[&Release]) -> Result<()> {
+    let root = args
+        .index_dir
+        .clone()
+        .or_else(crate::solve::default_index_dir);
+    for (row, release) in m.rows.iter_mut().zip(releases) {
+        let given = |f| {
+            args.packages
+                .iter()
+                .any(|p| formats::detect(p).ok() == Some(f))
+        };
+        if release.format == Some(syspack_distro::Format::FreeBsd)
+            && given(syspack_distro::Format::FreeBsd)
+        {
+            let o = crate::solve::not_solved(release);
+            row.installs.apply_solved(o.solved, o.problems, o.note);
+            continue;
+        }
+        let index = match &root {
+            Some(r) => crate::solve::find_index(r, release)?,
+            None => None,
+        };
+        let Some(index) = index else {
+            if args.solve {
+                anyhow::bail!(
+                    "--solve: no package index for {} in `{}`: put its index files there                      (Debian `Packages.xz` and `Release`, rpm-md `primary.xml.gz`, Arch `.db`),                      or drop --solve",
+                    release.id,
+                    root.as_deref()
+                        .map(|r| r.join(release.id.to_string()).display().to_string())
+                        .unwrap_or_else(|| "(no index directory: set --index-dir)".into())
+                );
+            }
+            continue;
+        };
+        let Some(package) = args
+            .packages
+            .iter()
+            .find(|p| formats::detect(p).ok() == release.format)
+        else {
+            continue;
+        };
+        let format = formats::detect(package)?;
+        let o = crate::solve::solve(&index, package, format).with_context(|| {
+            format!(
+                "solving the install of `{}` on {}",
+                package.display(),
+                release.id
+            )
+        })?;
+        row.installs.apply_solved(o.solved, o.problems, o.note);
+    }
+    Ok(())
 }
 
 /// The releases with a no in any cell.

@@ -215,6 +215,35 @@ pub struct Cell {
     /// when other facts of the cell are leads.
     #[serde(skip)]
     no_confidence: Option<Confidence>,
+    /// The installs cell only: a dependency solver's answer against the release's real index
+    /// ([`Cell::apply_solved`]); its keys `answer`, `by`, `index` sit beside `status`.
+    #[serde(flatten)]
+    pub solved: Option<Solved>,
+}
+
+/// A dependency solver's answer to "install this package on that release", computed against
+/// the release's package index (the installs cell of `syspack matrix --solve`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Solved {
+    /// `installable`, `not installable`, or `not solved` (no solver support for the format).
+    pub answer: String,
+    /// The solver (`libsolv`).
+    pub by: String,
+    /// The index solved against (absent when not solved).
+    pub index: Option<SolvedIndex>,
+}
+
+/// The index a [`Solved`] answer was computed against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SolvedIndex {
+    /// The index files read, as given (`…/debian-11/Packages.xz`).
+    pub files: Vec<String>,
+    /// The sha256 of each file, in the same order.
+    pub sha256: Vec<String>,
+    /// The archive's date for the index (Debian `Release` `Date:`), `YYYY-MM-DD`, when known.
+    pub date: Option<String>,
+    /// How many packages the index holds.
+    pub packages: usize,
 }
 
 impl Cell {
@@ -225,7 +254,27 @@ impl Cell {
             confidence: Confidence::Verified,
             proofs: Vec::new(),
             no_confidence: None,
+            solved: None,
         }
+    }
+
+    /// Takes a solver's answer into the cell: an installable answer keeps the cell's status
+    /// (the format check still applies), a not-installable one makes it no with the solver's
+    /// `problems` as reasons (verified: the release's own index says so); `not solved` adds
+    /// `note` as a reason and leaves the status.
+    pub fn apply_solved(&mut self, solved: Solved, problems: Vec<String>, note: Option<String>) {
+        match solved.answer.as_str() {
+            "not installable" => {
+                for p in problems {
+                    self.add(Status::No, p, Confidence::Verified);
+                }
+                if let Some(c) = self.no_confidence {
+                    self.confidence = c;
+                }
+            }
+            _ => self.reasons.extend(note),
+        }
+        self.solved = Some(solved);
     }
 
     fn with(status: Status, reason: impl Into<String>, confidence: Confidence) -> Cell {
@@ -272,6 +321,14 @@ impl Cell {
             Verification::Contradicted => s.push_str(" ✗(proof disagrees)"),
             Verification::Derived if self.confidence == Confidence::Unverified => s.push('?'),
             Verification::Derived => {}
+        }
+        if let Some(solved) = self.solved.as_ref().filter(|_| self.status == Status::Yes) {
+            if let Some(index) = &solved.index {
+                s.push_str(&format!(
+                    " ✓ solved ({})",
+                    index.date.as_deref().unwrap_or("index of unknown date")
+                ));
+            }
         }
         if !self.reasons.is_empty() && self.status != Status::Yes {
             s.push_str(": ");

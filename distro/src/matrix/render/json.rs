@@ -21,7 +21,10 @@
 //! CELL = {"status": "yes" | "no" | "unknown" | "n/a",
 //!         "reasons": ["needs GLIBC_2.34, has 2.31"],
 //!         "confidence": "verified" | "unverified",
-//!         "proofs": [{"release", "column", "package", "step", "date", "outcome"}]}
+//!         "proofs": [{"release", "column", "package", "step", "date", "outcome"}],
+//!         // installs with `matrix --solve` only: the solver's answer against the release's index
+//!         "answer": "installable" | "not installable" | "not solved", "by": "libsolv",
+//!         "index": {"files": [..], "sha256": [..], "date": "YYYY-MM-DD" | null, "packages": N} | null}
 //! ```
 //!
 //! Keys appear in the order above; the same matrix always gives the same bytes.
