@@ -27,5 +27,8 @@ mod recipe;
 // `syspack ci github`: the generated workflow passes actionlint and zizmor, follows the configured
 // targets, and the checked-in .github/workflows/syspack.yml is what syspack writes.
 mod ci;
+// `syspack key generate` and `syspack repo`: signed apt repositories judged by apt in Debian
+// roots, reproducibility, `repo verify`, and that the secret key never leaves its file.
+mod repo;
 // One test per fixed bug.
 mod regression;

@@ -1,0 +1,21 @@
+//! Signed package repositories written and read in Rust.
+//!
+//! One module per family writes and reads its metadata ([`apt`]); [`sign`] holds the OpenPGP
+//! keys and signatures every family uses, and [`store`] the atomic file writes that make a
+//! publication all-or-nothing for a client reading the tree while it is written.
+//!
+//! # Channels
+//!
+//! Every repository has channels (default `testing` and `stable`). In the apt family a channel is
+//! a suite: `dists/<channel>/` is a complete, separately signed repository, and all suites share
+//! the one `pool/`, so promoting a package between channels never copies its file.
+
+pub mod apt;
+mod error;
+pub mod sign;
+pub mod store;
+
+pub use error::{Error, Result};
+
+/// The channels a repository has when the configuration names none, in promotion order.
+pub const DEFAULT_CHANNELS: [&str; 2] = ["testing", "stable"];

@@ -1,0 +1,334 @@
+//! `syspack key generate` and `syspack repo add|verify`: signed apt repositories judged by real
+//! apt (`apt-get update` / `install` in debootstrap roots), by `repo verify`, and for secrecy of
+//! the signing key.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::util::{assert_contains, copy_tree, listing, Dir};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scratch directory with a key pair in `keys/` and the hello fixture's .deb in `out/`.
+fn setup(name: &str, algorithm: &str) -> (Dir, PathBuf) {
+    let dir = Dir::new(name);
+    dir.copy_fixture("package/hello");
+    dir.package()
+        .args(["--target", "debian-12", "--out", "out"])
+        .stdout();
+    dir.command()
+        .args(["key", "generate", "--out", "keys", "--algorithm", algorithm])
+        .stdout();
+    let deb = dir.join("out/hello_1.0.0-1_amd64.deb");
+    assert!(deb.is_file(), "{}", listing(dir.path()));
+    (dir, deb)
+}
+
+fn add(dir: &Dir, repo: &str, key: &str, deb: &Path) -> Output {
+    dir.command()
+        .args(["repo", "add", repo, "--signing-key", key])
+        .args([deb])
+        .expect_code(0)
+}
+
+/// Every file under `dir` with its bytes, sorted by path.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_secret_key_never_leaves_its_file() {
+    let (dir, deb) = setup("repo-secret", "ed25519");
+    let secret = std::fs::read_to_string(dir.join("keys/secret.asc")).unwrap();
+    assert!(secret.contains("PRIVATE KEY BLOCK"), "{secret}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("keys/secret.asc"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The key itself in the variable, as a CI secret is passed.
+    let out = dir
+        .command()
+        .args(["repo", "add", "repo"])
+        .args([&deb])
+        .env("SYSPACK_SIGNING_KEY", &secret)
+        .expect_code(0);
+    // A wrong passphrase on an unprotected key is ignored; a generated key with a passphrase
+    // refuses to sign without it.
+    let out2 = dir
+        .command()
+        .args([
+            "key",
+            "generate",
+            "--out",
+            "keys2",
+            "--algorithm",
+            "ed25519",
+        ])
+        .env("SYSPACK_SIGNING_KEY_PASSPHRASE", "correct horse")
+        .expect_code(0);
+    let locked = dir
+        .command()
+        .args(["repo", "add", "repo2", "--signing-key", "keys2/secret.asc"])
+        .args([&deb])
+        .stderr_with(2);
+    assert_contains(&locked, &["passphrase", "SYSPACK_SIGNING_KEY_PASSPHRASE"]);
+    dir.command()
+        .args(["repo", "add", "repo2", "--signing-key", "keys2/secret.asc"])
+        .args([&deb])
+        .env("SYSPACK_SIGNING_KEY_PASSPHRASE", "correct horse")
+        .expect_code(0);
+    let secret2 = std::fs::read_to_string(dir.join("keys2/secret.asc")).unwrap();
+
+    // No line of either armored secret key (beyond the armor header) shows up anywhere.
+    let lines: Vec<&str> = secret
+        .lines()
+        .chain(secret2.lines())
+        .filter(|l| l.len() >= 16 && !l.starts_with("-----"))
+        .collect();
+    assert!(lines.len() > 3);
+    let mut haystacks = vec![
+        ("add stdout".to_string(), out.stdout.clone()),
+        ("add stderr".to_string(), out.stderr.clone()),
+        ("generate stdout".to_string(), out2.stdout.clone()),
+        ("generate stderr".to_string(), out2.stderr.clone()),
+        ("locked stderr".to_string(), locked.into_bytes()),
+    ];
+    for r in ["repo", "repo2"] {
+        for (path, bytes) in tree(&dir.join(r)) {
+            assert!(!path.contains(".tmp-"), "temporary file left: {r}/{path}");
+            haystacks.push((format!("{r}/{path}"), bytes));
+        }
+    }
+    for (name, bytes) in &haystacks {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains("PRIVATE KEY"), "{name} holds a secret key");
+        for l in &lines {
+            assert!(!text.contains(l), "{name} holds a line of the secret key");
+        }
+    }
+}
+
+#[test]
+fn apt_metadata_is_reproducible_and_verifies() {
+    let (dir, deb) = setup("repo-repro", "rsa4096");
+    add(&dir, "a", "keys/secret.asc", &deb);
+    add(&dir, "b", "keys/secret.asc", &deb);
+    let a = tree(&dir.join("a"));
+    assert_eq!(
+        a,
+        tree(&dir.join("b")),
+        "two repositories of the same package differ"
+    );
+    // Adding the same package again changes nothing.
+    add(&dir, "a", "keys/secret.asc", &deb);
+    assert_eq!(a, tree(&dir.join("a")));
+    let release =
+        String::from_utf8(std::fs::read(dir.join("a/dists/testing/Release")).unwrap()).unwrap();
+    assert_contains(
+        &release,
+        &[
+            "Acquire-By-Hash: yes\n",
+            "Suite: testing\n",
+            "main/binary-amd64/Packages.xz\n",
+        ],
+    );
+    let ok = dir
+        .command()
+        .args(["repo", "verify", "a", "--key", "keys/public.asc"])
+        .stdout();
+    assert_contains(&ok, &["ok: 1 suite(s) (testing), 1 package file(s)"]);
+
+    // A file in the pool that no index names, and a tampered index, are both reported.
+    std::fs::write(dir.join("a/pool/main/h/hello/stray.deb"), b"x").unwrap();
+    let packages = dir.join("a/dists/testing/main/binary-amd64/Packages");
+    let text = std::fs::read_to_string(&packages).unwrap();
+    std::fs::write(
+        &packages,
+        text.replace("Version: 1.0.0-1", "Version: 1.0.0-9"),
+    )
+    .unwrap();
+    let err = dir
+        .command()
+        .args(["repo", "verify", "a", "--key", "keys/public.asc"])
+        .stderr_with(1);
+    assert_contains(
+        &err,
+        &[
+            "binary-amd64/Packages: expected",
+            "pool/main/h/hello/stray.deb: in pool/",
+        ],
+    );
+    // Signed by another key.
+    dir.command()
+        .args([
+            "key",
+            "generate",
+            "--out",
+            "other",
+            "--algorithm",
+            "ed25519",
+        ])
+        .stdout();
+    let err = dir
+        .command()
+        .args(["repo", "verify", "b", "--key", "other/public.asc"])
+        .stderr_with(1);
+    assert_contains(&err, &["InRelease", "does not verify with key"]);
+}
+
+/// Runs a command in `root`, returning its output.
+fn chroot(root: &Path, args: &[&str]) -> Output {
+    Command::new("chroot")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("chroot cannot run ({e}); run the tests as root"))
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// apt-get update in `root` against `repo` (copied to /srv/repo) with fresh lists.
+fn apt_update(root: &Path, repo: &Path) -> Output {
+    let srv = root.join("srv/repo");
+    let _ = std::fs::remove_dir_all(&srv);
+    std::fs::create_dir_all(&srv).unwrap();
+    copy_tree(repo, &srv);
+    let lists = root.join("var/lib/apt/lists");
+    let _ = std::fs::remove_dir_all(&lists);
+    std::fs::create_dir_all(lists.join("partial")).unwrap();
+    chroot(root, &["apt-get", "update"])
+}
+
+fn apt_round_trip(suite: &str) {
+    let (dir, deb) = setup(&format!("repo-apt-{suite}"), "rsa4096");
+    add(&dir, "repo", "keys/secret.asc", &deb);
+    let root = Command::new(workspace().join("ci/debian-root"))
+        .arg(suite)
+        .output()
+        .expect("ci/debian-root runs");
+    assert!(
+        root.status.success(),
+        "ci/debian-root {suite} failed (apt-get install -y debootstrap; ci/install-deps):\n{}",
+        text(&root)
+    );
+    let root = PathBuf::from(String::from_utf8(root.stdout).unwrap().trim());
+    // Only our repository: the root has no network.
+    let _ = std::fs::remove_file(root.join("etc/apt/sources.list"));
+    let _ = std::fs::remove_file(root.join("etc/apt/sources.list.d/debian.sources"));
+    std::fs::create_dir_all(root.join("etc/apt/keyrings")).unwrap();
+    std::fs::copy(
+        dir.join("keys/public.asc"),
+        root.join("etc/apt/keyrings/syspack.asc"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("etc/apt/sources.list.d/syspack.list"),
+        "deb [signed-by=/etc/apt/keyrings/syspack.asc] file:/srv/repo testing main\n",
+    )
+    .unwrap();
+
+    let up = apt_update(&root, &dir.join("repo"));
+    assert!(up.status.success(), "apt-get update failed:\n{}", text(&up));
+    let up_text = text(&up);
+    assert!(
+        !up_text.contains("W: GPG") && !up_text.contains("E: "),
+        "{up_text}"
+    );
+    let inst = chroot(&root, &["apt-get", "install", "-y", "hello"]);
+    assert!(
+        inst.status.success(),
+        "apt-get install hello failed:\n{}",
+        text(&inst)
+    );
+    let run = chroot(&root, &["/usr/bin/hello"]);
+    assert!(
+        run.status.success(),
+        "/usr/bin/hello failed:\n{}",
+        text(&run)
+    );
+
+    // A tampered Packages (every copy: plain, compressed and by-hash, as an attacker serving the
+    // tree would) fails the update.
+    let tampered = dir.join("tampered");
+    copy_tree(&dir.join("repo"), &tampered);
+    let arch = tampered.join("dists/testing/main/binary-amd64");
+    let plain = std::fs::read_to_string(arch.join("Packages")).unwrap();
+    let evil = plain.replace("Version: 1.0.0-1", "Version: 1.0.0-9");
+    for (path, _) in tree(&arch) {
+        std::fs::write(arch.join(path), &evil).unwrap();
+    }
+    let up = apt_update(&root, &tampered);
+    let t = text(&up);
+    assert!(
+        !up.status.success(),
+        "apt-get update accepted a tampered Packages:\n{t}"
+    );
+    assert!(
+        t.contains("mismatch") || t.contains("unexpected size"),
+        "apt-get update failed for another reason than the hash:\n{t}"
+    );
+
+    // The same repository signed by another key fails the update.
+    let other = dir.join("other");
+    copy_tree(&dir.join("repo"), &other);
+    dir.command()
+        .args([
+            "key",
+            "generate",
+            "--out",
+            "keys-other",
+            "--algorithm",
+            "ed25519",
+        ])
+        .stdout();
+    add(&dir, "other", "keys-other/secret.asc", &deb);
+    let up = apt_update(&root, &other);
+    let t = text(&up);
+    assert!(
+        !up.status.success(),
+        "apt-get update accepted another key's signature:\n{t}"
+    );
+    assert!(t.contains("NO_PUBKEY") || t.contains("not signed"), "{t}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn apt_installs_from_the_signed_repository_debian_12() {
+    apt_round_trip("bookworm");
+}
+
+#[test]
+fn apt_installs_from_the_signed_repository_debian_11() {
+    apt_round_trip("bullseye");
+}
+
+#[test]
+fn apt_installs_from_the_signed_repository_debian_13() {
+    apt_round_trip("trixie");
+}
