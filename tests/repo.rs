@@ -155,7 +155,10 @@ fn apt_metadata_is_reproducible_and_verifies() {
         .command()
         .args(["repo", "verify", "a", "--key", "keys/public.asc"])
         .stdout();
-    assert_contains(&ok, &["ok: 1 suite(s) (testing), 1 package file(s)"]);
+    assert_contains(
+        &ok,
+        &["ok: 1 suite(s) (testing), 1 package file(s); pacman: none"],
+    );
 
     // A file in the pool that no index names, and a tampered index, are both reported.
     std::fs::write(dir.join("a/pool/main/h/hello/stray.deb"), b"x").unwrap();
@@ -331,4 +334,116 @@ fn apt_installs_from_the_signed_repository_debian_11() {
 #[test]
 fn apt_installs_from_the_signed_repository_debian_13() {
     apt_round_trip("trixie");
+}
+
+fn pacman(conf: &Path, base: &Path, args: &[&str]) -> Output {
+    Command::new("pacman")
+        .arg("--root")
+        .arg(base.join("root"))
+        .arg("--dbpath")
+        .arg(base.join("root/var/lib/pacman"))
+        .arg("--gpgdir")
+        .arg(base.join("gnupg"))
+        .arg("--cachedir")
+        .arg(base.join("cache"))
+        .arg("--config")
+        .arg(conf)
+        .arg("--noconfirm")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("pacman cannot run ({e}); apt-get install -y pacman-package-manager")
+        })
+}
+
+fn pacman_key(gnupg: &Path, args: &[&str]) {
+    let out = Command::new("pacman-key")
+        .arg("--gpgdir")
+        .arg(gnupg)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("pacman-key cannot run ({e}); apt-get install -y pacman-package-manager")
+        });
+    assert!(out.status.success(), "pacman-key {args:?}:\n{}", text(&out));
+}
+
+#[test]
+fn pacman_installs_from_the_signed_repository() {
+    let dir = Dir::new("repo-pacman");
+    dir.copy_fixture("package/hello");
+    dir.package()
+        .args(["--target", "arch", "--out", "out"])
+        .stdout();
+    dir.command()
+        .args(["key", "generate", "--out", "keys", "--algorithm", "rsa4096"])
+        .stdout();
+    let pkg = dir.join("out/hello-1.0.0-1-x86_64.pkg.tar.zst");
+    add(&dir, "repo", "keys/secret.asc", &pkg);
+    let adir = dir.join("repo/arch/testing/x86_64");
+    for f in [
+        "syspack.db",
+        "syspack.db.sig",
+        "syspack.files",
+        "syspack.files.sig",
+        "hello-1.0.0-1-x86_64.pkg.tar.zst.sig",
+    ] {
+        assert!(adir.join(f).exists(), "{f} missing:\n{}", listing(&adir));
+    }
+    assert!(std::fs::symlink_metadata(adir.join("syspack.db"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let ok = dir
+        .command()
+        .args(["repo", "verify", "repo", "--key", "keys/public.asc"])
+        .stdout();
+    assert_contains(&ok, &["pacman: arch/testing/x86_64"]);
+
+    let base = dir.join("pacman");
+    std::fs::create_dir_all(base.join("root/var/lib/pacman")).unwrap();
+    std::fs::create_dir_all(base.join("cache")).unwrap();
+    let gnupg = base.join("gnupg");
+    pacman_key(&gnupg, &["--init"]);
+    pacman_key(
+        &gnupg,
+        &["--add", dir.join("keys/public.asc").to_str().unwrap()],
+    );
+    // The fingerprint of the signing key, from `repo add`'s summary.
+    let added = add(&dir, "repo", "keys/secret.asc", &pkg);
+    let summary = String::from_utf8_lossy(&added.stdout).into_owned();
+    let fingerprint = summary.rsplit(' ').next().unwrap().trim().to_string();
+    pacman_key(&gnupg, &["--lsign-key", &fingerprint]);
+    let conf = base.join("pacman.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[options]\nArchitecture = x86_64\nSigLevel = Required DatabaseRequired\n\n\
+             [syspack]\nServer = file://{}/repo/arch/testing/$arch\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let sy = pacman(&conf, &base, &["-Sy"]);
+    assert!(sy.status.success(), "pacman -Sy:\n{}", text(&sy));
+    let s = pacman(&conf, &base, &["-S", "--noscriptlet", "hello"]);
+    assert!(s.status.success(), "pacman -S hello:\n{}", text(&s));
+    assert!(base.join("root/usr/bin/hello").is_file());
+
+    // A tampered database is refused.
+    let db = adir.join("syspack.db.tar.zst");
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes.push(0);
+    std::fs::write(&db, bytes).unwrap();
+    let sy = pacman(&conf, &base, &["-Syy"]);
+    let t = text(&sy);
+    assert!(
+        t.contains("signature") && t.contains("invalid"),
+        "pacman accepted a tampered database:\n{t}"
+    );
+    let err = dir
+        .command()
+        .args(["repo", "verify", "repo", "--key", "keys/public.asc"])
+        .stderr_with(1);
+    assert_contains(&err, &["syspack.db.tar.zst", "does not verify"]);
 }

@@ -235,7 +235,7 @@ fn read_stanzas(dir: &Path, opts: &Options) -> Result<BTreeMap<String, Stanza>> 
     Ok(out)
 }
 
-fn compress(data: &[u8], compression: Compression) -> Result<Vec<u8>> {
+pub(crate) fn compress(data: &[u8], compression: Compression) -> Result<Vec<u8>> {
     let mut enc = Encoder::new(Vec::new(), compression)
         .map_err(|e| Error::io("(memory)", "compressing", e))?;
     enc.write_all(data)

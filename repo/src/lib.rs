@@ -12,6 +12,7 @@
 
 pub mod apt;
 mod error;
+pub mod pacman;
 pub mod sign;
 pub mod store;
 

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use syspack_repo::apt;
 use syspack_repo::sign::{Signer, Verifier};
+use syspack_repo::{apt, pacman};
 
 use crate::exit::{self, CheckFailed};
 
@@ -27,7 +27,7 @@ enum Action {
     Add {
         /// The repository.
         dir: PathBuf,
-        /// The packages (.deb for now).
+        /// The packages (.deb, .pkg.tar.*).
         #[arg(required = true)]
         packages: Vec<PathBuf>,
         /// The channel the packages enter (an apt suite).
@@ -39,11 +39,14 @@ enum Action {
         /// The armored secret key [default: $SYSPACK_SIGNING_KEY].
         #[arg(long, value_name = "FILE")]
         signing_key: Option<PathBuf>,
+        /// The pacman repository name (`[NAME]` in pacman.conf).
+        #[arg(long, value_name = "NAME", default_value = "syspack")]
+        pacman_repo: String,
         /// Write `Valid-Until` this many days after `Date`.
         #[arg(long, value_name = "DAYS")]
         valid_days: Option<u64>,
     },
-    /// Check every signature and hash, that every referenced file exists, and that nothing in
+    /// Check every signature and hash (apt suites, pacman databases), that every referenced file exists, and that nothing in
     /// pool/ is unreferenced. Exit 1 when a check fails.
     Verify {
         /// The repository.
@@ -51,6 +54,9 @@ enum Action {
         /// The armored public key the repository must be signed with.
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
+        /// The pacman repository name.
+        #[arg(long, value_name = "NAME", default_value = "syspack")]
+        pacman_repo: String,
     },
 }
 
@@ -64,34 +70,53 @@ pub fn run(args: Args) -> Result<i32> {
             component,
             signing_key,
             valid_days,
+            pacman_repo,
         } => {
+            let (mut debs, mut arch) = (Vec::new(), Vec::new());
             for p in &packages {
-                if p.extension().and_then(|e| e.to_str()) != Some("deb") {
+                let name = p.file_name().unwrap_or_default().to_string_lossy();
+                if name.ends_with(".deb") {
+                    debs.push(p.clone());
+                } else if name.contains(".pkg.tar") {
+                    arch.push(p.clone());
+                } else {
                     bail!(
-                        "{}: only .deb packages can be published yet (apt); rpm, pacman and \
-                         FreeBSD repositories are not written by this version",
+                        "{}: only .deb and Arch (.pkg.tar.*) packages can be published yet; rpm \
+                         and FreeBSD repositories are not written by this version",
                         p.display()
                     );
                 }
             }
             let signer = Signer::from_cli(signing_key.as_deref())?;
-            let mut opts = apt::Options::new(&channel);
-            opts.component = component;
-            opts.date = source_date_epoch()?;
-            opts.valid_for = valid_days.map(|d| d * 86_400);
-            let added = apt::add(&dir, &packages, &opts, &signer)?;
+            let date = source_date_epoch()?;
+            let mut added = Vec::new();
+            if !debs.is_empty() {
+                let mut opts = apt::Options::new(&channel);
+                opts.component = component;
+                opts.date = date;
+                opts.valid_for = valid_days.map(|d| d * 86_400);
+                added.extend(apt::add(&dir, &debs, &opts, &signer)?);
+            }
+            if !arch.is_empty() {
+                let opts = pacman::Options {
+                    channel: channel.clone(),
+                    repo: pacman_repo,
+                    date,
+                };
+                added.extend(pacman::add(&dir, &arch, &opts, &signer)?);
+            }
             let mut o = std::io::stdout().lock();
             for p in added {
                 writeln!(o, "{}", p.display())?;
             }
-            writeln!(
-                o,
-                "signed dists/{channel}/InRelease with {}",
-                signer.fingerprint()
-            )?;
+            writeln!(o, "signed channel {channel} with {}", signer.fingerprint())?;
             Ok(exit::OK)
         }
-        Action::Verify { dir, key } => verify(&dir, &key),
+        Action::Verify {
+            dir,
+            key,
+            pacman_repo,
+        } => verify(&dir, &key, &pacman_repo),
     }
 }
 
@@ -106,7 +131,7 @@ fn source_date_epoch() -> Result<Option<u64>> {
     }
 }
 
-fn verify(dir: &Path, key: &Path) -> Result<i32> {
+fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
     let text =
         std::fs::read_to_string(key).with_context(|| format!("cannot read {}", key.display()))?;
     let verifier = Verifier::from_armored(&text, &key.display().to_string())?;
@@ -118,18 +143,50 @@ fn verify(dir: &Path, key: &Path) -> Result<i32> {
         }
     }
     suites.sort();
-    if suites.is_empty() {
-        return Err(CheckFailed(format!("{}: no dists/<suite>/ to verify", dir.display())).into());
+    let mut problems = Vec::new();
+    let mut pacman_dirs = Vec::new();
+    for channel in sorted_dirs(&dir.join("arch")) {
+        for arch in sorted_dirs(&dir.join("arch").join(&channel)) {
+            let adir = pacman::arch_dir(dir, &channel, &arch);
+            match pacman::verify(dir, &channel, &arch, pacman_repo, &verifier) {
+                Ok(named) => {
+                    let named: BTreeSet<String> = named.into_iter().collect();
+                    for f in sorted_files(&adir) {
+                        let listed =
+                            named.contains(&f) || f.starts_with(&format!("{pacman_repo}."));
+                        if !listed {
+                            problems.push(format!(
+                                "{}: no database entry names it",
+                                adir.join(&f).display()
+                            ));
+                        }
+                    }
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+            pacman_dirs.push(format!("arch/{channel}/{arch}"));
+        }
+    }
+    if suites.is_empty() && pacman_dirs.is_empty() {
+        return Err(CheckFailed(format!(
+            "{}: no dists/<suite>/ nor arch/<channel>/<arch>/ to verify",
+            dir.display()
+        ))
+        .into());
     }
     let mut referenced = BTreeSet::new();
-    let mut problems = Vec::new();
     for suite in &suites {
         match apt::verify_suite(dir, suite, &verifier) {
             Ok(r) => referenced.extend(r),
             Err(e) => problems.push(e.to_string()),
         }
     }
-    for entry in walkdir::WalkDir::new(dir.join("pool")).sort_by_file_name() {
+    let pool = dir.join("pool");
+    for entry in walkdir::WalkDir::new(&pool)
+        .sort_by_file_name()
+        .into_iter()
+        .filter(|_| pool.exists())
+    {
         let entry = entry.with_context(|| format!("cannot list {}", dir.join("pool").display()))?;
         if entry.file_type().is_file() {
             let rel = entry
@@ -148,11 +205,40 @@ fn verify(dir: &Path, key: &Path) -> Result<i32> {
     }
     writeln!(
         std::io::stdout().lock(),
-        "ok: {} suite(s) ({}), {} package file(s), signed by {}",
+        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; signed by {}",
         suites.len(),
         suites.join(", "),
         referenced.len(),
+        if pacman_dirs.is_empty() {
+            "none".to_string()
+        } else {
+            pacman_dirs.join(", ")
+        },
         verifier.fingerprint()
     )?;
     Ok(exit::OK)
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+fn sorted_files(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| !e.file_type().map(|t| t.is_dir()).unwrap_or(true))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
 }
