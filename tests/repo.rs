@@ -228,9 +228,9 @@ fn apt_update(root: &Path, repo: &Path) -> Output {
     chroot(root, &["apt-get", "update"])
 }
 
-fn apt_round_trip(suite: &str) {
-    let (dir, deb) = setup(&format!("repo-apt-{suite}"), "rsa4096");
-    add(&dir, "repo", "keys/secret.asc", &deb);
+/// A fresh Debian root for `suite` whose only apt source is `file:/srv/repo testing main`,
+/// signed by `key`.
+fn apt_root(suite: &str, key: &Path) -> PathBuf {
     let root = Command::new(workspace().join("ci/debian-root"))
         .arg(suite)
         .output()
@@ -245,16 +245,20 @@ fn apt_round_trip(suite: &str) {
     let _ = std::fs::remove_file(root.join("etc/apt/sources.list"));
     let _ = std::fs::remove_file(root.join("etc/apt/sources.list.d/debian.sources"));
     std::fs::create_dir_all(root.join("etc/apt/keyrings")).unwrap();
-    std::fs::copy(
-        dir.join("keys/public.asc"),
-        root.join("etc/apt/keyrings/syspack.asc"),
-    )
-    .unwrap();
+    std::fs::copy(key, root.join("etc/apt/keyrings/syspack.asc")).unwrap();
     std::fs::write(
         root.join("etc/apt/sources.list.d/syspack.list"),
         "deb [signed-by=/etc/apt/keyrings/syspack.asc] file:/srv/repo testing main\n",
     )
     .unwrap();
+
+    root
+}
+
+fn apt_round_trip(suite: &str) {
+    let (dir, deb) = setup(&format!("repo-apt-{suite}"), "rsa4096");
+    add(&dir, "repo", "keys/secret.asc", &deb);
+    let root = apt_root(suite, &dir.join("keys/public.asc"));
 
     let up = apt_update(&root, &dir.join("repo"));
     assert!(up.status.success(), "apt-get update failed:\n{}", text(&up));
@@ -446,4 +450,91 @@ fn pacman_installs_from_the_signed_repository() {
         .args(["repo", "verify", "repo", "--key", "keys/public.asc"])
         .stderr_with(1);
     assert_contains(&err, &["syspack.db.tar.zst", "does not verify"]);
+}
+
+/// `repo add` aborted at every step of its publication (the fault hook aborts the process, as
+/// `kill -9` would, after each temporary file is written and after each rename) leaves a
+/// repository real apt updates from, showing the old or the new version; running `repo add`
+/// again completes it and `repo verify` passes.
+#[test]
+fn apt_repository_survives_a_crash_at_every_step() {
+    let (dir, deb1) = setup("repo-crash", "ed25519");
+    add(&dir, "repo", "keys/secret.asc", &deb1);
+    let config = std::fs::read_to_string(dir.join("syspack.toml")).unwrap();
+    std::fs::write(
+        dir.join("syspack.toml"),
+        config.replace("version = \"1.0.0\"", "version = \"1.0.1\""),
+    )
+    .unwrap();
+    dir.package()
+        .args(["--target", "debian-12", "--out", "out"])
+        .stdout();
+    let deb2 = dir.join("out/hello_1.0.1-1_amd64.deb");
+    assert!(deb2.is_file(), "{}", listing(&dir.join("out")));
+    let root = apt_root("bookworm", &dir.join("keys/public.asc"));
+    let mut crashed = 0;
+    for at in 1.. {
+        let work = dir.join(format!("crash-{at}"));
+        copy_tree(&dir.join("repo"), &work);
+        let out = dir
+            .command()
+            .args([
+                "repo",
+                "add",
+                work.to_str().unwrap(),
+                "--signing-key",
+                "keys/secret.asc",
+            ])
+            .args([&deb2])
+            .env("SYSPACK_REPO_FAULT_AT", at.to_string())
+            .output();
+        if out.status.success() {
+            break;
+        }
+        assert!(at < 200, "repo add never completes:\n{}", text(&out));
+        crashed += 1;
+        let up = apt_update(&root, &work);
+        assert!(
+            up.status.success()
+                && !["W: GPG", "OpenPGP", "E: ", "mismatch"]
+                    .iter()
+                    .any(|w| text(&up).contains(w)),
+            "apt-get update after a crash at step {at}:\n{}",
+            text(&up)
+        );
+        let policy = chroot(&root, &["apt-cache", "policy", "hello"]);
+        let p = text(&policy);
+        assert!(
+            p.contains("Candidate: 1.0.0-1") || p.contains("Candidate: 1.0.1-1"),
+            "step {at}:\n{p}"
+        );
+        dir.command()
+            .args([
+                "repo",
+                "add",
+                work.to_str().unwrap(),
+                "--signing-key",
+                "keys/secret.asc",
+            ])
+            .args([&deb2])
+            .expect_code(0);
+        let ok = dir
+            .command()
+            .args([
+                "repo",
+                "verify",
+                work.to_str().unwrap(),
+                "--key",
+                "keys/public.asc",
+            ])
+            .output();
+        assert!(
+            ok.status.success(),
+            "step {at}: verify after the rerun:\n{}",
+            text(&ok)
+        );
+        std::fs::remove_dir_all(&work).unwrap();
+    }
+    assert!(crashed >= 20, "only {crashed} crash points");
+    let _ = std::fs::remove_dir_all(&root);
 }

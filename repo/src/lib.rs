@@ -4,6 +4,11 @@
 //! keys and signatures every family uses, and [`store`] the atomic file writes that make a
 //! publication all-or-nothing for a client reading the tree while it is written.
 //!
+//! # One writer at a time
+//!
+//! Publishing a repository is not locked yet: run one `syspack repo add` per repository at a
+//! time. A writer removes the temporary files a killed writer left for the files it rewrites.
+//!
 //! # Channels
 //!
 //! Every repository has channels (default `testing` and `stable`). In the apt family a channel is

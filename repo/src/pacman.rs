@@ -261,7 +261,9 @@ fn symlink_atomic(target: &str, link: &Path) -> Result<()> {
     ));
     let _ = fs::remove_file(&tmp);
     std::os::unix::fs::symlink(target, &tmp).map_err(|e| Error::io(&tmp, "creating", e))?;
+    store::step();
     fs::rename(&tmp, link).map_err(|e| Error::io(link, "renaming into place", e))?;
+    store::step();
     store::sync_dir(dir)
 }
 
