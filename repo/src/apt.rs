@@ -428,3 +428,66 @@ fn check(path: &Path, bytes: &[u8], size: &str, sha256: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// Removes package `name` (every version, or only `version`) from a suite and republishes it;
+/// pool files no suite names any more are deleted after the new `InRelease` is in place.
+/// Returns the stanzas removed (`<package>_<version>_<arch>`).
+pub fn remove(
+    dir: &Path,
+    name: &str,
+    version: Option<&str>,
+    opts: &Options,
+    signer: &Signer,
+) -> Result<Vec<String>> {
+    name_ok("suite", &opts.suite)?;
+    let stanzas = read_stanzas(dir, opts)?;
+    let mut removed = Vec::new();
+    let mut files = Vec::new();
+    for (stem, stanza) in &stanzas {
+        let field = |f: &str| {
+            stanza
+                .text
+                .lines()
+                .find_map(|l| l.strip_prefix(f).and_then(|v| v.strip_prefix(": ")))
+                .map(str::trim)
+        };
+        if field("Package") == Some(name) && version.is_none_or(|v| field("Version") == Some(v)) {
+            removed.push(stem.clone());
+            files.extend(field("Filename").map(str::to_string));
+        }
+    }
+    if removed.is_empty() {
+        return Err(Error::invalid(
+            dir.join("dists").join(&opts.suite),
+            format!(
+                "no package {name}{} in suite {}",
+                version.map(|v| format!(" version {v}")).unwrap_or_default(),
+                opts.suite
+            ),
+        ));
+    }
+    for stem in &removed {
+        let p = stanza_path(dir, opts, stem);
+        fs::remove_file(&p).map_err(|e| Error::io(&p, "removing", e))?;
+    }
+    publish(dir, opts, signer)?;
+    // A pool file stays while any suite's stanza still names it (channels share the pool).
+    let mut still = BTreeSet::new();
+    let root = dir.join(STANZA_DIR);
+    for suite in fs::read_dir(&root).into_iter().flatten().flatten() {
+        let mut o = opts.clone();
+        o.suite = suite.file_name().to_string_lossy().into_owned();
+        for s in read_stanzas(dir, &o)?.values() {
+            if let Some(f) = s.text.lines().find_map(|l| l.strip_prefix("Filename: ")) {
+                still.insert(f.trim().to_string());
+            }
+        }
+    }
+    for f in files {
+        if !still.contains(&f) {
+            let p = dir.join(&f);
+            fs::remove_file(&p).map_err(|e| Error::io(&p, "removing", e))?;
+        }
+    }
+    Ok(removed)
+}

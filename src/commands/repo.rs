@@ -46,6 +46,26 @@ enum Action {
         #[arg(long, value_name = "DAYS")]
         valid_days: Option<u64>,
     },
+    /// Remove a package (every version, or --version) from a channel's apt suite and re-sign it;
+    /// pool files no channel names any more are deleted after the new metadata is in place.
+    Remove {
+        /// The repository.
+        dir: PathBuf,
+        /// The package name.
+        name: String,
+        /// Only this version (as in the Packages index, e.g. 1.0.0-1).
+        #[arg(long)]
+        version: Option<String>,
+        /// The channel (apt suite).
+        #[arg(long, default_value = "testing")]
+        channel: String,
+        /// The apt component.
+        #[arg(long, default_value = "main")]
+        component: String,
+        /// The armored secret key [default: $SYSPACK_SIGNING_KEY].
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+    },
     /// Check every signature and hash (apt suites, pacman databases), that every referenced file exists, and that nothing in
     /// pool/ is unreferenced. Exit 1 when a check fails.
     Verify {
@@ -110,6 +130,25 @@ pub fn run(args: Args) -> Result<i32> {
                 writeln!(o, "{}", p.display())?;
             }
             writeln!(o, "signed channel {channel} with {}", signer.fingerprint())?;
+            Ok(exit::OK)
+        }
+        Action::Remove {
+            dir,
+            name,
+            version,
+            channel,
+            component,
+            signing_key,
+        } => {
+            let signer = Signer::from_cli(signing_key.as_deref())?;
+            let mut opts = apt::Options::new(&channel);
+            opts.component = component;
+            opts.date = source_date_epoch()?;
+            let removed = apt::remove(&dir, &name, version.as_deref(), &opts, &signer)?;
+            let mut o = std::io::stdout().lock();
+            for r in removed {
+                writeln!(o, "removed {r} from {channel}")?;
+            }
             Ok(exit::OK)
         }
         Action::Verify {
