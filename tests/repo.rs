@@ -598,3 +598,81 @@ fn apt_repository_survives_a_crash_at_every_step() {
     assert!(crashed >= 20, "only {crashed} crash points");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+fn rpmkeys(args: &[&str]) -> Output {
+    Command::new("rpmkeys")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("rpmkeys cannot run ({e}); apt-get install -y rpm"))
+}
+
+#[test]
+fn signed_rpm_passes_rpmkeys_checksig() {
+    let dir = Dir::new("repo-rpm");
+    dir.copy_fixture("package/hello");
+    dir.package()
+        .args(["--target", "fedora-43", "--out", "out"])
+        .stdout();
+    dir.command()
+        .args(["key", "generate", "--out", "keys"])
+        .stdout();
+    let rpm = dir.join("out/hello-1.0.0-1.x86_64.rpm");
+    let rpm_s = rpm.to_str().unwrap();
+    let db = dir.join("rpmdb");
+    std::fs::create_dir_all(&db).unwrap();
+    let db_s = db.to_str().unwrap();
+    dir.command()
+        .args([
+            "repo",
+            "sign-rpm",
+            rpm_s,
+            "--signing-key",
+            "keys/secret.asc",
+        ])
+        .stdout();
+    // Without the key imported, the signatures cannot be checked.
+    let nokey = rpmkeys(&["--dbpath", db_s, "--checksig", rpm_s]);
+    assert!(!nokey.status.success(), "{}", text(&nokey));
+    let public = dir.join("keys/public.asc");
+    let import = rpmkeys(&["--dbpath", db_s, "--import", public.to_str().unwrap()]);
+    assert!(import.status.success(), "{}", text(&import));
+    let ok = rpmkeys(&["--dbpath", db_s, "--checksig", "-v", rpm_s]);
+    let t = text(&ok);
+    assert!(ok.status.success(), "{t}");
+    assert_contains(
+        &t,
+        &[
+            "Header V4 RSA/SHA256 Signature, key ID",
+            "    V4 RSA/SHA256 Signature, key ID",
+        ],
+    );
+    assert!(!t.contains("NOKEY") && !t.contains("BAD"), "{t}");
+    // Signing again replaces the signatures rather than adding more.
+    dir.command()
+        .args([
+            "repo",
+            "sign-rpm",
+            rpm_s,
+            "--signing-key",
+            "keys/secret.asc",
+        ])
+        .stdout();
+    let again = rpmkeys(&["--dbpath", db_s, "--checksig", "-v", rpm_s]);
+    assert_eq!(
+        text(&again).matches("Signature, key ID").count(),
+        2,
+        "{}",
+        text(&again)
+    );
+    // A tampered payload is refused.
+    let mut bytes = std::fs::read(&rpm).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&rpm, bytes).unwrap();
+    let bad = rpmkeys(&["--dbpath", db_s, "--checksig", rpm_s]);
+    assert!(
+        !bad.status.success(),
+        "a tampered rpm passed:\n{}",
+        text(&bad)
+    );
+}

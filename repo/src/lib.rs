@@ -18,6 +18,7 @@
 pub mod apt;
 mod error;
 pub mod pacman;
+pub mod rpm;
 pub mod sign;
 pub mod store;
 

@@ -38,9 +38,11 @@ pub(crate) fn step() {
 
 /// Writes `bytes` to `path` atomically (temporary file, fsync, rename, directory fsync).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::invalid(path, "has no parent directory"))?;
+    let dir = match path.parent() {
+        Some(d) if d.as_os_str().is_empty() => Path::new("."),
+        Some(d) => d,
+        None => return Err(Error::invalid(path, "has no parent directory")),
+    };
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating", e))?;
     let name = path
         .file_name()

@@ -66,6 +66,16 @@ enum Action {
         #[arg(long, value_name = "FILE")]
         signing_key: Option<PathBuf>,
     },
+    /// Sign RPM packages in place (header and header+payload OpenPGP signatures, as
+    /// `rpmsign --addsign`); `rpmkeys --checksig` verifies them after `rpmkeys --import`.
+    SignRpm {
+        /// The packages.
+        #[arg(required = true)]
+        packages: Vec<PathBuf>,
+        /// The armored secret key [default: $SYSPACK_SIGNING_KEY].
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+    },
     /// Check every signature and hash (apt suites, pacman databases), that every referenced file exists, and that nothing in
     /// pool/ is unreferenced. Exit 1 when a check fails.
     Verify {
@@ -148,6 +158,27 @@ pub fn run(args: Args) -> Result<i32> {
             let mut o = std::io::stdout().lock();
             for r in removed {
                 writeln!(o, "removed {r} from {channel}")?;
+            }
+            Ok(exit::OK)
+        }
+        Action::SignRpm {
+            packages,
+            signing_key,
+        } => {
+            let signer = Signer::from_cli(signing_key.as_deref())?;
+            let time = source_date_epoch()?.unwrap_or(0);
+            let mut o = std::io::stdout().lock();
+            for p in packages {
+                let bytes =
+                    std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
+                let signed = syspack_repo::rpm::sign_package(
+                    &bytes,
+                    &p.display().to_string(),
+                    &signer,
+                    u32::try_from(time).unwrap_or(u32::MAX),
+                )?;
+                syspack_repo::store::write_atomic(&p, &signed)?;
+                writeln!(o, "signed {} with {}", p.display(), signer.fingerprint())?;
             }
             Ok(exit::OK)
         }
