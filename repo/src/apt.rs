@@ -451,7 +451,7 @@ pub fn remove(
                 .find_map(|l| l.strip_prefix(f).and_then(|v| v.strip_prefix(": ")))
                 .map(str::trim)
         };
-        if field("Package") == Some(name) && version.map_or(true, |v| field("Version") == Some(v)) {
+        if field("Package") == Some(name) && version.is_none_or(|v| field("Version") == Some(v)) {
             removed.push(stem.clone());
             files.extend(field("Filename").map(str::to_string));
         }
