@@ -676,3 +676,125 @@ fn signed_rpm_passes_rpmkeys_checksig() {
         text(&bad)
     );
 }
+
+fn dnf_install(base: &Path, repo_url: &Path, key: &Path) -> Output {
+    let root = base.join("root");
+    let _ = std::fs::remove_dir_all(base);
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(base.join("repos")).unwrap();
+    std::fs::write(
+        base.join("repos/syspack.repo"),
+        format!(
+            "[syspack]\nname=syspack\nbaseurl=file://{}\ngpgcheck=1\nrepo_gpgcheck=1\n\
+             gpgkey=file://{}\n",
+            repo_url.display(),
+            key.display()
+        ),
+    )
+    .unwrap();
+    Command::new("dnf")
+        .args(["-y", "--installroot"])
+        .arg(&root)
+        .arg(format!(
+            "--setopt=reposdir={}",
+            base.join("repos").display()
+        ))
+        .args(["--releasever", "43", "--setopt=install_weak_deps=False"])
+        .arg(format!(
+            "--setopt=cachedir={}",
+            base.join("cache").display()
+        ))
+        .args(["install", "hi"])
+        .output()
+        .unwrap_or_else(|e| panic!("dnf cannot run ({e}); apt-get install -y dnf python3-dnf"))
+}
+
+/// A data-only package (an empty install root has no shell for scriptlets or programs).
+fn data_rpm(dir: &Dir) -> PathBuf {
+    dir.create("m/stage/usr/share/hi/hi.txt", "hi\n");
+    dir.create(
+        "m/syspack.toml",
+        "[package]\nname = \"hi\"\nversion = \"1.0.0\"\nsummary = \"says hi\"\n\
+         description = \"A data-only package.\"\n\
+         maintainer = \"Syspack Tests <tests@example.org>\"\nlicense = \"MIT\"\n\
+         assets = [{ source = \"stage/usr/**/*\", dest = \"/usr/\" }]\n",
+    );
+    let mut cmd = dir.command();
+    cmd.args(["package", "--no-build", "--config", "m/syspack.toml"])
+        .args(["--target", "fedora-43", "--out", "m/out"]);
+    cmd.stdout();
+    let rpm = dir.join("m/out/hi-1.0.0-1.x86_64.rpm");
+    assert!(rpm.is_file(), "{}", listing(&dir.join("m")));
+    rpm
+}
+
+#[test]
+fn dnf_installs_from_the_signed_rpm_repository() {
+    let dir = Dir::new("repo-dnf");
+    let rpm = data_rpm(&dir);
+    dir.command()
+        .args(["key", "generate", "--out", "keys"])
+        .stdout();
+    add(&dir, "repo", "keys/secret.asc", &rpm);
+    let chan = dir.join("repo/rpm/testing");
+    assert!(
+        chan.join("repodata/repomd.xml.asc").is_file(),
+        "{}",
+        listing(&chan)
+    );
+    let key = dir.join("keys/public.asc");
+    let out = dnf_install(&dir.join("dnf"), &chan, &key);
+    let t = text(&out);
+    assert!(out.status.success(), "dnf install hi:\n{t}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("dnf/root/usr/share/hi/hi.txt")).unwrap(),
+        "hi\n"
+    );
+    // The published package is signed: rpmkeys --checksig passes with the key imported.
+    let db = dir.join("rpmdb");
+    std::fs::create_dir_all(&db).unwrap();
+    let db_s = db.to_str().unwrap();
+    let published = chan.join("Packages/hi-1.0.0-1.x86_64.rpm");
+    assert!(
+        rpmkeys(&["--dbpath", db_s, "--import", key.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let ok = rpmkeys(&["--dbpath", db_s, "--checksig", published.to_str().unwrap()]);
+    assert!(ok.status.success(), "{}", text(&ok));
+
+    // A tampered rpm is refused.
+    let tampered = dir.join("tampered");
+    copy_tree(&dir.join("repo"), &tampered);
+    let p = tampered.join("rpm/testing/Packages/hi-1.0.0-1.x86_64.rpm");
+    let mut bytes = std::fs::read(&p).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&p, bytes).unwrap();
+    let out = dnf_install(&dir.join("dnf2"), &tampered.join("rpm/testing"), &key);
+    assert!(
+        !out.status.success(),
+        "dnf installed a tampered rpm:\n{}",
+        text(&out)
+    );
+    assert!(!dir.join("dnf2/root/usr/share/hi/hi.txt").exists());
+
+    // repomd.xml signed by another key is refused.
+    dir.command()
+        .args([
+            "key",
+            "generate",
+            "--out",
+            "other",
+            "--algorithm",
+            "ed25519",
+        ])
+        .stdout();
+    add(&dir, "other-repo", "other/secret.asc", &rpm);
+    let out = dnf_install(&dir.join("dnf3"), &dir.join("other-repo/rpm/testing"), &key);
+    assert!(
+        !out.status.success(),
+        "dnf accepted another key's repomd.xml:\n{}",
+        text(&out)
+    );
+}

@@ -19,6 +19,7 @@ pub mod apt;
 mod error;
 pub mod pacman;
 pub mod rpm;
+pub mod rpmmd;
 pub mod sign;
 pub mod store;
 

@@ -27,7 +27,7 @@ enum Action {
     Add {
         /// The repository.
         dir: PathBuf,
-        /// The packages (.deb, .pkg.tar.*).
+        /// The packages (.deb, .rpm, .pkg.tar.*).
         #[arg(required = true)]
         packages: Vec<PathBuf>,
         /// The channel the packages enter (an apt suite).
@@ -102,17 +102,19 @@ pub fn run(args: Args) -> Result<i32> {
             valid_days,
             pacman_repo,
         } => {
-            let (mut debs, mut arch) = (Vec::new(), Vec::new());
+            let (mut debs, mut arch, mut rpms) = (Vec::new(), Vec::new(), Vec::new());
             for p in &packages {
                 let name = p.file_name().unwrap_or_default().to_string_lossy();
                 if name.ends_with(".deb") {
                     debs.push(p.clone());
                 } else if name.contains(".pkg.tar") {
                     arch.push(p.clone());
+                } else if name.ends_with(".rpm") {
+                    rpms.push(p.clone());
                 } else {
                     bail!(
-                        "{}: only .deb and Arch (.pkg.tar.*) packages can be published yet; rpm \
-                         and FreeBSD repositories are not written by this version",
+                        "{}: only .deb, .rpm and Arch (.pkg.tar.*) packages can be published yet; \
+                         FreeBSD repositories are not written by this version",
                         p.display()
                     );
                 }
@@ -134,6 +136,11 @@ pub fn run(args: Args) -> Result<i32> {
                     date,
                 };
                 added.extend(pacman::add(&dir, &arch, &opts, &signer)?);
+            }
+            if !rpms.is_empty() {
+                added.extend(syspack_repo::rpmmd::add(
+                    &dir, &rpms, &channel, date, &signer,
+                )?);
             }
             let mut o = std::io::stdout().lock();
             for p in added {
