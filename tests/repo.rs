@@ -798,3 +798,85 @@ fn dnf_installs_from_the_signed_rpm_repository() {
         text(&out)
     );
 }
+
+/// The uncompressed `kind` document (`primary`, …) that `repodata/repomd.xml` names.
+fn repodata(dir: &Path, kind: &str) -> String {
+    let repomd = std::fs::read_to_string(dir.join("repodata/repomd.xml")).unwrap();
+    let data = repomd
+        .split(&format!("<data type=\"{kind}\">"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("repomd.xml names no {kind}:\n{repomd}"));
+    let href = data
+        .split("<location href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let out = Command::new("gzip")
+        .arg("-dc")
+        .arg(dir.join(href))
+        .output()
+        .expect("gzip runs (apt-get install -y gzip)");
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The same signed packages through `createrepo_c` give the same primary, filelists and other
+/// documents, but for what differs by design: the location (syspack keeps packages under
+/// `Packages/`) and `time file` (syspack writes the build time, createrepo_c the file's mtime).
+#[test]
+fn rpm_metadata_matches_createrepo_c() {
+    let dir = Dir::new("repo-createrepo");
+    // Names XML must escape, a directory and a config file.
+    dir.create("m/stage/usr/share/hi/x & <y>.txt", "x\n");
+    dir.create("m/stage/usr/share/hi/sub/z.txt", "z\n");
+    dir.create("m/stage/usr/bin/hi", "#!/bin/sh\necho hi\n");
+    let rpm = data_rpm(&dir);
+    // And the hello fixture: requirements, a config file, symlinks, a scriptlet, an ELF.
+    dir.copy_fixture("package/hello");
+    std::fs::copy("/usr/bin/true", dir.join("stage/usr/bin/hello-elf")).unwrap();
+    dir.package()
+        .args(["--target", "fedora-43", "--out", "out"])
+        .stdout();
+    dir.command()
+        .args(["key", "generate", "--out", "keys", "--algorithm", "ed25519"])
+        .stdout();
+    add(&dir, "repo", "keys/secret.asc", &rpm);
+    add(
+        &dir,
+        "repo",
+        "keys/secret.asc",
+        &dir.join("out/hello-1.0.0-1.x86_64.rpm"),
+    );
+    let ours = dir.join("repo/rpm/testing");
+    let theirs = dir.join("createrepo");
+    copy_tree(&ours.join("Packages"), &theirs);
+    let out = Command::new("createrepo_c")
+        .args(["--general-compress-type", "gz"])
+        .arg(&theirs)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("createrepo_c cannot run ({e}); apt-get install -y createrepo-c")
+        });
+    assert!(out.status.success(), "{}", text(&out));
+    let normalize = |s: String| {
+        s.lines()
+            .filter(|l| !l.contains("<time file="))
+            .map(|l| l.replace("href=\"Packages/", "href=\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for doc in ["primary", "filelists", "other"] {
+        let a = normalize(repodata(&ours, doc));
+        let b = normalize(repodata(&theirs, doc));
+        let diff = similar::TextDiff::from_lines(a.trim_end(), b.trim_end())
+            .unified_diff()
+            .header("syspack", "createrepo_c")
+            .to_string();
+        assert!(
+            diff.is_empty(),
+            "{doc} differs from createrepo_c's:\n{diff}"
+        );
+    }
+}

@@ -4,6 +4,9 @@
 //! dnf reads. Packages are signed on the way in ([`crate::rpm`]), so `gpgcheck=1` and
 //! `repo_gpgcheck=1` both hold.
 //!
+//! The one deliberate difference from createrepo_c: `<time file=…>` is the build time, not the
+//! file's modification time, so that the same packages give the same metadata.
+//!
 //! ```text
 //! rpm/<channel>/Packages/<name>-<version>-<release>.<arch>.rpm
 //! rpm/<channel>/repodata/repomd.xml{,.asc}
@@ -16,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use syspack_distro::compress::Compression;
-use syspack_distro::rpm::Dependency;
+use syspack_distro::rpm::{tags, Dependency};
 use syspack_distro::EntryKind;
 
 use crate::error::{Error, Result};
@@ -67,6 +70,11 @@ fn entries(tag: &str, deps: &[Dependency]) -> String {
             if let Some(r) = rel {
                 out.push_str(&format!(" rel=\"{}\"", esc(r)));
             }
+        }
+        // createrepo_c marks requirements needed by %pre or %post (and the old PREREQ bit).
+        const PRE: u32 = (1 << 6) | tags::sense::SCRIPT_PRE | tags::sense::SCRIPT_POST;
+        if tag == "requires" && d.flags & PRE != 0 {
+            out.push_str(" pre=\"1\"");
         }
         out.push_str("/>\n");
     }
@@ -132,24 +140,30 @@ fn add_one(
     for e in reader.entries() {
         let p = esc(&e.path);
         let line = if e.kind == EntryKind::Dir {
-            format!("    <file type=\"dir\">{p}</file>\n")
+            format!("  <file type=\"dir\">{p}</file>\n")
         } else {
-            format!("    <file>{p}</file>\n")
+            format!("  <file>{p}</file>\n")
         };
         if e.path.starts_with("/etc/")
             || e.path.contains("/bin/")
             || e.path.starts_with("/usr/lib/sendmail")
         {
-            primary_files.push_str(&line.replacen("    ", "      ", 1));
+            primary_files.push_str(&format!("  {line}"));
         }
         files.push_str(&line);
     }
     let opt = |o: &Option<String>| o.as_deref().map(esc).unwrap_or_default();
+    // The uncompressed payload size, as createrepo_c takes it from the signature header.
+    let sig = reader.signature();
+    let archive = sig
+        .number(syspack_distro::rpm::tags::SIG_LONGARCHIVESIZE)
+        .or_else(|| sig.number(syspack_distro::rpm::tags::SIG_PAYLOADSIZE))
+        .unwrap_or(0);
     let primary = format!(
         "<package type=\"rpm\">\n  <name>{name}</name>\n  <arch>{arch}</arch>\n  {version}\n  \
          <checksum type=\"sha256\" pkgid=\"YES\">{sha}</checksum>\n  <summary>{summary}</summary>\n  \
          <description>{description}</description>\n  <packager>{packager}</packager>\n  <url>{url}</url>\n  \
-         <time file=\"{time}\" build=\"{build}\"/>\n  <size package=\"{psize}\" installed=\"{isize}\" archive=\"0\"/>\n  \
+         <time file=\"{time}\" build=\"{build}\"/>\n  <size package=\"{psize}\" installed=\"{isize}\" archive=\"{archive}\"/>\n  \
          <location href=\"{rel}\"/>\n  <format>\n    <rpm:license>{license}</rpm:license>\n    \
          <rpm:vendor>{vendor}</rpm:vendor>\n    <rpm:group>{group}</rpm:group>\n    <rpm:buildhost>{host}</rpm:buildhost>\n    \
          <rpm:sourcerpm>{srpm}</rpm:sourcerpm>\n    <rpm:header-range start=\"{start}\" end=\"{end}\"/>\n\
@@ -181,7 +195,17 @@ fn add_one(
         esc(&m.arch)
     );
     let filelists = format!("<package {id}>\n  {version}\n{files}</package>\n");
-    let other = format!("<package {id}>\n  {version}\n</package>\n");
+    let h = reader.header();
+    let mut changelog = String::new();
+    let (times, names, texts) = (h.numbers(1080), h.strings(1081), h.strings(1082));
+    for ((t, n), x) in times.iter().zip(&names).zip(&texts) {
+        changelog.push_str(&format!(
+            "  <changelog author=\"{}\" date=\"{t}\">{}</changelog>\n",
+            esc(n),
+            esc(x)
+        ));
+    }
+    let other = format!("<package {id}>\n  {version}\n{changelog}</package>\n");
     let fdir = dir.join(FRAGMENT_DIR).join(channel).join(&nevra);
     store::write_atomic(&fdir.join("filelists.xml"), filelists.as_bytes())?;
     store::write_atomic(&fdir.join("other.xml"), other.as_bytes())?;
