@@ -159,7 +159,7 @@ fn apt_metadata_is_reproducible_and_verifies() {
         .stdout();
     assert_contains(
         &ok,
-        &["ok: 1 suite(s) (testing), 1 package file(s); pacman: none"],
+        &["ok: 1 suite(s) (testing), 1 package file(s); pacman: none; rpm: none"],
     );
 
     // Removing the package from a second channel keeps its pool file for the first; removing it
@@ -763,6 +763,12 @@ fn dnf_installs_from_the_signed_rpm_repository() {
     let ok = rpmkeys(&["--dbpath", db_s, "--checksig", published.to_str().unwrap()]);
     assert!(ok.status.success(), "{}", text(&ok));
 
+    let ok = dir
+        .command()
+        .args(["repo", "verify", "repo", "--key", "keys/public.asc"])
+        .stdout();
+    assert_contains(&ok, &["rpm: rpm/testing"]);
+
     // A tampered rpm is refused.
     let tampered = dir.join("tampered");
     copy_tree(&dir.join("repo"), &tampered);
@@ -778,6 +784,11 @@ fn dnf_installs_from_the_signed_rpm_repository() {
         text(&out)
     );
     assert!(!dir.join("dnf2/root/usr/share/hi/hi.txt").exists());
+    let err = dir
+        .command()
+        .args(["repo", "verify", "tampered", "--key", "keys/public.asc"])
+        .stderr_with(1);
+    assert_contains(&err, &["hi-1.0.0-1.x86_64.rpm: sha256", "primary says"]);
 
     // repomd.xml signed by another key is refused.
     dir.command()

@@ -268,3 +268,81 @@ pub fn publish(dir: &Path, channel: &str, date: Option<u64>, signer: &Signer) ->
     store::write_once(&cdir.join("repodata/repomd.xml"), repomd.as_bytes())?;
     Ok(())
 }
+
+/// Checks a channel: `repomd.xml.asc` verifies `repomd.xml`, every document it names has its
+/// size and SHA-256 (compressed and not), and every package `primary` names exists with its
+/// size and SHA-256 (which `repomd.xml`'s signature thereby covers). Returns the package files
+/// named, relative to the channel directory.
+pub fn verify(dir: &Path, channel: &str, verifier: &crate::sign::Verifier) -> Result<Vec<String>> {
+    let cdir = channel_dir(dir, channel);
+    let path = cdir.join("repodata/repomd.xml");
+    let repomd = fs::read(&path).map_err(|e| Error::io(&path, "reading", e))?;
+    let sig_path = cdir.join("repodata/repomd.xml.asc");
+    let sig = fs::read(&sig_path).map_err(|e| Error::io(&sig_path, "reading", e))?;
+    verifier.verify_detached(&repomd, &sig, &path)?;
+    let repomd = String::from_utf8(repomd).map_err(|_| Error::invalid(&path, "is not UTF-8"))?;
+    let field = |text: &str, open: &str, close: &str| -> Option<String> {
+        Some(text.split(open).nth(1)?.split(close).next()?.to_string())
+    };
+    let mut named = Vec::new();
+    for data in repomd.split("<data type=\"").skip(1) {
+        let missing = |what: &str| Error::invalid(&path, format!("a <data> without {what}"));
+        let kind = data.split('"').next().unwrap_or("").to_string();
+        let href = field(data, "<location href=\"", "\"").ok_or_else(|| missing("location"))?;
+        let sha =
+            field(data, "<checksum type=\"sha256\">", "<").ok_or_else(|| missing("checksum"))?;
+        let open_sha = field(data, "<open-checksum type=\"sha256\">", "<")
+            .ok_or_else(|| missing("open-checksum"))?;
+        if href.split('/').any(|c| c == ".." || c.is_empty()) {
+            return Err(Error::invalid(&path, format!("unsafe location `{href}`")));
+        }
+        let p = cdir.join(&href);
+        let gz = fs::read(&p).map_err(|e| Error::io(&p, "reading", e))?;
+        let actual = hex::encode(Sha256::digest(&gz));
+        if actual != sha {
+            return Err(Error::invalid(
+                &p,
+                format!("sha256 {actual}, repomd.xml says {sha}"),
+            ));
+        }
+        let mut text = Vec::new();
+        let mut dec = syspack_distro::compress::decoder(
+            std::io::Cursor::new(gz),
+            Compression::Gzip { level: 9 },
+        )
+        .map_err(|e| Error::invalid(&p, format!("cannot decompress: {e}")))?;
+        std::io::Read::read_to_end(&mut dec, &mut text)
+            .map_err(|e| Error::io(&p, "decompressing", e))?;
+        let actual = hex::encode(Sha256::digest(&text));
+        if actual != open_sha {
+            return Err(Error::invalid(
+                &p,
+                format!("uncompressed sha256 {actual}, repomd.xml says {open_sha}"),
+            ));
+        }
+        if kind != "primary" {
+            continue;
+        }
+        let text = String::from_utf8(text).map_err(|_| Error::invalid(&p, "is not UTF-8"))?;
+        for pkg in text.split("<package type=\"rpm\">").skip(1) {
+            let sum = field(pkg, "pkgid=\"YES\">", "<")
+                .ok_or_else(|| Error::invalid(&p, "a package without checksum"))?;
+            let loc = field(pkg, "<location href=\"", "\"")
+                .ok_or_else(|| Error::invalid(&p, "a package without location"))?;
+            if loc.split('/').any(|c| c == ".." || c.is_empty()) {
+                return Err(Error::invalid(&p, format!("unsafe location `{loc}`")));
+            }
+            let file = cdir.join(&loc);
+            let bytes = fs::read(&file).map_err(|e| Error::io(&file, "reading", e))?;
+            let actual = hex::encode(Sha256::digest(&bytes));
+            if actual != sum {
+                return Err(Error::invalid(
+                    &file,
+                    format!("sha256 {actual}, primary says {sum}"),
+                ));
+            }
+            named.push(loc);
+        }
+    }
+    Ok(named)
+}

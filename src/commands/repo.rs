@@ -244,9 +244,27 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
             pacman_dirs.push(format!("arch/{channel}/{arch}"));
         }
     }
-    if suites.is_empty() && pacman_dirs.is_empty() {
+    let mut rpm_channels = Vec::new();
+    for channel in sorted_dirs(&dir.join("rpm")) {
+        let cdir = dir.join("rpm").join(&channel);
+        match syspack_repo::rpmmd::verify(dir, &channel, &verifier) {
+            Ok(named) => {
+                for f in sorted_files(&cdir.join("Packages")) {
+                    if !named.contains(&format!("Packages/{f}")) {
+                        problems.push(format!(
+                            "{}: primary.xml does not name it",
+                            cdir.join("Packages").join(&f).display()
+                        ));
+                    }
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+        rpm_channels.push(format!("rpm/{channel}"));
+    }
+    if suites.is_empty() && pacman_dirs.is_empty() && rpm_channels.is_empty() {
         return Err(CheckFailed(format!(
-            "{}: no dists/<suite>/ nor arch/<channel>/<arch>/ to verify",
+            "{}: no dists/<suite>/, arch/<channel>/<arch>/ or rpm/<channel>/ to verify",
             dir.display()
         ))
         .into());
@@ -282,7 +300,7 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
     }
     writeln!(
         std::io::stdout().lock(),
-        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; signed by {}",
+        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; rpm: {}; signed by {}",
         suites.len(),
         suites.join(", "),
         referenced.len(),
@@ -290,6 +308,11 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
             "none".to_string()
         } else {
             pacman_dirs.join(", ")
+        },
+        if rpm_channels.is_empty() {
+            "none".to_string()
+        } else {
+            rpm_channels.join(", ")
         },
         verifier.fingerprint()
     )?;
