@@ -891,3 +891,45 @@ fn rpm_metadata_matches_createrepo_c() {
         );
     }
 }
+
+/// `--keep 1` drops the older version from the suite and its file from the pool; `--valid-days`
+/// writes `Valid-Until`.
+#[test]
+fn keep_retains_the_newest_versions() {
+    let (dir, deb1) = setup("repo-keep", "ed25519");
+    let config = std::fs::read_to_string(dir.join("syspack.toml")).unwrap();
+    std::fs::write(
+        dir.join("syspack.toml"),
+        config.replace("version = \"1.0.0\"", "version = \"1.0.10\""),
+    )
+    .unwrap();
+    dir.package()
+        .args(["--target", "debian-12", "--out", "out"])
+        .stdout();
+    let deb2 = dir.join("out/hello_1.0.10-1_amd64.deb");
+    let keep = |deb: &Path| {
+        dir.command()
+            .args(["repo", "add", "repo", "--keep", "1", "--valid-days", "7"])
+            .args(["--signing-key", "keys/secret.asc"])
+            .args([deb])
+            .expect_code(0);
+    };
+    // The newer version first: adding the older one after it must not evict it.
+    keep(&deb2);
+    keep(&deb1);
+    let packages =
+        std::fs::read_to_string(dir.join("repo/dists/testing/main/binary-amd64/Packages")).unwrap();
+    assert_contains(&packages, &["Version: 1.0.10-1\n"]);
+    assert!(!packages.contains("Version: 1.0.0-1\n"), "{packages}");
+    assert!(!dir
+        .join("repo/pool/main/h/hello/hello_1.0.0-1_amd64.deb")
+        .exists());
+    assert!(dir
+        .join("repo/pool/main/h/hello/hello_1.0.10-1_amd64.deb")
+        .is_file());
+    let release = std::fs::read_to_string(dir.join("repo/dists/testing/Release")).unwrap();
+    assert_contains(&release, &["Valid-Until: "]);
+    dir.command()
+        .args(["repo", "verify", "repo", "--key", "keys/public.asc"])
+        .stdout();
+}

@@ -63,6 +63,10 @@ pub struct Options {
     pub date: Option<u64>,
     /// `Valid-Until` is `Date` plus this many seconds, when set.
     pub valid_for: Option<u64>,
+    /// Keep at most this many versions of each package and architecture (newest by dpkg's
+    /// version order) when adding; older ones leave the suite, and their pool files go when no
+    /// suite names them.
+    pub keep: Option<usize>,
 }
 
 impl Options {
@@ -74,6 +78,7 @@ impl Options {
             origin: "syspack".to_string(),
             date: None,
             valid_for: None,
+            keep: None,
         }
     }
 }
@@ -118,8 +123,106 @@ pub fn add(
     for path in packages {
         added.push(add_one(dir, path, opts)?);
     }
+    let mut dropped = Vec::new();
+    if let Some(keep) = opts.keep {
+        let mut by_name: BTreeMap<(String, String), Vec<(String, String, Option<String>)>> =
+            BTreeMap::new();
+        for (stem, stanza) in read_stanzas(dir, opts)? {
+            let f = |name: &str| field(&stanza.text, name).map(str::to_string);
+            let key = (f("Package").unwrap_or_default(), stanza.arch.clone());
+            by_name.entry(key).or_default().push((
+                f("Version").unwrap_or_default(),
+                stem,
+                f("Filename"),
+            ));
+        }
+        for versions in by_name.values_mut() {
+            versions.sort_by(|a, b| compare_versions(&b.0, &a.0));
+            for (_, stem, file) in versions.iter().skip(keep.max(1)) {
+                let p = stanza_path(dir, opts, stem);
+                fs::remove_file(&p).map_err(|e| Error::io(&p, "removing", e))?;
+                dropped.extend(file.clone());
+            }
+        }
+    }
     publish(dir, opts, signer)?;
+    delete_unreferenced(dir, opts, dropped)?;
     Ok(added)
+}
+
+fn field<'a>(stanza: &'a str, name: &str) -> Option<&'a str> {
+    stanza
+        .lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(": ")))
+        .map(str::trim)
+}
+
+/// dpkg's version order (deb-version(7), dpkg's `lib/dpkg/version.c`): epoch numerically, then
+/// upstream version and revision by `verrevcmp`, where `~` sorts before anything, even the end.
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    fn split(v: &str) -> (u64, &str, &str) {
+        let (epoch, rest) = match v.split_once(':') {
+            Some((e, r)) => (e.parse().unwrap_or(0), r),
+            None => (0, v),
+        };
+        match rest.rsplit_once('-') {
+            Some((u, r)) => (epoch, u, r),
+            None => (epoch, rest, ""),
+        }
+    }
+    fn order(c: Option<u8>) -> i32 {
+        match c {
+            None => 0,
+            Some(c) if c.is_ascii_digit() => 0,
+            Some(c) if c.is_ascii_alphabetic() => i32::from(c),
+            Some(b'~') => -1,
+            Some(c) => i32::from(c) + 256,
+        }
+    }
+    fn verrevcmp(a: &[u8], b: &[u8]) -> i32 {
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let mut first_diff = 0;
+            while (i < a.len() && !a[i].is_ascii_digit()) || (j < b.len() && !b[j].is_ascii_digit())
+            {
+                let ac = order(a.get(i).copied());
+                let bc = order(b.get(j).copied());
+                if ac != bc {
+                    return ac - bc;
+                }
+                i += 1;
+                j += 1;
+            }
+            while a.get(i) == Some(&b'0') {
+                i += 1;
+            }
+            while b.get(j) == Some(&b'0') {
+                j += 1;
+            }
+            while i < a.len() && a[i].is_ascii_digit() && j < b.len() && b[j].is_ascii_digit() {
+                if first_diff == 0 {
+                    first_diff = i32::from(a[i]) - i32::from(b[j]);
+                }
+                i += 1;
+                j += 1;
+            }
+            if i < a.len() && a[i].is_ascii_digit() {
+                return 1;
+            }
+            if j < b.len() && b[j].is_ascii_digit() {
+                return -1;
+            }
+            if first_diff != 0 {
+                return first_diff;
+            }
+        }
+        0
+    }
+    let (ea, ua, ra) = split(a);
+    let (eb, ub, rb) = split(b);
+    ea.cmp(&eb)
+        .then_with(|| verrevcmp(ua.as_bytes(), ub.as_bytes()).cmp(&0))
+        .then_with(|| verrevcmp(ra.as_bytes(), rb.as_bytes()).cmp(&0))
 }
 
 fn add_one(dir: &Path, path: &Path, opts: &Options) -> Result<PathBuf> {
@@ -471,23 +574,81 @@ pub fn remove(
         fs::remove_file(&p).map_err(|e| Error::io(&p, "removing", e))?;
     }
     publish(dir, opts, signer)?;
-    // A pool file stays while any suite's stanza still names it (channels share the pool).
+    delete_unreferenced(dir, opts, files)?;
+    Ok(removed)
+}
+
+/// Deletes the pool `files` no suite's stanza names any more (channels share the pool); runs
+/// after the new `InRelease` is in place.
+fn delete_unreferenced(dir: &Path, opts: &Options, files: Vec<String>) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
     let mut still = BTreeSet::new();
     let root = dir.join(STANZA_DIR);
     for suite in fs::read_dir(&root).into_iter().flatten().flatten() {
         let mut o = opts.clone();
         o.suite = suite.file_name().to_string_lossy().into_owned();
         for s in read_stanzas(dir, &o)?.values() {
-            if let Some(f) = s.text.lines().find_map(|l| l.strip_prefix("Filename: ")) {
-                still.insert(f.trim().to_string());
+            if let Some(f) = field(&s.text, "Filename") {
+                still.insert(f.to_string());
             }
         }
     }
     for f in files {
         if !still.contains(&f) {
             let p = dir.join(&f);
-            fs::remove_file(&p).map_err(|e| Error::io(&p, "removing", e))?;
+            match fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&p, "removing", e)),
+            }
         }
     }
-    Ok(removed)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compare_versions;
+
+    /// The order agrees with `dpkg --compare-versions` on the cases deb-version(7) describes.
+    #[test]
+    fn versions_sort_as_dpkg_sorts_them() {
+        let pairs = [
+            ("1.0", "1.0"),
+            ("1.0-1", "1.0-2"),
+            ("1.0~rc1", "1.0"),
+            ("1.0", "1.0+b1"),
+            ("1:0.9", "2.0"),
+            ("1.0a", "1.0"),
+            ("1.01", "1.1"),
+            ("1.10", "1.9"),
+            ("2.0-1~bpo", "2.0-1"),
+            ("1.0-1.1", "1.0-1"),
+            ("0:1.0", "1.0"),
+            ("1.0.0-1", "1.0.1-1"),
+            ("1.2-a", "1.2-~"),
+        ];
+        for (a, b) in pairs {
+            for (x, y) in [(a, b), (b, a)] {
+                let ours = compare_versions(x, y);
+                let mut theirs = None;
+                for (op, ord) in [
+                    ("lt", std::cmp::Ordering::Less),
+                    ("eq", std::cmp::Ordering::Equal),
+                    ("gt", std::cmp::Ordering::Greater),
+                ] {
+                    let st = std::process::Command::new("dpkg")
+                        .args(["--compare-versions", x, op, y])
+                        .status()
+                        .expect("dpkg runs (apt-get install -y dpkg)");
+                    if st.success() {
+                        theirs = Some(ord);
+                    }
+                }
+                assert_eq!(Some(ours), theirs, "{x} vs {y}");
+            }
+        }
+    }
 }

@@ -45,6 +45,9 @@ enum Action {
         /// Write `Valid-Until` this many days after `Date`.
         #[arg(long, value_name = "DAYS")]
         valid_days: Option<u64>,
+        /// Keep only the N newest versions of each package in the channel (apt for now).
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
     },
     /// Remove a package (every version, or --version) from a channel's apt suite and re-sign it;
     /// pool files no channel names any more are deleted after the new metadata is in place.
@@ -101,6 +104,7 @@ pub fn run(args: Args) -> Result<i32> {
             signing_key,
             valid_days,
             pacman_repo,
+            keep,
         } => {
             let (mut debs, mut arch, mut rpms) = (Vec::new(), Vec::new(), Vec::new());
             for p in &packages {
@@ -127,6 +131,7 @@ pub fn run(args: Args) -> Result<i32> {
                 opts.component = component;
                 opts.date = date;
                 opts.valid_for = valid_days.map(|d| d * 86_400);
+                opts.keep = keep;
                 added.extend(apt::add(&dir, &debs, &opts, &signer)?);
             }
             if !arch.is_empty() {
