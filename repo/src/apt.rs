@@ -125,8 +125,9 @@ pub fn add(
     }
     let mut dropped = Vec::new();
     if let Some(keep) = opts.keep {
-        let mut by_name: BTreeMap<(String, String), Vec<(String, String, Option<String>)>> =
-            BTreeMap::new();
+        // (package, architecture) -> [(version, stanza stem, pool file)]
+        type Versions = Vec<(String, String, Option<String>)>;
+        let mut by_name: BTreeMap<(String, String), Versions> = BTreeMap::new();
         for (stem, stanza) in read_stanzas(dir, opts)? {
             let f = |name: &str| field(&stanza.text, name).map(str::to_string);
             let key = (f("Package").unwrap_or_default(), stanza.arch.clone());
