@@ -34,7 +34,10 @@ mod ci;
 mod hostile;
 // The fuzz targets' committed regressions (and a local corpus) replayed on stable.
 mod fuzz_replay;
-// The Debian Depends from the release index against dpkg-shlibdeps .
+// The Debian Depends from the release index against dpkg-shlibdeps.
 mod shlibdeps;
+// `syspack key generate` and `syspack repo`: signed apt repositories judged by apt in Debian
+// roots, reproducibility, `repo verify`, and that the secret key never leaves its file.
+mod repo;
 // One test per fixed bug.
 mod regression;

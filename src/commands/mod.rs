@@ -6,9 +6,11 @@ mod doctor;
 mod generated;
 mod inspect;
 mod kb;
+mod key;
 mod matrix;
 mod package;
 mod recipe;
+mod repo;
 mod vendor;
 
 use std::ffi::OsString;
@@ -54,6 +56,10 @@ enum Command {
     Cache(cache::Args),
     /// Build, import, show and check the release indexes derived from the distributions' archives.
     Kb(kb::Args),
+    /// Generate the OpenPGP key that signs repositories.
+    Key(key::Args),
+    /// Publish packages in signed repositories (apt) and verify them.
+    Repo(repo::Args),
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
@@ -87,6 +93,8 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
         Some(Command::Recipe(a)) => recipe::run(a),
         Some(Command::Cache(a)) => cache::run(a),
         Some(Command::Ci(a)) => ci::run(a),
+        Some(Command::Key(a)) => key::run(a),
+        Some(Command::Repo(a)) => repo::run(a),
         None => {
             let _ = <Cli as clap::CommandFactory>::command().print_help();
             Ok(exit::ERROR)

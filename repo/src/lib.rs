@@ -1,0 +1,29 @@
+//! Signed package repositories written and read in Rust.
+//!
+//! One module per family writes and reads its metadata ([`apt`]); [`sign`] holds the OpenPGP
+//! keys and signatures every family uses, and [`store`] the atomic file writes that make a
+//! publication all-or-nothing for a client reading the tree while it is written.
+//!
+//! # One writer at a time
+//!
+//! Publishing a repository is not locked yet: run one `syspack repo add` per repository at a
+//! time. A writer removes the temporary files a killed writer left for the files it rewrites.
+//!
+//! # Channels
+//!
+//! Every repository has channels (default `testing` and `stable`). In the apt family a channel is
+//! a suite: `dists/<channel>/` is a complete, separately signed repository, and all suites share
+//! the one `pool/`, so promoting a package between channels never copies its file.
+
+pub mod apt;
+mod error;
+pub mod pacman;
+pub mod rpm;
+pub mod rpmmd;
+pub mod sign;
+pub mod store;
+
+pub use error::{Error, Result};
+
+/// The channels a repository has when the configuration names none, in promotion order.
+pub const DEFAULT_CHANNELS: [&str; 2] = ["testing", "stable"];

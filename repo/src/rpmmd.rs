@@ -1,0 +1,348 @@
+//! rpm-md repositories (dnf, yum, zypper): `repodata/repomd.xml` (+ detached
+//! `repomd.xml.asc`) naming `primary`, `filelists` and `other`, as createrepo_c writes them
+//! (schema: the rpm-md format of createrepo_c's `src/xml_dump_*.c`), gzip-compressed, which every
+//! dnf reads. Packages are signed on the way in ([`crate::rpm`]), so `gpgcheck=1` and
+//! `repo_gpgcheck=1` both hold.
+//!
+//! The one deliberate difference from createrepo_c: `<time file=…>` is the build time, not the
+//! file's modification time, so that the same packages give the same metadata.
+//!
+//! ```text
+//! rpm/<channel>/Packages/<name>-<version>-<release>.<arch>.rpm
+//! rpm/<channel>/repodata/repomd.xml{,.asc}
+//! rpm/<channel>/repodata/<sha256>-{primary,filelists,other}.xml.gz
+//! .syspack/rpm/<channel>/<nevra>/{primary,filelists,other}.xml   per-package fragments
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use syspack_distro::compress::Compression;
+use syspack_distro::rpm::{tags, Dependency};
+use syspack_distro::EntryKind;
+
+use crate::error::{Error, Result};
+use crate::sign::Signer;
+use crate::store;
+
+/// Where the per-package fragments live, relative to the repository.
+pub const FRAGMENT_DIR: &str = ".syspack/rpm";
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn channel_dir(dir: &Path, channel: &str) -> PathBuf {
+    dir.join("rpm").join(channel)
+}
+
+fn entries(tag: &str, deps: &[Dependency]) -> String {
+    // createrepo_c leaves rpmlib() requirements out.
+    let deps: Vec<&Dependency> = deps.iter().filter(|d| !d.is_rpmlib()).collect();
+    if deps.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("    <rpm:{tag}>\n");
+    for d in deps {
+        out.push_str(&format!("      <rpm:entry name=\"{}\"", esc(&d.name)));
+        let flag = match d.operator() {
+            Some("<") => "LT",
+            Some("<=") => "LE",
+            Some("=") => "EQ",
+            Some(">=") => "GE",
+            Some(">") => "GT",
+            _ => "",
+        };
+        if !flag.is_empty() && !d.version.is_empty() {
+            let (epoch, rest) = d.version.split_once(':').unwrap_or(("0", &d.version));
+            let (ver, rel) = match rest.rsplit_once('-') {
+                Some((v, r)) => (v, Some(r)),
+                None => (rest, None),
+            };
+            out.push_str(&format!(
+                " flags=\"{flag}\" epoch=\"{epoch}\" ver=\"{}\"",
+                esc(ver)
+            ));
+            if let Some(r) = rel {
+                out.push_str(&format!(" rel=\"{}\"", esc(r)));
+            }
+        }
+        // createrepo_c marks requirements needed by %pre or %post (and the old PREREQ bit).
+        const PRE: u32 = (1 << 6) | tags::sense::SCRIPT_PRE | tags::sense::SCRIPT_POST;
+        if tag == "requires" && d.flags & PRE != 0 {
+            out.push_str(" pre=\"1\"");
+        }
+        out.push_str("/>\n");
+    }
+    out.push_str(&format!("    </rpm:{tag}>\n"));
+    out
+}
+
+/// Signs and adds RPM packages to `channel`, then republishes its metadata.
+pub fn add(
+    dir: &Path,
+    packages: &[PathBuf],
+    channel: &str,
+    date: Option<u64>,
+    signer: &Signer,
+) -> Result<Vec<PathBuf>> {
+    let mut added = Vec::new();
+    for p in packages {
+        added.push(add_one(dir, p, channel, date, signer)?);
+    }
+    publish(dir, channel, date, signer)?;
+    Ok(added)
+}
+
+fn add_one(
+    dir: &Path,
+    path: &Path,
+    channel: &str,
+    date: Option<u64>,
+    signer: &Signer,
+) -> Result<PathBuf> {
+    let reader = syspack_distro::rpm::Reader::open(path)?;
+    let m = reader.metadata();
+    let epoch = m.epoch.unwrap_or(0);
+    let nevra = format!("{}-{}-{}.{}", m.name, m.version, m.release, m.arch);
+    if nevra.contains('/') || nevra.starts_with('.') {
+        return Err(Error::invalid(
+            path,
+            format!("`{nevra}` is not a valid package name"),
+        ));
+    }
+    let raw = fs::read(path).map_err(|e| Error::io(path, "reading", e))?;
+    let time = u32::try_from(date.unwrap_or(m.build_time)).unwrap_or(u32::MAX);
+    let signed = crate::rpm::sign_package(&raw, &path.display().to_string(), signer, time)?;
+    let rel = format!("Packages/{nevra}.rpm");
+    let target = channel_dir(dir, channel).join(&rel);
+    store::write_once(&target, &signed)?;
+    let sha = hex::encode(Sha256::digest(&signed));
+    // The header range of the signed file: after the lead and the padded signature header.
+    let sig_len = syspack_distro::rpm::header::Header::parse_intro(&signed[96..])
+        .map_err(|e| Error::invalid(path, e))?
+        .2;
+    let start = 96 + sig_len.div_ceil(8) * 8;
+    let header_len = syspack_distro::rpm::header::Header::parse_intro(&signed[start..])
+        .map_err(|e| Error::invalid(path, e))?
+        .2;
+    let version = format!(
+        "<version epoch=\"{epoch}\" ver=\"{}\" rel=\"{}\"/>",
+        esc(&m.version),
+        esc(&m.release)
+    );
+    let mut files = String::new();
+    let mut primary_files = String::new();
+    for e in reader.entries() {
+        let p = esc(&e.path);
+        let line = if e.kind == EntryKind::Dir {
+            format!("  <file type=\"dir\">{p}</file>\n")
+        } else {
+            format!("  <file>{p}</file>\n")
+        };
+        if e.path.starts_with("/etc/")
+            || e.path.contains("/bin/")
+            || e.path.starts_with("/usr/lib/sendmail")
+        {
+            primary_files.push_str(&format!("  {line}"));
+        }
+        files.push_str(&line);
+    }
+    let opt = |o: &Option<String>| o.as_deref().map(esc).unwrap_or_default();
+    // The uncompressed payload size, as createrepo_c takes it from the signature header.
+    let sig = reader.signature();
+    let archive = sig
+        .number(syspack_distro::rpm::tags::SIG_LONGARCHIVESIZE)
+        .or_else(|| sig.number(syspack_distro::rpm::tags::SIG_PAYLOADSIZE))
+        .unwrap_or(0);
+    let primary = format!(
+        "<package type=\"rpm\">\n  <name>{name}</name>\n  <arch>{arch}</arch>\n  {version}\n  \
+         <checksum type=\"sha256\" pkgid=\"YES\">{sha}</checksum>\n  <summary>{summary}</summary>\n  \
+         <description>{description}</description>\n  <packager>{packager}</packager>\n  <url>{url}</url>\n  \
+         <time file=\"{time}\" build=\"{build}\"/>\n  <size package=\"{psize}\" installed=\"{isize}\" archive=\"{archive}\"/>\n  \
+         <location href=\"{rel}\"/>\n  <format>\n    <rpm:license>{license}</rpm:license>\n    \
+         <rpm:vendor>{vendor}</rpm:vendor>\n    <rpm:group>{group}</rpm:group>\n    <rpm:buildhost>{host}</rpm:buildhost>\n    \
+         <rpm:sourcerpm>{srpm}</rpm:sourcerpm>\n    <rpm:header-range start=\"{start}\" end=\"{end}\"/>\n\
+         {provides}{requires}{conflicts}{obsoletes}{primary_files}  </format>\n</package>\n",
+        name = esc(&m.name),
+        arch = esc(&m.arch),
+        summary = esc(&m.summary),
+        description = esc(&m.description),
+        packager = opt(&m.packager),
+        url = opt(&m.url),
+        time = m.build_time,
+        build = m.build_time,
+        psize = signed.len(),
+        isize = m.installed_size,
+        license = esc(&m.license),
+        vendor = opt(&m.vendor),
+        group = opt(&m.group),
+        host = opt(&m.build_host),
+        srpm = opt(&m.source_rpm),
+        end = start + header_len,
+        provides = entries("provides", &m.provides),
+        requires = entries("requires", &m.requires),
+        conflicts = entries("conflicts", &m.conflicts),
+        obsoletes = entries("obsoletes", &m.obsoletes),
+    );
+    let id = format!(
+        "pkgid=\"{sha}\" name=\"{}\" arch=\"{}\"",
+        esc(&m.name),
+        esc(&m.arch)
+    );
+    let filelists = format!("<package {id}>\n  {version}\n{files}</package>\n");
+    let h = reader.header();
+    let mut changelog = String::new();
+    let (times, names, texts) = (h.numbers(1080), h.strings(1081), h.strings(1082));
+    for ((t, n), x) in times.iter().zip(&names).zip(&texts) {
+        changelog.push_str(&format!(
+            "  <changelog author=\"{}\" date=\"{t}\">{}</changelog>\n",
+            esc(n),
+            esc(x)
+        ));
+    }
+    let other = format!("<package {id}>\n  {version}\n{changelog}</package>\n");
+    let fdir = dir.join(FRAGMENT_DIR).join(channel).join(&nevra);
+    store::write_atomic(&fdir.join("filelists.xml"), filelists.as_bytes())?;
+    store::write_atomic(&fdir.join("other.xml"), other.as_bytes())?;
+    store::write_atomic(&fdir.join("primary.xml"), primary.as_bytes())?;
+    store::write_atomic(&fdir.join("time"), m.build_time.to_string().as_bytes())?;
+    Ok(target)
+}
+
+/// Rewrites `repodata/` of a channel from its fragments; `repomd.xml.asc` then `repomd.xml`
+/// last. Old data files stay (a client holding the previous repomd.xml still finds them).
+pub fn publish(dir: &Path, channel: &str, date: Option<u64>, signer: &Signer) -> Result<()> {
+    let fdir = dir.join(FRAGMENT_DIR).join(channel);
+    let mut names: Vec<String> = fs::read_dir(&fdir)
+        .map_err(|e| Error::io(&fdir, "listing", e))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let read = |n: &str, f: &str| {
+        let p = fdir.join(n).join(f);
+        fs::read_to_string(&p).map_err(|e| Error::io(&p, "reading", e))
+    };
+    let mut newest = 0u64;
+    let (mut primary, mut filelists, mut other) = (String::new(), String::new(), String::new());
+    for n in &names {
+        primary.push_str(&read(n, "primary.xml")?);
+        filelists.push_str(&read(n, "filelists.xml")?);
+        other.push_str(&read(n, "other.xml")?);
+        newest = newest.max(read(n, "time")?.trim().parse().unwrap_or(0));
+    }
+    let date = date.unwrap_or(newest);
+    let count = names.len();
+    let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    let docs = [
+        ("primary", format!("{head}<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"{count}\">\n{primary}</metadata>\n")),
+        ("filelists", format!("{head}<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"{count}\">\n{filelists}</filelists>\n")),
+        ("other", format!("{head}<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"{count}\">\n{other}</otherdata>\n")),
+    ];
+    let cdir = channel_dir(dir, channel);
+    let mut repomd = format!("{head}<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n  <revision>{date}</revision>\n");
+    for (kind, text) in docs {
+        let gz = crate::apt::compress(text.as_bytes(), Compression::Gzip { level: 9 })?;
+        let sha = hex::encode(Sha256::digest(&gz));
+        let href = format!("repodata/{sha}-{kind}.xml.gz");
+        store::write_once(&cdir.join(&href), &gz)?;
+        repomd.push_str(&format!(
+            "  <data type=\"{kind}\">\n    <checksum type=\"sha256\">{sha}</checksum>\n    \
+             <open-checksum type=\"sha256\">{}</open-checksum>\n    <location href=\"{href}\"/>\n    \
+             <timestamp>{date}</timestamp>\n    <size>{}</size>\n    <open-size>{}</open-size>\n  </data>\n",
+            hex::encode(Sha256::digest(text.as_bytes())),
+            gz.len(),
+            text.len()
+        ));
+    }
+    repomd.push_str("</repomd>\n");
+    let sig =
+        signer.detached_armored(repomd.as_bytes(), u32::try_from(date).unwrap_or(u32::MAX))?;
+    store::write_once(&cdir.join("repodata/repomd.xml.asc"), sig.as_bytes())?;
+    store::write_once(&cdir.join("repodata/repomd.xml"), repomd.as_bytes())?;
+    Ok(())
+}
+
+/// Checks a channel: `repomd.xml.asc` verifies `repomd.xml`, every document it names has its
+/// size and SHA-256 (compressed and not), and every package `primary` names exists with its
+/// size and SHA-256 (which `repomd.xml`'s signature thereby covers). Returns the package files
+/// named, relative to the channel directory.
+pub fn verify(dir: &Path, channel: &str, verifier: &crate::sign::Verifier) -> Result<Vec<String>> {
+    let cdir = channel_dir(dir, channel);
+    let path = cdir.join("repodata/repomd.xml");
+    let repomd = fs::read(&path).map_err(|e| Error::io(&path, "reading", e))?;
+    let sig_path = cdir.join("repodata/repomd.xml.asc");
+    let sig = fs::read(&sig_path).map_err(|e| Error::io(&sig_path, "reading", e))?;
+    verifier.verify_detached(&repomd, &sig, &path)?;
+    let repomd = String::from_utf8(repomd).map_err(|_| Error::invalid(&path, "is not UTF-8"))?;
+    let field = |text: &str, open: &str, close: &str| -> Option<String> {
+        Some(text.split(open).nth(1)?.split(close).next()?.to_string())
+    };
+    let mut named = Vec::new();
+    for data in repomd.split("<data type=\"").skip(1) {
+        let missing = |what: &str| Error::invalid(&path, format!("a <data> without {what}"));
+        let kind = data.split('"').next().unwrap_or("").to_string();
+        let href = field(data, "<location href=\"", "\"").ok_or_else(|| missing("location"))?;
+        let sha =
+            field(data, "<checksum type=\"sha256\">", "<").ok_or_else(|| missing("checksum"))?;
+        let open_sha = field(data, "<open-checksum type=\"sha256\">", "<")
+            .ok_or_else(|| missing("open-checksum"))?;
+        if href.split('/').any(|c| c == ".." || c.is_empty()) {
+            return Err(Error::invalid(&path, format!("unsafe location `{href}`")));
+        }
+        let p = cdir.join(&href);
+        let gz = fs::read(&p).map_err(|e| Error::io(&p, "reading", e))?;
+        let actual = hex::encode(Sha256::digest(&gz));
+        if actual != sha {
+            return Err(Error::invalid(
+                &p,
+                format!("sha256 {actual}, repomd.xml says {sha}"),
+            ));
+        }
+        let mut text = Vec::new();
+        let mut dec = syspack_distro::compress::decoder(
+            std::io::Cursor::new(gz),
+            Compression::Gzip { level: 9 },
+        )
+        .map_err(|e| Error::invalid(&p, format!("cannot decompress: {e}")))?;
+        std::io::Read::read_to_end(&mut dec, &mut text)
+            .map_err(|e| Error::io(&p, "decompressing", e))?;
+        let actual = hex::encode(Sha256::digest(&text));
+        if actual != open_sha {
+            return Err(Error::invalid(
+                &p,
+                format!("uncompressed sha256 {actual}, repomd.xml says {open_sha}"),
+            ));
+        }
+        if kind != "primary" {
+            continue;
+        }
+        let text = String::from_utf8(text).map_err(|_| Error::invalid(&p, "is not UTF-8"))?;
+        for pkg in text.split("<package type=\"rpm\">").skip(1) {
+            let sum = field(pkg, "pkgid=\"YES\">", "<")
+                .ok_or_else(|| Error::invalid(&p, "a package without checksum"))?;
+            let loc = field(pkg, "<location href=\"", "\"")
+                .ok_or_else(|| Error::invalid(&p, "a package without location"))?;
+            if loc.split('/').any(|c| c == ".." || c.is_empty()) {
+                return Err(Error::invalid(&p, format!("unsafe location `{loc}`")));
+            }
+            let file = cdir.join(&loc);
+            let bytes = fs::read(&file).map_err(|e| Error::io(&file, "reading", e))?;
+            let actual = hex::encode(Sha256::digest(&bytes));
+            if actual != sum {
+                return Err(Error::invalid(
+                    &file,
+                    format!("sha256 {actual}, primary says {sum}"),
+                ));
+            }
+            named.push(loc);
+        }
+    }
+    Ok(named)
+}

@@ -1,0 +1,108 @@
+//! Atomic writes: every file of a repository appears whole or not at all.
+//!
+//! A file is written under a temporary name in its own directory (same file system), flushed to
+//! disk and renamed over its final name; the directory is synced so the rename survives a crash.
+//! A writer killed at any point leaves at most a `.tmp-*` file behind, never a half-written file
+//! under a name a client reads. Temporary files never hold secret keys: keys are only ever in
+//! memory (see [`crate::sign`]).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// The prefix of temporary files; `repo verify` reports leftovers, and the next write removes
+/// its own.
+pub const TMP_PREFIX: &str = ".tmp-";
+
+/// Fault injection for the crash-safety tests: with `SYSPACK_REPO_FAULT_AT=N` set, the process
+/// aborts (no cleanup, as a `kill -9` or a power cut would leave it) at the Nth step, counting two
+/// steps per atomic write: the temporary file written, and the rename done.
+pub const FAULT_ENV: &str = "SYSPACK_REPO_FAULT_AT";
+
+/// Counts a step towards `SYSPACK_REPO_FAULT_AT` and aborts when it is reached.
+pub(crate) fn step() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STEPS: AtomicU64 = AtomicU64::new(0);
+    let Some(at) = std::env::var(FAULT_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
+        return;
+    };
+    if STEPS.fetch_add(1, Ordering::SeqCst) + 1 == at {
+        std::process::abort();
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, fsync, rename, directory fsync).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if d.as_os_str().is_empty() => Path::new("."),
+        Some(d) => d,
+        None => return Err(Error::invalid(path, "has no parent directory")),
+    };
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating", e))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid(path, "has no file name"))?
+        .to_string_lossy();
+    let tmp = dir.join(format!("{TMP_PREFIX}{}-{name}", std::process::id()));
+    remove_stale(dir, &name);
+    let result: Result<()> = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(|e| Error::io(&tmp, "creating", e))?;
+        f.write_all(bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| Error::io(&tmp, "writing", e))?;
+        step();
+        fs::rename(&tmp, path).map_err(|e| Error::io(path, "renaming into place", e))?;
+        step();
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result?;
+    sync_dir(dir)
+}
+
+/// Removes the temporary files a killed writer left for `name` in `dir` (one writer at a time
+/// publishes a repository; see the crate docs).
+fn remove_stale(dir: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let file = file.to_string_lossy();
+        let stale = file
+            .strip_prefix(TMP_PREFIX)
+            .and_then(|rest| rest.split_once('-'))
+            .is_some_and(|(pid, rest)| pid.bytes().all(|b| b.is_ascii_digit()) && rest == name);
+        if stale {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Writes `bytes` to `path` unless a file with exactly these bytes is there already (content-
+/// addressed files such as `by-hash/` entries and pool files never change once written).
+pub fn write_once(path: &Path, bytes: &[u8]) -> Result<()> {
+    match fs::read(path) {
+        Ok(old) if old == bytes => Ok(()),
+        _ => write_atomic(path, bytes),
+    }
+}
+
+/// Makes the renames in `dir` durable.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, "syncing", e))
+}
