@@ -195,7 +195,17 @@ fn fixture() -> &'static Fixture {
             toml::from_str(&std::fs::read_to_string(ws.join("Cargo.toml")).unwrap()).unwrap();
         let wdeps = wst["workspace"]["dependencies"].as_table().unwrap();
         let mut deps = String::new();
-        for d in ["thiserror", "cc", "vcpkg", "sha2", "hex", "serde", "serde_json", "toml"] {
+        for d in [
+            "thiserror",
+            "cc",
+            "cmake",
+            "vcpkg",
+            "sha2",
+            "hex",
+            "serde",
+            "serde_json",
+            "toml",
+        ] {
             deps.push_str(&format!("{d} = {}\n", wdeps[d]));
         }
         let manifest = format!(
@@ -378,7 +388,7 @@ fn arch_pkgbuild_builds_with_makepkg_and_installs_with_pacman() {
     assert_contains(
         &pkgbuild,
         &[
-            "depends=('gcc-libs' 'glibc' 'zstd')",
+            "depends=('glibc' 'libgcc' 'zstd')",
             // The generated-source check needs the generator.
             "makedepends=('cargo' 'pkgconf' 'flex')",
             "install -Dm0644 hello-zstd.service \"$pkgdir\"/usr/lib/systemd/system/hello-zstd.service",

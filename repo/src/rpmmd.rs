@@ -29,6 +29,9 @@ use crate::store;
 /// Where the per-package fragments live, relative to the repository.
 pub const FRAGMENT_DIR: &str = ".syspack/rpm";
 
+/// The requirement bits createrepo_c writes as `pre="1"`: `%pre`, `%post` and the old PREREQ.
+const PRE: u32 = (1 << 6) | tags::sense::SCRIPT_PRE | tags::sense::SCRIPT_POST;
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -40,9 +43,143 @@ fn channel_dir(dir: &Path, channel: &str) -> PathBuf {
     dir.join("rpm").join(channel)
 }
 
-fn entries(tag: &str, deps: &[Dependency]) -> String {
-    // createrepo_c leaves rpmlib() requirements out.
-    let deps: Vec<&Dependency> = deps.iter().filter(|d| !d.is_rpmlib()).collect();
+/// RPM's version order (`rpmvercmp` in rpm's `rpmio/rpmvercmp.c`): alternating runs of digits
+/// (compared as numbers, longer wins) and letters (compared bytewise), separators ignored, `~`
+/// sorting before anything and `^` after the end but before anything else.
+pub fn rpmvercmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    let skip_separators = |s: &mut &[u8]| {
+        while let Some((&c, rest)) = s.split_first() {
+            if c.is_ascii_alphanumeric() || c == b'~' || c == b'^' {
+                break;
+            }
+            *s = rest;
+        }
+    };
+    loop {
+        skip_separators(&mut a);
+        skip_separators(&mut b);
+        let (x, y) = (a.first().copied(), b.first().copied());
+        if x == Some(b'~') || y == Some(b'~') {
+            match (x == Some(b'~'), y == Some(b'~')) {
+                (false, _) => return Greater,
+                (_, false) => return Less,
+                _ => {}
+            }
+        } else if x == Some(b'^') || y == Some(b'^') {
+            match (x, y) {
+                (None, _) => return Less,
+                (_, None) => return Greater,
+                (Some(c), _) if c != b'^' => return Greater,
+                (_, Some(c)) if c != b'^' => return Less,
+                _ => {}
+            }
+        } else if x.is_none() || y.is_none() {
+            return x.is_some().cmp(&y.is_some());
+        } else {
+            let numeric = a[0].is_ascii_digit();
+            let class = |c: &u8| {
+                if numeric {
+                    c.is_ascii_digit()
+                } else {
+                    c.is_ascii_alphabetic()
+                }
+            };
+            let la = a.iter().take_while(|c| class(c)).count();
+            let lb = b.iter().take_while(|c| class(c)).count();
+            if lb == 0 {
+                // Digits are newer than letters.
+                return if numeric { Greater } else { Less };
+            }
+            let (mut sa, mut sb) = (&a[..la], &b[..lb]);
+            let ord = if numeric {
+                while sa.first() == Some(&b'0') {
+                    sa = &sa[1..];
+                }
+                while sb.first() == Some(&b'0') {
+                    sb = &sb[1..];
+                }
+                sa.len().cmp(&sb.len()).then_with(|| sa.cmp(sb))
+            } else {
+                sa.cmp(sb)
+            };
+            if ord != Equal {
+                return ord;
+            }
+            a = &a[la..];
+            b = &b[lb..];
+            continue;
+        }
+        // Both carried the same `~` or `^`: step over it.
+        a = &a[1..];
+        b = &b[1..];
+    }
+}
+
+/// The files primary.xml lists (createrepo_c's `cr_is_primary`): `/etc/…`, `/usr/lib/sendmail`
+/// and any path containing `bin/` (so `/opt/x/sbin/y` too), which yum and dnf expect.
+fn is_primary(path: &str) -> bool {
+    path.starts_with("/etc/") || path == "/usr/lib/sendmail" || path.contains("bin/")
+}
+
+/// The requirements createrepo_c writes into primary.xml (its `cr_package_from_header`): no
+/// `rpmlib()` features, no path this package itself carries among the primary files, none the
+/// package provides itself, no exact duplicate, and of the `libc.so.6…` requirements only the one
+/// with the highest symbol version, moved to the end.
+fn primary_requires<'a>(
+    requires: &'a [Dependency],
+    provides: &[Dependency],
+    primary_files: &std::collections::BTreeSet<&str>,
+) -> Vec<&'a Dependency> {
+    let same = |a: &Dependency, b: &Dependency| {
+        a.name == b.name && a.operator() == b.operator() && a.version == b.version
+    };
+    let mut out: Vec<&Dependency> = Vec::new();
+    let mut libc: Option<&Dependency> = None;
+    for d in requires {
+        if d.is_rpmlib()
+            || primary_files.contains(d.name.as_str())
+            || provides.iter().any(|p| same(p, d))
+            // createrepo_c compares with the last kept requirement of the same name.
+            || out.iter().rev().find(|o| o.name == d.name).is_some_and(|o| {
+                same(o, d) && (o.flags & PRE != 0) == (d.flags & PRE != 0)
+            })
+        {
+            continue;
+        }
+        if d.name.starts_with("libc.so.6") {
+            // The first of equals stays, as in createrepo_c.
+            if libc.is_none_or(|best| compare_libc(best, d) == std::cmp::Ordering::Less) {
+                libc = Some(d);
+            }
+            continue;
+        }
+        out.push(d);
+    }
+    out.extend(libc);
+    out
+}
+
+/// The symbol version inside the first parentheses of `libc.so.6(GLIBC_2.34)(64bit)`, from its
+/// first digit (`2.34`); `None` for `libc.so.6()(64bit)` or a name without a version.
+fn libc_symbol_version(name: &str) -> Option<&str> {
+    let inner = &name[name.find('(')? + 1..];
+    let inner = &inner[..inner.find(')')?];
+    let start = inner.find(|c: char| c.is_ascii_digit())?;
+    Some(&inner[start..])
+}
+
+/// createrepo_c's order of two `libc.so.6` requirements: no version below any version, versions by
+/// `rpmvercmp`.
+fn compare_libc(a: &Dependency, b: &Dependency) -> std::cmp::Ordering {
+    match (libc_symbol_version(&a.name), libc_symbol_version(&b.name)) {
+        (Some(x), Some(y)) => rpmvercmp(x, y),
+        (x, y) => x.is_some().cmp(&y.is_some()),
+    }
+}
+
+fn entries(tag: &str, deps: &[&Dependency]) -> String {
     if deps.is_empty() {
         return String::new();
     }
@@ -72,7 +209,6 @@ fn entries(tag: &str, deps: &[Dependency]) -> String {
             }
         }
         // createrepo_c marks requirements needed by %pre or %post (and the old PREREQ bit).
-        const PRE: u32 = (1 << 6) | tags::sense::SCRIPT_PRE | tags::sense::SCRIPT_POST;
         if tag == "requires" && d.flags & PRE != 0 {
             out.push_str(" pre=\"1\"");
         }
@@ -137,6 +273,7 @@ fn add_one(
     );
     let mut files = String::new();
     let mut primary_files = String::new();
+    let mut primary_paths = std::collections::BTreeSet::new();
     for e in reader.entries() {
         let p = esc(&e.path);
         let line = if e.kind == EntryKind::Dir {
@@ -144,11 +281,9 @@ fn add_one(
         } else {
             format!("  <file>{p}</file>\n")
         };
-        if e.path.starts_with("/etc/")
-            || e.path.contains("/bin/")
-            || e.path.starts_with("/usr/lib/sendmail")
-        {
+        if is_primary(&e.path) {
             primary_files.push_str(&format!("  {line}"));
+            primary_paths.insert(e.path.as_str());
         }
         files.push_str(&line);
     }
@@ -184,10 +319,13 @@ fn add_one(
         host = opt(&m.build_host),
         srpm = opt(&m.source_rpm),
         end = start + header_len,
-        provides = entries("provides", &m.provides),
-        requires = entries("requires", &m.requires),
-        conflicts = entries("conflicts", &m.conflicts),
-        obsoletes = entries("obsoletes", &m.obsoletes),
+        provides = entries("provides", &m.provides.iter().collect::<Vec<_>>()),
+        requires = entries(
+            "requires",
+            &primary_requires(&m.requires, &m.provides, &primary_paths)
+        ),
+        conflicts = entries("conflicts", &m.conflicts.iter().collect::<Vec<_>>()),
+        obsoletes = entries("obsoletes", &m.obsoletes.iter().collect::<Vec<_>>()),
     );
     let id = format!(
         "pkgid=\"{sha}\" name=\"{}\" arch=\"{}\"",
@@ -345,4 +483,83 @@ pub fn verify(dir: &Path, channel: &str, verifier: &crate::sign::Verifier) -> Re
         }
     }
     Ok(named)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering::{Equal, Greater, Less};
+
+    /// Cases from rpm's own suite (`tests/rpmvercmp.at`).
+    #[test]
+    fn rpmvercmp_agrees_with_rpms_test_suite() {
+        for (a, b, want) in [
+            ("1.0", "1.0", Equal),
+            ("1.0", "2.0", Less),
+            ("2.0.1", "2.0", Greater),
+            ("2.0.1a", "2.0.1", Greater),
+            ("5.5p1", "5.5p2", Less),
+            ("5.5p10", "5.5p1", Greater),
+            ("10xyz", "10.1xyz", Less),
+            ("xyz10", "xyz10.1", Less),
+            ("xyz.4", "8", Less),
+            ("a", "1", Less),
+            ("2_0", "2_0", Equal),
+            ("2.0", "2_0", Equal),
+            ("6.0.rc1", "6.0", Greater),
+            ("1.0~rc1", "1.0", Less),
+            ("1.0~rc1", "1.0~rc2", Less),
+            ("1.0~rc1~git123", "1.0~rc1", Less),
+            ("1.0^", "1.0", Greater),
+            ("1.0^git1", "1.0", Greater),
+            ("1.0^git1", "1.01", Less),
+            ("1.0^git1", "1.0.1", Less),
+            ("1.0^git1~pre", "1.0^git1", Less),
+            ("1.0~rc1^git1", "1.0~rc1", Greater),
+            ("1.0^", "1.0^git1", Less),
+            ("2.34", "2.4", Greater),
+            ("007", "7", Equal),
+        ] {
+            assert_eq!(rpmvercmp(a, b), want, "{a} vs {b}");
+            assert_eq!(rpmvercmp(b, a), want.reverse(), "{b} vs {a}");
+        }
+    }
+
+    fn dep(name: &str, flags: u32, version: &str) -> Dependency {
+        Dependency {
+            name: name.into(),
+            flags,
+            version: version.into(),
+        }
+    }
+
+    #[test]
+    fn primary_requires_drops_what_createrepo_c_drops() {
+        let requires = [
+            dep(
+                "rpmlib(CompressedFileNames)",
+                tags::sense::RPMLIB,
+                "3.0.4-1",
+            ),
+            dep("libc.so.6()(64bit)", 0, ""),
+            dep("libc.so.6(GLIBC_2.4)(64bit)", 0, ""),
+            dep("/usr/bin/hello", 0, ""),
+            dep("/bin/sh", tags::sense::SCRIPT_POST, ""),
+            dep("libc.so.6(GLIBC_2.34)(64bit)", 0, ""),
+            dep("hello-data", 0, ""),
+            dep("libc.so.6(GLIBC_2.14)(64bit)", 0, ""),
+            dep("/bin/sh", tags::sense::SCRIPT_POST, ""),
+            dep("rtld(GNU_HASH)", 0, ""),
+        ];
+        let provides = [dep("hello-data", 0, "")];
+        let primary = ["/usr/bin/hello"].into_iter().collect();
+        let kept: Vec<&str> = primary_requires(&requires, &provides, &primary)
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
+        assert_eq!(
+            kept,
+            ["/bin/sh", "rtld(GNU_HASH)", "libc.so.6(GLIBC_2.34)(64bit)"]
+        );
+    }
 }
