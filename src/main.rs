@@ -24,6 +24,7 @@ mod pins;
 mod provenance;
 mod recipe;
 mod stage;
+mod strip;
 mod sys_crates;
 mod target;
 

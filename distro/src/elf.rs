@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use object::read::elf::{Dyn, FileHeader, ProgramHeader};
+use object::read::elf::{Dyn, FileHeader, ProgramHeader, SectionHeader};
 use object::{elf, Endianness, FileKind};
 use serde::Serialize;
 
@@ -90,6 +90,18 @@ pub struct ElfInfo {
     pub libc: Libc,
     /// The file's own `DT_SONAME` (shared libraries).
     pub soname: Option<String>,
+    /// An executable or a shared object (`ET_EXEC`/`ET_DYN`), as opposed to a relocatable object
+    /// or a core file: what `strip` is run on.
+    #[serde(skip)]
+    pub loadable: bool,
+    /// True when the file still has a symbol table (`.symtab`) or debugging sections
+    /// (`.debug_*`, `.zdebug_*`): what lintian calls `unstripped-binary-or-object`.
+    #[serde(skip)]
+    pub unstripped: bool,
+    /// The GNU build ID (`.note.gnu.build-id`), lower-case hex: where debuggers look for the
+    /// file's separate debugging symbols (`/usr/lib/debug/.build-id/xx/yyyy.debug`).
+    #[serde(skip)]
+    pub build_id: Option<String>,
 }
 
 impl ElfInfo {
@@ -261,8 +273,37 @@ fn analyse<Elf: FileHeader<Endian = Endianness>>(
         }
     }
 
+    // Section names (symbol table, debugging sections) and notes: the GNU build ID, and the ABI
+    // tag — `.note.tag` with owner `FreeBSD` on FreeBSD, `.note.ABI-tag` with owner `GNU` and OS
+    // 0 (Linux) on glibc systems.
+    let mut unstripped = false;
+    let mut build_id = None;
+    let mut freebsd_note = false;
+    for section in sections.iter() {
+        let name = sections.section_name(endian, section).unwrap_or_default();
+        if section.sh_type(endian) == elf::SHT_SYMTAB
+            || name.starts_with(b".debug_")
+            || name.starts_with(b".zdebug_")
+        {
+            unstripped = true;
+        }
+        if let Ok(Some(mut notes)) = section.notes(endian, data) {
+            while let Ok(Some(note)) = notes.next() {
+                if note.name() == elf::ELF_NOTE_GNU && note.n_type(endian) == elf::NT_GNU_BUILD_ID {
+                    build_id = Some(note.desc().iter().map(|b| format!("{b:02x}")).collect());
+                } else if note.name() == b"FreeBSD" && note.n_type(endian) == 1 {
+                    // NT_FREEBSD_ABI_TAG
+                    freebsd_note = true;
+                }
+            }
+        }
+    }
+    let kind = header.e_type(endian);
+    let loadable = kind == elf::ET_EXEC || kind == elf::ET_DYN;
+
     let interp_name = interpreter.as_deref().unwrap_or("");
     let os = if osabi == elf::ELFOSABI_FREEBSD
+        || freebsd_note
         || interp_name.contains("ld-elf.so")
         || needed.iter().any(|n| n == "libc.so.7")
     {
@@ -308,5 +349,8 @@ fn analyse<Elf: FileHeader<Endian = Endianness>>(
         os,
         libc,
         soname,
+        loadable,
+        unstripped,
+        build_id,
     })
 }
