@@ -587,7 +587,8 @@ pub fn stage(
                 let f = pkg
                     .add_bytes(path, gzip(&text, &a.source)?, a.mode)
                     .with_context(ctx)?;
-                f.doc = a.kind == AssetKind::Doc;
+                // rpmbuild marks manual pages `%doc` (rpmlint: not-listed-as-documentation).
+                f.doc = a.kind != AssetKind::Config;
                 f.conffile = a.kind == AssetKind::Config;
             }
             None => {

@@ -27,5 +27,8 @@ mod recipe;
 // `syspack ci github`: the generated workflow passes actionlint and zizmor, follows the configured
 // targets, and the checked-in .github/workflows/syspack.yml is what syspack writes.
 mod ci;
+// lintian and rpmlint on a real-looking project (stripping, man pages, changelog, synopsis),
+// and the refusal of ELF files of another ABI.
+mod lint;
 // One test per fixed bug.
 mod regression;

@@ -667,19 +667,22 @@ fn check_abi(cfg: &Config, assets: &[stage::Resolved], targets: &[Target]) -> Re
         };
         let how = if t.format == syspack_distro::Format::FreeBsd {
             format!(
-                "build the binaries for FreeBSD — `cargo build --release --target                  {rust_arch}-unknown-freebsd` with a FreeBSD cross toolchain, or on FreeBSD itself                  (the FreeBSD VM job of the CI workflow `syspack ci` generates) — and point the                  assets at them (`target/{rust_arch}-unknown-freebsd/release/…`)"
+                "build the binaries for FreeBSD (`cargo build --release --target \
+                 {rust_arch}-unknown-freebsd` with a FreeBSD cross toolchain, or on FreeBSD \
+                 itself: the FreeBSD VM job of the CI workflow `syspack ci` generates) and point \
+                 the assets at them (`target/{rust_arch}-unknown-freebsd/release/...`)"
             )
         } else {
             format!(
-                "build the binaries for this target — `cargo build --release --target                  {rust_arch}-unknown-linux-gnu` — and point the assets at them, or set                  `architecture` to the binaries' machine"
+                "build the binaries for this target (`cargo build --release --target \
+                 {rust_arch}-unknown-linux-gnu`) and point the assets at them, or set \
+                 `architecture` to the binaries' machine"
             )
         };
         return Err(anyhow!(
-            "{}
-
-help: {how}; or pass `--allow-foreign-binaries` if the package is meant to              carry these files as data",
-            problems.join("
-")
+            "{}\n\nhelp: {how}; or pass `--allow-foreign-binaries` if the package is meant to \
+             carry these files as data",
+            problems.join("\n")
         )
         .context(format!(
             "cannot package for target `{}`: {} ELF file{} will not run there; nothing was written",
