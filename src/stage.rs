@@ -730,6 +730,72 @@ fn add_changelog(pkg: &mut Package, changelog: &Path, target: &Target, cfg: &Con
     Ok(())
 }
 
+/// The Debian `-dbgsym` package of `main`: the debugging symbols split off its ELF files
+/// (`separate-debug-symbols`), at `/usr/lib/debug/.build-id/xx/yyyy.debug`, as debhelper's
+/// dh_strip makes it — Section debug, Priority optional, `Depends: <name> (= <version>)`,
+/// `Auto-Built-Package: debug-symbols` and `Build-Ids:` (deb-src-control(5) and
+/// Debian's DebugPackage wiki page); its documentation directory is a symlink to the main
+/// package's. `None` when no asset had symbols to split.
+///
+/// # Errors
+///
+/// An invalid name or version (already refused for the main package).
+pub fn dbgsym(main: &Staged, assets: &[Resolved]) -> Result<Option<Staged>> {
+    let mut debug: Vec<&(String, PathBuf)> = assets
+        .iter()
+        .filter_map(|a| a.debug_symbols.as_ref())
+        .collect();
+    debug.sort();
+    debug.dedup_by(|a, b| a.0 == b.0);
+    if debug.is_empty() {
+        return Ok(None);
+    }
+    let m = &main.package.metadata;
+    let name = format!("{}-dbgsym", m.name);
+    let mut meta = Metadata::new(&name, &m.version, m.arch);
+    meta.release = m.release.clone();
+    meta.epoch = m.epoch;
+    meta.maintainer = m.maintainer.clone();
+    meta.license = m.license.clone();
+    meta.homepage = m.homepage.clone();
+    meta.summary = format!("debug symbols for {}", m.name);
+    meta.section = Some("debug".into());
+    meta.priority = Some("optional".into());
+    let version = syspack_distro::deb::full_version(m)?;
+    meta.relations.depends = vec![Relation::with(
+        &m.name,
+        syspack_distro::VersionOp::Eq,
+        version,
+    )];
+    let ids: Vec<&str> = debug.iter().map(|(id, _)| id.as_str()).collect();
+    meta.deb_fields = vec![
+        ("Auto-Built-Package".into(), "debug-symbols".into()),
+        ("Build-Ids".into(), ids.join(" ")),
+    ];
+    let mut pkg = Package::new(meta, main.package.source_date);
+    for (id, path) in debug {
+        let dest = InstallPath::new(&format!(
+            "/usr/lib/debug/.build-id/{}/{}.debug",
+            &id[..2],
+            &id[2..]
+        ))?;
+        pkg.add_file(dest, path, 0o644)?;
+    }
+    pkg.add_symlink(
+        InstallPath::new(&format!("/usr/share/doc/{name}"))?,
+        &main.package.metadata.name,
+    )?;
+    let mut target = main.target.clone();
+    target.id = format!("{}-dbgsym", target.id);
+    Ok(Some(Staged {
+        target,
+        package: pkg,
+        warnings: Vec::new(),
+        needed_sonames: Vec::new(),
+        freebsd_prefix: main.freebsd_prefix.clone(),
+    }))
+}
+
 fn to_relations(r: &RelationSpecs) -> Relations {
     let get = |v: &Option<Vec<Relation>>| v.clone().unwrap_or_default();
     Relations {

@@ -393,3 +393,121 @@ fn binaries_of_another_abi_are_refused() {
     assert!(!summary.contains("skipped"), "{summary}");
     assert_eq!(files_in(&dir.join("default")).len(), 4, "{summary}");
 }
+
+/// A scratch root dpkg can install into: its database, empty.
+fn dpkg_root(root: &Path) {
+    for d in [
+        "var/lib/dpkg/info",
+        "var/lib/dpkg/updates",
+        "var/lib/dpkg/triggers",
+    ] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    for f in ["var/lib/dpkg/status", "var/lib/dpkg/available"] {
+        std::fs::write(root.join(f), "").unwrap();
+    }
+}
+
+fn dpkg(root: &Path, args: &[&str]) -> String {
+    let mut all = vec![
+        format!("--root={}", root.display()),
+        // The empty root has no libc6 to satisfy the binary's `Depends`.
+        "--force-not-root".to_string(),
+        "--force-bad-path".to_string(),
+        "--force-depends".to_string(),
+    ];
+    all.extend(args.iter().map(|a| a.to_string()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    tool("dpkg", &all, "dpkg")
+}
+
+/// The GNU build ID `readelf -n` prints for a file.
+fn build_id(elf: &Path) -> String {
+    let notes = tool("readelf", &["-n", elf.to_str().unwrap()], "binutils");
+    notes
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Build ID: "))
+        .unwrap_or_else(|| panic!("no build ID in {}:\n{notes}", elf.display()))
+        .to_string()
+}
+
+#[test]
+fn separate_debug_symbols_make_a_dbgsym_package() {
+    let dir = project("lint-dbgsym", "separate-debug-symbols = true");
+    let id = build_id(&dir.join("tool"));
+    let files = package(&dir, "debian-12", "out");
+    let names: Vec<String> = files_in(&dir.join("out"));
+    assert_eq!(
+        names,
+        ["tool-dbgsym_1.0.0-1_amd64.deb", "tool_1.0.0-1_amd64.deb"]
+    );
+    let dbgsym = find(&files, "tool-dbgsym_1.0.0-1_amd64.deb");
+    let main = find(&files, "tool_1.0.0-1_amd64.deb");
+    let field = |f: &str| {
+        tool("dpkg-deb", &["-f", dbgsym.to_str().unwrap(), f], "dpkg")
+            .trim()
+            .to_string()
+    };
+    assert_eq!(field("Package"), "tool-dbgsym");
+    assert_eq!(field("Section"), "debug");
+    assert_eq!(field("Priority"), "optional");
+    assert_eq!(field("Depends"), "tool (= 1.0.0-1)");
+    assert_eq!(field("Auto-Built-Package"), "debug-symbols");
+    assert_eq!(field("Build-Ids"), id);
+
+    for deb in [&main, &dbgsym] {
+        let tags = lintian(deb);
+        let errors: Vec<&str> = tags.lines().filter(|l| l.starts_with("E:")).collect();
+        assert!(
+            errors.is_empty(),
+            "lintian errors on {}: {errors:?}\n{tags}",
+            deb.display()
+        );
+    }
+
+    // dpkg installs both; the debugging symbols are where debuggers look for them (by build ID),
+    // and belong to the binary as installed.
+    let root = dir.join("root");
+    dpkg_root(&root);
+    dpkg(
+        &root,
+        &["-i", main.to_str().unwrap(), dbgsym.to_str().unwrap()],
+    );
+    let debug = root.join(format!(
+        "usr/lib/debug/.build-id/{}/{}.debug",
+        &id[..2],
+        &id[2..]
+    ));
+    let listed = dpkg(&root, &["-L", "tool-dbgsym"]);
+    assert!(
+        listed.contains(&format!(
+            "/usr/lib/debug/.build-id/{}/{}.debug",
+            &id[..2],
+            &id[2..]
+        )),
+        "{listed}"
+    );
+    let sections = tool(
+        "readelf",
+        &["-S", "-W", debug.to_str().unwrap()],
+        "binutils",
+    );
+    assert!(sections.contains(".debug_info"), "{sections}");
+    let bin = root.join("usr/bin/tool");
+    assert_eq!(build_id(&bin), id);
+    assert!(!has_symtab(&bin));
+    let link = tool(
+        "readelf",
+        &["-p", ".gnu_debuglink", bin.to_str().unwrap()],
+        "binutils",
+    );
+    assert!(link.contains(&format!("{}.debug", &id[2..])), "{link}");
+    dpkg(&root, &["-r", "tool-dbgsym", "tool"]);
+    assert!(!debug.exists());
+
+    // Reproducible.
+    let again = package(&dir, "debian-12", "again");
+    for (a, b) in files.iter().zip(&again) {
+        assert_eq!(sha256(a), sha256(b), "{} differs", a.display());
+    }
+}

@@ -368,21 +368,45 @@ pub fn run(args: Args) -> Result<i32> {
         check_abi(cfg, &assets, &targets)?;
     }
     stage::strip_assets(cfg, &build, &mut assets)?;
-    let compressions = targets
+    let target_compressions = targets
         .iter()
         .map(|t| compression_for(&args, cfg, t))
         .collect::<Result<Vec<_>>>()?;
     if args.min_glibc {
         check_min_glibc(&assets, &targets)?;
     }
+    if cfg.separate_debug_symbols
+        && targets
+            .iter()
+            .any(|t| t.format != syspack_distro::Format::Deb)
+    {
+        exit::warn(
+            "`separate-debug-symbols`: only Debian targets get a debug package (`-dbgsym`); the \
+             other formats' packages are stripped and their debugging symbols are not packaged",
+        );
+    }
+    // One package per target, and for Debian targets with `separate-debug-symbols` its
+    // `-dbgsym` package right after it, with the same compression.
     let mut staged: Vec<Staged> = Vec::new();
-    for t in &targets {
+    let mut compressions = Vec::new();
+    for (t, c) in targets.iter().zip(target_compressions) {
         let s = stage::stage(cfg, &assets, &build, t, date)
             .with_context(|| format!("cannot package for target `{}`", t.id))?;
         for w in &s.warnings {
             exit::warn(w);
         }
+        let debug = if cfg.separate_debug_symbols && t.format == syspack_distro::Format::Deb {
+            stage::dbgsym(&s, &assets)
+                .with_context(|| format!("cannot package for target `{}`", t.id))?
+        } else {
+            None
+        };
         staged.push(s);
+        compressions.push(c);
+        if let Some(d) = debug {
+            staged.push(d);
+            compressions.push(c);
+        }
     }
     // Formats that read concatenated frames share the compressed frames of large files, made
     // in one read of every file that also gives the digests; the others get one multi-threaded

@@ -132,6 +132,21 @@ impl Control {
             c.set("Homepage", simple_word("homepage", home)?);
         }
         c.set("Description", description(m)?);
+        for (name, value) in &m.deb_fields {
+            let valid_name = !name.is_empty()
+                && !name.starts_with(['#', '-'])
+                && name.chars().all(|c| c.is_ascii_graphic() && c != ':');
+            if !valid_name || c.get(name).is_some() {
+                return Err(Error::invalid_field(
+                    "deb",
+                    "control field",
+                    name.clone(),
+                    "is not a valid control field name, or a field syspack writes itself",
+                    None,
+                ));
+            }
+            c.set(name, single_line("control field", value.trim())?);
+        }
         Ok(c)
     }
 }
