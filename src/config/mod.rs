@@ -424,7 +424,11 @@ impl Config {
             cfg.meta = cargo.meta.clone();
             cfg
         };
-        if cfg.strip.is_none() && release_profile_keeps_symbols(&cargo.project.workspace_root) {
+        // `separate-debug-symbols` asks for stripping whatever the profile says.
+        if cfg.strip.is_none()
+            && !cfg.separate_debug_symbols
+            && release_profile_keeps_symbols(&cargo.project.workspace_root)
+        {
             cfg.strip = Some(false);
         }
         cfg.cargo = Some(cargo.project);
