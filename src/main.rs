@@ -25,6 +25,7 @@ mod provenance;
 mod recipe;
 mod solve;
 mod stage;
+mod strip;
 mod sys_crates;
 mod target;
 

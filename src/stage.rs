@@ -55,6 +55,11 @@ pub struct Resolved {
     pub stamp: Option<String>,
     /// Where it was configured.
     pub key: String,
+    /// For a stripped ELF file (`source` is then the stripped copy): the file it was made from,
+    /// and with `separate-debug-symbols` its build ID and debugging symbols.
+    pub stripped_from: Option<PathBuf>,
+    /// The build ID and the file with the debugging symbols split off.
+    pub debug_symbols: Option<(String, PathBuf)>,
 }
 
 fn is_glob(s: &str) -> bool {
@@ -122,6 +127,8 @@ fn resolve_one(
             size: None,
             stamp: None,
             key: a.key.clone(),
+            stripped_from: None,
+            debug_symbols: None,
         });
         return Ok(());
     }
@@ -266,6 +273,8 @@ fn make(
         size: meta.is_file().then_some(meta.len()),
         stamp: meta.is_file().then(|| file_stamp(meta)),
         key: a.key.clone(),
+        stripped_from: None,
+        debug_symbols: None,
     })
 }
 
@@ -346,6 +355,154 @@ const LIB_SONAMES: [(&str, &str); 4] = [
     ("zstd", "libzstd.so"),
 ];
 
+/// The package's architecture: `architecture` if configured, else the host's.
+pub fn package_arch(cfg: &Config) -> Result<Arch> {
+    match &cfg.meta.arch {
+        Some(a) => a.parse::<Arch>().map_err(|e| {
+            anyhow!(
+                "`{}` in `{}`: {e}",
+                cfg.key("architecture"),
+                cfg.file.display()
+            )
+        }),
+        None => Ok(Arch::host()),
+    }
+}
+
+/// The ELF executables and shared libraries among the assets that `target` cannot run in a
+/// package for `arch`: another operating system (ELF OS/ABI, ABI note, interpreter, C library)
+/// or another machine. One line per file.
+pub fn foreign_binaries(assets: &[Resolved], target: &Target, arch: Arch) -> Vec<String> {
+    let mut out = Vec::new();
+    let wants = if target.format == Format::FreeBsd {
+        TargetOs::FreeBsd
+    } else {
+        TargetOs::Linux
+    };
+    for a in assets.iter().filter(|a| a.link.is_none()) {
+        let src = a.stripped_from.as_ref().unwrap_or(&a.source);
+        let Some(Ok(info)) = analysed_elf(src) else {
+            continue;
+        };
+        if !info.loadable {
+            continue;
+        }
+        let how = match &info.interpreter {
+            Some(i) => format!(" (interpreter `{i}`)"),
+            None => String::new(),
+        };
+        if info.os != wants {
+            out.push(format!(
+                "`{}` (installed as `{}`) is a {} {} binary{how}, but target `{}` runs {wants} binaries",
+                src.display(),
+                a.dest,
+                info.os,
+                info.machine.rpm(),
+                target.id
+            ));
+        } else if info.machine != arch {
+            out.push(format!(
+                "`{}` (installed as `{}`) is a {} binary, but the package is for {} ({})",
+                src.display(),
+                a.dest,
+                info.machine.rpm(),
+                arch.rpm(),
+                arch.deb()
+            ));
+        }
+    }
+    out
+}
+
+/// The OS of the ELF executables and libraries among the assets (empty: a data-only package).
+pub fn binary_oses(assets: &[Resolved]) -> Vec<TargetOs> {
+    let mut out = Vec::new();
+    for a in assets.iter().filter(|a| a.link.is_none()) {
+        if let Some(Ok(info)) = analysed_elf(&a.source) {
+            if info.loadable && !out.contains(&info.os) {
+                out.push(info.os);
+            }
+        }
+    }
+    out
+}
+
+/// Strips the ELF executables and shared libraries among the assets that still have symbols
+/// (see [`crate::strip`]), replacing each one's source by its stripped copy, unless
+/// `strip = false`. Documentation is left alone.
+///
+/// # Errors
+///
+/// `strip`/`objcopy` missing (named with its package) or failing.
+pub fn strip_assets(cfg: &Config, build: &BuildOutputs, assets: &mut [Resolved]) -> Result<()> {
+    if cfg.strip == Some(false) {
+        return Ok(());
+    }
+    let scratch = match &build.target_dir {
+        Some(d) => d.join("syspack-strip"),
+        None => std::env::temp_dir().join("syspack-strip"),
+    };
+    for a in assets.iter_mut() {
+        if a.link.is_some() || a.kind == AssetKind::Doc {
+            continue;
+        }
+        let Some(Ok(info)) = analysed_elf(&a.source) else {
+            continue;
+        };
+        if !info.loadable || !info.unstripped {
+            continue;
+        }
+        let s = crate::strip::strip(&a.source, &info, &scratch, cfg.separate_debug_symbols)
+            .with_context(|| format!("stripping asset `{}`", a.key))?;
+        if cfg.separate_debug_symbols && s.debug.is_none() {
+            exit_warn(format!(
+                "`{}` has no GNU build ID, so its debugging symbols cannot go into a -dbgsym package; link with `-C link-arg=-Wl,--build-id`",
+                a.source.display()
+            ));
+        }
+        let meta = std::fs::metadata(&s.path)
+            .with_context(|| format!("failed to read `{}`", s.path.display()))?;
+        a.stripped_from = Some(std::mem::replace(&mut a.source, s.path));
+        a.size = Some(meta.len());
+        a.stamp = Some(file_stamp(&meta));
+        a.debug_symbols = s.debug;
+    }
+    Ok(())
+}
+
+fn exit_warn(msg: String) {
+    crate::exit::warn(msg);
+}
+
+/// True for an install path in a manual page directory (`…/share/man/man1/x.1`,
+/// `…/share/man/de/man1/x.1`).
+fn is_man_page(path: &InstallPath) -> bool {
+    let rel = path.relative();
+    let Some((_, below)) = rel.split_once("share/man/") else {
+        return false;
+    };
+    below.split('/').any(|c| c.starts_with("man")) && !is_compressed_name(rel)
+}
+
+fn is_compressed_name(name: &str) -> bool {
+    [".gz", ".bz2", ".xz", ".zst", ".lzma", ".Z"]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+/// `bytes` compressed like `gzip -9n`: deterministic, with no name and no time in the header.
+fn gzip(bytes: &[u8], what: &Path) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let err = |e| anyhow!("failed to compress `{}`: {e}", what.display());
+    let mut enc = syspack_distro::compress::Encoder::new(
+        Vec::new(),
+        syspack_distro::Compression::Gzip { level: 9 },
+    )
+    .map_err(err)?;
+    enc.write_all(bytes).map_err(err)?;
+    enc.finish().map_err(err)
+}
+
 /// One staged package, ready for a writer.
 pub struct Staged {
     /// The target.
@@ -375,16 +532,7 @@ pub fn stage(
     date: SourceDate,
 ) -> Result<Staged> {
     let m = &cfg.meta;
-    let arch = match &m.arch {
-        Some(a) => a.parse::<Arch>().map_err(|e| {
-            anyhow!(
-                "`{}` in `{}`: {e}",
-                cfg.key("architecture"),
-                cfg.file.display()
-            )
-        })?,
-        None => Arch::host(),
-    };
+    let arch = package_arch(cfg)?;
     let mut meta = Metadata::new(&m.name, &m.version, arch);
     if let Some(r) = &m.release {
         meta.release = r.clone();
@@ -420,8 +568,29 @@ pub fn stage(
             )
         })?;
         let ctx = || format!("asset `{}` (source `{}`)", a.key, a.source.display());
+        // Manual pages are compressed (`gzip -9n`, as dh_compress, rpm's brp-compress and
+        // makepkg do) and renamed `.gz`; symlinks to them follow.
+        let man = is_man_page(&path);
+        let path = if man {
+            InstallPath::new(&format!("{}.gz", path.absolute()))?
+        } else {
+            path
+        };
         match &a.link {
+            Some(link) if man && !is_compressed_name(link) => pkg
+                .add_symlink(path, &format!("{link}.gz"))
+                .with_context(ctx)?,
             Some(link) => pkg.add_symlink(path, link).with_context(ctx)?,
+            None if man => {
+                let text = std::fs::read(&a.source)
+                    .with_context(|| format!("failed to read `{}`", a.source.display()))?;
+                let f = pkg
+                    .add_bytes(path, gzip(&text, &a.source)?, a.mode)
+                    .with_context(ctx)?;
+                // rpmbuild marks manual pages `%doc` (rpmlint: not-listed-as-documentation).
+                f.doc = a.kind != AssetKind::Config;
+                f.conffile = a.kind == AssetKind::Config;
+            }
             None => {
                 let f = match a.size {
                     Some(size) => pkg.add_file_of_size(path, &a.source, size, a.mode),
@@ -448,6 +617,9 @@ pub fn stage(
                 pkg.add_dir(dir, 0o755)?;
             }
         }
+    }
+    if let Some(changelog) = &cfg.changelog {
+        add_changelog(&mut pkg, changelog, target, cfg)?;
     }
     for c in &cfg.conffiles {
         let path = InstallPath::new(&remap(c, target, cfg))
@@ -514,6 +686,114 @@ pub fn stage(
         needed_sonames,
         freebsd_prefix: cfg.freebsd_prefix.clone(),
     })
+}
+
+/// The upstream changelog: for Debian `/usr/share/doc/<name>/changelog.gz`, compressed (Policy
+/// §12.7; a native version keeps that name for the Debian changelog, so the upstream one is
+/// `changelog.upstream.gz` there); for the other formats the file as it is, as documentation.
+fn add_changelog(pkg: &mut Package, changelog: &Path, target: &Target, cfg: &Config) -> Result<()> {
+    let ctx = || {
+        format!(
+            "the changelog `{}` (`{}` in `{}`)",
+            changelog.display(),
+            cfg.key("changelog"),
+            cfg.file.display()
+        )
+    };
+    let text = std::fs::read(changelog).with_context(ctx)?;
+    let name = &pkg.metadata.name;
+    let (dest, bytes) = if target.format == Format::Deb {
+        let file = if pkg.metadata.release.is_empty() {
+            "changelog.upstream.gz"
+        } else {
+            "changelog.gz"
+        };
+        (
+            format!("/usr/share/doc/{name}/{file}"),
+            gzip(&text, changelog)?,
+        )
+    } else {
+        let file = changelog
+            .file_name()
+            .and_then(|f| f.to_str())
+            .ok_or_else(|| anyhow!("{} has no UTF-8 file name", ctx()))?;
+        (
+            remap(&format!("/usr/share/doc/{name}/{file}"), target, cfg),
+            text,
+        )
+    };
+    let path = InstallPath::new(&dest).with_context(ctx)?;
+    if pkg.entries().contains_key(&path) {
+        return Ok(());
+    }
+    pkg.add_bytes(path, bytes, 0o644).with_context(ctx)?.doc = true;
+    Ok(())
+}
+
+/// The Debian `-dbgsym` package of `main`: the debugging symbols split off its ELF files
+/// (`separate-debug-symbols`), at `/usr/lib/debug/.build-id/xx/yyyy.debug`, as debhelper's
+/// dh_strip makes it — Section debug, Priority optional, `Depends: <name> (= <version>)`,
+/// `Auto-Built-Package: debug-symbols` and `Build-Ids:` (deb-src-control(5) and
+/// Debian's DebugPackage wiki page); its documentation directory is a symlink to the main
+/// package's. `None` when no asset had symbols to split.
+///
+/// # Errors
+///
+/// An invalid name or version (already refused for the main package).
+pub fn dbgsym(main: &Staged, assets: &[Resolved]) -> Result<Option<Staged>> {
+    let mut debug: Vec<&(String, PathBuf)> = assets
+        .iter()
+        .filter_map(|a| a.debug_symbols.as_ref())
+        .collect();
+    debug.sort();
+    debug.dedup_by(|a, b| a.0 == b.0);
+    if debug.is_empty() {
+        return Ok(None);
+    }
+    let m = &main.package.metadata;
+    let name = format!("{}-dbgsym", m.name);
+    let mut meta = Metadata::new(&name, &m.version, m.arch);
+    meta.release = m.release.clone();
+    meta.epoch = m.epoch;
+    meta.maintainer = m.maintainer.clone();
+    meta.license = m.license.clone();
+    meta.homepage = m.homepage.clone();
+    meta.summary = format!("debug symbols for {}", m.name);
+    meta.section = Some("debug".into());
+    meta.priority = Some("optional".into());
+    let version = syspack_distro::deb::full_version(m)?;
+    meta.relations.depends = vec![Relation::with(
+        &m.name,
+        syspack_distro::VersionOp::Eq,
+        version,
+    )];
+    let ids: Vec<&str> = debug.iter().map(|(id, _)| id.as_str()).collect();
+    meta.deb_fields = vec![
+        ("Auto-Built-Package".into(), "debug-symbols".into()),
+        ("Build-Ids".into(), ids.join(" ")),
+    ];
+    let mut pkg = Package::new(meta, main.package.source_date);
+    for (id, path) in debug {
+        let dest = InstallPath::new(&format!(
+            "/usr/lib/debug/.build-id/{}/{}.debug",
+            &id[..2],
+            &id[2..]
+        ))?;
+        pkg.add_file(dest, path, 0o644)?;
+    }
+    pkg.add_symlink(
+        InstallPath::new(&format!("/usr/share/doc/{name}"))?,
+        &main.package.metadata.name,
+    )?;
+    let mut target = main.target.clone();
+    target.id = format!("{}-dbgsym", target.id);
+    Ok(Some(Staged {
+        target,
+        package: pkg,
+        warnings: Vec::new(),
+        needed_sonames: Vec::new(),
+        freebsd_prefix: main.freebsd_prefix.clone(),
+    }))
 }
 
 fn to_relations(r: &RelationSpecs) -> Relations {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::package::{hello, ALL};
+use crate::package::{hello, ALL, FOREIGN};
 use crate::util::{assert_contains, files_in, Dir};
 
 /// `syspack package` of the four formats into `out` with the frame cache `cache`; returns each
@@ -14,7 +14,7 @@ fn package(dir: &Dir, cache: &Path, out: &str, bound: Option<&str>) -> Vec<(Stri
     if let Some(b) = bound {
         cmd.env("SYSPACK_FRAME_CACHE_MAX_SIZE", b);
     }
-    cmd.args(["--target", ALL, "--out", out]).stdout();
+    cmd.args(["--target", ALL, "--out", out, FOREIGN]).stdout();
     files_in(&dir.join(out))
         .into_iter()
         .map(|f| {

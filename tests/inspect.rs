@@ -3,7 +3,7 @@ use crate::util::{assert_contains, Dir};
 
 fn one(dir: &Dir, target: &str) -> std::path::PathBuf {
     dir.package()
-        .args(["--target", target, "--out", "out"])
+        .args(["--target", target, "--out", "out", crate::package::FOREIGN])
         .stdout();
     let name = crate::util::files_in(&dir.join("out")).pop().unwrap();
     dir.join("out").join(name)

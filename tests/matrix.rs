@@ -235,7 +235,13 @@ fn a_deb_written_by_syspack_package_is_judged_from_its_contents() {
 fn every_format_gives_its_elf_files_to_the_matrix() {
     let dir = hello("matrix-formats");
     dir.package()
-        .args(["--target", crate::package::ALL, "--out", "out"])
+        .args([
+            "--target",
+            crate::package::ALL,
+            "--out",
+            "out",
+            crate::package::FOREIGN,
+        ])
         .stdout();
     for f in files_in(&dir.join("out")) {
         let p = dir.join("out").join(&f);

@@ -18,6 +18,10 @@ pub fn hello(name: &str) -> Dir {
 
 pub const ALL: &str = "debian-12,fedora-43,arch,freebsd-14";
 
+/// The hello fixture ships the host's (Linux) `/usr/bin/true`, which a FreeBSD package refuses
+/// unless asked: the tests that write all four formats from it ask.
+pub const FOREIGN: &str = "--allow-foreign-binaries";
+
 fn sha256(p: &Path) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(std::fs::read(p).unwrap()))
@@ -26,7 +30,7 @@ fn sha256(p: &Path) -> String {
 /// Packages the fixture for all four formats and returns the written files.
 fn package_all(dir: &Dir, extra_args: &[&str], extra_env: &[(&str, &str)]) -> Vec<PathBuf> {
     let mut cmd = dir.package();
-    cmd.args(["--target", ALL, "--out", "out"]);
+    cmd.args(["--target", ALL, "--out", "out", FOREIGN]);
     cmd.args(extra_args);
     for (k, v) in extra_env {
         cmd.env(k, v);
@@ -396,7 +400,7 @@ fn frame_cache_reuse_single_stream_and_a_bad_cache() {
     let package = |out: &str, extra: &[&str]| {
         let mut cmd = dir.package();
         cmd.env("SYSPACK_FRAME_CACHE", &cache)
-            .args(["--target", ALL, "--out", out]);
+            .args(["--target", ALL, "--out", out, FOREIGN]);
         cmd.args(extra).stdout();
         files_in(&dir.join(out))
             .iter()
@@ -441,6 +445,7 @@ fn frame_cache_reuse_single_stream_and_a_bad_cache() {
         .args([
             "--target",
             ALL,
+            FOREIGN,
             "--out",
             "bad",
             "--frame-cache",
@@ -479,7 +484,7 @@ fn unchanged_packages_are_not_written_again() {
     let package = |cache: &Path| {
         dir.package()
             .env("SYSPACK_FRAME_CACHE", cache)
-            .args(["--target", ALL, "--out", "out"])
+            .args(["--target", ALL, "--out", "out", FOREIGN])
             .stdout()
     };
     let out = dir.join("out");

@@ -920,6 +920,8 @@ fn freebsd_port_has_the_required_parts_and_the_packages_files() {
         "--no-build",
         "--target",
         "freebsd-14",
+        // A Linux ELF stands in for the FreeBSD binary the port would build.
+        "--allow-foreign-binaries",
         "--out",
         "pkg",
         "--manifest-path",

@@ -39,5 +39,8 @@ mod shlibdeps;
 // `syspack key generate` and `syspack repo`: signed apt repositories judged by apt in Debian
 // roots, reproducibility, `repo verify`, and that the secret key never leaves its file.
 mod repo;
+// lintian and rpmlint on a real-looking project (stripping, man pages, changelog, synopsis),
+// and the refusal of ELF files of another ABI.
+mod lint;
 // One test per fixed bug.
 mod regression;

@@ -97,6 +97,18 @@ pub struct ElfInfo {
     /// requires `rtld(GNU_HASH)`).
     #[serde(skip)]
     pub gnu_hash_only: bool,
+    /// An executable or a shared object (`ET_EXEC`/`ET_DYN`), as opposed to a relocatable object
+    /// or a core file: what `strip` is run on.
+    #[serde(skip)]
+    pub loadable: bool,
+    /// True when the file still has a symbol table (`.symtab`) or debugging sections
+    /// (`.debug_*`, `.zdebug_*`): what lintian calls `unstripped-binary-or-object`.
+    #[serde(skip)]
+    pub unstripped: bool,
+    /// The GNU build ID (`.note.gnu.build-id`), lower-case hex: where debuggers look for the
+    /// file's separate debugging symbols (`/usr/lib/debug/.build-id/xx/yyyy.debug`).
+    #[serde(skip)]
+    pub build_id: Option<String>,
 }
 
 impl ElfInfo {
@@ -291,8 +303,37 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         }
     }
 
+    // Section names (symbol table, debugging sections) and notes: the GNU build ID, and the ABI
+    // tag — `.note.tag` with owner `FreeBSD` on FreeBSD, `.note.ABI-tag` with owner `GNU` and OS
+    // 0 (Linux) on glibc systems.
+    let mut unstripped = false;
+    let mut build_id = None;
+    let mut freebsd_note = false;
+    for section in sections.iter() {
+        let name = sections.section_name(endian, section).unwrap_or_default();
+        if section.sh_type(endian) == elf::SHT_SYMTAB
+            || name.starts_with(b".debug_")
+            || name.starts_with(b".zdebug_")
+        {
+            unstripped = true;
+        }
+        if let Ok(Some(mut notes)) = section.notes(endian, data) {
+            while let Ok(Some(note)) = notes.next() {
+                if note.name() == elf::ELF_NOTE_GNU && note.n_type(endian) == elf::NT_GNU_BUILD_ID {
+                    build_id = Some(note.desc().iter().map(|b| format!("{b:02x}")).collect());
+                } else if note.name() == b"FreeBSD" && note.n_type(endian) == 1 {
+                    // NT_FREEBSD_ABI_TAG
+                    freebsd_note = true;
+                }
+            }
+        }
+    }
+    let kind = header.e_type(endian);
+    let loadable = kind == elf::ET_EXEC || kind == elf::ET_DYN;
+
     let interp_name = interpreter.as_deref().unwrap_or("");
     let os = if osabi == elf::ELFOSABI_FREEBSD
+        || freebsd_note
         || interp_name.contains("ld-elf.so")
         || needed.iter().any(|n| n == "libc.so.7")
     {
@@ -339,15 +380,19 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         libc,
         soname,
         gnu_hash_only: gnu_hash && !sysv_hash,
+        loadable,
+        unstripped,
+        build_id,
     })
 }
 
 // Streaming analysis. An ELF file inside a package is a stream that cannot be seeked, and may be
 // gigabytes long: the analysis reads it twice, keeping only bounded ranges. The first pass
 // ([`ElfScan`]) keeps the file header and the program and section header tables (where the
-// header says they are); from them it knows the ranges of `.interp`, `.dynamic`,
-// `.gnu.version_r` and their string tables, which the second pass ([`ElfCollect`]) keeps. The
-// analysis then runs on those ranges alone ([`Sparse`]); a read outside them is an error.
+// header says they are); from them it knows the ranges of `.interp`, `.dynamic`, the notes,
+// `.gnu.version_r`, their string tables and the section names, which the second pass
+// ([`ElfCollect`]) keeps. The analysis then runs on those ranges alone ([`Sparse`]); a read
+// outside them is an error.
 
 /// The largest ELF file header (64-bit).
 const EHDR: u64 = 64;
@@ -589,8 +634,24 @@ fn section_ranges<Elf: FileHeader<Endian = Endianness>>(
     let sections = header
         .section_headers(endian, known)
         .map_err(|e| format!("bad section headers: {e}"))?;
+    // Section names tell debugging sections (`.debug_*`) apart: keep the names' string table.
+    if let Some(names) = sections.get(usize::from(header.e_shstrndx(endian))) {
+        add(
+            "section-name table",
+            names.file_range(endian),
+            crate::limits::MAX_ELF_SECTION,
+        )?;
+    }
     for sh in sections {
         let ty = sh.sh_type(endian);
+        if ty == elf::SHT_NOTE {
+            // The build ID and the ABI tag (which OS the file is for).
+            add(
+                "note",
+                sh.file_range(endian),
+                crate::limits::MAX_ELF_SECTION,
+            )?;
+        }
         if ty == elf::SHT_DYNAMIC || ty == elf::SHT_GNU_VERNEED {
             add(
                 "section",

@@ -405,7 +405,7 @@ fn rpm_with_header(good: &[u8], path: &Path, edit: impl FnOnce(&mut rpm::header:
         rpm::header::TagValue::Int32(vec![(header.len() + payload.len()) as u32]),
     );
     let mut sig = sig.to_bytes();
-    while sig.len() % 8 != 0 {
+    while !sig.len().is_multiple_of(8) {
         sig.push(0);
     }
     let mut out = good[..96].to_vec();

@@ -623,6 +623,9 @@ pub struct Metadata {
     pub relations: Relations,
     /// Libraries built into the binary from vendored sources.
     pub bundled: Vec<Bundled>,
+    /// Further Debian control fields, written after the others (a `-dbgsym` package's
+    /// `Auto-Built-Package` and `Build-Ids`); other formats ignore them.
+    pub deb_fields: Vec<(String, String)>,
 }
 
 impl Metadata {
@@ -644,6 +647,7 @@ impl Metadata {
             priority: None,
             relations: Relations::default(),
             bundled: Vec::new(),
+            deb_fields: Vec::new(),
         }
     }
 }

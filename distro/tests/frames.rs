@@ -37,7 +37,7 @@ fn big_package(dir: &Path) -> Package {
         state ^= state >> 7;
         state ^= state << 17;
         text.push_str(WORDS[(state % 16) as usize]);
-        text.push(if state % 11 == 0 { '\n' } else { ' ' });
+        text.push(if state.is_multiple_of(11) { '\n' } else { ' ' });
     }
     let text_path = dir.join("big.txt");
     std::fs::write(&text_path, text).unwrap();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context, Result};
 use sha2::{Digest, Sha256};
 use syspack_distro::cores::Cores;
-use syspack_distro::elf::{ElfInfo, Libc};
+use syspack_distro::elf::{ElfInfo, Libc, TargetOs};
 use syspack_distro::frames::{self, FrameCache, SharedContent};
 use syspack_distro::Compression;
 
@@ -64,6 +64,11 @@ pub struct Args {
     /// most a few per mille smaller (see bench/RESULTS.md).
     #[arg(long)]
     single_stream: bool,
+
+    /// Package ELF executables and libraries even for a target that cannot run them (another
+    /// operating system or machine): for packages that carry such files as data, on purpose.
+    #[arg(long)]
+    allow_foreign_binaries: bool,
 
     /// Compress on at most N threads at once [default: the cores this process may run on]. The
     /// packages are the same whatever N.
@@ -335,15 +340,10 @@ fn display_path(p: &Path) -> String {
 pub fn run(args: Args) -> Result<i32> {
     let project = args.project.load()?;
     let cfg = &project.cfg;
-    let targets = target::select(
-        &super::split_list(&args.targets),
-        &super::split_list(&args.formats),
-        &cfg.targets,
-    )?;
-    let compressions = targets
-        .iter()
-        .map(|t| compression_for(&args, cfg, t))
-        .collect::<Result<Vec<_>>>()?;
+    let asked_targets = super::split_list(&args.targets);
+    let asked_formats = super::split_list(&args.formats);
+    let mut targets = target::select(&asked_targets, &asked_formats, &cfg.targets)?;
+    let defaulted = asked_targets.is_empty() && asked_formats.is_empty() && cfg.targets.is_empty();
     let out_dir = args
         .out
         .clone()
@@ -358,18 +358,55 @@ pub fn run(args: Args) -> Result<i32> {
     let build = args.project.build(&project, progress)?;
 
     // Phase 1: stage and validate every target; nothing is written if any of them fails.
-    let assets = stage::resolve_assets(cfg, &build)?;
+    let mut assets = stage::resolve_assets(cfg, &build)?;
+    let skipped = if defaulted && !args.allow_foreign_binaries {
+        skip_foreign_defaults(&assets, &mut targets)
+    } else {
+        Vec::new()
+    };
+    if !args.allow_foreign_binaries {
+        check_abi(cfg, &assets, &targets)?;
+    }
+    stage::strip_assets(cfg, &build, &mut assets)?;
+    let target_compressions = targets
+        .iter()
+        .map(|t| compression_for(&args, cfg, t))
+        .collect::<Result<Vec<_>>>()?;
     if args.min_glibc {
         check_min_glibc(&assets, &targets)?;
     }
+    if cfg.separate_debug_symbols
+        && targets
+            .iter()
+            .any(|t| t.format != syspack_distro::Format::Deb)
+    {
+        exit::warn(
+            "`separate-debug-symbols`: only Debian targets get a debug package (`-dbgsym`); the \
+             other formats' packages are stripped and their debugging symbols are not packaged",
+        );
+    }
+    // One package per target, and for Debian targets with `separate-debug-symbols` its
+    // `-dbgsym` package right after it, with the same compression.
     let mut staged: Vec<Staged> = Vec::new();
-    for t in &targets {
+    let mut compressions = Vec::new();
+    for (t, c) in targets.iter().zip(target_compressions) {
         let s = stage::stage(cfg, &assets, &build, t, date)
             .with_context(|| format!("cannot package for target `{}`", t.id))?;
         for w in &s.warnings {
             exit::warn(w);
         }
+        let debug = if cfg.separate_debug_symbols && t.format == syspack_distro::Format::Deb {
+            stage::dbgsym(&s, &assets)
+                .with_context(|| format!("cannot package for target `{}`", t.id))?
+        } else {
+            None
+        };
         staged.push(s);
+        compressions.push(c);
+        if let Some(d) = debug {
+            staged.push(d);
+            compressions.push(c);
+        }
     }
     // Formats that read concatenated frames share the compressed frames of large files, made
     // in one read of every file that also gives the digests; the others get one multi-threaded
@@ -602,6 +639,12 @@ pub fn run(args: Args) -> Result<i32> {
         }
     }
     print_summary(&rows)?;
+    if !skipped.is_empty() {
+        let mut out = std::io::stdout().lock();
+        for line in &skipped {
+            writeln!(out, "skipped {line}")?;
+        }
+    }
     if let Some((id, err)) = failed.into_iter().next() {
         return Err(err.context(format!(
             "writing the package for target `{id}` failed; the packages listed above were written"
@@ -629,6 +672,78 @@ fn prune_frame_cache(cache: &FrameCache, bound: u64, progress: bool) {
             cache.root().display()
         )),
     }
+}
+
+/// The targets a project's binaries cannot run on are dropped from the default targets (a
+/// FreeBSD package of a Linux build, on a Linux host); returns a line per dropped target, for the
+/// summary. Data-only packages keep every target.
+fn skip_foreign_defaults(assets: &[stage::Resolved], targets: &mut Vec<Target>) -> Vec<String> {
+    let oses = stage::binary_oses(assets);
+    if oses.is_empty() {
+        return Vec::new();
+    }
+    let mut skipped = Vec::new();
+    targets.retain(|t| {
+        let os = if t.format == syspack_distro::Format::FreeBsd {
+            TargetOs::FreeBsd
+        } else {
+            TargetOs::Linux
+        };
+        if oses.contains(&os) {
+            return true;
+        }
+        let built: Vec<String> = oses.iter().map(ToString::to_string).collect();
+        skipped.push(format!(
+            "{}: the binaries are {} executables; build them for {os} and pass `--target {}`",
+            t.id,
+            built.join(" and "),
+            t.id
+        ));
+        false
+    });
+    skipped
+}
+
+/// Refuses targets whose ABI the ELF assets do not match (see [`stage::foreign_binaries`]).
+fn check_abi(cfg: &Config, assets: &[stage::Resolved], targets: &[Target]) -> Result<()> {
+    let arch = stage::package_arch(cfg)?;
+    for t in targets {
+        let problems = stage::foreign_binaries(assets, t, arch);
+        if problems.is_empty() {
+            continue;
+        }
+        let rust_arch = match arch {
+            syspack_distro::Arch::Armv7 => "armv7",
+            syspack_distro::Arch::Ppc64le => "powerpc64le",
+            a => a.rpm(),
+        };
+        let how = if t.format == syspack_distro::Format::FreeBsd {
+            format!(
+                "build the binaries for FreeBSD (`cargo build --release --target \
+                 {rust_arch}-unknown-freebsd` with a FreeBSD cross toolchain, or on FreeBSD \
+                 itself: the FreeBSD VM job of the CI workflow `syspack ci` generates) and point \
+                 the assets at them (`target/{rust_arch}-unknown-freebsd/release/...`)"
+            )
+        } else {
+            format!(
+                "build the binaries for this target (`cargo build --release --target \
+                 {rust_arch}-unknown-linux-gnu`) and point the assets at them, or set \
+                 `architecture` to the binaries' machine"
+            )
+        };
+        return Err(anyhow!(
+            "{}\n\nhelp: {how}; or pass `--allow-foreign-binaries` if the package is meant to \
+             carry these files as data",
+            problems.join("\n")
+        )
+        .context(format!(
+            "cannot package for target `{}`: {} ELF file{} will not run there; nothing was written",
+            t.id,
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
 }
 
 /// `--min-glibc`: every glibc-linked ELF asset must run on the oldest selected glibc target.

@@ -255,6 +255,7 @@ pub(crate) fn read(cfg: &mut Config, mut t: Table<'_>) -> Result<(), ConfigError
             }
         }
     }
+    super::syspack::read_debug_keys(cfg, &mut t)?;
     if let Some(f) = t.strings("features")? {
         if let Some(c) = cfg.cargo.as_mut() {
             c.features.extend(f);

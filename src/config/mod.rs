@@ -327,6 +327,13 @@ pub struct Config {
     pub auto_depends: bool,
     /// Default targets (empty: the newest release of each family).
     pub targets: Vec<String>,
+    /// Strip ELF files (`None`: the default, strip; `Some(false)`: `strip = false` in the
+    /// metadata or in `[profile.release]`).
+    pub strip: Option<bool>,
+    /// Put the stripped debugging symbols into a `-dbgsym` package (`separate-debug-symbols`).
+    pub separate_debug_symbols: bool,
+    /// The upstream changelog (`changelog`), installed as the formats want it.
+    pub changelog: Option<PathBuf>,
     /// Non-fatal remarks (ignored keys of a fallback table…).
     pub warnings: Vec<String>,
 }
@@ -348,6 +355,9 @@ impl Config {
             freebsd_prefix: "/usr/local".into(),
             auto_depends: true,
             targets: Vec::new(),
+            strip: None,
+            separate_debug_symbols: false,
+            changelog: None,
             warnings: Vec::new(),
         }
     }
@@ -414,6 +424,13 @@ impl Config {
             cfg.meta = cargo.meta.clone();
             cfg
         };
+        // `separate-debug-symbols` asks for stripping whatever the profile says.
+        if cfg.strip.is_none()
+            && !cfg.separate_debug_symbols
+            && release_profile_keeps_symbols(&cargo.project.workspace_root)
+        {
+            cfg.strip = Some(false);
+        }
         cfg.cargo = Some(cargo.project);
         cfg.fill_defaults()?;
         Ok(cfg)
@@ -481,6 +498,20 @@ impl Config {
             Origin::Fallback(_) => format!("package.metadata.syspack.{key} (or package.{key})"),
         }
     }
+}
+
+/// True when the workspace's `[profile.release]` says `strip = false` (or `"none"`): the
+/// binaries keep their symbols, as cargo-deb does.
+fn release_profile_keeps_symbols(workspace_root: &Path) -> bool {
+    let Ok(doc) = read_toml(&workspace_root.join("Cargo.toml")) else {
+        return false;
+    };
+    let strip = doc
+        .get("profile")
+        .and_then(|p| p.get("release"))
+        .and_then(|r| r.get("strip"));
+    matches!(strip, Some(toml::Value::Boolean(false)))
+        || matches!(strip, Some(toml::Value::String(s)) if s == "none")
 }
 
 /// README, LICENSE, COPYING, NOTICE, CHANGELOG files at the top of a project, sorted.

@@ -60,6 +60,9 @@ const KEYS: &[&str] = &[
     "replaces",
     "auto-depends",
     "targets",
+    "strip",
+    "separate-debug-symbols",
+    "changelog",
     "deb",
     "rpm",
     "arch",
@@ -192,6 +195,7 @@ pub(crate) fn read_table(
     if let Some(list) = t.strings("targets")? {
         cfg.targets = list;
     }
+    read_debug_keys(cfg, &mut t)?;
     for format in Format::ALL {
         if let Some(mut f) = t.table(format.name())? {
             let over = FormatOverride {
@@ -225,6 +229,27 @@ pub(crate) fn read_table(
         keys.extend(STANDALONE_KEYS);
     }
     t.finish(&keys)
+}
+
+/// `strip`, `separate-debug-symbols` and `changelog`: the same keys in syspack's table and in
+/// cargo-deb's.
+pub(crate) fn read_debug_keys(cfg: &mut Config, t: &mut Table<'_>) -> Result<(), ConfigError> {
+    if let Some(b) = t.boolean("strip")? {
+        cfg.strip = Some(b);
+    }
+    if let Some(b) = t.boolean("separate-debug-symbols")? {
+        cfg.separate_debug_symbols = b;
+    }
+    if let Some(p) = t.string("changelog")? {
+        cfg.changelog = Some(resolve(&cfg.base_dir, &p));
+    }
+    if cfg.separate_debug_symbols && cfg.strip == Some(false) {
+        return Err(t.error(
+            "separate-debug-symbols",
+            "needs stripping, but `strip = false` keeps the symbols in the binaries; drop one of them",
+        ));
+    }
+    Ok(())
 }
 
 fn read_asset(mut a: Table<'_>) -> Result<AssetSpec, ConfigError> {

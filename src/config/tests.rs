@@ -217,3 +217,55 @@ fn missing_file_and_bad_toml_name_the_file() {
     let e = load_standalone(&p).unwrap_err().to_string();
     assert!(e.contains("is not valid TOML"), "{e}");
 }
+
+/// A Cargo.toml in a scratch directory (with src/main.rs), loaded.
+fn scratch_manifest(text: &str) -> (tempfile::TempDir, Result<Config, ConfigError>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), text).unwrap();
+    let cfg = Config::from_cargo_manifest(&dir.path().join("Cargo.toml"));
+    (dir, cfg)
+}
+
+const PACKAGE: &str = "[package]\nname = \"t\"\nversion = \"1.0.0\"\nauthors = [\"A <a@example.org>\"]\nlicense = \"MIT\"\ndescription = \"t\"\n";
+
+#[test]
+fn strip_debug_symbols_and_changelog_are_read_from_both_tables_and_the_profile() {
+    // cargo-deb's keys: read, not reported as unused.
+    let (dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.deb]\nseparate-debug-symbols = true\nchangelog = \"CHANGELOG.md\"\n"
+    ));
+    let cfg = cfg.unwrap();
+    assert!(cfg.separate_debug_symbols);
+    assert_eq!(cfg.strip, None);
+    assert_eq!(cfg.changelog, Some(dir.path().join("CHANGELOG.md")));
+    assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
+
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.syspack]\nstrip = false\n"
+    ));
+    assert_eq!(cfg.unwrap().strip, Some(false));
+
+    // `[profile.release] strip = false` (or "none") keeps the symbols, unless the metadata says.
+    for profile in ["strip = false", "strip = \"none\""] {
+        let (_dir, cfg) = scratch_manifest(&format!("{PACKAGE}[profile.release]\n{profile}\n"));
+        assert_eq!(cfg.unwrap().strip, Some(false), "{profile}");
+    }
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.syspack]\nstrip = true\n[profile.release]\nstrip = false\n"
+    ));
+    assert_eq!(cfg.unwrap().strip, Some(true));
+    let (_dir, cfg) = scratch_manifest(&format!("{PACKAGE}[profile.release]\nstrip = true\n"));
+    assert_eq!(cfg.unwrap().strip, None);
+
+    // Splitting needs stripping.
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.syspack]\nstrip = false\nseparate-debug-symbols = true\n"
+    ));
+    let err = cfg.unwrap_err().to_string();
+    assert!(
+        err.contains("separate-debug-symbols") && err.contains("strip = false"),
+        "{err}"
+    );
+}

@@ -42,7 +42,7 @@ pub fn corpus_of(len: usize) -> Vec<u8> {
             }
             _ => {
                 let byte = (next() % 256) as u8;
-                out.extend(std::iter::repeat(byte).take((next() % 8192) as usize));
+                out.extend(std::iter::repeat_n(byte, (next() % 8192) as usize));
             }
         }
     }

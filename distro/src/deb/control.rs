@@ -132,6 +132,21 @@ impl Control {
             c.set("Homepage", simple_word("homepage", home)?);
         }
         c.set("Description", description(m)?);
+        for (name, value) in &m.deb_fields {
+            let valid_name = !name.is_empty()
+                && !name.starts_with(['#', '-'])
+                && name.chars().all(|c| c.is_ascii_graphic() && c != ':');
+            if !valid_name || c.get(name).is_some() {
+                return Err(Error::invalid_field(
+                    "deb",
+                    "control field",
+                    name.clone(),
+                    "is not a valid control field name, or a field syspack writes itself",
+                    None,
+                ));
+            }
+            c.set(name, single_line("control field", value.trim())?);
+        }
         Ok(c)
     }
 }
@@ -474,6 +489,70 @@ fn simple_word(field: &'static str, value: &str) -> Result<String> {
 
 /// `Description`: the synopsis, then each line of the long description prefixed with a space; an
 /// empty line becomes ` .`. Leading and trailing blank lines are dropped.
+/// True when `text` starts with the package name as a word, as lintian's
+/// `description-starts-with-package-name` check finds it (case-insensitively).
+fn starts_with_name(text: &str, name: &str) -> bool {
+    let (Some(head), Some(rest)) = (text.get(..name.len()), text.get(name.len()..)) else {
+        return false;
+    };
+    head.eq_ignore_ascii_case(name)
+        && !rest
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The text after a leading package name: `name - x`, `name: x`, `name, x`, `name is a x`,
+/// `name is an x`, `name is x`, `name x` all give `x` (empty when nothing is left).
+fn drop_name(text: &str, name: &str) -> String {
+    let mut rest = text[name.len()..].trim_start();
+    rest = rest
+        .trim_start_matches(['-', ':', ',', '–', '—', '|'])
+        .trim_start();
+    for lead in ["is an ", "is a ", "is the ", "is "] {
+        if rest.len() >= lead.len() && rest[..lead.len()].eq_ignore_ascii_case(lead) {
+            rest = rest[lead.len()..].trim_start();
+            break;
+        }
+    }
+    rest.trim().to_string()
+}
+
+/// The first sentence of `text` (up to `. ` or the end), on one line.
+fn first_sentence(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.find(". ") {
+        Some(i) => one_line[..i].to_string(),
+        None => one_line.trim_end_matches('.').to_string(),
+    }
+}
+
+/// The Debian synopsis for `summary`: lintian refuses one that starts with the package name
+/// (Developer's Reference §6.2.2: the synopsis is a phrase describing the package, not a
+/// sentence naming it). A leading `name - ` / `name: ` / `name is a` is dropped; when nothing is
+/// left, the first sentence of the long description that does not start with the name is used;
+/// failing that, `Package <name>`. Never empty.
+pub fn synopsis_for(name: &str, summary: &str, description: &str) -> String {
+    if !starts_with_name(summary, name) {
+        return summary.to_string();
+    }
+    let dropped = drop_name(summary, name);
+    if !dropped.is_empty() && !starts_with_name(&dropped, name) {
+        return dropped;
+    }
+    let sentence = first_sentence(description);
+    if !sentence.is_empty() && !starts_with_name(&sentence, name) && sentence.len() <= 80 {
+        return sentence;
+    }
+    if starts_with_name(&sentence, name) {
+        let dropped = drop_name(&sentence, name);
+        if !dropped.is_empty() && !starts_with_name(&dropped, name) && dropped.len() <= 80 {
+            return dropped;
+        }
+    }
+    format!("Package {name}")
+}
+
 fn description(m: &Metadata) -> Result<String> {
     let synopsis = single_line("summary", m.summary.trim())?;
     if synopsis.is_empty() {
@@ -485,7 +564,7 @@ fn description(m: &Metadata) -> Result<String> {
             Some("set `summary` (or the Cargo `description`)".into()),
         ));
     }
-    let mut out = synopsis.to_string();
+    let mut out = synopsis_for(&m.name, synopsis, &m.description);
     let lines: Vec<&str> = m.description.lines().map(str::trim_end).collect();
     let first = lines.iter().position(|l| !l.is_empty());
     let last = lines.iter().rposition(|l| !l.is_empty());

@@ -487,3 +487,61 @@ fn reader_refuses_what_dpkg_refuses() {
     std::fs::write(&p, with_extra).unwrap();
     assert!(Reader::open(&p).is_ok());
 }
+
+#[test]
+fn synopsis_never_starts_with_the_package_name_and_is_never_empty() {
+    let cases = [
+        (
+            "ripgrep",
+            "ripgrep - recursively searches directories",
+            "",
+            "recursively searches directories",
+        ),
+        (
+            "fd-find",
+            "fd-find: a simple, fast alternative to find",
+            "",
+            "a simple, fast alternative to find",
+        ),
+        (
+            "bat",
+            "Bat is a cat clone with wings",
+            "",
+            "cat clone with wings",
+        ),
+        (
+            "hyperfine",
+            "hyperfine",
+            "A command-line benchmarking tool. It runs commands.",
+            "A command-line benchmarking tool",
+        ),
+        (
+            "hyperfine",
+            "hyperfine",
+            "hyperfine is a benchmarking tool.",
+            "benchmarking tool",
+        ),
+        ("hello", "hello", "", "Package hello"),
+        ("hello", "hello hello", "hello", "Package hello"),
+        // Not the name as a word: kept as written.
+        ("bat", "batch renamer", "", "batch renamer"),
+        ("tool", "a tool", "", "a tool"),
+        // Not ASCII after the name: no panic, the name is still dropped.
+        ("zoxide", "zoxide — a smarter cd", "", "a smarter cd"),
+    ];
+    for (name, summary, description, want) in cases {
+        assert_eq!(
+            synopsis_for(name, summary, description),
+            want,
+            "{name}: {summary}"
+        );
+    }
+    let mut pkg = sample();
+    pkg.metadata.name = "ripgrep".into();
+    pkg.metadata.summary = "ripgrep is a line-oriented search tool".into();
+    let c = Control::for_package(&pkg).unwrap();
+    assert!(c
+        .get("Description")
+        .unwrap()
+        .starts_with("line-oriented search tool\n"));
+}

@@ -372,7 +372,7 @@ impl Header {
                 ));
             }
             let off = off as usize;
-            if off % ty.alignment() != 0 {
+            if !off.is_multiple_of(ty.alignment()) {
                 return Err(format!(
                     "{what}: data offset {off} is not aligned to {} bytes",
                     ty.alignment()

@@ -464,7 +464,7 @@ fn a_changed_file_digest_is_reported_for_that_file() {
         TagValue::Int32(vec![(header.len() + payload.len()) as u32]),
     );
     let mut sig = sig.to_bytes();
-    while sig.len() % 8 != 0 {
+    while !sig.len().is_multiple_of(8) {
         sig.push(0);
     }
     let mut out = bytes[..96].to_vec();

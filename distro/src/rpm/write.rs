@@ -202,7 +202,7 @@ impl<'a> Writer<'a> {
             sig.put(tags::SIG_RESERVEDSPACE, TagValue::Bin(vec![0; n as usize]));
         }
         let mut sig = sig.to_bytes();
-        while sig.len() % 8 != 0 {
+        while !sig.len().is_multiple_of(8) {
             sig.push(0);
         }
 
