@@ -134,7 +134,8 @@ impl ProjectArgs {
                         cargo.manifest.display()
                     );
                 }
-                let built = cargo_build::build(&cargo.manifest, &all_features)?;
+                let built =
+                    cargo_build::build(&cargo.manifest, &all_features, cargo.default_features)?;
                 if built.target_dir.is_some() {
                     build.target_dir = built.target_dir;
                 }

@@ -300,14 +300,16 @@ impl Scripts {
             Ok(match s {
                 None => None,
                 Some(ScriptSource::Inline(t)) => Some(t.clone()),
-                Some(ScriptSource::File(p)) => {
-                    Some(std::fs::read_to_string(p).with_context(|| {
-                        format!(
+                Some(ScriptSource::File(p)) => Some(
+                    crate::config::read_bounded(p, crate::config::MAX_TEXT_BYTES).with_context(
+                        || {
+                            format!(
                             "failed to read the maintainer script `{}`; fix the path in `scripts`",
                             p.display()
                         )
-                    })?)
-                }
+                        },
+                    )?,
+                ),
             })
         };
         Ok(Scripts {
