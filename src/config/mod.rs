@@ -509,6 +509,7 @@ impl Config {
                 "is not set; add an SPDX licence expression, e.g. `license = \"MIT\"`",
             ));
         }
+        self.check_asset_sources()?;
         // Package files are named `<name>_<version>-<release>_<arch>.deb` and the like, and a
         // file name has at most 255 bytes (NAME_MAX); refuse here, before anything is built or
         // written, rather than after some packages are.
@@ -531,6 +532,64 @@ impl Config {
                     ),
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// Refuses asset sources written as relative paths that reach outside the project through
+    /// a symlinked directory (`conf -> /etc`, then `conf/shadow`). A source that is itself a
+    /// symlink is packaged as a symlink (its target is not read), so only the directories
+    /// leading to it are checked; for a glob, the directories before the first pattern.
+    /// Build outputs (`target/…`) live wherever cargo puts them and are not checked.
+    fn check_asset_sources(&self) -> Result<(), ConfigError> {
+        for a in &self.assets {
+            if a.symlink.is_some()
+                || a.source.is_empty()
+                || a.source.starts_with("target/")
+                || Path::new(&a.source).is_absolute()
+            {
+                continue;
+            }
+            let literal: PathBuf = Path::new(&a.source)
+                .components()
+                .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+                .collect();
+            let is_glob = literal.as_os_str().len() < a.source.len();
+            let full = self.base_dir.join(&literal);
+            let dir = if is_glob {
+                full
+            } else {
+                match full.parent() {
+                    Some(p) => p.to_path_buf(),
+                    None => continue,
+                }
+            };
+            let shown = if is_glob {
+                literal.display().to_string()
+            } else {
+                a.source.clone()
+            };
+            let dir_written = if is_glob {
+                shown.clone()
+            } else {
+                Path::new(&a.source)
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            };
+            if dir_written.is_empty() {
+                continue;
+            }
+            syspack::inside(self, &dir_written, &dir, &format!("{}.source", a.key)).map_err(
+                |e| match e {
+                    ConfigError::Invalid { file, key, problem } => ConfigError::Invalid {
+                        file,
+                        key,
+                        problem: format!("(`{shown}`): {problem}"),
+                    },
+                    other => other,
+                },
+            )?;
         }
         Ok(())
     }
