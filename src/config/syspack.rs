@@ -53,7 +53,7 @@ pub(crate) struct SyspackTable {
     pub section: Option<String>,
     pub priority: Option<String>,
     pub release: Option<StringOrInt>,
-    pub epoch: Option<u32>,
+    pub epoch: Option<StringOrInt>,
     pub architecture: Option<String>,
     #[serde(default)]
     pub assets: Vec<Asset>,
@@ -238,7 +238,14 @@ pub(crate) fn apply(cfg: &mut Config, t: SyspackTable, prefix: &str) -> Result<(
     m.section = t.section.or(m.section.take());
     m.priority = t.priority.or(m.priority.take());
     m.release = t.release.map(|r| r.0).or(m.release.take());
-    m.epoch = t.epoch.or(m.epoch);
+    if let Some(StringOrInt(e)) = t.epoch {
+        m.epoch = Some(e.trim().parse::<u32>().map_err(|_| {
+            err(
+                "epoch",
+                "must be a small non-negative integer, e.g. `epoch = 1`",
+            )
+        })?);
+    }
     m.arch = t.architecture.or(m.arch.take());
     if m.description.is_empty() {
         m.description = m.summary.clone();
