@@ -27,8 +27,9 @@ pub fn cargo_program() -> std::ffi::OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
-/// Builds the package of `manifest` in release mode.
-pub fn build(manifest: &Path, features: &[String]) -> Result<Built> {
+/// Builds the package of `manifest` in release mode, with `features` added and, when
+/// `default_features` is false, without the default ones (`--no-default-features`).
+pub fn build(manifest: &Path, features: &[String], default_features: bool) -> Result<Built> {
     let mut cmd = Command::new(cargo_program());
     cmd.args([
         "build",
@@ -39,6 +40,9 @@ pub fn build(manifest: &Path, features: &[String]) -> Result<Built> {
     .arg(manifest);
     if !features.is_empty() {
         cmd.arg("--features").arg(features.join(","));
+    }
+    if !default_features {
+        cmd.arg("--no-default-features");
     }
     if !std::io::stderr().is_terminal() {
         cmd.arg("--quiet");

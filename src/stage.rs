@@ -333,12 +333,13 @@ pub const FALLBACK_SOURCE_DATE: u64 = 1_704_067_200;
 fn read_script(s: &ScriptSource) -> Result<String> {
     let text = match s {
         ScriptSource::Inline(t) => t.clone(),
-        ScriptSource::File(p) => std::fs::read_to_string(p).with_context(|| {
-            format!(
-                "failed to read the maintainer script `{}`; fix the path in `scripts`",
-                p.display()
-            )
-        })?,
+        ScriptSource::File(p) => crate::config::read_bounded(p, crate::config::MAX_TEXT_BYTES)
+            .with_context(|| {
+                format!(
+                    "failed to read the maintainer script `{}`; fix the path in `scripts`",
+                    p.display()
+                )
+            })?,
     };
     Ok(if text.starts_with("#!") {
         text

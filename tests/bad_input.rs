@@ -276,3 +276,110 @@ fn zero_jobs_is_refused_before_anything_is_written() {
     assert_contains(&err, &["--jobs", "0", "1.."]);
     assert!(files_in(&dir.join("out")).is_empty(), "{err}");
 }
+
+#[test]
+fn a_device_as_the_configuration_is_refused_without_reading_it() {
+    let dir = Dir::new("devzero");
+    let err = dir
+        .command()
+        .args(["package", "--config", "/dev/zero", "--out", "out"])
+        .stderr_with(2);
+    assert_contains(&err, &["/dev/zero", "not a regular file"]);
+    assert!(files_in(&dir.join("out")).is_empty());
+}
+
+#[test]
+fn a_device_as_a_maintainer_script_is_refused() {
+    let dir = project(
+        "devscript",
+        &format!(
+            "{HEAD}assets = [{{ source = \"stage/README\", dest = \"/usr/share/doc/bad/\" }}]\n\
+             scripts = {{ post_install = \"/dev/zero\" }}\n"
+        ),
+    );
+    fails(&dir, "debian-12", &["/dev/zero", "not a regular file"]);
+}
+
+#[test]
+fn an_integer_mode_is_refused_not_reinterpreted() {
+    let dir = project(
+        "intmode",
+        &format!("{HEAD}assets = [{{ source = \"stage/README\", dest = \"/usr/share/doc/bad/\", mode = 0o644 }}]\n"),
+    );
+    fails(
+        &dir,
+        "debian-12",
+        &["`package.assets[0].mode`", "integer 420", "\"0644\""],
+    );
+}
+
+#[test]
+fn half_a_relation_is_refused_when_the_configuration_is_read() {
+    let dir = project(
+        "halfrel",
+        &format!(
+            "{HEAD}assets = [{{ source = \"stage/README\", dest = \"/usr/share/doc/bad/\" }}]\n\
+             depends = [\"foo (>= 1\"]\n"
+        ),
+    );
+    fails(&dir, "debian-12", &["`package.depends[0]`", "parenthesis"]);
+}
+
+#[test]
+fn an_over_long_name_is_refused_before_anything_is_written() {
+    let toml = HEAD.replace("name = \"bad\"", &format!("name = \"{}\"", "n".repeat(600)));
+    let dir = project(
+        "longname",
+        &format!(
+            "{toml}assets = [{{ source = \"stage/README\", dest = \"/usr/share/doc/bad/\" }}]\n"
+        ),
+    );
+    fails(
+        &dir,
+        "debian-12,fedora-43,arch,freebsd-14",
+        &["`package.name`", "600 characters", "255 bytes"],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_script_or_asset_linked_outside_the_project_is_refused_unless_allowed() {
+    let outside = Dir::new("outside-secret");
+    outside.create("secret", "root:x:0:0\n");
+    outside.create("etc/shadow", "root:x:0:0\n");
+    let body = format!(
+        "{HEAD}assets = [{{ source = \"stage/README\", dest = \"/usr/share/doc/bad/\" }}]\n\
+         scripts = {{ post_install = \"postinst\" }}\n"
+    );
+    let dir = project("linkscript", &body);
+    std::os::unix::fs::symlink(outside.join("secret"), dir.join("postinst")).unwrap();
+    fails(
+        &dir,
+        "debian-12",
+        &[
+            "scripts.post_install",
+            "outside the project",
+            "allow-external-sources",
+        ],
+    );
+    // An asset reached through a symlinked directory.
+    let dir = project(
+        "linkasset",
+        &format!("{HEAD}assets = [{{ source = \"conf/shadow\", dest = \"/etc/bad/\" }}]\n"),
+    );
+    std::os::unix::fs::symlink(outside.join("etc"), dir.join("conf")).unwrap();
+    fails(
+        &dir,
+        "debian-12",
+        &["assets[0].source", "outside the project"],
+    );
+    // Explicitly allowed: packaged.
+    let dir = project(
+        "linkallowed",
+        &format!("{body}allow-external-sources = true\n"),
+    );
+    std::os::unix::fs::symlink(outside.join("secret"), dir.join("postinst")).unwrap();
+    dir.package()
+        .args(["--target", "debian-12", "--out", "out"])
+        .stderr_with(0);
+}

@@ -538,3 +538,72 @@ fn unchanged_packages_are_not_written_again() {
         assert_ne!(a, b, "--frame-cache off must write every package");
     }
 }
+
+/// A crate configured for cargo-deb, unchanged: a multi-line `description`, `features` and a
+/// `$auto` asset list. Packaged as cargo-deb would: the first line is the synopsis / RPM Summary.
+#[test]
+fn a_cargo_deb_crate_with_a_multi_line_description_packages_unchanged() {
+    let dir = Dir::new("multiline");
+    dir.create(
+        "Cargo.toml",
+        r#"[package]
+name = "multi"
+version = "1.0.0"
+edition = "2021"
+license = "MIT"
+authors = ["Syspack Tests <tests@example.org>"]
+description = """
+Searches files quickly.
+It reads many files at once,
+and prints what matches.
+"""
+
+[features]
+pcre = []
+
+[package.metadata.deb]
+features = ["pcre"]
+assets = ["$auto", ["README.md", "usr/share/doc/multi/", "644"]]
+"#,
+    );
+    dir.create("src/main.rs", "fn main() {}\n");
+    dir.create("README.md", "multi\n");
+    let target = dir.join("target");
+    std::fs::create_dir_all(target.join("release")).unwrap();
+    std::fs::copy("/usr/bin/true", target.join("release/multi")).unwrap();
+    dir.command()
+        .env("CARGO_TARGET_DIR", &target)
+        .args([
+            "package",
+            "--no-build",
+            "--target",
+            "debian-12,fedora-43",
+            "--out",
+            "out",
+        ])
+        .stdout();
+    let deb = dir.join("out/multi_1.0.0-1_amd64.deb");
+    let info = tool("dpkg-deb", &["--info", deb.to_str().unwrap()], "dpkg");
+    assert_contains(
+        &info,
+        &[
+            "Description: Searches files quickly.\n  It reads many files at once,\n  and prints what matches.\n",
+        ],
+    );
+    let contents = tool("dpkg-deb", &["--contents", deb.to_str().unwrap()], "dpkg");
+    assert_contains(
+        &contents,
+        &["./usr/bin/multi", "./usr/share/doc/multi/README.md"],
+    );
+    let rpm = files_in(&dir.join("out"))
+        .into_iter()
+        .find(|p| p.ends_with(".rpm"))
+        .expect("an rpm was written");
+    let rpm = dir.join("out").join(rpm);
+    let summary = tool(
+        "rpm",
+        &["-qp", "--qf", "%{SUMMARY}\n", rpm.to_str().unwrap()],
+        "rpm",
+    );
+    assert_eq!(summary.trim(), "Searches files quickly.");
+}

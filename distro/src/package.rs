@@ -353,7 +353,17 @@ impl std::str::FromStr for Relation {
         if rest.is_empty() {
             return Ok(Relation::any(name));
         }
-        let rest = rest.trim_start_matches('(').trim_end_matches(')').trim();
+        // `(>= 1.2)` or `>= 1.2`, never half a parenthesis (`foo (>= 1` is a typo, not a relation).
+        let rest = match (rest.strip_prefix('('), rest.strip_suffix(')')) {
+            (Some(_), Some(_)) => rest[1..rest.len() - 1].trim(),
+            (None, None) => rest,
+            _ => return Err(err("unbalanced parenthesis; write `name (>= VERSION)`")),
+        };
+        if rest.contains(['(', ')', ',']) {
+            return Err(err(
+                "one relation per entry: `name (>= VERSION)`, without nested parentheses or commas",
+            ));
+        }
         for op in ops {
             if let Some(v) = rest.strip_prefix(op) {
                 let v = v.trim();
@@ -992,5 +1002,18 @@ mod tests {
         assert_eq!(r, Relation::with("glibc", VersionOp::Ge, "2.31"));
         assert!("a b".parse::<Relation>().is_err());
         assert!("a >=".parse::<Relation>().is_err());
+    }
+
+    #[test]
+    fn relations_with_half_a_parenthesis_are_refused() {
+        for bad in ["foo (>= 1", "foo >= 1)", "foo (>= (1))", "foo (>= 1, bar)"] {
+            let e = bad.parse::<Relation>().unwrap_err().to_string();
+            assert!(
+                e.contains("parenthes") || e.contains("one relation"),
+                "{bad}: {e}"
+            );
+        }
+        let r: Relation = "foo ( >= 1 )".parse().unwrap();
+        assert_eq!(r, Relation::with("foo", VersionOp::Ge, "1"));
     }
 }

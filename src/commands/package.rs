@@ -139,7 +139,8 @@ impl ProjectArgs {
                         cargo.manifest.display()
                     );
                 }
-                let built = cargo_build::build(&cargo.manifest, &all_features)?;
+                let built =
+                    cargo_build::build(&cargo.manifest, &all_features, cargo.default_features)?;
                 if built.target_dir.is_some() {
                     build.target_dir = built.target_dir;
                 }
@@ -208,7 +209,7 @@ fn find_manifest() -> Result<PathBuf> {
 
 /// Reads a provenance file as `syspack --provenance` prints it, sorted by library.
 pub fn read_provenance_file(path: &Path) -> Result<Vec<Record>> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::config::read_bounded(path, crate::config::MAX_TEXT_BYTES)
         .with_context(|| format!("failed to read `{}`", path.display()))?;
     let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
         format!(

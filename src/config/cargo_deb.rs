@@ -1,98 +1,189 @@
 //! cargo-deb's `[package.metadata.deb]`, read as a fallback so projects that already use
 //! cargo-deb package sensibly without rewriting their configuration.
 //!
-//! Used: `name`, `maintainer`, `revision`, `section`, `priority`, `extended-description`,
-//! `extended-description-file`, `depends` (with `$auto`), `pre-depends`, `recommends`,
-//! `suggests`, `conflicts`, `breaks` (as conflicts), `replaces`, `provides`, `assets`
-//! (`[source, dest, mode]`, and `"$auto"`), `conf-files`, `maintainer-scripts`, `systemd-units`,
-//! `features`. Relations apply to Debian targets only (they are Debian package names).
-//! `copyright`/`license-file` are accepted (syspack writes the copyright file itself). Any other
-//! key is reported as a warning, never silently dropped.
+//! [`DebTable`] has one field per key of cargo-deb's documented metadata; the README's table says
+//! what syspack does with each. Keys it does not have are warnings naming them (lenient, as the
+//! module docs of [`super`] say). Relations apply to Debian targets only (they are Debian
+//! package names).
 
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
 use syspack_distro::{Format, Relation};
 
-use super::walk::{resolve, type_name, Table};
+use super::walk::{join_key, parse_octal, OneOrMany, StringOrInt};
 use super::{AssetKind, AssetSpec, Config, ConfigError, FormatOverride, ScriptSource, UnitSpec};
 
-pub(crate) fn read(cfg: &mut Config, mut t: Table<'_>) -> Result<(), ConfigError> {
-    if let Some(v) = t.string("name")? {
+/// `[package.metadata.deb]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct DebTable {
+    pub name: Option<String>,
+    pub maintainer: Option<String>,
+    pub copyright: Option<String>,
+    pub license_file: Option<toml::Value>,
+    pub changelog: Option<String>,
+    pub depends: Option<OneOrMany<String>>,
+    pub pre_depends: Option<OneOrMany<String>>,
+    pub recommends: Option<OneOrMany<String>>,
+    pub suggests: Option<OneOrMany<String>>,
+    pub enhances: Option<OneOrMany<String>>,
+    pub conflicts: Option<OneOrMany<String>>,
+    pub breaks: Option<OneOrMany<String>>,
+    pub replaces: Option<OneOrMany<String>>,
+    pub provides: Option<OneOrMany<String>>,
+    pub extended_description: Option<String>,
+    pub extended_description_file: Option<String>,
+    pub revision: Option<StringOrInt>,
+    pub section: Option<String>,
+    pub priority: Option<String>,
+    pub conf_files: Option<Vec<String>>,
+    pub assets: Option<Vec<toml::Value>>,
+    pub merge_assets: Option<toml::Value>,
+    pub triggers_file: Option<String>,
+    pub maintainer_scripts: Option<String>,
+    pub features: Option<Vec<String>>,
+    pub default_features: Option<bool>,
+    pub separate_debug_symbols: Option<bool>,
+    pub dbgsym: Option<bool>,
+    pub compress_debug_symbols: Option<bool>,
+    pub preserve_symlinks: Option<bool>,
+    /// One table or an array of tables, each a [`DebUnit`] (read leniently in [`apply`]).
+    pub systemd_units: Option<toml::Value>,
+    pub variants: Option<BTreeMap<String, toml::Value>>,
+    pub profile: Option<String>,
+}
+
+/// One `systemd-units` table (cargo-deb's systemd.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct DebUnit {
+    pub unit_scripts: Option<String>,
+    pub unit_name: Option<String>,
+    pub enable: Option<bool>,
+    pub start: Option<bool>,
+    pub restart_after_upgrade: Option<bool>,
+    pub stop_on_upgrade: Option<bool>,
+}
+
+/// An asset as a table: `{ source, dest, mode, preserve-symlinks }` or a symlink
+/// `{ dest = "target", link_name = "path" }`.
+#[derive(Debug, Default, Deserialize)]
+struct DebAssetTable {
+    source: Option<String>,
+    dest: Option<String>,
+    mode: Option<String>,
+    #[serde(rename = "preserve-symlinks", alias = "preserve_symlinks")]
+    preserve_symlinks: Option<bool>,
+    link_name: Option<String>,
+}
+
+pub(crate) fn apply(cfg: &mut Config, t: DebTable, prefix: &str) -> Result<(), ConfigError> {
+    let file = cfg.file.clone();
+    let key = |k: &str| join_key(prefix, k);
+    let err = |k: &str, problem: String| ConfigError::Invalid {
+        file: file.clone(),
+        key: join_key(prefix, k),
+        problem,
+    };
+    let mut warnings = Vec::new();
+    if let Some(v) = t.name {
         cfg.meta.name = v;
     }
-    if let Some(v) = t.string("maintainer")? {
+    if let Some(v) = t.maintainer {
         cfg.meta.maintainer = v;
     }
-    if let Some(v) = t.string_or_int("revision")? {
+    if let Some(StringOrInt(v)) = t.revision {
         if !v.is_empty() {
             cfg.meta.release = Some(v);
         }
     }
-    cfg.meta.section = t.string("section")?.or(cfg.meta.section.take());
-    cfg.meta.priority = t.string("priority")?.or(cfg.meta.priority.take());
-    if let Some(v) = t.string("extended-description")? {
-        cfg.meta.description = v;
+    cfg.meta.section = t.section.or(cfg.meta.section.take());
+    cfg.meta.priority = t.priority.or(cfg.meta.priority.take());
+    // cargo-deb writes the lines of a multi-line Cargo `description` after the first, then the
+    // extended description.
+    let rest = if cfg.meta.description != cfg.meta.summary {
+        cfg.meta.description.clone()
+    } else {
+        String::new()
+    };
+    let extended = match (t.extended_description, t.extended_description_file) {
+        (Some(d), _) => Some(d),
+        (None, Some(p)) => Some(cfg.project_text(&p, &key("extended-description-file"))?),
+        (None, None) => None,
+    };
+    if let Some(ext) = extended {
+        cfg.meta.description = if rest.is_empty() {
+            ext
+        } else {
+            format!("{rest}\n{ext}")
+        };
     }
-    if let Some(p) = t.string("extended-description-file")? {
-        let path = resolve(&cfg.base_dir, &p);
-        cfg.meta.description = std::fs::read_to_string(&path).map_err(|e| {
-            t.error(
-                "extended-description-file",
-                format!(
-                    "names `{}`, which cannot be read ({e}); fix the path",
-                    path.display()
-                ),
-            )
-        })?;
+    if t.copyright.is_some() {
+        cfg_warn(
+            &mut warnings,
+            &key("copyright"),
+            "syspack writes the copyright file from `license` and the maintainer",
+        );
     }
-    let _ = t.get("copyright");
-    let _ = t.get("license-file");
+    if t.license_file.is_some() {
+        cfg_warn(&mut warnings, &key("license-file"), "syspack writes the copyright file from `license`; list the licence file in `assets` to ship it");
+    }
+    if let Some(c) = t.changelog {
+        cfg.changelog = Some(cfg.project_file(&c, &key("changelog"))?);
+    }
 
     let mut over = FormatOverride::default();
     // cargo-deb adds `$auto` only when `depends` is not set; an explicit list must name it.
-    if t.has("depends") {
+    if t.depends.is_some() {
         cfg.auto_depends = false;
     }
-    for (key, slot) in [
-        ("depends", &mut over.relations.depends),
-        ("recommends", &mut over.relations.recommends),
-        ("suggests", &mut over.relations.suggests),
-        ("conflicts", &mut over.relations.conflicts),
-        ("replaces", &mut over.relations.replaces),
-        ("provides", &mut over.relations.provides),
+    for (k, v, slot) in [
+        ("depends", t.depends, &mut over.relations.depends),
+        ("recommends", t.recommends, &mut over.relations.recommends),
+        ("suggests", t.suggests, &mut over.relations.suggests),
+        ("conflicts", t.conflicts, &mut over.relations.conflicts),
+        ("replaces", t.replaces, &mut over.relations.replaces),
+        ("provides", t.provides, &mut over.relations.provides),
     ] {
-        if let Some(list) = relation_list(&mut t, key, cfg)? {
-            *slot = Some(list);
+        if let Some(list) = v {
+            *slot = Some(relation_list(cfg, &mut warnings, &key(k), list)?);
         }
     }
-    if let Some(breaks) = relation_list(&mut t, "breaks", cfg)? {
+    if let Some(list) = t.breaks {
+        let breaks = relation_list(cfg, &mut warnings, &key("breaks"), list)?;
         over.relations
             .conflicts
             .get_or_insert_with(Vec::new)
             .extend(breaks);
     }
-    if t.has("pre-depends") {
-        let extra = relation_list(&mut t, "pre-depends", cfg)?.unwrap_or_default();
+    if let Some(list) = t.pre_depends {
+        let extra = relation_list(cfg, &mut warnings, &key("pre-depends"), list)?;
         over.relations
             .depends
             .get_or_insert_with(Vec::new)
             .extend(extra);
-        cfg.warnings
-            .push("`package.metadata.deb.pre-depends` is added to `depends` (syspack has no Pre-Depends key)".into());
+        warnings.push(format!(
+            "`{}` is added to `depends` (syspack has no Pre-Depends key)",
+            key("pre-depends")
+        ));
+    }
+    if t.enhances.is_some() {
+        cfg_warn(
+            &mut warnings,
+            &key("enhances"),
+            "syspack writes no Enhances field",
+        );
     }
     cfg.overrides.insert(Format::Deb, over);
 
-    if let Some(v) = t.get("assets") {
-        let toml::Value::Array(items) = v else {
-            return Err(t.error(
-                "assets",
-                format!("expected an array, found a {}", type_name(v)),
-            ));
-        };
-        for (i, item) in items.iter().enumerate() {
-            let key = format!("{}[{i}]", t.key_path("assets"));
+    if let Some(items) = t.assets {
+        for (i, item) in items.into_iter().enumerate() {
+            let akey = format!("{}[{i}]", key("assets"));
             match item {
                 toml::Value::String(s) if s == "$auto" => {
-                    // The defaults are filled in when the list stays empty; with other assets
-                    // present, add the binaries explicitly.
+                    // With other assets present, add the binaries explicitly (the defaults are
+                    // filled in only when the list stays empty).
                     if let Some(cargo) = &cfg.cargo {
                         for bin in &cargo.bins {
                             cfg.assets.push(default_bin(bin));
@@ -101,171 +192,245 @@ pub(crate) fn read(cfg: &mut Config, mut t: Table<'_>) -> Result<(), ConfigError
                 }
                 toml::Value::Array(parts) => {
                     let s: Vec<&str> = parts.iter().filter_map(|p| p.as_str()).collect();
-                    if s.len() < 2 || s.len() != parts.len() {
-                        return Err(t.error(
+                    if s.len() < 2 || s.len() > 3 || s.len() != parts.len() {
+                        return Err(err(
                             &format!("assets[{i}]"),
-                            "expected `[\"source\", \"dest\", \"mode\"]` (three strings)",
+                            "expected `[\"source\", \"dest\", \"mode\"]` (three strings)".into(),
                         ));
                     }
-                    let mode = match s.get(2) {
-                        Some(m) => Some(
-                            u32::from_str_radix(m.trim(), 8).map_err(|_| {
-                                t.error(
-                                    &format!("assets[{i}][2]"),
-                                    format!("`{m}` is not an octal mode such as \"755\""),
-                                )
-                            })? & 0o7777,
-                        ),
-                        None => None,
-                    };
-                    let dest = if s[1].starts_with('/') {
-                        s[1].to_string()
-                    } else {
-                        format!("/{}", s[1])
-                    };
-                    let kind = if dest.starts_with("/usr/share/doc/") {
-                        AssetKind::Doc
-                    } else {
-                        AssetKind::Plain
-                    };
-                    cfg.assets.push(AssetSpec {
-                        source: s[0].to_string(),
-                        dest,
-                        mode,
-                        kind,
-                        key,
-                        symlink: None,
-                    });
+                    let mode = s
+                        .get(2)
+                        .map(|m| parse_octal(m))
+                        .transpose()
+                        .map_err(|e| err(&format!("assets[{i}][2]"), e))?;
+                    cfg.assets.push(plain_asset(s[0], s[1], mode, akey));
                 }
-                toml::Value::Table(_) => {
-                    // Newer cargo-deb also accepts `{ source, dest, mode }` tables.
-                    let toml::Value::Table(tt) = item else {
-                        unreachable!()
-                    };
-                    let mut a = Table::new(t.file, key.clone(), tt);
-                    let source = a.required_string("source", "\"target/release/foo\"")?;
-                    let dest = a.required_string("dest", "\"usr/bin/\"")?;
-                    let mode = match a.string("mode")? {
-                        Some(m) => Some(
-                            u32::from_str_radix(m.trim(), 8).map_err(|_| {
-                                a.error(
-                                    "mode",
-                                    format!("`{m}` is not an octal mode such as \"755\""),
-                                )
-                            })? & 0o7777,
-                        ),
-                        None => None,
-                    };
-                    for k in a.unused() {
-                        cfg.warnings
-                            .push(format!("`{k}` is not used by syspack; ignored"));
+                toml::Value::Table(tt) => {
+                    let a: DebAssetTable = super::walk::lenient(
+                        &file,
+                        &akey,
+                        &toml::Value::Table(tt),
+                        "cargo-deb",
+                        &mut warnings,
+                    )?;
+                    if let (Some(target), Some(link)) = (&a.dest, &a.link_name) {
+                        cfg.assets.push(AssetSpec {
+                            source: String::new(),
+                            dest: absolute(link),
+                            mode: None,
+                            kind: AssetKind::Plain,
+                            key: akey,
+                            symlink: Some(target.clone()),
+                        });
+                        continue;
                     }
-                    let dest = if dest.starts_with('/') {
-                        dest
-                    } else {
-                        format!("/{dest}")
+                    let (Some(source), Some(dest)) = (a.source, a.dest) else {
+                        return Err(err(
+                            &format!("assets[{i}]"),
+                            "needs `source` and `dest` (or `dest` and `link_name` for a symlink)"
+                                .into(),
+                        ));
                     };
-                    cfg.assets.push(AssetSpec {
-                        source,
-                        dest,
-                        mode,
-                        kind: AssetKind::Plain,
-                        key,
-                        symlink: None,
-                    });
+                    let mode = a
+                        .mode
+                        .map(|m| parse_octal(&m))
+                        .transpose()
+                        .map_err(|e| err(&format!("assets[{i}].mode"), e))?;
+                    if let Some(b) = a.preserve_symlinks {
+                        cfg_warn(&mut warnings, &format!("{akey}.preserve-symlinks"), &format!("syspack applies `preserve-symlinks` to the whole package (it is {b} here)"));
+                    }
+                    cfg.assets.push(plain_asset(&source, &dest, mode, akey));
                 }
                 other => {
-                    return Err(t.error(
+                    return Err(err(
                         &format!("assets[{i}]"),
                         format!(
                             "expected `[\"source\", \"dest\", \"mode\"]`, found a {}",
-                            type_name(other)
+                            super::type_name(&other)
                         ),
                     ))
                 }
             }
         }
     }
-    if let Some(list) = t.strings("conf-files")? {
+    if t.merge_assets.is_some() {
+        cfg_warn(
+            &mut warnings,
+            &key("merge-assets"),
+            "it only applies to variants, which syspack does not select",
+        );
+    }
+    if let Some(list) = t.conf_files {
         for c in list {
-            cfg.conffiles.push(if c.starts_with('/') {
-                c
-            } else {
-                format!("/{c}")
-            });
+            cfg.conffiles.push(absolute(&c));
         }
     }
-    let scripts_dir = t
-        .string("maintainer-scripts")?
-        .map(|d| resolve(&cfg.base_dir, &d));
+    if t.triggers_file.is_some() {
+        cfg_warn(
+            &mut warnings,
+            &key("triggers-file"),
+            "syspack writes no dpkg triggers",
+        );
+    }
+    let scripts_dir = match &t.maintainer_scripts {
+        Some(d) => Some(cfg.project_file(d, &key("maintainer-scripts"))?),
+        None => None,
+    };
     if let Some(dir) = &scripts_dir {
-        for (file, slot) in [
-            ("preinst", &mut cfg.scripts.pre_install),
-            ("postinst", &mut cfg.scripts.post_install),
-            ("prerm", &mut cfg.scripts.pre_remove),
-            ("postrm", &mut cfg.scripts.post_remove),
-        ] {
-            let p = dir.join(file);
+        let written = t.maintainer_scripts.clone().unwrap_or_default();
+        let mut found = Vec::new();
+        for name in ["preinst", "postinst", "prerm", "postrm"] {
+            let p = dir.join(name);
             if p.is_file() {
-                *slot = Some(ScriptSource::File(p));
+                let shown = format!("{}/{name}", written.trim_end_matches('/'));
+                super::syspack::inside(cfg, &shown, &p, &key("maintainer-scripts"))?;
+                found.push((name, ScriptSource::File(p)));
+            }
+        }
+        for (name, src) in found {
+            let slot = match name {
+                "preinst" => &mut cfg.scripts.pre_install,
+                "postinst" => &mut cfg.scripts.post_install,
+                "prerm" => &mut cfg.scripts.pre_remove,
+                _ => &mut cfg.scripts.post_remove,
+            };
+            *slot = Some(src);
+        }
+        for name in ["templates", "config", "triggers"] {
+            if dir.join(name).is_file() {
+                warnings.push(format!(
+                    "`{}`: `{name}` in `{}` is not used by syspack (no debconf, no triggers); ignored",
+                    key("maintainer-scripts"),
+                    dir.display()
+                ));
             }
         }
     }
-    if let Some(v) = t.get("systemd-units") {
-        let tables: Vec<&toml::Table> = match v {
-            toml::Value::Table(tt) => vec![tt],
-            toml::Value::Array(a) => a.iter().filter_map(|x| x.as_table()).collect(),
-            other => {
-                return Err(t.error(
-                    "systemd-units",
-                    format!("expected a table, found a {}", type_name(other)),
-                ))
-            }
+    if let Some(units) = t.systemd_units {
+        let listed: Vec<(String, toml::Value)> = match units {
+            toml::Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{}[{i}]", key("systemd-units")), v))
+                .collect(),
+            one => vec![(key("systemd-units"), one)],
         };
-        for (i, u) in tables.into_iter().enumerate() {
-            let mut u = Table::new(t.file, format!("{}[{i}]", t.key_path("systemd-units")), u);
-            let dir = match u.string("unit-scripts")? {
-                Some(d) => resolve(&cfg.base_dir, &d),
+        for (ukey, v) in listed {
+            let u: DebUnit = super::walk::lenient(&file, &ukey, &v, "cargo-deb", &mut warnings)?;
+            let dir = match &u.unit_scripts {
+                Some(d) => cfg.project_file(d, &format!("{ukey}.unit-scripts"))?,
                 None => scripts_dir.clone().unwrap_or_else(|| cfg.base_dir.clone()),
             };
-            let name = u
-                .string("unit-name")?
-                .unwrap_or_else(|| cfg.meta.name.clone());
-            let enable = u.boolean("enable")?.unwrap_or(true);
-            let start = u.boolean("start")?.unwrap_or(true);
-            for k in u.unused() {
-                cfg.warnings
-                    .push(format!("`{k}` is not used by syspack; ignored"));
+            let name = u.unit_name.clone().unwrap_or_else(|| cfg.meta.name.clone());
+            for (k, v) in [
+                ("restart-after-upgrade", u.restart_after_upgrade),
+                ("stop-on-upgrade", u.stop_on_upgrade),
+            ] {
+                if v.is_some() {
+                    cfg_warn(
+                        &mut warnings,
+                        &format!("{ukey}.{k}"),
+                        "syspack restarts units the way its generated scripts do",
+                    );
+                }
             }
             let found = ["service", "socket", "timer", "path", "target"]
                 .iter()
                 .map(|ext| dir.join(format!("{name}.{ext}")))
                 .find(|p| p.is_file());
             match found {
-                Some(unit) => cfg.systemd_units.push(UnitSpec { unit, enable, start }),
+                Some(unit) => cfg.systemd_units.push(UnitSpec {
+                    unit,
+                    enable: u.enable.unwrap_or(true),
+                    start: u.start.unwrap_or(true),
+                }),
                 None => {
-                    return Err(u.error(
-                        "unit-scripts",
-                        format!(
+                    return Err(ConfigError::Invalid {
+                        file: file.clone(),
+                        key: format!("{ukey}.unit-scripts"),
+                        problem: format!(
                             "no unit file `{name}.service` (or .socket/.timer) in `{}`; add it or set `unit-name`",
                             dir.display()
                         ),
-                    ))
+                    })
                 }
             }
         }
     }
-    super::syspack::read_debug_keys(cfg, &mut t)?;
-    if let Some(f) = t.strings("features")? {
+    if let Some(f) = t.features {
         if let Some(c) = cfg.cargo.as_mut() {
             c.features.extend(f);
         }
     }
-    for k in t.unused() {
-        cfg.warnings
-            .push(format!("`{k}` (cargo-deb) is not used by syspack; ignored"));
+    if let Some(d) = t.default_features {
+        if let Some(c) = cfg.cargo.as_mut() {
+            c.default_features = d;
+        }
     }
+    if t.separate_debug_symbols == Some(true) || t.dbgsym == Some(true) {
+        cfg.separate_debug_symbols = true;
+    }
+    if t.compress_debug_symbols.is_some() {
+        cfg_warn(
+            &mut warnings,
+            &key("compress-debug-symbols"),
+            "debug files are stored as objcopy writes them",
+        );
+    }
+    if let Some(b) = t.preserve_symlinks {
+        cfg.preserve_symlinks = b;
+    }
+    if let Some(v) = t.variants {
+        for name in v.keys() {
+            cfg_warn(
+                &mut warnings,
+                &format!("{}.{name}", key("variants")),
+                "syspack has no `--variant`: the base `[package.metadata.deb]` table is used",
+            );
+        }
+    }
+    if let Some(p) = t.profile {
+        if p != "release" {
+            cfg_warn(
+                &mut warnings,
+                &key("profile"),
+                &format!("syspack builds with the `release` profile, not `{p}`"),
+            );
+        }
+    }
+    cfg.warnings.extend(warnings);
     Ok(())
+}
+
+fn cfg_warn(warnings: &mut Vec<String>, key: &str, why: &str) {
+    warnings.push(format!(
+        "`{key}` (cargo-deb) is not used by syspack: {why}; ignored"
+    ));
+}
+
+fn absolute(p: &str) -> String {
+    if p.starts_with('/') {
+        p.to_string()
+    } else {
+        format!("/{p}")
+    }
+}
+
+fn plain_asset(source: &str, dest: &str, mode: Option<u32>, key: String) -> AssetSpec {
+    let dest = absolute(dest);
+    let kind = if dest.starts_with("/usr/share/doc/") {
+        AssetKind::Doc
+    } else {
+        AssetKind::Plain
+    };
+    AssetSpec {
+        source: source.to_string(),
+        dest,
+        mode,
+        kind,
+        key,
+        symlink: None,
+    }
 }
 
 pub(crate) fn default_bin(bin: &str) -> AssetSpec {
@@ -279,60 +444,48 @@ pub(crate) fn default_bin(bin: &str) -> AssetSpec {
     }
 }
 
-/// A cargo-deb relation list: one string, comma-separated (`"libc6 (>= 2.28), $auto"`), or an
-/// array of such strings. `$auto` turns on automatic shared-library dependencies; alternatives
-/// (`a | b`) keep their first member, with a warning.
+/// A cargo-deb relation list: strings, each comma-separated (`"libc6 (>= 2.28), $auto"`).
+/// `$auto` turns on automatic shared-library dependencies; alternatives (`a | b`) keep their
+/// first member, with a warning.
 fn relation_list(
-    t: &mut Table<'_>,
-    key: &str,
     cfg: &mut Config,
-) -> Result<Option<Vec<Relation>>, ConfigError> {
-    let pieces: Vec<String> = match t.get(key) {
-        None => return Ok(None),
-        Some(toml::Value::String(s)) => s.split(',').map(str::to_string).collect(),
-        Some(toml::Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str())
-            .flat_map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>())
-            .collect(),
-        Some(v) => {
-            return Err(t.error(
-                key,
-                format!(
-                "expected a comma-separated string such as \"libfoo1 (>= 1.2), bar\", found a {}",
-                type_name(v)
-            ),
-            ))
-        }
-    };
+    warnings: &mut Vec<String>,
+    key: &str,
+    list: OneOrMany<String>,
+) -> Result<Vec<Relation>, ConfigError> {
     let mut out = Vec::new();
-    for p in pieces {
-        let p = p.trim();
-        if p.is_empty() {
-            continue;
-        }
-        if p == "$auto" {
-            cfg.auto_depends = true;
-            continue;
-        }
-        let first = match p.split_once('|') {
-            Some((a, _)) => {
-                cfg.warnings.push(format!(
-                    "`{}`: alternative `{p}` kept as `{}` (syspack writes no alternatives)",
-                    t.key_path(key),
-                    a.trim()
-                ));
-                a.trim()
+    for s in &list.0 {
+        for p in s.split(',') {
+            let p = p.trim();
+            if p.is_empty() {
+                continue;
             }
-            None => p,
-        };
-        // cargo-deb allows `[arch]` qualifiers; syspack packages one architecture at a time.
-        let first = first.split('[').next().unwrap_or(first).trim();
-        out.push(
-            first
-                .parse::<Relation>()
-                .map_err(|e| t.error(key, format!("has an entry syspack cannot read: {e}")))?,
-        );
+            if p == "$auto" {
+                cfg.auto_depends = true;
+                continue;
+            }
+            let first = match p.split_once('|') {
+                Some((a, _)) => {
+                    warnings.push(format!(
+                        "`{key}`: alternative `{p}` kept as `{}` (syspack writes no alternatives)",
+                        a.trim()
+                    ));
+                    a.trim()
+                }
+                None => p,
+            };
+            // cargo-deb allows `[arch]` qualifiers; syspack packages one architecture at a time.
+            let first = first.split('[').next().unwrap_or(first).trim();
+            out.push(
+                first
+                    .parse::<Relation>()
+                    .map_err(|e| ConfigError::Invalid {
+                        file: cfg.file.clone(),
+                        key: key.to_string(),
+                        problem: format!("has an entry syspack cannot read: {e}"),
+                    })?,
+            );
+        }
     }
-    Ok(Some(out))
+    Ok(out)
 }

@@ -1,184 +1,236 @@
 //! cargo-generate-rpm's `[package.metadata.generate-rpm]`, read as a fallback.
 //!
-//! Used: `name`, `summary`, `license`, `release`, `epoch`, `url`, `vendor`, `assets`
-//! (`{ source, dest, mode, config, doc }`), `requires`/`conflicts`/`provides`/`obsoletes`
-//! (as replaces)/`recommends`/`suggests` tables (`name = "*"` or `name = ">= 1.2"`, RPM targets
-//! only), `auto-req` (`"no"`/`"disabled"` turns automatic dependencies off) and the four
-//! `*_script` keys (a file path, or the script text). Other keys are warnings. When cargo-deb's
-//! table is present too, its assets win and these are not added twice.
+//! [`RpmTable`] has one field per key of cargo-generate-rpm's documented metadata; the README's
+//! table says what syspack does with each. Relation tables (`name = "*"` or `name = ">= 1.2"`)
+//! apply to RPM targets only. When cargo-deb's table is present too, its assets win and these
+//! are not added twice; cargo-deb's maintainer scripts win over these.
 
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
 use syspack_distro::{Format, Relation};
 
-use super::walk::{resolve, type_name, Table};
+use super::walk::{join_key, Mode, StringOrInt};
 use super::{AssetKind, AssetSpec, Config, ConfigError, FormatOverride, ScriptSource};
 
-pub(crate) fn read(cfg: &mut Config, mut t: Table<'_>) -> Result<(), ConfigError> {
+/// `[package.metadata.generate-rpm]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct RpmTable {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub license: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub url: Option<String>,
+    pub vendor: Option<String>,
+    pub release: Option<StringOrInt>,
+    pub epoch: Option<u32>,
+    pub assets: Option<Vec<RpmAsset>>,
+    #[serde(rename = "pre_install_script")]
+    pub pre_install_script: Option<Script>,
+    #[serde(rename = "post_install_script")]
+    pub post_install_script: Option<Script>,
+    #[serde(rename = "pre_uninstall_script")]
+    pub pre_uninstall_script: Option<Script>,
+    #[serde(rename = "post_uninstall_script")]
+    pub post_uninstall_script: Option<Script>,
+    pub requires: Option<BTreeMap<String, String>>,
+    pub obsoletes: Option<BTreeMap<String, String>>,
+    pub conflicts: Option<BTreeMap<String, String>>,
+    pub provides: Option<BTreeMap<String, String>>,
+    pub recommends: Option<BTreeMap<String, String>>,
+    pub suggests: Option<BTreeMap<String, String>>,
+    pub auto_req: Option<String>,
+    pub require_sh: Option<bool>,
+}
+
+/// One asset: `{ source, dest, mode, config, doc, user, group, caps }`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RpmAsset {
+    source: String,
+    dest: String,
+    mode: Option<Mode>,
+    #[serde(default)]
+    config: ConfigFlag,
+    #[serde(default)]
+    doc: bool,
+}
+
+/// `config = true` or `config = "noreplace"` (and the other `%config(…)` words).
+#[derive(Debug, Default)]
+struct ConfigFlag(bool);
+
+impl<'de> Deserialize<'de> for ConfigFlag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match toml::Value::deserialize(d)? {
+            toml::Value::Boolean(b) => Ok(ConfigFlag(b)),
+            toml::Value::String(_) => Ok(ConfigFlag(true)),
+            v => Err(D::Error::custom(format!(
+                "expected true or \"noreplace\", found a {}",
+                super::type_name(&v)
+            ))),
+        }
+    }
+}
+
+/// A scriptlet: the text, a path to a file, or `{ file = "path" }`.
+#[derive(Debug)]
+pub(crate) struct Script(String);
+
+impl<'de> Deserialize<'de> for Script {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match toml::Value::deserialize(d)? {
+            toml::Value::String(s) => Ok(Script(s)),
+            toml::Value::Table(t) => match t.get("file").and_then(|f| f.as_str()) {
+                Some(f) if t.len() == 1 => Ok(Script(f.to_string())),
+                _ => Err(D::Error::custom(
+                    "expected a script, a path, or `{ file = \"path\" }`",
+                )),
+            },
+            v => Err(D::Error::custom(format!(
+                "expected a string, found a {}",
+                super::type_name(&v)
+            ))),
+        }
+    }
+}
+
+pub(crate) fn apply(cfg: &mut Config, t: RpmTable, prefix: &str) -> Result<(), ConfigError> {
+    let key = |k: &str| join_key(prefix, k);
     let have_deb_assets = !cfg.assets.is_empty();
-    if let Some(v) = t.string("name")? {
+    if let Some(v) = t.name {
         cfg.meta.name = v;
     }
-    if let Some(v) = t.string("summary")? {
+    if let Some(v) = t.version {
+        cfg.warnings.push(format!(
+            "`{}` (cargo-generate-rpm) is not used by syspack: every format gets `package.version`; ignored (`{v}`)",
+            key("version")
+        ));
+    }
+    if let Some(v) = t.summary {
         cfg.meta.summary = v;
     }
-    if let Some(v) = t.string("license")? {
+    if let Some(v) = t.description {
+        cfg.meta.description = v;
+    }
+    if let Some(v) = t.license {
         cfg.meta.license = v;
     }
-    if let Some(v) = t.string_or_int("release")? {
+    if let Some(StringOrInt(v)) = t.release {
         cfg.meta.release = Some(v);
     }
-    if let Some(e) = t.integer("epoch")? {
-        cfg.meta.epoch = u32::try_from(e).ok();
+    if let Some(e) = t.epoch {
+        cfg.meta.epoch = Some(e);
     }
-    if let Some(v) = t.string("url")? {
+    if let Some(v) = t.url {
         cfg.meta.homepage = Some(v);
     }
-    if let Some(v) = t.string("vendor")? {
+    if let Some(v) = t.vendor {
         cfg.meta.vendor = Some(v);
     }
-    if let Some(v) = t.string("auto-req")? {
+    if let Some(v) = t.auto_req {
         if matches!(v.as_str(), "no" | "disabled") {
             cfg.auto_depends = false;
         }
     }
+    if let Some(b) = t.require_sh {
+        cfg.warnings.push(format!(
+            "`{}` (cargo-generate-rpm) is not used by syspack: the RPM writer decides /bin/sh requirements from the scriptlets; ignored (`{b}`)",
+            key("require-sh")
+        ));
+    }
 
     let mut over = FormatOverride::default();
-    for (key, slot) in [
-        ("requires", &mut over.relations.depends),
-        ("conflicts", &mut over.relations.conflicts),
-        ("provides", &mut over.relations.provides),
-        ("obsoletes", &mut over.relations.replaces),
-        ("recommends", &mut over.relations.recommends),
-        ("suggests", &mut over.relations.suggests),
+    for (k, v, slot) in [
+        ("requires", t.requires, &mut over.relations.depends),
+        ("conflicts", t.conflicts, &mut over.relations.conflicts),
+        ("provides", t.provides, &mut over.relations.provides),
+        ("obsoletes", t.obsoletes, &mut over.relations.replaces),
+        ("recommends", t.recommends, &mut over.relations.recommends),
+        ("suggests", t.suggests, &mut over.relations.suggests),
     ] {
-        if let Some(list) = relation_table(&mut t, key)? {
-            *slot = Some(list);
+        if let Some(table) = v {
+            *slot = Some(relation_table(cfg, &key(k), table)?);
         }
     }
     cfg.overrides.insert(Format::Rpm, over);
 
-    if let Some(list) = t.tables("assets")? {
-        for mut a in list {
-            let source = a.required_string("source", "\"target/release/foo\"")?;
-            let dest = a.required_string("dest", "\"/usr/bin/foo\"")?;
-            let mode = match a.get("mode") {
-                Some(toml::Value::String(m)) => Some(
-                    u32::from_str_radix(m.trim(), 8).map_err(|_| {
-                        a.error(
-                            "mode",
-                            format!("`{m}` is not an octal mode such as \"755\""),
-                        )
-                    })? & 0o7777,
-                ),
-                Some(toml::Value::Integer(i)) => Some(
-                    u32::from_str_radix(&i.to_string(), 8)
-                        .map_err(|_| a.error("mode", format!("`{i}` is not an octal mode")))?
-                        & 0o7777,
-                ),
-                Some(v) => {
-                    return Err(a.error(
-                        "mode",
-                        format!(
-                            "expected a string such as \"755\", found a {}",
-                            type_name(v)
-                        ),
-                    ))
-                }
-                None => None,
-            };
-            let config = match a.get("config") {
-                Some(toml::Value::Boolean(b)) => *b,
-                Some(toml::Value::String(_)) => true, // "noreplace"
-                Some(v) => {
-                    return Err(a.error(
-                        "config",
-                        format!("expected true or \"noreplace\", found a {}", type_name(v)),
-                    ))
-                }
-                None => false,
-            };
-            let doc = a.boolean("doc")?.unwrap_or(false);
-            for k in a.unused() {
-                cfg.warnings.push(format!(
-                    "`{k}` (cargo-generate-rpm) is not used by syspack; ignored"
-                ));
-            }
-            if have_deb_assets {
-                continue;
-            }
-            cfg.assets.push(AssetSpec {
-                source,
-                dest,
-                mode,
-                kind: if config {
-                    AssetKind::Config
-                } else if doc {
-                    AssetKind::Doc
-                } else {
-                    AssetKind::Plain
-                },
-                key: a.path.clone(),
-                symlink: None,
-            });
+    for (i, a) in t.assets.unwrap_or_default().into_iter().enumerate() {
+        if have_deb_assets {
+            continue;
         }
-    }
-    for (key, slot) in [
-        ("pre_install_script", &mut cfg.scripts.pre_install),
-        ("post_install_script", &mut cfg.scripts.post_install),
-        ("pre_uninstall_script", &mut cfg.scripts.pre_remove),
-        ("post_uninstall_script", &mut cfg.scripts.post_remove),
-    ] {
-        let value = match t.get(key) {
-            None => continue,
-            Some(toml::Value::String(s)) => s.clone(),
-            Some(toml::Value::Table(tt)) => match tt.get("file").and_then(|f| f.as_str()) {
-                Some(f) => f.to_string(),
-                None => {
-                    return Err(t.error(key, "expected a script, a path, or `{ file = \"path\" }`"))
-                }
+        cfg.assets.push(AssetSpec {
+            source: a.source,
+            dest: a.dest,
+            mode: a.mode.map(|m| m.0),
+            kind: if a.config.0 {
+                AssetKind::Config
+            } else if a.doc {
+                AssetKind::Doc
+            } else {
+                AssetKind::Plain
             },
-            Some(v) => {
-                return Err(t.error(key, format!("expected a string, found a {}", type_name(v))))
-            }
+            key: format!("{}[{i}]", key("assets")),
+            symlink: None,
+        });
+    }
+    for (k, v) in [
+        ("pre_install_script", t.pre_install_script),
+        ("post_install_script", t.post_install_script),
+        ("pre_uninstall_script", t.pre_uninstall_script),
+        ("post_uninstall_script", t.post_uninstall_script),
+    ] {
+        let Some(Script(value)) = v else { continue };
+        let taken = match k {
+            "pre_install_script" => cfg.scripts.pre_install.is_some(),
+            "post_install_script" => cfg.scripts.post_install.is_some(),
+            "pre_uninstall_script" => cfg.scripts.pre_remove.is_some(),
+            _ => cfg.scripts.post_remove.is_some(),
         };
-        if slot.is_some() {
+        if taken {
             continue; // cargo-deb's maintainer script wins
         }
-        let path = resolve(&cfg.base_dir, &value);
-        *slot = Some(if !value.contains('\n') && path.is_file() {
+        // As cargo-generate-rpm: a value naming an existing file is that file, else the text.
+        let path = super::walk::resolve(&cfg.base_dir, &value);
+        let src = if !value.contains('\n') && path.is_file() {
+            super::syspack::inside(cfg, &value, &path, &key(k))?;
             ScriptSource::File(path)
         } else {
             ScriptSource::Inline(value)
-        });
-    }
-    for k in t.unused() {
-        cfg.warnings.push(format!(
-            "`{k}` (cargo-generate-rpm) is not used by syspack; ignored"
-        ));
+        };
+        let slot = match k {
+            "pre_install_script" => &mut cfg.scripts.pre_install,
+            "post_install_script" => &mut cfg.scripts.post_install,
+            "pre_uninstall_script" => &mut cfg.scripts.pre_remove,
+            _ => &mut cfg.scripts.post_remove,
+        };
+        *slot = Some(src);
     }
     Ok(())
 }
 
 /// `requires = { foo = "*", bar = ">= 1.2" }`.
-fn relation_table(t: &mut Table<'_>, key: &str) -> Result<Option<Vec<Relation>>, ConfigError> {
-    let Some(mut tt) = t.table(key)? else {
-        return Ok(None);
-    };
+fn relation_table(
+    cfg: &Config,
+    key: &str,
+    table: BTreeMap<String, String>,
+) -> Result<Vec<Relation>, ConfigError> {
     let mut out = Vec::new();
-    let names: Vec<String> = tt.map.keys().cloned().collect();
-    for name in names {
-        let spec = tt.string(&name)?.unwrap_or_default();
+    for (name, spec) in table {
         let spec = spec.trim();
         let text = if spec.is_empty() || spec == "*" {
             name.clone()
         } else {
             format!("{name} {spec}")
         };
-        out.push(text.parse::<Relation>().map_err(|e| {
-            tt.error(
-                &name,
-                format!("is not a version requirement syspack can read: {e}"),
-            )
+        out.push(text.parse::<Relation>().map_err(|e| ConfigError::Invalid {
+            file: cfg.file.clone(),
+            key: join_key(key, &name),
+            problem: format!("is not a version requirement syspack can read: {e}"),
         })?);
     }
-    Ok(Some(out))
+    Ok(out)
 }

@@ -11,8 +11,15 @@
 //! 4. nothing: every binary target goes to `/usr/bin/<name>`, README and licence files to
 //!    `/usr/share/doc/<name>/`.
 //!
-//! The syspack parser is strict: an unknown key is an error naming the file, the dotted key path
-//! and the closest known key.
+//! Each table is a serde struct ([`syspack::SyspackTable`], [`cargo_deb::DebTable`],
+//! [`generate_rpm::RpmTable`]): its fields are the one list of its keys, so adding a key is
+//! adding a field. The syspack tables are strict: an unknown key is an error naming the file, the
+//! dotted key path and the closest known key. The cargo-deb and cargo-generate-rpm tables are
+//! lenient: a key syspack does not read is a warning naming it.
+//!
+//! Order does not matter: `[package]` (including the binaries and the release profile) is read
+//! first, then every table is deserialized whole, then the tables are applied to a [`Config`] that
+//! already knows the cargo package.
 
 pub mod cargo_deb;
 pub mod generate_rpm;
@@ -24,8 +31,8 @@ use std::path::{Path, PathBuf};
 
 use syspack_distro::{Format, Relation};
 
-pub use walk::type_name;
-use walk::{read_toml, Table};
+use walk::{lenient, read_toml, strict};
+pub use walk::{read_bounded, type_name, MAX_TEXT_BYTES};
 
 /// A configuration error: always names the file and, when there is one, the key.
 #[derive(Debug, thiserror::Error)]
@@ -182,43 +189,7 @@ pub struct RelationSpecs {
     pub replaces: Option<Vec<Relation>>,
 }
 
-/// The relation keys, in the order they are documented.
-pub const RELATION_KEYS: [&str; 6] = [
-    "depends",
-    "recommends",
-    "suggests",
-    "conflicts",
-    "provides",
-    "replaces",
-];
-
 impl RelationSpecs {
-    fn slot(&mut self, key: &str) -> &mut Option<Vec<Relation>> {
-        match key {
-            "depends" => &mut self.depends,
-            "recommends" => &mut self.recommends,
-            "suggests" => &mut self.suggests,
-            "conflicts" => &mut self.conflicts,
-            "provides" => &mut self.provides,
-            _ => &mut self.replaces,
-        }
-    }
-
-    /// Reads the six relation keys of a table (lists of strings).
-    fn read(t: &mut Table<'_>) -> Result<RelationSpecs, ConfigError> {
-        let mut out = RelationSpecs::default();
-        for key in RELATION_KEYS {
-            if let Some(list) = t.strings(key)? {
-                let mut rels = Vec::new();
-                for (i, s) in list.iter().enumerate() {
-                    rels.push(parse_relation(t, &format!("{key}[{i}]"), s)?);
-                }
-                *out.slot(key) = Some(rels);
-            }
-        }
-        Ok(out)
-    }
-
     /// These relations, each replaced by `over`'s where `over` sets it.
     pub fn overridden_by(&self, over: &RelationSpecs) -> RelationSpecs {
         RelationSpecs {
@@ -232,13 +203,21 @@ impl RelationSpecs {
     }
 }
 
-fn parse_relation(t: &Table<'_>, key: &str, s: &str) -> Result<Relation, ConfigError> {
-    s.parse::<Relation>().map_err(|e| {
-        t.error(
-            key,
-            format!("is not a relation: {e}; write `name` or `name >= 1.2`"),
-        )
-    })
+/// A relation as written in a configuration (`"foo >= 1.2"`, `"foo (>= 1.2)"`), checked when
+/// the configuration is read, so a typo such as `"foo (>= 1"` stops before anything is built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rel(pub Relation);
+
+impl<'de> serde::Deserialize<'de> for Rel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let s = String::deserialize(d)?;
+        s.parse::<Relation>().map(Rel).map_err(|e| {
+            D::Error::custom(format!(
+                "is not a relation: {e}; write `name` or `name >= 1.2`"
+            ))
+        })
+    }
 }
 
 /// Per-format settings (`[package.metadata.syspack.deb]` etc.).
@@ -284,7 +263,7 @@ pub struct MetaSpec {
 }
 
 /// The cargo package behind a configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CargoProject {
     /// `Cargo.toml`.
     pub manifest: PathBuf,
@@ -294,6 +273,8 @@ pub struct CargoProject {
     pub workspace_root: PathBuf,
     /// Features to build with (from cargo-deb's `features`), added to `--features`.
     pub features: Vec<String>,
+    /// Build with the default features (cargo-deb's `default-features`; default true).
+    pub default_features: bool,
 }
 
 /// A complete configuration.
@@ -327,24 +308,34 @@ pub struct Config {
     pub auto_depends: bool,
     /// Default targets (empty: the newest release of each family).
     pub targets: Vec<String>,
-    /// Strip ELF files (`None`: the default, strip; `Some(false)`: `strip = false` in the
-    /// metadata or in `[profile.release]`).
+    /// Strip ELF files before packaging (`strip` of the syspack table, else cargo's
+    /// `[profile.release] strip`; `None`: neither says, the packager's default applies).
     pub strip: Option<bool>,
-    /// Put the stripped debugging symbols into a `-dbgsym` package (`separate-debug-symbols`).
+    /// Move debug information out of the ELF files into separate files or a `-dbgsym` package
+    /// (cargo-deb's `separate-debug-symbols` or `dbgsym`; default false).
     pub separate_debug_symbols: bool,
-    /// The upstream changelog (`changelog`), installed as the formats want it.
+    /// An upstream or Debian changelog to ship (cargo-deb's `changelog`), resolved against the
+    /// base directory.
     pub changelog: Option<PathBuf>,
+    /// Store asset symlinks as symlinks (cargo-deb's `preserve-symlinks`; default false there).
+    /// syspack stores a symlink asset as a symlink today either way; the flag is carried for the
+    /// packager to honour.
+    pub preserve_symlinks: bool,
+    /// Let scripts, assets and other files named by relative paths resolve (through symlinks)
+    /// outside the project (`allow-external-sources`; default false: such files are refused,
+    /// so a link to `/etc/shadow` never ends up in a package).
+    pub allow_external_sources: bool,
     /// Non-fatal remarks (ignored keys of a fallback table…).
     pub warnings: Vec<String>,
 }
 
 impl Config {
-    fn empty(file: &Path, origin: Origin, base_dir: &Path) -> Config {
+    fn empty(file: &Path, origin: Origin, base_dir: &Path, cargo: Option<CargoProject>) -> Config {
         Config {
             file: file.to_path_buf(),
             origin,
             base_dir: base_dir.to_path_buf(),
-            cargo: None,
+            cargo,
             meta: MetaSpec::default(),
             assets: Vec::new(),
             conffiles: Vec::new(),
@@ -358,8 +349,41 @@ impl Config {
             strip: None,
             separate_debug_symbols: false,
             changelog: None,
+            preserve_symlinks: false,
+            allow_external_sources: false,
             warnings: Vec::new(),
         }
+    }
+
+    /// The directory files named by the configuration must stay inside: the cargo workspace
+    /// root, else the base directory.
+    pub fn project_root(&self) -> &Path {
+        match &self.cargo {
+            Some(c) => &c.workspace_root,
+            None => &self.base_dir,
+        }
+    }
+
+    /// A file named by the configuration at `key`, resolved against the base directory and
+    /// refused when a relative name resolves outside the project (see `allow-external-sources`).
+    pub(crate) fn project_file(&self, written: &str, key: &str) -> Result<PathBuf, ConfigError> {
+        let path = walk::resolve(&self.base_dir, written);
+        syspack::inside(self, written, &path, key)?;
+        Ok(path)
+    }
+
+    /// Reads a text file named by the configuration at `key`: inside the project, a regular
+    /// file, at most [`MAX_TEXT_BYTES`].
+    pub(crate) fn project_text(&self, written: &str, key: &str) -> Result<String, ConfigError> {
+        let path = self.project_file(written, key)?;
+        read_bounded(&path, MAX_TEXT_BYTES).map_err(|e| ConfigError::Invalid {
+            file: self.file.clone(),
+            key: key.to_string(),
+            problem: format!(
+                "names `{}`, which cannot be read ({e}); fix the path",
+                path.display()
+            ),
+        })
     }
 
     /// The relations for one format: the format's own where set, else the generic ones.
@@ -393,45 +417,56 @@ impl Config {
             _ => None,
         };
         let get = |k: &str| match metadata.and_then(|m| m.get(k)) {
-            Some(toml::Value::Table(t)) => Some(t),
+            Some(v @ toml::Value::Table(_)) => Some(v),
             _ => None,
         };
-        let mut cfg = if let Some(t) = get("syspack") {
-            let table = Table::new(manifest, "package.metadata.syspack", t);
-            let mut cfg = Config::empty(manifest, Origin::Syspack, &base);
+        let fresh = |origin: Origin| {
+            let mut cfg = Config::empty(manifest, origin, &base, Some(cargo.project.clone()));
             cfg.meta = cargo.meta.clone();
-            syspack::read_table(&mut cfg, table, false)?;
+            cfg
+        };
+        let mut cfg = if let Some(t) = get("syspack") {
+            let prefix = "package.metadata.syspack";
+            let table: syspack::SyspackTable = strict(manifest, prefix, t)?;
+            let mut cfg = fresh(Origin::Syspack);
+            syspack::apply(&mut cfg, table, prefix)?;
             cfg
         } else if get("deb").is_some() || get("generate-rpm").is_some() {
-            let mut cfg = Config::empty(manifest, Origin::Fallback(Vec::new()), &base);
-            cfg.meta = cargo.meta.clone();
+            let mut cfg = fresh(Origin::Fallback(Vec::new()));
             let mut used = Vec::new();
             if let Some(t) = get("deb") {
                 used.push("[package.metadata.deb]");
-                cargo_deb::read(&mut cfg, Table::new(manifest, "package.metadata.deb", t))?;
+                let prefix = "package.metadata.deb";
+                let table: cargo_deb::DebTable =
+                    lenient(manifest, prefix, t, "cargo-deb", &mut cfg.warnings)?;
+                cargo_deb::apply(&mut cfg, table, prefix)?;
             }
             if let Some(t) = get("generate-rpm") {
                 used.push("[package.metadata.generate-rpm]");
-                generate_rpm::read(
-                    &mut cfg,
-                    Table::new(manifest, "package.metadata.generate-rpm", t),
-                )?;
+                let prefix = "package.metadata.generate-rpm";
+                let table: generate_rpm::RpmTable =
+                    lenient(manifest, prefix, t, "cargo-generate-rpm", &mut cfg.warnings)?;
+                generate_rpm::apply(&mut cfg, table, prefix)?;
             }
             cfg.origin = Origin::Fallback(used);
             cfg
         } else {
-            let mut cfg = Config::empty(manifest, Origin::Defaults, &base);
-            cfg.meta = cargo.meta.clone();
-            cfg
+            fresh(Origin::Defaults)
         };
-        // `separate-debug-symbols` asks for stripping whatever the profile says.
-        if cfg.strip.is_none()
-            && !cfg.separate_debug_symbols
-            && release_profile_keeps_symbols(&cargo.project.workspace_root)
-        {
-            cfg.strip = Some(false);
+        // The release profile decides when the metadata does not; `separate-debug-symbols` asks
+        // for stripping whatever the profile says (as cargo-deb does).
+        if cfg.strip.is_none() && !cfg.separate_debug_symbols {
+            cfg.strip = cargo.strip;
         }
-        cfg.cargo = Some(cargo.project);
+        if cfg.separate_debug_symbols && cfg.strip == Some(false) {
+            return Err(ConfigError::Invalid {
+                file: manifest.to_path_buf(),
+                key: "strip".into(),
+                problem: "is false, but `separate-debug-symbols` needs stripping (the symbols go into the \
+                 -dbgsym package); drop one of them"
+                    .into(),
+            });
+        }
         cfg.fill_defaults()?;
         Ok(cfg)
     }
@@ -487,6 +522,88 @@ impl Config {
                 "is not set; add an SPDX licence expression, e.g. `license = \"MIT\"`",
             ));
         }
+        self.check_asset_sources()?;
+        // Package files are named `<name>_<version>-<release>_<arch>.deb` and the like, and a
+        // file name has at most 255 bytes (NAME_MAX); refuse here, before anything is built or
+        // written, rather than after some packages are.
+        for (key, value, max) in [
+            ("name", self.meta.name.as_str(), MAX_NAME),
+            ("version", self.meta.version.as_str(), MAX_VERSION),
+            (
+                "release",
+                self.meta.release.as_deref().unwrap_or(""),
+                MAX_VERSION,
+            ),
+        ] {
+            let n = value.chars().count();
+            if n > max {
+                return Err(bad(
+                    &self.key(key),
+                    &format!(
+                        "is {n} characters long; at most {max} are allowed, because package file names \
+                         (name, version, release and architecture) must fit in 255 bytes; shorten it"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses asset sources written as relative paths that reach outside the project through
+    /// a symlinked directory (`conf -> /etc`, then `conf/shadow`). A source that is itself a
+    /// symlink is packaged as a symlink (its target is not read), so only the directories
+    /// leading to it are checked; for a glob, the directories before the first pattern.
+    /// Build outputs (`target/…`) live wherever cargo puts them and are not checked.
+    fn check_asset_sources(&self) -> Result<(), ConfigError> {
+        for a in &self.assets {
+            if a.symlink.is_some()
+                || a.source.is_empty()
+                || a.source.starts_with("target/")
+                || Path::new(&a.source).is_absolute()
+            {
+                continue;
+            }
+            let literal: PathBuf = Path::new(&a.source)
+                .components()
+                .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+                .collect();
+            let is_glob = literal.as_os_str().len() < a.source.len();
+            let full = self.base_dir.join(&literal);
+            let dir = if is_glob {
+                full
+            } else {
+                match full.parent() {
+                    Some(p) => p.to_path_buf(),
+                    None => continue,
+                }
+            };
+            let shown = if is_glob {
+                literal.display().to_string()
+            } else {
+                a.source.clone()
+            };
+            let dir_written = if is_glob {
+                shown.clone()
+            } else {
+                Path::new(&a.source)
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            };
+            if dir_written.is_empty() {
+                continue;
+            }
+            syspack::inside(self, &dir_written, &dir, &format!("{}.source", a.key)).map_err(
+                |e| match e {
+                    ConfigError::Invalid { file, key, problem } => ConfigError::Invalid {
+                        file,
+                        key,
+                        problem: format!("(`{shown}`): {problem}"),
+                    },
+                    other => other,
+                },
+            )?;
+        }
         Ok(())
     }
 
@@ -500,19 +617,11 @@ impl Config {
     }
 }
 
-/// True when the workspace's `[profile.release]` says `strip = false` (or `"none"`): the
-/// binaries keep their symbols, as cargo-deb does.
-fn release_profile_keeps_symbols(workspace_root: &Path) -> bool {
-    let Ok(doc) = read_toml(&workspace_root.join("Cargo.toml")) else {
-        return false;
-    };
-    let strip = doc
-        .get("profile")
-        .and_then(|p| p.get("release"))
-        .and_then(|r| r.get("strip"));
-    matches!(strip, Some(toml::Value::Boolean(false)))
-        || matches!(strip, Some(toml::Value::String(s)) if s == "none")
-}
+/// The longest package name accepted (dpkg and rpm set no lower limit; 128 leaves room for the
+/// version, release, architecture and suffix within a 255-byte file name).
+pub const MAX_NAME: usize = 128;
+/// The longest version (and release) accepted; see [`MAX_NAME`].
+pub const MAX_VERSION: usize = 48;
 
 /// README, LICENSE, COPYING, NOTICE, CHANGELOG files at the top of a project, sorted.
 fn default_docs(dir: &Path) -> Vec<String> {
@@ -545,7 +654,36 @@ fn default_docs(dir: &Path) -> Vec<String> {
 
 struct CargoInfo {
     meta: MetaSpec,
+    strip: Option<bool>,
     project: CargoProject,
+}
+
+/// `[profile.release] strip` of the manifest: `true`, `"symbols"` or `"debuginfo"` strip;
+/// `false` or `"none"` keep; anything else (or nothing) leaves the packager's default.
+fn release_strip(doc: &toml::Table) -> Option<bool> {
+    match doc.get("profile")?.get("release")?.get("strip")? {
+        toml::Value::Boolean(b) => Some(*b),
+        toml::Value::String(s) if s == "none" => Some(false),
+        toml::Value::String(s) if s == "symbols" || s == "debuginfo" => Some(true),
+        _ => None,
+    }
+}
+
+/// Cargo's `description`, as cargo-deb reads it: the first line is the one-line summary; the
+/// lines after it (if any) are the long description, blank lines at either end dropped. A
+/// one-line description is both (as before). Real crates write `description = """…"""` over
+/// several lines; cargo-deb packages them, so must syspack.
+pub(crate) fn split_description(text: &str) -> (String, String) {
+    let text = text.trim();
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let summary = first.trim().to_string();
+    let rest = rest.trim_matches(|c| c == '\n' || c == '\r');
+    let rest = rest.trim_end();
+    if rest.trim().is_empty() {
+        (summary.clone(), summary)
+    } else {
+        (summary, rest.to_string())
+    }
 }
 
 /// Finds the workspace root above (or at) a package manifest: the nearest `Cargo.toml` with a
@@ -622,15 +760,12 @@ fn cargo_package(
         None if field("license-file")?.is_some() => "LicenseRef-custom".into(),
         None => String::new(),
     };
-    let summary = string("description")?
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+    let (summary, description) = split_description(&string("description")?.unwrap_or_default());
     let meta = MetaSpec {
         name: name.clone(),
         version,
-        summary: summary.clone(),
-        description: summary,
+        summary,
+        description,
         maintainer: authors.first().cloned().unwrap_or_default(),
         license,
         homepage: string("homepage")?.or(string("repository")?),
@@ -671,38 +806,16 @@ fn cargo_package(
     }
     Ok(CargoInfo {
         meta,
+        // Cargo reads profiles from the workspace root's manifest only.
+        strip: release_strip(ws.as_ref().map_or(doc, |(_, root)| root)),
         project: CargoProject {
             manifest: manifest.to_path_buf(),
             bins: bins.into_iter().collect(),
             workspace_root: ws.map(|(d, _)| d).unwrap_or_else(|| base.to_path_buf()),
             features: Vec::new(),
+            default_features: true,
         },
     })
-}
-
-/// Parses a mode written as `"0755"`, `"755"` or an integer (decimal digits read as octal when
-/// written like `755`, as cargo-deb and nfpm users expect).
-pub(crate) fn parse_mode(t: &Table<'_>, key: &str, v: &toml::Value) -> Result<u32, ConfigError> {
-    let text = match v {
-        toml::Value::String(s) => s.trim().trim_start_matches("0o").to_string(),
-        toml::Value::Integer(i) => i.to_string(),
-        other => {
-            return Err(t.error(
-                key,
-                format!(
-                    "expected an octal mode such as \"0755\", found a {}",
-                    type_name(other)
-                ),
-            ))
-        }
-    };
-    match u32::from_str_radix(&text, 8) {
-        Ok(m) if m <= 0o7777 && !text.is_empty() => Ok(m),
-        _ => Err(t.error(
-            key,
-            format!("`{text}` is not an octal permission mode; write it as a string such as \"0755\" or \"0644\""),
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -26,53 +26,131 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use syspack_distro::Format;
 
-use super::walk::{read_toml, resolve, Table};
+use super::walk::{check_inside, join_key, read_toml, strict, Mode, StringOrInt};
 use super::{
-    parse_mode, AssetKind, AssetSpec, Config, ConfigError, FormatOverride, Origin, RelationSpecs,
-    ScriptFiles, ScriptSource, UnitSpec, RELATION_KEYS,
+    AssetKind, AssetSpec, Config, ConfigError, FormatOverride, Origin, Rel, RelationSpecs,
+    ScriptFiles, ScriptSource, UnitSpec,
 };
 
-/// Keys of the syspack table (both forms).
-const KEYS: &[&str] = &[
-    "name",
-    "summary",
-    "description",
-    "maintainer",
-    "license",
-    "homepage",
-    "vendor",
-    "section",
-    "priority",
-    "release",
-    "epoch",
-    "architecture",
-    "assets",
-    "conffiles",
-    "scripts",
-    "systemd-units",
-    "depends",
-    "recommends",
-    "suggests",
-    "conflicts",
-    "provides",
-    "replaces",
-    "auto-depends",
-    "targets",
-    "strip",
-    "separate-debug-symbols",
-    "changelog",
-    "deb",
-    "rpm",
-    "arch",
-    "freebsd",
-];
+/// `[package.metadata.syspack]`, or `[package]` of a standalone `syspack.toml`. Its fields are the
+/// only list of its keys: adding a key is adding a field here (and reading it in [`apply`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SyspackTable {
+    /// Package name (default: `package.name`).
+    pub name: Option<String>,
+    /// Only in a standalone `syspack.toml` (a cargo package's version is `package.version`).
+    pub version: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub maintainer: Option<String>,
+    pub license: Option<String>,
+    pub homepage: Option<String>,
+    pub vendor: Option<String>,
+    pub section: Option<String>,
+    pub priority: Option<String>,
+    pub release: Option<StringOrInt>,
+    pub epoch: Option<StringOrInt>,
+    pub architecture: Option<String>,
+    #[serde(default)]
+    pub assets: Vec<Asset>,
+    #[serde(default)]
+    pub conffiles: Vec<String>,
+    pub scripts: Option<Scripts>,
+    #[serde(default)]
+    pub systemd_units: Vec<Unit>,
+    pub depends: Option<Vec<Rel>>,
+    pub recommends: Option<Vec<Rel>>,
+    pub suggests: Option<Vec<Rel>>,
+    pub conflicts: Option<Vec<Rel>>,
+    pub provides: Option<Vec<Rel>>,
+    pub replaces: Option<Vec<Rel>>,
+    pub auto_depends: Option<bool>,
+    pub targets: Option<Vec<String>>,
+    /// See [`Config::strip`].
+    pub strip: Option<bool>,
+    /// See [`Config::separate_debug_symbols`].
+    pub separate_debug_symbols: Option<bool>,
+    /// See [`Config::changelog`].
+    pub changelog: Option<String>,
+    /// See [`Config::preserve_symlinks`].
+    pub preserve_symlinks: Option<bool>,
+    /// See [`Config::allow_external_sources`].
+    pub allow_external_sources: Option<bool>,
+    pub deb: Option<FormatTable>,
+    pub rpm: Option<FormatTable>,
+    pub arch: Option<FormatTable>,
+    pub freebsd: Option<FormatTable>,
+}
 
-/// Extra keys of a standalone `syspack.toml`'s `[package]`.
-const STANDALONE_KEYS: &[&str] = &["version"];
+/// One `assets` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Asset {
+    pub source: Option<String>,
+    pub dest: Option<String>,
+    pub mode: Option<Mode>,
+    #[serde(default)]
+    pub doc: bool,
+    #[serde(default)]
+    pub config: bool,
+    pub symlink: Option<String>,
+}
 
-const SCRIPT_KEYS: &[&str] = &["pre_install", "post_install", "pre_remove", "post_remove"];
+/// `scripts = { post_install = "…" }` (snake_case, as cargo-generate-rpm spells them).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Scripts {
+    pub pre_install: Option<String>,
+    pub post_install: Option<String>,
+    pub pre_remove: Option<String>,
+    pub post_remove: Option<String>,
+}
+
+/// One `systemd-units` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Unit {
+    pub unit: String,
+    #[serde(default = "yes")]
+    pub enable: bool,
+    #[serde(default)]
+    pub start: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[package.metadata.syspack.<format>]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct FormatTable {
+    pub depends: Option<Vec<Rel>>,
+    pub recommends: Option<Vec<Rel>>,
+    pub suggests: Option<Vec<Rel>>,
+    pub conflicts: Option<Vec<Rel>>,
+    pub provides: Option<Vec<Rel>>,
+    pub replaces: Option<Vec<Rel>>,
+    pub compression: Option<String>,
+    pub section: Option<String>,
+    /// FreeBSD only: the install prefix.
+    pub prefix: Option<String>,
+}
+
+/// The whole standalone file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StandaloneFile {
+    package: Option<SyspackTable>,
+}
+
+fn rels(v: Option<Vec<Rel>>) -> Option<Vec<syspack_distro::Relation>> {
+    v.map(|l| l.into_iter().map(|r| r.0).collect())
+}
 
 /// Loads a standalone `syspack.toml` (a non-cargo project: no build, sources relative to the file).
 ///
@@ -80,7 +158,7 @@ const SCRIPT_KEYS: &[&str] = &["pre_install", "post_install", "pre_remove", "pos
 ///
 /// [`ConfigError`] naming the file and key.
 pub fn load_standalone(path: &Path) -> Result<Config, ConfigError> {
-    let doc = read_toml(path)?;
+    let doc = toml::Value::Table(read_toml(path)?);
     let base = path
         .parent()
         .map(Path::to_path_buf)
@@ -90,19 +168,25 @@ pub fn load_standalone(path: &Path) -> Result<Config, ConfigError> {
     } else {
         base
     };
-    let mut root = Table::new(path, "", &doc);
-    let Some(mut pkg) = root.table("package")? else {
+    let file: StandaloneFile = strict(path, "", &doc)?;
+    let Some(mut pkg) = file.package else {
         return Err(ConfigError::Invalid {
             file: path.to_path_buf(),
             key: "package".into(),
             problem: "is missing; a syspack.toml starts with `[package]` and `name = \"…\"`, `version = \"…\"`".into(),
         });
     };
-    root.finish(&["package"])?;
-    let mut cfg = Config::empty(path, Origin::Standalone, &base);
-    cfg.meta.name = pkg.required_string("name", "\"hello\"")?;
-    cfg.meta.version = pkg.required_string("version", "\"1.0.0\"")?;
-    read_table(&mut cfg, pkg, true)?;
+    let mut cfg = Config::empty(path, Origin::Standalone, &base, None);
+    let need = |v: Option<String>, key: &str, example: &str| {
+        v.ok_or_else(|| ConfigError::Invalid {
+            file: path.to_path_buf(),
+            key: format!("package.{key}"),
+            problem: format!("is missing; add it, e.g. `{key} = {example}`"),
+        })
+    };
+    cfg.meta.name = need(pkg.name.take(), "name", "\"hello\"")?;
+    cfg.meta.version = need(pkg.version.take(), "version", "\"1.0.0\"")?;
+    apply(&mut cfg, pkg, "package")?;
     if cfg.assets.is_empty() {
         return Err(ConfigError::Invalid {
             file: path.to_path_buf(),
@@ -116,211 +200,245 @@ pub fn load_standalone(path: &Path) -> Result<Config, ConfigError> {
     Ok(cfg)
 }
 
-/// Reads the syspack keys of `t` into `cfg` (metadata defaults already set from `[package]`).
-pub(crate) fn read_table(
-    cfg: &mut Config,
-    mut t: Table<'_>,
-    standalone: bool,
-) -> Result<(), ConfigError> {
-    if !standalone && t.has("version") {
-        return Err(t.error(
+/// Applies a syspack table to `cfg` (metadata defaults already set from `[package]`); `prefix`
+/// is the table's dotted path, for messages.
+pub(crate) fn apply(cfg: &mut Config, t: SyspackTable, prefix: &str) -> Result<(), ConfigError> {
+    let file = cfg.file.clone();
+    let err = |key: &str, problem: &str| ConfigError::Invalid {
+        file: file.clone(),
+        key: join_key(prefix, key),
+        problem: problem.to_string(),
+    };
+    if t.version.is_some() && cfg.origin != Origin::Standalone {
+        return Err(err(
             "version",
             "cannot be set here: the version is `package.version`; to add a packaging revision use `release = \"2\"`",
         ));
     }
-    if let Some(v) = t.string("name")? {
-        cfg.meta.name = v;
+    let m = &mut cfg.meta;
+    if let Some(v) = t.name {
+        m.name = v;
     }
-    if let Some(v) = t.string("summary")? {
-        cfg.meta.summary = v;
+    if let Some(v) = t.summary {
+        m.summary = v;
     }
-    if let Some(v) = t.string("description")? {
-        cfg.meta.description = v;
+    if let Some(v) = t.description {
+        m.description = v;
     }
-    if let Some(v) = t.string("maintainer")? {
-        cfg.meta.maintainer = v;
+    if let Some(v) = t.maintainer {
+        m.maintainer = v;
     }
-    if let Some(v) = t.string("license")? {
-        cfg.meta.license = v;
+    if let Some(v) = t.license {
+        m.license = v;
     }
-    if let Some(v) = t.string("homepage")? {
-        cfg.meta.homepage = Some(v);
+    if let Some(v) = t.homepage {
+        m.homepage = Some(v);
     }
-    cfg.meta.vendor = t.string("vendor")?.or(cfg.meta.vendor.take());
-    cfg.meta.section = t.string("section")?.or(cfg.meta.section.take());
-    cfg.meta.priority = t.string("priority")?.or(cfg.meta.priority.take());
-    cfg.meta.release = t.string_or_int("release")?.or(cfg.meta.release.take());
-    if let Some(e) = t.integer("epoch")? {
-        cfg.meta.epoch = Some(u32::try_from(e).map_err(|_| {
-            t.error(
+    m.vendor = t.vendor.or(m.vendor.take());
+    m.section = t.section.or(m.section.take());
+    m.priority = t.priority.or(m.priority.take());
+    m.release = t.release.map(|r| r.0).or(m.release.take());
+    if let Some(StringOrInt(e)) = t.epoch {
+        m.epoch = Some(e.trim().parse::<u32>().map_err(|_| {
+            err(
                 "epoch",
                 "must be a small non-negative integer, e.g. `epoch = 1`",
             )
         })?);
     }
-    cfg.meta.arch = t.string("architecture")?.or(cfg.meta.arch.take());
-    if cfg.meta.description.is_empty() {
-        cfg.meta.description = cfg.meta.summary.clone();
+    m.arch = t.architecture.or(m.arch.take());
+    if m.description.is_empty() {
+        m.description = m.summary.clone();
     }
-
-    if let Some(list) = t.tables("assets")? {
-        for a in list {
-            cfg.assets.push(read_asset(a)?);
-        }
+    if let Some(b) = t.allow_external_sources {
+        cfg.allow_external_sources = b;
     }
-    if let Some(list) = t.strings("conffiles")? {
-        cfg.conffiles.extend(list);
-    }
-    if let Some(mut s) = t.table("scripts")? {
-        cfg.scripts = read_scripts(&mut s, &cfg.base_dir)?;
-        s.finish(SCRIPT_KEYS)?;
-    }
-    if let Some(list) = t.tables("systemd-units")? {
-        for mut u in list {
-            let unit = u.required_string("unit", "\"pkg/foo.service\"")?;
-            let enable = u.boolean("enable")?.unwrap_or(true);
-            let start = u.boolean("start")?.unwrap_or(false);
-            u.finish(&["unit", "enable", "start"])?;
-            cfg.systemd_units.push(UnitSpec {
-                unit: resolve(&cfg.base_dir, &unit),
-                enable,
-                start,
-            });
-        }
-    }
-    cfg.relations = RelationSpecs::read(&mut t)?;
-    if let Some(b) = t.boolean("auto-depends")? {
-        cfg.auto_depends = b;
-    }
-    if let Some(list) = t.strings("targets")? {
-        cfg.targets = list;
-    }
-    read_debug_keys(cfg, &mut t)?;
-    for format in Format::ALL {
-        if let Some(mut f) = t.table(format.name())? {
-            let over = FormatOverride {
-                relations: RelationSpecs::read(&mut f)?,
-                compression: f.string("compression")?,
-                section: f.string("section")?,
-            };
-            let mut allowed: Vec<&str> = RELATION_KEYS.to_vec();
-            allowed.extend(["compression", "section"]);
-            if format == Format::FreeBsd {
-                if let Some(p) = f.string("prefix")? {
-                    if !p.starts_with('/') || p.split('/').any(|c| c == "..") {
-                        return Err(f.error(
-                            "prefix",
-                            "must be an absolute path without `..`, e.g. \"/usr/local\"",
-                        ));
-                    }
-                    cfg.freebsd_prefix = p.trim_end_matches('/').to_string();
-                    if cfg.freebsd_prefix.is_empty() {
-                        cfg.freebsd_prefix = "/".into();
-                    }
-                }
-                allowed.push("prefix");
-            }
-            f.finish(&allowed)?;
-            cfg.overrides.insert(format, over);
-        }
-    }
-    let mut keys: Vec<&str> = KEYS.to_vec();
-    if standalone {
-        keys.extend(STANDALONE_KEYS);
-    }
-    t.finish(&keys)
-}
-
-/// `strip`, `separate-debug-symbols` and `changelog`: the same keys in syspack's table and in
-/// cargo-deb's.
-pub(crate) fn read_debug_keys(cfg: &mut Config, t: &mut Table<'_>) -> Result<(), ConfigError> {
-    if let Some(b) = t.boolean("strip")? {
-        cfg.strip = Some(b);
-    }
-    if let Some(b) = t.boolean("separate-debug-symbols")? {
+    cfg.strip = t.strip.or(cfg.strip);
+    if let Some(b) = t.separate_debug_symbols {
         cfg.separate_debug_symbols = b;
     }
-    if let Some(p) = t.string("changelog")? {
-        cfg.changelog = Some(resolve(&cfg.base_dir, &p));
+    if let Some(b) = t.preserve_symlinks {
+        cfg.preserve_symlinks = b;
     }
-    if cfg.separate_debug_symbols && cfg.strip == Some(false) {
-        return Err(t.error(
-            "separate-debug-symbols",
-            "needs stripping, but `strip = false` keeps the symbols in the binaries; drop one of them",
-        ));
+    if let Some(c) = t.changelog {
+        let p = cfg.project_file(&c, &join_key(prefix, "changelog"))?;
+        cfg.changelog = Some(p);
+    }
+
+    for (i, a) in t.assets.into_iter().enumerate() {
+        let key = format!("{}[{i}]", join_key(prefix, "assets"));
+        cfg.assets.push(asset(&file, key, a)?);
+    }
+    cfg.conffiles.extend(t.conffiles);
+    if let Some(s) = t.scripts {
+        let key = join_key(prefix, "scripts");
+        let one = |v: Option<String>, k: &str| -> Result<Option<ScriptSource>, ConfigError> {
+            v.map(|p| {
+                cfg.project_file(&p, &join_key(&key, k))
+                    .map(ScriptSource::File)
+            })
+            .transpose()
+        };
+        let scripts = ScriptFiles {
+            pre_install: one(s.pre_install, "pre_install")?,
+            post_install: one(s.post_install, "post_install")?,
+            pre_remove: one(s.pre_remove, "pre_remove")?,
+            post_remove: one(s.post_remove, "post_remove")?,
+        };
+        cfg.scripts = scripts;
+    }
+    for (i, u) in t.systemd_units.into_iter().enumerate() {
+        let key = format!("{}[{i}].unit", join_key(prefix, "systemd-units"));
+        let unit = cfg.project_file(&u.unit, &key)?;
+        cfg.systemd_units.push(UnitSpec {
+            unit,
+            enable: u.enable,
+            start: u.start,
+        });
+    }
+    cfg.relations = RelationSpecs {
+        depends: rels(t.depends),
+        recommends: rels(t.recommends),
+        suggests: rels(t.suggests),
+        conflicts: rels(t.conflicts),
+        provides: rels(t.provides),
+        replaces: rels(t.replaces),
+    };
+    if let Some(b) = t.auto_depends {
+        cfg.auto_depends = b;
+    }
+    if let Some(list) = t.targets {
+        cfg.targets = list;
+    }
+    for (format, table) in [
+        (Format::Deb, t.deb),
+        (Format::Rpm, t.rpm),
+        (Format::Arch, t.arch),
+        (Format::FreeBsd, t.freebsd),
+    ] {
+        let Some(f) = table else { continue };
+        let fkey = join_key(prefix, format.name());
+        if let Some(p) = f.prefix {
+            if format != Format::FreeBsd {
+                return Err(ConfigError::Invalid {
+                    file: file.clone(),
+                    key: join_key(&fkey, "prefix"),
+                    problem: "only applies to FreeBSD packages; move it to the `freebsd` table"
+                        .into(),
+                });
+            }
+            if !p.starts_with('/') || p.split('/').any(|c| c == "..") {
+                return Err(ConfigError::Invalid {
+                    file: file.clone(),
+                    key: join_key(&fkey, "prefix"),
+                    problem: "must be an absolute path without `..`, e.g. \"/usr/local\"".into(),
+                });
+            }
+            cfg.freebsd_prefix = p.trim_end_matches('/').to_string();
+            if cfg.freebsd_prefix.is_empty() {
+                cfg.freebsd_prefix = "/".into();
+            }
+        }
+        cfg.overrides.insert(
+            format,
+            FormatOverride {
+                relations: RelationSpecs {
+                    depends: rels(f.depends),
+                    recommends: rels(f.recommends),
+                    suggests: rels(f.suggests),
+                    conflicts: rels(f.conflicts),
+                    provides: rels(f.provides),
+                    replaces: rels(f.replaces),
+                },
+                compression: f.compression,
+                section: f.section,
+            },
+        );
     }
     Ok(())
 }
 
-fn read_asset(mut a: Table<'_>) -> Result<AssetSpec, ConfigError> {
-    let symlink = a.string("symlink")?;
-    if let Some(link) = &symlink {
-        if a.has("source") {
-            return Err(a.error(
+fn asset(file: &Path, key: String, a: Asset) -> Result<AssetSpec, ConfigError> {
+    let err = |k: &str, problem: &str| ConfigError::Invalid {
+        file: file.to_path_buf(),
+        key: format!("{key}.{k}"),
+        problem: problem.to_string(),
+    };
+    if let Some(link) = &a.symlink {
+        if a.source.is_some() {
+            return Err(err(
                 "symlink",
                 "and `source` cannot both be set; an asset is a file or a symlink",
             ));
         }
         if link.is_empty() {
-            return Err(a.error(
+            return Err(err(
                 "symlink",
                 "is empty; give the link target, e.g. `symlink = \"syspack\"`",
             ));
         }
     }
-    let source = match &symlink {
-        Some(_) => String::new(),
-        None => a.required_string("source", "\"target/release/foo\"")?,
+    let source = match (&a.symlink, a.source) {
+        (Some(_), _) => String::new(),
+        (None, Some(s)) => s,
+        (None, None) => {
+            return Err(err(
+                "source",
+                "is missing; add it, e.g. `source = \"target/release/foo\"`",
+            ))
+        }
     };
-    let dest = a.required_string("dest", "\"/usr/bin/\"")?;
-    if symlink.is_some() && dest.ends_with('/') {
-        return Err(a.error(
+    let Some(dest) = a.dest else {
+        return Err(err(
+            "dest",
+            "is missing; add it, e.g. `dest = \"/usr/bin/\"`",
+        ));
+    };
+    if a.symlink.is_some() && dest.ends_with('/') {
+        return Err(err(
             "dest",
             "of a symlink must name the link itself, e.g. `/usr/bin/cargo-foo`",
         ));
     }
-    let mode = match a.get("mode") {
-        Some(v) => Some(parse_mode(&a, "mode", v)?),
-        None => None,
-    };
-    let doc = a.boolean("doc")?.unwrap_or(false);
-    let config = a.boolean("config")?.unwrap_or(false);
-    if doc && config {
-        return Err(a.error(
+    if a.doc && a.config {
+        return Err(err(
             "config",
             "and `doc` cannot both be true; an asset is documentation or configuration",
         ));
     }
-    let key = a.path.clone();
-    a.finish(&["source", "dest", "mode", "doc", "config", "symlink"])?;
     Ok(AssetSpec {
         source,
         dest,
-        mode,
-        kind: if doc {
+        mode: a.mode.map(|m| m.0),
+        kind: if a.doc {
             AssetKind::Doc
-        } else if config {
+        } else if a.config {
             AssetKind::Config
         } else {
             AssetKind::Plain
         },
         key,
-        symlink,
+        symlink: a.symlink,
     })
 }
 
-fn read_scripts(s: &mut Table<'_>, base: &Path) -> Result<ScriptFiles, ConfigError> {
-    let mut out = ScriptFiles::default();
-    for key in SCRIPT_KEYS {
-        if let Some(p) = s.string(key)? {
-            let src = Some(ScriptSource::File(resolve(base, &p)));
-            match *key {
-                "pre_install" => out.pre_install = src,
-                "post_install" => out.post_install = src,
-                "pre_remove" => out.pre_remove = src,
-                _ => out.post_remove = src,
-            }
-        }
-    }
-    Ok(out)
+/// Checks that `written` (a path in the configuration, relative to the base directory) does
+/// not resolve outside the project; see [`check_inside`].
+pub(crate) fn inside(
+    cfg: &Config,
+    written: &str,
+    path: &Path,
+    key: &str,
+) -> Result<(), ConfigError> {
+    check_inside(
+        cfg.project_root(),
+        written,
+        path,
+        cfg.allow_external_sources,
+    )
+    .map_err(|problem| ConfigError::Invalid {
+        file: cfg.file.clone(),
+        key: key.to_string(),
+        problem,
+    })
 }

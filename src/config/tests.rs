@@ -1,6 +1,6 @@
 //! One fixture directory per case: `tests/fixtures/config/<case>/`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use syspack_distro::{Format, Relation, VersionOp};
 
@@ -102,12 +102,10 @@ fn cargo_deb_table_is_a_fallback() {
         Some(vec![Relation::with("adduser", VersionOp::Ge, "3.0")])
     );
     assert_eq!(c.relations_for(Format::Rpm).depends, None);
-    // cargo-deb's `separate-debug-symbols` is honoured (a -dbgsym package), not warned about.
+    // Carried into the model for the packager (no longer a warning).
     assert!(c.separate_debug_symbols);
     assert!(
-        !c.warnings
-            .iter()
-            .any(|w| w.contains("separate-debug-symbols")),
+        c.warnings.iter().any(|w| w.contains("deb.copyright")),
         "{:?}",
         c.warnings
     );
@@ -220,6 +218,184 @@ fn missing_file_and_bad_toml_name_the_file() {
     assert!(e.contains("is not valid TOML"), "{e}");
 }
 
+/// A cargo project in a temporary directory: `Cargo.toml` with `extra` appended, a `src/main.rs`.
+fn project(extra: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").unwrap();
+    let manifest = dir.path().join("Cargo.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[package]\nname = \"demo\"\nversion = \"1.0.0\"\nlicense = \"MIT\"\n\
+             authors = [\"A <a@example.org>\"]\n{extra}"
+        ),
+    )
+    .unwrap();
+    (dir, manifest)
+}
+
+#[test]
+fn multi_line_description_is_split_as_cargo_deb_does() {
+    let (_d, m) = project(
+        "description = \"\"\"\nA tool that does things.\nIt does them well,\nand fast.\n\"\"\"\n",
+    );
+    let c = Config::from_cargo_manifest(&m).unwrap();
+    assert_eq!(c.meta.summary, "A tool that does things.");
+    assert_eq!(c.meta.description, "It does them well,\nand fast.");
+    // With cargo-deb's extended description: the further lines, then the extended text.
+    let (_d, m) = project(
+        "description = \"line one\\nline two\"\n[package.metadata.deb]\nextended-description = \"more\"\n",
+    );
+    let c = Config::from_cargo_manifest(&m).unwrap();
+    assert_eq!(c.meta.summary, "line one");
+    assert_eq!(c.meta.description, "line two\nmore");
+    // One line: as before (summary and description the same).
+    let (_d, m) = project("description = \"just one\"\n");
+    let c = Config::from_cargo_manifest(&m).unwrap();
+    assert_eq!(
+        (c.meta.summary.as_str(), c.meta.description.as_str()),
+        ("just one", "just one")
+    );
+}
+
+#[test]
+fn cargo_deb_features_and_auto_assets_do_not_depend_on_reading_order() {
+    let (_d, m) = project(
+        "[package.metadata.deb]\nfeatures = [\"pcre\"]\ndefault-features = false\n\
+         assets = [\"$auto\", [\"README.md\", \"usr/share/doc/demo/\", \"644\"]]\n",
+    );
+    let c = Config::from_cargo_manifest(&m).unwrap();
+    let cargo = c.cargo.as_ref().unwrap();
+    assert_eq!(cargo.features, ["pcre"]);
+    assert!(!cargo.default_features);
+    assert_eq!(c.assets[0].dest, "/usr/bin/demo", "{:?}", c.assets);
+    assert_eq!(c.assets.len(), 2);
+}
+
+#[test]
+fn every_unused_cargo_deb_and_generate_rpm_key_is_named() {
+    let (_d, m) = project(
+        "[package.metadata.deb]\nnot-a-key = 1\nvariants.musl = { name = \"x\" }\n\
+         systemd-units = { unit-name = \"demo\", frobnicate = true }\n\
+         [package.metadata.generate-rpm]\nrequire-sh = false\nweird = \"x\"\n\
+         assets = [{ source = \"README.md\", dest = \"/usr/share/doc/demo/\", user = \"root\" }]\n",
+    );
+    std::fs::write(m.parent().unwrap().join("demo.service"), "[Unit]\n").unwrap();
+    let c = Config::from_cargo_manifest(&m).unwrap();
+    let all = c.warnings.join("\n");
+    for key in [
+        "package.metadata.deb.not-a-key",
+        "package.metadata.deb.variants.musl",
+        "package.metadata.deb.systemd-units.frobnicate",
+        "package.metadata.generate-rpm.require-sh",
+        "package.metadata.generate-rpm.weird",
+        "package.metadata.generate-rpm.assets[0].user",
+    ] {
+        assert!(all.contains(&format!("`{key}")), "{key} not in:\n{all}");
+    }
+    // One systemd table, or an array of them.
+    assert_eq!(c.systemd_units.len(), 1);
+}
+
+#[test]
+fn integer_modes_are_refused_not_reinterpreted() {
+    let (_d, m) = project(
+        "[package.metadata.syspack]\nassets = [{ source = \"Cargo.toml\", dest = \"/x\", mode = 0o644 }]\n",
+    );
+    let e = Config::from_cargo_manifest(&m).unwrap_err().to_string();
+    assert!(
+        e.contains("`package.metadata.syspack.assets[0].mode`"),
+        "{e}"
+    );
+    assert!(e.contains("integer 420") && e.contains("\"0644\""), "{e}");
+    let (_d, m) = project(
+        "[package.metadata.generate-rpm]\nassets = [{ source = \"Cargo.toml\", dest = \"/x\", mode = 755 }]\n",
+    );
+    assert!(Config::from_cargo_manifest(&m).is_err());
+}
+
+#[test]
+fn non_regular_and_huge_files_are_refused_before_reading() {
+    let chain = |e: ConfigError| {
+        let mut s = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(x) = src {
+            s.push_str(&format!(": {x}"));
+            src = x.source();
+        }
+        s
+    };
+    let e = chain(load_standalone(Path::new("/dev/zero")).unwrap_err());
+    assert!(e.contains("not a regular file"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, vec![b'#'; (walk::MAX_CONFIG_BYTES + 1) as usize]).unwrap();
+    let e = chain(load_standalone(&big).unwrap_err());
+    assert!(e.contains("more than"), "{e}");
+    assert!(read_bounded(Path::new("/dev/zero"), 10).is_err());
+}
+
+#[cfg(unix)]
+#[test]
+fn scripts_that_resolve_outside_the_project_are_refused_unless_allowed() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "root:x\n").unwrap();
+    let table = "[package.metadata.syspack]\nscripts = { post_install = \"postinst\" }\n";
+    let (d, m) = project(table);
+    std::os::unix::fs::symlink(outside.path().join("secret"), d.path().join("postinst")).unwrap();
+    let e = Config::from_cargo_manifest(&m).unwrap_err().to_string();
+    assert!(
+        e.contains("scripts.post_install") && e.contains("allow-external-sources"),
+        "{e}"
+    );
+    std::fs::write(
+        &m,
+        format!(
+            "{}allow-external-sources = true\n",
+            std::fs::read_to_string(&m).unwrap()
+        ),
+    )
+    .unwrap();
+    assert!(Config::from_cargo_manifest(&m).is_ok());
+    // cargo-deb's maintainer-scripts directory: the same check per script.
+    let (d, m) = project("[package.metadata.deb]\nmaintainer-scripts = \"debian\"\n");
+    std::fs::create_dir(d.path().join("debian")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret"),
+        d.path().join("debian/postinst"),
+    )
+    .unwrap();
+    let e = Config::from_cargo_manifest(&m).unwrap_err().to_string();
+    assert!(e.contains("debian/postinst"), "{e}");
+}
+
+#[test]
+fn broken_relations_and_long_names_stop_at_the_configuration() {
+    let (_d, m) = project("[package.metadata.syspack]\ndepends = [\"foo (>= 1\"]\n");
+    let e = Config::from_cargo_manifest(&m).unwrap_err().to_string();
+    assert!(
+        e.contains("`package.metadata.syspack.depends[0]`") && e.contains("parenthes"),
+        "{e}"
+    );
+    let (_d, m) = project("[package.metadata.deb]\ndepends = \"foo (>= 1\"\n");
+    assert!(Config::from_cargo_manifest(&m).is_err());
+    let long = "n".repeat(600);
+    let (_d, m) = project(&format!("[package.metadata.syspack]\nname = \"{long}\"\n"));
+    let e = Config::from_cargo_manifest(&m).unwrap_err().to_string();
+    assert!(e.contains("600 characters") && e.contains("name"), "{e}");
+}
+
+#[test]
+fn strip_comes_from_the_release_profile_and_the_table() {
+    let (_d, m) = project("[profile.release]\nstrip = \"none\"\n");
+    assert_eq!(Config::from_cargo_manifest(&m).unwrap().strip, Some(false));
+    let (_d, m) = project("[package.metadata.syspack]\nstrip = true\nchangelog = \"Cargo.toml\"\n");
+    let c = Config::from_cargo_manifest(&m).unwrap();
+    assert_eq!(c.strip, Some(true));
+    assert!(c.changelog.unwrap().ends_with("Cargo.toml"));
+}
+
 /// A Cargo.toml in a scratch directory (with src/main.rs), loaded.
 fn scratch_manifest(text: &str) -> (tempfile::TempDir, Result<Config, ConfigError>) {
     let dir = tempfile::tempdir().unwrap();
@@ -259,6 +435,11 @@ fn strip_debug_symbols_and_changelog_are_read_from_both_tables_and_the_profile()
     ));
     assert_eq!(cfg.unwrap().strip, Some(true));
     let (_dir, cfg) = scratch_manifest(&format!("{PACKAGE}[profile.release]\nstrip = true\n"));
+    assert_eq!(cfg.unwrap().strip, Some(true));
+    // `separate-debug-symbols` strips whatever the profile says.
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.deb]\nseparate-debug-symbols = true\n[profile.release]\nstrip = false\n"
+    ));
     assert_eq!(cfg.unwrap().strip, None);
 
     // Splitting needs stripping.
@@ -267,7 +448,7 @@ fn strip_debug_symbols_and_changelog_are_read_from_both_tables_and_the_profile()
     ));
     let err = cfg.unwrap_err().to_string();
     assert!(
-        err.contains("separate-debug-symbols") && err.contains("strip = false"),
+        err.contains("separate-debug-symbols") && err.contains("`strip` is false"),
         "{err}"
     );
 }

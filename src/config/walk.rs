@@ -1,14 +1,33 @@
-//! A strict walker over TOML tables: every key that is read is remembered, and [`Table::finish`]
-//! rejects the rest with the dotted key path, the value's TOML type and, when a known key is
-//! close, a "did you mean" hint (as system-deps does for its metadata).
+//! Reading configuration files into the typed tables of [`super::syspack`],
+//! [`super::cargo_deb`] and [`super::generate_rpm`].
+//!
+//! Each table is a serde struct: the struct's fields are the only list of its keys.
+//!
+//! * [`strict`] (syspack's own tables, `deny_unknown_fields`): an unknown key is an error naming
+//!   the file, the dotted key path, the value's TOML type and — by [`strsim`] distance — the
+//!   closest key the struct has.
+//! * [`lenient`] (cargo-deb's and cargo-generate-rpm's tables): a key the struct does not have is
+//!   reported by its dotted path as a warning ([`serde_ignored`]), never silently dropped.
+//!
+//! Every value error names the dotted path ([`serde_path_to_error`]). Files are read through
+//! [`read_bounded`]: regular files only, at most a fixed size.
 
-use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use syspack_distro::kb::closest;
 use toml::Value;
 
 use super::ConfigError;
+
+/// The largest configuration file read (`Cargo.toml`, `syspack.toml`): 1 MiB. Real manifests are
+/// a few KB; cargo itself has no limit, but a file that large is a mistake or an attack.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+/// The largest text file a configuration names (maintainer script, extended description,
+/// changelog): 1 MiB.
+pub const MAX_TEXT_BYTES: u64 = 1 << 20;
 
 /// The TOML type name of a value, for messages.
 pub fn type_name(v: &Value) -> &'static str {
@@ -23,186 +42,42 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// A table being read, with its dotted path (`package.metadata.syspack.assets[0]`).
-pub struct Table<'a> {
-    pub file: &'a Path,
-    pub path: String,
-    pub map: &'a toml::Table,
-    used: BTreeSet<String>,
+/// Reads a text file of at most `limit` bytes; refuses anything that is not a regular file
+/// (a device such as `/dev/zero`, a FIFO, a directory) before reading a byte.
+///
+/// # Errors
+///
+/// An [`std::io::Error`] saying which of these went wrong.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a device, FIFO, socket or directory); name a regular file",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(too_big(meta.len(), limit));
+    }
+    let mut text = String::new();
+    file.take(limit + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(too_big(text.len() as u64, limit));
+    }
+    Ok(text)
 }
 
-impl<'a> Table<'a> {
-    pub fn new(file: &'a Path, path: impl Into<String>, map: &'a toml::Table) -> Self {
-        Table {
-            file,
-            path: path.into(),
-            map,
-            used: BTreeSet::new(),
-        }
-    }
-
-    /// The dotted path of a key of this table.
-    pub fn key_path(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.path)
-        }
-    }
-
-    pub fn error(&self, key: &str, problem: impl Into<String>) -> ConfigError {
-        ConfigError::Invalid {
-            file: self.file.to_path_buf(),
-            key: self.key_path(key),
-            problem: problem.into(),
-        }
-    }
-
-    fn wrong_type(&self, key: &str, expected: &str, v: &Value) -> ConfigError {
-        self.error(
-            key,
-            format!("expected {expected}, found a {}", type_name(v)),
-        )
-    }
-
-    pub fn get(&mut self, key: &str) -> Option<&'a Value> {
-        let v = self.map.get(key);
-        if v.is_some() {
-            self.used.insert(key.to_string());
-        }
-        v
-    }
-
-    pub fn has(&self, key: &str) -> bool {
-        self.map.contains_key(key)
-    }
-
-    pub fn string(&mut self, key: &str) -> Result<Option<String>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(self.wrong_type(key, "a string", v)),
-        }
-    }
-
-    /// A string, or an integer written as a string (`release = 2` or `release = "2"`).
-    pub fn string_or_int(&mut self, key: &str) -> Result<Option<String>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Integer(i)) => Ok(Some(i.to_string())),
-            Some(v) => Err(self.wrong_type(key, "a string or an integer", v)),
-        }
-    }
-
-    pub fn integer(&mut self, key: &str) -> Result<Option<i64>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Integer(i)) => Ok(Some(*i)),
-            Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => Ok(s.trim().parse().ok()),
-            Some(v) => Err(self.wrong_type(key, "an integer", v)),
-        }
-    }
-
-    pub fn boolean(&mut self, key: &str) -> Result<Option<bool>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Boolean(b)) => Ok(Some(*b)),
-            Some(v) => Err(self.wrong_type(key, "`true` or `false`", v)),
-        }
-    }
-
-    pub fn strings(&mut self, key: &str) -> Result<Option<Vec<String>>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Array(items)) => {
-                let mut out = Vec::new();
-                for (i, item) in items.iter().enumerate() {
-                    match item {
-                        Value::String(s) => out.push(s.clone()),
-                        v => {
-                            return Err(self.error(
-                                &format!("{key}[{i}]"),
-                                format!("expected a string, found a {}", type_name(v)),
-                            ))
-                        }
-                    }
-                }
-                Ok(Some(out))
-            }
-            Some(v) => Err(self.wrong_type(key, "an array of strings", v)),
-        }
-    }
-
-    pub fn table(&mut self, key: &str) -> Result<Option<Table<'a>>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Table(t)) => Ok(Some(Table::new(self.file, self.key_path(key), t))),
-            Some(v) => Err(self.wrong_type(key, "a table", v)),
-        }
-    }
-
-    /// An array of tables (`[[x]]` or `x = [{..}, {..}]`).
-    pub fn tables(&mut self, key: &str) -> Result<Option<Vec<Table<'a>>>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Array(items)) => {
-                let mut out = Vec::new();
-                for (i, item) in items.iter().enumerate() {
-                    match item {
-                        Value::Table(t) => out.push(Table::new(self.file, format!("{}[{i}]", self.key_path(key)), t)),
-                        v => {
-                            return Err(self.error(
-                                &format!("{key}[{i}]"),
-                                format!("expected a table such as `{{ source = \"…\", dest = \"…\" }}`, found a {}", type_name(v)),
-                            ))
-                        }
-                    }
-                }
-                Ok(Some(out))
-            }
-            Some(v) => Err(self.wrong_type(key, "an array of tables", v)),
-        }
-    }
-
-    /// A required string.
-    pub fn required_string(&mut self, key: &str, example: &str) -> Result<String, ConfigError> {
-        match self.string(key)? {
-            Some(s) => Ok(s),
-            None => Err(self.error(key, format!("is missing; add it, e.g. `{key} = {example}`"))),
-        }
-    }
-
-    /// Rejects every key that was not read, naming the closest allowed key.
-    pub fn finish(self, allowed: &[&str]) -> Result<(), ConfigError> {
-        for (key, value) in self.map {
-            if self.used.contains(key) || allowed.contains(&key.as_str()) {
-                continue;
-            }
-            return Err(ConfigError::UnknownKey {
-                file: self.file.to_path_buf(),
-                key: self.key_path(key),
-                kind: type_name(value),
-                hint: closest(key, allowed.iter().copied()).map(str::to_string),
-                allowed: allowed.iter().map(|s| s.to_string()).collect(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The keys not read so far (for lenient fallbacks that warn instead of failing).
-    pub fn unused(&self) -> Vec<String> {
-        self.map
-            .keys()
-            .filter(|k| !self.used.contains(*k))
-            .map(|k| self.key_path(k))
-            .collect()
-    }
+fn too_big(len: u64, limit: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("the file has {len} bytes or more, more than the {limit} bytes syspack reads"),
+    )
 }
 
 /// Reads a TOML file into a table, with the file named in every error.
 pub fn read_toml(path: &Path) -> Result<toml::Table, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = read_bounded(path, MAX_CONFIG_BYTES).map_err(|source| ConfigError::Read {
         file: path.to_path_buf(),
         source,
     })?;
@@ -221,4 +96,255 @@ pub fn resolve(base: &Path, p: &str) -> PathBuf {
     } else {
         base.join(p)
     }
+}
+
+/// `prefix` + `.` + `rest` (either may be empty; `rest` may start with `[i]`).
+pub fn join_key(prefix: &str, rest: &str) -> String {
+    if prefix.is_empty() {
+        rest.to_string()
+    } else if rest.is_empty() || rest.starts_with('[') {
+        format!("{prefix}{rest}")
+    } else {
+        format!("{prefix}.{rest}")
+    }
+}
+
+/// Deserializes a syspack table: unknown keys are errors (the struct has `deny_unknown_fields`).
+///
+/// `prefix` is the dotted path of `value` in the file (`package.metadata.syspack`).
+pub fn strict<T: DeserializeOwned>(
+    file: &Path,
+    prefix: &str,
+    value: &Value,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(value.clone()).map_err(|e| path_error(file, prefix, value, e))
+}
+
+/// Deserializes a lenient (cargo-deb / cargo-generate-rpm) table: every key the struct does not
+/// have becomes a warning naming its dotted path and `tool`.
+pub fn lenient<T: DeserializeOwned>(
+    file: &Path,
+    prefix: &str,
+    value: &Value,
+    tool: &str,
+    warnings: &mut Vec<String>,
+) -> Result<T, ConfigError> {
+    let mut ignored = Vec::new();
+    let mut record = |path: serde_ignored::Path<'_>| ignored.push(ignored_path(&path));
+    let de = serde_ignored::Deserializer::new(value.clone(), &mut record);
+    let out = serde_path_to_error::deserialize(de).map_err(|e| path_error(file, prefix, value, e));
+    for key in ignored {
+        warnings.push(format!(
+            "`{}` ({tool}) is not used by syspack; ignored",
+            join_key(prefix, &key)
+        ));
+    }
+    out
+}
+
+/// `assets[0].user`, as the rest of the messages spell paths.
+fn ignored_path(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", ignored_path(parent)),
+        Path::Map { parent, key } => join_key(&ignored_path(parent), key),
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => ignored_path(parent),
+    }
+}
+
+fn path_error(
+    file: &Path,
+    prefix: &str,
+    value: &Value,
+    e: serde_path_to_error::Error<toml::de::Error>,
+) -> ConfigError {
+    let path = e.path().clone();
+    let message = e.into_inner().message().trim_end().to_string();
+    let key = join_key(prefix, &path_string(&path));
+    // serde's own wording for `deny_unknown_fields`:
+    // "unknown field `x`, expected one of `a`, `b`" / "expected `a` or `b`" / "there are no fields".
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or_default().to_string();
+        let allowed: Vec<String> = rest
+            .split_once(", expected")
+            .map(|(_, list)| {
+                list.split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let hint = closest(&name, allowed.iter().map(String::as_str)).map(str::to_string);
+        let kind = lookup(value, &path).map(type_name).unwrap_or("value");
+        return ConfigError::UnknownKey {
+            file: file.to_path_buf(),
+            key,
+            kind,
+            hint,
+            allowed,
+        };
+    }
+    ConfigError::Invalid {
+        file: file.to_path_buf(),
+        key,
+        problem: problem_text(&message),
+    }
+}
+
+/// serde's messages, in the words the rest of syspack's errors use.
+fn problem_text(message: &str) -> String {
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        return format!("needs `{field}`; add it");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            let found = found.split(' ').next().unwrap_or(found);
+            return format!("expected {expected}, found a {found}");
+        }
+    }
+    message.to_string()
+}
+
+fn path_string(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+fn lookup<'v>(mut v: &'v Value, path: &serde_path_to_error::Path) -> Option<&'v Value> {
+    use serde_path_to_error::Segment;
+    for seg in path.iter() {
+        v = match seg {
+            Segment::Seq { index } => v.as_array()?.get(*index)?,
+            Segment::Map { key } | Segment::Enum { variant: key } => v.as_table()?.get(key)?,
+            Segment::Unknown => return None,
+        };
+    }
+    Some(v)
+}
+
+/// A permission mode: a string of octal digits (`"0755"`, `"755"`, `"0o755"`).
+///
+/// A TOML integer is refused: `mode = 0o644` and `mode = 420` are the same number once parsed,
+/// and `mode = 644` (decimal 644 = 0o1204) is another, so no reading of an integer is right for
+/// every way people write it. Earlier versions read the integer's decimal digits as octal, which
+/// turned `0o644` into `-r---w----` and `0o4755` into setgid 0o2541.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mode(pub u32);
+
+impl<'de> Deserialize<'de> for Mode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match Value::deserialize(d)? {
+            Value::String(s) => parse_octal(&s).map(Mode).map_err(D::Error::custom),
+            Value::Integer(i) => Err(D::Error::custom(format!(
+                "is the integer {i}; TOML integers lose how they were written (0o644 and 420 are \
+                 the same number), so write the mode as a string of octal digits, e.g. \"0644\" or \"0755\""
+            ))),
+            other => Err(D::Error::custom(format!(
+                "expected an octal mode such as \"0755\", found a {}",
+                type_name(&other)
+            ))),
+        }
+    }
+}
+
+/// `"0755"`, `"755"` or `"0o755"` as a mode of at most 0o7777.
+pub fn parse_octal(s: &str) -> Result<u32, String> {
+    let text = s.trim();
+    let digits = text.strip_prefix("0o").unwrap_or(text);
+    match u32::from_str_radix(digits, 8) {
+        Ok(m) if m <= 0o7777 && !digits.is_empty() => Ok(m),
+        _ => Err(format!(
+            "`{s}` is not an octal permission mode; write it as a string such as \"0755\" or \"0644\""
+        )),
+    }
+}
+
+/// A string, or an integer taken as its decimal text (`release = 2` or `release = "2"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringOrInt(pub String);
+
+impl<'de> Deserialize<'de> for StringOrInt {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(StringOrInt(s)),
+            Value::Integer(i) => Ok(StringOrInt(i.to_string())),
+            other => Err(D::Error::custom(format!(
+                "expected a string or an integer, found a {}",
+                type_name(&other)
+            ))),
+        }
+    }
+}
+
+/// One value or an array of them (cargo-deb's `systemd-units`, relation lists).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany(Vec::new())
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match Value::deserialize(d)? {
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    T::deserialize(v).map_err(|e| D::Error::custom(format!("[{i}]: {e}")))
+                })
+                .collect::<Result<Vec<T>, _>>()
+                .map(OneOrMany),
+            v => T::deserialize(v)
+                .map(|t| OneOrMany(vec![t]))
+                .map_err(|e| D::Error::custom(e.to_string())),
+        }
+    }
+}
+
+/// Refuses a file that a relative path names inside the project but that resolves (through a
+/// symlink, itself or a parent directory) outside `root`; `allow` (the `allow-external-sources`
+/// setting) turns the check off. Absolute paths are an explicit choice and are not checked;
+/// missing files are left to the reader, which names them.
+pub fn check_inside(root: &Path, written: &str, path: &Path, allow: bool) -> Result<(), String> {
+    if allow || Path::new(written).is_absolute() {
+        return Ok(());
+    }
+    let (Ok(real), Ok(root_real)) = (path.canonicalize(), root.canonicalize()) else {
+        return Ok(());
+    };
+    if real.starts_with(&root_real) {
+        return Ok(());
+    }
+    Err(format!(
+        "`{written}` resolves to `{}`, outside the project `{}` (through a symlink); \
+         copy the file into the project, or set `allow-external-sources = true` if this is intended",
+        real.display(),
+        root_real.display()
+    ))
 }

@@ -300,14 +300,16 @@ impl Scripts {
             Ok(match s {
                 None => None,
                 Some(ScriptSource::Inline(t)) => Some(t.clone()),
-                Some(ScriptSource::File(p)) => {
-                    Some(std::fs::read_to_string(p).with_context(|| {
-                        format!(
+                Some(ScriptSource::File(p)) => Some(
+                    crate::config::read_bounded(p, crate::config::MAX_TEXT_BYTES).with_context(
+                        || {
+                            format!(
                             "failed to read the maintainer script `{}`; fix the path in `scripts`",
                             p.display()
                         )
-                    })?)
-                }
+                        },
+                    )?,
+                ),
             })
         };
         Ok(Scripts {
@@ -627,7 +629,7 @@ fn linked_libraries(meta: &serde_json::Value, root_id: &str) -> Result<Vec<Linke
         let lib = match library_toml.filter(|f| f.is_file()) {
             // A syspack sys crate: its library.toml names the library; SYSPACK_LINK=system rules.
             Some(file) => {
-                let text = std::fs::read_to_string(&file)
+                let text = crate::config::read_bounded(&file, crate::config::MAX_TEXT_BYTES)
                     .with_context(|| format!("failed to read `{}`", file.display()))?;
                 let t: toml::Table = toml::from_str(&text)
                     .with_context(|| format!("`{}` is not valid TOML", file.display()))?;
