@@ -222,7 +222,9 @@ fn a_lying_or_broken_cache_is_a_miss_never_a_wrong_package() {
     let blocked = dir.create("blocked", "not a directory\n");
     let mut cmd = dir.package();
     cmd.env("SYSPACK_FRAME_CACHE", &blocked);
-    let out = cmd.args(["--target", ALL, "--out", "out3"]).expect_code(0);
+    let out = cmd
+        .args(["--target", ALL, "--out", "out3", FOREIGN])
+        .expect_code(0);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr.matches("warning: the frame cache").count(),
