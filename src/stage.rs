@@ -689,9 +689,12 @@ pub fn stage(
     })
 }
 
-/// The upstream changelog: for Debian `/usr/share/doc/<name>/changelog.gz`, compressed (Policy
-/// §12.7; a native version keeps that name for the Debian changelog, so the upstream one is
-/// `changelog.upstream.gz` there); for the other formats the file as it is, as documentation.
+/// The configured changelog. For Debian, compressed (Policy §12.7): a file in the Debian changelog
+/// format (what cargo-deb's `changelog` names; see [`is_debian_changelog`]) is the package's
+/// `changelog.Debian.gz` (`changelog.gz` for a native version), in place of the one syspack would
+/// generate; any other file is the upstream changelog, `changelog.gz` (`changelog.upstream.gz`
+/// for a native version, whose `changelog.gz` is the Debian one). For the other formats the file
+/// as it is, as documentation.
 fn add_changelog(pkg: &mut Package, changelog: &Path, target: &Target, cfg: &Config) -> Result<()> {
     let ctx = || {
         format!(
@@ -704,10 +707,12 @@ fn add_changelog(pkg: &mut Package, changelog: &Path, target: &Target, cfg: &Con
     let text = std::fs::read(changelog).with_context(ctx)?;
     let name = &pkg.metadata.name;
     let (dest, bytes) = if target.format == Format::Deb {
-        let file = if pkg.metadata.release.is_empty() {
-            "changelog.upstream.gz"
-        } else {
-            "changelog.gz"
+        let native = pkg.metadata.release.is_empty();
+        let file = match (is_debian_changelog(&text), native) {
+            (true, true) => "changelog.gz",
+            (true, false) => "changelog.Debian.gz",
+            (false, true) => "changelog.upstream.gz",
+            (false, false) => "changelog.gz",
         };
         (
             format!("/usr/share/doc/{name}/{file}"),
@@ -729,6 +734,27 @@ fn add_changelog(pkg: &mut Package, changelog: &Path, target: &Target, cfg: &Con
     }
     pkg.add_bytes(path, bytes, 0o644).with_context(ctx)?.doc = true;
     Ok(())
+}
+
+/// True when `text` starts (after blank lines) like a Debian changelog entry,
+/// `package (version) distribution; urgency=…` (deb-changelog(5)).
+fn is_debian_changelog(text: &[u8]) -> bool {
+    let first = text
+        .split(|&b| b == b'\n')
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    let Some((head, rest)) = first.split_once(" (") else {
+        return false;
+    };
+    let Some((version, rest)) = rest.split_once(") ") else {
+        return false;
+    };
+    !head.is_empty()
+        && !head.contains(char::is_whitespace)
+        && !version.is_empty()
+        && rest.contains(';')
+        && rest.contains("urgency=")
 }
 
 /// The Debian `-dbgsym` package of `main`: the debugging symbols split off its ELF files

@@ -373,6 +373,36 @@ fn a_script_or_asset_linked_outside_the_project_is_refused_unless_allowed() {
         "debian-12",
         &["assets[0].source", "outside the project"],
     );
+    // A `..` path is the author's choice (a workspace member's `../pkg/deb/postinst`, as
+    // cargo-deb reads it): packaged. A symlink on the way out of where it leads is refused.
+    let shared = Dir::new("workspace-shared");
+    shared.create("pkg/postinst", "#!/bin/sh\necho hi\n");
+    std::os::unix::fs::symlink(outside.join("etc"), shared.join("pkg/etc")).unwrap();
+    let member = |name: &str, script: &str| {
+        let dir = project(name, HEAD);
+        // Both are directories of the same temporary directory: `../<shared>/pkg/…`.
+        let up = format!(
+            "../{}/pkg/{script}",
+            shared.path().file_name().unwrap().to_str().unwrap()
+        );
+        dir.create(
+            "syspack.toml",
+            &format!(
+                "{HEAD}assets = [{{ source = \"stage/README\", dest = \"/usr/share/doc/bad/\" }}]\n\
+                 scripts = {{ post_install = \"{up}\" }}\n"
+            ),
+        );
+        dir
+    };
+    member("dotdot", "postinst")
+        .package()
+        .args(["--target", "debian-12", "--out", "out"])
+        .stderr_with(0);
+    fails(
+        &member("dotdotlink", "etc/shadow"),
+        "debian-12",
+        &["scripts.post_install", "through a symlink"],
+    );
     // Explicitly allowed: packaged.
     let dir = project(
         "linkallowed",

@@ -147,6 +147,50 @@ fn has_symtab(elf: &Path) -> bool {
     sections.contains(".symtab") || sections.contains(".debug_")
 }
 
+/// cargo-deb's `changelog` names a Debian-format changelog: it is the package's
+/// `changelog.Debian.gz` (not a second, upstream one beside a generated entry), and dpkg reads it.
+#[test]
+fn a_debian_format_changelog_is_the_packages_debian_changelog() {
+    let dir = project("lint-debchangelog", "");
+    dir.create(
+        "CHANGELOG.md",
+        "tool (1.0.0-1) unstable; urgency=medium\n\n  * First release.\n\n \
+         -- Syspack Tests <tests@example.org>  Tue, 14 Nov 2023 22:13:20 +0000\n",
+    );
+    let files = package(&dir, "debian-12", "out");
+    let deb = find(&files, ".deb");
+    let root = dir.join("root");
+    extract(&deb, &root);
+    let docs = files_in(&root.join("usr/share/doc/tool"));
+    assert_eq!(docs, ["changelog.Debian.gz", "copyright"], "{docs:?}");
+    let text = tool(
+        "zcat",
+        &[root
+            .join("usr/share/doc/tool/changelog.Debian.gz")
+            .to_str()
+            .unwrap()],
+        "gzip",
+    );
+    assert_eq!(
+        text,
+        std::fs::read_to_string(dir.join("CHANGELOG.md")).unwrap()
+    );
+    let parsed = tool(
+        "dpkg-parsechangelog",
+        &[
+            "-l",
+            dir.join("CHANGELOG.md").to_str().unwrap(),
+            "-S",
+            "Version",
+        ],
+        "dpkg-dev",
+    );
+    assert_eq!(parsed.trim(), "1.0.0-1");
+    let tags = lintian(&deb);
+    let errors: Vec<&str> = tags.lines().filter(|l| l.starts_with("E:")).collect();
+    assert!(errors.is_empty(), "lintian errors: {errors:?}\n{tags}");
+}
+
 #[test]
 fn a_real_project_is_lintian_and_rpmlint_clean() {
     let dir = project("lint-clean", "");

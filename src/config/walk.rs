@@ -327,24 +327,59 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for OneOrMany<T> {
     }
 }
 
-/// Refuses a file that a relative path names inside the project but that resolves (through a
-/// symlink, itself or a parent directory) outside `root`; `allow` (the `allow-external-sources`
-/// setting) turns the check off. Absolute paths are an explicit choice and are not checked;
-/// missing files are left to the reader, which names them.
+/// Refuses a file that a relative path names but that a symlink (itself or a parent directory)
+/// takes somewhere else: outside the project `root`, or, for a path that climbs out with `..`
+/// (`../pkg/deb/postinst` of a workspace member, as cargo-deb reads it), anywhere but where the
+/// written path leads. `allow` (the `allow-external-sources` setting) turns the check off.
+/// Absolute paths, like `..` itself, are the author's explicit choice; missing files are left to
+/// the reader, which names them.
 pub fn check_inside(root: &Path, written: &str, path: &Path, allow: bool) -> Result<(), String> {
     if allow || Path::new(written).is_absolute() {
         return Ok(());
     }
-    let (Ok(real), Ok(root_real)) = (path.canonicalize(), root.canonicalize()) else {
+    let (Ok(root), Ok(real)) = (std::path::absolute(root), path.canonicalize()) else {
+        return Ok(());
+    };
+    let Ok(root_real) = root.canonicalize() else {
         return Ok(());
     };
     if real.starts_with(&root_real) {
         return Ok(());
     }
+    // Out of the project: only where the written path leads without following a link.
+    let lexical = lexically_normal(&root.join(written));
+    let mut bound = root.clone();
+    while !lexical.starts_with(&bound) && bound.pop() {}
+    let leads_to = bound
+        .canonicalize()
+        .ok()
+        .zip(lexical.strip_prefix(&bound).ok())
+        .map(|(b, rest)| b.join(rest));
+    if leads_to.as_ref() == Some(&real) {
+        return Ok(());
+    }
     Err(format!(
-        "`{written}` resolves to `{}`, outside the project `{}` (through a symlink); \
-         copy the file into the project, or set `allow-external-sources = true` if this is intended",
+        "`{written}` resolves to `{}`, outside the project `{}` (through a symlink); copy the \
+         file into the project, or set `allow-external-sources = true` if this is intended",
         real.display(),
         root_real.display()
     ))
+}
+
+/// `path` with `.` and `a/..` removed without looking at the file system.
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
