@@ -387,7 +387,7 @@ fn a_script_or_asset_linked_outside_the_project_is_refused_unless_allowed() {
         );
         dir.create(
             "syspack.toml",
-            &format!(
+            format!(
                 "{HEAD}assets = [{{ source = \"stage/README\", dest = \"/usr/share/doc/bad/\" }}]\n\
                  scripts = {{ post_install = \"{up}\" }}\n"
             ),
