@@ -93,6 +93,7 @@ fn rpm_qip_shows_our_fields() {
     for want in [
         "libc6 >= 2.31",
         "/bin/sh",
+        "config(syspack-sample) = 1.2.3-1",
         "rpmlib(CompressedFileNames) <= 3.0.4-1",
         "rpmlib(FileDigests) <= 4.6.0-1",
         "rpmlib(PayloadFilesHavePrefix) <= 4.0-1",
@@ -110,6 +111,8 @@ fn rpm_qip_shows_our_fields() {
         [
             "syspack-sample = 1.2.3-1",
             "syspack-sample(x86-64) = 1.2.3-1",
+            // It has a config file: rpmbuild's `config(name)`, required as well.
+            "config(syspack-sample) = 1.2.3-1",
             "hello-world"
         ]
     );

@@ -23,6 +23,7 @@
 
 pub mod cargo_deb;
 pub mod generate_rpm;
+mod readme;
 pub mod syspack;
 mod walk;
 
@@ -467,8 +468,29 @@ impl Config {
                     .into(),
             });
         }
+        // Cargo's `readme`: a path, `false` for none, else README.md / README.txt / README.
+        let readme = match package.get("readme") {
+            Some(toml::Value::String(s)) => Some(base.join(s)),
+            Some(toml::Value::Boolean(false)) => None,
+            _ => default_readme(&base),
+        };
+        cfg.describe_from_readme(readme.as_deref());
         cfg.fill_defaults()?;
         Ok(cfg)
+    }
+
+    /// Without an extended description (none given, or only the summary again), the README's
+    /// first paragraph (see [`readme`]).
+    pub(crate) fn describe_from_readme(&mut self, readme: Option<&Path>) {
+        let m = &mut self.meta;
+        if !m.description.trim().is_empty() && m.description.trim() != m.summary.trim() {
+            return;
+        }
+        if let Some(p) = readme.and_then(readme::first_paragraph) {
+            if p.trim() != m.summary.trim() {
+                m.description = p;
+            }
+        }
     }
 
     /// Default assets and the checks every configuration gets.
@@ -622,6 +644,14 @@ impl Config {
 pub const MAX_NAME: usize = 128;
 /// The longest version (and release) accepted; see [`MAX_NAME`].
 pub const MAX_VERSION: usize = 48;
+
+/// The README cargo packages when the manifest names none.
+pub(crate) fn default_readme(dir: &Path) -> Option<PathBuf> {
+    ["README.md", "README.txt", "README"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+}
 
 /// README, LICENSE, COPYING, NOTICE, CHANGELOG files at the top of a project, sorted.
 fn default_docs(dir: &Path) -> Vec<String> {

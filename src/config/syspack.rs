@@ -196,6 +196,8 @@ pub fn load_standalone(path: &Path) -> Result<Config, ConfigError> {
                 .into(),
         });
     }
+    let readme = super::default_readme(&cfg.base_dir);
+    cfg.describe_from_readme(readme.as_deref());
     cfg.fill_defaults()?;
     Ok(cfg)
 }

@@ -28,7 +28,8 @@
 //!
 //! Relations: the package provides `name = [E:]V-R` and, unless noarch, `name(x86-64)` (rpm's
 //! `%{_isa}` form), plus the model's provides and `bundled(<lib>) = <version>` for each vendored
-//! library; requires the model's depends (`pre_depends` as `Requires(pre)`), each scriptlet's
+//! library, and, when it has config files, `config(name) = [E:]V-R`, which it also requires (as
+//! rpmbuild does); requires the model's depends (`pre_depends` as `Requires(pre)`), each scriptlet's
 //! interpreter as `Requires(<scriptlet>)`, and the `rpmlib(...)` features it uses
 //! (`CompressedFileNames`, `FileDigests`, `PayloadFilesHavePrefix`, `PayloadIsZstd`/`PayloadIsXz`/
 //! `PayloadIsBzip2`, `LargeFiles`); model `replaces` become `Obsoletes`. Scripts are mapped as

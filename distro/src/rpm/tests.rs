@@ -223,12 +223,15 @@ fn metadata_and_entries_match_the_model() {
         [
             "demo = 1.2.3-1",
             "demo(x86-64) = 1.2.3-1",
+            // It has a config file (as rpmbuild writes it).
+            "config(demo) = 1.2.3-1",
             "demo-api",
             "bundled(zstd) = 1.5.7"
         ]
     );
     let requires: Vec<String> = m.requires.iter().map(ToString::to_string).collect();
     for want in [
+        "config(demo) = 1.2.3-1",
         "glibc >= 2.28",
         "shadow-utils",
         "/bin/sh",
@@ -293,11 +296,9 @@ fn noarch_packages_have_no_isa_provide() {
     let mut pkg = sample();
     pkg.metadata.arch = Arch::All;
     let r = read(&write(&pkg, &Options::default())).unwrap();
-    assert!(r
-        .metadata()
-        .provides
-        .iter()
-        .all(|d| !d.name.contains('(') || d.name.starts_with("bundled(")));
+    assert!(r.metadata().provides.iter().all(|d| !d.name.contains('(')
+        || d.name.starts_with("bundled(")
+        || d.name.starts_with("config(")));
     assert_eq!(
         Writer::new(&pkg, &Options::default()).unwrap().file_name(),
         "demo-1.2.3-1.noarch.rpm"

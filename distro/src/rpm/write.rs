@@ -534,6 +534,20 @@ impl<'a> Writer<'a> {
                 version: self.evr.clone(),
             });
         }
+        // rpmbuild marks a package with %config files: it provides and requires
+        // `config(name) = [E:]V-R` (rpm's build/files.c), so that its config files are only
+        // shared with the very same build.
+        let config = self
+            .pkg
+            .entries()
+            .values()
+            .any(|e| matches!(e, Entry::File(f) if f.conffile))
+            .then(|| Dep {
+                name: format!("config({})", m.name),
+                flags: sense::EQUAL,
+                version: self.evr.clone(),
+            });
+        provides.extend(config.clone());
         provides.extend(r.provides.iter().map(|p| dep(p, 0)));
         provides.extend(m.bundled.iter().map(|b| Dep {
             name: format!("bundled({})", b.name),
@@ -548,7 +562,8 @@ impl<'a> Writer<'a> {
         );
 
         // Requires: the model's, Requires(pre), scriptlet interpreters, rpmlib features.
-        let mut requires: Vec<Dep> = r.depends.iter().map(|d| dep(d, 0)).collect();
+        let mut requires: Vec<Dep> = config.into_iter().collect();
+        requires.extend(r.depends.iter().map(|d| dep(d, 0)));
         requires.extend(r.pre_depends.iter().map(|d| dep(d, sense::SCRIPT_PRE)));
         for sc in &self.scriptlets {
             requires.push(Dep {
