@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::repo::{apt_root_with, apt_update, chroot, setup, text};
+use crate::repo::{
+    apt_root_with, apt_update, chroot, data_rpm, dnf_install, pacman, pacman_key, setup, text,
+};
 use crate::util::{assert_contains, copy_tree, listing, Dir};
 
 /// When the first package enters testing.
@@ -247,7 +249,7 @@ fn holds_supersession_and_yanks() {
     assert!(!stable.contains("Version: 1.0.0-1"), "{stable}");
 
     // Yanked from stable: gone from its index, still in testing's, the reason in the log.
-    let reason = "CVE-2099-0001 \u{1b}]0;owned\u{7}";
+    let reason = "CVE-2099-0001 \u{1b}]0;owned\u{7} \u{9b}2J";
     let out = dir
         .command()
         .args(["repo", "yank", "repo", "hello", "--version", "1.0.1-1"])
@@ -263,7 +265,7 @@ fn holds_supersession_and_yanks() {
     assert_contains(
         &log_text,
         &[
-            "- hello 1.0.1-1 amd64 (deb) yanked: CVE-2099-0001 \\x1b]0;owned\\x07",
+            "- hello 1.0.1-1 amd64 (deb) yanked: CVE-2099-0001 \\x1b]0;owned\\x07 \\u{9b}2J",
             "+ hello 1.0.1-1 amd64 (deb) promoted from testing",
             "hold hello 1.0.0-1: waiting for upstream",
             "unhold hello 1.0.0-1",
@@ -271,6 +273,11 @@ fn holds_supersession_and_yanks() {
     );
     assert!(!log_text.contains('\u{1b}'), "{log_text}");
     let json = log(&dir, true);
+    // JSON escapes the C0 controls; the C1 ones (U+009B is CSI to some terminals) too.
+    assert!(
+        !json.contains('\u{1b}') && !json.contains('\u{9b}') && json.contains("\\u009b"),
+        "{json}"
+    );
     let records: serde_json::Value = serde_json::from_str(&json).unwrap();
     let yank = records
         .as_array()
@@ -440,4 +447,124 @@ fn a_promotion_killed_at_any_step_leaves_both_channels_valid() {
         &["/srv/repo stable/main", "/srv/repo testing/main"],
     );
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// rpm-md and pacman channels promote the same way: after the soak the package's file is
+/// hard-linked (not copied) into the stable channel, whose signed metadata dnf and pacman
+/// install from; a yank removes it from stable only.
+#[test]
+fn rpm_and_pacman_packages_are_promoted_by_hard_link() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = Dir::new("channels-rpm-pacman");
+    let rpm = data_rpm(&dir);
+    dir.copy_fixture("package/hello");
+    dir.package()
+        .args(["--target", "arch", "--out", "out"])
+        .stdout();
+    dir.command()
+        .args(["key", "generate", "--out", "keys", "--algorithm", "rsa4096"])
+        .stdout();
+    let pkg = dir.join("out/hello-1.0.0-1-x86_64.pkg.tar.zst");
+    add_at(&dir, &rpm, T);
+    add_at(&dir, &pkg, T);
+    let out = promote(&dir, T + 13 * DAY, &[], 0);
+    assert_contains(
+        &out,
+        &[
+            "waiting hi 1.0.0-1 x86_64 (rpm)",
+            "waiting hello 1.0.0-1 x86_64 (pacman)",
+        ],
+    );
+    let out = promote(&dir, T + 14 * DAY, &[], 0);
+    assert_contains(
+        &out,
+        &[
+            "promoted hi 1.0.0-1 x86_64 (rpm) to stable",
+            "promoted hello 1.0.0-1 x86_64 (pacman) to stable",
+            "2 package(s) moved",
+        ],
+    );
+    assert_contains(
+        &verify(&dir),
+        &["pacman: arch/stable/x86_64, arch/testing/x86_64; rpm: rpm/stable, rpm/testing"],
+    );
+    for f in [
+        "rpm/{}/Packages/hi-1.0.0-1.x86_64.rpm",
+        "arch/{}/x86_64/hello-1.0.0-1-x86_64.pkg.tar.zst",
+        "arch/{}/x86_64/hello-1.0.0-1-x86_64.pkg.tar.zst.sig",
+    ] {
+        let a = std::fs::metadata(dir.join("repo").join(f.replace("{}", "testing"))).unwrap();
+        let b = std::fs::metadata(dir.join("repo").join(f.replace("{}", "stable"))).unwrap();
+        assert_eq!(
+            (a.dev(), a.ino()),
+            (b.dev(), b.ino()),
+            "{f} is not one file"
+        );
+    }
+
+    // dnf installs from rpm/stable.
+    let key = dir.join("keys/public.asc");
+    let out = dnf_install(&dir.join("dnf"), &dir.join("repo/rpm/stable"), &key);
+    assert!(out.status.success(), "dnf install hi:\n{}", text(&out));
+    assert!(dir.join("dnf/root/usr/share/hi/hi.txt").is_file());
+
+    // pacman installs from arch/stable.
+    let base = dir.join("pacman");
+    std::fs::create_dir_all(base.join("root/var/lib/pacman")).unwrap();
+    std::fs::create_dir_all(base.join("cache")).unwrap();
+    let gnupg = base.join("gnupg");
+    pacman_key(&gnupg, &["--init"]);
+    pacman_key(&gnupg, &["--add", key.to_str().unwrap()]);
+    let summary = dir
+        .command()
+        .args(["repo", "add", "repo", "--signing-key", "keys/secret.asc"])
+        .args([&pkg])
+        .stdout();
+    let fingerprint = summary.rsplit(' ').next().unwrap().trim().to_string();
+    pacman_key(&gnupg, &["--lsign-key", &fingerprint]);
+    let conf = base.join("pacman.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[options]\nArchitecture = x86_64\nSigLevel = Required DatabaseRequired\n\n\
+             [syspack]\nServer = file://{}/repo/arch/stable/$arch\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let sy = pacman(&conf, &base, &["-Sy"]);
+    assert!(sy.status.success(), "pacman -Sy:\n{}", text(&sy));
+    let s = pacman(&conf, &base, &["-S", "--noscriptlet", "hello"]);
+    assert!(s.status.success(), "pacman -S hello:\n{}", text(&s));
+    assert!(base.join("root/usr/bin/hello").is_file());
+
+    // Yanked from stable: its files there go, testing keeps its own.
+    for (name, gone, kept) in [
+        (
+            "hi",
+            "rpm/stable/Packages/hi-1.0.0-1.x86_64.rpm",
+            "rpm/testing/Packages/hi-1.0.0-1.x86_64.rpm",
+        ),
+        (
+            "hello",
+            "arch/stable/x86_64/hello-1.0.0-1-x86_64.pkg.tar.zst",
+            "arch/testing/x86_64/hello-1.0.0-1-x86_64.pkg.tar.zst",
+        ),
+    ] {
+        dir.command()
+            .args(["repo", "yank", "repo", name, "--version", "1.0.0-1"])
+            .args(["--channel", "stable", "--reason", "test"])
+            .args(["--signing-key", "keys/secret.asc"])
+            .stdout();
+        assert!(!dir.join("repo").join(gone).exists(), "{gone}");
+        assert!(dir.join("repo").join(kept).is_file(), "{kept}");
+    }
+    verify(&dir);
+    assert_contains(
+        &log(&dir, false),
+        &[
+            "- hi 1.0.0-1 x86_64 (rpm) yanked: test",
+            "- hello 1.0.0-1 x86_64 (pacman) yanked: test",
+        ],
+    );
 }

@@ -411,7 +411,7 @@ fn apt_installs_from_the_signed_repository_debian_13() {
     apt_round_trip("trixie");
 }
 
-fn pacman(conf: &Path, base: &Path, args: &[&str]) -> Output {
+pub(crate) fn pacman(conf: &Path, base: &Path, args: &[&str]) -> Output {
     Command::new("pacman")
         .arg("--root")
         .arg(base.join("root"))
@@ -431,7 +431,7 @@ fn pacman(conf: &Path, base: &Path, args: &[&str]) -> Output {
         })
 }
 
-fn pacman_key(gnupg: &Path, args: &[&str]) {
+pub(crate) fn pacman_key(gnupg: &Path, args: &[&str]) {
     let out = Command::new("pacman-key")
         .arg("--gpgdir")
         .arg(gnupg)
@@ -688,7 +688,7 @@ fn signed_rpm_passes_rpmkeys_checksig() {
     );
 }
 
-fn dnf_install(base: &Path, repo_url: &Path, key: &Path) -> Output {
+pub(crate) fn dnf_install(base: &Path, repo_url: &Path, key: &Path) -> Output {
     let root = base.join("root");
     let _ = std::fs::remove_dir_all(base);
     std::fs::create_dir_all(&root).unwrap();
@@ -721,7 +721,7 @@ fn dnf_install(base: &Path, repo_url: &Path, key: &Path) -> Output {
 }
 
 /// A data-only package (an empty install root has no shell for scriptlets or programs).
-fn data_rpm(dir: &Dir) -> PathBuf {
+pub(crate) fn data_rpm(dir: &Dir) -> PathBuf {
     dir.create("m/stage/usr/share/hi/hi.txt", "hi\n");
     dir.create(
         "m/syspack.toml",
