@@ -119,7 +119,10 @@ fn promotion_waits_for_the_soak_then_apt_sees_stable() {
     // The pool is shared: one file for both channels.
     assert_contains(
         &verify(&dir),
-        &["ok: 2 suite(s) (stable, testing), 1 package file(s)"],
+        &[
+            "ok: 2 suite(s) (stable, testing), 1 package file(s)",
+            "release log: 2 record(s)",
+        ],
     );
     // Promoting again moves nothing.
     let out = promote(&dir, T + 15 * DAY, &[], 0);
@@ -338,6 +341,11 @@ fn a_tampered_log_is_refused() {
             ],
         );
         let err = promote(&dir, T + 14 * DAY, &[], 1);
+        assert_contains(&err, &["log/release.jsonl", "does not verify"]);
+        let err = dir
+            .command()
+            .args(["repo", "verify", "repo", "--key", "keys/public.asc"])
+            .stderr_with(1);
         assert_contains(&err, &["log/release.jsonl", "does not verify"]);
         assert!(!dir.join("repo/dists/stable").exists(), "{what}: {err}");
     }

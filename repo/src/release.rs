@@ -315,7 +315,7 @@ fn finish_interrupted(dir: &Path, bytes: &[u8], verifier: &Verifier) -> Result<(
         return Ok(());
     };
     if verifier.verify_detached(bytes, &sig, &next).is_ok() {
-        store::write_atomic(&dir.join(LOG_SIG), &sig)?;
+        store::write_once(&dir.join(LOG_SIG), &sig)?;
     }
     fs::remove_file(&next).map_err(|e| Error::io(&next, "removing", e))
 }
@@ -669,6 +669,25 @@ pub fn reconcile(
     Ok(new)
 }
 
+/// The longest package name accepted on the command line (characters).
+pub const MAX_NAME_CHARS: usize = 256;
+
+fn check_name(what: &str, value: &str) -> Result<()> {
+    if value.is_empty()
+        || value.chars().count() > MAX_NAME_CHARS
+        || value.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(Error::invalid(
+            what,
+            format!(
+                "`{value}` is not a package name or version (1 to {MAX_NAME_CHARS} characters, \
+                 no spaces or control characters)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn check_reason(reason: Option<&str>) -> Result<()> {
     if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
         return Err(Error::invalid(
@@ -710,6 +729,8 @@ pub fn hold(
     signer: &Signer,
 ) -> Result<()> {
     check_reason(reason)?;
+    check_name("package", package)?;
+    version.map(|v| check_name("--version", v)).transpose()?;
     let log = Log::read(dir, &signer.verifier())?;
     let key = (package.to_string(), version.map(str::to_string));
     if log.holds().contains(&key) {
@@ -858,6 +879,8 @@ pub fn yank(
 ) -> Result<Vec<Item>> {
     channel_ok(channel)?;
     check_reason(Some(reason))?;
+    check_name("package", package)?;
+    check_name("--version", version)?;
     Log::read(dir, &signer.verifier())?;
     let items: Vec<Item> = contents(dir, channel)?
         .into_iter()

@@ -705,12 +705,22 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
             }
         }
     }
+    // The release log, when there is one, is signed by the same key.
+    let log = match Log::read(dir, &verifier) {
+        Ok(log) if log.records.is_empty() => "none".to_string(),
+        Ok(log) => format!("{} record(s)", log.records.len()),
+        Err(e) => {
+            problems.push(e.to_string());
+            String::new()
+        }
+    };
     if !problems.is_empty() {
         return Err(CheckFailed(problems.join("\n")).into());
     }
     writeln!(
         std::io::stdout().lock(),
-        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; rpm: {}; signed by {}",
+        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; rpm: {}; release log: {log}; \
+         signed by {}",
         suites.len(),
         suites.join(", "),
         referenced.len(),
