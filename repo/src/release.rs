@@ -1347,6 +1347,84 @@ fn copy_files(from: &Path, to: &Path, names: &[&str]) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn signer() -> Signer {
+        let key = crate::sign::generate(
+            crate::sign::Algorithm::Ed25519,
+            "T <t@example.org>",
+            1_600_000_000,
+            None,
+        )
+        .unwrap();
+        Signer::from_armored(&key.secret, None, "test").unwrap()
+    }
+
+    fn hold_at(time: u64, signer: &Signer) -> Record {
+        hold_record(Event::Hold, "p", None, Some("r"), time, signer)
+    }
+
+    /// Every state a killed append can leave verifies, and the next append completes it; a
+    /// changed, dropped or unsigned log does not.
+    #[test]
+    fn log_appends_survive_interruption_and_refuse_tampering() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let s = signer();
+        let v = s.verifier();
+        assert!(Log::read(d, &v).unwrap().records.is_empty());
+        Log::append(d, &[hold_at(1, &s)], &s).unwrap();
+        let sig1 = fs::read(d.join(LOG_SIG)).unwrap();
+        Log::append(d, &[hold_at(2, &s)], &s).unwrap();
+        assert!(!d.join(LOG_SIG_NEXT).exists());
+        let sig2 = fs::read(d.join(LOG_SIG)).unwrap();
+        assert_ne!(sig1, sig2);
+        assert_eq!(Log::read(d, &v).unwrap().records.len(), 2);
+
+        // Killed after the log was renamed, before its signature: the next signature verifies.
+        fs::write(d.join(LOG_SIG), &sig1).unwrap();
+        fs::write(d.join(LOG_SIG_NEXT), &sig2).unwrap();
+        assert_eq!(Log::read(d, &v).unwrap().records.len(), 2);
+        Log::append(d, &[], &s).unwrap();
+        assert_eq!(fs::read(d.join(LOG_SIG)).unwrap(), sig2);
+        assert!(!d.join(LOG_SIG_NEXT).exists());
+        // Killed before the log was renamed: a stale next signature is ignored, then removed.
+        fs::write(d.join(LOG_SIG_NEXT), &sig1).unwrap();
+        assert_eq!(Log::read(d, &v).unwrap().records.len(), 2);
+        Log::append(d, &[hold_at(3, &s)], &s).unwrap();
+        assert!(!d.join(LOG_SIG_NEXT).exists());
+        assert_eq!(Log::read(d, &v).unwrap().records.len(), 3);
+
+        let good = fs::read(d.join(LOG)).unwrap();
+        let text = String::from_utf8(good.clone()).unwrap();
+        let bad_cases = [
+            text.replacen("\"time\":2", "\"time\":9", 1),
+            text.lines().skip(1).map(|l| format!("{l}\n")).collect(),
+            format!(
+                "{text}{}\n",
+                serde_json::to_string(&hold_at(4, &s)).unwrap()
+            ),
+        ];
+        for bad in bad_cases {
+            assert_ne!(bad.as_bytes(), &good[..]);
+            fs::write(d.join(LOG), &bad).unwrap();
+            let err = Log::read(d, &v).unwrap_err();
+            assert!(matches!(err, Error::BadSignature { .. }), "{err}");
+            assert!(Log::append(d, &[hold_at(5, &s)], &s).is_err());
+            assert_eq!(fs::read(d.join(LOG)).unwrap(), bad.as_bytes());
+        }
+        fs::write(d.join(LOG), &good).unwrap();
+        // Another key's verifier refuses it.
+        assert!(Log::read(d, &signer().verifier()).is_err());
+        // A signature without a log, or a log without a signature, is refused.
+        fs::remove_file(d.join(LOG)).unwrap();
+        assert!(Log::read(d, &v).is_err());
+        fs::write(d.join(LOG), &good).unwrap();
+        fs::remove_file(d.join(LOG_SIG)).unwrap();
+        assert!(Log::read(d, &v)
+            .unwrap_err()
+            .to_string()
+            .contains("is missing"));
+    }
+
     #[test]
     fn durations_parse_and_print() {
         assert_eq!(parse_duration("14d").unwrap(), 14 * 86_400);
