@@ -13,7 +13,8 @@ use syspack_repo::{apt, pacman};
 
 use crate::exit::{self, CheckFailed};
 
-/// Publish packages in signed repositories that apt (and, later, dnf, pacman, pkg) install from.
+/// Publish packages in signed repositories that apt, dnf and pacman install from, with release
+/// channels promoted after a soak.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -77,8 +78,10 @@ enum Action {
     /// A package's soak counts from when it entered --from, as the signed release log
     /// (log/release.jsonl) records it. Only the newest version of each package in --from is
     /// promoted: a newer version entering --from supersedes the older one's clock. Held
-    /// packages stay. Each package's sha256 is checked against the log and --from's signed
-    /// metadata first; any mismatch refuses the promotion (exit 1) and nothing moves.
+    /// packages, and versions yanked from --to, stay. Each package's sha256 is checked against
+    /// the log and --from's signed metadata first; any mismatch refuses the promotion (exit 1)
+    /// and nothing moves. The clock (--now, else $SYSPACK_NOW, else the system clock) is used
+    /// for the log only, never for package contents or metadata dates.
     Promote {
         /// The repository.
         dir: PathBuf,
