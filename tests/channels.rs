@@ -576,3 +576,40 @@ fn rpm_and_pacman_packages_are_promoted_by_hard_link() {
         ],
     );
 }
+
+/// Where files live per channel, the target can hold the same version with other bytes (here
+/// an rpm signed at a later time than the key was made): it is reported and left alone.
+#[test]
+fn a_version_that_differs_in_the_target_is_left_alone() {
+    let dir = Dir::new("channels-differs");
+    let rpm = data_rpm(&dir);
+    dir.command()
+        .args(["key", "generate", "--out", "keys", "--algorithm", "ed25519"])
+        .stdout();
+    add_at(&dir, &rpm, T);
+    dir.command()
+        .args(["repo", "add", "repo", "--channel", "stable"])
+        .args(["--signing-key", "keys/secret.asc"])
+        .args([&rpm])
+        .env("SOURCE_DATE_EPOCH", "4000000000")
+        .env("SYSPACK_NOW", T.to_string())
+        .expect_code(0);
+    let stable = dir.join("repo/rpm/stable/Packages/hi-1.0.0-1.x86_64.rpm");
+    let before = sha256(&stable);
+    assert_ne!(
+        before,
+        sha256(&dir.join("repo/rpm/testing/Packages/hi-1.0.0-1.x86_64.rpm"))
+    );
+    let out = promote(&dir, T + 14 * DAY, &[], 0);
+    assert_contains(
+        &out,
+        &[
+            &format!(
+                "differs hi 1.0.0-1 x86_64 (rpm): stable has this version with sha256 {before}"
+            ),
+            "0 package(s) moved",
+        ],
+    );
+    assert_eq!(sha256(&stable), before);
+    verify(&dir);
+}

@@ -975,6 +975,12 @@ pub enum Decision {
     Promote,
     /// Already in the target channel.
     Present,
+    /// The target channel has the same version with another file (possible where files live per
+    /// channel): left alone; yank one of them.
+    Differs {
+        /// The target's SHA-256.
+        sha256: String,
+    },
     /// Not soaked yet: eligible at this time.
     Wait {
         /// When the soak ends.
@@ -1176,8 +1182,14 @@ pub fn promote(dir: &Path, opts: &PromoteOptions, signer: &Signer) -> Result<Vec
         let newest = &newest[&(item.family, item.package.clone(), item.arch.clone())];
         let held = holds.contains(&(item.package.clone(), None))
             || holds.contains(&(item.package.clone(), Some(item.version.clone())));
-        let decision = if target.contains_key(&item.key()) {
-            Decision::Present
+        let decision = if let Some(t) = target.get(&item.key()) {
+            if t.sha256 == item.sha256 {
+                Decision::Present
+            } else {
+                Decision::Differs {
+                    sha256: t.sha256.clone(),
+                }
+            }
         } else if newest != &item.version {
             Decision::Superseded { by: newest.clone() }
         } else if let Some(at) = yanked.get(&item.key()) {

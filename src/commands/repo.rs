@@ -479,6 +479,15 @@ fn print_promotion(opts: &PromoteOptions, candidates: &[release::Candidate]) -> 
                 )?
             }
             Decision::Present => writeln!(o, "already in {}: {what}", escape_line(&opts.to))?,
+            Decision::Differs { sha256 } => writeln!(
+                o,
+                "differs {what}: {} has this version with sha256 {}, {} with {}; not promoted \
+                 (yank one of them)",
+                escape_line(&opts.to),
+                escape_line(sha256),
+                escape_line(&opts.from),
+                escape_line(&c.item.sha256)
+            )?,
             Decision::Wait { eligible_at } => writeln!(
                 o,
                 "waiting {what}: {since}, eligible at {} (in {})",
