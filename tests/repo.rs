@@ -12,7 +12,7 @@ fn workspace() -> PathBuf {
 }
 
 /// A scratch directory with a key pair in `keys/` and the hello fixture's .deb in `out/`.
-fn setup(name: &str, algorithm: &str) -> (Dir, PathBuf) {
+pub(crate) fn setup(name: &str, algorithm: &str) -> (Dir, PathBuf) {
     let dir = Dir::new(name);
     dir.copy_fixture("package/hello");
     dir.package()
@@ -26,10 +26,13 @@ fn setup(name: &str, algorithm: &str) -> (Dir, PathBuf) {
     (dir, deb)
 }
 
+/// `repo add`, at a fixed time: the release log records when a package enters a channel, and
+/// two repositories compared byte for byte must have the same history.
 fn add(dir: &Dir, repo: &str, key: &str, deb: &Path) -> Output {
     dir.command()
         .args(["repo", "add", repo, "--signing-key", key])
         .args([deb])
+        .env("SYSPACK_NOW", "1700000000")
         .expect_code(0)
 }
 
@@ -259,7 +262,7 @@ fn apt_metadata_is_reproducible_and_verifies() {
 }
 
 /// Runs a command in `root`, returning its output.
-fn chroot(root: &Path, args: &[&str]) -> Output {
+pub(crate) fn chroot(root: &Path, args: &[&str]) -> Output {
     Command::new("chroot")
         .arg(root)
         .args(args)
@@ -267,7 +270,7 @@ fn chroot(root: &Path, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("chroot cannot run ({e}); run the tests as root"))
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!(
         "{}\n{}\n{}",
         out.status,
@@ -277,7 +280,7 @@ fn text(out: &Output) -> String {
 }
 
 /// apt-get update in `root` against `repo` (copied to /srv/repo) with fresh lists.
-fn apt_update(root: &Path, repo: &Path) -> Output {
+pub(crate) fn apt_update(root: &Path, repo: &Path) -> Output {
     let srv = root.join("srv/repo");
     let _ = std::fs::remove_dir_all(&srv);
     std::fs::create_dir_all(&srv).unwrap();
@@ -291,6 +294,12 @@ fn apt_update(root: &Path, repo: &Path) -> Output {
 /// A fresh Debian root for `suite` whose only apt source is `file:/srv/repo testing main`,
 /// signed by `key`.
 fn apt_root(suite: &str, key: &Path) -> PathBuf {
+    apt_root_with(suite, key, &["testing"])
+}
+
+/// A fresh Debian root for `suite` whose only apt sources are `file:/srv/repo CHANNEL main` for
+/// each of `channels`, signed by `key`.
+pub(crate) fn apt_root_with(suite: &str, key: &Path, channels: &[&str]) -> PathBuf {
     let root = Command::new(workspace().join("ci/debian-root"))
         .arg(suite)
         .output()
@@ -306,11 +315,11 @@ fn apt_root(suite: &str, key: &Path) -> PathBuf {
     let _ = std::fs::remove_file(root.join("etc/apt/sources.list.d/debian.sources"));
     std::fs::create_dir_all(root.join("etc/apt/keyrings")).unwrap();
     std::fs::copy(key, root.join("etc/apt/keyrings/syspack.asc")).unwrap();
-    std::fs::write(
-        root.join("etc/apt/sources.list.d/syspack.list"),
-        "deb [signed-by=/etc/apt/keyrings/syspack.asc] file:/srv/repo testing main\n",
-    )
-    .unwrap();
+    let sources: String = channels
+        .iter()
+        .map(|c| format!("deb [signed-by=/etc/apt/keyrings/syspack.asc] file:/srv/repo {c} main\n"))
+        .collect();
+    std::fs::write(root.join("etc/apt/sources.list.d/syspack.list"), sources).unwrap();
 
     root
 }
@@ -364,6 +373,8 @@ fn apt_round_trip(suite: &str) {
     // The same repository signed by another key fails the update.
     let other = dir.join("other");
     copy_tree(&dir.join("repo"), &other);
+    // Its release log is signed by the first key, which `repo add` with another key refuses.
+    std::fs::remove_dir_all(other.join("log")).unwrap();
     dir.command()
         .args([
             "key",
@@ -400,7 +411,7 @@ fn apt_installs_from_the_signed_repository_debian_13() {
     apt_round_trip("trixie");
 }
 
-fn pacman(conf: &Path, base: &Path, args: &[&str]) -> Output {
+pub(crate) fn pacman(conf: &Path, base: &Path, args: &[&str]) -> Output {
     Command::new("pacman")
         .arg("--root")
         .arg(base.join("root"))
@@ -420,7 +431,7 @@ fn pacman(conf: &Path, base: &Path, args: &[&str]) -> Output {
         })
 }
 
-fn pacman_key(gnupg: &Path, args: &[&str]) {
+pub(crate) fn pacman_key(gnupg: &Path, args: &[&str]) {
     let out = Command::new("pacman-key")
         .arg("--gpgdir")
         .arg(gnupg)
@@ -677,7 +688,7 @@ fn signed_rpm_passes_rpmkeys_checksig() {
     );
 }
 
-fn dnf_install(base: &Path, repo_url: &Path, key: &Path) -> Output {
+pub(crate) fn dnf_install(base: &Path, repo_url: &Path, key: &Path) -> Output {
     let root = base.join("root");
     let _ = std::fs::remove_dir_all(base);
     std::fs::create_dir_all(&root).unwrap();
@@ -710,7 +721,7 @@ fn dnf_install(base: &Path, repo_url: &Path, key: &Path) -> Output {
 }
 
 /// A data-only package (an empty install root has no shell for scriptlets or programs).
-fn data_rpm(dir: &Dir) -> PathBuf {
+pub(crate) fn data_rpm(dir: &Dir) -> PathBuf {
     dir.create("m/stage/usr/share/hi/hi.txt", "hi\n");
     dir.create(
         "m/syspack.toml",

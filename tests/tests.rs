@@ -39,6 +39,9 @@ mod shlibdeps;
 // `syspack key generate` and `syspack repo`: signed apt repositories judged by apt in Debian
 // roots, reproducibility, `repo verify`, and that the secret key never leaves its file.
 mod repo;
+// Release channels: `syspack repo promote|hold|unhold|yank|log` with a fake clock, apt in a
+// Debian root seeing what was promoted, the signed release log, a promotion killed mid-way.
+mod channels;
 // lintian and rpmlint on a real-looking project (stripping, man pages, changelog, synopsis),
 // and the refusal of ELF files of another ABI.
 mod lint;

@@ -151,7 +151,7 @@ pub fn add(
     Ok(added)
 }
 
-fn field<'a>(stanza: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(stanza: &'a str, name: &str) -> Option<&'a str> {
     stanza
         .lines()
         .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(": ")))
@@ -294,11 +294,38 @@ fn add_one(dir: &Path, path: &Path, opts: &Options) -> Result<PathBuf> {
     Ok(pool)
 }
 
-fn stanza_path(dir: &Path, opts: &Options, stem: &str) -> PathBuf {
+pub(crate) fn stanza_path(dir: &Path, opts: &Options, stem: &str) -> PathBuf {
     dir.join(STANZA_DIR)
         .join(&opts.suite)
         .join(&opts.component)
         .join(format!("{stem}.stanza"))
+}
+
+/// The components of a suite that have stanzas.
+pub(crate) fn components(dir: &Path, suite: &str) -> Result<Vec<String>> {
+    let sdir = dir.join(STANZA_DIR).join(suite);
+    let mut out = Vec::new();
+    let entries = match fs::read_dir(&sdir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(Error::io(&sdir, "listing", e)),
+    };
+    for e in entries {
+        let e = e.map_err(|e| Error::io(&sdir, "listing", e))?;
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The stanzas of one suite and component: stanza file stem -> stanza text (without the time).
+pub(crate) fn stanzas(dir: &Path, opts: &Options) -> Result<BTreeMap<String, String>> {
+    Ok(read_stanzas(dir, opts)?
+        .into_iter()
+        .map(|(stem, s)| (stem, s.text))
+        .collect())
 }
 
 fn read_stanzas(dir: &Path, opts: &Options) -> Result<BTreeMap<String, Stanza>> {
@@ -448,11 +475,27 @@ pub fn publish(dir: &Path, opts: &Options, signer: &Signer) -> Result<()> {
     Ok(())
 }
 
-/// Checks a suite: `InRelease` and `Release.gpg` verify with `verifier` and say the same, every
-/// index `Release` names exists with its size and SHA-256 (and under `by-hash/`), and every
-/// package an index names exists in the pool with its size and SHA-256. Returns the pool files
-/// the suite references (relative to `dir`).
-pub fn verify_suite(dir: &Path, suite: &str, verifier: &Verifier) -> Result<BTreeSet<String>> {
+/// A package as a suite's signed index names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedPackage {
+    /// `Package`.
+    pub package: String,
+    /// `Version`.
+    pub version: String,
+    /// `Architecture`.
+    pub arch: String,
+    /// `Filename`, relative to the repository (`pool/…`).
+    pub filename: String,
+    /// `Size`.
+    pub size: String,
+    /// `SHA256`.
+    pub sha256: String,
+}
+
+/// Reads a suite's signed metadata: `InRelease` and `Release.gpg` verify with `verifier` and say
+/// the same, and every index `Release` names exists with its size and SHA-256 (and under
+/// `by-hash/`). Returns the packages the indexes name; their pool files are not read.
+pub fn signed_packages(dir: &Path, suite: &str, verifier: &Verifier) -> Result<Vec<SignedPackage>> {
     let suite_dir = dir.join("dists").join(suite);
     let in_path = suite_dir.join("InRelease");
     let inline = fs::read_to_string(&in_path).map_err(|e| Error::io(&in_path, "reading", e))?;
@@ -468,7 +511,7 @@ pub fn verify_suite(dir: &Path, suite: &str, verifier: &Verifier) -> Result<BTre
             "differs from the text signed in InRelease",
         ));
     }
-    let mut referenced = BTreeSet::new();
+    let mut out = Vec::new();
     let mut in_sha = false;
     for line in release.lines() {
         if !line.starts_with(' ') {
@@ -500,21 +543,42 @@ pub fn verify_suite(dir: &Path, suite: &str, verifier: &Verifier) -> Result<BTre
                 String::from_utf8(bytes).map_err(|_| Error::invalid(&path, "is not UTF-8"))?;
             for stanza in text.split("\n\n").filter(|s| !s.trim().is_empty()) {
                 let get = |name: &str| {
-                    stanza
-                        .lines()
-                        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(": ")))
+                    field(stanza, name)
+                        .map(str::to_string)
                         .ok_or_else(|| Error::invalid(&path, format!("a stanza without {name}")))
                 };
                 let file = get("Filename")?;
                 if file.split('/').any(|c| c == ".." || c.is_empty()) {
                     return Err(Error::invalid(&path, format!("unsafe Filename `{file}`")));
                 }
-                let pool = dir.join(file);
-                let b = fs::read(&pool).map_err(|e| Error::io(&pool, "reading", e))?;
-                check(&pool, &b, get("Size")?, get("SHA256")?)?;
-                referenced.insert(file.to_string());
+                let p = SignedPackage {
+                    package: get("Package")?,
+                    version: get("Version")?,
+                    arch: get("Architecture")?,
+                    filename: file,
+                    size: get("Size")?,
+                    sha256: get("SHA256")?,
+                };
+                // `all` packages appear in every architecture's index.
+                if !out.contains(&p) {
+                    out.push(p);
+                }
             }
         }
+    }
+    Ok(out)
+}
+
+/// Checks a suite: its signed metadata ([`signed_packages`]), and every package an index names
+/// exists in the pool with its size and SHA-256. Returns the pool files the suite references
+/// (relative to `dir`).
+pub fn verify_suite(dir: &Path, suite: &str, verifier: &Verifier) -> Result<BTreeSet<String>> {
+    let mut referenced = BTreeSet::new();
+    for p in signed_packages(dir, suite, verifier)? {
+        let pool = dir.join(&p.filename);
+        let b = fs::read(&pool).map_err(|e| Error::io(&pool, "reading", e))?;
+        check(&pool, &b, &p.size, &p.sha256)?;
+        referenced.insert(p.filename);
     }
     Ok(referenced)
 }

@@ -38,6 +38,23 @@ pub enum Error {
         /// What is wrong and, where it helps, what to do.
         reason: String,
     },
+    /// A file's SHA-256 is not the one the release log or a channel's signed metadata records.
+    #[error(
+        "{}: sha256 mismatch: expected {expected} ({source_of_truth}), actual {actual}; the \
+         file changed after it was published: find out why, and publish a new version rather \
+         than promoting this one",
+        path.display()
+    )]
+    HashMismatch {
+        /// The file.
+        path: PathBuf,
+        /// What recorded the expected hash (`the release log`, `testing's signed metadata`).
+        source_of_truth: String,
+        /// The recorded SHA-256.
+        expected: String,
+        /// The file's SHA-256.
+        actual: String,
+    },
     /// A package could not be read.
     #[error(transparent)]
     Package(#[from] syspack_distro::Error),

@@ -13,11 +13,15 @@
 //!
 //! Every repository has channels (default `testing` and `stable`). In the apt family a channel is
 //! a suite: `dists/<channel>/` is a complete, separately signed repository, and all suites share
-//! the one `pool/`, so promoting a package between channels never copies its file.
+//! the one `pool/`, so promoting a package between channels never copies its file. rpm-md
+//! channels are `rpm/<channel>/` and pacman channels `arch/<channel>/<arch>/`, each signed on its
+//! own; a promoted package's file is hard-linked into the target channel. [`release`] keeps the
+//! signed release log and promotes packages after a soak.
 
 pub mod apt;
 mod error;
 pub mod pacman;
+pub mod release;
 pub mod rpm;
 pub mod rpmmd;
 pub mod sign;

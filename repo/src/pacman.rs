@@ -311,16 +311,16 @@ pub fn publish(dir: &Path, arch: &str, opts: &Options, signer: &Signer) -> Resul
     Ok(())
 }
 
-/// Checks one channel and architecture: both databases' signatures, and for every package its
-/// file, size, SHA-256 and detached signature. Returns the package files named (relative to
-/// the architecture directory).
-pub fn verify(
+/// Reads one channel and architecture's signed databases: both signatures verify. Returns
+/// `(file name, size, sha256)` of every package the package database names; the packages are
+/// not read.
+pub fn signed_packages(
     dir: &Path,
     channel: &str,
     arch: &str,
     repo: &str,
     verifier: &Verifier,
-) -> Result<Vec<String>> {
+) -> Result<Vec<(String, String, String)>> {
     let adir = arch_dir(dir, channel, arch);
     let mut named = Vec::new();
     for kind in ["files", "db"] {
@@ -364,21 +364,40 @@ pub fn verify(
             };
             let file = get("FILENAME")?;
             safe("file name", &file)?;
-            let p = adir.join(&file);
-            let b = fs::read(&p).map_err(|e| Error::io(&p, "reading", e))?;
-            let actual = hex::encode(Sha256::digest(&b));
-            if get("CSIZE")? != b.len().to_string() || get("SHA256SUM")? != actual {
-                return Err(Error::invalid(
-                    &p,
-                    format!("size or sha256 ({actual}) differs from {}", path.display()),
-                ));
-            }
-            let sp = adir.join(format!("{file}.sig"));
-            let s = fs::read(&sp).map_err(|e| Error::io(&sp, "reading", e))?;
-            verifier.verify_detached(&b, &s, &p)?;
-            named.push(file.clone());
-            named.push(format!("{file}.sig"));
+            named.push((file, get("CSIZE")?, get("SHA256SUM")?));
         }
+    }
+    Ok(named)
+}
+
+/// Checks one channel and architecture: both databases' signatures, and for every package its
+/// file, size, SHA-256 and detached signature. Returns the package files named (relative to
+/// the architecture directory).
+pub fn verify(
+    dir: &Path,
+    channel: &str,
+    arch: &str,
+    repo: &str,
+    verifier: &Verifier,
+) -> Result<Vec<String>> {
+    let adir = arch_dir(dir, channel, arch);
+    let path = adir.join(format!("{repo}.db.tar.zst"));
+    let mut named = Vec::new();
+    for (file, size, sha) in signed_packages(dir, channel, arch, repo, verifier)? {
+        let p = adir.join(&file);
+        let b = fs::read(&p).map_err(|e| Error::io(&p, "reading", e))?;
+        let actual = hex::encode(Sha256::digest(&b));
+        if size != b.len().to_string() || sha != actual {
+            return Err(Error::invalid(
+                &p,
+                format!("size or sha256 ({actual}) differs from {}", path.display()),
+            ));
+        }
+        let sp = adir.join(format!("{file}.sig"));
+        let s = fs::read(&sp).map_err(|e| Error::io(&sp, "reading", e))?;
+        verifier.verify_detached(&b, &s, &p)?;
+        named.push(file.clone());
+        named.push(format!("{file}.sig"));
     }
     Ok(named)
 }

@@ -39,7 +39,7 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn channel_dir(dir: &Path, channel: &str) -> PathBuf {
+pub(crate) fn channel_dir(dir: &Path, channel: &str) -> PathBuf {
     dir.join("rpm").join(channel)
 }
 
@@ -407,11 +407,15 @@ pub fn publish(dir: &Path, channel: &str, date: Option<u64>, signer: &Signer) ->
     Ok(())
 }
 
-/// Checks a channel: `repomd.xml.asc` verifies `repomd.xml`, every document it names has its
-/// size and SHA-256 (compressed and not), and every package `primary` names exists with its
-/// size and SHA-256 (which `repomd.xml`'s signature thereby covers). Returns the package files
-/// named, relative to the channel directory.
-pub fn verify(dir: &Path, channel: &str, verifier: &crate::sign::Verifier) -> Result<Vec<String>> {
+/// Reads a channel's signed metadata: `repomd.xml.asc` verifies `repomd.xml`, and every document
+/// it names has its size and SHA-256 (compressed and not). Returns `(location, sha256)` of every
+/// package `primary` names (location relative to the channel directory); the packages are not
+/// read.
+pub fn signed_packages(
+    dir: &Path,
+    channel: &str,
+    verifier: &crate::sign::Verifier,
+) -> Result<Vec<(String, String)>> {
     let cdir = channel_dir(dir, channel);
     let path = cdir.join("repodata/repomd.xml");
     let repomd = fs::read(&path).map_err(|e| Error::io(&path, "reading", e))?;
@@ -470,17 +474,29 @@ pub fn verify(dir: &Path, channel: &str, verifier: &crate::sign::Verifier) -> Re
             if loc.split('/').any(|c| c == ".." || c.is_empty()) {
                 return Err(Error::invalid(&p, format!("unsafe location `{loc}`")));
             }
-            let file = cdir.join(&loc);
-            let bytes = fs::read(&file).map_err(|e| Error::io(&file, "reading", e))?;
-            let actual = hex::encode(Sha256::digest(&bytes));
-            if actual != sum {
-                return Err(Error::invalid(
-                    &file,
-                    format!("sha256 {actual}, primary says {sum}"),
-                ));
-            }
-            named.push(loc);
+            named.push((loc, sum));
         }
+    }
+    Ok(named)
+}
+
+/// Checks a channel: its signed metadata ([`signed_packages`]), and every package `primary` names
+/// exists with its SHA-256 (which `repomd.xml`'s signature thereby covers). Returns the package
+/// files named, relative to the channel directory.
+pub fn verify(dir: &Path, channel: &str, verifier: &crate::sign::Verifier) -> Result<Vec<String>> {
+    let cdir = channel_dir(dir, channel);
+    let mut named = Vec::new();
+    for (loc, sum) in signed_packages(dir, channel, verifier)? {
+        let file = cdir.join(&loc);
+        let bytes = fs::read(&file).map_err(|e| Error::io(&file, "reading", e))?;
+        let actual = hex::encode(Sha256::digest(&bytes));
+        if actual != sum {
+            return Err(Error::invalid(
+                &file,
+                format!("sha256 {actual}, primary says {sum}"),
+            ));
+        }
+        named.push(loc);
     }
     Ok(named)
 }

@@ -223,6 +223,13 @@ impl Signer {
         self.key.created_at().as_secs()
     }
 
+    /// A verifier for this key's signatures.
+    pub fn verifier(&self) -> Verifier {
+        Verifier {
+            key: self.public.clone(),
+        }
+    }
+
     /// The ASCII-armored public key.
     pub fn public_armored(&self) -> Result<String> {
         self.public

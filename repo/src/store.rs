@@ -100,6 +100,47 @@ pub fn write_once(path: &Path, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Makes `dst` a hard link to `src` atomically (a link under a temporary name, renamed into
+/// place): promotion shares a package file between channels that keep files per channel, without
+/// copying it. An existing `dst` with the same bytes is left alone; one with other bytes is
+/// refused.
+pub fn link_atomic(src: &Path, dst: &Path) -> Result<()> {
+    if let Ok(old) = fs::read(dst) {
+        let new = fs::read(src).map_err(|e| Error::io(src, "reading", e))?;
+        if old == new {
+            return Ok(());
+        }
+        return Err(Error::invalid(
+            dst,
+            format!(
+                "is already there with other contents than {}: publish a new version instead",
+                src.display()
+            ),
+        ));
+    }
+    let dir = match dst.parent() {
+        Some(d) if d.as_os_str().is_empty() => Path::new("."),
+        Some(d) => d,
+        None => return Err(Error::invalid(dst, "has no parent directory")),
+    };
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating", e))?;
+    let name = dst
+        .file_name()
+        .ok_or_else(|| Error::invalid(dst, "has no file name"))?
+        .to_string_lossy();
+    remove_stale(dir, &name);
+    let tmp = dir.join(format!("{TMP_PREFIX}{}-{name}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    fs::hard_link(src, &tmp).map_err(|e| Error::io(&tmp, "linking", e))?;
+    step();
+    if let Err(e) = fs::rename(&tmp, dst) {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(dst, "renaming into place", e));
+    }
+    step();
+    sync_dir(dir)
+}
+
 /// Makes the renames in `dir` durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)

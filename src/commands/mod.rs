@@ -58,7 +58,7 @@ enum Command {
     Kb(kb::Args),
     /// Generate the OpenPGP key that signs repositories.
     Key(key::Args),
-    /// Publish packages in signed repositories (apt) and verify them.
+    /// Publish packages in signed repositories (apt, rpm-md, pacman) with release channels.
     Repo(repo::Args),
 }
 

@@ -1,16 +1,20 @@
-//! `syspack repo add|verify`: signed package repositories (see the `syspack_repo` crate).
+//! `syspack repo add|remove|verify|promote|hold|unhold|yank|log`: signed package repositories
+//! with release channels (see the `syspack_repo` crate).
 
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use syspack_distro::text::escape_line;
+use syspack_repo::release::{self, Change, Decision, Event, Log, PromoteOptions, Publish};
 use syspack_repo::sign::{Signer, Verifier};
 use syspack_repo::{apt, pacman};
 
 use crate::exit::{self, CheckFailed};
 
-/// Publish packages in signed repositories that apt (and, later, dnf, pacman, pkg) install from.
+/// Publish packages in signed repositories that apt, dnf and pacman install from, with release
+/// channels promoted after a soak.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -69,6 +73,103 @@ enum Action {
         #[arg(long, value_name = "FILE")]
         signing_key: Option<PathBuf>,
     },
+    /// Promote the packages of one channel that have soaked long enough to another.
+    ///
+    /// A package's soak counts from when it entered --from, as the signed release log
+    /// (log/release.jsonl) records it. Only the newest version of each package in --from is
+    /// promoted: a newer version entering --from supersedes the older one's clock. Held
+    /// packages, and versions yanked from --to, stay. Each package's sha256 is checked against
+    /// the log and --from's signed metadata first; any mismatch refuses the promotion (exit 1)
+    /// and nothing moves. The clock (--now, else $SYSPACK_NOW, else the system clock) is used
+    /// for the log only, never for package contents or metadata dates.
+    Promote {
+        /// The repository.
+        dir: PathBuf,
+        /// The source channel.
+        #[arg(long, default_value = "testing")]
+        from: String,
+        /// The target channel.
+        #[arg(long, default_value = "stable")]
+        to: String,
+        /// How long a package must have been in --from (e.g. 14d, 36h, 90m, 3600s).
+        #[arg(long, value_name = "DURATION", default_value = "14d")]
+        min_soak: String,
+        /// The time now, in seconds since 1970 [default: $SYSPACK_NOW, else the clock].
+        #[arg(long, value_name = "EPOCH_SECONDS")]
+        now: Option<u64>,
+        /// Only show what would move, and when the rest becomes eligible.
+        #[arg(long)]
+        dry_run: bool,
+        /// The armored secret key [default: $SYSPACK_SIGNING_KEY].
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+        /// The pacman repository name.
+        #[arg(long, value_name = "NAME", default_value = "syspack")]
+        pacman_repo: String,
+    },
+    /// Hold a package (every version, or --version): `repo promote` leaves it where it is.
+    Hold {
+        /// The repository.
+        dir: PathBuf,
+        /// The package name.
+        name: String,
+        /// Only this version.
+        #[arg(long)]
+        version: Option<String>,
+        /// Why, for the release log.
+        #[arg(long)]
+        reason: Option<String>,
+        /// The armored secret key [default: $SYSPACK_SIGNING_KEY].
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+    },
+    /// Take off a hold put with `repo hold` (the same name and --version).
+    Unhold {
+        /// The repository.
+        dir: PathBuf,
+        /// The package name.
+        name: String,
+        /// The version held.
+        #[arg(long)]
+        version: Option<String>,
+        /// The armored secret key [default: $SYSPACK_SIGNING_KEY].
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+    },
+    /// Remove one version of a package from a channel, recording why in the release log.
+    Yank {
+        /// The repository.
+        dir: PathBuf,
+        /// The package name.
+        name: String,
+        /// The version.
+        #[arg(long, required = true)]
+        version: String,
+        /// The channel.
+        #[arg(long, required = true)]
+        channel: String,
+        /// Why (recorded in the release log).
+        #[arg(long, required = true)]
+        reason: String,
+        /// The armored secret key [default: $SYSPACK_SIGNING_KEY].
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
+        /// The pacman repository name.
+        #[arg(long, value_name = "NAME", default_value = "syspack")]
+        pacman_repo: String,
+    },
+    /// Show the release log: what entered and left each channel and when, and the holds.
+    /// The log's signature is checked first (exit 1 when it fails).
+    Log {
+        /// The repository.
+        dir: PathBuf,
+        /// The armored public key the log must be signed with.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// Print the records as a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
     /// Sign RPM packages in place (header and header+payload OpenPGP signatures, as
     /// `rpmsign --addsign`); `rpmkeys --checksig` verifies them after `rpmkeys --import`.
     SignRpm {
@@ -125,6 +226,9 @@ pub fn run(args: Args) -> Result<i32> {
             }
             let signer = Signer::from_cli(signing_key.as_deref())?;
             let date = source_date_epoch()?;
+            let now = release::now(None)?;
+            // A log that does not verify stops the publication before anything changes.
+            read_log(&dir, &signer.verifier())?;
             let mut added = Vec::new();
             if !debs.is_empty() {
                 let mut opts = apt::Options::new(&channel);
@@ -147,6 +251,9 @@ pub fn run(args: Args) -> Result<i32> {
                     &dir, &rpms, &channel, date, &signer,
                 )?);
             }
+            let mut change = Change::add(now);
+            change.reason = keep.map(|n| format!("--keep {n}"));
+            release::reconcile(&dir, &channel, &change, &signer)?;
             let mut o = std::io::stdout().lock();
             for p in added {
                 writeln!(o, "{}", p.display())?;
@@ -163,10 +270,13 @@ pub fn run(args: Args) -> Result<i32> {
             signing_key,
         } => {
             let signer = Signer::from_cli(signing_key.as_deref())?;
+            let now = release::now(None)?;
+            read_log(&dir, &signer.verifier())?;
             let mut opts = apt::Options::new(&channel);
             opts.component = component;
             opts.date = source_date_epoch()?;
             let removed = apt::remove(&dir, &name, version.as_deref(), &opts, &signer)?;
+            release::reconcile(&dir, &channel, &Change::add(now), &signer)?;
             let mut o = std::io::stdout().lock();
             for r in removed {
                 writeln!(o, "removed {r} from {channel}")?;
@@ -199,7 +309,314 @@ pub fn run(args: Args) -> Result<i32> {
             key,
             pacman_repo,
         } => verify(&dir, &key, &pacman_repo),
+        Action::Promote {
+            dir,
+            from,
+            to,
+            min_soak,
+            now,
+            dry_run,
+            signing_key,
+            pacman_repo,
+        } => {
+            let min_soak = release::parse_duration(&min_soak)?;
+            let signer = Signer::from_cli(signing_key.as_deref())?;
+            let opts = PromoteOptions {
+                from,
+                to,
+                min_soak,
+                now: release::now(now)?,
+                dry_run,
+                publish: Publish {
+                    date: source_date_epoch()?,
+                    pacman_repo,
+                },
+            };
+            read_log(&dir, &signer.verifier())?;
+            let candidates = release::promote(&dir, &opts, &signer).map_err(check_failed)?;
+            print_promotion(&opts, &candidates)?;
+            Ok(exit::OK)
+        }
+        Action::Hold {
+            dir,
+            name,
+            version,
+            reason,
+            signing_key,
+        } => {
+            let signer = Signer::from_cli(signing_key.as_deref())?;
+            read_log(&dir, &signer.verifier())?;
+            let now = release::now(None)?;
+            release::hold(
+                &dir,
+                &name,
+                version.as_deref(),
+                reason.as_deref(),
+                now,
+                &signer,
+            )?;
+            writeln!(
+                std::io::stdout().lock(),
+                "held {}{}",
+                escape_line(&name),
+                version
+                    .map(|v| format!(" {}", escape_line(&v)))
+                    .unwrap_or_default()
+            )?;
+            Ok(exit::OK)
+        }
+        Action::Unhold {
+            dir,
+            name,
+            version,
+            signing_key,
+        } => {
+            let signer = Signer::from_cli(signing_key.as_deref())?;
+            read_log(&dir, &signer.verifier())?;
+            let now = release::now(None)?;
+            release::unhold(&dir, &name, version.as_deref(), now, &signer)?;
+            writeln!(
+                std::io::stdout().lock(),
+                "unheld {}{}",
+                escape_line(&name),
+                version
+                    .map(|v| format!(" {}", escape_line(&v)))
+                    .unwrap_or_default()
+            )?;
+            Ok(exit::OK)
+        }
+        Action::Yank {
+            dir,
+            name,
+            version,
+            channel,
+            reason,
+            signing_key,
+            pacman_repo,
+        } => {
+            let signer = Signer::from_cli(signing_key.as_deref())?;
+            read_log(&dir, &signer.verifier())?;
+            let now = release::now(None)?;
+            let publish = Publish {
+                date: source_date_epoch()?,
+                pacman_repo,
+            };
+            let yanked = release::yank(
+                &dir, &name, &version, &channel, &reason, now, &publish, &signer,
+            )?;
+            let mut o = std::io::stdout().lock();
+            for i in yanked {
+                writeln!(
+                    o,
+                    "yanked {} {} {} ({}) from {channel}",
+                    escape_line(&i.package),
+                    escape_line(&i.version),
+                    escape_line(&i.arch),
+                    i.family
+                )?;
+            }
+            Ok(exit::OK)
+        }
+        Action::Log { dir, key, json } => {
+            let text = std::fs::read_to_string(&key)
+                .with_context(|| format!("cannot read {}", key.display()))?;
+            let verifier = Verifier::from_armored(&text, &key.display().to_string())?;
+            let log = read_log(&dir, &verifier)?;
+            print_log(&log, json)?;
+            Ok(exit::OK)
+        }
     }
+}
+
+/// Reads and verifies the release log; a signature that fails is a failed check (exit 1).
+fn read_log(dir: &Path, verifier: &Verifier) -> Result<Log> {
+    Log::read(dir, verifier).map_err(check_failed)
+}
+
+/// Tampering (a signature or hash that does not verify) exits 1; the rest 2.
+fn check_failed(e: syspack_repo::Error) -> anyhow::Error {
+    match e {
+        syspack_repo::Error::BadSignature { .. } | syspack_repo::Error::HashMismatch { .. } => {
+            CheckFailed(e.to_string()).into()
+        }
+        e => e.into(),
+    }
+}
+
+fn describe(i: &release::Item) -> String {
+    format!(
+        "{} {} {} ({})",
+        escape_line(&i.package),
+        escape_line(&i.version),
+        escape_line(&i.arch),
+        i.family
+    )
+}
+
+fn print_promotion(opts: &PromoteOptions, candidates: &[release::Candidate]) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    let verb = if opts.dry_run {
+        "would promote"
+    } else {
+        "promoted"
+    };
+    let mut moved = 0;
+    for c in candidates {
+        let what = describe(&c.item);
+        let since = format!(
+            "in {} since {}",
+            escape_line(&opts.from),
+            release::format_time(c.entered)
+        );
+        match &c.decision {
+            Decision::Promote => {
+                moved += 1;
+                writeln!(
+                    o,
+                    "{verb} {what} to {}: {since} ({} soaked)",
+                    escape_line(&opts.to),
+                    release::format_duration(opts.now.saturating_sub(c.entered))
+                )?
+            }
+            Decision::Present => writeln!(o, "already in {}: {what}", escape_line(&opts.to))?,
+            Decision::Differs { sha256 } => writeln!(
+                o,
+                "differs {what}: {} has this version with sha256 {}, {} with {}; not promoted \
+                 (yank one of them)",
+                escape_line(&opts.to),
+                escape_line(sha256),
+                escape_line(&opts.from),
+                escape_line(&c.item.sha256)
+            )?,
+            Decision::Wait { eligible_at } => writeln!(
+                o,
+                "waiting {what}: {since}, eligible at {} (in {})",
+                release::format_time(*eligible_at),
+                release::format_duration(eligible_at - opts.now)
+            )?,
+            Decision::Held => writeln!(o, "held {what}: not promoted until `syspack repo unhold`")?,
+            Decision::Yanked { at } => writeln!(
+                o,
+                "yanked {what}: yanked from {} at {}, not promoted into it again",
+                escape_line(&opts.to),
+                release::format_time(*at)
+            )?,
+            Decision::Superseded { by } => writeln!(
+                o,
+                "superseded {what}: {} is newer in {}",
+                escape_line(by),
+                escape_line(&opts.from)
+            )?,
+        }
+    }
+    writeln!(
+        o,
+        "{moved} package(s) {} from {} to {} (minimum soak {})",
+        if opts.dry_run { "would move" } else { "moved" },
+        escape_line(&opts.from),
+        escape_line(&opts.to),
+        release::format_duration(opts.min_soak)
+    )?;
+    Ok(())
+}
+
+/// JSON text with the C1 controls (which JSON leaves raw) escaped too, so it is safe to print.
+fn json_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if ('\u{7f}'..='\u{9f}').contains(&c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn print_log(log: &Log, json: bool) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    if json {
+        let text = serde_json::to_string_pretty(&log.records)?;
+        writeln!(o, "{}", json_safe(&text))?;
+        return Ok(());
+    }
+    let channels: BTreeSet<&str> = log
+        .records
+        .iter()
+        .filter_map(|r| r.channel.as_deref())
+        .collect();
+    for channel in channels {
+        writeln!(o, "channel {}", escape_line(channel))?;
+        for r in log
+            .records
+            .iter()
+            .filter(|r| r.channel.as_deref() == Some(channel))
+        {
+            let (sign, what) = match r.event {
+                Event::Add => ("+", "added".to_string()),
+                Event::Promote => (
+                    "+",
+                    format!(
+                        "promoted from {}",
+                        escape_line(r.from.as_deref().unwrap_or("?"))
+                    ),
+                ),
+                Event::Remove => ("-", "removed".to_string()),
+                Event::Yank => ("-", "yanked".to_string()),
+                Event::Hold | Event::Unhold => continue,
+            };
+            write!(
+                o,
+                "  {}  {sign} {} {} {}",
+                release::format_time(r.time),
+                escape_line(&r.package),
+                escape_line(r.version.as_deref().unwrap_or("?")),
+                escape_line(r.arch.as_deref().unwrap_or("?")),
+            )?;
+            if let Some(f) = r.family {
+                write!(o, " ({f})")?;
+            }
+            write!(o, " {what}")?;
+            if let Some(reason) = &r.reason {
+                write!(o, ": {}", escape_line(reason))?;
+            }
+            writeln!(
+                o,
+                "  sha256 {}",
+                escape_line(r.sha256.as_deref().unwrap_or("?"))
+            )?;
+        }
+    }
+    let holds: Vec<&release::Record> = log
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::Hold | Event::Unhold))
+        .collect();
+    if !holds.is_empty() {
+        writeln!(o, "holds")?;
+        for r in holds {
+            write!(
+                o,
+                "  {}  {} {} {}",
+                release::format_time(r.time),
+                if r.event == Event::Hold {
+                    "hold"
+                } else {
+                    "unhold"
+                },
+                escape_line(&r.package),
+                r.version
+                    .as_deref()
+                    .map_or("(every version)".to_string(), |v| escape_line(v)
+                        .into_owned())
+            )?;
+            if let Some(reason) = &r.reason {
+                write!(o, ": {}", escape_line(reason))?;
+            }
+            writeln!(o)?;
+        }
+    }
+    Ok(())
 }
 
 fn source_date_epoch() -> Result<Option<u64>> {
@@ -300,12 +717,22 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
             }
         }
     }
+    // The release log, when there is one, is signed by the same key.
+    let log = match Log::read(dir, &verifier) {
+        Ok(log) if log.records.is_empty() => "none".to_string(),
+        Ok(log) => format!("{} record(s)", log.records.len()),
+        Err(e) => {
+            problems.push(e.to_string());
+            String::new()
+        }
+    };
     if !problems.is_empty() {
         return Err(CheckFailed(problems.join("\n")).into());
     }
     writeln!(
         std::io::stdout().lock(),
-        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; rpm: {}; signed by {}",
+        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; rpm: {}; release log: {log}; \
+         signed by {}",
         suites.len(),
         suites.join(", "),
         referenced.len(),
