@@ -655,6 +655,53 @@ fn release_workflows_follow_the_configured_channels() {
         ["apt", "dnf", "publish"]
     );
 
+    // --check compares both files.
+    let ok = dir
+        .command()
+        .args([
+            "ci",
+            "github",
+            "--release",
+            "--check",
+            "--out",
+            ".github/workflows",
+        ])
+        .stdout();
+    assert_contains(
+        &ok,
+        &[
+            "syspack-release.yml is up to date",
+            "syspack-promote.yml is up to date",
+        ],
+    );
+    let promote_file = dir.join(".github/workflows/syspack-promote.yml");
+    let text = std::fs::read_to_string(&promote_file).unwrap();
+    std::fs::write(
+        &promote_file,
+        text.replace("--min-soak 7d", "--min-soak 1d"),
+    )
+    .unwrap();
+    let o = dir
+        .command()
+        .args([
+            "ci",
+            "github",
+            "--release",
+            "--check",
+            "--out",
+            ".github/workflows",
+        ])
+        .expect_code(1);
+    assert_contains(
+        &String::from_utf8_lossy(&o.stdout),
+        &[
+            "syspack-release.yml is up to date",
+            "+",
+            "--min-soak 7d",
+            "syspack-promote.yml` differs",
+        ],
+    );
+
     // Only FreeBSD: nothing to publish.
     let err = dir
         .command()
