@@ -297,7 +297,7 @@ pub(super) fn checkout(o: &mut Out) {
     o.line(10, "persist-credentials: false");
 }
 
-pub(super) fn sources_job(o: &mut Out, plan: &Plan) {
+fn sources_job(o: &mut Out, plan: &Plan) {
     o.line(
         2,
         "# Fetches the pinned sources of the vendored C libraries once per change of the pins;",
@@ -319,6 +319,12 @@ pub(super) fn sources_job(o: &mut Out, plan: &Plan) {
     o.line(10, &format!("key: {}", sources_key(plan)));
     o.line(6, "- name: Fetch the pinned sources");
     o.line(8, "if: steps.cache.outputs.cache-hit != 'true'");
+    o.run(8, &fetch_sources_lines(plan));
+    o.line(0, "");
+}
+
+/// The script that fetches and verifies the pinned sources into [`SOURCES`].
+pub(super) fn fetch_sources_lines(plan: &Plan) -> Vec<String> {
     let mut lines = vec![format!("export SYSPACK_SOURCE_DIR=\"$PWD/{SOURCES}\"")];
     let fetch_pins: Vec<String> = plan
         .pin_dirs
@@ -358,8 +364,7 @@ pub(super) fn sources_job(o: &mut Out, plan: &Plan) {
             lines.push(format!("syspack vendor{p} verify"));
         }
     }
-    o.run(8, &lines);
-    o.line(0, "");
+    lines
 }
 
 /// `name:`, `needs:`, `runs-on:` and the strategy of a matrix job.
@@ -437,7 +442,7 @@ fn cargo_cache(o: &mut Out, plan: &Plan, paths: &[&str]) {
     o.line(10, &format!("restore-keys: {prefix}"));
 }
 
-pub(super) fn restore_sources(o: &mut Out, plan: &Plan) {
+fn restore_sources(o: &mut Out, plan: &Plan) {
     if !plan.fetches_sources() {
         return;
     }

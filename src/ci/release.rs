@@ -17,14 +17,15 @@
 //! that need them, passed through `env:` (syspack reads the key from `SYSPACK_SIGNING_KEY`
 //! and keeps it in memory: it is never written to a file or printed). Both workflows share one
 //! concurrency group, so they never write the stored repositories at the same time. No cache
-//! is used (a release must not restore what another run could have written), except the
-//! pinned sources of vendored builds, which the build verifies against their pins.
+//! is used (a release must not restore what another run could have written): the pinned
+//! sources of vendored builds are fetched and verified in this run and handed over as an
+//! artifact.
 
 use anyhow::{bail, Result};
 
 use super::github::{
-    checkout, comment_wrapped, feature_lines, install_syspack_line, package_lines, restore_sources,
-    scalar, sh_quote, sources_job, trim_lines, Out, HOST, HOST_RELEASE, SOURCES, UPLOAD,
+    checkout, comment_wrapped, feature_lines, fetch_sources_lines, install_syspack_line,
+    package_lines, scalar, sh_quote, trim_lines, Out, HOST, HOST_RELEASE, SOURCES, UPLOAD,
 };
 use super::runners::{Manager, Runner};
 use super::{Link, Plan, TargetPlan};
@@ -204,9 +205,7 @@ impl<'a> Release<'a> {
         o.line(0, "");
         Self::common(&mut o);
         if self.fetches_sources() {
-            sources_job(&mut o, self.plan);
-            // The release's sources job holds no secret and reads only the checkout.
-            insert_permissions(&mut o, "  sources:\n");
+            self.sources_job(&mut o);
         }
         let mut managers: Vec<Manager> = self
             .targets
@@ -223,6 +222,40 @@ impl<'a> Release<'a> {
         }
         self.publish_job(&mut o, &managers);
         finish(o)
+    }
+
+    /// Fetches and verifies the pinned sources for the vendored builds and hands them over as
+    /// an artifact of this run (a cache could hold what another run wrote).
+    fn sources_job(&self, o: &mut Out) {
+        o.line(
+            2,
+            "# Fetches and verifies the pinned sources of the vendored C libraries for the",
+        );
+        o.line(
+            2,
+            "# vendored builds of this run (build scripts never download).",
+        );
+        o.line(2, "sources:");
+        o.line(4, "name: pinned sources");
+        o.line(4, &format!("runs-on: {HOST}"));
+        o.line(4, "permissions:");
+        o.line(6, "contents: read");
+        o.line(4, "steps:");
+        checkout(o);
+        o.line(6, "- name: Fetch the pinned sources");
+        o.run(8, &fetch_sources_lines(self.plan));
+        o.line(6, "- name: Upload the pinned sources");
+        o.line(8, &format!("uses: {UPLOAD}"));
+        o.line(8, "with:");
+        o.line(10, "name: pinned-sources");
+        o.line(10, &format!("path: {SOURCES}"));
+        o.line(
+            10,
+            "# The directory is hidden (a dot directory): upload-artifact leaves those out unless told.",
+        );
+        o.line(10, "include-hidden-files: true");
+        o.line(10, "if-no-files-found: error");
+        o.line(0, "");
     }
 
     fn build_job(&self, o: &mut Out, m: Manager) {
@@ -317,7 +350,12 @@ impl<'a> Release<'a> {
             "run: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal",
         );
         if self.fetches_sources() {
-            restore_sources(o, plan);
+            o.line(6, "- name: Download the pinned sources");
+            o.line(8, "if: matrix.link == 'vendored'");
+            o.line(8, &format!("uses: {DOWNLOAD}"));
+            o.line(8, "with:");
+            o.line(10, "name: pinned-sources");
+            o.line(10, &format!("path: {SOURCES}"));
         }
         if !plan.is_syspack {
             o.line(6, "- name: Install syspack");
@@ -610,18 +648,129 @@ impl<'a> Release<'a> {
     }
 }
 
-/// Puts `permissions: contents: read` right after the job header line `header`.
-fn insert_permissions(o: &mut Out, header: &str) {
-    if let Some(at) = o.text.find(header) {
-        let at = at + header.len();
-        o.text
-            .insert_str(at, "    permissions:\n      contents: read\n");
-    }
-}
-
 fn finish(mut o: Out) -> String {
     while o.text.ends_with("\n\n") {
         o.text.pop();
     }
     o.text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ci::Build;
+    use crate::config::PublishSpec;
+    use crate::target::Target;
+
+    /// A plan for `hello` on debian-12 (system) and el-9 (no system build: vendored).
+    fn plan() -> Plan {
+        let target = |id: &str, no_system: Option<&str>| {
+            let t = Target::resolve(id).unwrap();
+            TargetPlan {
+                id: id.into(),
+                runner: Runner::for_release(t.release).unwrap(),
+                dev_packages: vec!["zlib1g-dev".into()],
+                no_system: no_system.map(str::to_string),
+                needs_epel: false,
+            }
+        };
+        Plan {
+            name: "hello".into(),
+            is_syspack: false,
+            build: Build::Cargo {
+                manifest: None,
+                vendored_feature: true,
+            },
+            links: vec![Link::System, Link::Vendored],
+            targets: vec![
+                target("debian-12", None),
+                target("el-9", Some("no development package of nosuch on el-9")),
+                target("freebsd-14", None),
+            ],
+            targets_from: "--target",
+            target_dir: Some("target".into()),
+            libraries: vec!["zlib".into()],
+            pin_dirs: vec!["pins".into()],
+            smoke: vec![],
+            skipped: vec![],
+            regenerate: "syspack ci github --release".into(),
+            publish: PublishSpec::default(),
+        }
+    }
+
+    #[test]
+    fn a_target_without_a_system_build_is_built_vendored_from_verified_sources() {
+        let plan = plan();
+        let r = Release::new(&plan).unwrap();
+        assert_eq!(r.left_out.len(), 1);
+        let text = r.render_release();
+        // The sources job reads only the checkout; the build jobs wait for it.
+        assert!(
+            text.contains(
+                "  sources:\n    name: pinned sources\n    runs-on: ubuntu-24.04\n    permissions:\n      contents: read\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("    needs: sources\n"), "{text}");
+        assert!(text.contains("            # Vendored: no development package of nosuch on el-9.\n            link: vendored\n"), "{text}");
+        assert!(text.contains("          - target: debian-12\n            image: 'debian:bookworm'\n            link: system\n"), "{text}");
+        assert!(text.contains("if: matrix.link == 'vendored'"), "{text}");
+        // No cache: the sources reach the vendored builds as an artifact of this run.
+        assert!(!text.contains("actions/cache"), "{text}");
+        assert!(
+            text.contains("name: pinned-sources\n          path: .syspack/sources\n"),
+            "{text}"
+        );
+        assert!(text.contains("syspack vendor --pins pins verify"), "{text}");
+        assert!(!text.contains("freebsd-vm"), "{text}");
+        // Not syspack itself: the publish job installs the syspack that wrote the workflow.
+        assert!(text.contains(&install_syspack_line()), "{text}");
+    }
+
+    /// The vendored layout (no real target needs it today: the knowledge base knows every
+    /// development package the runnable releases need) passes actionlint and zizmor too.
+    #[test]
+    fn the_vendored_layout_passes_actionlint_and_zizmor() {
+        let plan = plan();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("syspack-release.yml");
+        std::fs::write(&file, Release::new(&plan).unwrap().render_release()).unwrap();
+        let install = "ci/install-deps (actionlint and zizmor in $SYSPACK_CI_VENV, shellcheck \
+                       from apt)";
+        for (program, args) in [
+            (
+                "actionlint",
+                &["-shellcheck", "shellcheck", "-no-color"][..],
+            ),
+            (
+                "zizmor",
+                &["--offline", "--no-progress", "--format", "plain"][..],
+            ),
+        ] {
+            let out = std::process::Command::new(program)
+                .args(args)
+                .arg(&file)
+                .output()
+                .unwrap_or_else(|e| {
+                    panic!("`{program}` cannot run ({e}); install it with {install}")
+                });
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(out.status.success(), "{program}:\n{text}");
+            if program == "zizmor" {
+                assert!(text.contains("No findings to report"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_freebsd_targets_cannot_be_published() {
+        let mut plan = plan();
+        plan.targets.retain(|t| t.id == "freebsd-14");
+        let e = Release::new(&plan).err().unwrap().to_string();
+        assert!(e.contains("none of the targets can be published"), "{e}");
+    }
 }
