@@ -613,3 +613,76 @@ fn a_version_that_differs_in_the_target_is_left_alone() {
     assert_eq!(sha256(&stable), before);
     verify(&dir);
 }
+
+/// Without `--min-soak`, `repo promote --config` takes the soak from the project's `publish`
+/// table (7d here), and promotes along configured channels (nightly, then testing); without
+/// either, 14 days.
+#[test]
+fn min_soak_defaults_to_the_configured_one() {
+    let (dir, deb) = setup("channels-config", "ed25519");
+    let config = std::fs::read_to_string(dir.join("syspack.toml")).unwrap();
+    std::fs::write(
+        dir.join("syspack.toml"),
+        format!("{config}\n[package.publish]\nchannels = [\"nightly\", \"testing\", \"stable\"]\nmin-soak = \"7d\"\n"),
+    )
+    .unwrap();
+    dir.command()
+        .args(["repo", "add", "repo", "--channel", "nightly"])
+        .args(["--signing-key", "keys/secret.asc"])
+        .args([&deb])
+        .env("SYSPACK_NOW", T.to_string())
+        .expect_code(0);
+    let run = |at: u64, extra: &[&str]| {
+        let o = dir
+            .command()
+            .args([
+                "repo", "promote", "repo", "--from", "nightly", "--to", "testing",
+            ])
+            .args(["--now", &at.to_string(), "--signing-key", "keys/secret.asc"])
+            .args(extra)
+            .expect_code(0);
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    // No configuration named: 14 days.
+    let out = run(T + 7 * DAY, &["--dry-run"]);
+    assert_contains(&out, &["waiting hello 1.0.0-1", "(minimum soak 14d)"]);
+    let out = run(T + 6 * DAY, &["--config", "syspack.toml"]);
+    assert_contains(&out, &["eligible at", "(minimum soak 7d)"]);
+    let out = run(T + 7 * DAY, &["--config", "syspack.toml"]);
+    assert_contains(
+        &out,
+        &[
+            "promoted hello 1.0.0-1 amd64 (deb) to testing",
+            "1 package(s) moved from nightly to testing (minimum soak 7d)",
+        ],
+    );
+    assert_contains(&packages(&dir, "testing"), &["Version: 1.0.0-1\n"]);
+    // --min-soak wins over the configuration.
+    let out = run(
+        T + 8 * DAY,
+        &["--config", "syspack.toml", "--min-soak", "30d"],
+    );
+    assert_contains(&out, &["(minimum soak 30d)"]);
+    // A broken configuration is refused, naming the key.
+    std::fs::write(
+        dir.join("syspack.toml"),
+        format!("{config}\n[package.publish]\nmin-soak = \"soon\"\n"),
+    )
+    .unwrap();
+    let err = dir
+        .command()
+        .args([
+            "repo", "promote", "repo", "--from", "nightly", "--to", "testing",
+        ])
+        .args([
+            "--config",
+            "syspack.toml",
+            "--signing-key",
+            "keys/secret.asc",
+        ])
+        .stderr_with(2);
+    assert_contains(
+        &err,
+        &["`package.publish.min-soak`", "`soon` is not a duration"],
+    );
+}

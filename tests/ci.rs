@@ -402,3 +402,335 @@ fn checked_in_workflow_is_what_syspack_writes() {
     );
     assert_lints_clean(&file);
 }
+
+/// `syspack ci github --release ARGS --out <dir>/.github/workflows`: the release and promote
+/// workflows, linted, parsed.
+fn generate_release(dir: &Dir, args: &[&str]) -> (serde_norway::Value, serde_norway::Value) {
+    let out = dir.join(".github/workflows");
+    let stdout = dir
+        .command()
+        .args(["ci", "github", "--release"])
+        .args(args)
+        .args([Path::new("--out"), &out])
+        .stdout();
+    assert_contains(
+        &stdout,
+        &["wrote", "syspack-release.yml", "syspack-promote.yml"],
+    );
+    let mut docs = Vec::new();
+    for name in ["syspack-release.yml", "syspack-promote.yml"] {
+        let file = out.join(name);
+        assert_lints_clean(&file);
+        let text = std::fs::read_to_string(&file).unwrap();
+        docs.push(serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}")));
+    }
+    let promote = docs.pop().unwrap();
+    (docs.pop().unwrap(), promote)
+}
+
+/// Every `secrets.NAME` a YAML value's strings reference, sorted.
+fn secrets_in(v: &serde_norway::Value) -> Vec<String> {
+    fn walk(v: &serde_norway::Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_norway::Value::String(s) => {
+                for part in s.split("secrets.").skip(1) {
+                    let name: String = part
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    out.insert(name);
+                }
+            }
+            serde_norway::Value::Sequence(s) => s.iter().for_each(|v| walk(v, out)),
+            serde_norway::Value::Mapping(m) => m.iter().for_each(|(k, v)| {
+                walk(k, out);
+                walk(v, out);
+            }),
+            serde_norway::Value::Tagged(t) => walk(&t.value, out),
+            _ => {}
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    walk(v, &mut out);
+    out.into_iter().collect()
+}
+
+/// `{job id: (its permissions as YAML, the secrets it references)}`.
+fn jobs_of(
+    workflow: &serde_norway::Value,
+) -> std::collections::BTreeMap<String, (String, Vec<String>)> {
+    workflow["jobs"]
+        .as_mapping()
+        .expect("jobs")
+        .iter()
+        .map(|(id, job)| {
+            let perms = serde_norway::to_string(&job["permissions"]).unwrap();
+            (
+                id.as_str().unwrap().to_string(),
+                (perms.trim().to_string(), secrets_in(job)),
+            )
+        })
+        .collect()
+}
+
+const SIGNING_AND_STORAGE: &[&str] = &[
+    "SYSPACK_SIGNING_KEY",
+    "SYSPACK_SIGNING_KEY_PASSPHRASE",
+    "SYSPACK_STORAGE_ACCESS_KEY_ID",
+    "SYSPACK_STORAGE_SECRET_ACCESS_KEY",
+];
+
+/// The release workflows pass actionlint and zizmor; nothing is granted at the top; every job
+/// reads the checkout only; the build jobs reference no secret; the signing key and the storage
+/// credentials appear only in `publish` and `promote`, and only in the `env:` of their steps;
+/// FreeBSD (no repository writer yet) is left out.
+#[test]
+fn release_workflows_hold_secrets_only_where_they_sign() {
+    let dir = Dir::new("ci-release");
+    let manifest = repo().join("Cargo.toml");
+    let (release, promote) = generate_release(
+        &dir,
+        &[
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "--target",
+            SYSPACK_CI_TARGETS,
+        ],
+    );
+    for w in [&release, &promote] {
+        assert_eq!(
+            serde_norway::to_string(&w["permissions"]).unwrap().trim(),
+            "{}",
+            "top-level permissions"
+        );
+        assert_eq!(w["concurrency"]["group"], "syspack-release-repositories");
+        assert_eq!(w["concurrency"]["cancel-in-progress"], false);
+    }
+    assert_eq!(release["on"]["push"]["tags"][0], "v*");
+    assert!(
+        promote["on"]["schedule"][0]["cron"].is_string(),
+        "{promote:?}"
+    );
+    assert!(promote["on"].get("workflow_dispatch").is_some());
+
+    let jobs = jobs_of(&release);
+    assert_eq!(
+        jobs.keys().collect::<Vec<_>>(),
+        ["apt", "dnf", "pacman", "publish", "zypper"]
+    );
+    for (id, (perms, secrets)) in &jobs {
+        assert_eq!(perms, "contents: read", "job {id}");
+        if id == "publish" {
+            assert_eq!(secrets, SIGNING_AND_STORAGE, "job {id}");
+        } else {
+            assert!(secrets.is_empty(), "build job {id} references {secrets:?}");
+        }
+    }
+    let promote_jobs = jobs_of(&promote);
+    assert_eq!(promote_jobs.keys().collect::<Vec<_>>(), ["promote"]);
+    assert_eq!(promote_jobs["promote"].0, "contents: read");
+    assert_eq!(promote_jobs["promote"].1, SIGNING_AND_STORAGE);
+
+    // The signing key is in the env of exactly the step that signs, which runs only syspack.
+    for (w, job, verb) in [
+        (&release, "publish", "repo add"),
+        (&promote, "promote", "repo promote"),
+    ] {
+        let steps = w["jobs"][job]["steps"].as_sequence().unwrap();
+        let signing: Vec<&serde_norway::Value> = steps
+            .iter()
+            .filter(|s| secrets_in(s).contains(&"SYSPACK_SIGNING_KEY".to_string()))
+            .collect();
+        assert_eq!(signing.len(), 1, "{job}: {signing:?}");
+        assert_eq!(
+            signing[0]["env"]["SYSPACK_SIGNING_KEY"],
+            "${{ secrets.SYSPACK_SIGNING_KEY }}"
+        );
+        let script = signing[0]["run"].as_str().unwrap();
+        assert_contains(script, &[verb]);
+        for forbidden in ["echo \"$SYSPACK", "cat ", "set -x", "printenv", "env |"] {
+            assert!(
+                !script.contains(forbidden),
+                "{job}: `{forbidden}` in {script}"
+            );
+        }
+        // Secrets reach steps through env only, never a script or `with:`.
+        for s in steps {
+            for key in ["run", "with"] {
+                assert!(secrets_in(&s[key]).is_empty(), "{job}: {key} of {s:?}");
+            }
+        }
+        assert_eq!(w["jobs"][job]["environment"], "syspack-release");
+        assert_eq!(
+            steps[0]["with"]["persist-credentials"], false,
+            "{job}: checkout"
+        );
+    }
+    // Build once: each build job uploads the packages and their sha256 manifest; publish
+    // verifies them before signing.
+    let apt_steps = release["jobs"]["apt"]["steps"].as_sequence().unwrap();
+    let uploads: Vec<&str> = apt_steps
+        .iter()
+        .filter_map(|s| s["with"]["name"].as_str())
+        .collect();
+    assert_eq!(
+        uploads,
+        [
+            "packages-${{ matrix.target }}",
+            "sha256-${{ matrix.target }}"
+        ]
+    );
+    let publish = serde_norway::to_string(&release["jobs"]["publish"]).unwrap();
+    let verify_at = publish.find("sha256sum --check --strict").expect("verify");
+    let add_at = publish.find("repo add").expect("add");
+    let upload_at = publish.find("--delete").expect("upload");
+    assert!(verify_at < add_at && add_at < upload_at, "{publish}");
+    assert_contains(
+        &publish,
+        &[
+            "--channel testing",
+            "for t in arch debian-11 debian-12 debian-13 ubuntu-22.04 ubuntu-24.04 fedora-43 el-8 el-9 opensuse-15.6; do",
+        ],
+    );
+    assert!(!publish.contains("freebsd"), "{publish}");
+    let text = std::fs::read_to_string(dir.join(".github/workflows/syspack-release.yml")).unwrap();
+    assert_contains(&text, &["# Left out: freebsd-14"]);
+    assert!(
+        !text.contains("actions/cache"),
+        "a release restores no cache"
+    );
+    let promote_text = serde_norway::to_string(&promote).unwrap();
+    assert_contains(
+        &promote_text,
+        &["repo promote \"repository/$t\" --from testing --to stable --min-soak 14d"],
+    );
+}
+
+/// Configured channels and soak: packages enter the first channel, each adjacent pair is
+/// promoted (the last pair first), the storage is the configured bucket.
+#[test]
+fn release_workflows_follow_the_configured_channels() {
+    let dir = Dir::new("ci-release-channels");
+    scratch_project(&dir, r#"["debian-12", "el-9"]"#);
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "{manifest}\n[package.metadata.syspack.publish]\nchannels = [\"nightly\", \"testing\", \"stable\"]\n\
+             min-soak = \"7d\"\nstorage = \"s3://example-bucket/repos\"\n"
+        ),
+    )
+    .unwrap();
+    let (release, promote) = generate_release(&dir, &[]);
+    let publish = serde_norway::to_string(&release["jobs"]["publish"]).unwrap();
+    assert_contains(
+        &publish,
+        &[
+            "--channel nightly",
+            "STORAGE: s3://example-bucket/repos",
+            "cargo install --locked --features vendored syspack",
+        ],
+    );
+    assert!(
+        !publish.contains("vars.SYSPACK_RELEASE_STORAGE"),
+        "{publish}"
+    );
+    let run = promote["jobs"]["promote"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Promote")
+        .and_then(|s| s["run"].as_str())
+        .unwrap()
+        .to_string();
+    let second = run
+        .find("--from testing --to stable --min-soak 7d")
+        .expect("testing → stable");
+    let first = run
+        .find("--from nightly --to testing --min-soak 7d")
+        .expect("nightly → testing");
+    assert!(second < first, "the last pair first:\n{run}");
+    assert_eq!(
+        jobs_of(&release).keys().collect::<Vec<_>>(),
+        ["apt", "dnf", "publish"]
+    );
+
+    // --check compares both files.
+    let ok = dir
+        .command()
+        .args([
+            "ci",
+            "github",
+            "--release",
+            "--check",
+            "--out",
+            ".github/workflows",
+        ])
+        .stdout();
+    assert_contains(
+        &ok,
+        &[
+            "syspack-release.yml is up to date",
+            "syspack-promote.yml is up to date",
+        ],
+    );
+    let promote_file = dir.join(".github/workflows/syspack-promote.yml");
+    let text = std::fs::read_to_string(&promote_file).unwrap();
+    std::fs::write(
+        &promote_file,
+        text.replace("--min-soak 7d", "--min-soak 1d"),
+    )
+    .unwrap();
+    let o = dir
+        .command()
+        .args([
+            "ci",
+            "github",
+            "--release",
+            "--check",
+            "--out",
+            ".github/workflows",
+        ])
+        .expect_code(1);
+    assert_contains(
+        &String::from_utf8_lossy(&o.stdout),
+        &[
+            "syspack-release.yml is up to date",
+            "+",
+            "--min-soak 7d",
+            "syspack-promote.yml` differs",
+        ],
+    );
+
+    // Only FreeBSD: nothing to publish.
+    let err = dir
+        .command()
+        .args([
+            "ci",
+            "github",
+            "--release",
+            "--target",
+            "freebsd-14",
+            "--out",
+            "x",
+        ])
+        .stderr_with(2);
+    assert_contains(&err, &["none of the targets can be published"]);
+    // An unknown key of the table is refused naming the closest one.
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("{manifest}\n[package.metadata.syspack.publish]\nchanels = [\"a\", \"b\"]\n"),
+    )
+    .unwrap();
+    let err = dir
+        .command()
+        .args(["ci", "github", "--release", "--out", "x"])
+        .stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "unknown key `package.metadata.syspack.publish.chanels`",
+            "did you mean `channels`?",
+        ],
+    );
+}

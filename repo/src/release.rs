@@ -698,7 +698,13 @@ fn check_reason(reason: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-fn channel_ok(channel: &str) -> Result<()> {
+/// Checks a channel name: letters, digits and `. + - _ ~`, not starting with `.` (it names an
+/// apt suite and a directory).
+///
+/// # Errors
+///
+/// [`Error::Invalid`] naming the channel.
+pub fn check_channel(channel: &str) -> Result<()> {
     let ok = !channel.is_empty()
         && !channel.starts_with('.')
         && channel
@@ -877,7 +883,7 @@ pub fn yank(
     publish: &Publish,
     signer: &Signer,
 ) -> Result<Vec<Item>> {
-    channel_ok(channel)?;
+    check_channel(channel)?;
     check_reason(Some(reason))?;
     check_name("package", package)?;
     check_name("--version", version)?;
@@ -1124,8 +1130,8 @@ fn signed_metadata_name(family: Family, channel: &str) -> String {
 /// The log does not verify; a candidate's file differs from the log or the signed metadata
 /// ([`Error::HashMismatch`]; nothing moves then); a file cannot be read or written.
 pub fn promote(dir: &Path, opts: &PromoteOptions, signer: &Signer) -> Result<Vec<Candidate>> {
-    channel_ok(&opts.from)?;
-    channel_ok(&opts.to)?;
+    check_channel(&opts.from)?;
+    check_channel(&opts.to)?;
     if opts.from == opts.to {
         return Err(Error::invalid(
             dir,

@@ -13,25 +13,27 @@ use super::runners::{Manager, Runner};
 use super::{Build, Link, Plan, TargetPlan};
 
 /// Actions used, pinned to the commit of a release (the tag is in the trailing comment).
-const CHECKOUT: &str = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2";
+pub(super) const CHECKOUT: &str =
+    "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2";
 const CACHE: &str = "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3";
 const CACHE_RESTORE: &str =
     "actions/cache/restore@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3";
-const UPLOAD: &str = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2";
+pub(super) const UPLOAD: &str =
+    "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2";
 /// The FreeBSD VM action, by its major tag: see the comment written above it.
 const FREEBSD_VM: &str = "vmactions/freebsd-vm@v1 # zizmor: ignore[unpinned-uses]";
 
 /// The GitHub-hosted runner every job runs on (the containers' and the VM's host). The
 /// `sources` job builds on it directly, with the knowledge base's `ubuntu-24.04` packages.
-const HOST: &str = "ubuntu-24.04";
-const HOST_RELEASE: &str = "ubuntu-24.04";
+pub(super) const HOST: &str = "ubuntu-24.04";
+pub(super) const HOST_RELEASE: &str = "ubuntu-24.04";
 
 /// Where vendored builds find the pinned sources (`SYSPACK_SOURCE_DIR`), relative to the
 /// checkout so that the FreeBSD VM sees it too.
-const SOURCES: &str = ".syspack/sources";
+pub(super) const SOURCES: &str = ".syspack/sources";
 
 /// A YAML scalar: plain when that reads back as the same string, else single-quoted.
-fn scalar(s: &str) -> String {
+pub(super) fn scalar(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c))
@@ -48,7 +50,7 @@ fn scalar(s: &str) -> String {
 }
 
 /// A single-quoted shell word.
-fn sh_quote(s: &str) -> String {
+pub(super) fn sh_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._/=:+-".contains(c))
@@ -59,12 +61,12 @@ fn sh_quote(s: &str) -> String {
     }
 }
 
-struct Out {
-    text: String,
+pub(super) struct Out {
+    pub(super) text: String,
 }
 
 impl Out {
-    fn line(&mut self, indent: usize, s: &str) {
+    pub(super) fn line(&mut self, indent: usize, s: &str) {
         if s.is_empty() {
             self.text.push('\n');
         } else {
@@ -73,7 +75,7 @@ impl Out {
     }
 
     /// A `run: |` block at `indent` (the key's indentation).
-    fn run(&mut self, indent: usize, lines: &[String]) {
+    pub(super) fn run(&mut self, indent: usize, lines: &[String]) {
         self.line(indent, "run: |");
         for l in lines {
             self.line(indent + 2, l);
@@ -101,7 +103,7 @@ fn sources_key(plan: &Plan) -> String {
 }
 
 /// `cargo install` of the syspack that generated the workflow (projects other than syspack).
-fn install_syspack_line() -> String {
+pub(super) fn install_syspack_line() -> String {
     format!(
         "cargo install --locked --features vendored syspack --version '={}'",
         env!("CARGO_PKG_VERSION")
@@ -110,7 +112,7 @@ fn install_syspack_line() -> String {
 
 /// Shell lines that build (syspack itself) and write the package for `$TARGET` into `dist/`,
 /// with `$features` holding the cargo feature arguments; `syspack` is the command to run.
-fn package_lines(plan: &Plan, syspack: &str, features: &str) -> Vec<String> {
+pub(super) fn package_lines(plan: &Plan, syspack: &str, features: &str) -> Vec<String> {
     let mut lines = Vec::new();
     match &plan.build {
         Build::Cargo { manifest, .. } => {
@@ -147,7 +149,7 @@ fn syspack_command(plan: &Plan, cargo_home: &str) -> String {
 /// `(declaration lines, expansion)` of the cargo feature arguments: `--features vendored` in
 /// vendored builds of a package that has the feature. `bash` uses an array (the container
 /// jobs' `run:` steps); otherwise a POSIX sh word list (the FreeBSD VM script).
-fn feature_lines(plan: &Plan, bash: bool) -> (Vec<String>, &'static str) {
+pub(super) fn feature_lines(plan: &Plan, bash: bool) -> (Vec<String>, &'static str) {
     let Build::Cargo {
         vendored_feature: true,
         ..
@@ -276,7 +278,7 @@ fn header(o: &mut Out, plan: &Plan) {
 }
 
 /// A `#` comment of several lines, wrapped at 96 columns.
-fn comment_wrapped(o: &mut Out, text: &str) {
+pub(super) fn comment_wrapped(o: &mut Out, text: &str) {
     let mut line = String::from("#");
     for word in text.split(' ') {
         if line.len() + 1 + word.len() > 96 && line.len() > 1 {
@@ -289,7 +291,7 @@ fn comment_wrapped(o: &mut Out, text: &str) {
     o.line(0, &line);
 }
 
-fn checkout(o: &mut Out) {
+pub(super) fn checkout(o: &mut Out) {
     o.line(6, &format!("- uses: {CHECKOUT}"));
     o.line(8, "with:");
     o.line(10, "persist-credentials: false");
@@ -317,6 +319,12 @@ fn sources_job(o: &mut Out, plan: &Plan) {
     o.line(10, &format!("key: {}", sources_key(plan)));
     o.line(6, "- name: Fetch the pinned sources");
     o.line(8, "if: steps.cache.outputs.cache-hit != 'true'");
+    o.run(8, &fetch_sources_lines(plan));
+    o.line(0, "");
+}
+
+/// The script that fetches and verifies the pinned sources into [`SOURCES`].
+pub(super) fn fetch_sources_lines(plan: &Plan) -> Vec<String> {
     let mut lines = vec![format!("export SYSPACK_SOURCE_DIR=\"$PWD/{SOURCES}\"")];
     let fetch_pins: Vec<String> = plan
         .pin_dirs
@@ -356,8 +364,7 @@ fn sources_job(o: &mut Out, plan: &Plan) {
             lines.push(format!("syspack vendor{p} verify"));
         }
     }
-    o.run(8, &lines);
-    o.line(0, "");
+    lines
 }
 
 /// `name:`, `needs:`, `runs-on:` and the strategy of a matrix job.
@@ -603,7 +610,7 @@ fn smoke_lines(plan: &Plan) -> Vec<String> {
     }
 }
 
-fn trim_lines(lines: Vec<String>) -> Vec<String> {
+pub(super) fn trim_lines(lines: Vec<String>) -> Vec<String> {
     lines
         .into_iter()
         .map(|l| l.trim_end().to_string())

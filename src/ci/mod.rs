@@ -9,6 +9,7 @@
 //! sources fetched first (the project has `pin.toml` files).
 
 pub mod github;
+pub mod release;
 pub mod runners;
 
 use std::collections::BTreeSet;
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use syspack_distro::kb::Provider;
 
-use crate::config::{AssetKind, Config};
+use crate::config::{AssetKind, Config, PublishSpec};
 use crate::target::Target;
 use runners::Runner;
 
@@ -118,6 +119,8 @@ pub struct Plan {
     pub skipped: Vec<(String, String)>,
     /// The `syspack ci github` arguments that regenerate the workflow.
     pub regenerate: String,
+    /// Release channels and storage, for the release workflows.
+    pub publish: PublishSpec,
 }
 
 /// What the command was asked.
@@ -133,6 +136,8 @@ pub struct Request {
     pub manifest_arg: Option<PathBuf>,
     /// `--config` as given.
     pub config_arg: Option<PathBuf>,
+    /// `--release`: the release workflows, not the test workflow.
+    pub release: bool,
 }
 
 /// `path` relative to `root`, with `/` separators.
@@ -317,6 +322,9 @@ impl Plan {
             Build::Standalone { .. } => Vec::new(),
         };
         let mut regenerate = String::from("syspack ci github");
+        if req.release {
+            regenerate.push_str(" --release");
+        }
         if let Some(m) = &req.manifest_arg {
             regenerate.push_str(&format!(" --manifest-path {}", relative(m, root)?));
         }
@@ -348,6 +356,7 @@ impl Plan {
             smoke,
             skipped,
             regenerate,
+            publish: cfg.publish.clone(),
         })
     }
 

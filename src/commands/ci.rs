@@ -57,6 +57,15 @@ struct GithubArgs {
     /// syspack would write.
     #[arg(long)]
     check: bool,
+
+    /// Write the release workflows instead: syspack-release.yml (on a `v*` tag: build and
+    /// package once per target, then verify the hashes, sign and add the packages to the first
+    /// channel, upload the repositories to object storage) and syspack-promote.yml (daily:
+    /// `syspack repo promote` along the channels). --out is then their directory [default:
+    /// .github/workflows in the repository]. Channels, soak and storage come from the
+    /// project's `publish` table.
+    #[arg(long)]
+    release: bool,
 }
 
 /// The repository: the nearest directory at or above `dir` with a `.git`, else `dir`.
@@ -89,64 +98,97 @@ fn github_run(args: GithubArgs) -> Result<i32> {
         repo_root: root.clone(),
         manifest_arg: args.manifest_path.clone(),
         config_arg: args.config.clone(),
+        release: args.release,
     };
     let plan = Plan::new(&cfg, &req)?;
     for (id, why) in &plan.skipped {
         exit::warn(format!("target `{id}` is left out of the workflow: {why}"));
     }
-    let text = github::render(&plan);
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| root.join(".github").join("workflows").join("syspack.yml"));
-    if out == Path::new("-") {
-        std::io::stdout().lock().write_all(text.as_bytes())?;
+    let workflows = root.join(".github").join("workflows");
+    let (files, summary) = if args.release {
+        let release = crate::ci::release::Release::new(&plan)?;
+        for (id, why) in &release.left_out {
+            exit::warn(format!(
+                "target `{id}` is left out of the release workflow: {why}"
+            ));
+        }
+        let dir = args.out.clone().unwrap_or(workflows);
+        let files = vec![
+            (dir.join("syspack-release.yml"), release.render_release()),
+            (dir.join("syspack-promote.yml"), release.render_promote()),
+        ];
+        let summary = format!(
+            "{} build jobs, publish to {}, promotion {}",
+            release.targets.len(),
+            plan.publish.channels[0],
+            plan.publish.channels.join(" → ")
+        );
+        (files, summary)
+    } else {
+        let out = args.out.clone().unwrap_or(workflows.join("syspack.yml"));
+        let jobs = plan.targets.len() * plan.links.len().max(1);
+        let summary = format!(
+            "{} targets × {} link modes = {jobs} matrix jobs",
+            plan.targets.len(),
+            plan.links.len().max(1)
+        );
+        (vec![(out, github::render(&plan))], summary)
+    };
+    if args.out.as_deref() == Some(Path::new("-")) {
+        let mut stdout = std::io::stdout().lock();
+        for (i, (_, text)) in files.iter().enumerate() {
+            if i > 0 {
+                stdout.write_all(b"---\n")?;
+            }
+            stdout.write_all(text.as_bytes())?;
+        }
         return Ok(exit::OK);
     }
-    let jobs = plan.targets.len() * plan.links.len().max(1);
     if args.check {
-        let current = match std::fs::read_to_string(&out) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(e).with_context(|| format!("failed to read `{}`", out.display())),
-        };
-        if current == text {
-            writeln!(
-                std::io::stdout().lock(),
-                "{} is up to date ({jobs} matrix jobs)",
-                out.display()
+        let mut code = exit::OK;
+        for (out, text) in &files {
+            let current = match std::fs::read_to_string(out) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => {
+                    return Err(e).with_context(|| format!("failed to read `{}`", out.display()))
+                }
+            };
+            let mut stdout = std::io::stdout().lock();
+            if &current == text {
+                writeln!(stdout, "{} is up to date ({summary})", out.display())?;
+                continue;
+            }
+            let diff = similar::TextDiff::from_lines(&current, text);
+            write!(
+                stdout,
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&out.display().to_string(), "syspack ci github")
             )?;
-            return Ok(exit::OK);
+            writeln!(
+                stdout,
+                "`{}` differs from what `syspack ci github` writes; regenerate it with `{}`",
+                out.display(),
+                plan.regenerate
+            )?;
+            code = exit::FAILED;
         }
-        let diff = similar::TextDiff::from_lines(&current, &text);
-        let mut stdout = std::io::stdout().lock();
-        write!(
-            stdout,
-            "{}",
-            diff.unified_diff()
-                .context_radius(3)
-                .header(&out.display().to_string(), "syspack ci github")
-        )?;
-        writeln!(
-            stdout,
-            "`{}` differs from what `syspack ci github` writes; regenerate it with `{}`",
-            out.display(),
-            plan.regenerate
-        )?;
-        return Ok(exit::FAILED);
+        return Ok(code);
     }
-    write_file(&out, &text)?;
-    let shown = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| out.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| out.clone());
-    writeln!(
-        std::io::stdout().lock(),
-        "wrote {}: {} targets × {} link modes = {jobs} matrix jobs",
-        shown.display(),
-        plan.targets.len(),
-        plan.links.len().max(1)
-    )?;
+    for (out, text) in &files {
+        write_file(out, text)?;
+        let shown = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| out.strip_prefix(cwd).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| out.clone());
+        writeln!(
+            std::io::stdout().lock(),
+            "wrote {}: {summary}",
+            shown.display()
+        )?;
+    }
     Ok(exit::OK)
 }
 

@@ -91,9 +91,17 @@ enum Action {
         /// The target channel.
         #[arg(long, default_value = "stable")]
         to: String,
-        /// How long a package must have been in --from (e.g. 14d, 36h, 90m, 3600s).
-        #[arg(long, value_name = "DURATION", default_value = "14d")]
-        min_soak: String,
+        /// How long a package must have been in --from (e.g. 14d, 36h, 90m, 3600s) [default:
+        /// `min-soak` of the project's `publish` table with --manifest-path/--config, else 14d].
+        #[arg(long, value_name = "DURATION")]
+        min_soak: Option<String>,
+        /// A cargo manifest whose `[package.metadata.syspack.publish]` gives the default
+        /// --min-soak.
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// A standalone syspack.toml whose `[package.publish]` gives the default --min-soak.
+        #[arg(long, value_name = "FILE", conflicts_with = "manifest_path")]
+        config: Option<PathBuf>,
         /// The time now, in seconds since 1970 [default: $SYSPACK_NOW, else the clock].
         #[arg(long, value_name = "EPOCH_SECONDS")]
         now: Option<u64>,
@@ -314,12 +322,23 @@ pub fn run(args: Args) -> Result<i32> {
             from,
             to,
             min_soak,
+            manifest_path,
+            config,
             now,
             dry_run,
             signing_key,
             pacman_repo,
         } => {
-            let min_soak = release::parse_duration(&min_soak)?;
+            let min_soak = match (min_soak, &config, &manifest_path) {
+                (Some(s), _, _) => release::parse_duration(&s)?,
+                (None, None, None) => crate::config::PublishSpec::default().min_soak,
+                (None, c, m) => {
+                    super::package::load_project(c.as_deref(), m.as_deref())?
+                        .cfg
+                        .publish
+                        .min_soak
+                }
+            };
             let signer = Signer::from_cli(signing_key.as_deref())?;
             let opts = PromoteOptions {
                 from,

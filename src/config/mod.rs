@@ -326,8 +326,37 @@ pub struct Config {
     /// outside the project (`allow-external-sources`; default false: such files are refused,
     /// so a link to `/etc/shadow` never ends up in a package).
     pub allow_external_sources: bool,
+    /// Release channels and storage (`[package.metadata.syspack.publish]`).
+    pub publish: PublishSpec,
     /// Non-fatal remarks (ignored keys of a fallback table…).
     pub warnings: Vec<String>,
+}
+
+/// Release channels (`[package.metadata.syspack.publish]`): what `syspack repo promote` and the
+/// release workflow of `syspack ci github --release` use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishSpec {
+    /// The channels in promotion order: packages enter the first, `repo promote` moves them
+    /// to the next (default `testing`, `stable`).
+    pub channels: Vec<String>,
+    /// How long a package stays in a channel before promotion, in seconds (default 14 days).
+    pub min_soak: u64,
+    /// `min_soak` as written (`14d`).
+    pub min_soak_text: String,
+    /// Where the release workflow keeps the repositories (`s3://bucket/prefix`, no trailing
+    /// `/`); `None`: the workflow reads the repository variable `SYSPACK_RELEASE_STORAGE`.
+    pub storage: Option<String>,
+}
+
+impl Default for PublishSpec {
+    fn default() -> Self {
+        PublishSpec {
+            channels: vec!["testing".into(), "stable".into()],
+            min_soak: 14 * 86_400,
+            min_soak_text: "14d".into(),
+            storage: None,
+        }
+    }
 }
 
 impl Config {
@@ -352,6 +381,7 @@ impl Config {
             changelog: None,
             preserve_symlinks: false,
             allow_external_sources: false,
+            publish: PublishSpec::default(),
             warnings: Vec::new(),
         }
     }

@@ -22,6 +22,11 @@
 //!
 //! [package.metadata.syspack.freebsd]
 //! prefix = "/usr/local"
+//!
+//! [package.metadata.syspack.publish]
+//! channels = ["nightly", "testing", "stable"]   # default ["testing", "stable"]
+//! min-soak = "7d"                               # default 14d
+//! storage = "s3://example-bucket/repo"          # for `syspack ci github --release`
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -31,8 +36,8 @@ use syspack_distro::Format;
 
 use super::walk::{check_inside, join_key, read_toml, strict, Mode, StringOrInt};
 use super::{
-    AssetKind, AssetSpec, Config, ConfigError, FormatOverride, Origin, Rel, RelationSpecs,
-    ScriptFiles, ScriptSource, UnitSpec,
+    AssetKind, AssetSpec, Config, ConfigError, FormatOverride, Origin, PublishSpec, Rel,
+    RelationSpecs, ScriptFiles, ScriptSource, UnitSpec,
 };
 
 /// `[package.metadata.syspack]`, or `[package]` of a standalone `syspack.toml`. Its fields are the
@@ -84,6 +89,18 @@ pub(crate) struct SyspackTable {
     pub rpm: Option<FormatTable>,
     pub arch: Option<FormatTable>,
     pub freebsd: Option<FormatTable>,
+    /// See [`Config::publish`]. Not `release`: that key is the packaging revision.
+    pub publish: Option<PublishTable>,
+}
+
+/// `[package.metadata.syspack.publish]`: release channels and where the release workflow keeps
+/// the repositories.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct PublishTable {
+    pub channels: Option<Vec<String>>,
+    pub min_soak: Option<String>,
+    pub storage: Option<String>,
 }
 
 /// One `assets` entry.
@@ -312,6 +329,9 @@ pub(crate) fn apply(cfg: &mut Config, t: SyspackTable, prefix: &str) -> Result<(
     if let Some(list) = t.targets {
         cfg.targets = list;
     }
+    if let Some(p) = t.publish {
+        cfg.publish = publish(&file, &join_key(prefix, "publish"), p)?;
+    }
     for (format, table) in [
         (Format::Deb, t.deb),
         (Format::Rpm, t.rpm),
@@ -358,6 +378,76 @@ pub(crate) fn apply(cfg: &mut Config, t: SyspackTable, prefix: &str) -> Result<(
         );
     }
     Ok(())
+}
+
+/// Checks a `publish` table: at least two distinct, valid channel names (the order is the
+/// promotion order), a duration, an `s3://bucket[/prefix]` location.
+fn publish(file: &Path, key: &str, t: PublishTable) -> Result<PublishSpec, ConfigError> {
+    let err = |k: &str, problem: String| ConfigError::Invalid {
+        file: file.to_path_buf(),
+        key: join_key(key, k),
+        problem,
+    };
+    let mut spec = PublishSpec::default();
+    if let Some(channels) = t.channels {
+        if channels.len() < 2 {
+            return Err(err(
+                "channels",
+                "needs at least two channels, in promotion order, e.g. `[\"testing\", \"stable\"]`"
+                    .into(),
+            ));
+        }
+        for (i, c) in channels.iter().enumerate() {
+            if syspack_repo::release::check_channel(c).is_err() {
+                return Err(err(
+                    &format!("channels[{i}]"),
+                    format!(
+                        "`{}` is not a channel name: it names an apt suite and a directory, so \
+                         letters, digits and `. + - _ ~` only, not starting with `.`",
+                        syspack_distro::text::escape_line(c)
+                    ),
+                ));
+            }
+            if channels[..i].contains(c) {
+                return Err(err(
+                    &format!("channels[{i}]"),
+                    format!("repeats `{c}`; each channel appears once, in promotion order"),
+                ));
+            }
+        }
+        spec.channels = channels;
+    }
+    if let Some(s) = t.min_soak {
+        spec.min_soak = syspack_repo::release::parse_duration(&s).map_err(|_| {
+            err(
+                "min-soak",
+                format!("`{s}` is not a duration: write a number and a unit, e.g. \"14d\", \"36h\", \"90m\", \"3600s\""),
+            )
+        })?;
+        spec.min_soak_text = s.trim().to_string();
+    }
+    if let Some(s) = t.storage {
+        let rest = s.strip_prefix("s3://").unwrap_or("");
+        let bucket = rest.split('/').next().unwrap_or("");
+        let ok = !bucket.is_empty()
+            && rest.len() <= 1024
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+            && !rest.split('/').any(|c| c == "." || c == "..");
+        if !ok {
+            return Err(err(
+                "storage",
+                format!(
+                    "`{}` is not an object storage location: write `s3://BUCKET` or \
+                     `s3://BUCKET/PREFIX` (letters, digits, `.`, `_`, `-`, `/`)",
+                    syspack_distro::text::escape_line(&s)
+                ),
+            ));
+        }
+        spec.storage = Some(s.trim_end_matches('/').to_string());
+    }
+    Ok(spec)
 }
 
 fn asset(file: &Path, key: String, a: Asset) -> Result<AssetSpec, ConfigError> {

@@ -452,3 +452,89 @@ fn strip_debug_symbols_and_changelog_are_read_from_both_tables_and_the_profile()
         "{err}"
     );
 }
+
+#[test]
+fn publish_table_sets_channels_soak_and_storage() {
+    let c = cargo("publish").unwrap();
+    assert_eq!(c.publish.channels, ["nightly", "testing", "stable"]);
+    assert_eq!(c.publish.min_soak, 7 * 86_400);
+    assert_eq!(c.publish.min_soak_text, "7d");
+    assert_eq!(
+        c.publish.storage.as_deref(),
+        Some("s3://example-bucket/apt")
+    );
+    // `release` stays the packaging revision beside the `publish` table.
+    assert_eq!(c.meta.release.as_deref(), Some("2"));
+    // Without the table: testing then stable, 14 days, no storage.
+    let d = cargo("syspack-full").unwrap();
+    assert_eq!(d.publish, PublishSpec::default());
+    assert_eq!(d.publish.channels, ["testing", "stable"]);
+    assert_eq!(d.publish.min_soak, 14 * 86_400);
+}
+
+#[test]
+fn publish_table_refuses_unknown_keys_naming_the_closest() {
+    let e = cargo("publish-typo").unwrap_err().to_string();
+    assert!(
+        e.contains("unknown key `package.metadata.syspack.publish.min_soak`"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean `min-soak`?"), "{e}");
+    assert!(e.contains("channels, min-soak, storage"), "{e}");
+}
+
+#[test]
+fn publish_values_are_checked() {
+    let base = std::fs::read_to_string(fixture("publish-bad", "syspack.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("syspack.toml");
+    for (line, key, words) in [
+        (
+            r#"channels = ["stable"]"#,
+            "package.publish.channels",
+            "at least two",
+        ),
+        (
+            r#"channels = ["testing", "testing"]"#,
+            "package.publish.channels[1]",
+            "repeats `testing`",
+        ),
+        (
+            r#"channels = ["testing", "../stable"]"#,
+            "package.publish.channels[1]",
+            "is not a channel name",
+        ),
+        (
+            r#"min-soak = "two weeks""#,
+            "package.publish.min-soak",
+            "e.g. \"14d\"",
+        ),
+        (
+            r#"storage = "https://example.org/x""#,
+            "package.publish.storage",
+            "s3://BUCKET",
+        ),
+        (
+            r#"storage = "s3://b/../x""#,
+            "package.publish.storage",
+            "s3://BUCKET",
+        ),
+        (
+            r#"storage = "s3:///x""#,
+            "package.publish.storage",
+            "s3://BUCKET",
+        ),
+    ] {
+        let text = if line.starts_with("channels") {
+            base.replace(r#"channels = ["testing", "stable"]"#, line)
+        } else {
+            format!("{base}{line}\n")
+        };
+        std::fs::write(&file, text).unwrap();
+        let e = load_standalone(&file).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("`{key}`")) && e.contains(words),
+            "{line}: {e}"
+        );
+    }
+}
