@@ -55,6 +55,9 @@ pub struct Resolved {
     pub stamp: Option<String>,
     /// Where it was configured.
     pub key: String,
+    /// `Some(format)`: an asset of that format's own list ([`Config::has_own_assets`]), packaged for
+    /// it alone; `None`: a generic asset, packaged for every format without a list of its own.
+    pub only_for: Option<Format>,
     /// For a stripped ELF file (`source` is then the stripped copy): the file it was made from,
     /// and with `separate-debug-symbols` its build ID and debugging symbols.
     pub stripped_from: Option<PathBuf>,
@@ -74,9 +77,19 @@ fn is_glob(s: &str) -> bool {
 /// name: each names the configuration key and the fix.
 pub fn resolve_assets(cfg: &Config, build: &BuildOutputs) -> Result<Vec<Resolved>> {
     let mut out = Vec::new();
-    for a in &cfg.assets {
-        resolve_one(cfg, build, a, &mut out)
-            .with_context(|| format!("in asset `{}` of `{}`", a.key, cfg.file.display()))?;
+    let own = cfg
+        .overrides
+        .iter()
+        .filter_map(|(f, o)| o.assets.as_ref().map(|a| (Some(*f), a)));
+    for (only_for, list) in std::iter::once((None, &cfg.assets)).chain(own) {
+        for a in list {
+            let first = out.len();
+            resolve_one(cfg, build, a, &mut out)
+                .with_context(|| format!("in asset `{}` of `{}`", a.key, cfg.file.display()))?;
+            for r in &mut out[first..] {
+                r.only_for = only_for;
+            }
+        }
     }
     Ok(out)
 }
@@ -127,6 +140,7 @@ fn resolve_one(
             size: None,
             stamp: None,
             key: a.key.clone(),
+            only_for: None,
             stripped_from: None,
             debug_symbols: None,
         });
@@ -273,6 +287,7 @@ fn make(
         size: meta.is_file().then_some(meta.len()),
         stamp: meta.is_file().then(|| file_stamp(meta)),
         key: a.key.clone(),
+        only_for: None,
         stripped_from: None,
         debug_symbols: None,
     })
@@ -559,6 +574,11 @@ pub fn stage(
 
     let mut pkg = Package::new(meta, date);
     let mut warnings = Vec::new();
+    let own_list = cfg.has_own_assets(target.format);
+    let assets = assets.iter().filter(|a| match a.only_for {
+        Some(f) => f == target.format,
+        None => !own_list,
+    });
     for a in assets {
         let dest = remap(&a.dest, target, cfg);
         let path = InstallPath::new(&dest).with_context(|| {
@@ -646,7 +666,7 @@ pub fn stage(
             start: u.start,
         });
     }
-    let s = &cfg.scripts;
+    let s = cfg.scripts_for(target.format);
     pkg.scripts.pre_install = s.pre_install.as_ref().map(read_script).transpose()?;
     pkg.scripts.post_install = s.post_install.as_ref().map(read_script).transpose()?;
     pkg.scripts.pre_remove = s.pre_remove.as_ref().map(read_script).transpose()?;

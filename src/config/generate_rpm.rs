@@ -2,8 +2,9 @@
 //!
 //! [`RpmTable`] has one field per key of cargo-generate-rpm's documented metadata; the README's
 //! table says what syspack does with each. Relation tables (`name = "*"` or `name = ">= 1.2"`)
-//! apply to RPM targets only. When cargo-deb's table is present too, its assets win and these
-//! are not added twice; cargo-deb's maintainer scripts win over these.
+//! apply to RPM targets only. When cargo-deb's table is present too, each tool's table makes its
+//! own package, as the two tools do: these assets and scripts are the RPM's
+//! ([`super::FormatOverride`]), cargo-deb's the others'.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use syspack_distro::{Format, Relation};
 
 use super::walk::{join_key, Mode, StringOrInt};
-use super::{AssetKind, AssetSpec, Config, ConfigError, FormatOverride, ScriptSource};
+use super::{AssetKind, AssetSpec, Config, ConfigError, FormatOverride, ScriptFiles, ScriptSource};
 
 /// `[package.metadata.generate-rpm]`.
 #[derive(Debug, Default, Deserialize)]
@@ -98,9 +99,14 @@ impl<'de> Deserialize<'de> for Script {
     }
 }
 
-pub(crate) fn apply(cfg: &mut Config, t: RpmTable, prefix: &str) -> Result<(), ConfigError> {
+/// `beside_deb`: cargo-deb's table is there too, so these assets and scripts are the RPM's own.
+pub(crate) fn apply(
+    cfg: &mut Config,
+    t: RpmTable,
+    prefix: &str,
+    beside_deb: bool,
+) -> Result<(), ConfigError> {
     let key = |k: &str| join_key(prefix, k);
-    let have_deb_assets = !cfg.assets.is_empty();
     if let Some(v) = t.name {
         cfg.meta.name = v;
     }
@@ -158,11 +164,9 @@ pub(crate) fn apply(cfg: &mut Config, t: RpmTable, prefix: &str) -> Result<(), C
     }
     cfg.overrides.insert(Format::Rpm, over);
 
+    let mut rpm_assets = Vec::new();
     for (i, a) in t.assets.unwrap_or_default().into_iter().enumerate() {
-        if have_deb_assets {
-            continue;
-        }
-        cfg.assets.push(AssetSpec {
+        rpm_assets.push(AssetSpec {
             source: a.source,
             dest: a.dest,
             mode: a.mode.map(|m| m.0),
@@ -177,6 +181,16 @@ pub(crate) fn apply(cfg: &mut Config, t: RpmTable, prefix: &str) -> Result<(), C
             symlink: None,
         });
     }
+    // With cargo-deb's assets present, these are the RPM's own (as each tool packages its own
+    // table); alone, they are everyone's.
+    let mut rpm_scripts = ScriptFiles::default();
+    if beside_deb {
+        if !rpm_assets.is_empty() {
+            over_of(cfg).assets = Some(rpm_assets);
+        }
+    } else {
+        cfg.assets.extend(rpm_assets);
+    }
     for (k, v) in [
         ("pre_install_script", t.pre_install_script),
         ("post_install_script", t.post_install_script),
@@ -184,15 +198,6 @@ pub(crate) fn apply(cfg: &mut Config, t: RpmTable, prefix: &str) -> Result<(), C
         ("post_uninstall_script", t.post_uninstall_script),
     ] {
         let Some(Script(value)) = v else { continue };
-        let taken = match k {
-            "pre_install_script" => cfg.scripts.pre_install.is_some(),
-            "post_install_script" => cfg.scripts.post_install.is_some(),
-            "pre_uninstall_script" => cfg.scripts.pre_remove.is_some(),
-            _ => cfg.scripts.post_remove.is_some(),
-        };
-        if taken {
-            continue; // cargo-deb's maintainer script wins
-        }
         // As cargo-generate-rpm: a value naming an existing file is that file, else the text.
         let path = super::walk::resolve(&cfg.base_dir, &value);
         let src = if !value.contains('\n') && path.is_file() {
@@ -202,14 +207,25 @@ pub(crate) fn apply(cfg: &mut Config, t: RpmTable, prefix: &str) -> Result<(), C
             ScriptSource::Inline(value)
         };
         let slot = match k {
-            "pre_install_script" => &mut cfg.scripts.pre_install,
-            "post_install_script" => &mut cfg.scripts.post_install,
-            "pre_uninstall_script" => &mut cfg.scripts.pre_remove,
-            _ => &mut cfg.scripts.post_remove,
+            "pre_install_script" => &mut rpm_scripts.pre_install,
+            "post_install_script" => &mut rpm_scripts.post_install,
+            "pre_uninstall_script" => &mut rpm_scripts.pre_remove,
+            _ => &mut rpm_scripts.post_remove,
         };
         *slot = Some(src);
     }
+    // Beside cargo-deb's maintainer scripts, the RPM runs only its own (none if the table has
+    // none), as cargo-generate-rpm's package does.
+    if beside_deb {
+        over_of(cfg).scripts = Some(rpm_scripts);
+    } else {
+        cfg.scripts = rpm_scripts;
+    }
     Ok(())
+}
+
+fn over_of(cfg: &mut Config) -> &mut FormatOverride {
+    cfg.overrides.entry(Format::Rpm).or_default()
 }
 
 /// `requires = { foo = "*", bar = ">= 1.2" }`.

@@ -230,6 +230,12 @@ pub struct FormatOverride {
     pub compression: Option<String>,
     /// Section / group / category for this format.
     pub section: Option<String>,
+    /// Assets for this format instead of the generic ones (cargo-generate-rpm's `assets` when
+    /// cargo-deb's table has its own: each tool's package gets its own files).
+    pub assets: Option<Vec<AssetSpec>>,
+    /// Scripts for this format instead of the generic ones (cargo-generate-rpm's scripts beside
+    /// cargo-deb's maintainer scripts).
+    pub scripts: Option<ScriptFiles>,
 }
 
 /// The package metadata as configured (before a target is chosen).
@@ -417,6 +423,22 @@ impl Config {
         })
     }
 
+    /// True when `format` has assets of its own ([`FormatOverride::assets`]), which replace the
+    /// generic ones in its package.
+    pub fn has_own_assets(&self, format: Format) -> bool {
+        self.overrides
+            .get(&format)
+            .is_some_and(|o| o.assets.is_some())
+    }
+
+    /// The scripts of one format's package: the format's own where set, else the generic ones.
+    pub fn scripts_for(&self, format: Format) -> &ScriptFiles {
+        match self.overrides.get(&format).and_then(|o| o.scripts.as_ref()) {
+            Some(s) => s,
+            None => &self.scripts,
+        }
+    }
+
     /// The relations for one format: the format's own where set, else the generic ones.
     pub fn relations_for(&self, format: Format) -> RelationSpecs {
         match self.overrides.get(&format) {
@@ -477,7 +499,7 @@ impl Config {
                 let prefix = "package.metadata.generate-rpm";
                 let table: generate_rpm::RpmTable =
                     lenient(manifest, prefix, t, "cargo-generate-rpm", &mut cfg.warnings)?;
-                generate_rpm::apply(&mut cfg, table, prefix)?;
+                generate_rpm::apply(&mut cfg, table, prefix, get("deb").is_some())?;
             }
             cfg.origin = Origin::Fallback(used);
             cfg

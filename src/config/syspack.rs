@@ -374,6 +374,7 @@ pub(crate) fn apply(cfg: &mut Config, t: SyspackTable, prefix: &str) -> Result<(
                 },
                 compression: f.compression,
                 section: f.section,
+                ..Default::default()
             },
         );
     }

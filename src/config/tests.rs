@@ -538,3 +538,35 @@ fn publish_values_are_checked() {
         );
     }
 }
+
+/// With both tables, each tool's table makes its own package: the RPM gets generate-rpm's assets
+/// and scripts, the other formats cargo-deb's.
+#[test]
+fn both_tables_give_each_format_its_own_assets_and_scripts() {
+    let (dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.deb]\n\
+         assets = [[\"target/release/t\", \"usr/bin/\", \"755\"], [\"t.5\", \"usr/share/man/man5/t.toml.5\", \"644\"]]\n\
+         maintainer-scripts = \"debian/\"\n\
+         [package.metadata.generate-rpm]\n\
+         assets = [{{ source = \"target/release/t\", dest = \"/usr/bin/t\", mode = \"755\" }},\n\
+                   {{ source = \"t.5\", dest = \"/usr/share/man/man5/t-toml.5\", mode = \"644\", doc = true }}]\n\
+         post_install_script = \"echo rpm\"\n"
+    ));
+    std::fs::create_dir_all(dir.path().join("debian")).unwrap();
+    let cfg = cfg.unwrap();
+    let dests = |a: &[AssetSpec]| a.iter().map(|a| a.dest.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        dests(&cfg.assets),
+        ["/usr/bin/", "/usr/share/man/man5/t.toml.5"]
+    );
+    assert!(cfg.has_own_assets(Format::Rpm) && !cfg.has_own_assets(Format::Arch));
+    assert_eq!(
+        dests(cfg.overrides[&Format::Rpm].assets.as_deref().unwrap()),
+        ["/usr/bin/t", "/usr/share/man/man5/t-toml.5"]
+    );
+    assert!(matches!(
+        &cfg.scripts_for(Format::Rpm).post_install,
+        Some(ScriptSource::Inline(s)) if s == "echo rpm"
+    ));
+    assert!(cfg.scripts_for(Format::Deb).post_install.is_none());
+}
