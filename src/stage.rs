@@ -896,6 +896,13 @@ fn shlib_depends(
     let mut needed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut glibc: Option<Version> = None;
     let mut rpm_requires: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    // Each ELF file's DT_NEEDED sonames (in order) and imported symbols.
+    type FileNeeds = (
+        Vec<String>,
+        Vec<syspack_distro::kb::shlibdeps::Import>,
+        BTreeMap<String, std::collections::BTreeSet<String>>,
+    );
+    let mut files: Vec<FileNeeds> = Vec::new();
     for (path, entry) in pkg.entries() {
         let Entry::File(f) = entry else { continue };
         let syspack_distro::FileSource::Path(src) = &f.source else {
@@ -920,9 +927,10 @@ fn shlib_depends(
         if target.format == Format::Rpm && f.mode & 0o111 != 0 {
             rpm_requires.extend(elfdeps_requires(&info));
         }
-        for n in info.needed {
-            needed.entry(n).or_default().push(path.absolute());
+        for n in &info.needed {
+            needed.entry(n.clone()).or_default().push(path.absolute());
         }
+        files.push((info.needed, info.imports, info.symbol_versions));
     }
     if target.format == Format::Rpm {
         // rpmbuild's own way: soname dependencies, resolved by the providers' automatic
@@ -941,8 +949,37 @@ fn shlib_depends(
     }
     let mut out: Vec<Relation> = Vec::new();
     let mut external = Vec::new();
+    let skipped = |so: &str| vendored.iter().any(|v| so.starts_with(v)) || own.contains(&so);
+    // Debian with a release index: what dpkg-shlibdeps computes from the libraries' symbols
+    // files (or shlibs lines) and the symbols each file imports; the sonames the index does not
+    // describe go the per-soname way below.
+    let mut answered = std::collections::BTreeSet::new();
+    if let Some(ix) = target.deb_index() {
+        let mut deb = syspack_distro::kb::shlibdeps::DebDepends::default();
+        for (file_needed, imports, versions) in &files {
+            let file_needed: Vec<String> = file_needed
+                .iter()
+                .filter(|so| !skipped(so) && ix.provider(so).is_some())
+                .cloned()
+                .collect();
+            answered.extend(deb.add_file(ix, &file_needed, imports, versions));
+        }
+        for text in deb.relations() {
+            match text.parse::<Relation>() {
+                Ok(r) => out.push(r),
+                Err(_) => warnings.push(format!(
+                    "target `{}`: the dependency `{text}` from a library's symbols file is not a single package relation, which syspack cannot write; add it to `depends` by hand",
+                    target.id
+                )),
+            }
+        }
+    }
     for (soname, users) in needed {
-        if vendored.iter().any(|v| soname.starts_with(v)) || own.contains(&soname.as_str()) {
+        if skipped(&soname) {
+            continue;
+        }
+        if answered.contains(&soname) {
+            external.push(soname.clone());
             continue;
         }
         match target.dependency_for(&soname, glibc.as_ref().map(Version::as_str)) {

@@ -61,6 +61,7 @@ mod fact;
 pub mod index;
 mod load;
 mod release;
+pub mod shlibdeps;
 mod types;
 
 use std::collections::BTreeMap;
