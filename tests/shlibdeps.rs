@@ -53,7 +53,7 @@ fn both_depends(
     args: &[&str],
 ) -> (String, String) {
     let dir = hello(name);
-    let src = dir.create(&format!("prog.{ext}"), source);
+    let src = dir.create(format!("prog.{ext}"), source);
     let bin = dir.join("stage/usr/bin/hello-elf");
     run(Command::new(compiler)
         .arg("-o")

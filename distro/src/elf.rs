@@ -313,7 +313,7 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         }
     }
 
-    let imports = imports::<Elf, R>(&header, endian, &sections, data)?;
+    let imports = imports::<Elf, R>(header, endian, &sections, data)?;
 
     // Section names (symbol table, debugging sections) and notes: the GNU build ID, and the ABI
     // tag — `.note.tag` with owner `FreeBSD` on FreeBSD, `.note.ABI-tag` with owner `GNU` and OS

@@ -1012,8 +1012,35 @@ usr/bin/zcat                                           utils/gzip
         };
         ix.packages.insert("libc6".into(), "2.41-12".into());
         ix.sonames.insert("libc.so.6".into(), vec!["libc6".into()]);
+        ix.symbols = parse_symbols(
+            "libc.so.6 libc6 #MINVER#\n| libc6 (>> 2.41), libc6 (<< 2.42)\n GLIBC_PRIVATE@GLIBC_PRIVATE 0 1\n printf@GLIBC_2.2.5 2.2.5\n __libc_start_main@GLIBC_2.34 2.34\n",
+        );
+        SymbolsObject::reduce(&mut ix.symbols);
+        let libc = &ix.symbols["libc.so.6"];
+        assert_eq!(libc.smallest.as_deref(), Some("2.2.5"));
+        assert_eq!(
+            libc.symbols.keys().collect::<Vec<_>>(),
+            [
+                "GLIBC_PRIVATE@GLIBC_PRIVATE",
+                "__libc_start_main@GLIBC_2.34"
+            ]
+        );
+        assert_eq!(libc.nodes.len(), 3);
         let again = ReleaseIndex::parse("x", &ix.to_text()).unwrap();
         assert_eq!(again, ix);
+        // A symbol needs its library's record first, and a template it names.
+        let text = ix.to_text();
+        let err = ReleaseIndex::parse(
+            "x",
+            &text.replace("symbols\tlibc.so.6", "symbols\tlibd.so.6"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("before its `symbols` record"), "{err}");
+        let err = ReleaseIndex::parse("x", &text.replace("\t0\t1\n", "\t0\t7\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("template 7"), "{err}");
         assert!(ReleaseIndex::parse("x", "hello\n").is_err());
     }
 }

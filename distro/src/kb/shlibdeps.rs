@@ -202,8 +202,10 @@ libc.so.6 libc6 #MINVER#
 ";
 
     fn index() -> ReleaseIndex {
-        let mut ix = ReleaseIndex::default();
-        ix.symbols = parse_symbols(SYMBOLS);
+        let mut ix = ReleaseIndex {
+            symbols: parse_symbols(SYMBOLS),
+            ..ReleaseIndex::default()
+        };
         SymbolsObject::reduce(&mut ix.symbols);
         ix.shlibs.insert(
             "libz.so.1".into(),
@@ -307,8 +309,10 @@ libc.so.6 libc6 #MINVER#
     #[test]
     fn a_symbol_belongs_to_the_first_needed_library_listing_it() {
         let text = "liba.so.1 liba1 #MINVER#\n dup@Base 1.0\nlibb.so.1 libb1 #MINVER#\n dup@Base 2.0\n other@Base 1.0\n";
-        let mut ix = ReleaseIndex::default();
-        ix.symbols = parse_symbols(text);
+        let mut ix = ReleaseIndex {
+            symbols: parse_symbols(text),
+            ..ReleaseIndex::default()
+        };
         SymbolsObject::reduce(&mut ix.symbols);
         let so = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let mut d = DebDepends::default();
