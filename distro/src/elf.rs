@@ -799,6 +799,13 @@ fn section_ranges<Elf: FileHeader<Endian = Endianness>>(
             }
         }
     }
+    let total: u64 = out.iter().map(|(a, b)| b.saturating_sub(*a)).sum();
+    if total > crate::limits::MAX_ELF_SECTIONS_TOTAL {
+        return Err(format!(
+            "the sections the analysis reads are {total} bytes together; syspack reads at most {}",
+            crate::limits::MAX_ELF_SECTIONS_TOTAL
+        ));
+    }
     Ok(out)
 }
 

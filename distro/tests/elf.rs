@@ -235,3 +235,33 @@ fn imported_symbols_are_those_dpkg_reads_with_objdump() {
     assert!(got.contains("fprintf@GLIBC_2.2.5"), "{got:?}");
     assert!(got.contains("zlibVersion@Base"), "{got:?}");
 }
+
+/// Sections each under the per-section limit but together over [`MAX_ELF_SECTIONS_TOTAL`] are
+/// refused before anything is held: four note sections claiming 30 MiB each.
+///
+/// [`MAX_ELF_SECTIONS_TOTAL`]: syspack_distro::limits::MAX_ELF_SECTIONS_TOTAL
+#[test]
+fn sections_over_the_total_limit_are_refused() {
+    let mut data = std::fs::read("/bin/true").unwrap();
+    assert_eq!(
+        &data[..5],
+        b"\x7fELF\x02",
+        "/bin/true must be a 64-bit ELF file"
+    );
+    let u64_at = |d: &[u8], o: usize| u64::from_le_bytes(d[o..o + 8].try_into().unwrap());
+    let shoff = u64_at(&data, 0x28) as usize;
+    let shentsize = u16::from_le_bytes([data[0x3a], data[0x3b]]) as usize;
+    for i in 1..=4 {
+        let sh = shoff + i * shentsize;
+        data[sh + 4..sh + 8].copy_from_slice(&7u32.to_le_bytes()); // SHT_NOTE
+        data[sh + 0x18..sh + 0x20].copy_from_slice(&0u64.to_le_bytes());
+        data[sh + 0x20..sh + 0x28].copy_from_slice(&(30u64 << 20).to_le_bytes());
+    }
+    let err = ElfInfo::parse_bytes(&data, Path::new("many-notes"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("many-notes") && err.contains("together"),
+        "{err}"
+    );
+}
