@@ -17,7 +17,7 @@ use syspack_distro::frames::file_stamp;
 use syspack_distro::kb::Version;
 use syspack_distro::{
     Arch, Entry, Format, InstallPath, Metadata, Package, Relation, Relations, SourceDate,
-    SystemdUnit,
+    SystemdUnit, VersionOp,
 };
 
 use crate::config::{AssetKind, AssetSpec, Config, RelationSpecs, ScriptSource};
@@ -664,8 +664,12 @@ pub fn stage(
     if cfg.auto_depends {
         let (deps, needed) = shlib_depends(&pkg, build, target, &relations.depends, &mut warnings)?;
         needed_sonames = needed;
+        // A package the configuration names keeps the configured relation; the automatic ones
+        // are all kept (dpkg-shlibdeps can give one package several: `libc6 (>= 2.34),
+        // libc6 (>> 2.36), libc6 (<< 2.37)` for a GLIBC_PRIVATE user).
+        let declared: Vec<String> = relations.depends.iter().map(|r| r.name.clone()).collect();
         for dep in deps {
-            if !relations.depends.iter().any(|r| r.name == dep.name) {
+            if !declared.contains(&dep.name) {
                 relations.depends.push(dep);
             }
         }
@@ -1024,7 +1028,29 @@ fn shlib_depends(
             }
         }
     }
-    out.sort();
+    if target.format == Format::Deb {
+        // In dpkg's order (Dpkg::Deps::deps_compare): by name, then `>=`, `>>`, `=`, `<<`, `<=`.
+        let rank = |r: &Relation| match r.constraint.as_ref().map(|c| c.0) {
+            None => 0,
+            Some(VersionOp::Ge) => 1,
+            Some(VersionOp::Gt) => 2,
+            Some(VersionOp::Eq) => 3,
+            Some(VersionOp::Lt) => 4,
+            Some(VersionOp::Le) => 5,
+        };
+        out.sort_by(|a, b| {
+            let v = |r: &Relation| {
+                r.constraint
+                    .as_ref()
+                    .map(|c| c.1.clone())
+                    .unwrap_or_default()
+            };
+            (a.name.as_str(), rank(a), v(a)).cmp(&(b.name.as_str(), rank(b), v(b)))
+        });
+        out.dedup();
+    } else {
+        out.sort();
+    }
     Ok((out, external))
 }
 

@@ -60,6 +60,12 @@ fn both_depends(
         .arg(&bin)
         .arg(&src)
         .args(args));
+    depends_of_hello_elf(&dir)
+}
+
+/// dpkg-shlibdeps's `shlibs:Depends` and syspack's debian-12 `Depends` for the hello fixture's
+/// `stage/usr/bin/hello-elf`.
+fn depends_of_hello_elf(dir: &crate::util::Dir) -> (String, String) {
     dir.create(
         "debian/control",
         "Source: x\n\nPackage: x\nArchitecture: any\n",
@@ -180,6 +186,26 @@ fn old_libstdcxx_symbols_give_old_minimum_versions_as_dpkg_shlibdeps_says() {
     assert!(
         theirs.contains("libstdc++6 (>= ") && !theirs.contains("libstdc++6 (>= 12)"),
         "the program no longer exercises old symbols: dpkg-shlibdeps says {theirs}"
+    );
+    assert_eq!(
+        ours, theirs,
+        "syspack's Depends (left) against dpkg-shlibdeps's (right)"
+    );
+}
+
+/// A real binary using glibc's private symbols (`getent`, from libc-bin): they select the
+/// alternative template of libc6's symbols file, and all three libc6 relations are written, in
+/// dpkg's order (`>=`, `>>`, `<<`), as dpkg-shlibdeps writes them.
+#[test]
+fn private_glibc_symbols_give_the_alternative_template_as_dpkg_shlibdeps_says() {
+    assert_bookworm();
+    let dir = hello("shlibdeps-getent");
+    std::fs::copy("/usr/bin/getent", dir.join("stage/usr/bin/hello-elf"))
+        .expect("/usr/bin/getent is missing; install it with `apt-get install -y libc-bin`");
+    let (theirs, ours) = depends_of_hello_elf(&dir);
+    assert!(
+        theirs.contains("libc6 (>> "),
+        "getent no longer uses GLIBC_PRIVATE symbols: dpkg-shlibdeps says {theirs}"
     );
     assert_eq!(
         ours, theirs,

@@ -153,7 +153,8 @@ impl DebDepends {
         answered
     }
 
-    /// The dependencies, as dpkg-shlibdeps writes them (`libc6 (>= 2.34)`), sorted by name.
+    /// The dependencies, as dpkg-shlibdeps writes them (`libc6 (>= 2.34)`), in its order
+    /// ([`dpkg_order`]).
     pub fn relations(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .parts
@@ -167,10 +168,28 @@ impl DebDepends {
                 text.split_whitespace().collect::<Vec<_>>().join(" ")
             })
             .collect();
-        out.sort();
+        out.sort_by(|a, b| dpkg_order(a, b));
         out.dedup();
         out
     }
+}
+
+/// The order dpkg writes a dependency list in (`Dpkg::Deps::deps_compare`): by package name,
+/// then relation — none, `>=`, `>>`, `=`, `<<`, `<=` — then version text.
+pub fn dpkg_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn key(s: &str) -> (&str, u8, &str) {
+        let name = s.split([' ', '(']).next().unwrap_or(s);
+        let Some((_, rest)) = s.split_once('(') else {
+            return (name, 0, "");
+        };
+        let rest = rest.trim_end_matches(')').trim();
+        let (rank, op) = [(">=", 1), (">>", 2), ("<<", 4), ("<=", 5), ("=", 3)]
+            .into_iter()
+            .find(|(op, _)| rest.starts_with(op))
+            .map_or((0, ""), |(op, r)| (r, op));
+        (name, rank, rest[op.len()..].trim())
+    }
+    key(a).cmp(&key(b))
 }
 
 #[cfg(test)]
@@ -302,7 +321,7 @@ libc.so.6 libc6 #MINVER#
         );
         assert_eq!(
             d.relations(),
-            ["libc6 (<< 2.37)", "libc6 (>= 2.2.5)", "libc6 (>> 2.36)"]
+            ["libc6 (>= 2.2.5)", "libc6 (>> 2.36)", "libc6 (<< 2.37)"]
         );
     }
 
