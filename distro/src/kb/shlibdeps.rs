@@ -9,27 +9,34 @@
 //!    *smallest* minimum version of the symbols of that template (`get_smallest_version`: "an
 //!    unversioned dependency is not ok as the library might not have always been available").
 //!    A soname without a symbols file gets its `shlibs` line as written.
-//! 2. Each undefined dynamic symbol of the file (`.dynsym` entries in section `SHN_UNDEF`, and
-//!    defined ones that a copy relocation fills from a library) is named `name@VERSION` from
-//!    its `.gnu.version` entry, or `name@Base` when it has no version. It is looked up by exact
-//!    name in the symbols files of the `DT_NEEDED` sonames, in `DT_NEEDED` order, the first
-//!    that lists it winning (`lookup_symbol`; patterns — `(c++)`, `(symver)`, `(regex)` — are not
-//!    consulted, and deprecated `#MISSING:` symbols are not found). The template its dependency
-//!    id selects is raised to the symbol's minimum version if that is higher. A symbol found
-//!    nowhere changes nothing.
+//! 2. Each undefined dynamic symbol of the file (`.dynsym` entries in section `SHN_UNDEF`; a
+//!    defined one filled by a copy relocation counts only when unversioned, because dpkg looks
+//!    the relocation up as `name@@VERSION` or `name` while `objdump -R` of binutils 2.40 writes
+//!    `name@VERSION` — observed with `dpkg-shlibdeps -v` on Debian 12) is named `name@VERSION`
+//!    from its `.gnu.version` entry, or `name@Base` when it has no version. It is looked up by
+//!    exact name in the symbols files of the `DT_NEEDED` sonames, in `DT_NEEDED` order, the
+//!    first that lists it winning (`lookup_symbol`). Patterns — `(c++)`, `(symver)`, `(regex)`,
+//!    `*@VERSION` — are not consulted (`lookup_symbol` reads only the plain symbols, and
+//!    `get_smallest_version` too; dpkg-gensymbols expands patterns into plain symbols when it
+//!    writes a binary package's file), and deprecated `#MISSING:` symbols are not found. The
+//!    template the symbol's dependency id selects is raised to its minimum version if that is
+//!    higher. A symbol found nowhere changes nothing.
 //! 3. Templates are split at commas; each part keeps the highest version any file gave it
 //!    (`update_dependency_version`). `#MINVER#` becomes `(>= version)`, or nothing without a
-//!    version; the parts are sorted by name.
+//!    version; the parts are sorted as `Dpkg::Deps::deps_compare` sorts them ([`dpkg_order`]).
 //!
 //! Where syspack is stricter: a versioned import of a version node that no symbol of the
-//! library's symbols file carries (dpkg-shlibdeps ignores it) — typically a binary built on a newer release, packaged for an
-//! older one — raises the dependency conservatively ([`unknown_floor`]): `__libc_start_main@GLIBC_2.34`
-//! packaged for Debian 11 (glibc 2.31) gives `libc6 (>= 2.34)`, which says truthfully that the
-//! binary does not run there.
+//! library's symbols file carries (dpkg-shlibdeps ignores it) — typically a binary built on a
+//! newer release, packaged for an older one — raises the dependency conservatively
+//! ([`unknown_floor`]): `__libc_start_main@GLIBC_2.34` packaged for Debian 11 (glibc 2.31) gives
+//! `libc6 (>= 2.34)`, which says truthfully that the binary does not run there.
 //!
 //! Not reproduced: `debian/shlibs.local` and `Build-Depends-Package` adjustments (they need the
-//! source package; syspack has none) and libraries whose symbols are unknown to the index: those
-//! keep the `shlibs` line or the conservative answer of the caller.
+//! source package; syspack has none); dpkg 1.23's synthetic `NODE@NODE` symbol per version
+//! reference (newer than any release syspack targets); and libraries whose symbols the index
+//! does not have (only the C and compiler runtimes and the libraries the knowledge base tracks
+//! are read by `syspack kb update`): those keep their `shlibs` line, the knowledge base's
+//! dependency, or none.
 
 use std::collections::{BTreeMap, BTreeSet};
 
