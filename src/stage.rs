@@ -17,7 +17,7 @@ use syspack_distro::frames::file_stamp;
 use syspack_distro::kb::Version;
 use syspack_distro::{
     Arch, Entry, Format, InstallPath, Metadata, Package, Relation, Relations, SourceDate,
-    SystemdUnit,
+    SystemdUnit, VersionOp,
 };
 
 use crate::config::{AssetKind, AssetSpec, Config, RelationSpecs, ScriptSource};
@@ -684,8 +684,12 @@ pub fn stage(
     if cfg.auto_depends {
         let (deps, needed) = shlib_depends(&pkg, build, target, &relations.depends, &mut warnings)?;
         needed_sonames = needed;
+        // A package the configuration names keeps the configured relation; the automatic ones
+        // are all kept (dpkg-shlibdeps can give one package several: `libc6 (>= 2.34),
+        // libc6 (>> 2.36), libc6 (<< 2.37)` for a GLIBC_PRIVATE user).
+        let declared: Vec<String> = relations.depends.iter().map(|r| r.name.clone()).collect();
         for dep in deps {
-            if !relations.depends.iter().any(|r| r.name == dep.name) {
+            if !declared.contains(&dep.name) {
                 relations.depends.push(dep);
             }
         }
@@ -916,6 +920,13 @@ fn shlib_depends(
     let mut needed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut glibc: Option<Version> = None;
     let mut rpm_requires: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    // Each ELF file's DT_NEEDED sonames (in order) and imported symbols.
+    type FileNeeds = (
+        Vec<String>,
+        Vec<syspack_distro::kb::shlibdeps::Import>,
+        BTreeMap<String, std::collections::BTreeSet<String>>,
+    );
+    let mut files: Vec<FileNeeds> = Vec::new();
     for (path, entry) in pkg.entries() {
         let Entry::File(f) = entry else { continue };
         let syspack_distro::FileSource::Path(src) = &f.source else {
@@ -940,9 +951,10 @@ fn shlib_depends(
         if target.format == Format::Rpm && f.mode & 0o111 != 0 {
             rpm_requires.extend(elfdeps_requires(&info));
         }
-        for n in info.needed {
-            needed.entry(n).or_default().push(path.absolute());
+        for n in &info.needed {
+            needed.entry(n.clone()).or_default().push(path.absolute());
         }
+        files.push((info.needed, info.imports, info.symbol_versions));
     }
     if target.format == Format::Rpm {
         // rpmbuild's own way: soname dependencies, resolved by the providers' automatic
@@ -961,8 +973,37 @@ fn shlib_depends(
     }
     let mut out: Vec<Relation> = Vec::new();
     let mut external = Vec::new();
+    let skipped = |so: &str| vendored.iter().any(|v| so.starts_with(v)) || own.contains(&so);
+    // Debian with a release index: what dpkg-shlibdeps computes from the libraries' symbols
+    // files (or shlibs lines) and the symbols each file imports; the sonames the index does not
+    // describe go the per-soname way below.
+    let mut answered = std::collections::BTreeSet::new();
+    if let Some(ix) = target.deb_index() {
+        let mut deb = syspack_distro::kb::shlibdeps::DebDepends::default();
+        for (file_needed, imports, versions) in &files {
+            let file_needed: Vec<String> = file_needed
+                .iter()
+                .filter(|so| !skipped(so) && ix.provider(so).is_some())
+                .cloned()
+                .collect();
+            answered.extend(deb.add_file(ix, &file_needed, imports, versions));
+        }
+        for text in deb.relations() {
+            match text.parse::<Relation>() {
+                Ok(r) => out.push(r),
+                Err(_) => warnings.push(format!(
+                    "target `{}`: the dependency `{text}` from a library's symbols file is not a single package relation, which syspack cannot write; add it to `depends` by hand",
+                    target.id
+                )),
+            }
+        }
+    }
     for (soname, users) in needed {
-        if vendored.iter().any(|v| soname.starts_with(v)) || own.contains(&soname.as_str()) {
+        if skipped(&soname) {
+            continue;
+        }
+        if answered.contains(&soname) {
+            external.push(soname.clone());
             continue;
         }
         match target.dependency_for(&soname, glibc.as_ref().map(Version::as_str)) {
@@ -1007,7 +1048,29 @@ fn shlib_depends(
             }
         }
     }
-    out.sort();
+    if target.format == Format::Deb {
+        // In dpkg's order (Dpkg::Deps::deps_compare): by name, then `>=`, `>>`, `=`, `<<`, `<=`.
+        let rank = |r: &Relation| match r.constraint.as_ref().map(|c| c.0) {
+            None => 0,
+            Some(VersionOp::Ge) => 1,
+            Some(VersionOp::Gt) => 2,
+            Some(VersionOp::Eq) => 3,
+            Some(VersionOp::Lt) => 4,
+            Some(VersionOp::Le) => 5,
+        };
+        out.sort_by(|a, b| {
+            let v = |r: &Relation| {
+                r.constraint
+                    .as_ref()
+                    .map(|c| c.1.clone())
+                    .unwrap_or_default()
+            };
+            (a.name.as_str(), rank(a), v(a)).cmp(&(b.name.as_str(), rank(b), v(b)))
+        });
+        out.dedup();
+    } else {
+        out.sort();
+    }
     Ok((out, external))
 }
 

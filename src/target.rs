@@ -94,6 +94,17 @@ impl Target {
         self.by_table(soname, glibc)
     }
 
+    /// The release index of a Debian-format target, when syspack ships one: its libraries'
+    /// symbols files decide the minimum versions as dpkg-shlibdeps's
+    /// (`syspack_distro::kb::shlibdeps`).
+    pub fn deb_index(&self) -> Option<&'static ReleaseIndex> {
+        if self.format == Format::Deb {
+            index::builtin(self.release.id.as_str())
+        } else {
+            None
+        }
+    }
+
     /// Whether `package` is a package of the release, when its index knows (`None` without one).
     pub fn has_package(&self, package: &str) -> Option<bool> {
         index::builtin(self.release.id.as_str()).map(|ix| ix.version(package).is_some())

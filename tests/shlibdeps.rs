@@ -5,7 +5,7 @@ use std::process::Command;
 use crate::package::hello;
 use crate::util::files_in;
 
-const DEV: &str = "apt-get install -y gcc dpkg-dev libpcre2-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libarchive-dev libzstd-dev";
+const DEV: &str = "apt-get install -y gcc g++ dpkg-dev libpcre2-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libarchive-dev libzstd-dev";
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd
@@ -34,36 +34,38 @@ fn parse(depends: &str) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-/// A C program linking libpcre2-8, libsqlite3, libssl, libcurl, libarchive and libzstd, built on
-/// this Debian 12 (bookworm) machine: every package dpkg-shlibdeps names for it is in the
-/// debian-12 `Depends` syspack writes, with a version at least as strict.
-#[test]
-fn debian_12_depends_cover_what_dpkg_shlibdeps_names() {
+fn assert_bookworm() {
     let release = std::fs::read_to_string("/etc/debian_version").unwrap_or_default();
     assert!(
         release.starts_with("12."),
         "this test compares with dpkg-shlibdeps on Debian 12 (bookworm); this machine is `{}` — run it in a bookworm root (ci/debian-root bookworm)",
         release.trim()
     );
-    let dir = hello("shlibdeps-bookworm");
-    let src = dir.create(
-        "prog.c",
-        "#define PCRE2_CODE_UNIT_WIDTH 8\n#include <pcre2.h>\n#include <sqlite3.h>\n\
-         #include <openssl/ssl.h>\n#include <curl/curl.h>\n#include <archive.h>\n#include <zstd.h>\n\
-         #include <stdio.h>\nint main(void) {\n  printf(\"%s %s %d %s %s %u\\n\", sqlite3_libversion(),\n\
-         OpenSSL_version(0), SSL_CTX_new(TLS_method()) != 0, curl_version(),\n\
-         archive_version_string(), ZSTD_versionNumber());\n  pcre2_code_free_8(0);\n  return 0;\n}\n",
-    );
+}
+
+/// Builds `source` with `compiler` and `args` into the hello fixture as its only ELF file, then
+/// returns (dpkg-shlibdeps's `shlibs:Depends`, the `Depends` syspack writes for debian-12).
+fn both_depends(
+    name: &str,
+    compiler: &str,
+    ext: &str,
+    source: &str,
+    args: &[&str],
+) -> (String, String) {
+    let dir = hello(name);
+    let src = dir.create(format!("prog.{ext}"), source);
     let bin = dir.join("stage/usr/bin/hello-elf");
-    run(Command::new("cc").arg("-o").arg(&bin).arg(&src).args([
-        "-lpcre2-8",
-        "-lsqlite3",
-        "-lssl",
-        "-lcrypto",
-        "-lcurl",
-        "-larchive",
-        "-lzstd",
-    ]));
+    run(Command::new(compiler)
+        .arg("-o")
+        .arg(&bin)
+        .arg(&src)
+        .args(args));
+    depends_of_hello_elf(&dir)
+}
+
+/// dpkg-shlibdeps's `shlibs:Depends` and syspack's debian-12 `Depends` for the hello fixture's
+/// `stage/usr/bin/hello-elf`.
+fn depends_of_hello_elf(dir: &crate::util::Dir) -> (String, String) {
     dir.create(
         "debian/control",
         "Source: x\n\nPackage: x\nArchitecture: any\n",
@@ -74,16 +76,50 @@ fn debian_12_depends_cover_what_dpkg_shlibdeps_names() {
     let theirs = shlibdeps
         .lines()
         .find_map(|l| l.strip_prefix("shlibs:Depends="))
-        .unwrap_or_else(|| panic!("no shlibs:Depends in {shlibdeps}"));
-
+        .unwrap_or_else(|| panic!("no shlibs:Depends in {shlibdeps}"))
+        .to_string();
     dir.package()
         .args(["--target", "debian-12", "--out", "out"])
         .stdout();
     let debs = files_in(&dir.join("out"));
     let deb = dir.join("out").join(&debs[0]);
     let ours = run(Command::new("dpkg-deb").arg("-f").arg(&deb).arg("Depends"));
-    let ours = parse(ours.trim());
-    for (name, version) in parse(theirs) {
+    (theirs, ours.trim().to_string())
+}
+
+/// A C program linking libpcre2-8, libsqlite3, libssl, libcurl, libarchive and libzstd, built on
+/// this Debian 12 (bookworm) machine: the debian-12 `Depends` syspack writes is the one
+/// dpkg-shlibdeps computes, package by package and version by version.
+#[test]
+fn debian_12_depends_are_what_dpkg_shlibdeps_computes() {
+    assert_bookworm();
+    let (theirs, ours) = both_depends(
+        "shlibdeps-bookworm",
+        "cc",
+        "c",
+        "#define PCRE2_CODE_UNIT_WIDTH 8\n#include <pcre2.h>\n#include <sqlite3.h>\n\
+         #include <openssl/ssl.h>\n#include <curl/curl.h>\n#include <archive.h>\n#include <zstd.h>\n\
+         #include <stdio.h>\nint main(void) {\n  printf(\"%s %s %d %s %s %u\\n\", sqlite3_libversion(),\n\
+         OpenSSL_version(0), SSL_CTX_new(TLS_method()) != 0, curl_version(),\n\
+         archive_version_string(), ZSTD_versionNumber());\n  pcre2_code_free_8(0);\n  return 0;\n}\n",
+        &[
+            "-lpcre2-8",
+            "-lsqlite3",
+            "-lssl",
+            "-lcrypto",
+            "-lcurl",
+            "-larchive",
+            "-lzstd",
+        ],
+    );
+    assert_eq!(
+        ours, theirs,
+        "syspack's Depends (left) against dpkg-shlibdeps's (right)"
+    );
+    // Every package dpkg-shlibdeps names is there with a version at least as strict (the weaker
+    // promise that held before symbols were read).
+    let ours = parse(&ours);
+    for (name, version) in parse(&theirs) {
         let Some((_, mine)) = ours.iter().find(|(n, _)| *n == name) else {
             panic!("dpkg-shlibdeps names `{name}`, syspack's Depends does not: ours {ours:?}, theirs {theirs}");
         };
@@ -99,4 +135,80 @@ fn debian_12_depends_cover_what_dpkg_shlibdeps_names() {
             assert!(ok, "`{name}`: syspack writes >= {m}, dpkg-shlibdeps >= {v}");
         }
     }
+}
+
+/// The ripgrep case (issue 15): a program using only old symbols of libraries whose symbols
+/// files list newer ones gets the versions of the symbols it uses — libpcre2-8-0 (>= 10.22), not
+/// the 10.34 of the newest pcre2 symbol; libgcc-s1 from `__popcountdi2@GCC_3.4` and
+/// `_Unwind_Backtrace@GCC_3.3`, not the 12 of `GCC_12.0.0` — exactly as dpkg-shlibdeps says.
+#[test]
+fn old_symbols_give_old_minimum_versions_as_dpkg_shlibdeps_says() {
+    assert_bookworm();
+    let (theirs, ours) = both_depends(
+        "shlibdeps-old-symbols",
+        "cc",
+        "c",
+        "#define PCRE2_CODE_UNIT_WIDTH 8\n#include <pcre2.h>\n#include <unwind.h>\n#include <stdio.h>\n\
+         static _Unwind_Reason_Code step(struct _Unwind_Context *c, void *n) { (void)c; ++*(int *)n; return _URC_NO_REASON; }\n\
+         int main(int argc, char **argv) {\n  (void)argv;\n  int e; PCRE2_SIZE off; int frames = 0;\n\
+         pcre2_code *re = pcre2_compile((PCRE2_SPTR)\"a+\", PCRE2_ZERO_TERMINATED, 0, &e, &off, 0);\n\
+         pcre2_match_data *m = pcre2_match_data_create_from_pattern(re, 0);\n\
+         int r = pcre2_match(re, (PCRE2_SPTR)\"baa\", 3, 0, 0, m, 0);\n\
+         _Unwind_Backtrace(step, &frames);\n\
+         printf(\"%d %d %d\\n\", r, __builtin_popcountll((unsigned long long)argc * 0x10001ULL), frames > 0);\n\
+         return 0;\n}\n",
+        // -shared-libgcc: libgcc's helpers come from libgcc_s.so.1, not the static libgcc.a.
+        &["-shared-libgcc", "-lpcre2-8"],
+    );
+    assert!(
+        theirs.contains("libgcc-s1 (>= 3.4)") && theirs.contains("libpcre2-8-0 (>= 10.22)"),
+        "the program no longer exercises old symbols: dpkg-shlibdeps says {theirs}"
+    );
+    assert_eq!(
+        ours, theirs,
+        "syspack's Depends (left) against dpkg-shlibdeps's (right)"
+    );
+}
+
+/// A C++ program using old libstdc++ symbols (iostreams, std::string): libstdc++6's minimum
+/// version is the one of the symbols it uses, not the newest of the library.
+#[test]
+fn old_libstdcxx_symbols_give_old_minimum_versions_as_dpkg_shlibdeps_says() {
+    assert_bookworm();
+    let (theirs, ours) = both_depends(
+        "shlibdeps-cxx",
+        "g++",
+        "cc",
+        "#include <iostream>\n#include <string>\n\
+         int main(int argc, char **) {\n  std::string s(argc, 'x');\n  std::cout << s << std::endl;\n  return 0;\n}\n",
+        &[],
+    );
+    assert!(
+        theirs.contains("libstdc++6 (>= ") && !theirs.contains("libstdc++6 (>= 12)"),
+        "the program no longer exercises old symbols: dpkg-shlibdeps says {theirs}"
+    );
+    assert_eq!(
+        ours, theirs,
+        "syspack's Depends (left) against dpkg-shlibdeps's (right)"
+    );
+}
+
+/// A real binary using glibc's private symbols (`getent`, from libc-bin): they select the
+/// alternative template of libc6's symbols file, and all three libc6 relations are written, in
+/// dpkg's order (`>=`, `>>`, `<<`), as dpkg-shlibdeps writes them.
+#[test]
+fn private_glibc_symbols_give_the_alternative_template_as_dpkg_shlibdeps_says() {
+    assert_bookworm();
+    let dir = hello("shlibdeps-getent");
+    std::fs::copy("/usr/bin/getent", dir.join("stage/usr/bin/hello-elf"))
+        .expect("/usr/bin/getent is missing; install it with `apt-get install -y libc-bin`");
+    let (theirs, ours) = depends_of_hello_elf(&dir);
+    assert!(
+        theirs.contains("libc6 (>> "),
+        "getent no longer uses GLIBC_PRIVATE symbols: dpkg-shlibdeps says {theirs}"
+    );
+    assert_eq!(
+        ours, theirs,
+        "syspack's Depends (left) against dpkg-shlibdeps's (right)"
+    );
 }

@@ -6,6 +6,10 @@
 //! * `DT_NEEDED` sonames in order, and the file's own `DT_SONAME`;
 //! * symbol-version needs per library from `.gnu.version_r` (`GLIBC_2.34`, `GLIBCXX_3.4.30`,
 //!   `CXXABI_1.3.13`, `GCC_4.2.0`…);
+//! * the symbols it imports, each with its version (`.dynsym`, `.dynstr`, `.gnu.version`,
+//!   `.gnu.version_r`, and the copy relocations of the dynamic relocation sections): what
+//!   dpkg-shlibdeps looks up in the libraries' `symbols` files to choose the minimum version of
+//!   each dependency (the rule and its sources: [`crate::kb::shlibdeps`]);
 //! * the interpreter (`PT_INTERP`), the machine, Linux or FreeBSD, and glibc, musl, FreeBSD libc or
 //!   a static binary.
 //!
@@ -29,6 +33,7 @@ use object::{elf, Endianness, FileKind, ReadRef};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::kb::shlibdeps::Import;
 use crate::kb::Version;
 use crate::Arch;
 
@@ -81,6 +86,11 @@ pub struct ElfInfo {
     pub needed: Vec<String>,
     /// Symbol-version needs per library soname (`libc.so.6` → {`GLIBC_2.2.5`, `GLIBC_2.34`}).
     pub symbol_versions: BTreeMap<String, BTreeSet<String>>,
+    /// The symbols the file imports, in `.dynsym` order: name and version (`None`: unversioned).
+    /// What dpkg-shlibdeps looks up in the libraries' symbols files
+    /// ([`crate::kb::shlibdeps`]).
+    #[serde(skip)]
+    pub imports: Vec<Import>,
     /// The program interpreter (`/lib64/ld-linux-x86-64.so.2`); `None` for static binaries and
     /// most shared libraries.
     pub interpreter: Option<String>,
@@ -303,6 +313,8 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         }
     }
 
+    let imports = imports::<Elf, R>(header, endian, &sections, data)?;
+
     // Section names (symbol table, debugging sections) and notes: the GNU build ID, and the ABI
     // tag — `.note.tag` with owner `FreeBSD` on FreeBSD, `.note.ABI-tag` with owner `GNU` and OS
     // 0 (Linux) on glibc systems.
@@ -374,6 +386,7 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
     Ok(ElfInfo {
         needed,
         symbol_versions,
+        imports,
         interpreter,
         machine,
         os,
@@ -386,11 +399,109 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
     })
 }
 
+/// The copy relocation type of a machine: a defined symbol it fills is an import.
+fn copy_relocation(e_machine: u16) -> Option<u32> {
+    Some(match e_machine {
+        elf::EM_X86_64 => elf::R_X86_64_COPY,
+        elf::EM_386 => elf::R_386_COPY,
+        elf::EM_AARCH64 => elf::R_AARCH64_COPY,
+        elf::EM_ARM => elf::R_ARM_COPY,
+        elf::EM_RISCV => elf::R_RISCV_COPY,
+        elf::EM_PPC64 => elf::R_PPC64_COPY,
+        elf::EM_S390 => elf::R_390_COPY,
+        _ => return None,
+    })
+}
+
+/// The symbols the file imports, as dpkg's `Objdump::get_undefined_dynamic_symbols` lists them:
+/// each `.dynsym` entry that is undefined (`SHN_UNDEF`) or, unversioned, filled by a copy
+/// relocation, with the name of its `.gnu.version` entry (`None` for the local and global
+/// indexes: unversioned, looked up as `name@Base`).
+fn imports<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
+    header: &Elf,
+    endian: Endianness,
+    sections: &object::read::elf::SectionTable<'data, Elf, R>,
+    data: R,
+) -> std::result::Result<Vec<Import>, String> {
+    use object::read::elf::{Rel, Rela, Sym};
+    let symbols = sections
+        .symbols(endian, data, elf::SHT_DYNSYM)
+        .map_err(|e| format!("bad .dynsym: {e}"))?;
+    if symbols.is_empty() {
+        return Ok(Vec::new());
+    }
+    let versions = sections
+        .versions(endian, data)
+        .map_err(|e| format!("bad .gnu.version: {e}"))?;
+    let mut copied = BTreeSet::new();
+    if let Some(copy) = copy_relocation(header.e_machine(endian)) {
+        for sh in sections.iter() {
+            if let Some((rels, link)) = sh
+                .rel(endian, data)
+                .map_err(|e| format!("bad dynamic relocations: {e}"))?
+            {
+                if link == symbols.section() {
+                    copied.extend(
+                        rels.iter()
+                            .filter(|r| r.r_type(endian) == copy)
+                            .map(|r| r.r_sym(endian) as usize),
+                    );
+                }
+            }
+            if let Some((relas, link)) = sh
+                .rela(endian, data)
+                .map_err(|e| format!("bad dynamic relocations: {e}"))?
+            {
+                if link == symbols.section() {
+                    copied.extend(
+                        relas
+                            .iter()
+                            .filter(|r| r.r_type(endian, false) == copy)
+                            .map(|r| r.r_sym(endian, false) as usize),
+                    );
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, sym) in symbols.iter().enumerate().skip(1) {
+        let undefined = sym.st_shndx(endian) == elf::SHN_UNDEF;
+        if !(undefined || copied.contains(&i))
+            || matches!(sym.st_type(), elf::STT_SECTION | elf::STT_FILE)
+        {
+            continue;
+        }
+        let name = sym
+            .name(endian, symbols.strings())
+            .map_err(|e| format!("bad .dynsym name of symbol {i}: {e}"))?;
+        if name.is_empty() {
+            continue;
+        }
+        let version = match &versions {
+            Some(v) => v
+                .version(v.version_index(endian, object::SymbolIndex(i)))
+                .map_err(|e| format!("bad .gnu.version entry of symbol {i}: {e}"))?
+                .map(|v| text(v.name())),
+            None => None,
+        };
+        // dpkg looks a copy relocation up by `name@@VERSION` or `name` in `objdump -R`, which
+        // (binutils 2.40, Debian 12) writes `name@VERSION`: only unversioned copied symbols
+        // count, as `dpkg-shlibdeps -v` shows on Debian 12.
+        if !undefined && version.is_some() {
+            continue;
+        }
+        out.push((text(name), version));
+    }
+    Ok(out)
+}
+
 // Streaming analysis. An ELF file inside a package is a stream that cannot be seeked, and may be
 // gigabytes long: the analysis reads it twice, keeping only bounded ranges. The first pass
 // ([`ElfScan`]) keeps the file header and the program and section header tables (where the
 // header says they are); from them it knows the ranges of `.interp`, `.dynamic`, the notes,
-// `.gnu.version_r`, their string tables and the section names, which the second pass
+// `.gnu.version_r`, `.gnu.version_d`, `.gnu.version`, `.dynsym`, the relocation sections of
+// `.dynsym`, their string tables and the section names (each at most
+// `limits::MAX_ELF_SECTION`), which the second pass
 // ([`ElfCollect`]) keeps. The analysis then runs on those ranges alone ([`Sparse`]); a read
 // outside them is an error.
 
@@ -652,7 +763,28 @@ fn section_ranges<Elf: FileHeader<Endian = Endianness>>(
                 crate::limits::MAX_ELF_SECTION,
             )?;
         }
-        if ty == elf::SHT_DYNAMIC || ty == elf::SHT_GNU_VERNEED {
+        // The dynamic symbols and their versions (what the file imports), and the dynamic
+        // relocations, whose copy relocations make a defined symbol an import.
+        let dynamic_relocations = (ty == elf::SHT_REL || ty == elf::SHT_RELA)
+            && sections
+                .get(sh.sh_link(endian) as usize)
+                .is_some_and(|l| l.sh_type(endian) == elf::SHT_DYNSYM);
+        let of_dynsym = ty == elf::SHT_SYMTAB_SHNDX
+            && sections
+                .get(sh.sh_link(endian) as usize)
+                .is_some_and(|l| l.sh_type(endian) == elf::SHT_DYNSYM);
+        if ty == elf::SHT_GNU_VERSYM || dynamic_relocations || of_dynsym {
+            add(
+                "section",
+                sh.file_range(endian),
+                crate::limits::MAX_ELF_SECTION,
+            )?;
+        }
+        if ty == elf::SHT_DYNAMIC
+            || ty == elf::SHT_GNU_VERNEED
+            || ty == elf::SHT_GNU_VERDEF
+            || ty == elf::SHT_DYNSYM
+        {
             add(
                 "section",
                 sh.file_range(endian),
@@ -666,6 +798,13 @@ fn section_ranges<Elf: FileHeader<Endian = Endianness>>(
                 )?;
             }
         }
+    }
+    let total: u64 = out.iter().map(|(a, b)| b.saturating_sub(*a)).sum();
+    if total > crate::limits::MAX_ELF_SECTIONS_TOTAL {
+        return Err(format!(
+            "the sections the analysis reads are {total} bytes together; syspack reads at most {}",
+            crate::limits::MAX_ELF_SECTIONS_TOTAL
+        ));
     }
     Ok(out)
 }

@@ -24,7 +24,8 @@
 //! | [`MAX_RPM_STRINGS`] | 2 000 000 | strings of all string-array tags of an rpm header | each string costs ~40 bytes once decoded; rpm's own count check only bounds them by the data length |
 //! | [`MAX_TRAILING_ZEROS`] | 1 MiB | decompressed bytes after a tar's end marker (must be zeros) | GNU tar and bsdtar pad to 10 KiB records; `tar -b 2048` to 1 MiB |
 //! | [`MAX_ELF_HEADERS`] | 1 MiB | an ELF file's program or section header table | real tables are a few KB (a section header is 64 bytes) |
-//! | [`MAX_ELF_SECTION`] | 32 MiB | each ELF section the analysis reads (`.dynamic`, its string table, `.gnu.version_r` and its strings, `.interp`) | the dynamic string table of the largest shared libraries (libLLVM) is a few MB |
+//! | [`MAX_ELF_SECTION`] | 32 MiB | each ELF section the analysis reads (`.dynamic`, `.dynsym`, their string table, `.gnu.version`, `.gnu.version_r`, `.gnu.version_d`, the dynamic relocation sections, `.interp`, notes) | the dynamic string table and `.rela.dyn` of the largest shared libraries (libLLVM) are a few MB |
+//! | [`MAX_ELF_SECTIONS_TOTAL`] | 96 MiB | all those sections of one ELF file together | three sections at their limit; real files need a few MB |
 //!
 //! Checks that are not sizes: every compressed member is read to its end, so its checksums
 //! (gzip CRC-32 and ISIZE of every member, xz check and index, zstd frame checksum and content
@@ -37,8 +38,8 @@
 //! 250 000 entries (each path ≤ 4 KiB, typically ~100 bytes: ~60 MiB for typical names) and the
 //! decoders' windows (xz and zstd: at most 64 MiB for the largest window syspack accepts, see
 //! below), and an rpm header (32 MiB plus its decoded strings): under 256 MiB. `matrix --package`
-//! adds, per ELF file, its headers and the sections above (at most 4 × 32 MiB + 2 MiB, in
-//! practice a few MB), one ELF at a time. zstd frames asking for a window above 128 MiB (`zstd
+//! adds, per ELF file, its headers and the sections above (at most 96 MiB together, in practice a
+//! few MB, and the imported symbols' names), one ELF at a time. zstd frames asking for a window above 128 MiB (`zstd
 //! --long=31`) are refused by libzstd's default `ZSTD_d_windowLogMax` (27, 128 MiB); xz presets use
 //! at most a 64 MiB dictionary, and xz decoders are limited to [`MAX_XZ_DECODER_MEMORY`].
 //! The names and link targets of all entries are bounded together by [`MAX_LISTING_BYTES`], and
@@ -76,3 +77,5 @@ pub const MAX_LISTING_BYTES: usize = 32 << 20;
 pub const MAX_ELF_HEADERS: u64 = 1 << 20;
 /// Largest ELF section the analysis reads, in bytes.
 pub const MAX_ELF_SECTION: u64 = 32 << 20;
+/// Largest sum of the ELF sections the analysis reads from one file, in bytes.
+pub const MAX_ELF_SECTIONS_TOTAL: u64 = 96 << 20;

@@ -133,3 +133,135 @@ fn truncated_or_corrupt_elf_is_an_error_not_a_panic() {
     let err = ElfInfo::parse_bytes(&corrupt, Path::new("corrupt")).unwrap_err();
     assert!(err.to_string().contains("corrupt"), "{err}");
 }
+
+/// The imported symbols as dpkg's `Dpkg::Shlibs::Objdump` reads them from `objdump -w -T -R`
+/// (dpkg 1.21–1.22): `*UND*` dynamic symbols, and defined ones whose `name@@VERSION` or `name`
+/// has a `R_*_COPY` record — each as `name@VERSION`, or `name@Base` unversioned.
+fn objdump_imports(file: &Path) -> std::collections::BTreeSet<String> {
+    let out = common::run(
+        Command::new("objdump").args(["-w", "-T", "-R"]).arg(file),
+        "apt-get install -y binutils",
+    );
+    let mut syms = Vec::new();
+    let mut copies = std::collections::BTreeSet::new();
+    let mut section = "";
+    for line in out.lines() {
+        if line.starts_with("DYNAMIC SYMBOL TABLE") {
+            section = "dynsym";
+            continue;
+        }
+        if line.starts_with("DYNAMIC RELOCATION RECORDS") {
+            section = "dynreloc";
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        match section {
+            // `addr flags… section size [version] name`: the section is the first field with
+            // a `*` or a dot.
+            "dynsym" if f.len() >= 4 => {
+                let Some(sec) = f
+                    .iter()
+                    .position(|w| w.starts_with('*') || w.starts_with('.'))
+                else {
+                    continue;
+                };
+                let rest = &f[sec + 2..];
+                let (version, name) = match rest {
+                    [v, n] => (v.trim_matches(['(', ')']).to_string(), n.to_string()),
+                    [n] => ("Base".to_string(), n.to_string()),
+                    _ => continue,
+                };
+                let version = if version.is_empty() {
+                    "Base".into()
+                } else {
+                    version
+                };
+                syms.push((name, version, f[sec] == "*UND*"));
+            }
+            "dynreloc" if f.len() >= 3 && f[1].ends_with("_COPY") => {
+                copies.insert(f[2].to_string());
+            }
+            _ => {}
+        }
+    }
+    syms.into_iter()
+        .filter(|(n, v, und)| *und || copies.contains(&format!("{n}@@{v}")) || copies.contains(n))
+        .map(|(n, v, _)| format!("{n}@{v}"))
+        .collect()
+}
+
+fn imports(info: &ElfInfo) -> std::collections::BTreeSet<String> {
+    info.imports
+        .iter()
+        .map(|(n, v)| format!("{n}@{}", v.as_deref().unwrap_or("Base")))
+        .collect()
+}
+
+/// The imported symbols and their versions are those dpkg-shlibdeps reads with objdump: undefined
+/// symbols (versioned, unversioned, weak) and copy-relocated data, for a non-PIE program using
+/// glibc's `stdout` and a library's unversioned variable, a PIE program with libz, and `/bin/ls`.
+#[test]
+fn imported_symbols_are_those_dpkg_reads_with_objdump() {
+    let dir = common::scratch();
+    let lib = cc(
+        dir.path(),
+        "libcounter.so.1",
+        "int counter = 1;\nint bump(void){ return ++counter; }\n",
+        &["-shared", "-fPIC", "-Wl,-soname,libcounter.so.1"],
+    );
+    assert!(lib.is_file());
+    let src = "#include <stdio.h>\n#include <zlib.h>\nextern int counter; int bump(void);\nextern char **environ;\n\
+               int main(void){ fprintf(stdout, \"%s %d %d %p\\n\", zlibVersion(), bump(), counter, (void *)environ); return 0; }\n";
+    let libdir = format!("-L{}", dir.path().display());
+    let nopie = cc(
+        dir.path(),
+        "nopie",
+        src,
+        &["-no-pie", &libdir, "-l:libcounter.so.1", "-lz"],
+    );
+    let pie = cc(dir.path(), "pie", ZLIB_PROGRAM, &["-lz"]);
+    for file in [nopie.as_path(), pie.as_path(), Path::new("/bin/ls")] {
+        let info = ElfInfo::parse(file).unwrap();
+        let expected = objdump_imports(file);
+        assert!(expected.len() > 2, "{}: {expected:?}", file.display());
+        assert_eq!(imports(&info), expected, "{}", file.display());
+    }
+    let info = ElfInfo::parse(&nopie).unwrap();
+    let got = imports(&info);
+    // Copy-relocated: the unversioned `counter` counts, glibc's versioned `stdout` does not (as
+    // dpkg 1.21 reads binutils 2.40's `stdout@GLIBC_2.2.5`).
+    assert!(got.contains("counter@Base"), "{got:?}");
+    assert!(!got.iter().any(|s| s.starts_with("stdout@")), "{got:?}");
+    assert!(got.contains("fprintf@GLIBC_2.2.5"), "{got:?}");
+    assert!(got.contains("zlibVersion@Base"), "{got:?}");
+}
+
+/// Sections each under the per-section limit but together over [`MAX_ELF_SECTIONS_TOTAL`] are
+/// refused before anything is held: four note sections claiming 30 MiB each.
+///
+/// [`MAX_ELF_SECTIONS_TOTAL`]: syspack_distro::limits::MAX_ELF_SECTIONS_TOTAL
+#[test]
+fn sections_over_the_total_limit_are_refused() {
+    let mut data = std::fs::read("/bin/true").unwrap();
+    assert_eq!(
+        &data[..5],
+        b"\x7fELF\x02",
+        "/bin/true must be a 64-bit ELF file"
+    );
+    let u64_at = |d: &[u8], o: usize| u64::from_le_bytes(d[o..o + 8].try_into().unwrap());
+    let shoff = u64_at(&data, 0x28) as usize;
+    let shentsize = u16::from_le_bytes([data[0x3a], data[0x3b]]) as usize;
+    for i in 1..=4 {
+        let sh = shoff + i * shentsize;
+        data[sh + 4..sh + 8].copy_from_slice(&7u32.to_le_bytes()); // SHT_NOTE
+        data[sh + 0x18..sh + 0x20].copy_from_slice(&0u64.to_le_bytes());
+        data[sh + 0x20..sh + 0x28].copy_from_slice(&(30u64 << 20).to_le_bytes());
+    }
+    let err = ElfInfo::parse_bytes(&data, Path::new("many-notes"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("many-notes") && err.contains("together"),
+        "{err}"
+    );
+}

@@ -101,15 +101,25 @@ fn binary_built_here_does_not_run_on_older_glibc() {
         .reasons
         .contains(&"needs glibc, has musl".to_string()));
     assert_eq!(runs("freebsd-14").status, Status::No);
-    // Dependencies come from DT_NEEDED through the release's soname table.
+    // Dependencies come from DT_NEEDED; on a release whose index has the libraries' symbols
+    // files, their versions are dpkg-shlibdeps's for the symbols used: `zlibVersion@Base` is
+    // 1:1.1.4 in zlib1g's symbols file (dpkg-shlibdeps says the same for this program), not the
+    // 1:1.2.3.3.dfsg-1 of zlib1g's shlibs line.
     let deps = &m.row("debian-12").unwrap().dependencies;
     let rel: Vec<_> = deps.iter().map(|d| d.relation.clone().unwrap()).collect();
     assert_eq!(
         rel,
         vec![
             format!("libc6 (>= {need})"),
-            "zlib1g (>= 1:1.2.3.3.dfsg-1)".to_string()
+            "zlib1g (>= 1:1.1.4)".to_string()
         ]
+    );
+    // Without an index (Debian 13 here), the soname table's shlibs line.
+    let deps = &m.row("debian-13").unwrap().dependencies;
+    assert!(
+        deps.iter()
+            .any(|d| d.relation.as_deref() == Some("zlib1g (>= 1:1.2.3.3.dfsg-1)")),
+        "{deps:?}"
     );
     let table = render::table::render(&m);
     assert!(
@@ -450,4 +460,66 @@ fn missing_data_gives_unknown_never_no() {
         "{text}"
     );
     assert!(!text.contains("libbz2"), "{text}");
+}
+
+/// libgcc's `GCC_` versions are checked against the version nodes of the release's libgcc-s1
+/// symbols file where the release has an index (Debian 11 and 12): a program using
+/// `__popcountdi2@GCC_3.4` runs there (a fact, not "no data"); a node the release's library does
+/// not define is a definite no naming the symbols file. Without an index (Debian 13) there is no
+/// answer.
+#[test]
+fn libgcc_versions_are_checked_against_the_release_symbols_file() {
+    let dir = common::scratch();
+    let bin = cc(
+        dir.path(),
+        "popcount",
+        "#include <stdio.h>\nint main(int argc, char **argv){ (void)argv; printf(\"%d\\n\", __builtin_popcountll((unsigned long long)argc << 33)); return 0; }\n",
+        &["-shared-libgcc"],
+    );
+    let elf = ElfInfo::parse(&bin).unwrap();
+    assert!(
+        elf.symbol_versions
+            .get("libgcc_s.so.1")
+            .is_some_and(|v| v.contains("GCC_3.4")),
+        "the test program must import __popcountdi2@GCC_3.4: {:?}",
+        elf.symbol_versions
+    );
+    let kb = KnowledgeBase::builtin();
+    let rs = releases(kb, &["debian-11", "debian-12", "debian-13"]);
+    let judge = |elf: ElfInfo| {
+        let artifact = Artifact {
+            name: "popcount".into(),
+            elf: Some(elf),
+            ..Artifact::default()
+        };
+        matrix::compute(&artifact, &BTreeMap::new(), &rs)
+    };
+    let m = judge(elf.clone());
+    let runs = m.row("debian-12").unwrap().runs.clone();
+    assert_eq!(runs.status, Status::Yes, "{runs:?}");
+    assert_eq!(runs.confidence, Confidence::Verified, "{runs:?}");
+    let deps = &m.row("debian-12").unwrap().dependencies;
+    assert!(
+        deps.iter()
+            .any(|d| d.relation.as_deref() == Some("libgcc-s1 (>= 3.4)")),
+        "dpkg-shlibdeps's libgcc-s1 (>= 3.4) for __popcountdi2@GCC_3.4: {deps:?}"
+    );
+    let runs13 = &m.row("debian-13").unwrap().runs;
+    assert_eq!(runs13.status, Status::Unknown, "{runs13:?}");
+
+    let mut newer = elf;
+    newer
+        .symbol_versions
+        .get_mut("libgcc_s.so.1")
+        .unwrap()
+        .insert("GCC_99.0.0".into());
+    let m = judge(newer);
+    let runs = &m.row("debian-12").unwrap().runs;
+    assert_eq!(runs.status, Status::No, "{runs:?}");
+    assert!(
+        runs.reasons.iter().any(|r| r.contains("GCC_99.0.0")
+            && r.contains("libgcc_s.so.1 of debian-12 does not define")
+            && r.contains("libgcc-s1_")),
+        "{runs:?}"
+    );
 }

@@ -368,15 +368,12 @@ fn update(
             }
             let (shlibs, symbols) = index::deb_control_files(&e.filename, &bytes)?;
             let shlibs = shlibs.map(|t| index::parse_shlibs(&t)).unwrap_or_default();
-            let symbols = symbols.map(|t| index::symbols_max(&t)).unwrap_or_default();
-            for so in sos {
-                // What dpkg-shlibdeps uses: symbols when the package has them (here: the highest
-                // minimum version of any symbol, at least as strict), else shlibs.
-                let depends = match (symbols.get(&so), shlibs.get(&so)) {
-                    (Some((p, v)), _) => format!("{p} (>= {v})"),
-                    (None, Some(line)) => line.clone(),
-                    (None, None) => continue,
-                };
+            let symbols = symbols
+                .map(|t| index::parse_symbols(&t))
+                .unwrap_or_default();
+            // Every library the control files describe (libc6's covers libm, libpthread, the
+            // dynamic loader…), not only the sonames asked for.
+            for (so, depends) in shlibs {
                 ix.shlibs.insert(
                     so,
                     Shlibs {
@@ -386,7 +383,24 @@ fn update(
                     },
                 );
             }
+            for (so, mut o) in symbols {
+                o.deb = e.filename.clone();
+                o.sha256 = got.clone();
+                ix.symbols.insert(so, o);
+            }
+            let missing: Vec<&String> = sos
+                .iter()
+                .filter(|so| !ix.shlibs.contains_key(*so) && !ix.symbols.contains_key(*so))
+                .collect();
+            if !missing.is_empty() {
+                eprintln!(
+                    "{id}: {pkg} has neither shlibs nor symbols for {missing:?}: no minimum version for them"
+                );
+            }
         }
+        // What dpkg-shlibdeps computes from needs only the symbols above each library's
+        // smallest version: the rest is left out of the shipped index.
+        index::SymbolsObject::reduce(&mut ix.symbols);
         let text = ix.to_text();
         let dest = out.join(format!("{id}.idx.xz"));
         let mut enc = syspack_lzma_sys::safe::XzEncoder::new(Vec::new(), 9)?;
@@ -395,13 +409,15 @@ fn update(
         std::fs::write(&dest, &xz).with_context(|| format!("cannot write `{}`", dest.display()))?;
         writeln!(
             stdout,
-            "{id}: {} ({}, {}): {} packages, {} library files, {} shlibs; {} bytes ({} uncompressed) in {}; {:.1}s",
+            "{id}: {} ({}, {}): {} packages, {} library files, {} shlibs, {} symbols files ({} symbols kept); {} bytes ({} uncompressed) in {}; {:.1}s",
             rf.codename,
             rf.suite,
             rf.date,
             ix.packages.len(),
             ix.sonames.len(),
             ix.shlibs.len(),
+            ix.symbols.len(),
+            ix.symbols.values().map(|o| o.symbols.len()).sum::<usize>(),
             xz.len(),
             text.len(),
             dest.display(),
@@ -493,6 +509,16 @@ fn show(release: &str) -> Result<i32> {
     )?;
     for (so, sh) in &ix.shlibs {
         writeln!(o, "shlibs:    {so} -> {} ({})", sh.depends, sh.deb)?;
+    }
+    for (so, sy) in &ix.symbols {
+        writeln!(
+            o,
+            "symbols:   {so} -> {} from {}, {} symbol(s) above it ({})",
+            sy.templates.first().map_or("?", String::as_str),
+            sy.smallest.as_deref().unwrap_or("(no version)"),
+            sy.symbols.len(),
+            sy.deb
+        )?;
     }
     Ok(exit::OK)
 }

@@ -403,6 +403,7 @@ fn merge(mut elves: Vec<(String, ElfInfo)>) -> Option<ElfInfo> {
         for (lib, versions) in info.symbol_versions {
             out.symbol_versions.entry(lib).or_default().extend(versions);
         }
+        out.imports.extend(info.imports);
         if info.libc == Libc::Glibc {
             out.libc = Libc::Glibc;
         }

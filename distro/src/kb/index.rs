@@ -26,7 +26,19 @@
 //! package → libc6 → 2.36-9+deb12u13
 //! soname → libz.so.1 → zlib1g
 //! shlibs → libz.so.1 → zlib1g (>= 1:1.2.3.3.dfsg-1) → pool/main/z/zlib/zlib1g_….deb → <sha256>
+//! symbols → libpcre2-8.so.0 → pool/main/p/pcre2/libpcre2-8-0_….deb → <sha256> → 10.22
+//! template → libpcre2-8.so.0 → libpcre2-8-0 #MINVER#
+//! nodes → libgcc_s.so.1 → GCC_3.0 GCC_3.3 GCC_4.2.0 …
+//! symbol → libpcre2-8.so.0 → pcre2_serialize_decode_8@Base → 10.34 → 0
 //! ```
+//!
+//! `symbols` is the library's `symbols` control file (deb-symbols(5)) reduced to what
+//! dpkg-shlibdeps computes with: its smallest minimum version (`-` when none), its dependency
+//! templates in order (the first from the soname line, then the `|` alternatives; a symbol's
+//! dependency id indexes them), and only the symbols whose minimum version is above the smallest
+//! or whose dependency id is not 0 (plus same-named symbols of other libraries, which decide
+//! where dpkg-shlibdeps looks a symbol up), and the version nodes its symbols carry (an import
+//! of another node is unknown to the release); see [`crate::kb::shlibdeps`] for the rule.
 //!
 //! Records are sorted within their kind, so the same archive files give the same bytes.
 
@@ -93,6 +105,9 @@ pub struct ReleaseIndex {
     pub sonames: BTreeMap<String, Vec<String>>,
     /// Soname → its `shlibs` line, for the libraries whose control files were read.
     pub shlibs: BTreeMap<String, Shlibs>,
+    /// Soname → what its package's `symbols` file says, for the libraries whose control files
+    /// were read; where present, dpkg-shlibdeps uses it rather than `shlibs`.
+    pub symbols: BTreeMap<String, SymbolsObject>,
 }
 
 fn bad(what: &str, line: usize, msg: impl std::fmt::Display) -> Error {
@@ -164,6 +179,20 @@ impl ReleaseIndex {
         }
         for (so, sh) in &self.shlibs {
             line(&["shlibs", so, &sh.depends, &sh.deb, &sh.sha256]);
+        }
+        for (so, o) in &self.symbols {
+            let smallest = o.smallest.as_deref().unwrap_or("-");
+            line(&["symbols", so, &o.deb, &o.sha256, smallest]);
+            for t in &o.templates {
+                line(&["template", so, t]);
+            }
+            if !o.nodes.is_empty() {
+                let nodes: Vec<&str> = o.nodes.iter().map(String::as_str).collect();
+                line(&["nodes", so, &nodes.join(" ")]);
+            }
+            for (name, (minver, dep)) in &o.symbols {
+                line(&["symbol", so, name, minver, &dep.to_string()]);
+            }
         }
         s
     }
@@ -246,6 +275,48 @@ impl ReleaseIndex {
                             sha256: f[4].into(),
                         },
                     );
+                }
+                "symbols" => {
+                    want(5)?;
+                    ix.symbols.insert(
+                        f[1].into(),
+                        SymbolsObject {
+                            smallest: (f[4] != "-").then(|| f[4].to_string()),
+                            deb: f[2].into(),
+                            sha256: f[3].into(),
+                            ..SymbolsObject::default()
+                        },
+                    );
+                }
+                "template" | "symbol" | "nodes" => {
+                    want(if f[0] == "symbol" { 5 } else { 3 })?;
+                    let Some(o) = ix.symbols.get_mut(f[1]) else {
+                        return Err(bad(
+                            what,
+                            n,
+                            format!("`{}` of `{}` before its `symbols` record", f[0], f[1]),
+                        ));
+                    };
+                    if f[0] == "template" {
+                        o.templates.push(f[2].into());
+                    } else if f[0] == "nodes" {
+                        o.nodes.extend(f[2].split(' ').map(String::from));
+                    } else {
+                        let dep = f[4].parse().map_err(|_| {
+                            bad(what, n, format!("dependency id `{}` is not a number", f[4]))
+                        })?;
+                        if dep >= o.templates.len() {
+                            return Err(bad(
+                                what,
+                                n,
+                                format!(
+                                    "`{}` names template {dep}, which `{}` does not have",
+                                    f[2], f[1]
+                                ),
+                            ));
+                        }
+                        o.symbols.insert(f[2].into(), (f[3].into(), dep));
+                    }
                 }
                 other => return Err(bad(what, n, format!("unknown record `{other}`"))),
             }
@@ -679,36 +750,179 @@ pub fn deb_control_files(what: &str, deb: &[u8]) -> Result<(Option<String>, Opti
     Err(bad("no control.tar member".into()))
 }
 
-/// From a `symbols` control file: soname → (package of its dependency template, the highest
-/// minimum version any of its symbols needs). A dependency on that version is at least as strict
-/// as the one dpkg-shlibdeps computes from the symbols a binary uses.
-pub fn symbols_max(text: &str) -> BTreeMap<String, (String, String)> {
-    let mut out: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let mut cur: Option<String> = None;
-    for l in text.lines().take(1_000_000) {
-        if let Some(sym) = l.strip_prefix(' ') {
-            let Some(so) = &cur else { continue };
-            let mut f = sym.split_whitespace();
-            let (Some(_), Some(ver)) = (f.next(), f.next()) else {
-                continue;
-            };
-            if let Some(e) = out.get_mut(so) {
-                if e.1.is_empty() || crate::kb::debversion::compare(ver, &e.1).is_gt() {
-                    e.1 = ver.to_string();
+/// What a `symbols` control file (deb-symbols(5)) says of one library, reduced to what
+/// dpkg-shlibdeps uses (see [`crate::kb::shlibdeps`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SymbolsObject {
+    /// The dependency templates: the first from the soname's line (`libpcre2-8-0 #MINVER#`),
+    /// then the alternative ones (`| …` lines), indexed by a symbol's dependency id.
+    pub templates: Vec<String>,
+    /// The smallest minimum version of the symbols of the first template (dpkg's
+    /// `get_smallest_version`); `None` when no symbol uses that template.
+    pub smallest: Option<String>,
+    /// `name@version` → (minimum version, dependency id). In a shipped index only the symbols
+    /// that can change the answer are kept ([`SymbolsObject::reduce`]).
+    pub symbols: BTreeMap<String, (String, usize)>,
+    /// Every symbol version node the file's symbols carry (`GLIBC_2.34`, `GCC_3.0`; not
+    /// `Base`), whether or not the symbols are kept: a versioned import of a node not here is
+    /// one the release's library does not know.
+    pub nodes: std::collections::BTreeSet<String>,
+    /// The `.deb` the file was read from, relative to the mirror base.
+    pub deb: String,
+    /// That `.deb`'s sha256, as the verified `Packages` lists it.
+    pub sha256: String,
+}
+
+impl SymbolsObject {
+    /// Keeps only the symbols that can raise the dependency above [`SymbolsObject::smallest`] or
+    /// select another template, and those of the same name in another library of `keep`
+    /// (dpkg-shlibdeps attributes a symbol to the first needed library whose file lists it, so a
+    /// symbol at the smallest version still decides where a same-named one is looked up).
+    pub fn reduce(all: &mut BTreeMap<String, SymbolsObject>) {
+        let raises = |o: &SymbolsObject, minver: &str, dep: usize| {
+            dep != 0
+                || o.smallest
+                    .as_deref()
+                    .is_none_or(|s| crate::kb::debversion::compare(minver, s).is_gt())
+        };
+        let mut kept: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for o in all.values() {
+            for (name, (minver, dep)) in &o.symbols {
+                if raises(o, minver, *dep) {
+                    kept.insert(name.clone());
                 }
             }
-        } else if l.starts_with('|') || l.starts_with('*') || l.starts_with('#') {
-            continue;
-        } else {
-            let mut f = l.split_whitespace();
-            if let (Some(so), Some(pkg)) = (f.next(), f.next()) {
-                cur = Some(so.to_string());
-                out.insert(so.to_string(), (pkg.to_string(), String::new()));
-            }
+        }
+        for o in all.values_mut() {
+            let smallest = o.smallest.clone();
+            let probe = SymbolsObject {
+                smallest,
+                ..SymbolsObject::default()
+            };
+            o.symbols
+                .retain(|name, (minver, dep)| raises(&probe, minver, *dep) || kept.contains(name));
         }
     }
-    out.retain(|_, (_, v)| !v.is_empty());
+}
+
+/// Reads a `symbols` control file as dpkg's `Dpkg::Shlibs::SymbolFile` does: soname →
+/// its templates, smallest minimum version and symbols.
+///
+/// Patterns — symbols tagged `c++`, `symver` or `regex`, and the old `*@VERSION` form — are
+/// left out: dpkg-shlibdeps looks symbols up by exact `name@version` only (`lookup_symbol`
+/// reads the object's plain symbols) and computes the smallest version over the plain symbols
+/// (`get_smallest_version`), so a pattern in an installed symbols file never changes its answer.
+/// `#MISSING: v#` and `#DEPRECATED: v#` lines count for the smallest version but are not
+/// looked up, as in dpkg. `#include` (only in source packages' templates) is not followed.
+pub fn parse_symbols(text: &str) -> BTreeMap<String, SymbolsObject> {
+    let mut out: BTreeMap<String, SymbolsObject> = BTreeMap::new();
+    // Deprecated symbols take part in the smallest version only.
+    let mut deprecated: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
+    let mut cur: Option<String> = None;
+    for l in text.lines().take(2_000_000) {
+        let (spec, is_deprecated) = if let Some(rest) = l.strip_prefix(|c: char| c.is_whitespace())
+        {
+            (rest.trim_start(), false)
+        } else if let Some(rest) = l
+            .strip_prefix("#MISSING: ")
+            .or_else(|| l.strip_prefix("#DEPRECATED: "))
+        {
+            match rest.split_once('#') {
+                Some((_, spec)) => (spec.trim_start(), true),
+                None => continue,
+            }
+        } else if l.starts_with('#') || l.is_empty() {
+            continue;
+        } else if let Some(alt) = l.strip_prefix('|') {
+            if let Some(o) = cur.as_ref().and_then(|c| out.get_mut(c)) {
+                o.templates.push(alt.trim().to_string());
+            }
+            continue;
+        } else if l.starts_with('*') {
+            continue;
+        } else {
+            let Some((so, template)) = l.split_once(char::is_whitespace) else {
+                continue;
+            };
+            let o = out.entry(so.to_string()).or_default();
+            o.templates = vec![template.trim().to_string()];
+            cur = Some(so.to_string());
+            continue;
+        };
+        let Some(so) = &cur else { continue };
+        let Some((name, minver, dep, pattern)) = symbol_spec(spec) else {
+            continue;
+        };
+        if pattern {
+            continue;
+        }
+        let o = out.get_mut(so).expect("the current object exists");
+        if is_deprecated {
+            o.symbols.remove(&name);
+            deprecated
+                .entry(so.clone())
+                .or_default()
+                .push((minver, dep));
+        } else {
+            if let Some((_, node)) = name.rsplit_once('@') {
+                if node != "Base" {
+                    o.nodes.insert(node.to_string());
+                }
+            }
+            o.symbols.insert(name, (minver, dep));
+        }
+    }
+    for (so, o) in &mut out {
+        let mut smallest: Option<String> = None;
+        let versions = o
+            .symbols
+            .values()
+            .chain(deprecated.get(so).into_iter().flatten());
+        for (minver, dep) in versions {
+            if *dep == 0
+                && smallest
+                    .as_deref()
+                    .is_none_or(|s| crate::kb::debversion::compare(s, minver).is_gt())
+            {
+                smallest = Some(minver.clone());
+            }
+        }
+        o.smallest = smallest;
+    }
     out
+}
+
+/// One symbol line after the leading space (deb-symbols(5)): `[(tags)]name@version minver
+/// [dep_id]`, the name quoted when tags are present and it holds spaces. Returns (name, minimum
+/// version, dependency id, whether it is a pattern).
+fn symbol_spec(spec: &str) -> Option<(String, String, usize, bool)> {
+    let (tags, rest) = match spec.strip_prefix('(') {
+        Some(r) => {
+            let (tags, rest) = r.split_once(')')?;
+            (tags, rest)
+        }
+        None => ("", spec),
+    };
+    let (name, rest) = match rest.chars().next() {
+        Some(q @ ('"' | '\'')) if !tags.is_empty() => {
+            let inner = &rest[1..];
+            let end = inner.find(q)?;
+            (&inner[..end], &inner[end + 1..])
+        }
+        _ => rest
+            .split_once(char::is_whitespace)
+            .map_or((rest, ""), |(n, r)| (n, r)),
+    };
+    // dpkg: `^\s(\S+)(?:\s(\d+))?` after the name.
+    let mut f = rest.split_whitespace();
+    let minver = f.next()?.to_string();
+    let dep = f.next().and_then(|d| d.parse().ok()).unwrap_or(0);
+    let pattern = tags
+        .split('|')
+        .map(|t| t.split('=').next().unwrap_or(t).trim())
+        .any(|t| matches!(t, "c++" | "symver" | "regex"))
+        || name.starts_with("*@");
+    Some((name.to_string(), minver, dep, pattern))
 }
 
 /// Hashes bytes as hex sha256.
@@ -798,8 +1012,35 @@ usr/bin/zcat                                           utils/gzip
         };
         ix.packages.insert("libc6".into(), "2.41-12".into());
         ix.sonames.insert("libc.so.6".into(), vec!["libc6".into()]);
+        ix.symbols = parse_symbols(
+            "libc.so.6 libc6 #MINVER#\n| libc6 (>> 2.41), libc6 (<< 2.42)\n GLIBC_PRIVATE@GLIBC_PRIVATE 0 1\n printf@GLIBC_2.2.5 2.2.5\n __libc_start_main@GLIBC_2.34 2.34\n",
+        );
+        SymbolsObject::reduce(&mut ix.symbols);
+        let libc = &ix.symbols["libc.so.6"];
+        assert_eq!(libc.smallest.as_deref(), Some("2.2.5"));
+        assert_eq!(
+            libc.symbols.keys().collect::<Vec<_>>(),
+            [
+                "GLIBC_PRIVATE@GLIBC_PRIVATE",
+                "__libc_start_main@GLIBC_2.34"
+            ]
+        );
+        assert_eq!(libc.nodes.len(), 3);
         let again = ReleaseIndex::parse("x", &ix.to_text()).unwrap();
         assert_eq!(again, ix);
+        // A symbol needs its library's record first, and a template it names.
+        let text = ix.to_text();
+        let err = ReleaseIndex::parse(
+            "x",
+            &text.replace("symbols\tlibc.so.6", "symbols\tlibd.so.6"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("before its `symbols` record"), "{err}");
+        let err = ReleaseIndex::parse("x", &text.replace("\t0\t1\n", "\t0\t7\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("template 7"), "{err}");
         assert!(ReleaseIndex::parse("x", "hello\n").is_err());
     }
 }

@@ -6,6 +6,11 @@
 //! read carry `confidence = "unverified"`, and the matrix shows cells derived from them as
 //! unverified.
 //!
+//! Beside the hand-kept data, [`index`] holds what `syspack kb update` derives from a Debian
+//! release's own archive files (Contents, Packages, the libraries' `shlibs` and `symbols` control
+//! files), and [`shlibdeps`] computes from it the `Depends` dpkg-shlibdeps would write for the
+//! symbols a binary imports (dpkg-shlibdeps(1), deb-symbols(5)).
+//!
 //! ```
 //! use syspack_distro::kb::KnowledgeBase;
 //! use syspack_distro::Compression;
@@ -61,6 +66,7 @@ mod fact;
 pub mod index;
 mod load;
 mod release;
+pub mod shlibdeps;
 mod types;
 
 use std::collections::BTreeMap;

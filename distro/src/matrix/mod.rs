@@ -11,6 +11,12 @@
 //! [`Confidence`] of the facts it was derived from, and can hold [`Proof`]s: results of a real tool
 //! on a real root (an install test), supplied by the caller with [`Matrix::attach_proofs`].
 //!
+//! On a Debian release with a shipped index ([`crate::kb::index`]), the *runs* cell checks the
+//! binary's `GLIBCXX_`/`CXXABI_`/`GCC_` needs against the version nodes of the release's
+//! libstdc++/libgcc symbols files (elsewhere those needs are unknown: no data), a soname the
+//! release's `Contents` file names is a fact, and each dependency's relation is the one
+//! dpkg-shlibdeps writes for the symbols the binary imports ([`crate::kb::shlibdeps`]).
+//!
 //! ```
 //! use std::collections::BTreeMap;
 //! use syspack_distro::kb::{KnowledgeBase, Version};
@@ -649,7 +655,42 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
         }
         _ => {}
     }
+    // Where the release's index has the library's symbols file, its version nodes say whether
+    // the library defines every version the binary needs (a symbols file lists each node as a
+    // symbol `NODE@NODE`, and dpkg-gensymbols keeps it complete).
+    let index = crate::kb::index::builtin(release.id.as_str())
+        .filter(|_| release.format == Some(Format::Deb));
+    let mut checked: Vec<&str> = Vec::new();
+    if let Some(ix) = index {
+        for (so, versions) in &elf.symbol_versions {
+            let Some(o) = ix.symbols.get(so) else {
+                continue;
+            };
+            for prefix in ["GLIBCXX_", "CXXABI_", "GCC_"] {
+                let wanted: Vec<&String> =
+                    versions.iter().filter(|v| v.starts_with(prefix)).collect();
+                if wanted.is_empty() {
+                    continue;
+                }
+                checked.push(prefix);
+                for v in wanted.into_iter().filter(|v| !o.nodes.contains(*v)) {
+                    cell.add(
+                        Status::No,
+                        format!(
+                            "needs {v}, which {so} of {} does not define (symbols file of {})",
+                            release.id,
+                            o.deb.rsplit('/').next().unwrap_or(&o.deb)
+                        ),
+                        Confidence::Verified,
+                    );
+                }
+            }
+        }
+    }
     for prefix in ["GLIBCXX_", "CXXABI_", "GCC_"] {
+        if checked.contains(&prefix) {
+            continue;
+        }
         if let Some(v) = elf.max_version(prefix) {
             // The data has no libstdc++/libgcc version nodes: without a fact there is no answer.
             cell.add(
@@ -660,6 +701,22 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
         }
     }
     let max_glibc = elf.max_version("GLIBC_");
+    // Where the release has an index with the libraries' symbols files: what dpkg-shlibdeps
+    // writes for the symbols the artifact imports (crate::kb::shlibdeps).
+    let shlibdeps: Vec<String> = match crate::kb::index::builtin(release.id.as_str()) {
+        Some(ix) if release.format == Some(Format::Deb) => {
+            let needed: Vec<String> = elf
+                .needed
+                .iter()
+                .filter(|so| ix.provider(so).is_some())
+                .cloned()
+                .collect();
+            let mut d = crate::kb::shlibdeps::DebDepends::default();
+            d.add_file(ix, &needed, &elf.imports, &elf.symbol_versions);
+            d.relations()
+        }
+        _ => Vec::new(),
+    };
     let mut deps: BTreeMap<String, Dependency> = BTreeMap::new();
     for soname in &elf.needed {
         match release.package_for_soname(soname) {
@@ -674,7 +731,14 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                     Repository::Base => {}
                 }
                 let Some(pkg) = p.package else { continue };
-                let relation = if p.libc && release.format == Some(Format::Deb) {
+                let computed: Vec<&str> = shlibdeps
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|r| r.split([' ', '(']).next() == Some(pkg.as_str()))
+                    .collect();
+                let relation = if !computed.is_empty() {
+                    Some(computed.join(", "))
+                } else if p.libc && release.format == Some(Format::Deb) {
                     max_glibc.as_ref().map(|v| format!("{pkg} (>= {v})"))
                 } else {
                     p.depends.clone()
@@ -698,7 +762,27 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                     .find(|s| s.as_str().split(".so").next() == Some(stem) && s.as_str() != soname);
                 // A definite no needs a fact: the release's complete file list (a derived soname
                 // index). Another soname of the same library in the data is only a hint.
+                let from_index = crate::kb::index::builtin(release.id.as_str())
+                    .and_then(|ix| ix.provider(soname));
                 match (release.ships_soname(soname), other) {
+                    // The release's file list names the package: a fact, as good as the table's.
+                    (Some((true, _)), _) if from_index.is_some() => {
+                        let pkg = from_index.unwrap_or_default().to_string();
+                        let computed: Vec<&str> = shlibdeps
+                            .iter()
+                            .map(String::as_str)
+                            .filter(|r| r.split([' ', '(']).next() == Some(pkg.as_str()))
+                            .collect();
+                        let dep = deps.entry(pkg.clone()).or_insert_with(|| Dependency {
+                            package: pkg,
+                            relation: None,
+                            sonames: Vec::new(),
+                        });
+                        if dep.relation.is_none() && !computed.is_empty() {
+                            dep.relation = Some(computed.join(", "));
+                        }
+                        dep.sonames.push(soname.clone());
+                    }
                     (Some((false, source)), _) => cell.add(
                         Status::No,
                         format!(
