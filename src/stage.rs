@@ -648,6 +648,18 @@ pub fn stage(
         pkg.mark_conffile(&path)
             .with_context(|| format!("`conffiles` entry `{c}` in `{}`", cfg.file.display()))?;
     }
+    // Every regular file under /etc is a configuration file, as dh_installdeb (and so cargo-deb)
+    // marks it (lintian E: file-in-etc-not-marked-as-conffile; rpmlint W: non-conffile-in-etc).
+    let etc = remap("/etc/", target, cfg);
+    let in_etc: Vec<InstallPath> = pkg
+        .entries()
+        .iter()
+        .filter(|(p, e)| matches!(e, Entry::File(_)) && p.absolute().starts_with(&etc))
+        .map(|(p, _)| p.clone())
+        .collect();
+    for p in &in_etc {
+        pkg.mark_conffile(p)?;
+    }
     for u in &cfg.systemd_units {
         if target.format == Format::FreeBsd {
             warnings.push(format!(

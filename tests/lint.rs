@@ -147,6 +147,45 @@ fn has_symtab(elf: &Path) -> bool {
     sections.contains(".symtab") || sections.contains(".debug_")
 }
 
+/// A file installed under /etc is a configuration file without being listed (dh_installdeb,
+/// and so cargo-deb, mark them all): dpkg, rpm and lintian agree.
+#[test]
+fn files_under_etc_are_configuration_files() {
+    let dir = project("lint-etc", "");
+    dir.create("tool.conf", "greeting = hello\n");
+    let toml = std::fs::read_to_string(dir.join("syspack.toml"))
+        .unwrap()
+        .replace(
+            "assets = [",
+            "assets = [\n    { source = \"tool.conf\", dest = \"/etc/tool/tool.conf\" },",
+        );
+    dir.create("syspack.toml", &toml);
+    let files = package(&dir, "debian-12,fedora-43", "out");
+    let deb = find(&files, ".deb");
+    let rpm = find(&files, ".rpm");
+    let control = dir.join("control");
+    tool(
+        "dpkg-deb",
+        &[
+            "--control",
+            deb.to_str().unwrap(),
+            control.to_str().unwrap(),
+        ],
+        "dpkg",
+    );
+    assert_eq!(
+        std::fs::read_to_string(control.join("conffiles")).unwrap(),
+        "/etc/tool/tool.conf\n"
+    );
+    let config = tool("rpm", &["-qpc", rpm.to_str().unwrap()], "rpm");
+    assert_eq!(config.trim(), "/etc/tool/tool.conf");
+    let tags = lintian(&deb);
+    assert!(
+        !tags.contains("file-in-etc-not-marked-as-conffile"),
+        "{tags}"
+    );
+}
+
 /// cargo-deb's `changelog` names a Debian-format changelog: it is the package's
 /// `changelog.Debian.gz` (not a second, upstream one beside a generated entry), and dpkg reads it.
 #[test]

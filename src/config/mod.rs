@@ -850,7 +850,10 @@ fn cargo_package(
         description,
         maintainer: authors.first().cloned().unwrap_or_default(),
         license,
-        homepage: string("homepage")?.or(string("repository")?),
+        // As cargo-deb: the homepage, else the documentation, else the repository.
+        homepage: string("homepage")?
+            .or(string("documentation")?)
+            .or(string("repository")?),
         ..MetaSpec::default()
     };
 
