@@ -679,10 +679,22 @@ pub fn stage(
         });
     }
     let s = cfg.scripts_for(target.format);
-    pkg.scripts.pre_install = s.pre_install.as_ref().map(read_script).transpose()?;
-    pkg.scripts.post_install = s.post_install.as_ref().map(read_script).transpose()?;
-    pkg.scripts.pre_remove = s.pre_remove.as_ref().map(read_script).transpose()?;
-    pkg.scripts.post_remove = s.post_remove.as_ref().map(read_script).transpose()?;
+    if s.native && target.format != Format::Deb {
+        // Debian maintainer scripts dispatch on dpkg's arguments (`configure`, `abort-upgrade`…),
+        // which rpm, pacman and pkg never pass.
+        warnings.push(format!(
+            "the Debian maintainer scripts (`maintainer-scripts`) are not run by {} packages; \
+             write portable ones under `scripts` in [package.metadata.syspack] (or \
+             cargo-generate-rpm's `post_install_script`…) for them",
+            target.format.name()
+        ));
+    } else {
+        pkg.scripts.pre_install = s.pre_install.as_ref().map(read_script).transpose()?;
+        pkg.scripts.post_install = s.post_install.as_ref().map(read_script).transpose()?;
+        pkg.scripts.pre_remove = s.pre_remove.as_ref().map(read_script).transpose()?;
+        pkg.scripts.post_remove = s.post_remove.as_ref().map(read_script).transpose()?;
+        pkg.scripts.native = s.native;
+    }
 
     pkg.check_not_empty().with_context(|| {
         format!(

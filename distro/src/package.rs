@@ -553,6 +553,11 @@ pub struct Scripts {
     pub pre_remove: Option<String>,
     /// Runs after the files are removed.
     pub post_remove: Option<String>,
+    /// The bodies are Debian maintainer scripts (`preinst`, `postinst`, `prerm`, `postrm` as
+    /// dpkg calls them, each dispatching on its own `$1`), for `.deb` packages only: the Debian
+    /// writer puts them in as written, `#DEBHELPER#` replaced by its unit handling, instead of
+    /// wrapping plain bodies (see [`deb`](crate::deb)).
+    pub native: bool,
 }
 
 impl Scripts {

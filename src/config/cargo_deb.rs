@@ -295,6 +295,7 @@ pub(crate) fn apply(cfg: &mut Config, t: DebTable, prefix: &str) -> Result<(), C
                 _ => &mut cfg.scripts.post_remove,
             };
             *slot = Some(src);
+            cfg.scripts.native = true;
         }
         for name in ["templates", "config", "triggers"] {
             if dir.join(name).is_file() {

@@ -151,6 +151,10 @@ pub struct ScriptFiles {
     pub pre_remove: Option<ScriptSource>,
     /// After removal.
     pub post_remove: Option<ScriptSource>,
+    /// Debian maintainer scripts (cargo-deb's `maintainer-scripts`): called with dpkg's
+    /// arguments and written into `.deb` packages as they are (`#DEBHELPER#` replaced); the other
+    /// formats do not run them.
+    pub native: bool,
 }
 
 /// A maintainer script: a file, or inline text (cargo-generate-rpm allows both).

@@ -303,6 +303,8 @@ pub(crate) fn apply(cfg: &mut Config, t: SyspackTable, prefix: &str) -> Result<(
             post_install: one(s.post_install, "post_install")?,
             pre_remove: one(s.pre_remove, "pre_remove")?,
             post_remove: one(s.post_remove, "post_remove")?,
+            // Portable bodies, wrapped per format.
+            native: false,
         };
         cfg.scripts = scripts;
     }

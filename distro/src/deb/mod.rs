@@ -41,6 +41,11 @@
 //! | `pre_remove` | `prerm` | `remove`, `upgrade` | `deconfigure` (files stay), `failed-upgrade` |
 //! | `post_remove` | `postrm` | `remove`, `upgrade` | `purge` (already ran on `remove`), `disappear`, `abort-install`, `abort-upgrade`, `failed-upgrade` |
 //!
+//! [`Scripts::native`](crate::Scripts::native) scripts are Debian maintainer scripts already
+//! (cargo-deb's `maintainer-scripts`): they go in as written, each line `#DEBHELPER#` replaced by
+//! the unit handling below (what dh_installdeb does with debhelper's snippets), so they see every
+//! action dpkg passes.
+//!
 //! An upgrade therefore runs the old package's `pre_remove` (`prerm upgrade`), the new
 //! `pre_install`, the old `post_remove` (`postrm upgrade`) and the new `post_install`, as dpkg
 //! documents. RPM and Arch packages differ: syspack's `%preun`/`%postun` run the remove scripts

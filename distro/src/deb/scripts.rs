@@ -133,6 +133,99 @@ fn check_units(pkg: &Package) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// What each maintainer script does for the package's systemd units (empty without units):
+/// `postinst configure` reloads, enables on first install and (re)starts; `prerm remove` stops
+/// and disables; `postrm remove` reloads.
+struct UnitSnippets {
+    postinst: String,
+    prerm: String,
+    postrm: String,
+}
+
+impl UnitSnippets {
+    fn of(pkg: &Package) -> Result<UnitSnippets> {
+        let units = check_units(pkg)?;
+        let enable: Vec<&str> = pkg
+            .systemd_units
+            .iter()
+            .filter(|u| u.enable)
+            .map(|u| u.name.as_str())
+            .collect();
+        let start: Vec<&str> = pkg
+            .systemd_units
+            .iter()
+            .filter(|u| u.start)
+            .map(|u| u.name.as_str())
+            .collect();
+        let all: Vec<&str> = units.iter().map(String::as_str).collect();
+        if all.is_empty() {
+            return Ok(UnitSnippets {
+                postinst: String::new(),
+                prerm: String::new(),
+                postrm: String::new(),
+            });
+        }
+        let mut postinst = String::from("if [ \"$1\" = configure ]; then\n");
+        postinst.push_str("    if [ -d /run/systemd/system ]; then\n        systemctl --system daemon-reload >/dev/null || true\n    fi\n");
+        if !enable.is_empty() {
+            postinst.push_str(&format!(
+                "    if [ -z \"$2\" ] && command -v systemctl >/dev/null 2>&1; then\n        systemctl --no-reload enable {} >/dev/null 2>&1 || true\n    fi\n",
+                enable.join(" ")
+            ));
+        }
+        if !start.is_empty() {
+            postinst.push_str(&format!(
+                "    if [ -d /run/systemd/system ]; then\n        if [ -n \"$2\" ]; then\n            systemctl restart {units} >/dev/null || true\n        else\n            systemctl start {units} >/dev/null || true\n        fi\n    fi\n",
+                units = start.join(" ")
+            ));
+        }
+        postinst.push_str("fi\n");
+        let prerm = format!(
+            "if [ \"$1\" = remove ]; then\n    if [ -d /run/systemd/system ]; then\n        systemctl stop {units} >/dev/null || true\n    fi\n    if command -v systemctl >/dev/null 2>&1; then\n        systemctl --no-reload disable {units} >/dev/null 2>&1 || true\n    fi\nfi\n",
+            units = all.join(" ")
+        );
+        let postrm = "if [ \"$1\" = remove ] && [ -d /run/systemd/system ]; then\n    systemctl --system daemon-reload >/dev/null || true\nfi\n".to_string();
+        Ok(UnitSnippets {
+            postinst,
+            prerm,
+            postrm,
+        })
+    }
+}
+
+/// Debian's own maintainer scripts ([`Scripts::native`](crate::Scripts::native), cargo-deb's
+/// `maintainer-scripts`): each is the package's script as written, called by dpkg with dpkg's
+/// arguments; a `#DEBHELPER#` line is replaced by the unit handling, as dh_installdeb does. A
+/// script the package lacks but the units need is written with the handling alone.
+fn native_scripts(s: &crate::Scripts, units: &UnitSnippets) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for (name, body, snippet) in [
+        ("postinst", &s.post_install, &units.postinst),
+        ("postrm", &s.post_remove, &units.postrm),
+        ("preinst", &s.pre_install, &String::new()),
+        ("prerm", &s.pre_remove, &units.prerm),
+    ] {
+        let text = match body {
+            Some(b) => b
+                .split_inclusive('\n')
+                .map(|line| {
+                    if line.trim() == "#DEBHELPER#" {
+                        format!("# Added by syspack (for #DEBHELPER#)\n{snippet}")
+                    } else {
+                        line.to_string()
+                    }
+                })
+                .collect(),
+            None if !snippet.is_empty() => {
+                format!("#!/bin/sh\nset -e\n# Written by syspack for the systemd units.\n{snippet}exit 0\n")
+            }
+            None => continue,
+        };
+        out.push((name, text));
+    }
+    out
+}
+
 /// The maintainer scripts for `pkg`, as `(control member name, content)` in control.tar order.
 ///
 /// # Errors
@@ -161,20 +254,11 @@ pub(crate) fn maintainer_scripts(pkg: &Package) -> Result<Vec<(&'static str, Str
         .as_deref()
         .map(|b| parse_body("post_remove script", b))
         .transpose()?;
-    let units = check_units(pkg)?;
-    let enable: Vec<&str> = pkg
-        .systemd_units
-        .iter()
-        .filter(|u| u.enable)
-        .map(|u| u.name.as_str())
-        .collect();
-    let start: Vec<&str> = pkg
-        .systemd_units
-        .iter()
-        .filter(|u| u.start)
-        .map(|u| u.name.as_str())
-        .collect();
-    let all: Vec<&str> = units.iter().map(String::as_str).collect();
+    let units = UnitSnippets::of(pkg)?;
+    let all = !units.postinst.is_empty();
+    if s.native {
+        return Ok(native_scripts(s, &units));
+    }
 
     let header =
         |shebang: &str, what: &str| format!("{shebang}\nset -e\n# Written by syspack. {what}\n");
@@ -196,7 +280,7 @@ pub(crate) fn maintainer_scripts(pkg: &Package) -> Result<Vec<(&'static str, Str
         out.push(("preinst", t));
     }
 
-    if post_install.is_some() || !all.is_empty() {
+    if post_install.is_some() || all {
         let mut t = header(
             &shebang_of(&post_install),
             "The package's post-install script runs on `configure`; then systemd units are\n# reloaded, enabled on first install and (re)started.",
@@ -206,38 +290,17 @@ pub(crate) fn maintainer_scripts(pkg: &Package) -> Result<Vec<(&'static str, Str
             push_body(&mut t, b);
             t.push_str("fi\n");
         }
-        if !all.is_empty() {
-            t.push_str("if [ \"$1\" = configure ]; then\n");
-            t.push_str("    if [ -d /run/systemd/system ]; then\n        systemctl --system daemon-reload >/dev/null || true\n    fi\n");
-            if !enable.is_empty() {
-                t.push_str(&format!(
-                    "    if [ -z \"$2\" ] && command -v systemctl >/dev/null 2>&1; then\n        systemctl --no-reload enable {} >/dev/null 2>&1 || true\n    fi\n",
-                    enable.join(" ")
-                ));
-            }
-            if !start.is_empty() {
-                t.push_str(&format!(
-                    "    if [ -d /run/systemd/system ]; then\n        if [ -n \"$2\" ]; then\n            systemctl restart {units} >/dev/null || true\n        else\n            systemctl start {units} >/dev/null || true\n        fi\n    fi\n",
-                    units = start.join(" ")
-                ));
-            }
-            t.push_str("fi\n");
-        }
+        t.push_str(&units.postinst);
         t.push_str("exit 0\n");
         out.push(("postinst", t));
     }
 
-    if pre_remove.is_some() || !all.is_empty() {
+    if pre_remove.is_some() || all {
         let mut t = header(
             &shebang_of(&pre_remove),
             "On `remove`, systemd units are stopped and disabled; the package's pre-remove\n# script runs on `remove` and `upgrade`.",
         );
-        if !all.is_empty() {
-            t.push_str(&format!(
-                "if [ \"$1\" = remove ]; then\n    if [ -d /run/systemd/system ]; then\n        systemctl stop {units} >/dev/null || true\n    fi\n    if command -v systemctl >/dev/null 2>&1; then\n        systemctl --no-reload disable {units} >/dev/null 2>&1 || true\n    fi\nfi\n",
-                units = all.join(" ")
-            ));
-        }
+        t.push_str(&units.prerm);
         if let Some(b) = &pre_remove {
             t.push_str("case \"$1\" in\nremove|upgrade)\n");
             push_body(&mut t, b);
@@ -247,7 +310,7 @@ pub(crate) fn maintainer_scripts(pkg: &Package) -> Result<Vec<(&'static str, Str
         out.push(("prerm", t));
     }
 
-    if post_remove.is_some() || !all.is_empty() {
+    if post_remove.is_some() || all {
         let mut t = header(
             &shebang_of(&post_remove),
             "The package's post-remove script runs on `remove` and `upgrade`; on `remove`\n# systemd reloads its units.",
@@ -257,9 +320,7 @@ pub(crate) fn maintainer_scripts(pkg: &Package) -> Result<Vec<(&'static str, Str
             push_body(&mut t, b);
             t.push_str(";;\nesac\n");
         }
-        if !all.is_empty() {
-            t.push_str("if [ \"$1\" = remove ] && [ -d /run/systemd/system ]; then\n    systemctl --system daemon-reload >/dev/null || true\nfi\n");
-        }
+        t.push_str(&units.postrm);
         t.push_str("exit 0\n");
         out.push(("postrm", t));
     }

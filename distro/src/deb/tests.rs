@@ -244,6 +244,64 @@ fn writer_validates_before_writing() {
     ));
 }
 
+/// Debian's own maintainer scripts (cargo-deb's `maintainer-scripts`): written as they are, seeing
+/// every dpkg action; `#DEBHELPER#` becomes the unit handling; a missing script the units need is
+/// written with the handling alone.
+#[test]
+fn native_scripts_are_kept_with_debhelper_replaced() {
+    let mut pkg = sample();
+    let postinst = "#!/bin/sh\nset -e\necho post \"$1\" >>\"$LOG\"\n#DEBHELPER#\nexit 0\n";
+    pkg.scripts.post_install = Some(postinst.into());
+    pkg.scripts.native = true;
+    pkg.add_bytes(
+        p("/usr/lib/systemd/system/unit.service"),
+        b"[Service]\nExecStart=/bin/true\n".to_vec(),
+        0o644,
+    )
+    .unwrap();
+    pkg.systemd_units.push(SystemdUnit {
+        name: "unit.service".into(),
+        enable: true,
+        start: false,
+    });
+    let scripts = scripts::maintainer_scripts(&pkg).unwrap();
+    let names: Vec<&str> = scripts.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, ["postinst", "postrm", "prerm"]);
+    let text = |name: &str| scripts.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+    let post = text("postinst");
+    assert!(!post.contains("#DEBHELPER#\n"), "{post}");
+    assert!(
+        post.starts_with("#!/bin/sh\nset -e\necho post \"$1\" >>\"$LOG\"\n# Added by syspack"),
+        "{post}"
+    );
+    assert!(
+        post.contains("systemctl --no-reload enable unit.service"),
+        "{post}"
+    );
+    assert!(text("prerm").contains("systemctl --no-reload disable unit.service"));
+    // The script sees every action dpkg passes, abort-upgrade included.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let script = dir.path().join("postinst");
+    std::fs::write(&script, &post).unwrap();
+    for args in [&["configure", ""][..], &["abort-upgrade", "1.0"]] {
+        let ok = std::process::Command::new("/bin/sh")
+            .arg(&script)
+            .args(args)
+            .env("LOG", &log)
+            // systemctl is made unavailable so the unit handling is a no-op here.
+            .env("PATH", "/nonexistent")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{args:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "post configure\npost abort-upgrade\n"
+    );
+}
+
 #[test]
 fn scripts_run_only_for_their_actions() {
     let mut pkg = sample();
