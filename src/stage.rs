@@ -648,13 +648,17 @@ pub fn stage(
         pkg.mark_conffile(&path)
             .with_context(|| format!("`conffiles` entry `{c}` in `{}`", cfg.file.display()))?;
     }
-    // Every regular file under /etc is a configuration file, as dh_installdeb (and so cargo-deb)
-    // marks it (lintian E: file-in-etc-not-marked-as-conffile; rpmlint W: non-conffile-in-etc).
-    let etc = remap("/etc/", target, cfg);
+    // Debian: every regular file under /etc is a conffile, as dh_installdeb (and so cargo-deb)
+    // marks it (lintian E: file-in-etc-not-marked-as-conffile). rpmbuild, makepkg and pkg mark
+    // only what the packager lists, so the other formats do too.
     let in_etc: Vec<InstallPath> = pkg
         .entries()
         .iter()
-        .filter(|(p, e)| matches!(e, Entry::File(_)) && p.absolute().starts_with(&etc))
+        .filter(|(p, e)| {
+            target.format == Format::Deb
+                && matches!(e, Entry::File(_))
+                && p.absolute().starts_with("/etc/")
+        })
         .map(|(p, _)| p.clone())
         .collect();
     for p in &in_etc {

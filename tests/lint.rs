@@ -147,8 +147,9 @@ fn has_symtab(elf: &Path) -> bool {
     sections.contains(".symtab") || sections.contains(".debug_")
 }
 
-/// A file installed under /etc is a configuration file without being listed (dh_installdeb,
-/// and so cargo-deb, mark them all): dpkg, rpm and lintian agree.
+/// A file installed under /etc is a Debian conffile without being listed (dh_installdeb, and so
+/// cargo-deb, mark them all), and a file under /usr/share/doc is RPM %doc (rpmbuild's
+/// %__docdir_path): dpkg, rpm, lintian and rpmlint agree.
 #[test]
 fn files_under_etc_are_configuration_files() {
     let dir = project("lint-etc", "");
@@ -157,7 +158,8 @@ fn files_under_etc_are_configuration_files() {
         .unwrap()
         .replace(
             "assets = [",
-            "assets = [\n    { source = \"tool.conf\", dest = \"/etc/tool/tool.conf\" },",
+            "assets = [\n    { source = \"tool.conf\", dest = \"/etc/tool/tool.conf\" },\n    \
+             { source = \"tool.conf\", dest = \"/usr/share/doc/tool/NOTES\" },",
         );
     dir.create("syspack.toml", &toml);
     let files = package(&dir, "debian-12,fedora-43", "out");
@@ -177,13 +179,22 @@ fn files_under_etc_are_configuration_files() {
         std::fs::read_to_string(control.join("conffiles")).unwrap(),
         "/etc/tool/tool.conf\n"
     );
+    // rpmbuild marks only what %config lists, and so does syspack's RPM; but everything under
+    // /usr/share/doc is %doc there, listed or not.
     let config = tool("rpm", &["-qpc", rpm.to_str().unwrap()], "rpm");
-    assert_eq!(config.trim(), "/etc/tool/tool.conf");
+    assert_eq!(config.trim(), "", "{config}");
+    let docs = tool("rpm", &["-qpd", rpm.to_str().unwrap()], "rpm");
+    assert!(
+        docs.lines().any(|l| l == "/usr/share/doc/tool/NOTES"),
+        "{docs}"
+    );
     let tags = lintian(&deb);
     assert!(
         !tags.contains("file-in-etc-not-marked-as-conffile"),
         "{tags}"
     );
+    let lint = rpmlint(&dir, &rpm);
+    assert!(!lint.contains("not-listed-as-documentation"), "{lint}");
 }
 
 /// cargo-deb's `changelog` names a Debian-format changelog: it is the package's

@@ -854,10 +854,10 @@ fn cargo_package(
         description,
         maintainer: authors.first().cloned().unwrap_or_default(),
         license,
-        // As cargo-deb: the homepage, else the documentation, else the repository.
-        homepage: string("homepage")?
-            .or(string("documentation")?)
-            .or(string("repository")?),
+        // The homepage, else the repository, as cargo-generate-rpm (cargo-deb takes the
+        // documentation before the repository; Debian Policy §5.6.23 prefers the site the source
+        // comes from, which the repository is and docs.rs is not).
+        homepage: string("homepage")?.or(string("repository")?),
         ..MetaSpec::default()
     };
 

@@ -571,18 +571,11 @@ fn both_tables_give_each_format_its_own_assets_and_scripts() {
     assert!(cfg.scripts_for(Format::Deb).post_install.is_none());
 }
 
-/// The homepage as cargo-deb takes it: `homepage`, else `documentation`, else `repository`.
+/// The homepage: `homepage`, else `repository` (not `documentation`).
 #[test]
-fn homepage_falls_back_to_documentation_then_repository() {
+fn homepage_falls_back_to_the_repository() {
     let (_d, cfg) = scratch_manifest(&format!(
         "{PACKAGE}documentation = \"https://docs.example.org/t\"\nrepository = \"https://example.org/t.git\"\n"
-    ));
-    assert_eq!(
-        cfg.unwrap().meta.homepage.as_deref(),
-        Some("https://docs.example.org/t")
-    );
-    let (_d, cfg) = scratch_manifest(&format!(
-        "{PACKAGE}repository = \"https://example.org/t.git\"\n"
     ));
     assert_eq!(
         cfg.unwrap().meta.homepage.as_deref(),

@@ -209,7 +209,7 @@ fn native_scripts(s: &crate::Scripts, units: &UnitSnippets) -> Vec<(&'static str
             Some(b) => b
                 .split_inclusive('\n')
                 .map(|line| {
-                    if line.trim() == "#DEBHELPER#" {
+                    if line.trim() == "#DEBHELPER#" && !snippet.is_empty() {
                         format!("# Added by syspack (for #DEBHELPER#)\n{snippet}")
                     } else {
                         line.to_string()

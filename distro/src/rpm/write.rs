@@ -237,7 +237,8 @@ impl<'a> Writer<'a> {
                 if f.conffile {
                     flags |= fileflags::CONFIG | fileflags::NOREPLACE;
                 }
-                if f.doc {
+                // rpmbuild marks everything under its `%__docdir_path` as documentation.
+                if f.doc || is_doc_path(&path.absolute()) {
                     flags |= fileflags::DOC;
                 }
             }
@@ -367,6 +368,8 @@ impl<'a> Writer<'a> {
             .group
             .as_deref()
             .or(m.section.as_deref())
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
             .unwrap_or("Unspecified");
         h.put(tags::GROUP, i18n(group));
         if let Some(u) = &m.homepage {
@@ -701,6 +704,26 @@ fn op_flags(op: VersionOp) -> u32 {
         VersionOp::Ge => sense::GREATER | sense::EQUAL,
         VersionOp::Gt => sense::GREATER,
     }
+}
+
+/// Paths under rpm's default `%__docdir_path` (rpm's `macros`: `%{_datadir}/doc`, `…/man`,
+/// `…/info`, `…/gtk-doc/html`, `…/gnome/help`, `/usr/doc`, `/usr/man`, `/usr/info`,
+/// `/usr/X11R6/man`), whose files rpmbuild flags `%doc` (rpmlint: not-listed-as-documentation
+/// otherwise).
+fn is_doc_path(path: &str) -> bool {
+    [
+        "/usr/share/doc/",
+        "/usr/share/man/",
+        "/usr/share/info/",
+        "/usr/share/gtk-doc/html/",
+        "/usr/share/gnome/help/",
+        "/usr/doc/",
+        "/usr/man/",
+        "/usr/info/",
+        "/usr/X11R6/man/",
+    ]
+    .iter()
+    .any(|d| path.starts_with(d))
 }
 
 /// The `%{_isa}` spelling rpm uses in `name(x86-64)` provides; none for noarch.
