@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use syspack_distro::text::escape_line;
 use syspack_repo::release::{self, Change, Decision, Event, Log, PromoteOptions, Publish};
 use syspack_repo::sign::{Signer, Verifier};
-use syspack_repo::{apt, pacman};
+use syspack_repo::{apt, freebsd, pacman};
 
 use crate::exit::{self, CheckFailed};
 
@@ -31,7 +31,7 @@ enum Action {
     Add {
         /// The repository.
         dir: PathBuf,
-        /// The packages (.deb, .rpm, .pkg.tar.*).
+        /// The packages (.deb, .rpm, .pkg.tar.*, FreeBSD .pkg; FreeBSD needs an RSA key).
         #[arg(required = true)]
         packages: Vec<PathBuf>,
         /// The channel the packages enter (an apt suite).
@@ -188,8 +188,9 @@ enum Action {
         #[arg(long, value_name = "FILE")]
         signing_key: Option<PathBuf>,
     },
-    /// Check every signature and hash (apt suites, pacman databases), that every referenced file exists, and that nothing in
-    /// pool/ is unreferenced. Exit 1 when a check fails.
+    /// Check every signature and hash (apt suites, rpm-md, pacman databases, FreeBSD
+    /// packagesite/data), that every referenced file exists, and that nothing in pool/ (or a
+    /// FreeBSD All/) is unreferenced. Exit 1 when a check fails.
     Verify {
         /// The repository.
         dir: PathBuf,
@@ -215,7 +216,8 @@ pub fn run(args: Args) -> Result<i32> {
             pacman_repo,
             keep,
         } => {
-            let (mut debs, mut arch, mut rpms) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut debs, mut arch, mut rpms, mut bsd) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for p in &packages {
                 let name = p.file_name().unwrap_or_default().to_string_lossy();
                 if name.ends_with(".deb") {
@@ -224,10 +226,12 @@ pub fn run(args: Args) -> Result<i32> {
                     arch.push(p.clone());
                 } else if name.ends_with(".rpm") {
                     rpms.push(p.clone());
+                } else if name.ends_with(".pkg") {
+                    bsd.push(p.clone());
                 } else {
                     bail!(
-                        "{}: only .deb, .rpm and Arch (.pkg.tar.*) packages can be published yet; \
-                         FreeBSD repositories are not written by this version",
+                        "{}: not a package syspack publishes: .deb, .rpm, Arch (.pkg.tar.*) and \
+                         FreeBSD (.pkg) packages are",
                         p.display()
                     );
                 }
@@ -258,6 +262,13 @@ pub fn run(args: Args) -> Result<i32> {
                 added.extend(syspack_repo::rpmmd::add(
                     &dir, &rpms, &channel, date, &signer,
                 )?);
+            }
+            if !bsd.is_empty() {
+                let opts = freebsd::Options {
+                    channel: channel.clone(),
+                    date,
+                };
+                added.extend(freebsd::add(&dir, &bsd, &opts, &signer)?);
             }
             let mut change = Change::add(now);
             change.reason = keep.map(|n| format!("--keep {n}"));
@@ -703,9 +714,34 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
         }
         rpm_channels.push(format!("rpm/{channel}"));
     }
-    if suites.is_empty() && pacman_dirs.is_empty() && rpm_channels.is_empty() {
+    let mut freebsd_dirs = Vec::new();
+    for channel in sorted_dirs(&dir.join("freebsd")) {
+        for abi in sorted_dirs(&dir.join("freebsd").join(&channel)) {
+            let adir = freebsd::abi_dir(dir, &channel, &abi);
+            match freebsd::verify(dir, &channel, &abi, &verifier) {
+                Ok(named) => {
+                    for f in sorted_files(&adir.join("All")) {
+                        if !named.contains(&format!("All/{f}")) {
+                            problems.push(format!(
+                                "{}: packagesite.yaml does not name it",
+                                adir.join("All").join(&f).display()
+                            ));
+                        }
+                    }
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+            freebsd_dirs.push(format!("freebsd/{channel}/{abi}"));
+        }
+    }
+    if suites.is_empty()
+        && pacman_dirs.is_empty()
+        && rpm_channels.is_empty()
+        && freebsd_dirs.is_empty()
+    {
         return Err(CheckFailed(format!(
-            "{}: no dists/<suite>/, arch/<channel>/<arch>/ or rpm/<channel>/ to verify",
+            "{}: no dists/<suite>/, arch/<channel>/<arch>/, rpm/<channel>/ or \
+             freebsd/<channel>/<ABI>/ to verify",
             dir.display()
         ))
         .into());
@@ -750,8 +786,8 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
     }
     writeln!(
         std::io::stdout().lock(),
-        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; rpm: {}; release log: {log}; \
-         signed by {}",
+        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; rpm: {}; freebsd: {}; release \
+         log: {log}; signed by {}",
         suites.len(),
         suites.join(", "),
         referenced.len(),
@@ -764,6 +800,11 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
             "none".to_string()
         } else {
             rpm_channels.join(", ")
+        },
+        if freebsd_dirs.is_empty() {
+            "none".to_string()
+        } else {
+            freebsd_dirs.join(", ")
         },
         verifier.fingerprint()
     )?;
