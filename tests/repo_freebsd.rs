@@ -339,3 +339,83 @@ fn an_ed25519_key_cannot_sign_a_freebsd_repository() {
         listing(dir.path())
     );
 }
+
+#[test]
+fn the_snippet_configures_each_family_with_its_key() {
+    let dir = crate::package::hello("repo-snippet");
+    dir.package()
+        .args([
+            "--target",
+            crate::package::ALL,
+            "--out",
+            "out",
+            crate::package::FOREIGN,
+        ])
+        .stdout();
+    let packages: Vec<PathBuf> = crate::util::files_in(&dir.join("out"))
+        .into_iter()
+        .map(|f| dir.join("out").join(f))
+        .collect();
+    assert_eq!(packages.len(), 4, "{}", listing(dir.path()));
+    dir.command()
+        .args(["key", "generate", "--out", "keys"])
+        .stdout();
+    dir.command()
+        .args(["repo", "add", "repo", "--channel", "stable"])
+        .args(["--signing-key", "keys/secret.asc"])
+        .args(&packages)
+        .env("SYSPACK_NOW", "1700000000")
+        .stdout();
+    assert_contains(
+        &verify(&dir, "repo", 0),
+        &[
+            "1 suite(s) (stable)",
+            "arch/stable/x86_64",
+            "rpm/stable",
+            ABI,
+        ],
+    );
+    let out = dir
+        .command()
+        .args(["repo", "snippet", "repo", "--url", "https://example.org/r/"])
+        .stdout();
+    assert_contains(
+        &out,
+        &[
+            // apt: a deb822 .sources file with the key it is signed with.
+            "curl -fsSL https://example.org/r/public.asc | sudo tee /etc/apt/keyrings/syspack.asc",
+            "URIs: https://example.org/r\nSuites: stable\nComponents: main\n\
+             Signed-By: /etc/apt/keyrings/syspack.asc\n",
+            // dnf: package and repository metadata signatures both checked.
+            "[syspack]\nname=syspack (stable)\nbaseurl=https://example.org/r/rpm/stable\n\
+             enabled=1\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=https://example.org/r/public.asc\n",
+            // pacman.
+            "[syspack]\nSigLevel = Required DatabaseRequired\n\
+             Server = https://example.org/r/arch/stable/$arch\n",
+            // FreeBSD pkg (pkg-repository(5): url, signature_type, pubkey, enabled).
+            "fetch -o /usr/local/etc/ssl/syspack.pem https://example.org/r/freebsd/public.pem",
+            "syspack: {\n  url: \"https://example.org/r/freebsd/stable/${ABI}\",\n  \
+             signature_type: \"pubkey\",\n  pubkey: \"/usr/local/etc/ssl/syspack.pem\",\n  \
+             enabled: yes\n}\n",
+        ],
+    );
+    // A channel the repository does not have, and a URL that would break the files written.
+    let err = dir
+        .command()
+        .args([
+            "repo",
+            "snippet",
+            "repo",
+            "--url",
+            "https://x",
+            "--channel",
+            "nightly",
+        ])
+        .stderr_with(2);
+    assert_contains(&err, &["no repository of channel `nightly`"]);
+    let err = dir
+        .command()
+        .args(["repo", "snippet", "repo", "--url", "https://x\"\nEOT"])
+        .stderr_with(2);
+    assert_contains(&err, &["--url"]);
+}

@@ -131,7 +131,13 @@ fn sign(key: &rsa::RsaPrivateKey, data: &[u8]) -> Result<Vec<u8>> {
     Ok(sig)
 }
 
-fn verify_signature(key: &rsa::RsaPublicKey, data: &[u8], sig: &[u8], path: &Path) -> Result<()> {
+fn verify_signature(
+    key: &rsa::RsaPublicKey,
+    data: &[u8],
+    sig: &[u8],
+    path: &Path,
+    who: &str,
+) -> Result<()> {
     let sig = sig.strip_suffix(&[0]).unwrap_or(sig);
     let hex = hex::encode(Sha256::digest(data));
     let hash = Sha256::digest(hex.as_bytes());
@@ -142,9 +148,12 @@ fn verify_signature(key: &rsa::RsaPublicKey, data: &[u8], sig: &[u8], path: &Pat
     };
     let sig = rsa::pkcs1v15::Signature::try_from(sig)
         .map_err(|e| bad(format!("unreadable signature: {e}")))?;
-    verifying
-        .verify_prehash(&hash, &sig)
-        .map_err(|_| bad("the signature does not verify with the repository's RSA key".into()))
+    verifying.verify_prehash(&hash, &sig).map_err(|_| {
+        bad(format!(
+            "the signature does not verify with the RSA key {who}: the file was changed \
+                 after signing, or another key signed it"
+        ))
+    })
 }
 
 /// The public key as PEM (SubjectPublicKeyInfo), the file a client's `pubkey` names.
@@ -307,7 +316,7 @@ pub fn publish(dir: &Path, abi: &str, opts: &Options, key: &rsa::RsaPrivateKey) 
 }
 
 /// Reads `member` from a metadata archive and checks its `signature` with `key`.
-fn signed_member(path: &Path, member: &str, key: &rsa::RsaPublicKey) -> Result<Vec<u8>> {
+fn signed_member(path: &Path, member: &str, key: &rsa::RsaPublicKey, who: &str) -> Result<Vec<u8>> {
     let file = fs::File::open(path).map_err(|e| Error::io(path, "reading", e))?;
     let dec = syspack_distro::compress::decoder(
         std::io::BufReader::new(file),
@@ -345,7 +354,7 @@ fn signed_member(path: &Path, member: &str, key: &rsa::RsaPublicKey) -> Result<V
     })?;
     let data =
         data.ok_or_else(|| Error::invalid(path, format!("no `{member}` member in the archive")))?;
-    verify_signature(key, &data, &sig, path)?;
+    verify_signature(key, &data, &sig, path, who)?;
     Ok(data)
 }
 
@@ -357,9 +366,10 @@ pub fn verify(dir: &Path, channel: &str, abi: &str, verifier: &Verifier) -> Resu
     let key = verifier.rsa_public()?;
     let adir = abi_dir(dir, channel, abi);
     let site_path = adir.join("packagesite.pkg");
-    let site = signed_member(&site_path, "packagesite.yaml", &key)?;
+    let who = format!("of OpenPGP key {}", verifier.fingerprint());
+    let site = signed_member(&site_path, "packagesite.yaml", &key, &who)?;
     let data_path = adir.join("data.pkg");
-    let data = signed_member(&data_path, "data", &key)?;
+    let data = signed_member(&data_path, "data", &key, &who)?;
     let site = String::from_utf8(site)
         .map_err(|_| Error::invalid(&site_path, "packagesite.yaml is not UTF-8"))?;
     let mut manifests = Vec::new();
@@ -454,8 +464,8 @@ mod tests {
             .verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig[..128])
             .unwrap();
         let p = Path::new("x");
-        verify_signature(&public, b"packagesite\n", &sig, p).unwrap();
-        assert!(verify_signature(&public, b"packagesitE\n", &sig, p).is_err());
+        verify_signature(&public, b"packagesite\n", &sig, p, "k").unwrap();
+        assert!(verify_signature(&public, b"packagesitE\n", &sig, p, "k").is_err());
         assert_eq!(sig, sign(&key, b"packagesite\n").unwrap(), "deterministic");
     }
 }

@@ -166,6 +166,28 @@ enum Action {
         #[arg(long, value_name = "NAME", default_value = "syspack")]
         pacman_repo: String,
     },
+    /// Print how a machine adds the repository, for each family DIR holds in --channel: an apt
+    /// .sources file with Signed-By, a dnf .repo with gpgcheck and repo_gpgcheck, a pacman.conf
+    /// section with SigLevel, a FreeBSD pkg repository file with signature_type pubkey.
+    ///
+    /// The OpenPGP public key is expected at URL/public.asc (publish keys/public.asc there);
+    /// the FreeBSD one is freebsd/public.pem, which `repo add` writes.
+    Snippet {
+        /// The repository.
+        dir: PathBuf,
+        /// Where the repository is served from (https://example.org/repo).
+        #[arg(long)]
+        url: String,
+        /// The channel clients follow.
+        #[arg(long, default_value = "stable")]
+        channel: String,
+        /// The name of the repository on the client (file names, pacman section, pkg name).
+        #[arg(long, default_value = "syspack")]
+        name: String,
+        /// The apt component.
+        #[arg(long, default_value = "main")]
+        component: String,
+    },
     /// Show the release log: what entered and left each channel and when, and the holds.
     /// The log's signature is checked first (exit 1 when it fails).
     Log {
@@ -445,6 +467,17 @@ pub fn run(args: Args) -> Result<i32> {
                     i.family
                 )?;
             }
+            Ok(exit::OK)
+        }
+        Action::Snippet {
+            dir,
+            url,
+            channel,
+            name,
+            component,
+        } => {
+            let text = snippet(&dir, &url, &channel, &name, &component)?;
+            std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(exit::OK)
         }
         Action::Log { dir, key, json } => {
@@ -833,4 +866,99 @@ fn sorted_files(dir: &Path) -> Vec<String> {
         .collect();
     out.sort();
     out
+}
+
+/// The client configuration of every family `dir` holds in `channel`.
+fn snippet(dir: &Path, url: &str, channel: &str, name: &str, component: &str) -> Result<String> {
+    release::check_channel(channel)?;
+    let plain = |what: &str, v: &str| -> Result<()> {
+        let ok = !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !ok {
+            bail!(
+                "--{what} `{}`: use letters, digits, `-`, `_` and `.`",
+                escape_line(v)
+            );
+        }
+        Ok(())
+    };
+    plain("name", name)?;
+    plain("component", component)?;
+    let url = url.trim_end_matches('/');
+    if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("file://"))
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\'))
+    {
+        bail!(
+            "--url `{}`: give the http(s):// or file:// address the repository is served from",
+            escape_line(url)
+        );
+    }
+    let mut out = String::new();
+    let key = format!("{url}/public.asc");
+    if dir.join("dists").join(channel).is_dir() {
+        out.push_str(&format!(
+            "# apt (Debian, Ubuntu)\n\
+             sudo install -d /etc/apt/keyrings\n\
+             curl -fsSL {key} | sudo tee /etc/apt/keyrings/{name}.asc >/dev/null\n\
+             sudo tee /etc/apt/sources.list.d/{name}.sources >/dev/null <<'EOT'\n\
+             Types: deb\n\
+             URIs: {url}\n\
+             Suites: {channel}\n\
+             Components: {component}\n\
+             Signed-By: /etc/apt/keyrings/{name}.asc\n\
+             EOT\n\n"
+        ));
+    }
+    if dir.join("rpm").join(channel).is_dir() {
+        out.push_str(&format!(
+            "# dnf / yum (Fedora, RHEL, openSUSE with zypper reads it too)\n\
+             sudo tee /etc/yum.repos.d/{name}.repo >/dev/null <<'EOT'\n\
+             [{name}]\n\
+             name={name} ({channel})\n\
+             baseurl={url}/rpm/{channel}\n\
+             enabled=1\n\
+             gpgcheck=1\n\
+             repo_gpgcheck=1\n\
+             gpgkey={key}\n\
+             EOT\n\n"
+        ));
+    }
+    let arch_dir = dir.join("arch").join(channel);
+    if arch_dir.is_dir() {
+        out.push_str(&format!(
+            "# pacman (Arch Linux); the key: curl -fsSL {key} -o {name}.asc && \
+             sudo pacman-key --add {name}.asc && sudo pacman-key --lsign-key FINGERPRINT\n\
+             [{name}]\n\
+             SigLevel = Required DatabaseRequired\n\
+             Server = {url}/arch/{channel}/$arch\n\n"
+        ));
+    }
+    if dir.join("freebsd").join(channel).is_dir() {
+        out.push_str(&format!(
+            "# FreeBSD pkg\n\
+             fetch -o /usr/local/etc/ssl/{name}.pem {url}/{pem}\n\
+             mkdir -p /usr/local/etc/pkg/repos\n\
+             cat > /usr/local/etc/pkg/repos/{name}.conf <<'EOT'\n\
+             {name}: {{\n\
+            \x20 url: \"{url}/freebsd/{channel}/${{ABI}}\",\n\
+            \x20 signature_type: \"pubkey\",\n\
+            \x20 pubkey: \"/usr/local/etc/ssl/{name}.pem\",\n\
+            \x20 enabled: yes\n\
+             }}\n\
+             EOT\n\n",
+            pem = freebsd::PUBLIC_KEY
+        ));
+    }
+    if out.is_empty() {
+        bail!(
+            "{}: no repository of channel `{c}` (dists/{c}, rpm/{c}, arch/{c}, freebsd/{c}); \
+             add packages with `syspack repo add --channel`",
+            dir.display(),
+            c = escape_line(channel)
+        );
+    }
+    Ok(out)
 }
