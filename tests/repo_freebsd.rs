@@ -419,3 +419,87 @@ fn the_snippet_configures_each_family_with_its_key() {
         .stderr_with(2);
     assert_contains(&err, &["--url"]);
 }
+
+/// A writer killed at each write step leaves a repository whose catalogues still verify (the old
+/// or the new one); a package written before its catalogue is the only complaint; running
+/// `repo add` again completes it.
+#[test]
+fn a_writer_killed_at_any_step_leaves_signed_catalogues_that_verify() {
+    let (dir, pkg) = setup("repo-freebsd-crash");
+    add(&dir, "repo", "keys/secret.asc", &pkg);
+    let toml = dir.join("syspack.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("version = \"1.0.0\"", "version = \"1.0.1\""),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(dir.join("out")).unwrap();
+    dir.package()
+        .args([
+            "--target",
+            "freebsd-14",
+            "--out",
+            "out",
+            crate::package::FOREIGN,
+        ])
+        .stdout();
+    let pkg2 = dir
+        .join("out")
+        .join(crate::util::files_in(&dir.join("out")).pop().unwrap());
+    assert!(
+        pkg2.to_string_lossy().contains("1.0.1"),
+        "{}",
+        pkg2.display()
+    );
+    let mut crashed = 0;
+    for at in 1.. {
+        let work = format!("crash-{at}");
+        copy_tree(&dir.join("repo"), &dir.join(&work));
+        let out = dir
+            .command()
+            .args(["repo", "add", &work, "--channel", "stable"])
+            .args(["--signing-key", "keys/secret.asc"])
+            .args([&pkg2])
+            .env("SYSPACK_REPO_FAULT_AT", at.to_string())
+            .output();
+        if out.status.success() {
+            break;
+        }
+        assert!(at < 100, "repo add never completes");
+        crashed += 1;
+        let out = dir
+            .command()
+            .args(["repo", "verify", &work, "--key", "keys/public.asc"])
+            .output();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "step {at}: {out:?}"
+        );
+        let v = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in v.lines().filter(|l| !l.starts_with("ok:")) {
+            let line = line.trim_start_matches("error: ");
+            assert!(
+                line.contains("does not name it") && line.contains("hello-1.0.1.pkg")
+                    || line.starts_with("Caused by")
+                    || line.trim().is_empty(),
+                "step {at}: {v}"
+            );
+        }
+        add(&dir, &work, "keys/secret.asc", &pkg2);
+        assert_contains(&verify(&dir, &work, 0), &[ABI]);
+        let site = members(
+            &dir.join(&work)
+                .join("freebsd/stable")
+                .join(ABI)
+                .join("packagesite.pkg"),
+        );
+        let yaml = String::from_utf8(site[1].1.clone()).unwrap();
+        assert_eq!(yaml.lines().count(), 2, "step {at}: {yaml}");
+    }
+    assert!(crashed >= 8, "only {crashed} steps");
+}

@@ -358,8 +358,8 @@ fn signed_member(path: &Path, member: &str, key: &rsa::RsaPublicKey, who: &str) 
     Ok(data)
 }
 
-/// Checks one channel and ABI: both archives' signatures with the repository's RSA key, the
-/// two catalogues agree, and every package's `repopath` stays in the repository and its file has
+/// Checks one channel and ABI: both archives' signatures with the repository's RSA key, and for
+/// each catalogue every package's `repopath` stays in the repository and its file has
 /// the size and SHA-256 the catalogue names. Returns the package files (relative to the ABI
 /// directory).
 pub fn verify(dir: &Path, channel: &str, abi: &str, verifier: &Verifier) -> Result<Vec<String>> {
@@ -375,7 +375,7 @@ pub fn verify(dir: &Path, channel: &str, abi: &str, verifier: &Verifier) -> Resu
     let mut manifests = Vec::new();
     for line in site.lines() {
         let m: Manifest = line.parse()?;
-        manifests.push(m);
+        manifests.push((site_path.clone(), m));
     }
     let data: serde_json::Value = serde_json::from_slice(&data)
         .map_err(|e| Error::invalid(&data_path, format!("data is not JSON: {e}")))?;
@@ -383,49 +383,60 @@ pub fn verify(dir: &Path, channel: &str, abi: &str, verifier: &Verifier) -> Resu
         .get("packages")
         .and_then(|p| p.as_array())
         .ok_or_else(|| Error::invalid(&data_path, "data has no `packages` array"))?;
-    let from_site: Vec<serde_json::Value> = manifests
-        .iter()
-        .map(|m| serde_json::to_value(m).unwrap_or_default())
-        .collect();
-    if *listed != from_site {
-        return Err(Error::invalid(
-            &data_path,
-            "data and packagesite.yaml list different packages: run `syspack repo add` again",
-        ));
+    // Each catalogue is checked on its own: a writer killed between the renames of data.pkg and
+    // packagesite.pkg leaves two catalogues, each valid and signed, one newer (pkg reads one).
+    for p in listed {
+        let m: Manifest = serde_json::from_value(p.clone())
+            .map_err(|e| Error::invalid(&data_path, format!("a package entry: {e}")))?;
+        manifests.push((data_path.clone(), m));
     }
-    let mut named = Vec::new();
-    for m in manifests {
+    // Each file is read and hashed once, whichever catalogues name it.
+    let mut files: std::collections::BTreeMap<String, (String, usize)> = Default::default();
+    for (site_path, m) in manifests {
         let repopath = m
             .repopath
             .as_deref()
             .ok_or_else(|| Error::invalid(&site_path, format!("{} has no repopath", m.name)))?;
         check_repopath(&site_path, repopath)?;
         let p = adir.join(repopath);
-        let b = fs::read(&p).map_err(|e| Error::io(&p, "reading", e))?;
-        let actual = hex::encode(Sha256::digest(&b));
-        let expected = m.sum.as_deref().unwrap_or("");
-        let expected = expected.rsplit('$').next().unwrap_or(expected);
-        if expected != actual {
+        if !files.contains_key(repopath) {
+            let b = fs::read(&p).map_err(|e| Error::io(&p, "reading", e))?;
+            let sum = hex::encode(Sha256::digest(&b));
+            files.insert(repopath.to_string(), (sum, b.len()));
+        }
+        let (actual, len) = &files[repopath];
+        let sum = m.sum.as_deref().unwrap_or("");
+        // A bare 64-digit hex sum is SHA-256 for pkg (`pkg_checksum_validate_fileat`).
+        if sum.len() != 64 || !sum.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::invalid(
+                &site_path,
+                format!(
+                    "{repopath}: sum `{}` is not a SHA-256 hex digest (syspack checks those only; \
+                     pkg's typed BLAKE2 sums are not supported yet)",
+                    sum.escape_debug()
+                ),
+            ));
+        }
+        if sum != actual {
             return Err(Error::HashMismatch {
                 path: p,
                 source_of_truth: site_path.display().to_string(),
-                expected: expected.to_string(),
-                actual,
+                expected: sum.to_string(),
+                actual: actual.clone(),
             });
         }
-        if m.pkgsize != i64::try_from(b.len()).unwrap_or(-1) {
+        if m.pkgsize != i64::try_from(*len).unwrap_or(-1) {
             return Err(Error::invalid(
                 &p,
                 format!(
-                    "{} bytes, but {} says {}",
-                    b.len(),
+                    "{len} bytes, but {} says {}",
                     site_path.display(),
                     m.pkgsize
                 ),
             ));
         }
-        named.push(repopath.to_string());
     }
+    let named = files.into_keys().collect();
     Ok(named)
 }
 
