@@ -503,3 +503,71 @@ fn a_writer_killed_at_any_step_leaves_signed_catalogues_that_verify() {
     }
     assert!(crashed >= 8, "only {crashed} steps");
 }
+
+/// FreeBSD packages enter the signed release log, are promoted (the file hard-linked, the
+/// target channel re-signed) and yanked like the other families.
+#[test]
+fn freebsd_packages_are_logged_promoted_and_yanked() {
+    let (dir, pkg) = setup("repo-freebsd-channels");
+    dir.command()
+        .args(["repo", "add", "repo", "--signing-key", "keys/secret.asc"])
+        .args([&pkg])
+        .env("SYSPACK_NOW", "1700000000")
+        .stdout();
+    let log = dir
+        .command()
+        .args(["repo", "log", "repo", "--key", "keys/public.asc"])
+        .stdout();
+    assert_contains(
+        &log,
+        &["channel testing", "+ hello 1.0.0", ABI, "(freebsd) added"],
+    );
+    let out = dir
+        .command()
+        .args([
+            "repo",
+            "promote",
+            "repo",
+            "--min-soak",
+            "1d",
+            "--now",
+            "1700100000",
+        ])
+        .args(["--signing-key", "keys/secret.asc"])
+        .stdout();
+    assert_contains(&out, &["promoted hello 1.0.0", "(freebsd) to stable"]);
+    let stable = dir.join("repo/freebsd/stable").join(ABI);
+    let file = pkg.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(stable.join("All").join(&file).is_file());
+    assert_contains(
+        &verify(&dir, "repo", 0),
+        &[&format!("freebsd/stable/{ABI}")],
+    );
+    let out = dir
+        .command()
+        .args([
+            "repo",
+            "yank",
+            "repo",
+            "hello",
+            "--version",
+            "1.0.0",
+            "--channel",
+            "stable",
+        ])
+        .args(["--reason", "test", "--signing-key", "keys/secret.asc"])
+        .env("SYSPACK_NOW", "1700200000")
+        .stdout();
+    assert_contains(&out, &["yanked hello 1.0.0", "(freebsd) from stable"]);
+    assert!(!stable.join("All").join(&file).exists());
+    let site = members(&stable.join("packagesite.pkg"));
+    assert!(
+        site[1].1.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&site[1].1)
+    );
+    assert_contains(
+        &verify(&dir, "repo", 0),
+        &[&format!("freebsd/testing/{ABI}")],
+    );
+}

@@ -261,11 +261,16 @@ fn archive(name: &str, data: &[u8], signature: &[u8], mtime: u64) -> Result<Vec<
     )
 }
 
-/// Rewrites one ABI's metadata from the per-package entries.
-pub fn publish(dir: &Path, abi: &str, opts: &Options, key: &rsa::RsaPrivateKey) -> Result<()> {
-    let edir = dir.join(ENTRY_DIR).join(&opts.channel).join(abi);
+/// The per-package entries of one channel and ABI, sorted: `(entry name, newest file time,
+/// manifest as the catalogue lists it)`.
+fn read_entries(dir: &Path, channel: &str, abi: &str) -> Result<Vec<(String, u64, Manifest)>> {
+    let edir = dir.join(ENTRY_DIR).join(channel).join(abi);
     let mut entries = Vec::new();
-    let list = fs::read_dir(&edir).map_err(|e| Error::io(&edir, "listing", e))?;
+    let list = match fs::read_dir(&edir) {
+        Ok(list) => list,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(entries),
+        Err(e) => return Err(Error::io(&edir, "listing", e)),
+    };
     for e in list {
         let e = e.map_err(|e| Error::io(&edir, "listing", e))?;
         let name = e.file_name().to_string_lossy().into_owned();
@@ -284,6 +289,20 @@ pub fn publish(dir: &Path, abi: &str, opts: &Options, key: &rsa::RsaPrivateKey) 
         entries.push((name, time, manifest));
     }
     entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries)
+}
+
+/// The packages the next publication of one channel and ABI lists: `(entry name, manifest)`.
+pub fn entries(dir: &Path, channel: &str, abi: &str) -> Result<Vec<(String, Manifest)>> {
+    Ok(read_entries(dir, channel, abi)?
+        .into_iter()
+        .map(|(n, _, m)| (n, m))
+        .collect())
+}
+
+/// Rewrites one ABI's metadata from the per-package entries.
+pub fn publish(dir: &Path, abi: &str, opts: &Options, key: &rsa::RsaPrivateKey) -> Result<()> {
+    let entries = read_entries(dir, &opts.channel, abi)?;
     let date = opts
         .date
         .unwrap_or_else(|| entries.iter().map(|e| e.1).max().unwrap_or(0));
@@ -356,6 +375,30 @@ fn signed_member(path: &Path, member: &str, key: &rsa::RsaPublicKey, who: &str) 
         data.ok_or_else(|| Error::invalid(path, format!("no `{member}` member in the archive")))?;
     verify_signature(key, &data, &sig, path, who)?;
     Ok(data)
+}
+
+/// The packages one channel and ABI's signed `packagesite.yaml` names: `(repopath, sum)`.
+/// The signature is checked; the packages are not read.
+pub fn signed_packages(
+    dir: &Path,
+    channel: &str,
+    abi: &str,
+    verifier: &Verifier,
+) -> Result<Vec<(String, String)>> {
+    let key = verifier.rsa_public()?;
+    let site_path = abi_dir(dir, channel, abi).join("packagesite.pkg");
+    let who = format!("of OpenPGP key {}", verifier.fingerprint());
+    let site = signed_member(&site_path, "packagesite.yaml", &key, &who)?;
+    let site = String::from_utf8(site)
+        .map_err(|_| Error::invalid(&site_path, "packagesite.yaml is not UTF-8"))?;
+    let mut out = Vec::new();
+    for line in site.lines() {
+        let m: Manifest = line.parse()?;
+        let repopath = m.repopath.unwrap_or_default();
+        check_repopath(&site_path, &repopath)?;
+        out.push((repopath, m.sum.unwrap_or_default()));
+    }
+    Ok(out)
 }
 
 /// Checks one channel and ABI: both archives' signatures with the repository's RSA key, and for
