@@ -7,8 +7,8 @@
 //! package entering a channel (`add`, `promote`), leaving it (`remove`, `yank` with its reason),
 //! or a hold put on or taken off (`hold`, `unhold`). Each record names the time, the channel
 //! (and for a promotion the channel it came `from`), the package, version, architecture,
-//! family (`deb`, `rpm`, `pacman`), the file (relative to the repository) and its SHA-256, and
-//! `by`, the fingerprint of the key that signed the log when the record was appended.
+//! family (`deb`, `rpm`, `pacman`, `freebsd`), the file (relative to the repository) and its
+//! SHA-256, and `by`, the fingerprint of the key that signed the log when the record was appended.
 //!
 //! `log/release.jsonl.asc` is a detached OpenPGP signature of the whole file, made again with the
 //! repository key on every append (`gpgv --keyring KEY log/release.jsonl.asc log/release.jsonl`
