@@ -225,6 +225,12 @@ fn a_freebsd_repository_is_laid_out_signed_and_verified_as_pkg_expects() {
 
     let v = verify(&dir, "repo", 0);
     assert_contains(&v, &[&format!("freebsd: freebsd/stable/{ABI}")]);
+    // The RSA key is taken from the OpenPGP key in memory: nothing secret in the tree or output.
+    for (path, bytes) in tree(&dir.join("repo")) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("PRIVATE KEY"), "{path}");
+    }
+    assert!(!out.contains("PRIVATE") && !v.contains("PRIVATE"));
 
     // The same package again: byte-identical repository.
     let before = tree(&dir.join("repo"));
