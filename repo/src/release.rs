@@ -1557,6 +1557,10 @@ mod tests {
         assert_eq!(compare(Family::Deb, "1.0~rc1-1", "1.0-1"), Less);
         assert_eq!(compare(Family::Rpm, "1.0-1", "1:0.9-1"), Less);
         assert_eq!(compare(Family::Pacman, "1.0.9-1", "1.0.10-1"), Less);
+        // pkg: version[_revision][,epoch]; the epoch wins, then the version, then the revision.
+        assert_eq!(compare(Family::Freebsd, "1.0_9", "1.0_10"), Less);
+        assert_eq!(compare(Family::Freebsd, "2.0", "1.0,1"), Less);
+        assert_eq!(compare(Family::Freebsd, "1.0.9", "1.0.10_1"), Less);
     }
 
     #[test]
