@@ -42,6 +42,9 @@ mod repo;
 // Release channels: `syspack repo promote|hold|unhold|yank|log` with a fake clock, apt in a
 // Debian root seeing what was promoted, the signed release log, a promotion killed mid-way.
 mod channels;
+// FreeBSD pkg repositories: layout and fields from pkg's source, the RSA signature checked by
+// OpenSSL, reproducibility, and `repo verify` refusing tampering.
+mod repo_freebsd;
 // lintian and rpmlint on a real-looking project (stripping, man pages, changelog, synopsis),
 // and the refusal of ELF files of another ABI.
 mod lint;

@@ -20,6 +20,7 @@
 
 pub mod apt;
 mod error;
+pub mod freebsd;
 pub mod pacman;
 pub mod release;
 pub mod rpm;

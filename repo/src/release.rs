@@ -7,8 +7,8 @@
 //! package entering a channel (`add`, `promote`), leaving it (`remove`, `yank` with its reason),
 //! or a hold put on or taken off (`hold`, `unhold`). Each record names the time, the channel
 //! (and for a promotion the channel it came `from`), the package, version, architecture,
-//! family (`deb`, `rpm`, `pacman`), the file (relative to the repository) and its SHA-256, and
-//! `by`, the fingerprint of the key that signed the log when the record was appended.
+//! family (`deb`, `rpm`, `pacman`, `freebsd`), the file (relative to the repository) and its
+//! SHA-256, and `by`, the fingerprint of the key that signed the log when the record was appended.
 //!
 //! `log/release.jsonl.asc` is a detached OpenPGP signature of the whole file, made again with the
 //! repository key on every append (`gpgv --keyring KEY log/release.jsonl.asc log/release.jsonl`
@@ -64,7 +64,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::sign::{Signer, Verifier};
-use crate::{apt, pacman, rpmmd, store};
+use crate::{apt, freebsd, pacman, rpmmd, store};
 
 /// The release log, relative to the repository.
 pub const LOG: &str = "log/release.jsonl";
@@ -89,6 +89,8 @@ pub enum Family {
     Rpm,
     /// Arch package in a pacman repository.
     Pacman,
+    /// FreeBSD package in a pkg repository.
+    Freebsd,
 }
 
 impl fmt::Display for Family {
@@ -97,6 +99,7 @@ impl fmt::Display for Family {
             Family::Deb => "deb",
             Family::Rpm => "rpm",
             Family::Pacman => "pacman",
+            Family::Freebsd => "freebsd",
         })
     }
 }
@@ -568,6 +571,25 @@ pub fn contents(dir: &Path, channel: &str) -> Result<Vec<Item>> {
             });
         }
     }
+    let edir = dir.join(freebsd::ENTRY_DIR).join(channel);
+    for abi in sorted_subdirs(&edir)? {
+        for (entry, m) in freebsd::entries(dir, channel, &abi)? {
+            let path = edir.join(&abi).join(&entry);
+            let missing = |what: &str| Error::invalid(&path, format!("no `{what}`"));
+            out.push(Item {
+                family: Family::Freebsd,
+                package: m.name.clone(),
+                version: m.version.clone(),
+                arch: abi.clone(),
+                path: format!(
+                    "freebsd/{channel}/{abi}/{}",
+                    m.repopath.as_deref().ok_or_else(|| missing("repopath"))?
+                ),
+                sha256: m.sum.clone().ok_or_else(|| missing("sum"))?,
+                place: (abi.clone(), entry),
+            });
+        }
+    }
     Ok(out)
 }
 
@@ -861,6 +883,13 @@ fn republish(
                 };
                 pacman::publish(dir, place, &opts, signer)?;
             }
+            Family::Freebsd => {
+                let opts = freebsd::Options {
+                    channel: channel.to_string(),
+                    date: publish.date,
+                };
+                freebsd::publish(dir, place, &opts, &signer.rsa_key()?)?;
+            }
         }
     }
     Ok(())
@@ -933,6 +962,17 @@ pub fn yank(
                 touched.insert((Family::Pacman, arch.clone()));
                 files.push(dir.join(&item.path));
                 files.push(dir.join(format!("{}.sig", item.path)));
+            }
+            Family::Freebsd => {
+                let (abi, entry) = &item.place;
+                let f = dir
+                    .join(freebsd::ENTRY_DIR)
+                    .join(channel)
+                    .join(abi)
+                    .join(entry);
+                fs::remove_file(&f).map_err(|e| Error::io(&f, "removing", e))?;
+                touched.insert((Family::Freebsd, abi.clone()));
+                files.push(dir.join(&item.path));
             }
         }
     }
@@ -1033,6 +1073,20 @@ fn compare(family: Family, a: &str, b: &str) -> std::cmp::Ordering {
     }
     match family {
         Family::Deb => apt::compare_versions(a, b),
+        Family::Freebsd => {
+            // pkg's `version[_revision][,epoch]` (pkg-version(8)): epoch, then version, then
+            // revision; the version compared with rpm's segment order (close to pkg's own).
+            fn parts(v: &str) -> (u64, &str, u64) {
+                let (rest, epoch) = v.rsplit_once(',').unwrap_or((v, "0"));
+                let (ver, rev) = rest.rsplit_once('_').unwrap_or((rest, "0"));
+                (epoch.parse().unwrap_or(0), ver, rev.parse().unwrap_or(0))
+            }
+            let (ea, va, ra) = parts(a);
+            let (eb, vb, rb) = parts(b);
+            ea.cmp(&eb)
+                .then_with(|| rpmmd::rpmvercmp(va, vb))
+                .then_with(|| ra.cmp(&rb))
+        }
         Family::Rpm | Family::Pacman => {
             let (ea, va, ra) = evr(a);
             let (eb, vb, rb) = evr(b);
@@ -1057,6 +1111,7 @@ struct Signed {
     apt: Option<BTreeMap<String, String>>,
     rpm: Option<BTreeMap<String, String>>,
     pacman: BTreeMap<String, BTreeMap<String, String>>,
+    freebsd: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Signed {
@@ -1108,6 +1163,17 @@ impl Signed {
                 }
                 self.pacman.get(arch)
             }
+            Family::Freebsd => {
+                let abi = &item.place.0;
+                if !self.freebsd.contains_key(abi) {
+                    let named = freebsd::signed_packages(dir, channel, abi, verifier)?
+                        .into_iter()
+                        .map(|(file, sha)| (format!("freebsd/{channel}/{abi}/{file}"), sha))
+                        .collect();
+                    self.freebsd.insert(abi.clone(), named);
+                }
+                self.freebsd.get(abi)
+            }
         };
         Ok(map.and_then(|m| m.get(&item.path).cloned()))
     }
@@ -1118,6 +1184,7 @@ fn signed_metadata_name(family: Family, channel: &str) -> String {
         Family::Deb => format!("dists/{channel}/InRelease"),
         Family::Rpm => format!("rpm/{channel}/repodata/repomd.xml"),
         Family::Pacman => format!("arch/{channel}/<arch>/<repo>.db"),
+        Family::Freebsd => format!("freebsd/{channel}/<ABI>/packagesite.pkg"),
     }
 }
 
@@ -1338,6 +1405,31 @@ pub fn promote(dir: &Path, opts: &PromoteOptions, signer: &Signer) -> Result<Vec
                 )?;
                 touched.insert((Family::Pacman, arch.clone()));
             }
+            Family::Freebsd => {
+                let (abi, entry) = &item.place;
+                let rel = item
+                    .path
+                    .strip_prefix(&format!("freebsd/{}/{abi}/", opts.from))
+                    .unwrap_or(&item.path);
+                store::link_atomic(
+                    &dir.join(&item.path),
+                    &freebsd::abi_dir(dir, &opts.to, abi).join(rel),
+                )?;
+                let from = dir
+                    .join(freebsd::ENTRY_DIR)
+                    .join(&opts.from)
+                    .join(abi)
+                    .join(entry);
+                let bytes = fs::read(&from).map_err(|e| Error::io(&from, "reading", e))?;
+                store::write_atomic(
+                    &dir.join(freebsd::ENTRY_DIR)
+                        .join(&opts.to)
+                        .join(abi)
+                        .join(entry),
+                    &bytes,
+                )?;
+                touched.insert((Family::Freebsd, abi.clone()));
+            }
         }
     }
     republish(dir, &opts.to, &touched, &opts.publish, signer)?;
@@ -1465,6 +1557,10 @@ mod tests {
         assert_eq!(compare(Family::Deb, "1.0~rc1-1", "1.0-1"), Less);
         assert_eq!(compare(Family::Rpm, "1.0-1", "1:0.9-1"), Less);
         assert_eq!(compare(Family::Pacman, "1.0.9-1", "1.0.10-1"), Less);
+        // pkg: version[_revision][,epoch]; the epoch wins, then the version, then the revision.
+        assert_eq!(compare(Family::Freebsd, "1.0_9", "1.0_10"), Less);
+        assert_eq!(compare(Family::Freebsd, "2.0", "1.0,1"), Less);
+        assert_eq!(compare(Family::Freebsd, "1.0.9", "1.0.10_1"), Less);
     }
 
     #[test]

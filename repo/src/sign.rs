@@ -260,6 +260,47 @@ impl Signer {
             .fold(self.created(), u32::max)
     }
 
+    /// The key as a bare RSA private key, for FreeBSD pkg repositories (which are signed with
+    /// RSA, not OpenPGP). Only RSA keys qualify; the key stays in memory.
+    pub fn rsa_key(&self) -> Result<rsa::RsaPrivateKey> {
+        use pgp::types::{PlainSecretParams, PublicParams};
+        use rsa::traits::PublicKeyParts;
+        let not_rsa = || {
+            Error::Key(format!(
+                "key {} is not an RSA key: FreeBSD repositories are signed with RSA; make one \
+                 with `syspack key generate --algorithm rsa4096`",
+                self.fingerprint()
+            ))
+        };
+        self.key
+            .primary_key
+            .unlock(&self.password, |public, secret| {
+                let (PublicParams::RSA(public), PlainSecretParams::RSA(secret)) = (public, secret)
+                else {
+                    return Ok(None);
+                };
+                let (d, p, q, _u) = secret.to_bytes();
+                let (d, p, q) = (Zeroizing::new(d), Zeroizing::new(p), Zeroizing::new(q));
+                let big = |b: &[u8]| rsa::BigUint::from_bytes_be(b);
+                Ok(rsa::RsaPrivateKey::from_components(
+                    public.key.n().clone(),
+                    public.key.e().clone(),
+                    big(&d),
+                    vec![big(&p), big(&q)],
+                )
+                .ok())
+            })
+            .map_err(|_| {
+                Error::Key(format!(
+                    "the key {} cannot be unlocked: wrong or missing passphrase (set \
+                     {PASSPHRASE_ENV})",
+                    self.fingerprint()
+                ))
+            })?
+            .map_err(|_| not_rsa())?
+            .ok_or_else(not_rsa)
+    }
+
     fn config(&self, typ: SignatureType, time: u32) -> Result<SignatureConfig> {
         let time = time.max(self.bound_since());
         let mut config = SignatureConfig::v4(typ, self.key.algorithm(), HashAlgorithm::Sha256);
@@ -328,6 +369,18 @@ impl Verifier {
     /// The fingerprint, upper-case hex.
     pub fn fingerprint(&self) -> String {
         hex::encode_upper(self.key.fingerprint().as_bytes())
+    }
+
+    /// The key as a bare RSA public key (FreeBSD pkg repositories), if it is an RSA key.
+    pub fn rsa_public(&self) -> Result<rsa::RsaPublicKey> {
+        use pgp::types::PublicParams;
+        match self.key.primary_key.public_params() {
+            PublicParams::RSA(p) => Ok(p.key.clone()),
+            _ => Err(Error::Key(format!(
+                "key {} is not an RSA key: FreeBSD repositories are signed with RSA",
+                self.fingerprint()
+            ))),
+        }
     }
 
     /// Verifies a detached signature (armored or binary) of `data`; `path` names the signed file.

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use syspack_distro::text::escape_line;
 use syspack_repo::release::{self, Change, Decision, Event, Log, PromoteOptions, Publish};
 use syspack_repo::sign::{Signer, Verifier};
-use syspack_repo::{apt, pacman};
+use syspack_repo::{apt, freebsd, pacman};
 
 use crate::exit::{self, CheckFailed};
 
@@ -31,7 +31,7 @@ enum Action {
     Add {
         /// The repository.
         dir: PathBuf,
-        /// The packages (.deb, .rpm, .pkg.tar.*).
+        /// The packages (.deb, .rpm, .pkg.tar.*, FreeBSD .pkg; FreeBSD needs an RSA key).
         #[arg(required = true)]
         packages: Vec<PathBuf>,
         /// The channel the packages enter (an apt suite).
@@ -166,6 +166,28 @@ enum Action {
         #[arg(long, value_name = "NAME", default_value = "syspack")]
         pacman_repo: String,
     },
+    /// Print how a machine adds the repository, for each family DIR holds in --channel: an apt
+    /// .sources file with Signed-By, a dnf .repo with gpgcheck and repo_gpgcheck, a pacman.conf
+    /// section with SigLevel, a FreeBSD pkg repository file with signature_type pubkey.
+    ///
+    /// The OpenPGP public key is expected at URL/public.asc (publish keys/public.asc there);
+    /// the FreeBSD one is freebsd/public.pem, which `repo add` writes.
+    Snippet {
+        /// The repository.
+        dir: PathBuf,
+        /// Where the repository is served from (https://example.org/repo).
+        #[arg(long)]
+        url: String,
+        /// The channel clients follow.
+        #[arg(long, default_value = "stable")]
+        channel: String,
+        /// The name of the repository on the client (file names, pacman section, pkg name).
+        #[arg(long, default_value = "syspack")]
+        name: String,
+        /// The apt component.
+        #[arg(long, default_value = "main")]
+        component: String,
+    },
     /// Show the release log: what entered and left each channel and when, and the holds.
     /// The log's signature is checked first (exit 1 when it fails).
     Log {
@@ -188,8 +210,9 @@ enum Action {
         #[arg(long, value_name = "FILE")]
         signing_key: Option<PathBuf>,
     },
-    /// Check every signature and hash (apt suites, pacman databases), that every referenced file exists, and that nothing in
-    /// pool/ is unreferenced. Exit 1 when a check fails.
+    /// Check every signature and hash (apt suites, rpm-md, pacman databases, FreeBSD
+    /// packagesite/data), that every referenced file exists, and that nothing in pool/ (or a
+    /// FreeBSD All/) is unreferenced. Exit 1 when a check fails.
     Verify {
         /// The repository.
         dir: PathBuf,
@@ -215,7 +238,8 @@ pub fn run(args: Args) -> Result<i32> {
             pacman_repo,
             keep,
         } => {
-            let (mut debs, mut arch, mut rpms) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut debs, mut arch, mut rpms, mut bsd) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for p in &packages {
                 let name = p.file_name().unwrap_or_default().to_string_lossy();
                 if name.ends_with(".deb") {
@@ -224,10 +248,12 @@ pub fn run(args: Args) -> Result<i32> {
                     arch.push(p.clone());
                 } else if name.ends_with(".rpm") {
                     rpms.push(p.clone());
+                } else if name.ends_with(".pkg") {
+                    bsd.push(p.clone());
                 } else {
                     bail!(
-                        "{}: only .deb, .rpm and Arch (.pkg.tar.*) packages can be published yet; \
-                         FreeBSD repositories are not written by this version",
+                        "{}: not a package syspack publishes: .deb, .rpm, Arch (.pkg.tar.*) and \
+                         FreeBSD (.pkg) packages are",
                         p.display()
                     );
                 }
@@ -258,6 +284,13 @@ pub fn run(args: Args) -> Result<i32> {
                 added.extend(syspack_repo::rpmmd::add(
                     &dir, &rpms, &channel, date, &signer,
                 )?);
+            }
+            if !bsd.is_empty() {
+                let opts = freebsd::Options {
+                    channel: channel.clone(),
+                    date,
+                };
+                added.extend(freebsd::add(&dir, &bsd, &opts, &signer)?);
             }
             let mut change = Change::add(now);
             change.reason = keep.map(|n| format!("--keep {n}"));
@@ -434,6 +467,17 @@ pub fn run(args: Args) -> Result<i32> {
                     i.family
                 )?;
             }
+            Ok(exit::OK)
+        }
+        Action::Snippet {
+            dir,
+            url,
+            channel,
+            name,
+            component,
+        } => {
+            let text = snippet(&dir, &url, &channel, &name, &component)?;
+            std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(exit::OK)
         }
         Action::Log { dir, key, json } => {
@@ -703,9 +747,34 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
         }
         rpm_channels.push(format!("rpm/{channel}"));
     }
-    if suites.is_empty() && pacman_dirs.is_empty() && rpm_channels.is_empty() {
+    let mut freebsd_dirs = Vec::new();
+    for channel in sorted_dirs(&dir.join("freebsd")) {
+        for abi in sorted_dirs(&dir.join("freebsd").join(&channel)) {
+            let adir = freebsd::abi_dir(dir, &channel, &abi);
+            match freebsd::verify(dir, &channel, &abi, &verifier) {
+                Ok(named) => {
+                    for f in sorted_files(&adir.join("All")) {
+                        if !named.contains(&format!("All/{f}")) {
+                            problems.push(format!(
+                                "{}: packagesite.yaml does not name it",
+                                adir.join("All").join(&f).display()
+                            ));
+                        }
+                    }
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+            freebsd_dirs.push(format!("freebsd/{channel}/{abi}"));
+        }
+    }
+    if suites.is_empty()
+        && pacman_dirs.is_empty()
+        && rpm_channels.is_empty()
+        && freebsd_dirs.is_empty()
+    {
         return Err(CheckFailed(format!(
-            "{}: no dists/<suite>/, arch/<channel>/<arch>/ or rpm/<channel>/ to verify",
+            "{}: no dists/<suite>/, arch/<channel>/<arch>/, rpm/<channel>/ or \
+             freebsd/<channel>/<ABI>/ to verify",
             dir.display()
         ))
         .into());
@@ -750,8 +819,8 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
     }
     writeln!(
         std::io::stdout().lock(),
-        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; rpm: {}; release log: {log}; \
-         signed by {}",
+        "ok: {} suite(s) ({}), {} package file(s); pacman: {}; rpm: {}; freebsd: {}; release \
+         log: {log}; signed by {}",
         suites.len(),
         suites.join(", "),
         referenced.len(),
@@ -764,6 +833,11 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
             "none".to_string()
         } else {
             rpm_channels.join(", ")
+        },
+        if freebsd_dirs.is_empty() {
+            "none".to_string()
+        } else {
+            freebsd_dirs.join(", ")
         },
         verifier.fingerprint()
     )?;
@@ -792,4 +866,99 @@ fn sorted_files(dir: &Path) -> Vec<String> {
         .collect();
     out.sort();
     out
+}
+
+/// The client configuration of every family `dir` holds in `channel`.
+fn snippet(dir: &Path, url: &str, channel: &str, name: &str, component: &str) -> Result<String> {
+    release::check_channel(channel)?;
+    let plain = |what: &str, v: &str| -> Result<()> {
+        let ok = !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !ok {
+            bail!(
+                "--{what} `{}`: use letters, digits, `-`, `_` and `.`",
+                escape_line(v)
+            );
+        }
+        Ok(())
+    };
+    plain("name", name)?;
+    plain("component", component)?;
+    let url = url.trim_end_matches('/');
+    if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("file://"))
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\'))
+    {
+        bail!(
+            "--url `{}`: give the http(s):// or file:// address the repository is served from",
+            escape_line(url)
+        );
+    }
+    let mut out = String::new();
+    let key = format!("{url}/public.asc");
+    if dir.join("dists").join(channel).is_dir() {
+        out.push_str(&format!(
+            "# apt (Debian, Ubuntu)\n\
+             sudo install -d /etc/apt/keyrings\n\
+             curl -fsSL {key} | sudo tee /etc/apt/keyrings/{name}.asc >/dev/null\n\
+             sudo tee /etc/apt/sources.list.d/{name}.sources >/dev/null <<'EOT'\n\
+             Types: deb\n\
+             URIs: {url}\n\
+             Suites: {channel}\n\
+             Components: {component}\n\
+             Signed-By: /etc/apt/keyrings/{name}.asc\n\
+             EOT\n\n"
+        ));
+    }
+    if dir.join("rpm").join(channel).is_dir() {
+        out.push_str(&format!(
+            "# dnf / yum (Fedora, RHEL, openSUSE with zypper reads it too)\n\
+             sudo tee /etc/yum.repos.d/{name}.repo >/dev/null <<'EOT'\n\
+             [{name}]\n\
+             name={name} ({channel})\n\
+             baseurl={url}/rpm/{channel}\n\
+             enabled=1\n\
+             gpgcheck=1\n\
+             repo_gpgcheck=1\n\
+             gpgkey={key}\n\
+             EOT\n\n"
+        ));
+    }
+    let arch_dir = dir.join("arch").join(channel);
+    if arch_dir.is_dir() {
+        out.push_str(&format!(
+            "# pacman (Arch Linux); the key: curl -fsSL {key} -o {name}.asc && \
+             sudo pacman-key --add {name}.asc && sudo pacman-key --lsign-key FINGERPRINT\n\
+             [{name}]\n\
+             SigLevel = Required DatabaseRequired\n\
+             Server = {url}/arch/{channel}/$arch\n\n"
+        ));
+    }
+    if dir.join("freebsd").join(channel).is_dir() {
+        out.push_str(&format!(
+            "# FreeBSD pkg\n\
+             fetch -o /usr/local/etc/ssl/{name}.pem {url}/{pem}\n\
+             mkdir -p /usr/local/etc/pkg/repos\n\
+             cat > /usr/local/etc/pkg/repos/{name}.conf <<'EOT'\n\
+             {name}: {{\n\
+            \x20 url: \"{url}/freebsd/{channel}/${{ABI}}\",\n\
+            \x20 signature_type: \"pubkey\",\n\
+            \x20 pubkey: \"/usr/local/etc/ssl/{name}.pem\",\n\
+            \x20 enabled: yes\n\
+             }}\n\
+             EOT\n\n",
+            pem = freebsd::PUBLIC_KEY
+        ));
+    }
+    if out.is_empty() {
+        bail!(
+            "{}: no repository of channel `{c}` (dists/{c}, rpm/{c}, arch/{c}, freebsd/{c}); \
+             add packages with `syspack repo add --channel`",
+            dir.display(),
+            c = escape_line(channel)
+        );
+    }
+    Ok(out)
 }

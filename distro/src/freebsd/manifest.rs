@@ -246,6 +246,15 @@ pub struct Manifest {
     /// Dependency formula.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dep_formula: Option<String>,
+    /// Where the package is in its repository (repository catalogues only; pkg writes the same
+    /// value as `path`, for pkg 1.2, then as `repopath`: `pkg_emit_object` in
+    /// libpkg/pkg_manifest.c).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Where the package is in its repository, relative to the repository's URL (repository
+    /// catalogues only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repopath: Option<String>,
     /// `single`, `and` or `or` (also `dual`, `multi`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licenselogic: Option<String>,
