@@ -523,3 +523,40 @@ fn libgcc_versions_are_checked_against_the_release_symbols_file() {
         "{runs:?}"
     );
 }
+
+/// A proof on a cell the knowledge base could not answer is not a contradiction: it answers.
+#[test]
+fn a_proof_answers_an_unknown_cell() {
+    let (_dir, elf) = binary_with_unknown_needs();
+    let kb = KnowledgeBase::builtin();
+    let rs = releases(kb, &["fedora-43"]);
+    let artifact = Artifact {
+        name: "needs".into(),
+        elf: Some(elf),
+        ..Artifact::default()
+    };
+    let mut m = matrix::compute(&artifact, &BTreeMap::new(), &rs);
+    assert_eq!(m.row("fedora-43").unwrap().runs.status, Status::Unknown);
+    let proof = |outcome| Proof {
+        release: ReleaseId::new("fedora-43").unwrap(),
+        column: Column::Runs,
+        package: "needs".into(),
+        step: "chroot ROOT /needs".into(),
+        date: Date::new("2026-12-05").unwrap(),
+        outcome,
+    };
+    m.attach_proofs(&[proof(Status::Yes)]);
+    let runs = &m.row("fedora-43").unwrap().runs;
+    assert_eq!(runs.verification(), Verification::Answered);
+    assert!(
+        runs.summary().starts_with("yes ✓ (by proof"),
+        "{}",
+        runs.summary()
+    );
+    // Proofs that disagree among themselves still contradict.
+    m.attach_proofs(&[proof(Status::No)]);
+    assert_eq!(
+        m.row("fedora-43").unwrap().runs.verification(),
+        Verification::Contradicted
+    );
+}

@@ -202,6 +202,8 @@ pub enum Verification {
     Derived,
     /// Every proof agrees with the derived answer.
     Proven,
+    /// The knowledge base could not tell (unknown) and the proofs, agreeing, answer.
+    Answered,
     /// A proof disagrees: the data (or the engine) is wrong.
     Contradicted,
 }
@@ -313,6 +315,13 @@ impl Cell {
             Verification::Derived
         } else if self.proofs.iter().all(|p| p.outcome == self.status) {
             Verification::Proven
+        } else if self.status == Status::Unknown
+            && self
+                .proofs
+                .iter()
+                .all(|p| p.outcome == self.proofs[0].outcome)
+        {
+            Verification::Answered
         } else {
             Verification::Contradicted
         }
@@ -324,6 +333,14 @@ impl Cell {
         let mut s = self.status.name().to_string();
         match self.verification() {
             Verification::Proven => s.push_str(" ✓"),
+            Verification::Answered => {
+                // A real tool on a real root answered what the data could not.
+                return format!(
+                    "{} ✓ (by proof; the knowledge base could not tell: {})",
+                    self.proofs[0].outcome.name(),
+                    self.reasons.join("; ")
+                );
+            }
             Verification::Contradicted => s.push_str(" ✗(proof disagrees)"),
             Verification::Derived if self.confidence == Confidence::Unverified => s.push('?'),
             Verification::Derived => {}
