@@ -205,7 +205,7 @@ impl KnowledgeBase {
 
 /// Verified facts that have neither a derivation (an index file and command) nor a primary source
 /// with an as-of date (`as_of`, or a `YYYY-MM-DD` date in the source text); a source pointing into
-/// a project-internal reference is not primary. One line per problem: `file: path: why`.
+/// the project's own lead list, docs/distro-facts.md, is not primary. One line per problem: `file: path: why`.
 pub fn audit(kb: &KnowledgeBase) -> Vec<String> {
     let mut out = Vec::new();
     for r in kb.releases() {
@@ -214,7 +214,7 @@ pub fn audit(kb: &KnowledgeBase) -> Vec<String> {
                 continue;
             }
             let src = f.source.as_str();
-            let why = if src.contains("shared/reference") {
+            let why = if src.contains("docs/distro-facts.md") {
                 "its source is a project-internal note, not a primary source"
             } else if f.as_of.is_none() && !has_date(src) {
                 "its source has no as-of date"
