@@ -483,7 +483,7 @@ const SIGNING_AND_STORAGE: &[&str] = &[
 /// The release workflows pass actionlint and zizmor; nothing is granted at the top; every job
 /// reads the checkout only; the build jobs reference no secret; the signing key and the storage
 /// credentials appear only in `publish` and `promote`, and only in the `env:` of their steps;
-/// FreeBSD (no repository writer yet) is left out.
+/// FreeBSD builds in its VM and is published like the others.
 #[test]
 fn release_workflows_hold_secrets_only_where_they_sign() {
     let dir = Dir::new("ci-release");
@@ -516,7 +516,7 @@ fn release_workflows_hold_secrets_only_where_they_sign() {
     let jobs = jobs_of(&release);
     assert_eq!(
         jobs.keys().collect::<Vec<_>>(),
-        ["apt", "dnf", "pacman", "publish", "zypper"]
+        ["apt", "dnf", "freebsd", "pacman", "publish", "zypper"]
     );
     for (id, (perms, secrets)) in &jobs {
         assert_eq!(perms, "contents: read", "job {id}");
@@ -589,12 +589,30 @@ fn release_workflows_hold_secrets_only_where_they_sign() {
         &publish,
         &[
             "--channel testing",
-            "for t in arch debian-11 debian-12 debian-13 ubuntu-22.04 ubuntu-24.04 fedora-43 el-8 el-9 opensuse-15.6; do",
+            "for t in arch debian-11 debian-12 debian-13 ubuntu-22.04 ubuntu-24.04 fedora-43 el-8 el-9 opensuse-15.6 freebsd-14; do",
+            "\"packages/packages-$t\"/*.pkg)",
         ],
     );
-    assert!(!publish.contains("freebsd"), "{publish}");
+    // FreeBSD builds in its VM and uploads like the container jobs.
+    let bsd_steps = release["jobs"]["freebsd"]["steps"].as_sequence().unwrap();
+    let uploads: Vec<&str> = bsd_steps
+        .iter()
+        .filter_map(|s| s["with"]["name"].as_str())
+        .collect();
+    assert_eq!(
+        uploads,
+        [
+            "packages-${{ matrix.target }}",
+            "sha256-${{ matrix.target }}"
+        ]
+    );
+    assert_eq!(
+        release["jobs"]["publish"]["needs"],
+        serde_norway::from_str::<serde_norway::Value>("[apt, dnf, zypper, pacman, freebsd]")
+            .unwrap()
+    );
     let text = std::fs::read_to_string(dir.join(".github/workflows/syspack-release.yml")).unwrap();
-    assert_contains(&text, &["# Left out: freebsd-14"]);
+    assert!(!text.contains("# Left out: freebsd-14"), "{text}");
     assert!(
         !text.contains("actions/cache"),
         "a release restores no cache"
@@ -702,8 +720,8 @@ fn release_workflows_follow_the_configured_channels() {
         ],
     );
 
-    // Only FreeBSD: nothing to publish.
-    let err = dir
+    // Only FreeBSD: a FreeBSD build job and publish.
+    let only_bsd = dir
         .command()
         .args([
             "ci",
@@ -712,10 +730,18 @@ fn release_workflows_follow_the_configured_channels() {
             "--target",
             "freebsd-14",
             "--out",
-            "x",
+            "bsd",
         ])
-        .stderr_with(2);
-    assert_contains(&err, &["none of the targets can be published"]);
+        .stdout();
+    assert_contains(&only_bsd, &["1 build jobs"]);
+    let bsd: serde_norway::Value = serde_norway::from_str(
+        &std::fs::read_to_string(dir.join("bsd/syspack-release.yml")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        jobs_of(&bsd).keys().collect::<Vec<_>>(),
+        ["freebsd", "publish"]
+    );
     // An unknown key of the table is refused naming the closest one.
     std::fs::write(
         dir.join("Cargo.toml"),

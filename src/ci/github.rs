@@ -640,7 +640,19 @@ fn freebsd_job(o: &mut Out, plan: &Plan, targets: &[&TargetPlan]) {
     paths.extend(plan.target_dir.as_deref());
     cargo_cache(o, plan, &paths);
     restore_sources(o, plan);
-    o.line(6, "- name: Build, package, install and run on FreeBSD");
+    let mut then = vec!["pkg add ./dist/*.pkg".to_string()];
+    then.extend(smoke_lines(plan));
+    then.push(format!("pkg delete -y {}", plan.name));
+    freebsd_vm_step(o, plan, "Build, package, install and run on FreeBSD", then);
+    upload(o, plan);
+    o.line(0, "");
+}
+
+/// The step that builds and packages the project in a FreeBSD VM (`vmactions/freebsd-vm`, which
+/// copies the checkout in and back out, so `dist/` reaches the job's later steps), then runs
+/// `then` there: the CI job installs and runs the package, the release job nothing more.
+pub(super) fn freebsd_vm_step(o: &mut Out, plan: &Plan, name: &str, then: Vec<String>) {
+    o.line(6, &format!("- name: {name}"));
     o.line(
         8,
         "# Pinned by tag, not commit: no commit of a release of this action could be confirmed when",
@@ -684,15 +696,11 @@ fn freebsd_job(o: &mut Out, plan: &Plan, targets: &[&TargetPlan]) {
         &syspack_command(plan, "$CARGO_HOME"),
         features,
     ));
-    lines.push("pkg add ./dist/*.pkg".into());
-    lines.extend(smoke_lines(plan));
-    lines.push(format!("pkg delete -y {}", plan.name));
+    lines.extend(then);
     o.line(10, "run: |");
     for l in trim_lines(lines) {
         o.line(12, &l);
     }
-    upload(o, plan);
-    o.line(0, "");
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! The release workflows of a [`Plan`] (`syspack ci github --release`): build once, publish
 //! signed, promote after a soak.
 //!
-//! * `syspack-release.yml`, on a `v*` tag (or by hand): one job per package manager, a matrix
-//!   entry per target, builds and packages (system libraries where the knowledge base knows the
-//!   release's development packages, else vendored) and uploads the packages and a
-//!   `SHA256SUMS` of them as two artifacts. The `publish` job downloads both, checks every
+//! * `syspack-release.yml`, on a `v*` tag (or by hand): one job per package manager (Linux
+//!   releases in their container images, FreeBSD releases in a VM), a matrix entry per target,
+//!   builds and packages (system libraries where the knowledge base knows the release's
+//!   development packages, else vendored) and uploads the packages and a `SHA256SUMS` of them
+//!   as two artifacts. The `publish` job downloads both, checks every
 //!   package against its manifest (none missing, none extra, none changed), fetches the stored
 //!   repositories, signs and adds the packages to the first channel (`syspack repo add`, one
 //!   repository per target release: `<storage>/<target>/`) and uploads the repositories again.
@@ -24,8 +25,9 @@
 use anyhow::{bail, Result};
 
 use super::github::{
-    checkout, comment_wrapped, feature_lines, fetch_sources_lines, install_syspack_line,
-    package_lines, scalar, sh_quote, trim_lines, Out, HOST, HOST_RELEASE, SOURCES, UPLOAD,
+    checkout, comment_wrapped, feature_lines, fetch_sources_lines, freebsd_vm_step,
+    install_syspack_line, package_lines, scalar, sh_quote, trim_lines, Out, HOST, HOST_RELEASE,
+    SOURCES, UPLOAD,
 };
 use super::runners::{Manager, Runner};
 use super::{Link, Plan, TargetPlan};
@@ -57,8 +59,30 @@ pub struct Release<'a> {
     plan: &'a Plan,
     /// The targets that are built and published, in configured order.
     pub targets: Vec<&'a TargetPlan>,
-    /// Targets left out, with the reason.
-    pub left_out: Vec<(String, String)>,
+}
+
+/// The job that builds a target's packages: the container jobs by package manager, then the
+/// FreeBSD VM job.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum BuildJob {
+    Container(Manager),
+    Freebsd,
+}
+
+impl BuildJob {
+    fn of(t: &TargetPlan) -> BuildJob {
+        match t.runner {
+            Runner::Container { manager, .. } => BuildJob::Container(manager),
+            Runner::FreebsdVm { .. } => BuildJob::Freebsd,
+        }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            BuildJob::Container(m) => m.job_id(),
+            BuildJob::Freebsd => "freebsd",
+        }
+    }
 }
 
 /// The link mode a target's release build uses.
@@ -73,34 +97,12 @@ fn link_of(plan: &Plan, t: &TargetPlan) -> Option<Link> {
 }
 
 impl<'a> Release<'a> {
-    /// The targets the release workflow can publish.
-    ///
-    /// # Errors
-    ///
-    /// None of the targets can be published (only FreeBSD ones).
-    pub fn new(plan: &'a Plan) -> Result<Release<'a>> {
-        let mut targets = Vec::new();
-        let mut left_out = Vec::new();
-        for t in &plan.targets {
-            match t.runner {
-                Runner::Container { .. } => targets.push(t),
-                Runner::FreebsdVm { .. } => left_out.push((
-                    t.id.clone(),
-                    "`syspack repo` does not write FreeBSD repositories yet".to_string(),
-                )),
-            }
-        }
-        if targets.is_empty() {
-            bail!(
-                "none of the targets can be published: `syspack repo` writes apt, rpm-md and \
-                 pacman repositories; add a Linux target, e.g. `--target debian-12`"
-            );
-        }
-        Ok(Release {
+    /// The release workflows of every target of the plan.
+    pub fn new(plan: &'a Plan) -> Release<'a> {
+        Release {
             plan,
-            targets,
-            left_out,
-        })
+            targets: plan.targets.iter().collect(),
+        }
     }
 
     /// Some target builds vendored and the project has pins: a `sources` job fetches them.
@@ -162,7 +164,7 @@ impl<'a> Release<'a> {
                 }
             ),
         );
-        for (id, why) in self.plan.skipped.iter().chain(&self.left_out) {
+        for (id, why) in &self.plan.skipped {
             o.line(0, &format!("# Left out: {id} ({why})."));
         }
     }
@@ -207,20 +209,16 @@ impl<'a> Release<'a> {
         if self.fetches_sources() {
             self.sources_job(&mut o);
         }
-        let mut managers: Vec<Manager> = self
-            .targets
-            .iter()
-            .filter_map(|t| match t.runner {
-                Runner::Container { manager, .. } => Some(manager),
-                Runner::FreebsdVm { .. } => None,
-            })
-            .collect();
-        managers.sort();
-        managers.dedup();
-        for m in &managers {
-            self.build_job(&mut o, *m);
+        let mut jobs: Vec<BuildJob> = self.targets.iter().map(|t| BuildJob::of(t)).collect();
+        jobs.sort();
+        jobs.dedup();
+        for job in &jobs {
+            match job {
+                BuildJob::Container(m) => self.build_job(&mut o, *m),
+                BuildJob::Freebsd => self.freebsd_build_job(&mut o),
+            }
         }
-        self.publish_job(&mut o, &managers);
+        self.publish_job(&mut o, &jobs);
         finish(o)
     }
 
@@ -258,22 +256,23 @@ impl<'a> Release<'a> {
         o.line(0, "");
     }
 
-    fn build_job(&self, o: &mut Out, m: Manager) {
+    /// The head of a build job: its id, name, dependencies, permissions and, after `runs_in`
+    /// (the container or nothing), the matrix of its targets with `extra` per target.
+    fn build_job_head(
+        &self,
+        o: &mut Out,
+        job: BuildJob,
+        runs_in: &dyn Fn(&mut Out),
+        extra: &dyn Fn(&mut Out, &TargetPlan),
+    ) {
         let plan = self.plan;
         let targets: Vec<&TargetPlan> = self
             .targets
             .iter()
             .copied()
-            .filter(|t| matches!(t.runner, Runner::Container { manager, .. } if manager == m))
+            .filter(|t| BuildJob::of(t) == job)
             .collect();
-        o.line(
-            2,
-            &format!(
-                "# {}: builds and packages in each release's container image.",
-                m.families()
-            ),
-        );
-        o.line(2, &format!("{}:", m.job_id()));
+        o.line(2, &format!("{}:", job.id()));
         o.line(4, "name: build ${{ matrix.target }}");
         if self.fetches_sources() {
             o.line(4, "needs: sources");
@@ -281,31 +280,15 @@ impl<'a> Release<'a> {
         o.line(4, &format!("runs-on: {HOST}"));
         o.line(4, "permissions:");
         o.line(6, "contents: read");
-        o.line(4, "container:");
-        o.line(
-            6,
-            "# By release tag, not digest (zizmor's auditor persona asks for digests): the package",
-        );
-        o.line(
-            6,
-            "# is built against the release as it installs today, with its current updates.",
-        );
-        o.line(6, "image: ${{ matrix.image }}");
+        runs_in(o);
         o.line(4, "strategy:");
         o.line(6, "matrix:");
         let ids: Vec<String> = targets.iter().map(|t| scalar(&t.id)).collect();
         o.line(8, &format!("target: [{}]", ids.join(", ")));
         o.line(8, "include:");
-        let mut epel = false;
         for t in &targets {
             o.line(10, &format!("- target: {}", scalar(&t.id)));
-            if let Runner::Container { image, .. } = t.runner {
-                o.line(12, &format!("image: {}", scalar(image)));
-            }
-            if t.needs_epel {
-                epel = true;
-                o.line(12, "epel: 'true'");
-            }
+            extra(o, t);
             if let Some(link) = link_of(plan, t) {
                 if let Some(why) = &t.no_system {
                     o.line(12, &format!("# Vendored: {why}."));
@@ -318,6 +301,54 @@ impl<'a> Release<'a> {
             }
         }
         o.line(4, "steps:");
+    }
+
+    /// Downloads this run's verified pinned sources for the vendored builds.
+    fn download_sources(&self, o: &mut Out) {
+        if self.fetches_sources() {
+            o.line(6, "- name: Download the pinned sources");
+            o.line(8, "if: matrix.link == 'vendored'");
+            o.line(8, &format!("uses: {DOWNLOAD}"));
+            o.line(8, "with:");
+            o.line(10, "name: pinned-sources");
+            o.line(10, &format!("path: {SOURCES}"));
+        }
+    }
+
+    fn build_job(&self, o: &mut Out, m: Manager) {
+        let plan = self.plan;
+        let epel = self
+            .targets
+            .iter()
+            .any(|t| t.needs_epel && BuildJob::of(t) == BuildJob::Container(m));
+        o.line(
+            2,
+            &format!(
+                "# {}: builds and packages in each release's container image.",
+                m.families()
+            ),
+        );
+        let container = |o: &mut Out| {
+            o.line(4, "container:");
+            o.line(
+                6,
+                "# By release tag, not digest (zizmor's auditor persona asks for digests): the package",
+            );
+            o.line(
+                6,
+                "# is built against the release as it installs today, with its current updates.",
+            );
+            o.line(6, "image: ${{ matrix.image }}");
+        };
+        let per_target = |o: &mut Out, t: &TargetPlan| {
+            if let Runner::Container { image, .. } = t.runner {
+                o.line(12, &format!("image: {}", scalar(image)));
+            }
+            if t.needs_epel {
+                o.line(12, "epel: 'true'");
+            }
+        };
+        self.build_job_head(o, BuildJob::Container(m), &container, &per_target);
         o.line(
             6,
             "- name: Install the compiler, pkg-config and the development packages",
@@ -357,14 +388,7 @@ impl<'a> Release<'a> {
             8,
             "run: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal",
         );
-        if self.fetches_sources() {
-            o.line(6, "- name: Download the pinned sources");
-            o.line(8, "if: matrix.link == 'vendored'");
-            o.line(8, &format!("uses: {DOWNLOAD}"));
-            o.line(8, "with:");
-            o.line(10, "name: pinned-sources");
-            o.line(10, &format!("path: {SOURCES}"));
-        }
+        self.download_sources(o);
         if !plan.is_syspack {
             o.line(6, "- name: Install syspack");
             o.run(
@@ -391,6 +415,35 @@ impl<'a> Release<'a> {
         };
         lines.extend(package_lines(plan, syspack, features));
         o.run(8, &trim_lines(lines));
+        Self::record_and_upload(o);
+    }
+
+    /// FreeBSD: builds and packages natively in a VM of each release (the job the CI workflow
+    /// runs its FreeBSD tests in), then records and uploads like the container jobs.
+    fn freebsd_build_job(&self, o: &mut Out) {
+        o.line(
+            2,
+            "# FreeBSD: builds and packages in a VM of each release (vmactions/freebsd-vm copies the",
+        );
+        o.line(
+            2,
+            "# checkout in and back out); the packages are recorded and uploaded on the host.",
+        );
+        let per_target = |o: &mut Out, t: &TargetPlan| {
+            if let Runner::FreebsdVm { release } = &t.runner {
+                o.line(12, &format!("release: {}", scalar(release)));
+            }
+        };
+        self.build_job_head(o, BuildJob::Freebsd, &|_| {}, &per_target);
+        checkout(o);
+        self.download_sources(o);
+        freebsd_vm_step(o, self.plan, "Build and package on FreeBSD", Vec::new());
+        Self::record_and_upload(o);
+    }
+
+    /// The end of every build job: the packages' sha256 manifest, then the packages and the
+    /// manifest as two artifacts (the publish job checks one against the other).
+    fn record_and_upload(o: &mut Out) {
         o.line(6, "- name: Record the packages' sha256");
         o.run(
             8,
@@ -536,7 +589,7 @@ impl<'a> Release<'a> {
         o.line(6, "contents: read");
     }
 
-    fn publish_job(&self, o: &mut Out, managers: &[Manager]) {
+    fn publish_job(&self, o: &mut Out, jobs: &[BuildJob]) {
         let first = &self.plan.publish.channels[0];
         o.line(
             2,
@@ -547,7 +600,7 @@ impl<'a> Release<'a> {
             "# channel of its target's repository and uploads the repositories.",
         );
         o.line(2, "publish:");
-        let needs: Vec<&str> = managers.iter().map(|m| m.job_id()).collect();
+        let needs: Vec<&str> = jobs.iter().map(|j| j.id()).collect();
         o.line(4, &format!("needs: [{}]", needs.join(", ")));
         Self::secret_job_head(o, &format!("publish to {first}"));
         o.line(4, "steps:");
@@ -589,7 +642,7 @@ impl<'a> Release<'a> {
             &[
                 "shopt -s nullglob".into(),
                 format!("for t in {}; do", self.target_words()),
-                "  files=(\"packages/packages-$t\"/*.deb \"packages/packages-$t\"/*.rpm \"packages/packages-$t\"/*.pkg.tar.*)".into(),
+                "  files=(\"packages/packages-$t\"/*.deb \"packages/packages-$t\"/*.rpm \"packages/packages-$t\"/*.pkg.tar.* \"packages/packages-$t\"/*.pkg)".into(),
                 "  if [ \"${#files[@]}\" -eq 0 ]; then echo \"::error::no package for $t\"; exit 1; fi".into(),
                 format!(
                     "  {syspack} repo add \"{REPOSITORY}/$t\" \"${{files[@]}}\" --channel {}",
@@ -709,9 +762,7 @@ mod tests {
     #[test]
     fn a_target_without_a_system_build_is_built_vendored_from_verified_sources() {
         let plan = plan();
-        let r = Release::new(&plan).unwrap();
-        assert_eq!(r.left_out.len(), 1);
-        let text = r.render_release();
+        let text = Release::new(&plan).render_release();
         // The sources job reads only the checkout; the build jobs wait for it.
         assert!(
             text.contains(
@@ -730,7 +781,6 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("syspack vendor --pins pins verify"), "{text}");
-        assert!(!text.contains("freebsd-vm"), "{text}");
         // Not syspack itself: the publish job installs the syspack that wrote the workflow.
         assert!(text.contains(&install_syspack_line()), "{text}");
     }
@@ -742,7 +792,7 @@ mod tests {
         let plan = plan();
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("syspack-release.yml");
-        std::fs::write(&file, Release::new(&plan).unwrap().render_release()).unwrap();
+        std::fs::write(&file, Release::new(&plan).render_release()).unwrap();
         let install = "ci/install-deps (actionlint and zizmor in $SYSPACK_CI_VENV, shellcheck \
                        from apt)";
         for (program, args) in [
@@ -774,11 +824,34 @@ mod tests {
         }
     }
 
+    /// FreeBSD targets build natively in a VM and publish like the others: the VM job has
+    /// no container, the matrix names the release, the packages are recorded on the host
+    /// after the VM copied them back, and publish adds the `.pkg` files.
     #[test]
-    fn only_freebsd_targets_cannot_be_published() {
-        let mut plan = plan();
-        plan.targets.retain(|t| t.id == "freebsd-14");
-        let e = Release::new(&plan).err().unwrap().to_string();
-        assert!(e.contains("none of the targets can be published"), "{e}");
+    fn freebsd_targets_build_in_a_vm_and_are_published() {
+        let plan = plan();
+        let text = Release::new(&plan).render_release();
+        let job = &text[text.find("\n  freebsd:\n").expect("a freebsd job")..];
+        let job = &job[..job.find("\n  publish:\n").expect("publish after it")];
+        assert!(
+            job.contains("          - target: freebsd-14\n            release: '14'\n"),
+            "{job}"
+        );
+        assert!(!job.contains("container:"), "{job}");
+        let vm = job
+            .find("uses: vmactions/freebsd-vm@")
+            .expect("the VM step");
+        let record = job.find("(cd dist && sha256sum -- *)").expect("recorded");
+        assert!(vm < record, "{job}");
+        assert!(
+            !job.contains("pkg add"),
+            "a release job installs nothing: {job}"
+        );
+        assert!(text.contains("    needs: [apt, dnf, freebsd]\n"), "{text}");
+        assert!(text.contains("\"packages/packages-$t\"/*.pkg)"), "{text}");
+        assert!(
+            text.contains("for t in debian-12 el-9 freebsd-14; do"),
+            "{text}"
+        );
     }
 }

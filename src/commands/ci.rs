@@ -106,12 +106,7 @@ fn github_run(args: GithubArgs) -> Result<i32> {
     }
     let workflows = root.join(".github").join("workflows");
     let (files, summary) = if args.release {
-        let release = crate::ci::release::Release::new(&plan)?;
-        for (id, why) in &release.left_out {
-            exit::warn(format!(
-                "target `{id}` is left out of the release workflow: {why}"
-            ));
-        }
+        let release = crate::ci::release::Release::new(&plan);
         let dir = args.out.clone().unwrap_or(workflows);
         let files = vec![
             (dir.join("syspack-release.yml"), release.render_release()),
