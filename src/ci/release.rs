@@ -22,8 +22,6 @@
 //! sources of vendored builds are fetched and verified in this run and handed over as an
 //! artifact.
 
-use anyhow::{bail, Result};
-
 use super::github::{
     checkout, comment_wrapped, feature_lines, fetch_sources_lines, freebsd_vm_step,
     install_syspack_line, package_lines, scalar, sh_quote, trim_lines, Out, HOST, HOST_RELEASE,
