@@ -13,7 +13,7 @@
 //! * Main header (region 63), tags sorted, data in index order and aligned ([`header`]):
 //!   `HEADERI18NTABLE ["C"]`, `NAME`, `VERSION`, `RELEASE`, `EPOCH`, `SUMMARY`, `DESCRIPTION`,
 //!   `BUILDTIME` (= [`SourceDate`](crate::SourceDate)), `BUILDHOST` (fixed), `SIZE`/`LONGSIZE`,
-//!   `VENDOR`, `LICENSE`, `PACKAGER`, `GROUP`, `URL`, `OS`, `ARCH`, the scriptlets and their
+//!   `VENDOR`, `LICENSE`, `PACKAGER`, `GROUP` ([`group`]), `URL`, `OS`, `ARCH`, the scriptlets and their
 //!   `*PROG`, the file arrays (`FILESIZES`/`LONGFILESIZES`, `FILEMODES`, `FILERDEVS`,
 //!   `FILEMTIMES`, `FILEDIGESTS` (SHA-256), `FILELINKTOS`, `FILEFLAGS`, `FILEUSERNAME`,
 //!   `FILEGROUPNAME`, `FILEVERIFYFLAGS`, `FILEDEVICES`, `FILEINODES`, `FILELANGS`, `DIRINDEXES`,
@@ -50,6 +50,7 @@
 //! ```
 
 pub mod cpio;
+pub mod group;
 pub mod header;
 pub mod lead;
 mod read;
@@ -75,7 +76,8 @@ pub struct Options {
     pub compression: Compression,
     /// BUILDHOST; a fixed `localhost` by default so builds are reproducible.
     pub build_host: String,
-    /// GROUP; by default the model's section, else `Unspecified`.
+    /// GROUP; by default [`group::group_of`] the model's section (never `Unspecified`, which
+    /// rpmlint reports as no group).
     pub group: Option<String>,
     /// Size of the zeroed RESERVEDSPACE signature tag that lets `rpmsign` add a signature in
     /// place (rpmbuild reserves 4128 bytes); none by default.

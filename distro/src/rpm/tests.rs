@@ -216,7 +216,7 @@ fn metadata_and_entries_match_the_model() {
     assert_eq!(m.source_rpm.as_deref(), Some("demo-1.2.3-1.src.rpm"));
     assert_eq!(m.build_time, 1_700_000_000);
     assert_eq!(m.build_host.as_deref(), Some("localhost"));
-    assert_eq!(m.group.as_deref(), Some("Unspecified"));
+    assert_eq!(m.group.as_deref(), Some("Applications/System"));
     let provides: Vec<String> = m.provides.iter().map(ToString::to_string).collect();
     assert_eq!(
         provides,

@@ -363,14 +363,13 @@ impl<'a> Writer<'a> {
         if !m.maintainer.trim().is_empty() {
             h.put(tags::PACKAGER, s(m.maintainer.trim()));
         }
-        let group = self
-            .opts
-            .group
-            .as_deref()
-            .or(m.section.as_deref())
-            .map(str::trim)
-            .filter(|g| !g.is_empty())
-            .unwrap_or("Unspecified");
+        let group = super::group::group_of(
+            self.opts
+                .group
+                .as_deref()
+                .filter(|g| !g.trim().is_empty())
+                .or(m.section.as_deref()),
+        );
         h.put(tags::GROUP, i18n(group));
         if let Some(u) = &m.homepage {
             h.put(tags::URL, s(u));
