@@ -1,4 +1,4 @@
-//! Running `cargo build --release` and reading its JSON messages: the executables it produced
+//! Running `cargo build --release` (or another profile) and reading its JSON messages: the executables it produced
 //! (`compiler-artifact`) and the provenance the sys crates' build scripts reported
 //! (`build-script-executed`, `env` pairs named `SYSPACK_PROVENANCE_*`).
 
@@ -27,13 +27,23 @@ pub fn cargo_program() -> std::ffi::OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
-/// Builds the package of `manifest` in release mode, with `features` added and, when
-/// `default_features` is false, without the default ones (`--no-default-features`).
-pub fn build(manifest: &Path, features: &[String], default_features: bool) -> Result<Built> {
+/// Builds the package of `manifest` with cargo profile `profile` (`release`: `--release`), with
+/// `features` added and, when `default_features` is false, without the default ones
+/// (`--no-default-features`).
+pub fn build(
+    manifest: &Path,
+    features: &[String],
+    default_features: bool,
+    profile: &str,
+) -> Result<Built> {
     let mut cmd = Command::new(cargo_program());
+    cmd.arg("build");
+    if profile == "release" {
+        cmd.arg("--release");
+    } else {
+        cmd.arg("--profile").arg(profile);
+    }
     cmd.args([
-        "build",
-        "--release",
         "--message-format=json-render-diagnostics",
         "--manifest-path",
     ])

@@ -94,14 +94,17 @@ pub fn resolve_assets(cfg: &Config, build: &BuildOutputs) -> Result<Vec<Resolved
     Ok(out)
 }
 
-/// Where a source written as `target/release/…` really is.
+/// Where a source written as `target/release/…` really is: the executable cargo reported, else
+/// the file under the target directory's directory of the profile built with (cargo-deb reads
+/// `target/release/` in assets as "the build's output" too, whatever the profile).
 fn source_path(cfg: &Config, build: &BuildOutputs, source: &str) -> PathBuf {
     if let Some(rest) = source.strip_prefix("target/release/") {
         if let Some(exe) = build.executables.get(rest) {
             return exe.clone();
         }
         if let Some(dir) = &build.target_dir {
-            return dir.join("release").join(rest);
+            let profile = cfg.cargo.as_ref().map_or("release", |c| c.profile_dir());
+            return dir.join(profile).join(rest);
         }
     }
     let p = Path::new(source);
@@ -547,7 +550,7 @@ pub fn stage(
     target: &Target,
     date: SourceDate,
 ) -> Result<Staged> {
-    let m = &cfg.meta;
+    let m = &cfg.meta_for(target.format);
     let arch = package_arch(cfg)?;
     let mut meta = Metadata::new(&m.name, &m.version, arch);
     if let Some(r) = &m.release {

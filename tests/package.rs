@@ -609,3 +609,205 @@ assets = ["$auto", ["README.md", "usr/share/doc/multi/", "644"]]
     );
     assert_eq!(summary.trim(), "Searches files quickly.");
 }
+
+/// cargo-deb's `profile`: the crate is built with that cargo profile (here a `dist` profile
+/// inheriting `release`, as cargo-dist writes it, with debug assertions turned on so the binary
+/// shows which profile built it), `target/release/` in assets means that profile's output, and
+/// the profile's `strip` (inherited from `release`) decides stripping.
+#[test]
+fn a_cargo_deb_profile_is_the_profile_built_with() {
+    let dir = Dir::new("deb-profile");
+    dir.create(
+        "Cargo.toml",
+        r#"[package]
+name = "prof"
+version = "1.0.0"
+edition = "2021"
+license = "MIT"
+authors = ["Syspack Tests <tests@example.org>"]
+description = "Says which profile built it."
+
+[package.metadata.deb]
+profile = "dist"
+assets = [["target/release/prof", "usr/bin/", "755"]]
+
+[profile.release]
+strip = false
+
+[profile.dist]
+inherits = "release"
+debug-assertions = true
+
+[workspace]
+"#,
+    );
+    dir.create(
+        "src/main.rs",
+        "fn main() { println!(\"debug assertions: {}\", cfg!(debug_assertions)); }\n",
+    );
+    let target = dir.join("target");
+    let out = dir
+        .command()
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["package", "--target", "debian-12", "--out", "out"])
+        .expect_code(0);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.lines()
+            .any(|l| l.contains("warning") && l.contains("profile")),
+        "{err}"
+    );
+    assert!(target.join("dist/prof").is_file(), "built into target/dist");
+    assert!(
+        !target.join("release/prof").exists(),
+        "not built with --release"
+    );
+    let root = dir.join("root");
+    tool(
+        "dpkg-deb",
+        &[
+            "-x",
+            dir.join("out/prof_1.0.0-1_amd64.deb").to_str().unwrap(),
+            root.to_str().unwrap(),
+        ],
+        "dpkg",
+    );
+    let bin = root.join("usr/bin/prof");
+    let said = std::process::Command::new(&bin).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&said.stdout),
+        "debug assertions: true\n"
+    );
+    // `strip = false`, inherited from `release`: the symbols are kept.
+    let symbols = tool("nm", &[bin.to_str().unwrap()], "binutils");
+    assert!(symbols.contains(" main"), "{symbols}");
+}
+
+/// cargo-deb's and cargo-generate-rpm's `--variant`: the variant's keys over the base table,
+/// cargo-deb's `<crate>-<variant>` package name and `merge-assets`; an unknown variant is refused
+/// naming the ones there are.
+#[test]
+fn a_metadata_variant_is_applied_as_cargo_deb_and_generate_rpm_apply_it() {
+    let dir = Dir::new("variant");
+    dir.create(
+        "Cargo.toml",
+        r#"[package]
+name = "var_app"
+version = "1.0.0"
+edition = "2021"
+license = "MIT"
+authors = ["Syspack Tests <tests@example.org>"]
+description = "Has variants."
+
+[package.metadata.deb]
+section = "utils"
+assets = [["target/release/var_app", "usr/bin/", "755"], ["base.conf", "etc/var_app.conf", "644"]]
+
+[package.metadata.deb.variants.lite]
+section = "net"
+merge-assets = { by = { dest = [["lite.conf", "etc/var_app.conf", "644"]] }, append = [["README", "usr/share/doc/var-app-lite/README", "644"]] }
+
+[package.metadata.generate-rpm]
+assets = [{ source = "target/release/var_app", dest = "/usr/bin/var_app", mode = "755" }]
+
+[package.metadata.generate-rpm.variants.lite]
+release = "7"
+"#,
+    );
+    dir.create("src/main.rs", "fn main() {}\n");
+    dir.create("base.conf", "base\n");
+    dir.create("lite.conf", "lite\n");
+    dir.create("README", "readme\n");
+    let target = dir.join("target");
+    std::fs::create_dir_all(target.join("release")).unwrap();
+    std::fs::copy("/usr/bin/true", target.join("release/var_app")).unwrap();
+    let package = |variant: &str, out: &str| {
+        dir.command()
+            .env("CARGO_TARGET_DIR", &target)
+            .args(["package", "--no-build", "--variant", variant])
+            .args(["--target", "debian-12,fedora-43", "--out", out])
+            .expect_code(0)
+    };
+    package("lite", "out");
+    let deb = dir.join("out/var-app-lite_1.0.0-1_amd64.deb");
+    assert!(deb.is_file(), "{}", listing(&dir.join("out")));
+    let section = tool(
+        "dpkg-deb",
+        &["-f", deb.to_str().unwrap(), "Section"],
+        "dpkg",
+    );
+    assert_eq!(section.trim(), "net");
+    let root = dir.join("root");
+    tool(
+        "dpkg-deb",
+        &["-x", deb.to_str().unwrap(), root.to_str().unwrap()],
+        "dpkg",
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("etc/var_app.conf")).unwrap(),
+        "lite\n"
+    );
+    assert!(root.join("usr/share/doc/var-app-lite/README").is_file());
+    // generate-rpm's variant sets the RPM's release only (the .deb keeps revision 1); the RPM's
+    // name stays the crate's, as cargo-generate-rpm names it.
+    let version = tool(
+        "dpkg-deb",
+        &["-f", deb.to_str().unwrap(), "Version"],
+        "dpkg",
+    );
+    assert_eq!(version.trim(), "1.0.0-1");
+    let rpm = dir.join("out/var_app-1.0.0-7.x86_64.rpm");
+    assert!(rpm.is_file(), "{}", listing(&dir.join("out")));
+
+    // Without a variant: the base tables, and the crate's name made a valid Debian name
+    // (`var-app`) as cargo-deb makes it; the RPM keeps `var_app`.
+    package_base(&dir, &target);
+
+    let err = String::from_utf8_lossy(
+        &dir.command()
+            .env("CARGO_TARGET_DIR", &target)
+            .args(["package", "--no-build", "--variant", "heavy", "--out", "x"])
+            .expect_code(2)
+            .stderr,
+    )
+    .into_owned();
+    assert_contains(
+        &err,
+        &["variants.heavy", "does not exist", "variants: lite"],
+    );
+}
+
+fn package_base(dir: &Dir, target: &Path) {
+    dir.command()
+        .env("CARGO_TARGET_DIR", target)
+        .args([
+            "package",
+            "--no-build",
+            "--target",
+            "debian-12,fedora-43,arch",
+        ])
+        .args(["--out", "base"])
+        .expect_code(0);
+    let names = files_in(&dir.join("base"));
+    for want in [
+        "var-app_1.0.0-1_amd64.deb",
+        "var_app-1.0.0-1.x86_64.rpm",
+        "var_app-1.0.0-1-x86_64.pkg.tar.zst",
+    ] {
+        assert!(names.iter().any(|n| n == want), "{want} not in {names:?}");
+    }
+    let root = dir.join("base-root");
+    tool(
+        "dpkg-deb",
+        &[
+            "-x",
+            dir.join("base/var-app_1.0.0-1_amd64.deb").to_str().unwrap(),
+            root.to_str().unwrap(),
+        ],
+        "dpkg",
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("etc/var_app.conf")).unwrap(),
+        "base\n"
+    );
+}

@@ -95,6 +95,12 @@ pub struct ProjectArgs {
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
 
+    /// A cargo-deb / cargo-generate-rpm metadata variant: `[package.metadata.deb.variants.NAME]`
+    /// and `[package.metadata.generate-rpm.variants.NAME]` applied over their base tables, as
+    /// `cargo deb --variant` and `cargo generate-rpm --variant` do.
+    #[arg(long, value_name = "NAME", conflicts_with = "config")]
+    pub variant: Option<String>,
+
     /// Provenance of the C libraries in the binaries, as `syspack --provenance` prints it (used
     /// with --no-build; a build reads it from cargo).
     #[arg(long, value_name = "FILE")]
@@ -114,7 +120,11 @@ pub struct Project {
 impl ProjectArgs {
     /// Reads the configuration (syspack.toml or Cargo.toml) and prints its warnings.
     pub fn load(&self) -> Result<Project> {
-        load_project(self.config.as_deref(), self.manifest_path.as_deref())
+        load_project_variant(
+            self.config.as_deref(),
+            self.manifest_path.as_deref(),
+            self.variant.as_deref(),
+        )
     }
 
     /// Builds the project (unless `--no-build` or a standalone configuration) and collects the
@@ -135,12 +145,17 @@ impl ProjectArgs {
                 all_features.extend(features.iter().cloned());
                 if progress {
                     eprintln!(
-                        "   Building {} (cargo build --release)",
-                        cargo.manifest.display()
+                        "   Building {} (cargo build --profile {})",
+                        cargo.manifest.display(),
+                        cargo.profile
                     );
                 }
-                let built =
-                    cargo_build::build(&cargo.manifest, &all_features, cargo.default_features)?;
+                let built = cargo_build::build(
+                    &cargo.manifest,
+                    &all_features,
+                    cargo.default_features,
+                    &cargo.profile,
+                )?;
                 if built.target_dir.is_some() {
                     build.target_dir = built.target_dir;
                 }
@@ -160,6 +175,15 @@ impl ProjectArgs {
 /// manifest `manifest_path`, else the nearest `Cargo.toml` at or above the current directory —
 /// and prints its warnings.
 pub fn load_project(config: Option<&Path>, manifest_path: Option<&Path>) -> Result<Project> {
+    load_project_variant(config, manifest_path, None)
+}
+
+/// [`load_project`] with a cargo-deb / cargo-generate-rpm metadata `variant` applied.
+fn load_project_variant(
+    config: Option<&Path>,
+    manifest_path: Option<&Path>,
+    variant: Option<&str>,
+) -> Result<Project> {
     let (cfg, dir, standalone) = match config {
         Some(path) => {
             let cfg = load_standalone(path)?;
@@ -171,7 +195,7 @@ pub fn load_project(config: Option<&Path>, manifest_path: Option<&Path>) -> Resu
                 Some(m) => m.to_path_buf(),
                 None => find_manifest()?,
             };
-            let cfg = Config::from_cargo_manifest(&manifest)?;
+            let cfg = Config::from_cargo_manifest_variant(&manifest, variant)?;
             let dir = cfg
                 .cargo
                 .as_ref()

@@ -6,8 +6,6 @@
 //! module docs of [`super`] say). Relations apply to Debian targets only (they are Debian
 //! package names).
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 use syspack_distro::{Format, Relation};
 
@@ -50,7 +48,10 @@ pub(crate) struct DebTable {
     pub preserve_symlinks: Option<bool>,
     /// One table or an array of tables, each a [`DebUnit`] (read leniently in [`apply`]).
     pub systemd_units: Option<toml::Value>,
-    pub variants: Option<BTreeMap<String, toml::Value>>,
+    /// Alternative tables, applied with `--variant` before this table is read
+    /// ([`super::variant`]); the base table is used without it.
+    #[allow(dead_code)]
+    pub variants: Option<toml::Value>,
     pub profile: Option<String>,
 }
 
@@ -257,7 +258,7 @@ pub(crate) fn apply(cfg: &mut Config, t: DebTable, prefix: &str) -> Result<(), C
         cfg_warn(
             &mut warnings,
             &key("merge-assets"),
-            "it only applies to variants, which syspack does not select",
+            "it applies only inside a variant (`variants.<name>`, selected with `--variant`)",
         );
     }
     if let Some(list) = t.conf_files {
@@ -381,22 +382,9 @@ pub(crate) fn apply(cfg: &mut Config, t: DebTable, prefix: &str) -> Result<(), C
     if let Some(b) = t.preserve_symlinks {
         cfg.preserve_symlinks = b;
     }
-    if let Some(v) = t.variants {
-        for name in v.keys() {
-            cfg_warn(
-                &mut warnings,
-                &format!("{}.{name}", key("variants")),
-                "syspack has no `--variant`: the base `[package.metadata.deb]` table is used",
-            );
-        }
-    }
     if let Some(p) = t.profile {
-        if p != "release" {
-            cfg_warn(
-                &mut warnings,
-                &key("profile"),
-                &format!("syspack builds with the `release` profile, not `{p}`"),
-            );
+        if let Some(cargo) = cfg.cargo.as_mut() {
+            cargo.profile = p;
         }
     }
     cfg.warnings.extend(warnings);

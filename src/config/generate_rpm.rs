@@ -44,6 +44,10 @@ pub(crate) struct RpmTable {
     pub suggests: Option<BTreeMap<String, String>>,
     pub auto_req: Option<String>,
     pub require_sh: Option<bool>,
+    /// Alternative tables, applied with `--variant` before this table is read
+    /// ([`super::variant`]); the base table is used without it.
+    #[allow(dead_code)]
+    pub variants: Option<toml::Value>,
 }
 
 /// One asset: `{ source, dest, mode, config, doc, user, group, caps }`.
@@ -107,35 +111,47 @@ pub(crate) fn apply(
     beside_deb: bool,
 ) -> Result<(), ConfigError> {
     let key = |k: &str| join_key(prefix, k);
-    if let Some(v) = t.name {
-        cfg.meta.name = v;
+    // Beside cargo-deb's table these name, number and describe the RPM only; its name and
+    // release default to cargo-generate-rpm's (the crate's name, release 1), not cargo-deb's.
+    let crate_name = cfg.cargo.as_ref().map(|c| c.crate_name.clone());
+    let mut own = super::MetaOverride {
+        name: t.name.or(crate_name.filter(|_| beside_deb)),
+        release: t
+            .release
+            .map(|StringOrInt(v)| v)
+            .or_else(|| beside_deb.then(|| "1".to_string())),
+        epoch: t.epoch,
+        summary: t.summary,
+        description: t.description,
+        license: t.license,
+        homepage: t.url,
+        vendor: t.vendor,
+    };
+    if !beside_deb {
+        let m = &mut cfg.meta;
+        let own = std::mem::take(&mut own);
+        if let Some(v) = own.name {
+            m.name = v;
+        }
+        if let Some(v) = own.summary {
+            m.summary = v;
+        }
+        if let Some(v) = own.description {
+            m.description = v;
+        }
+        if let Some(v) = own.license {
+            m.license = v;
+        }
+        m.release = own.release.or(m.release.take());
+        m.epoch = own.epoch.or(m.epoch);
+        m.homepage = own.homepage.or(m.homepage.take());
+        m.vendor = own.vendor.or(m.vendor.take());
     }
     if let Some(v) = t.version {
         cfg.warnings.push(format!(
             "`{}` (cargo-generate-rpm) is not used by syspack: every format gets `package.version`; ignored (`{v}`)",
             key("version")
         ));
-    }
-    if let Some(v) = t.summary {
-        cfg.meta.summary = v;
-    }
-    if let Some(v) = t.description {
-        cfg.meta.description = v;
-    }
-    if let Some(v) = t.license {
-        cfg.meta.license = v;
-    }
-    if let Some(StringOrInt(v)) = t.release {
-        cfg.meta.release = Some(v);
-    }
-    if let Some(e) = t.epoch {
-        cfg.meta.epoch = Some(e);
-    }
-    if let Some(v) = t.url {
-        cfg.meta.homepage = Some(v);
-    }
-    if let Some(v) = t.vendor {
-        cfg.meta.vendor = Some(v);
     }
     if let Some(v) = t.auto_req {
         if matches!(v.as_str(), "no" | "disabled") {
@@ -162,6 +178,7 @@ pub(crate) fn apply(
             *slot = Some(relation_table(cfg, &key(k), table)?);
         }
     }
+    over.meta = own;
     cfg.overrides.insert(Format::Rpm, over);
 
     let mut rpm_assets = Vec::new();

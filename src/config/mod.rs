@@ -25,6 +25,7 @@ pub mod cargo_deb;
 pub mod generate_rpm;
 mod readme;
 pub mod syspack;
+mod variant;
 mod walk;
 
 use std::collections::BTreeMap;
@@ -240,6 +241,23 @@ pub struct FormatOverride {
     /// Scripts for this format instead of the generic ones (cargo-generate-rpm's scripts beside
     /// cargo-deb's maintainer scripts).
     pub scripts: Option<ScriptFiles>,
+    /// Package identity and text for this format only.
+    pub meta: MetaOverride,
+}
+
+/// What one format's table says about its own package only (cargo-generate-rpm's `name`,
+/// `release`, `summary`, … beside cargo-deb's table: each tool names, numbers and describes its
+/// own package, so an RPM `release = "7"` must not become the .deb's revision).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MetaOverride {
+    pub name: Option<String>,
+    pub release: Option<String>,
+    pub epoch: Option<u32>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub homepage: Option<String>,
+    pub vendor: Option<String>,
 }
 
 /// The package metadata as configured (before a target is chosen).
@@ -286,6 +304,22 @@ pub struct CargoProject {
     pub features: Vec<String>,
     /// Build with the default features (cargo-deb's `default-features`; default true).
     pub default_features: bool,
+    /// The cargo profile to build with (cargo-deb's `profile`; default `release`).
+    pub profile: String,
+    /// The crate's `package.name`, the package name unless a table names the package.
+    pub crate_name: String,
+}
+
+impl CargoProject {
+    /// The directory of the profile's output under the target directory: cargo writes the `dev`
+    /// and `test` profiles to `debug/`, every other profile to a directory of its name.
+    pub fn profile_dir(&self) -> &str {
+        match self.profile.as_str() {
+            "dev" | "test" => "debug",
+            "bench" => "release",
+            p => p,
+        }
+    }
 }
 
 /// A complete configuration.
@@ -319,8 +353,9 @@ pub struct Config {
     pub auto_depends: bool,
     /// Default targets (empty: the newest release of each family).
     pub targets: Vec<String>,
-    /// Strip ELF files before packaging (`strip` of the syspack table, else cargo's
-    /// `[profile.release] strip`; `None`: neither says, the packager's default applies).
+    /// Strip ELF files before packaging (`strip` of the syspack table, else the `strip` of the
+    /// cargo profile built with, `[profile.release]` by default, following `inherits`; `None`:
+    /// neither says, the packager's default applies).
     pub strip: Option<bool>,
     /// Move debug information out of the ELF files into separate files or a `-dbgsym` package
     /// (cargo-deb's `separate-debug-symbols` or `dbgsym`; default false).
@@ -443,6 +478,46 @@ impl Config {
         }
     }
 
+    /// The package metadata of one format: the generic one with the format's own
+    /// [`MetaOverride`] applied.
+    pub fn meta_for(&self, format: Format) -> MetaSpec {
+        let mut m = self.meta.clone();
+        // A name no table set is the crate's, made valid where the format needs it, as the
+        // tools do: cargo-deb lower-cases it and writes `_` as `-` (Debian names allow neither),
+        // makepkg wants lower case; rpm and pkg take it as it is (cargo-generate-rpm does).
+        if self.cargo.as_ref().is_some_and(|c| c.crate_name == m.name) {
+            match format {
+                Format::Deb => m.name = m.name.to_lowercase().replace('_', "-"),
+                Format::Arch => m.name = m.name.to_lowercase(),
+                Format::Rpm | Format::FreeBsd => {}
+            }
+        }
+        if let Some(o) = self.overrides.get(&format).map(|o| &o.meta) {
+            let set = |slot: &mut String, v: &Option<String>| {
+                if let Some(v) = v {
+                    slot.clone_from(v);
+                }
+            };
+            set(&mut m.name, &o.name);
+            set(&mut m.summary, &o.summary);
+            set(&mut m.description, &o.description);
+            set(&mut m.license, &o.license);
+            for (slot, v) in [
+                (&mut m.release, &o.release),
+                (&mut m.homepage, &o.homepage),
+                (&mut m.vendor, &o.vendor),
+            ] {
+                if v.is_some() {
+                    slot.clone_from(v);
+                }
+            }
+            if o.epoch.is_some() {
+                m.epoch = o.epoch;
+            }
+        }
+        m
+    }
+
     /// The relations for one format: the format's own where set, else the generic ones.
     pub fn relations_for(&self, format: Format) -> RelationSpecs {
         match self.overrides.get(&format) {
@@ -457,6 +532,15 @@ impl Config {
     ///
     /// [`ConfigError`] naming the file and key.
     pub fn from_cargo_manifest(manifest: &Path) -> Result<Config, ConfigError> {
+        Self::from_cargo_manifest_variant(manifest, None)
+    }
+
+    /// [`Config::from_cargo_manifest`] with cargo-deb's / cargo-generate-rpm's metadata
+    /// variant `variant` applied (`--variant`; see [`variant`]).
+    pub fn from_cargo_manifest_variant(
+        manifest: &Path,
+        variant: Option<&str>,
+    ) -> Result<Config, ConfigError> {
         let doc = read_toml(manifest)?;
         let base = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
         let Some(toml::Value::Table(package)) = doc.get("package") else {
@@ -477,6 +561,48 @@ impl Config {
             Some(v @ toml::Value::Table(_)) => Some(v),
             _ => None,
         };
+        let mut variant_warnings = Vec::new();
+        let (deb_table, rpm_table) = match variant {
+            None => (get("deb").cloned(), get("generate-rpm").cloned()),
+            Some(name) => {
+                let deb = get("deb").and_then(|t| {
+                    variant::deb(t.as_table()?, name, &cargo.meta.name, &mut variant_warnings)
+                });
+                let rpm = get("generate-rpm").and_then(|t| variant::rpm(t.as_table()?, name));
+                if get("syspack").is_some() || (deb.is_none() && rpm.is_none()) {
+                    let mut offered: Vec<String> = ["deb", "generate-rpm"]
+                        .iter()
+                        .filter_map(|k| get(k)?.as_table())
+                        .flat_map(variant::names)
+                        .collect();
+                    offered.sort();
+                    offered.dedup();
+                    return Err(ConfigError::Invalid {
+                        file: manifest.to_path_buf(),
+                        key: format!("package.metadata.deb.variants.{name}"),
+                        problem: if get("syspack").is_some() {
+                            "cannot apply: `--variant` selects a cargo-deb or cargo-generate-rpm                              variant, and this manifest is configured by [package.metadata.syspack]"
+                                .into()
+                        } else if offered.is_empty() {
+                            "does not exist (nor a generate-rpm one): the manifest defines no                              variants; drop `--variant`"
+                                .into()
+                        } else {
+                            format!(
+                                "does not exist (nor a generate-rpm one); the manifest's variants: {}",
+                                offered.join(", ")
+                            )
+                        },
+                    });
+                }
+                // A table without the variant is used as it is (cargo-deb and
+                // cargo-generate-rpm each read only their own table).
+                (
+                    deb.map(toml::Value::Table).or_else(|| get("deb").cloned()),
+                    rpm.map(toml::Value::Table)
+                        .or_else(|| get("generate-rpm").cloned()),
+                )
+            }
+        };
         let fresh = |origin: Origin| {
             let mut cfg = Config::empty(manifest, origin, &base, Some(cargo.project.clone()));
             cfg.meta = cargo.meta.clone();
@@ -488,32 +614,34 @@ impl Config {
             let mut cfg = fresh(Origin::Syspack);
             syspack::apply(&mut cfg, table, prefix)?;
             cfg
-        } else if get("deb").is_some() || get("generate-rpm").is_some() {
+        } else if deb_table.is_some() || rpm_table.is_some() {
             let mut cfg = fresh(Origin::Fallback(Vec::new()));
+            cfg.warnings.append(&mut variant_warnings);
             let mut used = Vec::new();
-            if let Some(t) = get("deb") {
+            if let Some(t) = &deb_table {
                 used.push("[package.metadata.deb]");
                 let prefix = "package.metadata.deb";
                 let table: cargo_deb::DebTable =
                     lenient(manifest, prefix, t, "cargo-deb", &mut cfg.warnings)?;
                 cargo_deb::apply(&mut cfg, table, prefix)?;
             }
-            if let Some(t) = get("generate-rpm") {
+            if let Some(t) = &rpm_table {
                 used.push("[package.metadata.generate-rpm]");
                 let prefix = "package.metadata.generate-rpm";
                 let table: generate_rpm::RpmTable =
                     lenient(manifest, prefix, t, "cargo-generate-rpm", &mut cfg.warnings)?;
-                generate_rpm::apply(&mut cfg, table, prefix, get("deb").is_some())?;
+                generate_rpm::apply(&mut cfg, table, prefix, deb_table.is_some())?;
             }
             cfg.origin = Origin::Fallback(used);
             cfg
         } else {
             fresh(Origin::Defaults)
         };
-        // The release profile decides when the metadata does not; `separate-debug-symbols` asks
-        // for stripping whatever the profile says (as cargo-deb does).
+        // The profile decides when the metadata does not; `separate-debug-symbols` asks for
+        // stripping whatever the profile says (as cargo-deb does).
         if cfg.strip.is_none() && !cfg.separate_debug_symbols {
-            cfg.strip = cargo.strip;
+            let profile = cfg.cargo.as_ref().map_or("release", |c| c.profile.as_str());
+            cfg.strip = profile_strip(cargo.profiles.as_ref(), profile);
         }
         if cfg.separate_debug_symbols && cfg.strip == Some(false) {
             return Err(ConfigError::Invalid {
@@ -740,19 +868,38 @@ fn default_docs(dir: &Path) -> Vec<String> {
 
 struct CargoInfo {
     meta: MetaSpec,
-    strip: Option<bool>,
+    /// The `[profile]` table of the workspace root's manifest (cargo reads profiles there only).
+    profiles: Option<toml::Table>,
     project: CargoProject,
 }
 
-/// `[profile.release] strip` of the manifest: `true`, `"symbols"` or `"debuginfo"` strip;
-/// `false` or `"none"` keep; anything else (or nothing) leaves the packager's default.
-fn release_strip(doc: &toml::Table) -> Option<bool> {
-    match doc.get("profile")?.get("release")?.get("strip")? {
-        toml::Value::Boolean(b) => Some(*b),
-        toml::Value::String(s) if s == "none" => Some(false),
-        toml::Value::String(s) if s == "symbols" || s == "debuginfo" => Some(true),
-        _ => None,
+/// The `strip` of cargo profile `name` in the `[profile]` table `profiles`, following
+/// `inherits` (custom profiles must name one; `bench` inherits `release`, `test` inherits `dev`,
+/// as cargo's built-in profiles do): `true`, `"symbols"` or `"debuginfo"` strip; `false` or
+/// `"none"` keep; anything else (or nothing) leaves the packager's default.
+fn profile_strip(profiles: Option<&toml::Table>, name: &str) -> Option<bool> {
+    let mut name = name;
+    // A cycle of `inherits` is cargo's error to report; give up after a few steps.
+    for _ in 0..8 {
+        let table = profiles
+            .and_then(|p| p.get(name))
+            .and_then(|t| t.as_table());
+        if let Some(strip) = table.and_then(|t| t.get("strip")) {
+            return match strip {
+                toml::Value::Boolean(b) => Some(*b),
+                toml::Value::String(s) if s == "none" => Some(false),
+                toml::Value::String(s) if s == "symbols" || s == "debuginfo" => Some(true),
+                _ => None,
+            };
+        }
+        name = match (table.and_then(|t| t.get("inherits")?.as_str()), name) {
+            (Some(parent), _) => parent,
+            (None, "bench") => "release",
+            (None, "test") => "dev",
+            (None, _) => return None,
+        };
     }
+    None
 }
 
 /// Cargo's `description`, as cargo-deb reads it: the first line is the one-line summary; the
@@ -896,13 +1043,20 @@ fn cargo_package(
     Ok(CargoInfo {
         meta,
         // Cargo reads profiles from the workspace root's manifest only.
-        strip: release_strip(ws.as_ref().map_or(doc, |(_, root)| root)),
+        profiles: ws
+            .as_ref()
+            .map_or(doc, |(_, root)| root)
+            .get("profile")
+            .and_then(|p| p.as_table())
+            .cloned(),
         project: CargoProject {
             manifest: manifest.to_path_buf(),
             bins: bins.into_iter().collect(),
             workspace_root: ws.map(|(d, _)| d).unwrap_or_else(|| base.to_path_buf()),
             features: Vec::new(),
             default_features: true,
+            profile: "release".into(),
+            crate_name: name.clone(),
         },
     })
 }

@@ -286,7 +286,6 @@ fn every_unused_cargo_deb_and_generate_rpm_key_is_named() {
     let all = c.warnings.join("\n");
     for key in [
         "package.metadata.deb.not-a-key",
-        "package.metadata.deb.variants.musl",
         "package.metadata.deb.systemd-units.frobnicate",
         "package.metadata.generate-rpm.require-sh",
         "package.metadata.generate-rpm.weird",
@@ -581,4 +580,47 @@ fn homepage_falls_back_to_the_repository() {
         cfg.unwrap().meta.homepage.as_deref(),
         Some("https://example.org/t.git")
     );
+}
+
+/// cargo-deb's `profile` selects the cargo profile; its `strip` follows `inherits` (and the
+/// built-in `bench` → `release` inheritance).
+#[test]
+fn the_profile_and_its_inherited_strip() {
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.deb]\nprofile = \"dist\"\n[profile.release]\nstrip = true\n\
+         [profile.dist]\ninherits = \"release\"\nlto = \"thin\"\n"
+    ));
+    let cfg = cfg.unwrap();
+    let cargo = cfg.cargo.as_ref().unwrap();
+    assert_eq!(
+        (cargo.profile.as_str(), cargo.profile_dir()),
+        ("dist", "dist")
+    );
+    assert_eq!(cfg.strip, Some(true));
+    assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
+    // The profile's own strip wins over its parent's.
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.deb]\nprofile = \"dist\"\n[profile.release]\nstrip = true\n\
+         [profile.dist]\ninherits = \"release\"\nstrip = \"none\"\n"
+    ));
+    assert_eq!(cfg.unwrap().strip, Some(false));
+    // `dev` writes to debug/; `bench` inherits release.
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.deb]\nprofile = \"bench\"\n[profile.release]\nstrip = \"symbols\"\n"
+    ));
+    let cfg = cfg.unwrap();
+    assert_eq!(cfg.strip, Some(true));
+    assert_eq!(cfg.cargo.unwrap().profile_dir(), "release");
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.deb]\nprofile = \"dev\"\n"
+    ));
+    let cfg = cfg.unwrap();
+    assert_eq!(cfg.strip, None);
+    assert_eq!(cfg.cargo.unwrap().profile_dir(), "debug");
+    // A cycle of `inherits` (cargo refuses it when building) decides nothing here.
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.deb]\nprofile = \"a\"\n[profile.a]\ninherits = \"b\"\n\
+         [profile.b]\ninherits = \"a\"\n"
+    ));
+    assert_eq!(cfg.unwrap().strip, None);
 }
