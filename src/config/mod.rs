@@ -652,13 +652,7 @@ impl Config {
                     .into(),
             });
         }
-        // Cargo's `readme`: a path, `false` for none, else README.md / README.txt / README.
-        let readme = match package.get("readme") {
-            Some(toml::Value::String(s)) => Some(base.join(s)),
-            Some(toml::Value::Boolean(false)) => None,
-            _ => default_readme(&base),
-        };
-        cfg.describe_from_readme(readme.as_deref());
+        cfg.describe_from_readme(cargo.readme.as_deref());
         cfg.fill_defaults()?;
         Ok(cfg)
     }
@@ -870,6 +864,8 @@ struct CargoInfo {
     meta: MetaSpec,
     /// The `[profile]` table of the workspace root's manifest (cargo reads profiles there only).
     profiles: Option<toml::Table>,
+    /// The README file, if any.
+    readme: Option<PathBuf>,
     project: CargoProject,
 }
 
@@ -994,6 +990,16 @@ fn cargo_package(
         None => String::new(),
     };
     let (summary, description) = split_description(&string("description")?.unwrap_or_default());
+    // Cargo's `readme`: a path, `false` for none, else README.md / README.txt / README in the
+    // package's directory. Inherited (`readme.workspace = true`), the path is relative to the
+    // workspace root, as cargo reads it.
+    let inherited = matches!(package.get("readme"), Some(toml::Value::Table(_)));
+    let readme = match field("readme")? {
+        Some(toml::Value::String(s)) if inherited => ws.as_ref().map(|(root, _)| root.join(&s)),
+        Some(toml::Value::String(s)) => Some(base.join(s)),
+        Some(toml::Value::Boolean(false)) => None,
+        _ => default_readme(base),
+    };
     let meta = MetaSpec {
         name: name.clone(),
         version,
@@ -1042,6 +1048,7 @@ fn cargo_package(
     }
     Ok(CargoInfo {
         meta,
+        readme,
         // Cargo reads profiles from the workspace root's manifest only.
         profiles: ws
             .as_ref()

@@ -624,3 +624,38 @@ fn the_profile_and_its_inherited_strip() {
     ));
     assert_eq!(cfg.unwrap().strip, None);
 }
+
+/// `readme.workspace = true`: the README is the workspace's, its path relative to the workspace
+/// root (as cargo reads it), and its first paragraph is the long description.
+#[test]
+fn an_inherited_readme_is_read_from_the_workspace_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("app/src")).unwrap();
+    std::fs::create_dir_all(root.join("docs")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"app\"]\n[workspace.package]\nversion = \"2.0.0\"\n\
+         description = \"Does things.\"\nreadme = \"docs/README.md\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app/Cargo.toml"),
+        "[package]\nname = \"app\"\nversion.workspace = true\ndescription.workspace = true\n\
+         readme.workspace = true\nlicense = \"MIT\"\nauthors = [\"A <a@example.org>\"]\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("app/src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(root.join("app/README.md"), "The member's own README.\n").unwrap();
+    std::fs::write(
+        root.join("docs/README.md"),
+        "# App\n\nThe workspace's README says more.\n",
+    )
+    .unwrap();
+    let cfg = Config::from_cargo_manifest(&root.join("app/Cargo.toml")).unwrap();
+    assert_eq!(cfg.meta.version, "2.0.0");
+    assert_eq!(
+        cfg.meta.description.trim(),
+        "The workspace's README says more."
+    );
+}
