@@ -566,20 +566,23 @@ fn release_workflows_hold_secrets_only_where_they_sign() {
             "{job}: checkout"
         );
     }
-    // Build once: each build job uploads the packages and their sha256 manifest; publish
-    // verifies them before signing.
-    let apt_steps = release["jobs"]["apt"]["steps"].as_sequence().unwrap();
-    let uploads: Vec<&str> = apt_steps
-        .iter()
-        .filter_map(|s| s["with"]["name"].as_str())
-        .collect();
-    assert_eq!(
-        uploads,
-        [
-            "packages-${{ matrix.target }}",
-            "sha256-${{ matrix.target }}"
-        ]
-    );
+    // Build once: each build job (FreeBSD's in its VM too) uploads the packages and their
+    // sha256 manifest; publish verifies them before signing.
+    for job in ["apt", "dnf", "zypper", "pacman", "freebsd"] {
+        let steps = release["jobs"][job]["steps"].as_sequence().unwrap();
+        let uploads: Vec<&str> = steps
+            .iter()
+            .filter_map(|s| s["with"]["name"].as_str())
+            .collect();
+        assert_eq!(
+            uploads,
+            [
+                "packages-${{ matrix.target }}",
+                "sha256-${{ matrix.target }}"
+            ],
+            "{job}"
+        );
+    }
     let publish = serde_norway::to_string(&release["jobs"]["publish"]).unwrap();
     let verify_at = publish.find("sha256sum --check --strict").expect("verify");
     let add_at = publish.find("repo add").expect("add");
@@ -592,19 +595,6 @@ fn release_workflows_hold_secrets_only_where_they_sign() {
             "for t in arch debian-11 debian-12 debian-13 ubuntu-22.04 ubuntu-24.04 fedora-43 el-8 el-9 opensuse-15.6 freebsd-14; do",
             "\"packages/packages-$t\"/*.pkg)",
         ],
-    );
-    // FreeBSD builds in its VM and uploads like the container jobs.
-    let bsd_steps = release["jobs"]["freebsd"]["steps"].as_sequence().unwrap();
-    let uploads: Vec<&str> = bsd_steps
-        .iter()
-        .filter_map(|s| s["with"]["name"].as_str())
-        .collect();
-    assert_eq!(
-        uploads,
-        [
-            "packages-${{ matrix.target }}",
-            "sha256-${{ matrix.target }}"
-        ]
     );
     assert_eq!(
         release["jobs"]["publish"]["needs"],

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{assert_contains, files_in, tool, Dir};
+use crate::util::{assert_contains, extract_deb, files_in, tool, Dir};
 
 const LINTIAN: &str = "--no-install-recommends lintian";
 const RPMLINT: &str = "--no-install-recommends rpmlint";
@@ -177,15 +177,6 @@ fn signed_as_released(dir: &Dir, rpm: &Path) -> (PathBuf, PathBuf) {
     (signed, home)
 }
 
-/// The files of a .deb, extracted with dpkg-deb into `into`.
-fn extract(deb: &Path, into: &Path) {
-    tool(
-        "dpkg-deb",
-        &["-x", deb.to_str().unwrap(), into.to_str().unwrap()],
-        "dpkg",
-    );
-}
-
 fn has_symtab(elf: &Path) -> bool {
     let sections = tool("readelf", &["-S", "-W", elf.to_str().unwrap()], "binutils");
     sections.contains(".symtab") || sections.contains(".debug_")
@@ -254,7 +245,7 @@ fn a_debian_format_changelog_is_the_packages_debian_changelog() {
     let files = package(&dir, "debian-12", "out");
     let deb = find(&files, ".deb");
     let root = dir.join("root");
-    extract(&deb, &root);
+    extract_deb(&deb, &root);
     let docs = files_in(&root.join("usr/share/doc/tool"));
     assert_eq!(docs, ["changelog.Debian.gz", "copyright"], "{docs:?}");
     let text = tool(
@@ -314,7 +305,7 @@ fn a_real_project_is_lintian_and_rpmlint_clean() {
     }
 
     let root = dir.join("root");
-    extract(&deb, &root);
+    extract_deb(&deb, &root);
     assert!(!has_symtab(&root.join("usr/bin/tool")));
     // Man page: gzip -9n (no name, time 0), the symlink follows; the changelog is changelog.gz.
     let gz = std::fs::read(root.join("usr/share/man/man1/tool.1.gz")).unwrap();
@@ -366,7 +357,7 @@ fn strip_false_keeps_the_symbols_and_a_missing_strip_is_named() {
     let dir = project("lint-nostrip", "strip = false");
     let files = package(&dir, "debian-12", "out");
     let root = dir.join("root");
-    extract(&files[0], &root);
+    extract_deb(&files[0], &root);
     assert_eq!(
         sha256(&root.join("usr/bin/tool")),
         sha256(&dir.join("tool"))

@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use crate::util::{assert_contains, files_in, listing, tool, Dir};
+use crate::util::{assert_contains, extract_deb, files_in, listing, tool, Dir};
 
 /// The hello fixture in a scratch directory, with an ELF executable added for the automatic
 /// shared-library dependencies.
@@ -663,15 +663,7 @@ debug-assertions = true
         "not built with --release"
     );
     let root = dir.join("root");
-    tool(
-        "dpkg-deb",
-        &[
-            "-x",
-            dir.join("out/prof_1.0.0-1_amd64.deb").to_str().unwrap(),
-            root.to_str().unwrap(),
-        ],
-        "dpkg",
-    );
+    extract_deb(&dir.join("out/prof_1.0.0-1_amd64.deb"), &root);
     let bin = root.join("usr/bin/prof");
     let said = std::process::Command::new(&bin).output().unwrap();
     assert_eq!(
@@ -738,11 +730,7 @@ release = "7"
     );
     assert_eq!(section.trim(), "net");
     let root = dir.join("root");
-    tool(
-        "dpkg-deb",
-        &["-x", deb.to_str().unwrap(), root.to_str().unwrap()],
-        "dpkg",
-    );
+    extract_deb(&deb, &root);
     assert_eq!(
         std::fs::read_to_string(root.join("etc/var_app.conf")).unwrap(),
         "lite\n"
@@ -797,15 +785,7 @@ fn package_base(dir: &Dir, target: &Path) {
         assert!(names.iter().any(|n| n == want), "{want} not in {names:?}");
     }
     let root = dir.join("base-root");
-    tool(
-        "dpkg-deb",
-        &[
-            "-x",
-            dir.join("base/var-app_1.0.0-1_amd64.deb").to_str().unwrap(),
-            root.to_str().unwrap(),
-        ],
-        "dpkg",
-    );
+    extract_deb(&dir.join("base/var-app_1.0.0-1_amd64.deb"), &root);
     assert_eq!(
         std::fs::read_to_string(root.join("etc/var_app.conf")).unwrap(),
         "base\n"

@@ -231,6 +231,15 @@ pub fn assert_contains(haystack: &str, needles: &[&str]) {
     }
 }
 
+/// The files of a .deb, extracted with dpkg-deb into `into`.
+pub fn extract_deb(deb: &Path, into: &Path) {
+    tool(
+        "dpkg-deb",
+        &["-x", deb.to_str().unwrap(), into.to_str().unwrap()],
+        "dpkg",
+    );
+}
+
 /// Runs an external tool; a missing tool fails with the command that installs it.
 pub fn tool(program: &str, args: &[&str], package: &str) -> String {
     let out = Command::new(program)

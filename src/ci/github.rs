@@ -474,6 +474,20 @@ fn upload(o: &mut Out, plan: &Plan) {
     o.line(10, "if-no-files-found: error");
 }
 
+/// The `container:` of a job that runs in each target release's image.
+pub(super) fn container(o: &mut Out) {
+    o.line(4, "container:");
+    o.line(
+        6,
+        "# By release tag, not digest (zizmor's auditor persona asks for digests): the job runs",
+    );
+    o.line(
+        6,
+        "# in the release as it installs today, with its current updates.",
+    );
+    o.line(6, "image: ${{ matrix.image }}");
+}
+
 /// The env lines of the build step.
 fn build_env(o: &mut Out, plan: &Plan, extra: &[(&str, &str)]) {
     o.line(8, "env:");
@@ -493,16 +507,7 @@ fn container_job(o: &mut Out, plan: &Plan, m: Manager, targets: &[&TargetPlan]) 
     );
     o.line(2, &format!("{}:", m.job_id()));
     matrix_head(o, plan);
-    o.line(4, "container:");
-    o.line(
-        6,
-        "# By release tag, not digest (zizmor's auditor persona asks for digests): the job tests",
-    );
-    o.line(
-        6,
-        "# the release as it installs today, with its current updates.",
-    );
-    o.line(6, "image: ${{ matrix.image }}");
+    container(o);
     let epel = targets.iter().any(|t| t.needs_epel);
     strategy(o, plan, targets, &|o: &mut Out, t: &TargetPlan| {
         if let Runner::Container { image, .. } = t.runner {

@@ -23,7 +23,7 @@
 //! artifact.
 
 use super::github::{
-    checkout, comment_wrapped, feature_lines, fetch_sources_lines, freebsd_vm_step,
+    checkout, comment_wrapped, container, feature_lines, fetch_sources_lines, freebsd_vm_step,
     install_syspack_line, package_lines, scalar, sh_quote, trim_lines, Out, HOST, HOST_RELEASE,
     SOURCES, UPLOAD,
 };
@@ -326,18 +326,6 @@ impl<'a> Release<'a> {
                 m.families()
             ),
         );
-        let container = |o: &mut Out| {
-            o.line(4, "container:");
-            o.line(
-                6,
-                "# By release tag, not digest (zizmor's auditor persona asks for digests): the package",
-            );
-            o.line(
-                6,
-                "# is built against the release as it installs today, with its current updates.",
-            );
-            o.line(6, "image: ${{ matrix.image }}");
-        };
         let per_target = |o: &mut Out, t: &TargetPlan| {
             if let Runner::Container { image, .. } = t.runner {
                 o.line(12, &format!("image: {}", scalar(image)));
