@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::repo::{
-    apt_root_with, apt_update, chroot, data_rpm, dnf_install, pacman, pacman_key, setup, text,
+    apt_root_with, apt_update, chroot, data_rpm, dnf_install, pacman_installs_hello, setup, text,
 };
 use crate::util::{assert_contains, copy_tree, listing, Dir};
 
@@ -517,34 +517,13 @@ fn rpm_and_pacman_packages_are_promoted_by_hard_link() {
     assert!(dir.join("dnf/root/usr/share/hi/hi.txt").is_file());
 
     // pacman installs from arch/stable.
-    let base = dir.join("pacman");
-    std::fs::create_dir_all(base.join("root/var/lib/pacman")).unwrap();
-    std::fs::create_dir_all(base.join("cache")).unwrap();
-    let gnupg = base.join("gnupg");
-    pacman_key(&gnupg, &["--init"]);
-    pacman_key(&gnupg, &["--add", key.to_str().unwrap()]);
     let summary = dir
         .command()
         .args(["repo", "add", "repo", "--signing-key", "keys/secret.asc"])
         .args([&pkg])
         .stdout();
-    let fingerprint = summary.rsplit(' ').next().unwrap().trim().to_string();
-    pacman_key(&gnupg, &["--lsign-key", &fingerprint]);
-    let conf = base.join("pacman.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "[options]\nArchitecture = x86_64\nSigLevel = Required DatabaseRequired\n\n\
-             [syspack]\nServer = file://{}/repo/arch/stable/$arch\n",
-            dir.path().display()
-        ),
-    )
-    .unwrap();
-    let sy = pacman(&conf, &base, &["-Sy"]);
-    assert!(sy.status.success(), "pacman -Sy:\n{}", text(&sy));
-    let s = pacman(&conf, &base, &["-S", "--noscriptlet", "hello"]);
-    assert!(s.status.success(), "pacman -S hello:\n{}", text(&s));
-    assert!(base.join("root/usr/bin/hello").is_file());
+    let base = dir.join("pacman");
+    pacman_installs_hello(&dir, &base, &summary, "stable");
 
     // Yanked from stable: its files there go, testing keeps its own.
     for (name, gone, kept) in [

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::util::{assert_contains, copy_tree, listing, Dir};
+use crate::util::{assert_contains, copy_tree, listing, tree, Dir};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -34,23 +34,6 @@ fn add(dir: &Dir, repo: &str, key: &str, deb: &Path) -> Output {
         .args([deb])
         .env("SYSPACK_NOW", "1700000000")
         .expect_code(0)
-}
-
-/// Every file under `dir` with its bytes, sorted by path.
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().display().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 #[test]
@@ -443,6 +426,44 @@ pub(crate) fn pacman_key(gnupg: &Path, args: &[&str]) {
     assert!(out.status.success(), "pacman-key {args:?}:\n{}", text(&out));
 }
 
+/// A pacman root under `base` whose keyring (made with `pacman-key`) trusts `keys/public.asc`
+/// of `dir` — its fingerprint is the last word of `repo add`'s `summary` — and whose
+/// pacman.conf names `repo/arch/<channel>` with `SigLevel = Required DatabaseRequired`;
+/// `pacman -Sy` and `pacman -S hello` there must succeed. Returns the pacman.conf.
+pub(crate) fn pacman_installs_hello(
+    dir: &Dir,
+    base: &Path,
+    summary: &str,
+    channel: &str,
+) -> PathBuf {
+    std::fs::create_dir_all(base.join("root/var/lib/pacman")).unwrap();
+    std::fs::create_dir_all(base.join("cache")).unwrap();
+    let gnupg = base.join("gnupg");
+    pacman_key(&gnupg, &["--init"]);
+    pacman_key(
+        &gnupg,
+        &["--add", dir.join("keys/public.asc").to_str().unwrap()],
+    );
+    let fingerprint = summary.rsplit(' ').next().unwrap().trim().to_string();
+    pacman_key(&gnupg, &["--lsign-key", &fingerprint]);
+    let conf = base.join("pacman.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[options]\nArchitecture = x86_64\nSigLevel = Required DatabaseRequired\n\n\
+             [syspack]\nServer = file://{}/repo/arch/{channel}/$arch\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let sy = pacman(&conf, base, &["-Sy"]);
+    assert!(sy.status.success(), "pacman -Sy:\n{}", text(&sy));
+    let s = pacman(&conf, base, &["-S", "--noscriptlet", "hello"]);
+    assert!(s.status.success(), "pacman -S hello:\n{}", text(&s));
+    assert!(base.join("root/usr/bin/hello").is_file());
+    conf
+}
+
 #[test]
 fn pacman_installs_from_the_signed_repository() {
     let dir = Dir::new("repo-pacman");
@@ -475,35 +496,11 @@ fn pacman_installs_from_the_signed_repository() {
         .stdout();
     assert_contains(&ok, &["pacman: arch/testing/x86_64"]);
 
-    let base = dir.join("pacman");
-    std::fs::create_dir_all(base.join("root/var/lib/pacman")).unwrap();
-    std::fs::create_dir_all(base.join("cache")).unwrap();
-    let gnupg = base.join("gnupg");
-    pacman_key(&gnupg, &["--init"]);
-    pacman_key(
-        &gnupg,
-        &["--add", dir.join("keys/public.asc").to_str().unwrap()],
-    );
     // The fingerprint of the signing key, from `repo add`'s summary.
     let added = add(&dir, "repo", "keys/secret.asc", &pkg);
     let summary = String::from_utf8_lossy(&added.stdout).into_owned();
-    let fingerprint = summary.rsplit(' ').next().unwrap().trim().to_string();
-    pacman_key(&gnupg, &["--lsign-key", &fingerprint]);
-    let conf = base.join("pacman.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "[options]\nArchitecture = x86_64\nSigLevel = Required DatabaseRequired\n\n\
-             [syspack]\nServer = file://{}/repo/arch/testing/$arch\n",
-            dir.path().display()
-        ),
-    )
-    .unwrap();
-    let sy = pacman(&conf, &base, &["-Sy"]);
-    assert!(sy.status.success(), "pacman -Sy:\n{}", text(&sy));
-    let s = pacman(&conf, &base, &["-S", "--noscriptlet", "hello"]);
-    assert!(s.status.success(), "pacman -S hello:\n{}", text(&s));
-    assert!(base.join("root/usr/bin/hello").is_file());
+    let base = dir.join("pacman");
+    let conf = pacman_installs_hello(&dir, &base, &summary, "testing");
 
     // A tampered database is refused.
     let db = adir.join("syspack.db.tar.zst");

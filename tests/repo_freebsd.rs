@@ -13,7 +13,7 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 use syspack_distro::compress::{decoder, Compression, Encoder};
 
-use crate::util::{assert_contains, copy_tree, listing, Dir};
+use crate::util::{assert_contains, copy_tree, listing, tree, Dir};
 
 const ABI: &str = "FreeBSD:14:amd64";
 const ZSTD: Compression = Compression::Zstd {
@@ -95,22 +95,6 @@ fn write_members(path: &Path, members: &[(String, Vec<u8>)]) {
     let mut enc = Encoder::new(Vec::new(), ZSTD).unwrap();
     enc.write_all(&b.into_inner().unwrap()).unwrap();
     std::fs::write(path, enc.finish().unwrap()).unwrap();
-}
-
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().display().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 fn verify(dir: &Dir, repo: &str, code: i32) -> String {

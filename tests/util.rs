@@ -231,6 +231,23 @@ pub fn assert_contains(haystack: &str, needles: &[&str]) {
     }
 }
 
+/// Every file under `dir` with its bytes, sorted by path.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// The files of a .deb, extracted with dpkg-deb into `into`.
 pub fn extract_deb(deb: &Path, into: &Path) {
     tool(
