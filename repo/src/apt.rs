@@ -158,73 +158,9 @@ pub(crate) fn field<'a>(stanza: &'a str, name: &str) -> Option<&'a str> {
         .map(str::trim)
 }
 
-/// dpkg's version order (deb-version(7), dpkg's `lib/dpkg/version.c`): epoch numerically, then
-/// upstream version and revision by `verrevcmp`, where `~` sorts before anything, even the end.
-pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
-    fn split(v: &str) -> (u64, &str, &str) {
-        let (epoch, rest) = match v.split_once(':') {
-            Some((e, r)) => (e.parse().unwrap_or(0), r),
-            None => (0, v),
-        };
-        match rest.rsplit_once('-') {
-            Some((u, r)) => (epoch, u, r),
-            None => (epoch, rest, ""),
-        }
-    }
-    fn order(c: Option<u8>) -> i32 {
-        match c {
-            None => 0,
-            Some(c) if c.is_ascii_digit() => 0,
-            Some(c) if c.is_ascii_alphabetic() => i32::from(c),
-            Some(b'~') => -1,
-            Some(c) => i32::from(c) + 256,
-        }
-    }
-    fn verrevcmp(a: &[u8], b: &[u8]) -> i32 {
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() || j < b.len() {
-            let mut first_diff = 0;
-            while (i < a.len() && !a[i].is_ascii_digit()) || (j < b.len() && !b[j].is_ascii_digit())
-            {
-                let ac = order(a.get(i).copied());
-                let bc = order(b.get(j).copied());
-                if ac != bc {
-                    return ac - bc;
-                }
-                i += 1;
-                j += 1;
-            }
-            while a.get(i) == Some(&b'0') {
-                i += 1;
-            }
-            while b.get(j) == Some(&b'0') {
-                j += 1;
-            }
-            while i < a.len() && a[i].is_ascii_digit() && j < b.len() && b[j].is_ascii_digit() {
-                if first_diff == 0 {
-                    first_diff = i32::from(a[i]) - i32::from(b[j]);
-                }
-                i += 1;
-                j += 1;
-            }
-            if i < a.len() && a[i].is_ascii_digit() {
-                return 1;
-            }
-            if j < b.len() && b[j].is_ascii_digit() {
-                return -1;
-            }
-            if first_diff != 0 {
-                return first_diff;
-            }
-        }
-        0
-    }
-    let (ea, ua, ra) = split(a);
-    let (eb, ub, rb) = split(b);
-    ea.cmp(&eb)
-        .then_with(|| verrevcmp(ua.as_bytes(), ub.as_bytes()).cmp(&0))
-        .then_with(|| verrevcmp(ra.as_bytes(), rb.as_bytes()).cmp(&0))
-}
+/// dpkg's version order (deb-version(7), dpkg's `lib/dpkg/version.c`), shared with the
+/// knowledge base.
+pub use syspack_distro::kb::debversion::compare as compare_versions;
 
 fn add_one(dir: &Path, path: &Path, opts: &Options) -> Result<PathBuf> {
     let reader = deb::Reader::open(path)?;

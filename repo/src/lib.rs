@@ -27,6 +27,7 @@ pub mod rpm;
 pub mod rpmmd;
 pub mod sign;
 pub mod store;
+pub mod version;
 
 pub use error::{Error, Result};
 

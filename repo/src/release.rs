@@ -1058,45 +1058,6 @@ pub struct Candidate {
     pub decision: Decision,
 }
 
-/// Version order per family: dpkg's for deb, rpm's `[epoch:]version-release` order (which
-/// pacman's `vercmp` shares) for the others.
-fn compare(family: Family, a: &str, b: &str) -> std::cmp::Ordering {
-    fn evr(v: &str) -> (u64, &str, &str) {
-        let (epoch, rest) = match v.split_once(':') {
-            Some((e, r)) => (e.parse().unwrap_or(0), r),
-            None => (0, v),
-        };
-        match rest.rsplit_once('-') {
-            Some((ver, rel)) => (epoch, ver, rel),
-            None => (epoch, rest, ""),
-        }
-    }
-    match family {
-        Family::Deb => apt::compare_versions(a, b),
-        Family::Freebsd => {
-            // pkg's `version[_revision][,epoch]` (pkg-version(8)): epoch, then version, then
-            // revision; the version compared with rpm's segment order (close to pkg's own).
-            fn parts(v: &str) -> (u64, &str, u64) {
-                let (rest, epoch) = v.rsplit_once(',').unwrap_or((v, "0"));
-                let (ver, rev) = rest.rsplit_once('_').unwrap_or((rest, "0"));
-                (epoch.parse().unwrap_or(0), ver, rev.parse().unwrap_or(0))
-            }
-            let (ea, va, ra) = parts(a);
-            let (eb, vb, rb) = parts(b);
-            ea.cmp(&eb)
-                .then_with(|| rpmmd::rpmvercmp(va, vb))
-                .then_with(|| ra.cmp(&rb))
-        }
-        Family::Rpm | Family::Pacman => {
-            let (ea, va, ra) = evr(a);
-            let (eb, vb, rb) = evr(b);
-            ea.cmp(&eb)
-                .then_with(|| rpmmd::rpmvercmp(va, vb))
-                .then_with(|| rpmmd::rpmvercmp(ra, rb))
-        }
-    }
-}
-
 fn sha256_file(path: &Path) -> Result<String> {
     let mut f = fs::File::open(path).map_err(|e| Error::io(path, "reading", e))?;
     let mut h = Sha256::new();
@@ -1227,7 +1188,9 @@ pub fn promote(dir: &Path, opts: &PromoteOptions, signer: &Signer) -> Result<Vec
     for i in &items {
         let k = (i.family, i.package.clone(), i.arch.clone());
         match newest.get(&k) {
-            Some(v) if compare(i.family, v, &i.version) != std::cmp::Ordering::Less => {}
+            Some(v)
+                if crate::version::compare(i.family, v, &i.version) != std::cmp::Ordering::Less => {
+            }
             _ => {
                 newest.insert(k, i.version.clone());
             }
@@ -1549,18 +1512,6 @@ mod tests {
         assert_eq!(format_duration(7_230), "2h 30s");
         assert_eq!(format_duration(0), "0s");
         assert_eq!(format_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
-    }
-
-    #[test]
-    fn versions_order_per_family() {
-        use std::cmp::Ordering::Less;
-        assert_eq!(compare(Family::Deb, "1.0~rc1-1", "1.0-1"), Less);
-        assert_eq!(compare(Family::Rpm, "1.0-1", "1:0.9-1"), Less);
-        assert_eq!(compare(Family::Pacman, "1.0.9-1", "1.0.10-1"), Less);
-        // pkg: version[_revision][,epoch]; the epoch wins, then the version, then the revision.
-        assert_eq!(compare(Family::Freebsd, "1.0_9", "1.0_10"), Less);
-        assert_eq!(compare(Family::Freebsd, "2.0", "1.0,1"), Less);
-        assert_eq!(compare(Family::Freebsd, "1.0.9", "1.0.10_1"), Less);
     }
 
     #[test]
