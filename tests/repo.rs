@@ -171,7 +171,7 @@ fn apt_metadata_is_reproducible_and_verifies() {
     };
     assert_contains(
         &remove("stable"),
-        &["removed hello_1.0.0-1_amd64 from stable"],
+        &["removed hello 1.0.0-1 amd64 (deb) from stable"],
     );
     assert!(pool.is_file());
     let packages =
@@ -185,7 +185,7 @@ fn apt_metadata_is_reproducible_and_verifies() {
         .args(["repo", "remove", "a", "hello", "--channel", "stable"])
         .args(["--signing-key", "keys/secret.asc"])
         .stderr_with(2);
-    assert_contains(&err, &["no package hello in suite stable"]);
+    assert_contains(&err, &["no package hello in channel stable"]);
     remove("testing");
     assert!(!pool.exists());
     let ok = dir
@@ -940,4 +940,113 @@ fn keep_retains_the_newest_versions() {
     dir.command()
         .args(["repo", "verify", "repo", "--key", "keys/public.asc"])
         .stdout();
+}
+
+/// `--keep N` and `repo remove` in the rpm-md, pacman and FreeBSD families too: each keeps the
+/// newest version in its own order (1.0.10 after 1.0.9, added newest first), the log records
+/// why, and a removal takes the package out of every family, leaving repositories that verify.
+#[test]
+fn keep_and_remove_work_in_every_family() {
+    let dir = crate::package::hello("repo-keep-all");
+    let config = std::fs::read_to_string(dir.join("syspack.toml")).unwrap();
+    let targets = "fedora-43,arch,freebsd-14";
+    for (version, out) in [("1.0.10", "new"), ("1.0.9", "old")] {
+        std::fs::write(
+            dir.join("syspack.toml"),
+            config.replace("version = \"1.0.0\"", &format!("version = \"{version}\"")),
+        )
+        .unwrap();
+        dir.package()
+            .args(["--target", targets, "--out", out, crate::package::FOREIGN])
+            .stdout();
+    }
+    dir.command()
+        .args(["key", "generate", "--out", "keys", "--algorithm", "rsa4096"])
+        .stdout();
+    let add = |out: &str| {
+        let files: Vec<PathBuf> = crate::util::files_in(&dir.join(out))
+            .into_iter()
+            .map(|f| dir.join(out).join(f))
+            .collect();
+        dir.command()
+            .args(["repo", "add", "repo", "--keep", "1"])
+            .args(["--signing-key", "keys/secret.asc"])
+            .args(&files)
+            .stdout()
+    };
+    add("new");
+    let second = add("old");
+    // The older version just added is the one that goes, in each family.
+    assert_contains(
+        &second,
+        &[
+            "removed hello 1.0.9-1 x86_64 (rpm) from testing",
+            "removed hello 1.0.9-1 x86_64 (pacman) from testing",
+            "removed hello 1.0.9 ",
+        ],
+    );
+    let repo = dir.join("repo");
+    for (kept, gone) in [
+        (
+            "rpm/testing/Packages/hello-1.0.10-1.x86_64.rpm",
+            "rpm/testing/Packages/hello-1.0.9-1.x86_64.rpm",
+        ),
+        (
+            "arch/testing/x86_64/hello-1.0.10-1-x86_64.pkg.tar.zst",
+            "arch/testing/x86_64/hello-1.0.9-1-x86_64.pkg.tar.zst",
+        ),
+    ] {
+        assert!(repo.join(kept).is_file(), "{kept}:\n{}", listing(&repo));
+        assert!(!repo.join(gone).exists(), "{gone}:\n{}", listing(&repo));
+    }
+    let bsd: Vec<String> = tree(&repo.join("freebsd"))
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.contains("/All/"))
+        .collect();
+    assert!(
+        bsd.len() == 1 && bsd[0].ends_with("hello-1.0.10.pkg"),
+        "{bsd:?}"
+    );
+    let verify = || {
+        dir.command()
+            .args(["repo", "verify", "repo", "--key", "keys/public.asc"])
+            .stdout()
+    };
+    verify();
+    let log = dir
+        .command()
+        .args(["repo", "log", "repo", "--key", "keys/public.asc"])
+        .stdout();
+    assert_contains(&log, &["--keep 1"]);
+
+    // `repo remove` takes the package out of every family of the channel.
+    let removed = dir
+        .command()
+        .args(["repo", "remove", "repo", "hello", "--channel", "testing"])
+        .args(["--reason", "withdrawn", "--signing-key", "keys/secret.asc"])
+        .stdout();
+    for family in ["(rpm)", "(pacman)", "(freebsd)"] {
+        assert_contains(&removed, &[family]);
+    }
+    verify();
+    let files: Vec<String> = tree(&repo)
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| {
+            p.ends_with(".rpm") || p.ends_with(".pkg.tar.zst") || p.ends_with("hello-1.0.10.pkg")
+        })
+        .collect();
+    assert!(files.is_empty(), "{files:?}");
+    let log = dir
+        .command()
+        .args(["repo", "log", "repo", "--key", "keys/public.asc"])
+        .stdout();
+    assert_contains(&log, &["withdrawn"]);
+    let err = dir
+        .command()
+        .args(["repo", "remove", "repo", "hello", "--channel", "testing"])
+        .args(["--signing-key", "keys/secret.asc"])
+        .stderr_with(2);
+    assert_contains(&err, &["no package hello in channel testing"]);
 }

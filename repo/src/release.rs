@@ -927,20 +927,130 @@ pub fn yank(
             format!("no package {package} version {version} in channel {channel}"),
         ));
     }
+    remove_items(dir, channel, &items, publish, signer)?;
+    let change = Change {
+        entered: Event::Add,
+        from: None,
+        left: Event::Yank,
+        reason: Some(reason.to_string()),
+        time,
+    };
+    reconcile(dir, channel, &change, signer)?;
+    Ok(items)
+}
+
+/// Removes package `package` from `channel` — every version, or only `version` — in every family
+/// that has it, republishes the channel, and records the removal (with `reason`, if any) in the
+/// log. The log keeps every earlier record.
+///
+/// # Errors
+///
+/// The channel has no such package; the log does not verify; a file cannot be written.
+#[allow(clippy::too_many_arguments)]
+pub fn remove(
+    dir: &Path,
+    package: &str,
+    version: Option<&str>,
+    channel: &str,
+    reason: Option<&str>,
+    time: u64,
+    publish: &Publish,
+    signer: &Signer,
+) -> Result<Vec<Item>> {
+    check_channel(channel)?;
+    check_reason(reason)?;
+    check_name("package", package)?;
+    if let Some(v) = version {
+        check_name("--version", v)?;
+    }
+    Log::read(dir, &signer.verifier())?;
+    let items: Vec<Item> = contents(dir, channel)?
+        .into_iter()
+        .filter(|i| i.package == package && version.is_none_or(|v| i.version == v))
+        .collect();
+    if items.is_empty() {
+        return Err(Error::invalid(
+            dir,
+            format!(
+                "no package {package}{} in channel {channel}",
+                version.map(|v| format!(" version {v}")).unwrap_or_default()
+            ),
+        ));
+    }
+    remove_items(dir, channel, &items, publish, signer)?;
+    let mut change = Change::add(time);
+    change.reason = reason.map(str::to_string);
+    reconcile(dir, channel, &change, signer)?;
+    Ok(items)
+}
+
+/// Keeps the `keep` newest versions (at least one) of each package of `channel`, per family and
+/// architecture, in the family's version order ([`crate::version`]), and removes the others as
+/// [`remove`] does, recording `--keep N` as the reason. Returns what was removed.
+///
+/// # Errors
+///
+/// As [`remove`].
+pub fn keep_newest(
+    dir: &Path,
+    channel: &str,
+    keep: usize,
+    time: u64,
+    publish: &Publish,
+    signer: &Signer,
+) -> Result<Vec<Item>> {
+    check_channel(channel)?;
+    Log::read(dir, &signer.verifier())?;
+    let mut groups: BTreeMap<(Family, String, String), Vec<Item>> = BTreeMap::new();
+    for item in contents(dir, channel)? {
+        groups
+            .entry((item.family, item.package.clone(), item.arch.clone()))
+            .or_default()
+            .push(item);
+    }
+    let mut old = Vec::new();
+    for ((family, ..), mut versions) in groups {
+        versions.sort_by(|a, b| crate::version::compare(family, &b.version, &a.version));
+        old.extend(versions.into_iter().skip(keep.max(1)));
+    }
+    if !old.is_empty() {
+        remove_items(dir, channel, &old, publish, signer)?;
+    }
+    let mut change = Change::add(time);
+    change.reason = Some(format!("--keep {keep}"));
+    reconcile(dir, channel, &change, signer)?;
+    Ok(old)
+}
+
+/// Takes `items` (of `channel`) out of the channel's metadata in every family, republishes what
+/// changed, then deletes the package files the channel no longer names (apt's pool is cleaned
+/// by [`apt::remove`], which keeps what another suite still names).
+fn remove_items(
+    dir: &Path,
+    channel: &str,
+    items: &[Item],
+    publish: &Publish,
+    signer: &Signer,
+) -> Result<()> {
     let mut files = Vec::new();
     let mut touched = BTreeSet::new();
     let mut apt_done = BTreeSet::new();
-    for item in &items {
+    for item in items {
         match item.family {
             Family::Deb => {
-                // One removal per component takes every architecture.
-                if !apt_done.insert(item.place.0.clone()) {
+                // One removal per component, package and version takes every architecture.
+                let key = (
+                    item.place.0.clone(),
+                    item.package.clone(),
+                    item.version.clone(),
+                );
+                if !apt_done.insert(key) {
                     continue;
                 }
                 let mut opts = apt::Options::new(channel);
                 opts.component = item.place.0.clone();
                 opts.date = publish.date;
-                apt::remove(dir, package, Some(version), &opts, signer)?;
+                apt::remove(dir, &item.package, Some(&item.version), &opts, signer)?;
             }
             Family::Rpm => {
                 let f = dir
@@ -986,15 +1096,7 @@ pub fn yank(
             Err(e) => return Err(Error::io(&f, "removing", e)),
         }
     }
-    let change = Change {
-        entered: Event::Add,
-        from: None,
-        left: Event::Yank,
-        reason: Some(reason.to_string()),
-        time,
-    };
-    reconcile(dir, channel, &change, signer)?;
-    Ok(items)
+    Ok(())
 }
 
 /// The settings of [`promote`].

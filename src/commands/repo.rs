@@ -49,29 +49,36 @@ enum Action {
         /// Write `Valid-Until` this many days after `Date`.
         #[arg(long, value_name = "DAYS")]
         valid_days: Option<u64>,
-        /// Keep only the N newest versions of each package in the channel (apt for now).
+        /// Keep only the N newest versions of each package in the channel (per family and
+        /// architecture, in the family's version order); the others are removed, with
+        /// `--keep N` as the reason in the release log.
         #[arg(long, value_name = "N")]
         keep: Option<usize>,
     },
-    /// Remove a package (every version, or --version) from a channel's apt suite and re-sign it;
-    /// pool files no channel names any more are deleted after the new metadata is in place.
+    /// Remove a package (every version, or --version) from a channel in every family that has
+    /// it and re-sign the channel; package files the channel no longer names are deleted after
+    /// the new metadata is in place (apt's pool keeps what another suite names). The release log
+    /// records the removal. (`repo yank` is the same for one version, with a required reason.)
     Remove {
         /// The repository.
         dir: PathBuf,
         /// The package name.
         name: String,
-        /// Only this version (as in the Packages index, e.g. 1.0.0-1).
+        /// Only this version (as the channel's metadata spells it, e.g. 1.0.0-1).
         #[arg(long)]
         version: Option<String>,
-        /// The channel (apt suite).
+        /// The channel.
         #[arg(long, default_value = "testing")]
         channel: String,
-        /// The apt component.
-        #[arg(long, default_value = "main")]
-        component: String,
+        /// Why (recorded in the release log).
+        #[arg(long)]
+        reason: Option<String>,
         /// The armored secret key [default: $SYSPACK_SIGNING_KEY].
         #[arg(long, value_name = "FILE")]
         signing_key: Option<PathBuf>,
+        /// The pacman repository name.
+        #[arg(long, value_name = "NAME", default_value = "syspack")]
+        pacman_repo: String,
     },
     /// Promote the packages of one channel that have soaked long enough to another.
     ///
@@ -225,6 +232,20 @@ enum Action {
     },
 }
 
+/// `<verb> NAME VERSION ARCH (FAMILY) from CHANNEL`, escaped.
+fn print_item(o: &mut impl Write, verb: &str, i: &release::Item, channel: &str) -> Result<()> {
+    writeln!(
+        o,
+        "{verb} {} {} {} ({}) from {}",
+        escape_line(&i.package),
+        escape_line(&i.version),
+        escape_line(&i.arch),
+        i.family,
+        escape_line(channel)
+    )?;
+    Ok(())
+}
+
 /// Runs `syspack repo`.
 pub fn run(args: Args) -> Result<i32> {
     match args.action {
@@ -275,7 +296,7 @@ pub fn run(args: Args) -> Result<i32> {
             if !arch.is_empty() {
                 let opts = pacman::Options {
                     channel: channel.clone(),
-                    repo: pacman_repo,
+                    repo: pacman_repo.clone(),
                     date,
                 };
                 added.extend(pacman::add(&dir, &arch, &opts, &signer)?);
@@ -292,12 +313,27 @@ pub fn run(args: Args) -> Result<i32> {
                 };
                 added.extend(freebsd::add(&dir, &bsd, &opts, &signer)?);
             }
+            // What the adds published enters the log (apt's --keep removals, made in its own
+            // publication, with their reason); then the other families' --keep removals, as
+            // removals of packages that were published.
             let mut change = Change::add(now);
             change.reason = keep.map(|n| format!("--keep {n}"));
             release::reconcile(&dir, &channel, &change, &signer)?;
+            let mut dropped = Vec::new();
+            let others = !(arch.is_empty() && rpms.is_empty() && bsd.is_empty());
+            if let Some(n) = keep.filter(|_| others) {
+                let publish = Publish {
+                    date,
+                    pacman_repo: pacman_repo.clone(),
+                };
+                dropped = release::keep_newest(&dir, &channel, n, now, &publish, &signer)?;
+            }
             let mut o = std::io::stdout().lock();
             for p in added {
                 writeln!(o, "{}", p.display())?;
+            }
+            for i in dropped {
+                print_item(&mut o, "removed", &i, &channel)?;
             }
             writeln!(o, "signed channel {channel} with {}", signer.fingerprint())?;
             Ok(exit::OK)
@@ -307,20 +343,30 @@ pub fn run(args: Args) -> Result<i32> {
             name,
             version,
             channel,
-            component,
+            reason,
             signing_key,
+            pacman_repo,
         } => {
             let signer = Signer::from_cli(signing_key.as_deref())?;
             let now = release::now(None)?;
             read_log(&dir, &signer.verifier())?;
-            let mut opts = apt::Options::new(&channel);
-            opts.component = component;
-            opts.date = source_date_epoch()?;
-            let removed = apt::remove(&dir, &name, version.as_deref(), &opts, &signer)?;
-            release::reconcile(&dir, &channel, &Change::add(now), &signer)?;
+            let publish = Publish {
+                date: source_date_epoch()?,
+                pacman_repo,
+            };
+            let removed = release::remove(
+                &dir,
+                &name,
+                version.as_deref(),
+                &channel,
+                reason.as_deref(),
+                now,
+                &publish,
+                &signer,
+            )?;
             let mut o = std::io::stdout().lock();
-            for r in removed {
-                writeln!(o, "removed {r} from {channel}")?;
+            for i in removed {
+                print_item(&mut o, "removed", &i, &channel)?;
             }
             Ok(exit::OK)
         }
@@ -458,14 +504,7 @@ pub fn run(args: Args) -> Result<i32> {
             )?;
             let mut o = std::io::stdout().lock();
             for i in yanked {
-                writeln!(
-                    o,
-                    "yanked {} {} {} ({}) from {channel}",
-                    escape_line(&i.package),
-                    escape_line(&i.version),
-                    escape_line(&i.arch),
-                    i.family
-                )?;
+                print_item(&mut o, "yanked", &i, &channel)?;
             }
             Ok(exit::OK)
         }
