@@ -224,7 +224,10 @@ fn verified_release(
 }
 
 /// Streams an index file listed in Release: decompresses and parses it while hashing the bytes,
-/// then checks sha256 and size.
+/// then checks sha256 and size. Where the Release says `Acquire-By-Hash: yes` the file is fetched
+/// by its hash (`<dir>/by-hash/SHA256/<sha256>`), as apt does: the plain name is rewritten in
+/// place when the archive updates, so a mirror caught between two updates serves a plain file
+/// that no longer matches the Release, while the by-hash file is the one the Release names.
 fn fetch_verified<T>(
     agent: &ureq::Agent,
     base: &str,
@@ -235,8 +238,17 @@ fn fetch_verified<T>(
 ) -> Result<(T, IndexFile)> {
     let path = format!("dists/{codename}/{rel_path}");
     let (sum, size) = release.expect(&format!("dists/{codename}/InRelease"), rel_path)?;
-    let url = format!("{base}/{path}");
-    let mut hashing = Hashing::new(get(agent, &url)?, *size);
+    let plain = format!("{base}/{path}");
+    let by_hash = release.acquire_by_hash.then(|| {
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        format!("{base}/{dir}/by-hash/SHA256/{sum}")
+    });
+    // A mirror without the by-hash file (404) gets the plain name, as apt falls back.
+    let (url, body) = match by_hash.map(|u| (get(agent, &u), u)) {
+        Some((Ok(body), u)) => (u, body),
+        _ => (plain.clone(), get(agent, &plain)?),
+    };
+    let mut hashing = Hashing::new(body, *size);
     let value = {
         let head_c = if rel_path.ends_with(".xz") {
             syspack_distro::Compression::Xz {

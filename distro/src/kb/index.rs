@@ -448,6 +448,9 @@ pub struct ReleaseFile {
     pub date: String,
     /// `SHA256:` entries: path (relative to the suite directory) → (sha256, size).
     pub sha256: BTreeMap<String, (String, u64)>,
+    /// `Acquire-By-Hash: yes`: every index is also at `<its directory>/by-hash/SHA256/<sha256>`,
+    /// which a mirror never rewrites in place (the Debian repository format).
+    pub acquire_by_hash: bool,
 }
 
 impl ReleaseFile {
@@ -487,6 +490,7 @@ impl ReleaseFile {
                 "Suite" => r.suite = v,
                 "Codename" => r.codename = v,
                 "Date" => r.date = v,
+                "Acquire-By-Hash" => r.acquire_by_hash = v.eq_ignore_ascii_case("yes"),
                 "SHA256" => in_sha256 = true,
                 _ => {}
             }
@@ -994,6 +998,9 @@ usr/bin/zcat                                           utils/gzip
         let text = format!("Origin: Debian\nSuite: stable\nCodename: trixie\nDate: Sat, 01 Nov 2025 09:00:00 UTC\nMD5Sum:\n 00 1 main/x\nSHA256:\n {sum} 12 main/binary-amd64/Packages.xz\n");
         let r = ReleaseFile::parse("Release", &text).unwrap();
         assert_eq!(r.codename, "trixie");
+        assert!(!r.acquire_by_hash);
+        let by_hash = ReleaseFile::parse("Release", &format!("Acquire-By-Hash: yes\n{text}"));
+        assert!(by_hash.unwrap().acquire_by_hash);
         assert_eq!(
             r.expect("Release", "main/binary-amd64/Packages.xz")
                 .unwrap()
