@@ -34,7 +34,8 @@ mod ci;
 mod hostile;
 // The fuzz targets' committed regressions (and a local corpus) replayed on stable.
 mod fuzz_replay;
-// The Debian Depends from the release index against dpkg-shlibdeps.
+// Shared-library dependencies judged by the native tools: the Debian Depends from the release
+// index against dpkg-shlibdeps; the RPM Requires resolved by rpm against rpmbuild-made providers.
 mod shlibdeps;
 // `syspack key generate` and `syspack repo`: signed apt repositories judged by apt in Debian
 // roots, reproducibility, `repo verify`, and that the secret key never leaves its file.
