@@ -493,14 +493,25 @@ fn exit_warn(msg: String) {
     crate::exit::warn(msg);
 }
 
-/// True for an install path in a manual page directory (`…/share/man/man1/x.1`,
-/// `…/share/man/de/man1/x.1`).
-fn is_man_page(path: &InstallPath) -> bool {
+/// True for a file the packaging tools of `format` compress on install (`gzip -9n`, renamed
+/// `.gz`): manual pages (`…/share/man/man1/x.1`, `…/share/man/de/man1/x.1`) and info pages
+/// (`…/share/info/x.info`, not on FreeBSD), as dh_compress, rpm's brp-compress and makepkg do; in a
+/// .deb also `usr/share/doc/…/NEWS` and `…/changelog`, as dh_compress and cargo-deb do.
+fn compressed_on_install(path: &InstallPath, format: Format) -> bool {
     let rel = path.relative();
-    let Some((_, below)) = rel.split_once("share/man/") else {
+    if is_compressed_name(rel) {
         return false;
-    };
-    below.split('/').any(|c| c.starts_with("man")) && !is_compressed_name(rel)
+    }
+    if let Some((_, below)) = rel.split_once("share/man/") {
+        return below.split('/').any(|c| c.starts_with("man"));
+    }
+    // FreeBSD's ports compress manual pages but leave info pages as they are.
+    if let Some((_, below)) = rel.split_once("share/info/") {
+        return format != Format::FreeBsd && (below.ends_with(".info") || below.contains(".info-"));
+    }
+    format == Format::Deb
+        && rel.starts_with("usr/share/doc/")
+        && (rel.ends_with("/NEWS") || rel.ends_with("/changelog"))
 }
 
 fn is_compressed_name(name: &str) -> bool {
@@ -592,9 +603,9 @@ pub fn stage(
             )
         })?;
         let ctx = || format!("asset `{}` (source `{}`)", a.key, a.source.display());
-        // Manual pages are compressed (`gzip -9n`, as dh_compress, rpm's brp-compress and
-        // makepkg do) and renamed `.gz`; symlinks to them follow.
-        let man = is_man_page(&path);
+        // Manual and info pages (and a .deb's NEWS and changelog) are compressed and renamed
+        // `.gz`; symlinks to them follow.
+        let man = compressed_on_install(&path, target.format);
         let path = if man {
             InstallPath::new(&format!("{}.gz", path.absolute()))?
         } else {
@@ -611,7 +622,8 @@ pub fn stage(
                 let f = pkg
                     .add_bytes(path, gzip(&text, &a.source)?, a.mode)
                     .with_context(ctx)?;
-                // rpmbuild marks manual pages `%doc` (rpmlint: not-listed-as-documentation).
+                // rpmbuild marks manual and info pages `%doc` (rpmlint:
+                // not-listed-as-documentation), and NEWS and changelog are documentation.
                 f.doc = a.kind != AssetKind::Config;
                 f.conffile = a.kind == AssetKind::Config;
             }

@@ -791,3 +791,68 @@ fn package_base(dir: &Dir, target: &Path) {
         "base\n"
     );
 }
+
+/// cargo-deb parity on what real crates rely on: `revision = ""` is a native Debian version (the
+/// RPM keeps release 1), `"$auto"` brings the README as cargo-deb does, and NEWS and info pages
+/// are compressed where each format's tools compress them (dh_compress / cargo-deb: NEWS and
+/// changelog in /usr/share/doc; brp-compress and makepkg: info pages).
+#[test]
+fn native_revision_auto_readme_and_compressed_docs_follow_the_tools() {
+    let dir = Dir::new("deb-parity");
+    dir.create(
+        "Cargo.toml",
+        r#"[package]
+name = "par"
+version = "2.0.0"
+edition = "2021"
+license = "MIT"
+authors = ["Syspack Tests <tests@example.org>"]
+description = "Checks parity with cargo-deb."
+readme = "README.md"
+
+[package.metadata.deb]
+revision = ""
+assets = ["$auto", ["NEWS", "usr/share/doc/par/NEWS", "644"], ["par.info", "usr/share/info/par.info", "644"]]
+"#,
+    );
+    dir.create("src/main.rs", "fn main() {}\n");
+    dir.create("README.md", "# par\n\nChecks parity.\n");
+    dir.create("NEWS", "2.0.0: first.\n");
+    dir.create("par.info", "This is par.info.\n");
+    let target = dir.join("target");
+    std::fs::create_dir_all(target.join("release")).unwrap();
+    std::fs::copy("/usr/bin/true", target.join("release/par")).unwrap();
+    dir.command()
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["package", "--no-build", "--target", "debian-12,fedora-43"])
+        .args(["--out", "out"])
+        .expect_code(0);
+    let deb = dir.join("out/par_2.0.0_amd64.deb");
+    assert!(deb.is_file(), "{}", listing(&dir.join("out")));
+    let root = dir.join("root");
+    extract_deb(&deb, &root);
+    let docs = files_in(&root.join("usr/share/doc/par"));
+    assert_eq!(
+        docs,
+        ["NEWS.gz", "README.md", "changelog.gz", "copyright"],
+        "{docs:?}"
+    );
+    assert!(root.join("usr/share/info/par.info.gz").is_file());
+    let news = tool(
+        "zcat",
+        &[root.join("usr/share/doc/par/NEWS.gz").to_str().unwrap()],
+        "gzip",
+    );
+    assert_eq!(news, "2.0.0: first.\n");
+    // The RPM: release 1, info page compressed, NEWS as it is (rpmbuild leaves docs alone).
+    let rpm = dir.join("out/par-2.0.0-1.x86_64.rpm");
+    let list = tool("rpm", &["-qpl", rpm.to_str().unwrap()], "rpm");
+    assert_contains(
+        &list,
+        &[
+            "/usr/share/doc/par/NEWS\n",
+            "/usr/share/doc/par/README.md\n",
+            "/usr/share/info/par.info.gz\n",
+        ],
+    );
+}

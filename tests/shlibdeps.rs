@@ -272,7 +272,7 @@ fn fedora_requires_resolve_against_what_rpmbuild_provides() {
         .collect();
     dir.create(
         "provider.spec",
-        &format!(
+        format!(
             "Name: provider\nVersion: 1\nRelease: 1\nSummary: the host's libraries\nLicense: MIT\n\
              AutoReq: no\nProvides: rtld(GNU_HASH)\n%global debug_package %{{nil}}\n\
              %global __os_install_post %{{nil}}\n%description\nlibraries\n\

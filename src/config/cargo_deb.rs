@@ -94,11 +94,16 @@ pub(crate) fn apply(cfg: &mut Config, t: DebTable, prefix: &str) -> Result<(), C
     if let Some(v) = t.maintainer {
         cfg.meta.maintainer = v;
     }
-    if let Some(StringOrInt(v)) = t.revision {
-        if !v.is_empty() {
+    // `revision = ""`: a native Debian version (no `-revision`), for the .deb only: RPM needs a
+    // Release and Arch a pkgrel, so those keep the default.
+    let native = match t.revision {
+        Some(StringOrInt(v)) if v.is_empty() => true,
+        Some(StringOrInt(v)) => {
             cfg.meta.release = Some(v);
+            false
         }
-    }
+        None => false,
+    };
     cfg.meta.section = t.section.or(cfg.meta.section.take());
     cfg.meta.priority = t.priority.or(cfg.meta.priority.take());
     // cargo-deb writes the lines of a multi-line Cargo `description` after the first, then the
@@ -176,18 +181,38 @@ pub(crate) fn apply(cfg: &mut Config, t: DebTable, prefix: &str) -> Result<(), C
             "syspack writes no Enhances field",
         );
     }
+    if native {
+        over.meta.release = Some(String::new());
+    }
     cfg.overrides.insert(Format::Deb, over);
 
+    // The README `"$auto"` brings, added after the list unless an asset installs that path.
+    let mut auto_readme = None;
     if let Some(items) = t.assets {
         for (i, item) in items.into_iter().enumerate() {
             let akey = format!("{}[{i}]", key("assets"));
             match item {
                 toml::Value::String(s) if s == "$auto" => {
                     // With other assets present, add the binaries explicitly (the defaults are
-                    // filled in only when the list stays empty).
+                    // filled in only when the list stays empty), and the README as cargo-deb
+                    // does: `/usr/share/doc/<package>/<its file name>`.
                     if let Some(cargo) = &cfg.cargo {
                         for bin in &cargo.bins {
                             cfg.assets.push(default_bin(bin));
+                        }
+                        if let Some(readme) = cargo.readme.clone().filter(|r| r.is_file()) {
+                            let file = readme.file_name().unwrap_or_default().to_string_lossy();
+                            auto_readme = Some(AssetSpec {
+                                dest: format!(
+                                    "/usr/share/doc/{}/{file}",
+                                    cfg.meta_for(Format::Deb).name
+                                ),
+                                source: readme.display().to_string(),
+                                mode: Some(0o644),
+                                kind: AssetKind::Doc,
+                                key: format!("{akey} (the README)"),
+                                symlink: None,
+                            });
                         }
                     }
                 }
@@ -252,6 +277,19 @@ pub(crate) fn apply(cfg: &mut Config, t: DebTable, prefix: &str) -> Result<(), C
                     ))
                 }
             }
+        }
+    }
+    if let Some(readme) = auto_readme {
+        let dest = readme.dest.trim_start_matches('/');
+        let taken = cfg.assets.iter().any(|a| {
+            let d = a.dest.trim_start_matches('/');
+            let file = std::path::Path::new(&a.source)
+                .file_name()
+                .unwrap_or_default();
+            d == dest || (d.ends_with('/') && format!("{d}{}", file.to_string_lossy()) == dest)
+        });
+        if !taken {
+            cfg.assets.push(readme);
         }
     }
     if t.merge_assets.is_some() {

@@ -308,6 +308,8 @@ pub struct CargoProject {
     pub profile: String,
     /// The crate's `package.name`, the package name unless a table names the package.
     pub crate_name: String,
+    /// The crate's README (`package.readme`, inherited or found as cargo finds it), if any.
+    pub readme: Option<PathBuf>,
 }
 
 impl CargoProject {
@@ -652,7 +654,7 @@ impl Config {
                     .into(),
             });
         }
-        cfg.describe_from_readme(cargo.readme.as_deref());
+        cfg.describe_from_readme(cargo.project.readme.as_deref());
         cfg.fill_defaults()?;
         Ok(cfg)
     }
@@ -864,8 +866,6 @@ struct CargoInfo {
     meta: MetaSpec,
     /// The `[profile]` table of the workspace root's manifest (cargo reads profiles there only).
     profiles: Option<toml::Table>,
-    /// The README file, if any.
-    readme: Option<PathBuf>,
     project: CargoProject,
 }
 
@@ -1048,7 +1048,6 @@ fn cargo_package(
     }
     Ok(CargoInfo {
         meta,
-        readme,
         // Cargo reads profiles from the workspace root's manifest only.
         profiles: ws
             .as_ref()
@@ -1064,6 +1063,7 @@ fn cargo_package(
             default_features: true,
             profile: "release".into(),
             crate_name: name.clone(),
+            readme: readme.clone(),
         },
     })
 }
