@@ -724,7 +724,7 @@ pub fn stage(
 
     let mut relations = to_relations(&cfg.relations_for(target.format));
     let mut needed_sonames = Vec::new();
-    if cfg.auto_depends {
+    if cfg.auto_depends_for(target.format) {
         let (deps, needed) = shlib_depends(&pkg, build, target, &relations.depends, &mut warnings)?;
         needed_sonames = needed;
         // A package the configuration names keeps the configured relation; the automatic ones

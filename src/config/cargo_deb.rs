@@ -139,11 +139,15 @@ pub(crate) fn apply(cfg: &mut Config, t: DebTable, prefix: &str) -> Result<(), C
         cfg.changelog = Some(cfg.project_file(&c, &key("changelog"))?);
     }
 
-    let mut over = FormatOverride::default();
-    // cargo-deb adds `$auto` only when `depends` is not set; an explicit list must name it.
-    if t.depends.is_some() {
-        cfg.auto_depends = false;
-    }
+    // cargo-deb adds `$auto` only when `depends` is not set; an explicit list must name it. This
+    // is the .deb's choice: the other formats keep their automatic dependencies.
+    let mut over = FormatOverride {
+        auto_depends: t.depends.as_ref().map(|d| {
+            d.0.iter()
+                .any(|s| s.split(',').any(|p| p.trim() == "$auto"))
+        }),
+        ..FormatOverride::default()
+    };
     for (k, v, slot) in [
         ("depends", t.depends, &mut over.relations.depends),
         ("recommends", t.recommends, &mut over.relations.recommends),
@@ -488,7 +492,6 @@ fn relation_list(
                 continue;
             }
             if p == "$auto" {
-                cfg.auto_depends = true;
                 continue;
             }
             let first = match p.split_once('|') {

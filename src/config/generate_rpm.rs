@@ -153,11 +153,7 @@ pub(crate) fn apply(
             key("version")
         ));
     }
-    if let Some(v) = t.auto_req {
-        if matches!(v.as_str(), "no" | "disabled") {
-            cfg.auto_depends = false;
-        }
-    }
+
     if let Some(b) = t.require_sh {
         cfg.warnings.push(format!(
             "`{}` (cargo-generate-rpm) is not used by syspack: the RPM writer decides /bin/sh requirements from the scriptlets; ignored (`{b}`)",
@@ -179,6 +175,11 @@ pub(crate) fn apply(
         }
     }
     over.meta = own;
+    if let Some(v) = t.auto_req {
+        // cargo-generate-rpm's auto-req: "no"/"disabled" off, anything else ("auto", "builtin",
+        // a script) on — for the RPM only.
+        over.auto_depends = Some(!matches!(v.as_str(), "no" | "disabled"));
+    }
     cfg.overrides.insert(Format::Rpm, over);
 
     let mut rpm_assets = Vec::new();

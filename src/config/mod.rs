@@ -243,6 +243,10 @@ pub struct FormatOverride {
     pub scripts: Option<ScriptFiles>,
     /// Package identity and text for this format only.
     pub meta: MetaOverride,
+    /// Automatic shared-library dependencies for this format, where its table decides (cargo-deb:
+    /// an explicit `depends` without `$auto` turns them off for the .deb; cargo-generate-rpm:
+    /// `auto-req = "no"` for the RPM).
+    pub auto_depends: Option<bool>,
 }
 
 /// What one format's table says about its own package only (cargo-generate-rpm's `name`,
@@ -518,6 +522,15 @@ impl Config {
             }
         }
         m
+    }
+
+    /// Whether `format`'s package gets automatic shared-library dependencies: the format's own
+    /// setting where its table has one, else [`Config::auto_depends`].
+    pub fn auto_depends_for(&self, format: Format) -> bool {
+        self.overrides
+            .get(&format)
+            .and_then(|o| o.auto_depends)
+            .unwrap_or(self.auto_depends)
     }
 
     /// The relations for one format: the format's own where set, else the generic ones.

@@ -86,7 +86,10 @@ fn cargo_deb_table_is_a_fallback() {
     assert_eq!(c.meta.maintainer, "Deb Maintainer <maint@example.org>");
     assert_eq!(c.meta.description, "A longer description\nover two lines.");
     assert_eq!(c.meta.section.as_deref(), Some("utility"));
-    assert!(c.auto_depends, "`$auto` keeps automatic dependencies");
+    assert!(
+        c.auto_depends_for(Format::Deb),
+        "`$auto` keeps automatic dependencies"
+    );
     assert_eq!(c.assets.len(), 2);
     assert_eq!(c.assets[0].dest, "/usr/bin/");
     assert_eq!(c.assets[0].mode, Some(0o755));
@@ -658,4 +661,26 @@ fn an_inherited_readme_is_read_from_the_workspace_root() {
         cfg.meta.description.trim(),
         "The workspace's README says more."
     );
+}
+
+/// An explicit cargo-deb `depends` without `$auto` turns automatic dependencies off for the .deb
+/// only (as cargo-deb); cargo-generate-rpm's `auto-req` decides for the RPM, and a `requires`
+/// table beside it does not turn them off (as cargo-generate-rpm).
+#[test]
+fn automatic_dependencies_are_decided_per_format() {
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.deb]\ndepends = \"libpcap0.8\"\n\
+         [package.metadata.generate-rpm.requires]\nlibpcap = \"*\"\n"
+    ));
+    let cfg = cfg.unwrap();
+    assert!(!cfg.auto_depends_for(Format::Deb));
+    assert!(cfg.auto_depends_for(Format::Rpm));
+    assert!(cfg.auto_depends_for(Format::Arch));
+    let (_dir, cfg) = scratch_manifest(&format!(
+        "{PACKAGE}[package.metadata.deb]\ndepends = \"$auto, libpcap0.8\"\n\
+         [package.metadata.generate-rpm]\nauto-req = \"no\"\n"
+    ));
+    let cfg = cfg.unwrap();
+    assert!(cfg.auto_depends_for(Format::Deb));
+    assert!(!cfg.auto_depends_for(Format::Rpm));
 }
