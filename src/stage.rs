@@ -569,7 +569,7 @@ pub fn stage(
     }
     meta.epoch = m.epoch;
     meta.summary = m.summary.clone();
-    meta.description = wrap(&m.description, 79);
+    meta.description = syspack_distro::text::wrap(&m.description, 79);
     meta.maintainer = m.maintainer.clone();
     meta.license = m.license.clone();
     meta.homepage = m.homepage.clone();
@@ -1147,33 +1147,10 @@ fn elfdeps_requires(info: &ElfInfo) -> Vec<String> {
     out
 }
 
-/// Wraps each paragraph's long lines at `width` columns (package managers show descriptions in
-/// terminals; lintian flags lines over 80). Lines that are already short are kept as written.
-fn wrap(text: &str, width: usize) -> String {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        if line.chars().count() <= width || line.starts_with(' ') {
-            out.push(line.to_string());
-            continue;
-        }
-        let mut cur = String::new();
-        for word in line.split_whitespace() {
-            if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
-                out.push(std::mem::take(&mut cur));
-            }
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            cur.push_str(word);
-        }
-        out.push(cur);
-    }
-    out.join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use syspack_distro::text::wrap;
 
     #[test]
     fn long_description_lines_are_wrapped() {

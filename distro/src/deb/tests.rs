@@ -603,3 +603,48 @@ fn synopsis_never_starts_with_the_package_name_and_is_never_empty() {
         .unwrap()
         .starts_with("line-oriented search tool\n"));
 }
+
+/// A synopsis of 80 characters or more (Debian Policy §3.4.1) becomes its first sentence, or its
+/// words up to 79 characters; the whole text then leads the long description, which never
+/// starts mid-sentence.
+#[test]
+fn long_synopses_are_shortened_without_losing_text() {
+    let bottom =
+        "A customizable cross-platform graphical process/system monitor for the terminal. \
+                  Supports Linux, macOS, and Windows.";
+    let mut pkg = sample();
+    pkg.metadata.name = "bottom".into();
+    pkg.metadata.summary = bottom.into();
+    pkg.metadata.description = "By default, bottom reads ~/.config/bottom/bottom.toml.".into();
+    let c = Control::for_package(&pkg).unwrap().to_string();
+    assert!(
+        c.contains(
+            "Description: A customizable cross-platform graphical process/system monitor for the terminal\n \
+             A customizable cross-platform graphical process/system monitor for the\n \
+             terminal. Supports Linux, macOS, and Windows.\n .\n \
+             By default, bottom reads ~/.config/bottom/bottom.toml.\n"
+        ),
+        "{c}"
+    );
+    // One sentence too long: its words up to the limit, no trailing comma.
+    let ncspot =
+        "ncurses Spotify client written in Rust using librespot, inspired by ncmpc and the likes.";
+    pkg.metadata.name = "ncspot".into();
+    pkg.metadata.summary = ncspot.into();
+    pkg.metadata.description = ncspot.into();
+    let c = Control::for_package(&pkg).unwrap().to_string();
+    let first = c.lines().find(|l| l.starts_with("Description: ")).unwrap();
+    assert_eq!(
+        first,
+        "Description: ncurses Spotify client written in Rust using librespot, inspired by ncmpc and"
+    );
+    assert!(
+        c.contains(" the likes.\n"),
+        "the long description keeps it all: {c}"
+    );
+    for line in c.lines() {
+        if let Some(s) = line.strip_prefix("Description: ") {
+            assert!(s.chars().count() <= super::control::MAX_SYNOPSIS, "{s}");
+        }
+    }
+}
