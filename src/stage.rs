@@ -1146,18 +1146,3 @@ fn elfdeps_requires(info: &ElfInfo) -> Vec<String> {
     }
     out
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use syspack_distro::text::wrap;
-
-    #[test]
-    fn long_description_lines_are_wrapped() {
-        let long = "word ".repeat(30);
-        let w = wrap(long.trim(), 79);
-        assert!(w.lines().all(|l| l.len() <= 79), "{w}");
-        assert_eq!(w.split_whitespace().count(), 30);
-        assert_eq!(wrap("short\n\nparagraph", 79), "short\n\nparagraph");
-    }
-}

@@ -99,6 +99,15 @@ pub fn bounded(s: &str, max: usize) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn long_description_lines_are_wrapped() {
+        let long = "word ".repeat(30);
+        let w = wrap(long.trim(), 79);
+        assert!(w.lines().all(|l| l.len() <= 79), "{w}");
+        assert_eq!(w.split_whitespace().count(), 30);
+        assert_eq!(wrap("short\n\nparagraph", 79), "short\n\nparagraph");
+    }
     use super::*;
 
     #[test]
