@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use syspack_build::shell;
 use syspack_distro::kb::Provider;
 
 use crate::config::{AssetKind, Config, PublishSpec};
@@ -335,7 +336,7 @@ impl Plan {
             regenerate.push_str(&format!(" --target {t}"));
         }
         for r in &req.run {
-            regenerate.push_str(&format!(" --run '{}'", r.replace('\'', "'\\''")));
+            regenerate.push_str(&format!(" --run {}", shell::quote_always(r)));
         }
         Ok(Plan {
             name: cfg.meta.name.clone(),
