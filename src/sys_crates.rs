@@ -12,6 +12,8 @@ use syspack_distro::kb::Version;
 
 /// One sys crate.
 pub struct SysCrate {
+    /// The crate's name (`syspack-lzma-sys`), as in a `Cargo.lock`.
+    pub krate: &'static str,
     /// syspack's library name (`lzma`), as in provenance records and pins.
     pub library: &'static str,
     /// The knowledge base's name for the same library (`xz`).
@@ -29,6 +31,7 @@ pub struct SysCrate {
 /// The sys crates, sorted by library.
 pub const ALL: [SysCrate; 6] = [
     SysCrate {
+        krate: "syspack-bzip2-sys",
         library: "bzip2",
         kb_name: "bzip2",
         manifest: syspack_bzip2_sys::LIBRARY_MANIFEST,
@@ -37,6 +40,7 @@ pub const ALL: [SysCrate; 6] = [
         dir: "sys-crates/bzip2-sys",
     },
     SysCrate {
+        krate: "syspack-expat-sys",
         library: "expat",
         kb_name: "expat",
         manifest: syspack_expat_sys::LIBRARY_MANIFEST,
@@ -45,6 +49,7 @@ pub const ALL: [SysCrate; 6] = [
         dir: "sys-crates/expat-sys",
     },
     SysCrate {
+        krate: "syspack-solv-sys",
         library: "libsolv",
         kb_name: "libsolv",
         manifest: syspack_solv_sys::LIBRARY_MANIFEST,
@@ -53,6 +58,7 @@ pub const ALL: [SysCrate; 6] = [
         dir: "sys-crates/libsolv-sys",
     },
     SysCrate {
+        krate: "syspack-lzma-sys",
         library: "lzma",
         kb_name: "xz",
         manifest: syspack_lzma_sys::LIBRARY_MANIFEST,
@@ -61,6 +67,7 @@ pub const ALL: [SysCrate; 6] = [
         dir: "sys-crates/lzma-sys",
     },
     SysCrate {
+        krate: "syspack-zlib-sys",
         library: "zlib",
         kb_name: "zlib",
         manifest: syspack_zlib_sys::LIBRARY_MANIFEST,
@@ -69,6 +76,7 @@ pub const ALL: [SysCrate; 6] = [
         dir: "sys-crates/zlib-sys",
     },
     SysCrate {
+        krate: "syspack-zstd-sys",
         library: "zstd",
         kb_name: "zstd",
         manifest: syspack_zstd_sys::LIBRARY_MANIFEST,
