@@ -5,16 +5,6 @@
 use anyhow::{Context, Result};
 use syspack_distro::Bundled;
 
-/// The JSON the sys crates embed, one per library.
-const OWN: [(&str, &str); 6] = [
-    ("bzip2", syspack_bzip2_sys::PROVENANCE_JSON),
-    ("expat", syspack_expat_sys::PROVENANCE_JSON),
-    ("libsolv", syspack_solv_sys::PROVENANCE_JSON),
-    ("lzma", syspack_lzma_sys::PROVENANCE_JSON),
-    ("zlib", syspack_zlib_sys::PROVENANCE_JSON),
-    ("zstd", syspack_zstd_sys::PROVENANCE_JSON),
-];
-
 /// One library's provenance record (the JSON object written by `syspack-build`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
@@ -54,9 +44,9 @@ impl Record {
 
 /// The provenance of the libraries inside this syspack binary, sorted by library.
 pub fn own() -> Result<Vec<Record>> {
-    let mut out = OWN
+    let mut out = crate::sys_crates::ALL
         .iter()
-        .map(|(lib, json)| Record::parse(json, &format!("`{lib}` in this binary")))
+        .map(|c| Record::parse(c.provenance, &format!("`{}` in this binary", c.library)))
         .collect::<Result<Vec<_>>>()?;
     out.sort_by(|a, b| a.library.cmp(&b.library));
     Ok(out)

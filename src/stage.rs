@@ -366,14 +366,6 @@ fn read_script(s: &ScriptSource) -> Result<String> {
     })
 }
 
-/// The library names of the build layer and the sonames their shared libraries have.
-const LIB_SONAMES: [(&str, &str); 4] = [
-    ("zlib", "libz.so"),
-    ("bzip2", "libbz2.so"),
-    ("lzma", "liblzma.so"),
-    ("zstd", "libzstd.so"),
-];
-
 /// The package's architecture: `architecture` if configured, else the host's.
 pub fn package_arch(cfg: &Config) -> Result<Arch> {
     match &cfg.meta.arch {
@@ -947,17 +939,14 @@ fn shlib_depends(
     declared: &[Relation],
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<Relation>, Vec<String>)> {
-    let vendored: Vec<&str> = build
+    // A vendored sys crate's library is linked into the binary: its soname is no dependency.
+    let vendored: Vec<String> = build
         .provenance
         .iter()
         .filter(|r| r.mode == "vendored")
-        .filter_map(|r| {
-            LIB_SONAMES
-                .iter()
-                .find(|(l, _)| *l == r.library)
-                .map(|(_, s)| *s)
-        })
-        .collect();
+        .filter_map(|r| crate::sys_crates::SysCrate::find(&r.library))
+        .map(|c| c.soname_prefix())
+        .collect::<Result<_>>()?;
     // Libraries the package ships itself satisfy their own sonames.
     let own: Vec<&str> = pkg.entries().keys().map(|p| p.file_name()).collect();
     let mut needed: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -1,6 +1,9 @@
 //! The workspace's six sys crates as they describe themselves: each exports its `library.toml`
-//! (`LIBRARY_MANIFEST`) and `pin.toml` (`PIN`), so `syspack doctor`, `syspack vendor` and
-//! `syspack matrix` read one description of each C library, compiled into the binary.
+//! (`LIBRARY_MANIFEST`), `pin.toml` (`PIN`) and the provenance its build recorded
+//! (`PROVENANCE_JSON`), so `syspack doctor`, `syspack vendor`, `syspack matrix`,
+//! `syspack --provenance`, the shared-library dependencies and the recipes read one description
+//! of each C library, compiled into the binary. This table is the one list of them: adding a sys
+//! crate is adding an entry here (and to the workspace).
 
 use std::path::Path;
 
@@ -9,6 +12,8 @@ use syspack_distro::kb::Version;
 
 /// One sys crate.
 pub struct SysCrate {
+    /// The crate's name (`syspack-lzma-sys`), as in a `Cargo.lock`.
+    pub krate: &'static str,
     /// syspack's library name (`lzma`), as in provenance records and pins.
     pub library: &'static str,
     /// The knowledge base's name for the same library (`xz`).
@@ -17,6 +22,8 @@ pub struct SysCrate {
     pub manifest: &'static str,
     /// The text of its `pin.toml`.
     pub pin: &'static str,
+    /// The provenance JSON its build script recorded for this binary.
+    pub provenance: &'static str,
     /// Its directory in the repository (for messages and relative paths).
     pub dir: &'static str,
 }
@@ -24,45 +31,57 @@ pub struct SysCrate {
 /// The sys crates, sorted by library.
 pub const ALL: [SysCrate; 6] = [
     SysCrate {
+        krate: "syspack-bzip2-sys",
         library: "bzip2",
         kb_name: "bzip2",
         manifest: syspack_bzip2_sys::LIBRARY_MANIFEST,
         pin: syspack_bzip2_sys::PIN,
+        provenance: syspack_bzip2_sys::PROVENANCE_JSON,
         dir: "sys-crates/bzip2-sys",
     },
     SysCrate {
+        krate: "syspack-expat-sys",
         library: "expat",
         kb_name: "expat",
         manifest: syspack_expat_sys::LIBRARY_MANIFEST,
         pin: syspack_expat_sys::PIN,
+        provenance: syspack_expat_sys::PROVENANCE_JSON,
         dir: "sys-crates/expat-sys",
     },
     SysCrate {
+        krate: "syspack-solv-sys",
         library: "libsolv",
         kb_name: "libsolv",
         manifest: syspack_solv_sys::LIBRARY_MANIFEST,
         pin: syspack_solv_sys::PIN,
+        provenance: syspack_solv_sys::PROVENANCE_JSON,
         dir: "sys-crates/libsolv-sys",
     },
     SysCrate {
+        krate: "syspack-lzma-sys",
         library: "lzma",
         kb_name: "xz",
         manifest: syspack_lzma_sys::LIBRARY_MANIFEST,
         pin: syspack_lzma_sys::PIN,
+        provenance: syspack_lzma_sys::PROVENANCE_JSON,
         dir: "sys-crates/lzma-sys",
     },
     SysCrate {
+        krate: "syspack-zlib-sys",
         library: "zlib",
         kb_name: "zlib",
         manifest: syspack_zlib_sys::LIBRARY_MANIFEST,
         pin: syspack_zlib_sys::PIN,
+        provenance: syspack_zlib_sys::PROVENANCE_JSON,
         dir: "sys-crates/zlib-sys",
     },
     SysCrate {
+        krate: "syspack-zstd-sys",
         library: "zstd",
         kb_name: "zstd",
         manifest: syspack_zstd_sys::LIBRARY_MANIFEST,
         pin: syspack_zstd_sys::PIN,
+        provenance: syspack_zstd_sys::PROVENANCE_JSON,
         dir: "sys-crates/zstd-sys",
     },
 ];
@@ -84,21 +103,38 @@ impl SysCrate {
         Path::new(self.dir).join("pin.toml")
     }
 
-    /// The oldest version of the library the sys crate accepts (`min_version` in
-    /// `library.toml`).
-    pub fn min_version(&self) -> Result<Version> {
+    /// A string key of its `library.toml`.
+    fn manifest_str(&self, key: &str) -> Result<String> {
         let bug = || {
             format!(
-                "the built-in `{}` has no valid `min_version` (a bug in syspack)",
+                "the built-in `{}` has no valid `{key}` (a bug in syspack)",
                 self.manifest_path().display()
             )
         };
         let table: toml::Table = self.manifest.parse().with_context(bug)?;
-        let text = table
-            .get("min_version")
+        table
+            .get(key)
             .and_then(|v| v.as_str())
-            .with_context(bug)?;
-        Version::new(text).with_context(bug)
+            .map(str::to_string)
+            .with_context(bug)
+    }
+
+    /// The oldest version of the library the sys crate accepts (`min_version` in
+    /// `library.toml`).
+    pub fn min_version(&self) -> Result<Version> {
+        let text = self.manifest_str("min_version")?;
+        Version::new(&text).with_context(|| {
+            format!(
+                "the built-in `{}` has no valid `min_version` (a bug in syspack)",
+                self.manifest_path().display()
+            )
+        })
+    }
+
+    /// The start of its shared library's soname (`libz.so`): `lib` + `link_name` + `.so`, as
+    /// the linker looks it up for `-l<link_name>`.
+    pub fn soname_prefix(&self) -> Result<String> {
+        Ok(format!("lib{}.so", self.manifest_str("link_name")?))
     }
 }
 
@@ -111,6 +147,9 @@ mod tests {
         let kb = syspack_distro::kb::LIBRARIES;
         for c in &ALL {
             assert!(c.min_version().is_ok(), "{}", c.library);
+            assert!(c.soname_prefix().is_ok(), "{}", c.library);
+            // The table's names are the ones the crate's own files give.
+            assert_eq!(c.manifest_str("library").unwrap(), c.library);
             // The knowledge base has no release data for expat and libsolv yet: the matrix's
             // builds column says "no data for libsolv" rather than guessing.
             assert!(

@@ -218,6 +218,7 @@ pub mod manifest;
 mod mode;
 pub mod pin;
 mod provenance;
+pub mod shell;
 mod system;
 mod tomlite;
 pub mod unpack;

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use crate::env::{Emit, Env, EnvVar};
 use crate::mode::LinkKind;
 use crate::provenance::Evidence;
-use crate::unpack::sh_str;
+use crate::shell;
 use crate::{Error, Library};
 
 /// What the system probe found.
@@ -414,7 +414,7 @@ impl PkgConfig {
             match value {
                 Some(v) => {
                     cmd.env(name, v);
-                    shown.push(format!("{name}={}", sh_str(v)));
+                    shown.push(format!("{name}={}", shell::quote(v)));
                 }
                 None => {
                     cmd.env_remove(name);
@@ -422,8 +422,8 @@ impl PkgConfig {
             }
         }
         cmd.args(args);
-        shown.push(sh_str(&self.program));
-        shown.extend(args.iter().map(|a| sh_str(a)));
+        shown.push(shell::quote(&self.program));
+        shown.extend(args.iter().map(|a| shell::quote(a)));
         cmd.stdin(Stdio::null());
         (cmd, shown.join(" "))
     }
@@ -986,11 +986,5 @@ mod tests {
             multiarch("armv7-unknown-linux-gnueabihf"),
             "arm-linux-gnueabihf"
         );
-    }
-
-    #[test]
-    fn shell_quoting() {
-        assert_eq!(crate::unpack::sh(Path::new("/a b/c")), "'/a b/c'");
-        assert_eq!(sh_str("PKG_CONFIG_PATH=/x"), "PKG_CONFIG_PATH=/x");
     }
 }

@@ -104,19 +104,7 @@ pub fn unpack(
 
 /// Quotes a path for a pasteable command line.
 pub(crate) fn sh(p: &Path) -> String {
-    sh_str(&p.display().to_string())
-}
-
-/// Quotes a word for a pasteable command line (POSIX shell).
-pub(crate) fn sh_str(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=+,@%".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
+    crate::shell::quote(&p.display().to_string())
 }
 
 struct Hunk {

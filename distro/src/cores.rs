@@ -5,9 +5,9 @@
 //! [`SharedContent::prepare`](crate::frames::SharedContent::prepare)'s workers, and each
 //! splicing writer's frames of headers and small files. Started all at once they outnumber the
 //! cores, and at the high levels distros use that is not free: zstd -19 contexts hold tens of
-//! megabytes of tables each, and time-sliced on two cores the four formats of a 250 MB payload
-//! took 21 % more CPU time than the same work done one part after the other (measured; see
-//! bench/RESULTS.md). Running them strictly in order instead wastes cores whenever a part
+//! megabytes of tables each, and time-sliced on two cores the four formats take more CPU time
+//! than the same work done one part after the other (the measurement is in `bench/RESULTS.md`,
+//! section 2.2). Running them strictly in order instead wastes cores whenever a part
 //! cannot use them all (a small `.deb` is a single zstd or xz job on one thread).
 //!
 //! So every compressing part takes a [`Lease`] of as many cores as it keeps busy before it

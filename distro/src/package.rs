@@ -328,6 +328,32 @@ impl Relation {
     }
 }
 
+impl Relation {
+    /// The relation as Debian writes it (deb-control(5)): `name`, `name (>= 1.0)`, `name (<< 2)`.
+    pub fn debian(&self) -> String {
+        match &self.constraint {
+            None => self.name.clone(),
+            Some((op, v)) => format!("{} ({} {v})", self.name, op.debian()),
+        }
+    }
+
+    /// The relation as an RPM spec file writes it: `name`, `name >= 1.0`, `name < 2`.
+    pub fn rpm(&self) -> String {
+        match &self.constraint {
+            None => self.name.clone(),
+            Some((op, v)) => format!("{} {} {v}", self.name, op.symbol()),
+        }
+    }
+
+    /// The relation as pacman writes it (PKGBUILD(5), `.PKGINFO`): `name`, `name>=1.0`.
+    pub fn arch(&self) -> String {
+        match &self.constraint {
+            None => self.name.clone(),
+            Some((op, v)) => format!("{}{}{v}", self.name, op.symbol()),
+        }
+    }
+}
+
 impl std::str::FromStr for Relation {
     type Err = Error;
 
@@ -399,6 +425,28 @@ pub enum VersionOp {
     Ge,
     /// Strictly greater.
     Gt,
+}
+
+impl VersionOp {
+    /// Debian's spelling: `<<`, `<=`, `=`, `>=`, `>>` (a bare `<` or `>` is deprecated there).
+    pub fn debian(self) -> &'static str {
+        match self {
+            VersionOp::Lt => "<<",
+            VersionOp::Gt => ">>",
+            other => other.symbol(),
+        }
+    }
+
+    /// The spelling of RPM, pacman and pkg: `<`, `<=`, `=`, `>=`, `>`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            VersionOp::Lt => "<",
+            VersionOp::Le => "<=",
+            VersionOp::Eq => "=",
+            VersionOp::Ge => ">=",
+            VersionOp::Gt => ">",
+        }
+    }
 }
 
 /// Package relations, already resolved for one target (names are that distro's names).
@@ -1007,6 +1055,31 @@ mod tests {
         assert_eq!(r, Relation::with("glibc", VersionOp::Ge, "2.31"));
         assert!("a b".parse::<Relation>().is_err());
         assert!("a >=".parse::<Relation>().is_err());
+    }
+
+    /// Each family's spelling reads back as the same relation.
+    #[test]
+    fn relations_are_spelled_per_family_and_read_back() {
+        let ge = Relation::with("foo", VersionOp::Ge, "1.2");
+        assert_eq!(ge.debian(), "foo (>= 1.2)");
+        assert_eq!(ge.rpm(), "foo >= 1.2");
+        assert_eq!(ge.arch(), "foo>=1.2");
+        let lt = Relation::with("foo", VersionOp::Lt, "2");
+        assert_eq!(lt.debian(), "foo (<< 2)");
+        assert_eq!(lt.rpm(), "foo < 2");
+        assert_eq!(Relation::any("foo").debian(), "foo");
+        for op in [
+            VersionOp::Lt,
+            VersionOp::Le,
+            VersionOp::Eq,
+            VersionOp::Ge,
+            VersionOp::Gt,
+        ] {
+            let r = Relation::with("foo", op, "1.0-1");
+            for text in [r.debian(), r.rpm(), r.arch()] {
+                assert_eq!(text.parse::<Relation>().unwrap(), r, "{text}");
+            }
+        }
     }
 
     #[test]

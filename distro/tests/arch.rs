@@ -5,12 +5,10 @@
 //! Needs `pacman-package-manager`, `makepkg` and `libarchive-tools` (ci/run installs them) and
 //! root (pacman runs scriptlets in a chroot; makepkg is run as `nobody` through `runuser`).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{run, run_status, sample_package, sample_pair, scratch, with_tz, DATE};
+use crate::common::{run, run_status, sample_package, sample_pair, scratch, with_tz, DATE};
 use syspack_distro::arch::{self, Mtree, Options, PkgInfo, Reader, Writer};
 use syspack_distro::output::write_atomically;
 use syspack_distro::{Arch, Compression, Error, InstallPath, Metadata, Package, SourceDate};

@@ -2,13 +2,11 @@
 //! we write (every compression), lintian finds nothing, dpkg installs and removes it in a scratch
 //! root, and our reader reads what dpkg-deb builds and catches tampering.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{run, run_status, sample_package, scratch, DATE};
+use crate::common::{run, run_status, sample_package, scratch, DATE};
 use syspack_distro::deb::{self, EntryKind, Options, Reader, Writer};
 use syspack_distro::output::write_atomically;
 use syspack_distro::{Compression, Entry, Error, InstallPath, Package, SourceDate};

@@ -1,7 +1,7 @@
 //! ELF analysis against real binaries: the system's `/bin/ls` and C programs compiled here with `cc`
 //! (dynamic with libz, static, and a shared library).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

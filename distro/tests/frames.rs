@@ -3,13 +3,11 @@
 //! with rpm, pacman and dpkg, read back with our readers and bsdtar, are the same bytes whether
 //! the frames were just made or came from the cache, and cost little size.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use common::{run, sample_package, scratch};
+use crate::common::{run, sample_package, scratch};
 use syspack_distro::cores::Cores;
 use syspack_distro::frames::{FrameCache, SharedContent, SEGMENT_TRAILER, SHARE_THRESHOLD};
 use syspack_distro::output::write_atomically;

@@ -5,12 +5,10 @@
 //!
 //! Needs `libarchive-tools` (bsdtar); ci/run installs it.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{run, sample_package, sample_pair, scratch, with_tz, DATE};
+use crate::common::{run, sample_package, sample_pair, scratch, with_tz, DATE};
 use syspack_distro::compress::Encoder;
 use syspack_distro::freebsd::{Options, Reader, Writer};
 use syspack_distro::output::write_atomically;

@@ -1,6 +1,6 @@
 //! The compatibility matrix for binaries built here (Debian 12, glibc 2.36) and for packages.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use syspack_build::shell;
+
 use super::runners::{Manager, Runner};
 use super::{Build, Link, Plan, TargetPlan};
 
@@ -46,18 +48,6 @@ pub(super) fn scalar(s: &str) -> String {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "''"))
-    }
-}
-
-/// A single-quoted shell word.
-pub(super) fn sh_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._/=:+-".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 
@@ -118,7 +108,7 @@ pub(super) fn package_lines(plan: &Plan, syspack: &str, features: &str) -> Vec<S
         Build::Cargo { manifest, .. } => {
             let manifest_arg = manifest
                 .as_deref()
-                .map(|m| format!(" --manifest-path {}", sh_quote(m)))
+                .map(|m| format!(" --manifest-path {}", shell::quote(m)))
                 .unwrap_or_default();
             if plan.is_syspack {
                 lines.push(format!(
@@ -131,7 +121,7 @@ pub(super) fn package_lines(plan: &Plan, syspack: &str, features: &str) -> Vec<S
         }
         Build::Standalone { config } => lines.push(format!(
             "{syspack} package --config {} --target \"$TARGET\" --out dist",
-            sh_quote(config)
+            shell::quote(config)
         )),
     }
     lines
@@ -329,7 +319,7 @@ pub(super) fn fetch_sources_lines(plan: &Plan) -> Vec<String> {
     let fetch_pins: Vec<String> = plan
         .pin_dirs
         .iter()
-        .map(|d| format!(" --pins {}", sh_quote(d)))
+        .map(|d| format!(" --pins {}", shell::quote(d)))
         .collect();
     if plan.is_syspack {
         // Built against the host's libraries: the vendored build is what needs the sources.

@@ -16,15 +16,16 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use syspack_build::shell;
 use syspack_distro::kb::Provider;
 
 use crate::config::{AssetKind, Config, PublishSpec};
 use crate::target::Target;
 use runners::Runner;
 
-/// Sys crates whose C library the knowledge base knows, by crate name: syspack's own and the
-/// common ones from crates.io. Sorted by crate name.
-const SYS_CRATES: &[(&str, &str)] = &[
+/// The common sys crates from crates.io whose C library the knowledge base knows, by crate
+/// name, sorted (syspack's own come from [`crate::sys_crates::ALL`]).
+const FOREIGN_SYS_CRATES: &[(&str, &str)] = &[
     ("bzip2-sys", "bzip2"),
     ("libarchive3-sys", "libarchive"),
     ("liblzma-sys", "xz"),
@@ -32,12 +33,24 @@ const SYS_CRATES: &[(&str, &str)] = &[
     ("libz-sys", "zlib"),
     ("lzma-sys", "xz"),
     ("openssl-sys", "openssl"),
-    ("syspack-bzip2-sys", "bzip2"),
-    ("syspack-lzma-sys", "xz"),
-    ("syspack-zlib-sys", "zlib"),
-    ("syspack-zstd-sys", "zstd"),
     ("zstd-sys", "zstd"),
 ];
+
+/// The knowledge base's library of the sys crate `name`, if it knows the library: syspack's own
+/// sys crates and the common ones from crates.io.
+fn sys_crate_library(name: &str) -> Option<&'static str> {
+    let own = crate::sys_crates::ALL
+        .iter()
+        .find(|c| c.krate == name)
+        .map(|c| c.kb_name)
+        .filter(|lib| syspack_distro::kb::LIBRARIES.contains(lib));
+    own.or_else(|| {
+        FOREIGN_SYS_CRATES
+            .iter()
+            .find(|(c, _)| *c == name)
+            .map(|(_, lib)| *lib)
+    })
+}
 
 /// How a link mode builds the project's C libraries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -177,7 +190,7 @@ pub fn libraries_in_lockfile(lock: &Path) -> Result<Vec<String>> {
             let Some(name) = p.get("name").and_then(|n| n.as_str()) else {
                 continue;
             };
-            if let Some((_, lib)) = SYS_CRATES.iter().find(|(c, _)| *c == name) {
+            if let Some(lib) = sys_crate_library(name) {
                 libs.insert(lib.to_string());
             }
         }
@@ -335,7 +348,7 @@ impl Plan {
             regenerate.push_str(&format!(" --target {t}"));
         }
         for r in &req.run {
-            regenerate.push_str(&format!(" --run '{}'", r.replace('\'', "'\\''")));
+            regenerate.push_str(&format!(" --run {}", shell::quote_always(r)));
         }
         Ok(Plan {
             name: cfg.meta.name.clone(),
@@ -401,11 +414,11 @@ mod tests {
 
     #[test]
     fn sys_crates_are_sorted_and_known_to_the_knowledge_base() {
-        let names: Vec<&str> = SYS_CRATES.iter().map(|(c, _)| *c).collect();
+        let names: Vec<&str> = FOREIGN_SYS_CRATES.iter().map(|(c, _)| *c).collect();
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted);
-        for (c, lib) in SYS_CRATES {
+        for (c, lib) in FOREIGN_SYS_CRATES {
             assert!(
                 syspack_distro::kb::LIBRARIES.contains(lib),
                 "{c}: `{lib}` is not a knowledge-base library"

@@ -22,10 +22,12 @@
 //! sources of vendored builds are fetched and verified in this run and handed over as an
 //! artifact.
 
+use syspack_build::shell;
+
 use super::github::{
     checkout, comment_wrapped, container, feature_lines, fetch_sources_lines, freebsd_vm_step,
-    install_syspack_line, package_lines, scalar, sh_quote, trim_lines, Out, HOST, HOST_RELEASE,
-    SOURCES, UPLOAD,
+    install_syspack_line, package_lines, scalar, trim_lines, Out, HOST, HOST_RELEASE, SOURCES,
+    UPLOAD,
 };
 use super::runners::{Manager, Runner};
 use super::{Link, Plan, TargetPlan};
@@ -116,7 +118,7 @@ impl<'a> Release<'a> {
     fn target_words(&self) -> String {
         self.targets
             .iter()
-            .map(|t| sh_quote(&t.id))
+            .map(|t| shell::quote(&t.id))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -632,7 +634,7 @@ impl<'a> Release<'a> {
                 "  if [ \"${#files[@]}\" -eq 0 ]; then echo \"::error::no package for $t\"; exit 1; fi".into(),
                 format!(
                     "  {syspack} repo add \"{REPOSITORY}/$t\" \"${{files[@]}}\" --channel {}",
-                    sh_quote(first)
+                    shell::quote(first)
                 ),
                 "done".into(),
             ],
@@ -682,9 +684,9 @@ impl<'a> Release<'a> {
         for pair in channels.windows(2).rev() {
             lines.push(format!(
                 "  {syspack} repo promote \"{REPOSITORY}/$t\" --from {} --to {} --min-soak {}",
-                sh_quote(&pair[0]),
-                sh_quote(&pair[1]),
-                sh_quote(&self.plan.publish.min_soak_text)
+                shell::quote(&pair[0]),
+                shell::quote(&pair[1]),
+                shell::quote(&self.plan.publish.min_soak_text)
             ));
         }
         lines.push("done".into());

@@ -19,12 +19,12 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
+use syspack_build::shell;
 use syspack_distro::kb::Release;
-use syspack_distro::Format;
+use syspack_distro::{Format, Relation};
 
 use super::{
-    arch_relation, runtime_package, shell_quote, soname_package, InstallSource, OutFile, Project,
-    Regeneration, Scripts,
+    runtime_package, soname_package, InstallSource, OutFile, Project, Regeneration, Scripts,
 };
 
 /// The Arch package for a generator program.
@@ -76,7 +76,7 @@ fn attrs(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Attrs> 
     depends.sort();
     depends.dedup();
     for r in rel.depends.iter().flatten() {
-        let s = arch_relation(r);
+        let s = r.arch();
         if !depends.contains(&s) {
             depends.push(s);
         }
@@ -89,7 +89,7 @@ fn attrs(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Attrs> 
     }
     makedepends.dedup();
     let list = |v: &Option<Vec<syspack_distro::Relation>>| -> Vec<String> {
-        v.iter().flatten().map(arch_relation).collect()
+        v.iter().flatten().map(Relation::arch).collect()
     };
     let mut optdepends: Vec<String> = list(&rel.recommends);
     optdepends.extend(list(&rel.suggests));
@@ -125,12 +125,8 @@ fn attrs(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Attrs> 
 }
 
 fn bash_array(name: &str, items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| shell_quote_always(i)).collect();
+    let quoted: Vec<String> = items.iter().map(|i| shell::quote_always(i)).collect();
     format!("{name}=({})\n", quoted.join(" "))
-}
-
-fn shell_quote_always(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// Writes `PKGBUILD`, `.SRCINFO` and, with maintainer scripts, `<name>.install`.
@@ -160,10 +156,10 @@ pub fn write(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Vec
     let _ = writeln!(s, "pkgname={}", a.pkgname);
     let _ = writeln!(s, "pkgver={}", a.pkgver);
     let _ = writeln!(s, "pkgrel={}", a.pkgrel);
-    let _ = writeln!(s, "pkgdesc={}", shell_quote_always(&a.pkgdesc));
+    let _ = writeln!(s, "pkgdesc={}", shell::quote_always(&a.pkgdesc));
     s.push_str(&bash_array("arch", &a.arch));
     if let Some(url) = &a.url {
-        let _ = writeln!(s, "url={}", shell_quote_always(url));
+        let _ = writeln!(s, "url={}", shell::quote_always(url));
     }
     s.push_str(&bash_array("license", &a.license));
     s.push_str(&bash_array("depends", &a.depends));
@@ -190,12 +186,12 @@ pub fn write(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Vec
     let dir = if a.pkgver == p.version {
         "\"$pkgname-$pkgver\"".to_string()
     } else {
-        shell_quote(&p.dir_name())
+        shell::quote(&p.dir_name())
     };
     let env: Vec<String> = p
         .build_env()
         .iter()
-        .map(|(k, v)| format!("{k}={}", shell_quote(v)))
+        .map(|(k, v)| format!("{k}={}", shell::quote(v)))
         .collect();
     let flags = p.cargo_flags();
 
@@ -238,12 +234,12 @@ pub fn write(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Vec
     s.push_str("}\n\npackage() {\n");
     let _ = writeln!(s, "  cd {dir}");
     for i in &p.installs {
-        let dest = format!("\"$pkgdir\"{}", shell_quote(&i.dest));
+        let dest = format!("\"$pkgdir\"{}", shell::quote(&i.dest));
         match &i.source {
             InstallSource::Symlink(t) => {
                 let parent = i.dest.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-                let _ = writeln!(s, "  install -dm0755 \"$pkgdir\"{}", shell_quote(parent));
-                let _ = writeln!(s, "  ln -s {} {dest}", shell_quote(t));
+                let _ = writeln!(s, "  install -dm0755 \"$pkgdir\"{}", shell::quote(parent));
+                let _ = writeln!(s, "  ln -s {} {dest}", shell::quote(t));
             }
             _ => {
                 let src = i.build_path().unwrap_or_default();
@@ -251,7 +247,7 @@ pub fn write(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Vec
                     s,
                     "  install -Dm{:04o} {} {dest}",
                     i.mode,
-                    shell_quote(&src)
+                    shell::quote(&src)
                 );
             }
         }
@@ -265,12 +261,12 @@ pub fn write(p: &Project, release: &Release, tarball_sha256: &str) -> Result<Vec
         let _ = writeln!(
             s,
             "  install -Dm0644 {} \"$pkgdir\"/usr/lib/systemd/system/{}",
-            shell_quote(&u.source),
-            shell_quote(&u.name)
+            shell::quote(&u.source),
+            shell::quote(&u.name)
         );
     }
     if !p.license_files.is_empty() {
-        let files: Vec<String> = p.license_files.iter().map(|l| shell_quote(l)).collect();
+        let files: Vec<String> = p.license_files.iter().map(|l| shell::quote(l)).collect();
         let _ = writeln!(
             s,
             "  install -Dm0644 -t \"$pkgdir/usr/share/licenses/$pkgname/\" {}",
@@ -303,24 +299,24 @@ pub(super) fn generated_check(s: &mut String, g: &Regeneration) {
          {version} in generated/manifest.toml (version skew, not drift)\" >&2\n  \
          else\n    \
          _scratch=\"$(mktemp -d)\"",
-        v = shell_quote(version),
+        v = shell::quote(version),
     );
     for i in &g.inputs {
         let _ = writeln!(
             s,
             "    install -Dm0644 {i} \"$_scratch\"/{i}",
-            i = shell_quote(i)
+            i = shell::quote(i)
         );
     }
-    let args: Vec<String> = g.args.iter().map(|a| shell_quote(a)).collect();
+    let args: Vec<String> = g.args.iter().map(|a| shell::quote(a)).collect();
     let _ = writeln!(
         s,
         "    mkdir -p \"$_scratch\"/{w}\n    (cd \"$_scratch\"/{w} && {program} {})",
         args.join(" "),
-        w = shell_quote(&g.workdir),
+        w = shell::quote(&g.workdir),
     );
     for o in &g.outputs {
-        let q = shell_quote(o);
+        let q = shell::quote(o);
         let _ = writeln!(
             s,
             "    if ! cmp -s {q} \"$_scratch\"/{q}; then\n      \

@@ -27,11 +27,12 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Context, Result};
 use syspack_distro::kb::Release;
-use syspack_distro::Format;
+use syspack_distro::{Format, Relation};
 
+use syspack_build::shell;
 use syspack_distro::deb::{civil, rfc2822};
 
-use super::{deb_relation, dev_package, InstallSource, OutFile, Project, Scripts};
+use super::{dev_package, InstallSource, OutFile, Project, Scripts};
 
 /// The Debian package for a generator program.
 fn generator_package(program: &str) -> Option<&'static str> {
@@ -156,7 +157,7 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
     let _ = writeln!(c, "Package: {}", p.name);
     c.push_str("Architecture: any\n");
     let mut depends = vec!["${shlibs:Depends}".to_string(), "${misc:Depends}".into()];
-    depends.extend(rel.depends.iter().flatten().map(deb_relation));
+    depends.extend(rel.depends.iter().flatten().map(Relation::debian));
     let _ = writeln!(c, "Depends: {}", depends.join(", "));
     for (k, v) in [
         ("Recommends", &rel.recommends),
@@ -165,7 +166,7 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
         ("Provides", &rel.provides),
         ("Replaces", &rel.replaces),
     ] {
-        let items: Vec<String> = v.iter().flatten().map(deb_relation).collect();
+        let items: Vec<String> = v.iter().flatten().map(Relation::debian).collect();
         if !items.is_empty() {
             let _ = writeln!(c, "{k}: {}", items.join(", "));
         }
@@ -219,12 +220,12 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
             let args: Vec<String> = g
                 .args
                 .iter()
-                .map(|a| super::shell_quote(a).replace('$', "$$"))
+                .map(|a| shell::quote(a).replace('$', "$$"))
                 .collect();
             let _ = writeln!(
                 r,
                 "\tcd {} && {} {}",
-                super::shell_quote(&g.workdir),
+                shell::quote(&g.workdir),
                 g.program,
                 args.join(" ")
             );
@@ -248,16 +249,16 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
     r.push_str("override_dh_auto_install:\n");
     let pkgdir = format!("debian/{}", p.name);
     for i in &p.installs {
-        let dest = super::shell_quote(&format!("{pkgdir}{}", i.dest));
+        let dest = shell::quote(&format!("{pkgdir}{}", i.dest));
         match &i.source {
             InstallSource::Symlink(t) => {
                 let parent = i.dest.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
                 let _ = writeln!(
                     r,
                     "\tinstall -d -m 0755 {}",
-                    super::shell_quote(&format!("{pkgdir}{parent}"))
+                    shell::quote(&format!("{pkgdir}{parent}"))
                 );
-                let _ = writeln!(r, "\tln -s {} {dest}", super::shell_quote(t));
+                let _ = writeln!(r, "\tln -s {} {dest}", shell::quote(t));
             }
             _ => {
                 let src = i.build_path().unwrap_or_default();
@@ -265,7 +266,7 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
                     r,
                     "\tinstall -D -m {:04o} {} {dest}",
                     i.mode,
-                    super::shell_quote(&src)
+                    shell::quote(&src)
                 );
             }
         }

@@ -39,6 +39,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
+use syspack_build::shell;
 use syspack_distro::kb::{Provider, Release};
 
 use super::{InstallSource, OutFile, Project, Scripts};
@@ -309,7 +310,7 @@ pub fn write(p: &Project, release: &Release, tarball: &[u8]) -> Result<Vec<OutFi
     if !p.regenerations.is_empty() {
         m.push_str("\n# Regenerate the checked-in generated sources (generated/manifest.toml).\npre-build:\n");
         for g in &p.regenerations {
-            let args: Vec<String> = g.args.iter().map(|a| super::shell_quote(a)).collect();
+            let args: Vec<String> = g.args.iter().map(|a| shell::quote(a)).collect();
             let _ = writeln!(
                 m,
                 "\tcd ${{WRKSRC}}/{} && {} {}",

@@ -55,7 +55,7 @@ use sha2::{Digest, Sha256};
 use syspack_distro::kb::{KnowledgeBase, LibraryFact, Provider, Release};
 use syspack_distro::tarball::{TarFlavor, TarWriter};
 use syspack_distro::Owner;
-use syspack_distro::{Compression, Format, Relation, VersionOp};
+use syspack_distro::{Compression, Format};
 
 use crate::config::{AssetKind, Config, ScriptFiles, ScriptSource};
 use crate::generated::manifest::{Generator, Location, Manifest};
@@ -452,54 +452,6 @@ pub fn soname_package(release: &Release, soname: &str) -> Option<String> {
         .map(|p| p.as_str().to_string())
 }
 
-/// A relation written the Debian way: `name (>= 1.0)`.
-pub fn deb_relation(r: &Relation) -> String {
-    match &r.constraint {
-        None => r.name.clone(),
-        Some((op, v)) => format!("{} ({} {v})", r.name, op_text(*op, true)),
-    }
-}
-
-/// A relation written the RPM way: `name >= 1.0`.
-pub fn rpm_relation(r: &Relation) -> String {
-    match &r.constraint {
-        None => r.name.clone(),
-        Some((op, v)) => format!("{} {} {v}", r.name, op_text(*op, false)),
-    }
-}
-
-/// A relation written the Arch way: `name>=1.0`.
-pub fn arch_relation(r: &Relation) -> String {
-    match &r.constraint {
-        None => r.name.clone(),
-        Some((op, v)) => format!("{}{}{v}", r.name, op_text(*op, false)),
-    }
-}
-
-fn op_text(op: VersionOp, deb: bool) -> &'static str {
-    match (op, deb) {
-        (VersionOp::Lt, true) => "<<",
-        (VersionOp::Gt, true) => ">>",
-        (VersionOp::Lt, false) => "<",
-        (VersionOp::Gt, false) => ">",
-        (VersionOp::Le, _) => "<=",
-        (VersionOp::Ge, _) => ">=",
-        (VersionOp::Eq, _) => "=",
-    }
-}
-
-/// Quotes a word for a POSIX shell when it needs it.
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Loading.
 
@@ -537,14 +489,6 @@ const FOREIGN_SYS: &[ForeignSys] = &[
     ),
     ("archive", "libarchive", "libarchive", &[]),
 ];
-
-/// syspack's library names that the knowledge base spells differently.
-fn kb_name(library: &str) -> &str {
-    match library {
-        "lzma" => "xz",
-        other => other,
-    }
-}
 
 fn cargo_metadata(manifest: &Path) -> Result<serde_json::Value> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -644,7 +588,9 @@ fn linked_libraries(meta: &serde_json::Value, root_id: &str) -> Result<Vec<Linke
                     .unwrap_or(&library)
                     .to_string();
                 LinkedLib {
-                    kb_name: kb_name(&library).to_string(),
+                    kb_name: crate::sys_crates::SysCrate::find(&library)
+                        .map_or(library.as_str(), |c| c.kb_name)
+                        .to_string(),
                     pkg_config: pc,
                     krate: name,
                     crate_version: version,

@@ -25,9 +25,10 @@ use anyhow::Result;
 use syspack_distro::kb::Release;
 use syspack_distro::Format;
 
+use syspack_build::shell;
 use syspack_distro::deb::{civil, MONTH_NAMES, WEEKDAY_NAMES};
 
-use super::{rpm_relation, InstallSource, OutFile, Project, Scripts};
+use super::{InstallSource, OutFile, Project, Scripts};
 use crate::config::AssetKind;
 
 fn generator_package(program: &str) -> Option<&'static str> {
@@ -132,7 +133,7 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
         field(&mut s, "BuildRequires", b);
     }
     for r in rel.depends.iter().flatten() {
-        field(&mut s, "Requires", &rpm_relation(r));
+        field(&mut s, "Requires", &r.rpm());
     }
     for (k, v) in [
         ("Recommends", &rel.recommends),
@@ -142,7 +143,7 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
         ("Obsoletes", &rel.replaces),
     ] {
         for r in v.iter().flatten() {
-            field(&mut s, k, &rpm_relation(r));
+            field(&mut s, k, &r.rpm());
         }
     }
     for lib in p.bundled() {
@@ -165,7 +166,7 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
     let env: Vec<String> = p
         .build_env()
         .iter()
-        .map(|(k, v)| format!("{k}={}", super::shell_quote(v)))
+        .map(|(k, v)| format!("{k}={}", shell::quote(v)))
         .collect();
     let export = format!(
         "export CARGO_HOME=\"$PWD/.cargo-home\" CARGO_TARGET_DIR=target {}",
@@ -180,13 +181,13 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
         super::vendor_config("$PWD/vendor")
     );
     for g in &p.regenerations {
-        let args: Vec<String> = g.args.iter().map(|a| super::shell_quote(a)).collect();
+        let args: Vec<String> = g.args.iter().map(|a| shell::quote(a)).collect();
         let _ = writeln!(
             s,
             "# Regenerate `{}` (generated/manifest.toml) with this system's {}.\n(cd {} && {} {})",
             g.name,
             g.program,
-            super::shell_quote(&g.workdir),
+            shell::quote(&g.workdir),
             g.program,
             args.join(" ")
         );
@@ -200,16 +201,16 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
     let _ = writeln!(s, "\n%build\n{export}\ncargo build --frozen {flags}\n");
     s.push_str("%install\n");
     for i in &p.installs {
-        let dest = format!("%{{buildroot}}{}", super::shell_quote(&i.dest));
+        let dest = format!("%{{buildroot}}{}", shell::quote(&i.dest));
         match &i.source {
             InstallSource::Symlink(t) => {
                 let parent = i.dest.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
                 let _ = writeln!(
                     s,
                     "install -d -m 0755 %{{buildroot}}{}",
-                    super::shell_quote(parent)
+                    shell::quote(parent)
                 );
-                let _ = writeln!(s, "ln -s {} {dest}", super::shell_quote(t));
+                let _ = writeln!(s, "ln -s {} {dest}", shell::quote(t));
             }
             _ => {
                 let src = i.build_path().unwrap_or_default();
@@ -217,7 +218,7 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
                     s,
                     "install -D -m {:04o} {} {dest}",
                     i.mode,
-                    super::shell_quote(&src)
+                    shell::quote(&src)
                 );
             }
         }
@@ -226,8 +227,8 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
         let _ = writeln!(
             s,
             "install -D -m 0644 {} %{{buildroot}}%{{_unitdir}}/{}",
-            super::shell_quote(&u.source),
-            super::shell_quote(&u.name)
+            shell::quote(&u.source),
+            shell::quote(&u.name)
         );
     }
     let _ = writeln!(s, "\n%check\n{export}\ncargo test --frozen {flags}\n");

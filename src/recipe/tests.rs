@@ -10,25 +10,6 @@ fn dates_are_civil_and_rfc2822() {
 }
 
 #[test]
-fn relations_are_spelled_per_family() {
-    let r = Relation::with("foo", VersionOp::Ge, "1.2");
-    assert_eq!(deb_relation(&r), "foo (>= 1.2)");
-    assert_eq!(rpm_relation(&r), "foo >= 1.2");
-    assert_eq!(arch_relation(&r), "foo>=1.2");
-    let lt = Relation::with("foo", VersionOp::Lt, "2");
-    assert_eq!(deb_relation(&lt), "foo (<< 2)");
-    assert_eq!(rpm_relation(&lt), "foo < 2");
-}
-
-#[test]
-fn shell_words_are_quoted_only_when_needed() {
-    assert_eq!(shell_quote("target/release/x"), "target/release/x");
-    assert_eq!(shell_quote("a b"), "'a b'");
-    assert_eq!(shell_quote("it's"), "'it'\\''s'");
-    assert_eq!(shell_quote(""), "''");
-}
-
-#[test]
 fn freebsd_paths_move_under_the_prefix() {
     assert_eq!(freebsd::plist_path("/usr/bin/x"), "bin/x");
     assert_eq!(freebsd::plist_path("/etc/x.conf"), "etc/x.conf");

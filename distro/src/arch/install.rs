@@ -22,12 +22,9 @@
 //! disables and stops every unit; `post_remove` reloads systemd. Each step tolerates a missing
 //! `systemctl` (containers, chroots), as Arch's own scriptlets do.
 
-use crate::package::{Scripts, SystemdUnit};
+use syspack_build::shell::quote_always;
 
-/// Quotes `s` for a POSIX shell: `'…'` with `'` written as `'\''`.
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
+use crate::package::{Scripts, SystemdUnit};
 
 /// The interpreter a script asks for in its `#!` line, or `/bin/sh`.
 fn interpreter(script: &str) -> String {
@@ -45,7 +42,7 @@ fn run_line(func: &str, script: &str) -> String {
     // `#!/usr/bin/env bash` has two words; they stay separate words for the shell.
     format!(
         "\t{interp} -c {} {func} \"$@\" || return $?\n",
-        sh_quote(script)
+        quote_always(script)
     )
 }
 
@@ -72,7 +69,7 @@ pub fn render(scripts: &Scripts, units: &[SystemdUnit]) -> Option<String> {
     let quoted = |names: &[&str]| {
         names
             .iter()
-            .map(|n| sh_quote(n))
+            .map(|n| quote_always(n))
             .collect::<Vec<_>>()
             .join(" ")
     };

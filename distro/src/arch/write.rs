@@ -13,7 +13,7 @@ use super::pkginfo::PkgInfo;
 use crate::compress::{Compression, Encoder};
 use crate::error::{Error, Result};
 use crate::frames::{file_digests, PayloadEncoder, SharedContent};
-use crate::package::{Entry, Package, Relation, VersionOp};
+use crate::package::{Entry, Package, Relation};
 use crate::tarball::{TarFlavor, TarWriter};
 
 const FORMAT: &str = "arch";
@@ -372,13 +372,7 @@ fn relation(r: &Relation, field: &'static str, eq_only: bool) -> Result<String> 
             None,
         ));
     }
-    let op = match op {
-        VersionOp::Lt => "<",
-        VersionOp::Le => "<=",
-        VersionOp::Eq => "=",
-        VersionOp::Ge => ">=",
-        VersionOp::Gt => ">",
-    };
+    let op = op.symbol();
     if eq_only && op != "=" {
         return Err(Error::invalid_field(
             FORMAT,

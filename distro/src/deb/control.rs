@@ -394,16 +394,6 @@ pub fn installed_size_kib(pkg: &Package) -> u64 {
         .sum::<u64>()
 }
 
-fn op_text(op: VersionOp) -> &'static str {
-    match op {
-        VersionOp::Lt => "<<",
-        VersionOp::Le => "<=",
-        VersionOp::Eq => "=",
-        VersionOp::Ge => ">=",
-        VersionOp::Gt => ">>",
-    }
-}
-
 fn format_relations(field: &'static str, list: &[Relation]) -> Result<String> {
     let mut out = Vec::new();
     for r in list {
@@ -432,7 +422,7 @@ fn format_relations(field: &'static str, list: &[Relation]) -> Result<String> {
                     return Err(Error::invalid_field(
                         "deb",
                         field,
-                        format!("{} {} {v}", r.name, op_text(*op)),
+                        format!("{} {} {v}", r.name, op.debian()),
                         "a versioned Provides may only use `=`",
                         Some(format!("write `{} (= {v})`", r.name)),
                     ));
@@ -450,7 +440,7 @@ fn format_relations(field: &'static str, list: &[Relation]) -> Result<String> {
                         Some("use letters, digits, `.`, `+`, `~`, `-`, `:`".into()),
                     ));
                 }
-                out.push(format!("{} ({} {v})", r.name, op_text(*op)));
+                out.push(format!("{} ({} {v})", r.name, op.debian()));
             }
         }
     }

@@ -543,8 +543,7 @@ impl StoredFrame {
 
 /// Collects the frames of small files made in one run into one file, a *pack*: thousands of
 /// small frames as files of their own cost more to create, rename, open and delete than
-/// compressing them (measured on the benchmark payload: 6,000 frame files added ~6 s of system
-/// time to a 9 s run). The pack becomes visible to other runs, with its index, when
+/// compressing them (measured: `bench/RESULTS.md`, section 2.7). The pack becomes visible to other runs, with its index, when
 /// [`PackWriter::finish`] renames it into place:
 ///
 /// ```text

@@ -115,8 +115,8 @@ impl SharedContent {
     /// compressed under a lease of `cores` (see [`crate::cores`]), which the writers given this
     /// content use too: one core, or all of them for a file that zstd's workers share (the
     /// encoders of one file run together, but a fast zstd -3 frame beside a deflate -9 segment
-    /// keeps a second core busy only briefly; leasing it for the whole file measured 10.8 s
-    /// against 7.3 s at nfpm's settings).
+    /// keeps a second core busy only briefly; leasing it for the whole file measured slower at
+    /// nfpm's settings: `bench/RESULTS.md`, section 2.7).
     ///
     /// # Errors
     ///

@@ -58,13 +58,11 @@ pub const SHARE_THRESHOLD: u64 = 256 * 1024;
 /// or more packages (a `.deb` and an rpm at nfpm's settings), yes.
 ///
 /// A small file compressed alone loses the context of its neighbours, but deflate's window is
-/// only 32 KiB, so that costs little: on the benchmark payload's 5,976 small text files, +1.38 %
-/// for the `.deb` and +1.40 % for the rpm against one stream per package (zlib level 9; see
-/// bench/RESULTS.md, section 2.1). In return each small file is
-/// compressed once instead of once per package, and alone, which zlib does faster than in a
-/// stream (its hash chains stay short): 1.4 s of CPU once instead of 3.7 s per package. zstd's
-/// windows reach megabytes, and level 19 gains much from neighbouring files, so zstd frames
-/// stay for large files.
+/// only 32 KiB, so that costs little. In return each small file is compressed once instead of
+/// once per package, and alone, which zlib does faster than in a stream (its hash chains stay
+/// short). The measured size and CPU time of both ways are in `bench/RESULTS.md`, section 2.1.
+/// zstd's windows reach megabytes, and level 19 gains much from neighbouring files, so zstd
+/// frames stay for large files.
 pub fn deflate_shares_small_files(codec: Compression, packages: usize) -> bool {
     matches!(codec, Compression::Gzip { .. }) && packages >= 2
 }
