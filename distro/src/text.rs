@@ -97,6 +97,30 @@ pub fn bounded(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(format!("{}… ({} bytes in all)", &s[..end], s.len()))
 }
 
+/// Word-wraps each line of `text` longer than `width` characters at spaces; lines starting with
+/// a space (preformatted in Debian descriptions) and single words longer than `width` stay.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.chars().count() <= width || line.starts_with(' ') {
+            out.push(line.to_string());
+            continue;
+        }
+        let mut cur = String::new();
+        for word in line.split_whitespace() {
+            if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+                out.push(std::mem::take(&mut cur));
+            }
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+        out.push(cur);
+    }
+    out.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -133,28 +157,4 @@ mod tests {
         assert_eq!(bounded("abc", 10), "abc");
         assert!(bounded(&"é".repeat(100), 11).starts_with("ééééé…"));
     }
-}
-
-/// Word-wraps each line of `text` longer than `width` characters at spaces; lines starting with
-/// a space (preformatted in Debian descriptions) and single words longer than `width` stay.
-pub fn wrap(text: &str, width: usize) -> String {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        if line.chars().count() <= width || line.starts_with(' ') {
-            out.push(line.to_string());
-            continue;
-        }
-        let mut cur = String::new();
-        for word in line.split_whitespace() {
-            if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
-                out.push(std::mem::take(&mut cur));
-            }
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            cur.push_str(word);
-        }
-        out.push(cur);
-    }
-    out.join("\n")
 }
