@@ -6,9 +6,10 @@ use anyhow::{Context, Result};
 use syspack_distro::Bundled;
 
 /// The JSON the sys crates embed, one per library.
-const OWN: [(&str, &str); 6] = [
+const OWN: [(&str, &str); 7] = [
     ("bzip2", syspack_bzip2_sys::PROVENANCE_JSON),
     ("expat", syspack_expat_sys::PROVENANCE_JSON),
+    ("libdeflate", syspack_libdeflate_sys::PROVENANCE_JSON),
     ("libsolv", syspack_solv_sys::PROVENANCE_JSON),
     ("lzma", syspack_lzma_sys::PROVENANCE_JSON),
     ("zlib", syspack_zlib_sys::PROVENANCE_JSON),
@@ -91,12 +92,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn own_provenance_lists_six_sorted_libraries() {
+    fn own_provenance_lists_seven_sorted_libraries() {
         let own = own().unwrap();
         let names: Vec<&str> = own.iter().map(|r| r.library.as_str()).collect();
-        assert_eq!(names, ["bzip2", "expat", "libsolv", "lzma", "zlib", "zstd"]);
+        assert_eq!(
+            names,
+            [
+                "bzip2",
+                "expat",
+                "libdeflate",
+                "libsolv",
+                "lzma",
+                "zlib",
+                "zstd"
+            ]
+        );
         let parsed: serde_json::Value = serde_json::from_str(&own_json().unwrap()).unwrap();
-        assert_eq!(parsed.as_array().unwrap().len(), 6);
+        assert_eq!(parsed.as_array().unwrap().len(), 7);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The workspace's six sys crates as they describe themselves: each exports its `library.toml`
+//! The workspace's seven sys crates as they describe themselves: each exports its `library.toml`
 //! (`LIBRARY_MANIFEST`) and `pin.toml` (`PIN`), so `syspack doctor`, `syspack vendor` and
 //! `syspack matrix` read one description of each C library, compiled into the binary.
 
@@ -22,7 +22,7 @@ pub struct SysCrate {
 }
 
 /// The sys crates, sorted by library.
-pub const ALL: [SysCrate; 6] = [
+pub const ALL: [SysCrate; 7] = [
     SysCrate {
         library: "bzip2",
         kb_name: "bzip2",
@@ -36,6 +36,13 @@ pub const ALL: [SysCrate; 6] = [
         manifest: syspack_expat_sys::LIBRARY_MANIFEST,
         pin: syspack_expat_sys::PIN,
         dir: "sys-crates/expat-sys",
+    },
+    SysCrate {
+        library: "libdeflate",
+        kb_name: "libdeflate",
+        manifest: syspack_libdeflate_sys::LIBRARY_MANIFEST,
+        pin: syspack_libdeflate_sys::PIN,
+        dir: "sys-crates/libdeflate-sys",
     },
     SysCrate {
         library: "libsolv",
@@ -111,10 +118,10 @@ mod tests {
         let kb = syspack_distro::kb::LIBRARIES;
         for c in &ALL {
             assert!(c.min_version().is_ok(), "{}", c.library);
-            // The knowledge base has no release data for expat and libsolv yet: the matrix's
+            // The knowledge base has no release data for expat, libdeflate and libsolv yet: the matrix's
             // builds column says "no data for libsolv" rather than guessing.
             assert!(
-                kb.contains(&c.kb_name) || ["expat", "libsolv"].contains(&c.kb_name),
+                kb.contains(&c.kb_name) || ["expat", "libdeflate", "libsolv"].contains(&c.kb_name),
                 "{} is not in the kb",
                 c.kb_name
             );
