@@ -9,6 +9,18 @@ use crate::ffi;
 /// The compression levels libdeflate accepts: 0 (store) to 12 (its slowest, smallest).
 pub const LEVELS: RangeInclusive<u32> = 0..=12;
 
+/// The version of libdeflate this binary was built against (`1.23`), from [`crate::PROVENANCE_JSON`]:
+/// libdeflate has no run-time version call. With a system shared library that is the version
+/// pkg-config reported at build time.
+pub fn version() -> &'static str {
+    const KEY: &str = "\"version\":\"";
+    let json = crate::PROVENANCE_JSON;
+    json.find(KEY)
+        .map(|at| &json[at + KEY.len()..])
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("unknown")
+}
+
 /// What went wrong in a libdeflate call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

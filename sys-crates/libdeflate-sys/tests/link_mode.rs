@@ -22,6 +22,11 @@ fn linking_matches_provenance() {
 fn provenance_names_the_library() {
     let provenance = common::provenance(PROVENANCE_JSON);
     assert_eq!(provenance["library"], "libdeflate");
+    assert_eq!(
+        syspack_libdeflate_sys::safe::version(),
+        provenance["version"].as_str().unwrap()
+    );
+    assert!(syspack_libdeflate_sys::safe::version().starts_with("1."));
 }
 
 /// Raw deflate of every level and of empty, tiny and mixed input inflates back (through
