@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! v1/frames/zstd-19-1.5.4/ab/ab12…ef    one compressed frame (for gzip, under
-//!                                       deflate-9-libdeflate1.23-c1024k/: a deflate segment
+//!                                       deflate-9-libdeflate1.23-L9-c1024k/: a deflate segment
 //!                                       and its CRC and length), named by the SHA-256 of its
 //!                                       uncompressed bytes; the directory names the
 //!                                       library release
@@ -479,8 +479,9 @@ fn codec_family(codec: Compression) -> String {
         // libdeflate in chunks of a fixed size (see deflate.rs): the release and the chunk size
         // decide the bytes.
         Compression::Gzip { level } => format!(
-            "deflate-{level}-libdeflate{}-c{}k",
+            "deflate-{level}-libdeflate{}-L{}-c{}k",
             syspack_libdeflate_sys::safe::version(),
+            super::deflate::libdeflate_level(level),
             super::deflate::CHUNK >> 10
         ),
         _ => format!(
@@ -554,8 +555,8 @@ impl StoredFrame {
 /// [`PackWriter::finish`] renames it into place:
 ///
 /// ```text
-/// v1/packs/deflate-9-libdeflate1.23-c1024k/3f2a…9c.pack   the frames, one after the other
-/// v1/packs/deflate-9-libdeflate1.23-c1024k/3f2a…9c.idx    one line per frame: SHA-256 of its uncompressed
+/// v1/packs/deflate-9-libdeflate1.23-L9-c1024k/3f2a…9c.pack   the frames, one after the other
+/// v1/packs/deflate-9-libdeflate1.23-L9-c1024k/3f2a…9c.idx    one line per frame: SHA-256 of its uncompressed
 ///                                             bytes, offset, length, CRC-32 of the frame
 /// ```
 pub(crate) struct PackWriter {

@@ -38,9 +38,14 @@ const PROBE_MIN: usize = 4 * 1024;
 
 /// The libdeflate level that stands for gzip level `level` (1–9): the same number. libdeflate's
 /// levels 1–9 are its counterparts of zlib's (its 10–12, far slower, are not used); see
-/// bench/RESULTS.md for the sizes and times behind this.
+/// bench/RESULTS.md for the sizes and times behind this. `SYSPACK_LIBDEFLATE_LEVEL` (0–12)
+/// overrides it, a tuning knob for those measurements (the frame cache keys frames by the level
+/// used, so it never mixes levels).
 pub fn libdeflate_level(level: u32) -> u32 {
-    level.min(9)
+    match std::env::var("SYSPACK_LIBDEFLATE_LEVEL").map(|v| v.parse::<u32>()) {
+        Ok(Ok(l @ 0..=12)) => l,
+        _ => level.min(9),
+    }
 }
 
 /// One thread's compressors and output buffer.
