@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! v1/frames/zstd-19-1.5.4/ab/ab12…ef    one compressed frame (for gzip, under
-//!                                       deflate-9-libdeflate1.23-L9-c1024k/: a deflate segment
+//!                                       deflate-9-libdeflate1.23-L7-c1024k/: a deflate segment
 //!                                       and its CRC and length), named by the SHA-256 of its
 //!                                       uncompressed bytes; the directory names the
 //!                                       library release
@@ -555,8 +555,8 @@ impl StoredFrame {
 /// [`PackWriter::finish`] renames it into place:
 ///
 /// ```text
-/// v1/packs/deflate-9-libdeflate1.23-L9-c1024k/3f2a…9c.pack   the frames, one after the other
-/// v1/packs/deflate-9-libdeflate1.23-L9-c1024k/3f2a…9c.idx    one line per frame: SHA-256 of its uncompressed
+/// v1/packs/deflate-9-libdeflate1.23-L7-c1024k/3f2a…9c.pack   the frames, one after the other
+/// v1/packs/deflate-9-libdeflate1.23-L7-c1024k/3f2a…9c.idx    one line per frame: SHA-256 of its uncompressed
 ///                                             bytes, offset, length, CRC-32 of the frame
 /// ```
 pub(crate) struct PackWriter {

@@ -36,15 +36,17 @@ const PROBE_SAMPLE: usize = 32 * 1024;
 /// Blocks shorter than this are compressed without probing.
 const PROBE_MIN: usize = 4 * 1024;
 
-/// The libdeflate level that stands for gzip level `level` (1–9): the same number. libdeflate's
-/// levels 1–9 are its counterparts of zlib's (its 10–12, far slower, are not used); see
-/// bench/RESULTS.md for the sizes and times behind this. `SYSPACK_LIBDEFLATE_LEVEL` (0–12)
-/// overrides it, a tuning knob for those measurements (the frame cache keys frames by the level
-/// used, so it never mixes levels).
+/// The libdeflate level that stands for gzip level `level` (1–9): the same number up to 7, and 7
+/// for 8 and 9. libdeflate compresses better than zlib at the same number; on the benchmark
+/// payload (bench/RESULTS.md, issue 22) its level 7 is already smaller than zlib's 9 (rpm
+/// 216.14 MB against 216.36 MB, deb 215.73 MB against 215.9 MB), while its 8 and 9 save another
+/// 0.01–0.02 % for 20–25 % more CPU time. `SYSPACK_LIBDEFLATE_LEVEL` (0–12) overrides it, a
+/// tuning knob for those measurements (the frame cache keys frames by the level used, so it
+/// never mixes levels).
 pub fn libdeflate_level(level: u32) -> u32 {
     match std::env::var("SYSPACK_LIBDEFLATE_LEVEL").map(|v| v.parse::<u32>()) {
         Ok(Ok(l @ 0..=12)) => l,
-        _ => level.min(9),
+        _ => level.min(7),
     }
 }
 
