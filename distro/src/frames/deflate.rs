@@ -40,7 +40,7 @@ const PROBE_MIN: usize = 4 * 1024;
 /// for 8 and 9. libdeflate compresses better than zlib at the same number; on the benchmark
 /// payload (bench/RESULTS.md, issue 22) its level 7 is already smaller than zlib's 9 (rpm
 /// 216.14 MB against 216.36 MB, deb 215.73 MB against 215.9 MB), while its 8 and 9 save another
-/// 0.01–0.02 % for 20–25 % more CPU time. `SYSPACK_LIBDEFLATE_LEVEL` (0–12) overrides it, a
+/// 0.01–0.02 % for 15–16 % more CPU time. `SYSPACK_LIBDEFLATE_LEVEL` (0–12) overrides it, a
 /// tuning knob for those measurements (the frame cache keys frames by the level used, so it
 /// never mixes levels).
 pub fn libdeflate_level(level: u32) -> u32 {
