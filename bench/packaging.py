@@ -5,11 +5,15 @@ hyperfine-like statistics, medians and ratios as Markdown. Called by bench/packa
 installs the tools, builds syspack and generates the payloads first.
 
     bench/packaging.py --work DIR --syspack BIN --root REPO [--reps N] [--reps19 M] [--groups a,b,c,d]
+                       [--baseline OTHER_SYSPACK_BIN]
 
 Groups:
   nfpm     the 250 MB payload at nfpm's default compression (deb gzip:9, rpm gzip:9, arch zstd:3),
            every tool at the same settings: syspack (all four formats, and each format alone),
            nfpm deb/rpm/archlinux, dpkg-deb -b, rpmbuild -bb, makepkg (as nobody)
+  single   the 250 MB payload at nfpm's settings, each syspack format alone against its fastest
+           anchors (nfpm rpm, nfpm deb, nfpm archlinux, bsdtar + zstd -3), with CPU time; with
+           --baseline, another syspack binary's rpm and deb alone beside them
   zstd19   the 250 MB payload at zstd -19: `tar | zstd -19 -T0` once against syspack's four formats
   repack   syspack's four formats again with unchanged inputs into the same output directory
   self     syspack's own release binary + docs at each target's default compression: syspack against
@@ -20,6 +24,7 @@ Groups:
 import argparse
 import json
 import os
+import resource
 import re
 import shutil
 import statistics
@@ -160,6 +165,7 @@ class Cmd:
     def __init__(self, name, cmd, out, env=None):
         self.name, self.cmd, self.out, self.env = name, cmd, out, env or {}
         self.times = []
+        self.cpu = []  # user + sys seconds of the command and everything it waited for
         self.size = None
 
     def prepare(self):
@@ -171,9 +177,12 @@ class Cmd:
 
     def run(self, log):
         env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH, **self.env)
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         r = subprocess.run(self.cmd, shell=True, env=env, stdout=log, stderr=log)
         dt = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
         if r.returncode != 0:
             sys.exit(f"error: `{self.name}` failed (exit {r.returncode}); command: {self.cmd}; see {log.name}")
         self.times.append(dt)
@@ -212,13 +221,14 @@ def md(name):
 
 def table(cmds, base=None):
     rows = [
-        "| command | runs | median (s) | mean ± σ (s) | min … max (s) | output (MB) |"
+        "| command | runs | median (s) | mean ± σ (s) | min … max (s) | CPU median (s) | output (MB) |"
         + (f" × {md(base.name)} |" if base else ""),
-        "|---|---|---|---|---|---|" + ("---|" if base else ""),
+        "|---|---|---|---|---|---|---|" + ("---|" if base else ""),
     ]
     for c in cmds:
         med, mean, sd, lo, hi = stats(c.times)
-        row = f"| {md(c.name)} | {len(c.times)} | {med:.2f} | {mean:.2f} ± {sd:.2f} | {lo:.2f} … {hi:.2f} | {c.size / 1e6:.1f} |"
+        cpu = f"{statistics.median(c.cpu):.2f}" if c.cpu else "—"
+        row = f"| {md(c.name)} | {len(c.times)} | {med:.2f} | {mean:.2f} ± {sd:.2f} | {lo:.2f} … {hi:.2f} | {cpu} | {c.size / 1e6:.1f} |"
         if base:
             row += f" {med / statistics.median(base.times):.2f} |"
         rows.append(row)
@@ -243,6 +253,8 @@ def main():
     ap.add_argument("--reps19", type=int, default=2)
     ap.add_argument("--groups", default="nfpm,zstd19,repack,self,rss")
     ap.add_argument("--payload", default="250 MB, 6,000 files", help="label of the synthetic payload")
+    ap.add_argument("--baseline", default=None,
+                    help="another syspack binary (an earlier build) timed beside this one in the `single` group")
     a = ap.parse_args()
     groups = a.groups.split(",")
     W = a.work
@@ -313,6 +325,46 @@ def main():
         emit(f"- load average (1 min) before each command: {min(loads):.1f} … {max(loads):.1f}")
         emit("")
         results["nfpm"] = {c.name: {"times": c.times, "size": c.size} for c in cmds}
+
+    if "single" in groups:
+        # Each format alone against its fastest anchor (issue 22), interleaved, with CPU time.
+        cmds = [
+            sp("syspack --format rpm", f"{o}/s1rpm", "--format rpm"),
+            sp("syspack --format deb", f"{o}/s1deb", "--format deb"),
+            sp("syspack --format arch", f"{o}/s1arch", "--format arch"),
+            sp("syspack --format freebsd", f"{o}/s1fbsd", "--format freebsd"),
+            Cmd("nfpm rpm", f"cd {big} && nfpm package -f nfpm.yaml -p rpm -t {o}/s1nfrpm/", f"{o}/s1nfrpm"),
+            Cmd("nfpm deb", f"cd {big} && nfpm package -f nfpm.yaml -p deb -t {o}/s1nfdeb/", f"{o}/s1nfdeb"),
+            Cmd("nfpm archlinux", f"cd {big} && nfpm package -f nfpm.yaml -p archlinux -t {o}/s1nfarch/", f"{o}/s1nfarch"),
+            Cmd("bsdtar + zstd -3 -T0 (makepkg's core)",
+                f"cd {tree} && bsdtar -czf {o}/s1bsdtar/.MTREE --format=mtree --options='!all,use-set,type,uid,gid,mode,time,size,md5,sha256,link' . "
+                f"&& bsdtar --no-fflags --uid 0 --gid 0 -cf - . | zstd -c -T0 -3 -q > {o}/s1bsdtar/p.pkg.tar.zst",
+                f"{o}/s1bsdtar"),
+        ]
+        if a.baseline:
+            for f in ("rpm", "deb"):
+                cmds.append(Cmd(f"baseline syspack --format {f}",
+                                f"{a.baseline} package --no-build --config {big}/syspack-nfpm.toml --format {f} --frame-cache off --out {o}/s1base{f}",
+                                f"{o}/s1base{f}"))
+        loads = run_group("single", cmds, a.reps, log)
+        by = {c.name: c for c in cmds}
+        emit(f"### {a.payload} payload, each format alone at nfpm's settings (rpm, deb gzip:9; arch, freebsd zstd:3)\n")
+        emit(table(cmds))
+        emit("")
+        anchors = {
+            "rpm": ["nfpm rpm"],
+            "deb": ["nfpm deb"],
+            "arch": ["nfpm archlinux", "bsdtar + zstd -3 -T0 (makepkg's core)"],
+            "freebsd": ["bsdtar + zstd -3 -T0 (makepkg's core)"],
+        }
+        for f, names in anchors.items():
+            ours = by[f"syspack --format {f}"]
+            best = min((by[n] for n in names), key=med)
+            emit(f"- {f} alone: {med(ours):.2f} s wall, {statistics.median(ours.cpu):.2f} s CPU, {ours.size / 1e6:.1f} MB → "
+                 f"**{med(ours) / med(best):.2f}×** {best.name} ({med(best):.2f} s, {best.size / 1e6:.1f} MB)")
+        emit(f"- load average (1 min) before each command: {min(loads):.1f} … {max(loads):.1f}")
+        emit("")
+        results["single"] = {c.name: {"times": c.times, "cpu": c.cpu, "size": c.size} for c in cmds}
 
     if "repack" in groups:
         frames = f"{o}/repack-frames"

@@ -2,7 +2,8 @@
 # The packaging benchmark: installs the anchors, builds syspack (release), generates the payloads,
 # then runs bench/packaging.py (interleaved repetitions, medians, ratios).
 #
-#   bench/packaging.sh [--reps N] [--reps19 M] [--groups nfpm,zstd19,repack,self,rss]
+#   bench/packaging.sh [--reps N] [--reps19 M] [--groups nfpm,single,zstd19,repack,self,rss]
+#                      [--baseline OTHER_SYSPACK_BIN]
 #
 # Environment:
 #   BENCH_WORK        scratch directory for payloads, configs and outputs  [default: /tmp/bench-pack]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the checked-in bindings generated/bindings/{zlib,bzip2,lzma,zstd,expat,libsolv}.rs.
+# Regenerates the checked-in bindings generated/bindings/{zlib,bzip2,lzma,zstd,expat,libsolv,libdeflate}.rs.
 #
 # Each file is exactly what the sys crate's build script writes to `$OUT_DIR/bindings.rs` with
 # `--features vendored,bindgen` (so the headers are those of the pinned, hash-verified release
@@ -8,7 +8,7 @@
 # places: the allowlist and blocklist in `bindings()` in sys-crates/<lib>-sys/build.rs, the
 # options shared by all four in `syspack_build::Bindings` (build/src/bindings.rs).
 #
-# Usage: generated/regenerate-bindings.sh [zlib|bzip2|lzma|zstd|expat|libsolv]...   (default: all)
+# Usage: generated/regenerate-bindings.sh [zlib|bzip2|lzma|zstd|expat|libsolv|libdeflate]...   (default: all)
 # Needs: libclang (Debian: `apt-get install libclang-dev`), and the pinned sources in the
 # syspack source cache (`syspack vendor import DIR` or `syspack vendor fetch`; SYSPACK_SOURCE_DIR).
 set -euo pipefail
@@ -16,16 +16,16 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 libs=("$@")
-[ ${#libs[@]} -gt 0 ] || libs=(zlib bzip2 lzma zstd expat libsolv)
+[ ${#libs[@]} -gt 0 ] || libs=(zlib bzip2 lzma zstd expat libsolv libdeflate)
 
 bindgen_version=$(sed -n '/^name = "bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock 2>/dev/null | head -n1)
 libclang_version=$(dpkg-query -W -f='${Version}' 'libclang1-[0-9]*' 2>/dev/null | head -n1 || true)
 
 for lib in "${libs[@]}"; do
     case "$lib" in
-        zlib|bzip2|lzma|zstd|expat) crate="syspack-$lib-sys" ;;
+        zlib|bzip2|lzma|zstd|expat|libdeflate) crate="syspack-$lib-sys" ;;
         libsolv) crate="syspack-solv-sys" ;;
-        *) echo "unknown library \`$lib\`: use zlib, bzip2, lzma, zstd, expat or libsolv" >&2; exit 2 ;;
+        *) echo "unknown library \`$lib\`: use zlib, bzip2, lzma, zstd, expat, libsolv or libdeflate" >&2; exit 2 ;;
     esac
     pin="sys-crates/$lib-sys/pin.toml"
     version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$pin" | head -n1)

@@ -1,4 +1,4 @@
-//! The workspace's six sys crates as they describe themselves: each exports its `library.toml`
+//! The workspace's seven sys crates as they describe themselves: each exports its `library.toml`
 //! (`LIBRARY_MANIFEST`), `pin.toml` (`PIN`) and the provenance its build recorded
 //! (`PROVENANCE_JSON`), so `syspack doctor`, `syspack vendor`, `syspack matrix`,
 //! `syspack --provenance`, the shared-library dependencies and the recipes read one description
@@ -29,7 +29,7 @@ pub struct SysCrate {
 }
 
 /// The sys crates, sorted by library.
-pub const ALL: [SysCrate; 6] = [
+pub const ALL: [SysCrate; 7] = [
     SysCrate {
         krate: "syspack-bzip2-sys",
         library: "bzip2",
@@ -47,6 +47,15 @@ pub const ALL: [SysCrate; 6] = [
         pin: syspack_expat_sys::PIN,
         provenance: syspack_expat_sys::PROVENANCE_JSON,
         dir: "sys-crates/expat-sys",
+    },
+    SysCrate {
+        krate: "syspack-libdeflate-sys",
+        library: "libdeflate",
+        kb_name: "libdeflate",
+        manifest: syspack_libdeflate_sys::LIBRARY_MANIFEST,
+        pin: syspack_libdeflate_sys::PIN,
+        provenance: syspack_libdeflate_sys::PROVENANCE_JSON,
+        dir: "sys-crates/libdeflate-sys",
     },
     SysCrate {
         krate: "syspack-solv-sys",
@@ -150,10 +159,11 @@ mod tests {
             assert!(c.soname_prefix().is_ok(), "{}", c.library);
             // The table's names are the ones the crate's own files give.
             assert_eq!(c.manifest_str("library").unwrap(), c.library);
-            // The knowledge base has no release data for expat and libsolv yet: the matrix's
+            // The knowledge base has no release data for expat, libdeflate and libsolv yet: the
+            // matrix's
             // builds column says "no data for libsolv" rather than guessing.
             assert!(
-                kb.contains(&c.kb_name) || ["expat", "libsolv"].contains(&c.kb_name),
+                kb.contains(&c.kb_name) || ["expat", "libdeflate", "libsolv"].contains(&c.kb_name),
                 "{} is not in the kb",
                 c.kb_name
             );

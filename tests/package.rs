@@ -856,3 +856,117 @@ assets = ["$auto", ["NEWS", "usr/share/doc/par/NEWS", "644"], ["par.info", "usr/
         ],
     );
 }
+
+/// Adds `count` small text files and one large file (compressible text, then random bytes)
+/// under `stage/usr/share/hello/`: several MiB, so that both the shared frames of large files
+/// and the package's own frames of small files span several libdeflate chunks (1 MiB each).
+fn add_mixed_payload(dir: &Dir, count: usize) {
+    let share = dir.join("stage/usr/share/hello");
+    std::fs::create_dir_all(&share).unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    const WORDS: [&str; 8] = [
+        "gzip", "deflate", "chunk", "core", "rpm", "deb", "the", "of",
+    ];
+    for i in 0..count {
+        let mut text = String::new();
+        while text.len() < 12_000 {
+            text.push_str(WORDS[(next() % 8) as usize]);
+            text.push(if next() % 9 == 0 { '\n' } else { ' ' });
+        }
+        std::fs::write(share.join(format!("note-{i:04}.txt")), text).unwrap();
+    }
+    let mut big = Vec::new();
+    while big.len() < 3 << 20 {
+        big.extend_from_slice(WORDS[(next() % 8) as usize].as_bytes());
+        big.push(b' ');
+    }
+    big.extend((0..(1 << 20) + 4321).map(|_| next() as u8));
+    std::fs::write(share.join("big.bin"), big).unwrap();
+}
+
+#[test]
+fn a_lone_gzip_package_has_the_same_bytes_on_one_core_or_three_and_its_tools_read_it() {
+    let dir = hello("gzip-cores");
+    add_mixed_payload(&dir, 400);
+    for (target, file) in [
+        ("fedora-43", "hello-1.0.0-1.x86_64.rpm"),
+        ("debian-12", "hello_1.0.0-1_amd64.deb"),
+        ("arch", "hello-1.0.0-1-x86_64.pkg.tar.gz"),
+        ("freebsd-14", "hello-1.0.0.pkg"),
+    ] {
+        let mut written = Vec::new();
+        for jobs in ["1", "3"] {
+            let out = format!("out-{target}-{jobs}");
+            dir.package()
+                .args([
+                    "--target",
+                    target,
+                    "--compression",
+                    "gzip:9",
+                    "--jobs",
+                    jobs,
+                ])
+                .args(["--out", &out, FOREIGN])
+                .stdout();
+            written.push(dir.join(&out).join(file));
+        }
+        assert_eq!(
+            sha256(&written[0]),
+            sha256(&written[1]),
+            "{file}: --jobs 1 and --jobs 3 differ"
+        );
+        let path = written[0].to_str().unwrap();
+        match target {
+            "fedora-43" => {
+                let k = tool("rpm", &["-Kv", path], "rpm");
+                assert_contains(&k, &["Payload SHA256 digest: OK"]);
+                let files = tool("rpm", &["-qlp", path], "rpm");
+                assert_contains(
+                    &files,
+                    &["/usr/share/hello/note-0399.txt", "/usr/share/hello/big.bin"],
+                );
+                // The payload itself is one valid gzip stream: rpm2cpio | gzip -t.
+                let payload = std::process::Command::new("rpm2cpio")
+                    .arg(path)
+                    .output()
+                    .expect("rpm2cpio: apt-get install -y rpm");
+                assert!(payload.status.success());
+                let cpio = tool(
+                    "sh",
+                    &["-c", &format!("rpm2cpio {path} | cpio -t --quiet")],
+                    "cpio",
+                );
+                assert_contains(&cpio, &["./usr/share/hello/big.bin"]);
+            }
+            "debian-12" => {
+                let info = tool("dpkg-deb", &["--info", path], "dpkg");
+                assert_contains(&info, &["Package: hello"]);
+                let root = dir.join("dpkg-x");
+                tool("dpkg-deb", &["-x", path, root.to_str().unwrap()], "dpkg");
+                assert_eq!(
+                    std::fs::read(root.join("usr/share/hello/big.bin")).unwrap(),
+                    std::fs::read(dir.join("stage/usr/share/hello/big.bin")).unwrap()
+                );
+                // data.tar.gz passes gzip -t.
+                let members = tool("ar", &["t", path], "binutils");
+                assert_contains(&members, &["data.tar.gz"]);
+                tool(
+                    "sh",
+                    &["-c", &format!("ar p {path} data.tar.gz | gzip -t")],
+                    "gzip",
+                );
+            }
+            _ => {
+                tool("gzip", &["-t", path], "gzip").to_string();
+                let list = tool("bsdtar", &["-tf", path], "libarchive-tools");
+                assert_contains(&list, &["usr/", "big.bin", "note-0399.txt"]);
+            }
+        }
+    }
+}

@@ -575,10 +575,17 @@ fn syspack_links_libsolv_as_its_provenance_says() {
         }
         return;
     }
-    for lib in ["libsolv", "zlib", "lzma", "zstd", "expat"] {
+    for lib in ["libsolv", "zlib", "lzma", "zstd", "expat", "libdeflate"] {
         assert_eq!(mode(lib), "vendored", "{prov:#}");
     }
-    for so in ["libsolv", "libz.", "liblzma", "libzstd", "libexpat"] {
+    for so in [
+        "libsolv",
+        "libz.",
+        "liblzma",
+        "libzstd",
+        "libexpat",
+        "libdeflate",
+    ] {
         assert!(
             !needed.iter().any(|n| n.starts_with(so)),
             "vendored: DT_NEEDED {so}*: {needed:?}"

@@ -2,7 +2,8 @@
 //!
 //! One native library is linked once in the whole workspace (Cargo allows one package per `links`
 //! value), so every gzip, xz, zstd and bzip2 stream syspack writes or reads goes through
-//! `syspack-{zlib,lzma,zstd,bzip2}-sys`. [`Compression`] names a codec and its settings;
+//! `syspack-{zlib,lzma,zstd,bzip2}-sys` — and the deflate of the gzip frames that packages
+//! splice (`frames/deflate.rs`) through `syspack-libdeflate-sys`. [`Compression`] names a codec and its settings;
 //! [`Encoder`] and [`decoder`] turn it into a stream.
 
 use std::fmt;

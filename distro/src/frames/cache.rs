@@ -5,9 +5,10 @@
 //!
 //! ```text
 //! v1/frames/zstd-19-1.5.4/ab/ab12…ef    one compressed frame (for gzip, under
-//!                                       deflate-9-zlib1.3.1/: a deflate segment and its CRC and
-//!                                       length), named by the SHA-256 of its uncompressed
-//!                                       bytes; the directory names the library release
+//!                                       deflate-9-libdeflate1.23-L7-c1024k/: a deflate segment
+//!                                       and its CRC and length), named by the SHA-256 of its
+//!                                       uncompressed bytes; the directory names the
+//!                                       library release
 //! v1/gaps/zstd-19-1.5.4/12/12ab…cd      a frame of one format's own bytes (headers, small
 //!                                       files), named by a digest of its parts (files by
 //!                                       their SHA-256)
@@ -474,9 +475,15 @@ fn codec_family(codec: Compression) -> String {
             };
             format!("zstd-{level}{mode}-{}", library_release(codec))
         }
-        // gzip frames are deflate segments with a trailer (see codec.rs); which blocks are
-        // stored depends on the zlib release too.
-        Compression::Gzip { level } => format!("deflate-{level}-{}", library_release(codec)),
+        // gzip frames are deflate segments with a trailer (see codec.rs), compressed by
+        // libdeflate in chunks of a fixed size (see deflate.rs): the release and the chunk size
+        // decide the bytes.
+        Compression::Gzip { level } => format!(
+            "deflate-{level}-libdeflate{}-L{}-c{}k",
+            syspack_libdeflate_sys::safe::version(),
+            super::deflate::libdeflate_level(level),
+            super::deflate::CHUNK >> 10
+        ),
         _ => format!(
             "{}-{}-{}",
             codec.name(),
@@ -547,8 +554,8 @@ impl StoredFrame {
 /// [`PackWriter::finish`] renames it into place:
 ///
 /// ```text
-/// v1/packs/deflate-9-zlib1.3.1/3f2a…9c.pack   the frames, one after the other
-/// v1/packs/deflate-9-zlib1.3.1/3f2a…9c.idx    one line per frame: SHA-256 of its uncompressed
+/// v1/packs/deflate-9-libdeflate1.23-L7-c1024k/3f2a…9c.pack   the frames, one after the other
+/// v1/packs/deflate-9-libdeflate1.23-L7-c1024k/3f2a…9c.idx    one line per frame: SHA-256 of its uncompressed
 ///                                             bytes, offset, length, CRC-32 of the frame
 /// ```
 pub(crate) struct PackWriter {
@@ -925,7 +932,7 @@ mod tests {
             .is_none());
         // An empty pack leaves nothing behind.
         cache.new_pack(codec).unwrap().finish().unwrap();
-        let family = format!("deflate-9-zlib{}", syspack_zlib_sys::safe::version());
+        let family = codec_family(codec);
         let packs: Vec<_> = fs::read_dir(dir.path().join("v1/packs").join(&family))
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -1,9 +1,9 @@
 //! How a frame is made, stored and put into a stream, per codec.
 //!
 //! * **zstd**: a frame is a whole zstd frame; a stream is frames one after the other.
-//! * **gzip**: a frame is a raw deflate *segment* (see
-//!   [`DeflateSegmentEncoder`](syspack_zlib_sys::safe::DeflateSegmentEncoder)): blocks that refer
-//!   to nothing before them and end on a byte boundary. A stream is **one** gzip member whose
+//! * **gzip**: a frame is a raw deflate *segment* (made by libdeflate in independent chunks, see
+//!   [`ChunkedSegmentEncoder`]): blocks that refer to nothing before them and end on a byte
+//!   boundary. A stream is **one** gzip member whose
 //!   deflate data is the segments one after the other ([`GzipSplicer`]), so a spliced `.deb` or
 //!   rpm payload is an ordinary single-member gzip file. Against a member per frame this saves
 //!   the 18 bytes of header and trailer per frame, which is what makes sharing small files
@@ -14,7 +14,9 @@
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
-use syspack_zlib_sys::safe::{DeflateSegmentEncoder, GzipSplicer, SegmentSummary};
+use syspack_zlib_sys::safe::{GzipSplicer, SegmentSummary};
+
+use super::deflate::{libdeflate_level, ChunkedSegmentEncoder};
 
 use super::StoredFrame;
 use crate::compress::Compression;
@@ -27,17 +29,20 @@ pub(crate) enum FrameEncoder<W: Write> {
     /// A zstd frame, or the single-stream encoder a libzstd without threads falls back to.
     Zstd(crate::compress::Encoder<W>),
     /// A deflate segment, finished with its trailer.
-    Deflate(DeflateSegmentEncoder<W>),
+    Deflate(ChunkedSegmentEncoder<W>),
 }
 
 impl<W: Write> FrameEncoder<W> {
     /// The encoder every frame of `codec` is made with, so the same content always gives the
     /// same frame: zstd's multi-threaded compressor (its output does not depend on the worker
-    /// count) unless the linked libzstd has no threads; a deflate segment for gzip.
+    /// count) unless the linked libzstd has no threads; a deflate segment for gzip, made by
+    /// libdeflate on up to `threads` threads (its bytes do not depend on the thread count either).
     pub(crate) fn new(out: W, codec: Compression, threads: u32) -> io::Result<Self> {
         match codec {
-            Compression::Gzip { level } => Ok(FrameEncoder::Deflate(DeflateSegmentEncoder::new(
-                out, level,
+            Compression::Gzip { level } => Ok(FrameEncoder::Deflate(ChunkedSegmentEncoder::new(
+                out,
+                libdeflate_level(level),
+                threads,
             )?)),
             Compression::Zstd { level, .. } if syspack_zstd_sys::safe::max_threads() > 0 => {
                 let threads = threads.clamp(1, syspack_zstd_sys::safe::max_threads());

@@ -204,7 +204,10 @@ impl<W: Write> PayloadEncoder<W> {
     /// Ends the frame being built: copies it from the cache, or compresses it into the cache
     /// (reading the small files it holds) and copies it from there. A gzip frame under
     /// [`INLINE_GAP`] bytes is compressed straight into the stream instead. Compressing takes a
-    /// core of the shared content's (see [`crate::cores`]).
+    /// core of the shared content's (see [`crate::cores`]); a gzip frame of several deflate
+    /// chunks takes as many as it can keep busy (its chunks compress in parallel, with the same
+    /// bytes whatever their number), which is what keeps every core busy when one package is
+    /// written alone after the shared frames are made.
     fn end_frame(&mut self) -> io::Result<()> {
         let Mode::Framed {
             out,
@@ -232,11 +235,19 @@ impl<W: Write> PayloadEncoder<W> {
         let frame = match cache.gap_frame(*codec, &key).map(StoredFrame::File) {
             Some(frame) => frame,
             None => {
-                let _lease = shared.cores().take(1);
+                let threads = match codec {
+                    Compression::Gzip { .. } => shared
+                        .cores()
+                        .total()
+                        .min(pending.len.div_ceil(super::deflate::CHUNK)),
+                    _ => 1,
+                };
+                let lease = shared.cores().take(threads);
+                let threads = lease.held().max(1) as u32;
                 let mut scratch = cache.scratch()?;
                 {
                     let buffered = io::BufWriter::with_capacity(1 << 16, scratch.as_file_mut());
-                    let mut enc = FrameEncoder::new(buffered, *codec, 1)?;
+                    let mut enc = FrameEncoder::new(buffered, *codec, threads)?;
                     pending.feed(&mut enc).map_err(as_io)?;
                     enc.finish()?.flush()?;
                 }

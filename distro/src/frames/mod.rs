@@ -34,6 +34,7 @@
 mod cache;
 mod codec;
 mod content;
+mod deflate;
 mod encoder;
 mod prune;
 

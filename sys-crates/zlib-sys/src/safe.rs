@@ -718,6 +718,120 @@ impl Drop for Probe {
     }
 }
 
+/// Turns the complete raw deflate stream in `buf[start..]` (as a whole-buffer compressor such
+/// as libdeflate writes it: its last block is final) into a **segment** like
+/// [`DeflateSegmentEncoder`]'s: the last block's final bit is cleared and an empty stored block
+/// (what zlib's sync flush writes) ends it on a byte boundary, so that segments can be
+/// concatenated into one stream ([`GzipSplicer`]). Returns the number of uncompressed bytes.
+///
+/// The final block is found by inflating the stream block by block (`inflate` with `Z_BLOCK`,
+/// as zlib's `examples/gzappend.c` does), which also proves the stream whole and valid.
+///
+/// # Errors
+///
+/// [`Error::Corrupt`] if `buf[start..]` is not one complete raw deflate stream (or has bytes
+/// after it), [`Error::Library`] if zlib cannot allocate its state.
+pub fn close_into_segment(buf: &mut Vec<u8>, start: usize) -> Result<u64, Error> {
+    let data = &buf[start..];
+    let mut stream = new_stream();
+    // SAFETY: as in GzDecoder::new: a zeroed z_stream at a stable address, the bindings'
+    // version string and struct size; -15 asks for raw deflate.
+    let code = unsafe {
+        ffi::inflateInit2_(
+            &mut *stream,
+            RAW_WINDOW_BITS,
+            ffi::ZLIB_VERSION.as_ptr().cast(),
+            stream_size(),
+        )
+    };
+    if code != ffi::Z_OK {
+        return Err(library_error(&stream, "initialize the decompressor", code));
+    }
+    struct End(Box<ffi::z_stream>);
+    impl Drop for End {
+        fn drop(&mut self) {
+            // SAFETY: initialized above, ended exactly once, here.
+            unsafe { ffi::inflateEnd(&mut *self.0) };
+        }
+    }
+    let mut stream = End(stream);
+    let stream = &mut *stream.0;
+    let corrupt = |stream: &ffi::z_stream, code: c_int| Error::Corrupt {
+        code,
+        message: message(stream, code),
+    };
+    let mut scratch = vec![0u8; 1 << 16];
+    let total_in = u32::try_from(data.len()).map_err(|_| Error::Corrupt {
+        code: ffi::Z_DATA_ERROR,
+        message: "a segment of 4 GiB or more".to_string(),
+    })?;
+    stream.next_in = data.as_ptr().cast_mut();
+    stream.avail_in = total_in;
+    // The byte and bit of the final-block flag of the block inflate reads next: the first
+    // block's header starts the stream.
+    let mut header = (0usize, 0u8);
+    let mut produced = 0u64;
+    let unused = loop {
+        stream.next_out = scratch.as_mut_ptr();
+        stream.avail_out = scratch.len() as u32;
+        // SAFETY: next_in/avail_in describe the rest of `data` (only read), next_out/avail_out
+        // the scratch buffer; both outlive the call.
+        let code = unsafe { ffi::inflate(stream, ffi::Z_BLOCK) };
+        produced += (scratch.len() - stream.avail_out as usize) as u64;
+        let used = (total_in - stream.avail_in) as usize;
+        let unused_bits = (stream.data_type & 7) as u8;
+        match code {
+            ffi::Z_OK | ffi::Z_STREAM_END => {}
+            ffi::Z_BUF_ERROR => {
+                return Err(Error::Corrupt {
+                    code,
+                    message: "the deflate stream ends before its final block".to_string(),
+                })
+            }
+            _ => return Err(corrupt(stream, code)),
+        }
+        // inflate stops (Z_OK) at the end of every block, before the next header (128 in
+        // `data_type`; 64 when the block was the last): the next header starts at the first
+        // unused bit of the last byte read, or at the next byte. After the last block it stops
+        // there too, with the padding bits still counted (at Z_STREAM_END they are dropped).
+        if stream.data_type & 128 != 0 {
+            if stream.data_type & 64 != 0 {
+                if used != data.len() {
+                    return Err(Error::Corrupt {
+                        code: ffi::Z_DATA_ERROR,
+                        message: format!("{} bytes after the deflate stream", data.len() - used),
+                    });
+                }
+                break unused_bits;
+            }
+            header = if unused_bits > 0 {
+                (used - 1, 8 - unused_bits)
+            } else {
+                (used, 0)
+            };
+        } else if code == ffi::Z_STREAM_END {
+            return Err(Error::Corrupt {
+                code,
+                message: "inflate ended the stream without stopping after its last block"
+                    .to_string(),
+            });
+        }
+    };
+    stream.next_in = std::ptr::null_mut();
+    stream.next_out = std::ptr::null_mut();
+    let (byte, bit) = header;
+    buf[start + byte] &= !(1u8 << bit);
+    // Zero the padding after the final block's end code (the new stored block's header bits
+    // are zeros), and add a byte if fewer than its 3 header bits are free.
+    let last = buf.len() - 1;
+    buf[last] &= 0xff >> unused;
+    if unused < 3 {
+        buf.push(0);
+    }
+    buf.extend_from_slice(&[0x00, 0x00, 0xff, 0xff]);
+    Ok(produced)
+}
+
 /// Writes one gzip member made of [`DeflateSegmentEncoder`] segments: the header (as
 /// [`GzEncoder`] writes it for `level`), the segments as they are given, then an empty final
 /// block and the trailer (the CRC-32 combined from the segments', and the length mod 2³²).

@@ -7,8 +7,8 @@ mod roundtrip;
 use std::io::{self, Read, Write};
 
 use syspack_zlib_sys::safe::{
-    crc32, crc32_combine, DeflateSegmentEncoder, GzDecoder, GzEncoder, GzipSplicer, SegmentSummary,
-    PROBE_BLOCK,
+    close_into_segment, crc32, crc32_combine, DeflateSegmentEncoder, GzDecoder, GzEncoder,
+    GzipSplicer, SegmentSummary, PROBE_BLOCK,
 };
 use syspack_zlib_sys::Error;
 
@@ -372,4 +372,91 @@ fn segment_output_does_not_depend_on_write_sizes() {
     // And byte by byte, on less data.
     let data = &data[3 * PROBE_BLOCK..5 * PROBE_BLOCK + 1000];
     assert!(segment_in_pieces(data, 9, &[1]) == segment(data, 9));
+}
+
+/// Complete raw deflate streams made by another compressor (Python's zlib, levels 0, 1 and 9:
+/// stored, fixed and dynamic blocks) of inputs of 0 to 299 bytes and a few large ones, so that
+/// their final blocks end at every bit position of a byte; each turned into a segment, all
+/// spliced into one member that zlib and `gzip -d` read back whole.
+#[test]
+fn complete_streams_closed_into_segments_splice_at_every_bit_position() {
+    const SCRIPT: &str = r#"
+import sys, zlib
+out = sys.stdout.buffer
+def emit(b):
+    out.write(len(b).to_bytes(4, "little")); out.write(b)
+for level in (0, 1, 9):
+    sizes = list(range(300)) + [70000, 200003]
+    for n in sizes:
+        data = bytes((i * 7 + (i >> 3) * n) % 251 for i in range(n))
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        emit(data); emit(c.compress(data) + c.flush())
+"#;
+    let raw = common::run_tool("python3", &["-c", SCRIPT], b"", "python3");
+    let mut fields = Vec::new();
+    let mut rest = &raw[..];
+    while !rest.is_empty() {
+        let len = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
+        fields.push(&rest[4..4 + len]);
+        rest = &rest[4 + len..];
+    }
+    let mut member = GzipSplicer::new(Vec::new(), 9).unwrap();
+    let mut whole = Vec::new();
+    for pair in fields.chunks(2) {
+        let (data, stream) = (pair[0], pair[1]);
+        // After other bytes, which are left alone.
+        let mut segment = b"before".to_vec();
+        segment.extend_from_slice(stream);
+        assert_eq!(
+            close_into_segment(&mut segment, 6).unwrap(),
+            data.len() as u64
+        );
+        assert_eq!(&segment[..6], b"before");
+        assert!(
+            segment.ends_with(&[0, 0, 0xff, 0xff]),
+            "ends with an empty stored block"
+        );
+        member.writer().extend_from_slice(&segment[6..]);
+        member.account(SegmentSummary {
+            crc: crc32(0, data),
+            len: data.len() as u64,
+        });
+        whole.extend_from_slice(data);
+    }
+    let member = member.finish().unwrap();
+    assert!(
+        decompress(&member).unwrap() == whole,
+        "zlib reads the member"
+    );
+    let by_gzip = common::run_tool("gzip", &["-d", "-c"], &member, "gzip");
+    assert!(by_gzip == whole, "gzip -d reads the member");
+}
+
+#[test]
+fn closing_refuses_what_is_not_one_complete_stream() {
+    let stream = {
+        let mut gz = GzEncoder::new(Vec::new(), 6).unwrap();
+        gz.write_all(&common::corpus_of(100_000)).unwrap();
+        gz.finish().unwrap()
+    };
+    // A gzip member is not raw deflate: its header is read as a block of a reserved type,
+    // or as garbage.
+    let mut not_raw = stream.clone();
+    assert!(matches!(
+        close_into_segment(&mut not_raw, 0),
+        Err(Error::Corrupt { .. })
+    ));
+    // The raw deflate inside, cut short, and with a byte after it.
+    let raw = &stream[10..stream.len() - 8];
+    let mut cut = raw[..raw.len() / 2].to_vec();
+    assert!(matches!(
+        close_into_segment(&mut cut, 0),
+        Err(Error::Corrupt { .. })
+    ));
+    let mut longer = raw.to_vec();
+    longer.push(0);
+    let err = close_into_segment(&mut longer, 0).unwrap_err();
+    assert!(err.to_string().contains("1 bytes after"), "{err}");
+    let mut exact = raw.to_vec();
+    assert_eq!(close_into_segment(&mut exact, 0).unwrap(), 100_000);
 }
