@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::util::{assert_contains, Dir};
+use crate::util::{assert_contains, listing, Dir};
 
 const NAME: &str = "hello-zstd";
 const VERSION: &str = "0.1.0";
@@ -967,4 +967,72 @@ fn a_project_without_cargo_lock_is_refused() {
         .stderr_with(2);
     assert_contains(&err, &["Cargo.lock", "generate-lockfile"]);
     assert!(!dir.join("out").exists(), "files were written");
+}
+
+/// Beside cargo-deb's table, cargo-generate-rpm's assets, scripts and name are the RPM's own in a
+/// recipe too, as in a package: the spec installs what generate-rpm lists and runs its script,
+/// while debian/ installs what cargo-deb lists. `cargo build -p` names the crate, not a package.
+#[test]
+fn each_recipe_takes_its_own_formats_table() {
+    let dir = Dir::new("recipe-per-format");
+    dir.create(
+        "Cargo.toml",
+        r#"[package]
+name = "two_tables"
+version = "1.0.0"
+edition = "2021"
+license = "MIT"
+authors = ["A <a@example.org>"]
+description = "Packaged by two tools."
+
+[package.metadata.deb]
+name = "two-tables-deb"
+assets = [["target/release/two_tables", "usr/bin/", "755"]]
+
+[package.metadata.generate-rpm]
+name = "two-tables-rpm"
+assets = [{ source = "target/release/two_tables", dest = "/usr/libexec/two_tables", mode = "755" }]
+post_install_script = "echo rpm-only-post-install"
+"#,
+    );
+    dir.create("src/main.rs", "fn main() {}\n");
+    let lock = cargo()
+        .current_dir(dir.path())
+        .args(["generate-lockfile", "--offline"])
+        .output()
+        .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+    for family in ["rpm", "debian"] {
+        dir.command()
+            .args(["recipe", family, "--out", family])
+            .env("CARGO_NET_OFFLINE", "true")
+            .stdout();
+    }
+    let spec = std::fs::read_to_string(dir.join("rpm/two-tables-rpm.spec")).unwrap_or_else(|e| {
+        panic!("{e}: {}", listing(&dir.join("rpm")));
+    });
+    assert_contains(
+        &spec,
+        &[
+            "Name:",
+            "two-tables-rpm",
+            "/usr/libexec/two_tables",
+            "rpm-only-post-install",
+        ],
+    );
+    assert!(!spec.contains("%{_bindir}/two_tables\n"), "{spec}");
+    let control = std::fs::read_to_string(dir.join("debian/debian/control")).unwrap_or_else(|e| {
+        panic!("{e}: {}", listing(&dir.join("debian")));
+    });
+    assert_contains(&control, &["Package: two-tables-deb"]);
+    let all: String = crate::util::tree(&dir.join("debian"))
+        .into_iter()
+        .map(|(p, b)| format!("{p}\n{}\n", String::from_utf8_lossy(&b)))
+        .collect();
+    assert!(!all.contains("rpm-only-post-install"), "{all}");
+    assert!(!all.contains("libexec"), "{all}");
 }

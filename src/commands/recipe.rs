@@ -75,7 +75,12 @@ pub fn run(args: Args) -> Result<i32> {
     };
     let release = recipe::release_for(args.family, args.target.as_deref())?;
     let features = super::split_list(&args.features);
-    let project = recipe::load(&manifest, args.source_url.clone(), &features)?;
+    let project = recipe::load(
+        &manifest,
+        args.family.format(),
+        args.source_url.clone(),
+        &features,
+    )?;
     for w in &project.warnings {
         exit::warn(w);
     }

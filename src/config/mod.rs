@@ -468,6 +468,19 @@ impl Config {
         })
     }
 
+    /// The asset list of `format`'s package: its own where its table has one
+    /// ([`FormatOverride::assets`]), else the generic list.
+    pub fn assets_for(&self, format: Format) -> &[AssetSpec] {
+        match self
+            .overrides
+            .get(&format)
+            .and_then(|o| o.assets.as_deref())
+        {
+            Some(own) => own,
+            None => &self.assets,
+        }
+    }
+
     /// True when `format` has assets of its own ([`FormatOverride::assets`]), which replace the
     /// generic ones in its package.
     pub fn has_own_assets(&self, format: Format) -> bool {

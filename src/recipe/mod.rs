@@ -712,9 +712,13 @@ fn file_mode(p: &Path) -> u32 {
     }
 }
 
-fn installs(cfg: &Config, root: &Path) -> Result<Vec<Install>> {
+fn installs(
+    assets: &[crate::config::AssetSpec],
+    base_dir: &Path,
+    root: &Path,
+) -> Result<Vec<Install>> {
     let mut out = Vec::new();
-    for a in &cfg.assets {
+    for a in assets {
         let into_dir = |file: &str| {
             if a.dest.ends_with('/') {
                 format!("{}{file}", a.dest)
@@ -745,7 +749,7 @@ fn installs(cfg: &Config, root: &Path) -> Result<Vec<Install>> {
             if p.is_absolute() {
                 p.to_path_buf()
             } else {
-                cfg.base_dir.join(p)
+                base_dir.join(p)
             }
         };
         let files: Vec<PathBuf> = if is_glob(&a.source) {
@@ -898,7 +902,12 @@ fn license_files(root: &Path) -> Vec<String> {
 ///
 /// A configuration error, a missing `Cargo.lock`, a failing `cargo metadata`, an asset outside
 /// the project, a git dependency, a bad `generated/manifest.toml`.
-pub fn load(manifest: &Path, source_url: Option<String>, features: &[String]) -> Result<Project> {
+pub fn load(
+    manifest: &Path,
+    format: Format,
+    source_url: Option<String>,
+    features: &[String],
+) -> Result<Project> {
     let manifest = manifest
         .canonicalize()
         .with_context(|| format!("failed to read `{}`", manifest.display()))?;
@@ -937,27 +946,35 @@ pub fn load(manifest: &Path, source_url: Option<String>, features: &[String]) ->
     for f in Format::ALL {
         relations.insert(f, cfg.relations_for(f));
     }
+    // The format's own view: each tool's table names, describes and fills its own package.
+    let m = cfg.meta_for(format);
     Ok(Project {
-        name: cfg.meta.name.clone(),
-        version: cfg.meta.version.clone(),
-        release: cfg.meta.release.clone().unwrap_or_else(|| "1".into()),
-        summary: cfg.meta.summary.clone(),
-        description: if cfg.meta.description.trim().is_empty() {
-            cfg.meta.summary.clone()
+        name: m.name.clone(),
+        version: m.version.clone(),
+        release: m.release.clone().unwrap_or_else(|| "1".into()),
+        summary: m.summary.clone(),
+        description: if m.description.trim().is_empty() {
+            m.summary.clone()
         } else {
-            cfg.meta.description.clone()
+            m.description.clone()
         },
-        license: cfg.meta.license.clone(),
-        maintainer: cfg.meta.maintainer.clone(),
-        homepage: cfg.meta.homepage.clone(),
-        section: cfg.meta.section.clone(),
-        cargo_package: (manifest.parent() != Some(root.as_path())).then(|| cfg.meta.name.clone()),
+        license: m.license.clone(),
+        maintainer: m.maintainer.clone(),
+        homepage: m.homepage.clone(),
+        section: cfg
+            .overrides
+            .get(&format)
+            .and_then(|o| o.section.clone())
+            .or(m.section),
+        // `cargo build -p` takes the crate's name, whatever a table names the package.
+        cargo_package: (manifest.parent() != Some(root.as_path()))
+            .then(|| cargo.crate_name.clone()),
         features: feats,
         libraries,
         crates,
-        installs: installs(&cfg, &root)?,
+        installs: installs(cfg.assets_for(format), &cfg.base_dir, &root)?,
         conffiles: cfg.conffiles.clone(),
-        scripts: Scripts::read(&cfg.scripts)?,
+        scripts: Scripts::read(cfg.scripts_for(format))?,
         units,
         regenerations: regen,
         kept_generations: kept,
