@@ -80,7 +80,8 @@ pub fn build(
         .with_context(|| format!("failed to run `{shown}`; is cargo installed and on PATH?"))?;
     let diagnostics = child.stderr.take().map(|err| {
         std::thread::spawn(move || {
-            let mut undefined = Vec::new();
+            let mut undefined: Vec<(String, Vec<String>)> = Vec::new();
+            let mut current: Option<usize> = None;
             let mut out = std::io::stderr();
             for line in BufReader::new(err)
                 .lines()
@@ -88,9 +89,20 @@ pub fn build(
             {
                 let _ = writeln!(out, "{line}");
                 if let Some(u) = undefined_symbol(&line) {
-                    if !undefined.contains(&u) {
-                        undefined.push(u);
+                    current = Some(match undefined.iter().position(|(s, _)| *s == u) {
+                        Some(i) => i,
+                        None => {
+                            undefined.push((u, Vec::new()));
+                            undefined.len() - 1
+                        }
+                    });
+                } else if let (Some(i), Some(at)) = (current, referencing_object(&line)) {
+                    let places = &mut undefined[i].1;
+                    if places.len() < 3 && !places.contains(&at) {
+                        places.push(at);
                     }
+                } else if !line.contains(">>>") {
+                    current = None;
                 }
             }
             undefined
@@ -125,12 +137,37 @@ pub fn build(
                 } else {
                     "symbols"
                 },
-                undefined.join(", ")
+                undefined
+                    .iter()
+                    .map(|(s, at)| if at.is_empty() {
+                        s.clone()
+                    } else {
+                        format!("{s} (referenced by {})", at.join("; "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         bail!("`{shown}` failed ({status}); fix the build errors above, or package existing files with `--no-build`");
     }
     parse_messages(manifest, lines.iter().map(String::as_str))
+}
+
+/// The object (and archive) of lld's `>>>               obj.o:(function) in archive /p/libx.a`
+/// line, as `obj.o:(function) in libx.a`.
+fn referencing_object(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once(">>>")?;
+    let rest = rest.trim();
+    if rest.starts_with("referenced by") || rest.is_empty() {
+        return None;
+    }
+    Some(match rest.split_once(" in archive ") {
+        Some((obj, archive)) => {
+            let name = archive.rsplit('/').next().unwrap_or(archive);
+            format!("{obj} in {name}")
+        }
+        None => rest.to_string(),
+    })
 }
 
 /// The symbol of an `ld.lld: error: undefined symbol: NAME` line (lld, as zig links), or of
@@ -240,5 +277,15 @@ mod tests {
             Some("getrandom".into())
         );
         assert_eq!(undefined_symbol("   Compiling floor v0.1.0"), None);
+        assert_eq!(
+            referencing_object(
+                "          >>>               std-d12.rcgu.o:(std::x::drop_handler) in archive /r/lib/libstd-d12.rlib"
+            ),
+            Some("std-d12.rcgu.o:(std::x::drop_handler) in libstd-d12.rlib".into())
+        );
+        assert_eq!(
+            referencing_object("          >>> referenced by stack_overflow.rs:310 (library/std)"),
+            None
+        );
     }
 }
