@@ -286,7 +286,8 @@ mod built {
             &[
                 "does not define",
                 "glibc 2.12",
-                "getauxval",
+                "getauxval (referenced by",
+                "in libstd-",
                 "raise the floor",
             ],
         );
