@@ -392,3 +392,22 @@ fn the_floor_is_read_from_the_syspack_table() {
     let err = dir.command().args(["build"]).stderr_with(2);
     assert_contains(&err, &["package.metadata.syspack.glibc", "2.N"]);
 }
+
+#[test]
+fn a_binary_beyond_the_floor_is_refused_naming_its_symbols() {
+    // hello-elf is /usr/bin/true of this Debian 12 machine: __libc_start_main@GLIBC_2.34.
+    let dir = crate::package::hello("glibc-beyond");
+    let err = dir
+        .package()
+        .args(["--glibc", "2.17", "--target", "debian-11", "--out", "out"])
+        .stderr_with(1);
+    assert_contains(
+        &err,
+        &[
+            "--glibc 2.17: 1 binary needs more than glibc 2.17; nothing was packaged",
+            "/usr/bin/hello-elf",
+            "__libc_start_main@GLIBC_2.34",
+        ],
+    );
+    assert!(crate::util::files_in(&dir.join("out")).is_empty(), "{err}");
+}
