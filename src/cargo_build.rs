@@ -3,13 +3,14 @@
 //! (`build-script-executed`, `env` pairs named `SYSPACK_PROVENANCE_*`).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
 use crate::provenance::{self, Record};
+use crate::toolchain::zig::ZigBuild;
 
 /// What a build produced.
 #[derive(Debug, Default)]
@@ -29,15 +30,28 @@ pub fn cargo_program() -> std::ffi::OsString {
 
 /// Builds the package of `manifest` with cargo profile `profile` (`release`: `--release`), with
 /// `features` added and, when `default_features` is false, without the default ones
-/// (`--no-default-features`).
+/// (`--no-default-features`). With `zig`, through cargo-zigbuild for its target (zig compiles
+/// the C code and links); a link that fails for symbols the target's glibc lacks is reported
+/// naming them.
 pub fn build(
     manifest: &Path,
     features: &[String],
     default_features: bool,
     profile: &str,
+    zig: Option<&ZigBuild>,
 ) -> Result<Built> {
-    let mut cmd = Command::new(cargo_program());
-    cmd.arg("build");
+    let mut cmd = match zig {
+        Some(z) => {
+            let mut c = z.toolchain.cargo_command(&z.target);
+            c.envs(z.env.iter().map(|(k, v)| (k, v)));
+            c
+        }
+        None => {
+            let mut c = Command::new(cargo_program());
+            c.arg("build");
+            c
+        }
+    };
     if profile == "release" {
         cmd.arg("--release");
     } else {
@@ -58,11 +72,48 @@ pub fn build(
         cmd.arg("--quiet");
     }
     let shown = format!("{cmd:?}").replace('"', "");
+    // A zig build's diagnostics are read as they are passed on, for the linker's undefined
+    // symbols.
+    let stderr = if zig.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::inherit()
+    };
     let mut child = cmd
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .with_context(|| format!("failed to run `{shown}`; is cargo installed and on PATH?"))?;
+    let diagnostics = child.stderr.take().map(|err| {
+        std::thread::spawn(move || {
+            let mut undefined: Vec<(String, Vec<String>)> = Vec::new();
+            let mut current: Option<usize> = None;
+            let mut out = std::io::stderr();
+            for line in BufReader::new(err)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                let _ = writeln!(out, "{line}");
+                if let Some(u) = undefined_symbol(&line) {
+                    current = Some(match undefined.iter().position(|(s, _)| *s == u) {
+                        Some(i) => i,
+                        None => {
+                            undefined.push((u, Vec::new()));
+                            undefined.len() - 1
+                        }
+                    });
+                } else if let (Some(i), Some(at)) = (current, referencing_object(&line)) {
+                    let places = &mut undefined[i].1;
+                    if places.len() < 3 && !places.contains(&at) {
+                        places.push(at);
+                    }
+                } else if !line.contains(">>>") {
+                    current = None;
+                }
+            }
+            undefined
+        })
+    });
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut lines = Vec::new();
     for line in BufReader::new(stdout).lines() {
@@ -71,10 +122,68 @@ pub fn build(
     let status = child
         .wait()
         .with_context(|| format!("failed to wait for `{shown}`"))?;
+    let undefined = diagnostics
+        .map(|h| h.join().unwrap_or_default())
+        .unwrap_or_default();
     if !status.success() {
+        if let (Some(z), false) = (zig, undefined.is_empty()) {
+            let floor = z
+                .target
+                .glibc
+                .as_ref()
+                .map(|g| format!("glibc {g}"))
+                .unwrap_or_else(|| format!("the `{}` libraries", z.target.triple));
+            bail!(
+                "`{shown}` failed ({status}): the link needs {} that {floor} does not define: \
+                 {}\n\nhelp: the linker's messages above name the objects that reference them; \
+                 raise the floor (x86_64 Rust's standard library needs glibc 2.17), or drop the \
+                 crate that calls them",
+                if undefined.len() == 1 {
+                    "a symbol"
+                } else {
+                    "symbols"
+                },
+                undefined
+                    .iter()
+                    .map(|(s, at)| if at.is_empty() {
+                        s.clone()
+                    } else {
+                        format!("{s} (referenced by {})", at.join("; "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         bail!("`{shown}` failed ({status}); fix the build errors above, or package existing files with `--no-build`");
     }
     parse_messages(manifest, lines.iter().map(String::as_str))
+}
+
+/// The object (and archive) of lld's `>>>               obj.o:(function) in archive /p/libx.a`
+/// line, as `obj.o:(function) in libx.a`.
+fn referencing_object(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once(">>>")?;
+    let rest = rest.trim();
+    if rest.starts_with("referenced by") || rest.is_empty() {
+        return None;
+    }
+    Some(match rest.split_once(" in archive ") {
+        Some((obj, archive)) => {
+            let name = archive.rsplit('/').next().unwrap_or(archive);
+            format!("{obj} in {name}")
+        }
+        None => rest.to_string(),
+    })
+}
+
+/// The symbol of an `ld.lld: error: undefined symbol: NAME` line (lld, as zig links), or of
+/// GNU ld's `undefined reference to `NAME'`.
+fn undefined_symbol(line: &str) -> Option<String> {
+    if let Some((_, rest)) = line.split_once("undefined symbol: ") {
+        return Some(rest.trim().to_string());
+    }
+    let (_, rest) = line.split_once("undefined reference to `")?;
+    Some(rest.split('\'').next()?.to_string())
 }
 
 /// Reads cargo's JSON messages (one per line).
@@ -161,5 +270,28 @@ mod tests {
         assert_eq!(b.target_dir, Some(PathBuf::from("/t")));
         assert_eq!(b.provenance.len(), 1);
         assert_eq!(b.provenance[0].bundled().unwrap().version, "1.5.7");
+    }
+
+    #[test]
+    fn undefined_symbols_are_read_from_linker_messages() {
+        assert_eq!(
+            undefined_symbol("          = note: ld.lld: error: undefined symbol: getauxval"),
+            Some("getauxval".into())
+        );
+        assert_eq!(
+            undefined_symbol("x.c:(.text+0x1): undefined reference to `getrandom'"),
+            Some("getrandom".into())
+        );
+        assert_eq!(undefined_symbol("   Compiling floor v0.1.0"), None);
+        assert_eq!(
+            referencing_object(
+                "          >>>               std-d12.rcgu.o:(std::x::drop_handler) in archive /r/lib/libstd-d12.rlib"
+            ),
+            Some("std-d12.rcgu.o:(std::x::drop_handler) in libstd-d12.rlib".into())
+        );
+        assert_eq!(
+            referencing_object("          >>> referenced by stack_overflow.rs:310 (library/std)"),
+            None
+        );
     }
 }

@@ -28,6 +28,7 @@ mod stage;
 mod strip;
 mod sys_crates;
 mod target;
+mod toolchain;
 
 use std::ffi::OsString;
 

@@ -33,6 +33,8 @@ pub struct BuildOutputs {
     pub executables: BTreeMap<String, PathBuf>,
     /// The provenance of the C libraries the build linked.
     pub provenance: Vec<Record>,
+    /// The glibc floor the binaries were built for (`--glibc`), if any.
+    pub glibc: Option<crate::toolchain::GlibcFloor>,
 }
 
 /// An asset with its source found on disk.

@@ -51,3 +51,6 @@ mod repo_freebsd;
 mod lint;
 // One test per fixed bug.
 mod regression;
+// `--glibc`: one binary for a glibc floor built with zig, judged by readelf, dpkg-deb, rpm, the
+// matrix and Debian 11/13 roots; system mode and a missing toolchain refused.
+mod glibc;

@@ -123,7 +123,57 @@ pub fn run(args: Args) -> Result<i32> {
             Err(_) => writeln!(out, "  {tool:<12} not found")?,
         }
     }
+    zig_toolchain(&mut out)?;
     Ok(exit::OK)
+}
+
+/// The zig toolchain `--glibc` builds use: where zig and cargo-zigbuild were found, their
+/// versions, or how to install them.
+fn zig_toolchain(out: &mut impl Write) -> Result<()> {
+    use crate::toolchain::zig::{self, CargoZigbuild, Zig};
+    writeln!(
+        out,
+        "\nC toolchain for --glibc builds (zig through cargo-zigbuild):"
+    )?;
+    match Zig::find() {
+        Ok(Some(z)) => {
+            let clang = z
+                .clang_version()
+                .map(|c| format!(", clang {c}"))
+                .unwrap_or_default();
+            writeln!(out, "  {:<14} {:<12} {z}{clang}", "zig", z.version)?;
+        }
+        Ok(None) => writeln!(
+            out,
+            "  {:<14} not found: {}",
+            "zig",
+            zig::zig_install_hint()
+        )?,
+        Err(e) => writeln!(out, "  {:<14} {e}", "zig")?,
+    }
+    match CargoZigbuild::find() {
+        Some(c) => {
+            let note = if c.version == zig::CARGO_ZIGBUILD_VERSION {
+                String::new()
+            } else {
+                format!(" (syspack is tested with {})", zig::CARGO_ZIGBUILD_VERSION)
+            };
+            writeln!(
+                out,
+                "  {:<14} {:<12} {}{note}",
+                "cargo-zigbuild",
+                c.version,
+                c.path.display()
+            )?;
+        }
+        None => writeln!(
+            out,
+            "  {:<14} not found: install it with {}",
+            "cargo-zigbuild",
+            zig::zigbuild_install_hint()
+        )?,
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand, each a thin wrapper around a library call.
 
+mod build;
 mod cache;
 mod ci;
 mod doctor;
@@ -12,6 +13,8 @@ mod package;
 mod recipe;
 mod repo;
 mod vendor;
+
+pub use doctor::version_in;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -38,6 +41,8 @@ pub struct Cli {
 enum Command {
     /// Build the project and write native packages (.deb, .rpm, Arch, FreeBSD).
     Package(package::Args),
+    /// Build the project as `package` does (with `--glibc`, one binary for that glibc and newer).
+    Build(build::Args),
     /// Read a package file, verify its checksums, print its metadata and files.
     Inspect(inspect::Args),
     /// Show which distro releases install, run and build a project, binary or package, and why not.
@@ -84,6 +89,7 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
     }
     match cli.command {
         Some(Command::Package(a)) => package::run(a),
+        Some(Command::Build(a)) => build::run(a),
         Some(Command::Inspect(a)) => inspect::run(a),
         Some(Command::Matrix(a)) => matrix::run(a),
         Some(Command::Kb(a)) => kb::run(a),

@@ -19,6 +19,8 @@ use crate::fresh;
 use crate::provenance::Record;
 use crate::stage::{self, BuildOutputs, Staged};
 use crate::target::{self, Target};
+use crate::toolchain::zig::{ZigBuild, ZigToolchain};
+use crate::toolchain::{floor, GlibcFloor, ZigTarget};
 
 /// Build the project and write native packages.
 ///
@@ -105,6 +107,12 @@ pub struct ProjectArgs {
     /// with --no-build; a build reads it from cargo).
     #[arg(long, value_name = "FILE")]
     pub provenance_file: Option<PathBuf>,
+
+    /// Build one binary for glibc VERSION and every newer release (`2.17`: CentOS 7 on): zig
+    /// compiles the C code and links, through cargo-zigbuild; the binaries are then checked to
+    /// need no newer glibc symbol [default: `glibc` of the syspack table].
+    #[arg(long, value_name = "VERSION")]
+    pub glibc: Option<String>,
 }
 
 /// A loaded project: its configuration and its directory.
@@ -127,11 +135,24 @@ impl ProjectArgs {
         )
     }
 
+    /// The glibc floor: `--glibc`, else `glibc` of the configuration.
+    pub fn glibc_floor(&self, project: &Project) -> Result<Option<GlibcFloor>> {
+        match &self.glibc {
+            Some(g) => Ok(Some(g.parse().context("invalid --glibc")?)),
+            None => Ok(project.cfg.glibc.clone()),
+        }
+    }
+
     /// Builds the project (unless `--no-build` or a standalone configuration) and collects the
-    /// executables, the target directory and the provenance.
+    /// executables, the target directory and the provenance. With a glibc floor the build goes
+    /// through zig, and the executables it produced are checked against the floor.
     pub fn build(&self, project: &Project, progress: bool) -> Result<BuildOutputs> {
         let features = super::split_list(&self.features);
-        let mut build = BuildOutputs::default();
+        let floor = self.glibc_floor(project)?;
+        let mut build = BuildOutputs {
+            glibc: floor.clone(),
+            ..BuildOutputs::default()
+        };
         if let Some(p) = &self.provenance_file {
             build.provenance = read_provenance_file(p)?;
         }
@@ -143,18 +164,33 @@ impl ProjectArgs {
             if !project.standalone && !self.no_build {
                 let mut all_features = cargo.features.clone();
                 all_features.extend(features.iter().cloned());
+                let zig = match &floor {
+                    Some(f) => Some(zig_build(f)?),
+                    None => None,
+                };
                 if progress {
-                    eprintln!(
-                        "   Building {} (cargo build --profile {})",
-                        cargo.manifest.display(),
-                        cargo.profile
-                    );
+                    match &zig {
+                        Some(z) => eprintln!(
+                            "   Building {} (cargo-zigbuild {} for {}, zig {} from {})",
+                            cargo.manifest.display(),
+                            z.toolchain.zigbuild.version,
+                            z.target.zigbuild_triple(),
+                            z.toolchain.zig.version,
+                            z.toolchain.zig
+                        ),
+                        None => eprintln!(
+                            "   Building {} (cargo build --profile {})",
+                            cargo.manifest.display(),
+                            cargo.profile
+                        ),
+                    }
                 }
                 let built = cargo_build::build(
                     &cargo.manifest,
                     &all_features,
                     cargo.default_features,
                     &cargo.profile,
+                    zig.as_ref(),
                 )?;
                 if built.target_dir.is_some() {
                     build.target_dir = built.target_dir;
@@ -163,12 +199,86 @@ impl ProjectArgs {
                 if self.provenance_file.is_none() {
                     build.provenance = built.provenance;
                 }
+                if let Some(f) = &floor {
+                    refuse_system_libraries(&build.provenance, f)?;
+                    floor::check(
+                        build
+                            .executables
+                            .iter()
+                            .map(|(n, p)| (n.as_str(), p.as_path())),
+                        f,
+                    )?;
+                }
             }
         } else if !features.is_empty() {
             exit::warn("--features has no effect with --config: a syspack.toml project is not built by syspack");
         }
         Ok(build)
     }
+}
+
+/// The names of the variables that ask for system libraries (`SYSPACK_LINK=system`,
+/// `SYSPACK_ZLIB_LINK=system`, and their per-target forms), as set in this process.
+fn system_link_vars() -> Vec<String> {
+    std::env::vars()
+        .filter(|(k, v)| {
+            let Some(rest) = k.strip_prefix("SYSPACK_") else {
+                return false;
+            };
+            (rest.starts_with("LINK") || rest.contains("_LINK")) && v.trim() == "system"
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect()
+}
+
+/// The toolchain and target of a build for `floor`, after refusing system mode (the system
+/// libraries of this machine were built against its own glibc, and linking them would tie the
+/// binary to it). Without `SYSPACK_LINK`, the build gets `SYSPACK_LINK=vendored`.
+pub fn zig_build(floor: &GlibcFloor) -> Result<ZigBuild> {
+    let vars = system_link_vars();
+    if !vars.is_empty() {
+        bail!(
+            "`--glibc {floor}` cannot link the system's C libraries ({}): they were built against \
+             this machine's glibc and need its symbol versions, and the package would depend on \
+             this machine's library packages; use the vendored libraries (`--features vendored`, \
+             SYSPACK_LINK=vendored), or build on the oldest release without --glibc \
+             (distribution builds)",
+            vars.join(", ")
+        );
+    }
+    let toolchain = ZigToolchain::find()?;
+    let target = ZigTarget::glibc(&ZigTarget::host_triple()?, floor.clone())?;
+    // Without a choice of the user's, the sys crates vendor: their auto mode would find this
+    // machine's libraries, which zig cannot link for the floor.
+    let env = if std::env::var_os("SYSPACK_LINK").is_none() {
+        vec![("SYSPACK_LINK".to_string(), "vendored".to_string())]
+    } else {
+        Vec::new()
+    };
+    Ok(ZigBuild {
+        toolchain,
+        target,
+        env,
+    })
+}
+
+/// A build for a glibc floor whose C libraries came from the system (auto mode found them) is
+/// refused: see [`zig_build`].
+fn refuse_system_libraries(provenance: &[Record], floor: &GlibcFloor) -> Result<()> {
+    let system: Vec<&str> = provenance
+        .iter()
+        .filter(|r| r.mode == "system")
+        .map(|r| r.library.as_str())
+        .collect();
+    if system.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "`--glibc {floor}`: the build linked the system's {} (found by the sys crates' auto \
+         mode), built against this machine's glibc; build the vendored libraries instead: \
+         `--features vendored` or SYSPACK_LINK=vendored",
+        system.join(", ")
+    )
 }
 
 /// Reads a project's configuration — the standalone syspack.toml `config`, else the cargo
@@ -399,6 +509,14 @@ pub fn run(args: Args) -> Result<i32> {
         .collect::<Result<Vec<_>>>()?;
     if args.min_glibc {
         check_min_glibc(&assets, &targets)?;
+    }
+    if let Some(f) = &build.glibc {
+        let elf: Vec<(&str, &Path)> = assets
+            .iter()
+            .filter(|a| a.link.is_none() && stage::is_elf(&a.source))
+            .map(|a| (a.dest.as_str(), a.source.as_path()))
+            .collect();
+        floor::check(elf, f)?;
     }
     if cfg.separate_debug_symbols
         && targets

@@ -359,6 +359,9 @@ pub struct Config {
     pub auto_depends: bool,
     /// Default targets (empty: the newest release of each family).
     pub targets: Vec<String>,
+    /// The oldest glibc the binaries must run on (`glibc = "2.17"`): the build goes through zig
+    /// (cargo-zigbuild) for that floor, as with `--glibc`.
+    pub glibc: Option<crate::toolchain::GlibcFloor>,
     /// Strip ELF files before packaging (`strip` of the syspack table, else the `strip` of the
     /// cargo profile built with, `[profile.release]` by default, following `inherits`; `None`:
     /// neither says, the packager's default applies).
@@ -427,6 +430,7 @@ impl Config {
             freebsd_prefix: "/usr/local".into(),
             auto_depends: true,
             targets: Vec::new(),
+            glibc: None,
             strip: None,
             separate_debug_symbols: false,
             changelog: None,

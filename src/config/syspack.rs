@@ -16,6 +16,7 @@
 //! systemd-units = [{ unit = "pkg/foo.service", enable = true, start = false }]
 //! depends = ["ca-certificates"]
 //! targets = ["debian-12", "fedora-43"]
+//! glibc = "2.17"                        # build with zig for glibc 2.17 and newer (--glibc)
 //!
 //! [package.metadata.syspack.rpm]
 //! depends = ["ca-certificates >= 2023"]   # replaces the generic list for RPM targets
@@ -75,6 +76,8 @@ pub(crate) struct SyspackTable {
     pub replaces: Option<Vec<Rel>>,
     pub auto_depends: Option<bool>,
     pub targets: Option<Vec<String>>,
+    /// See [`Config::glibc`].
+    pub glibc: Option<String>,
     /// See [`Config::strip`].
     pub strip: Option<bool>,
     /// See [`Config::separate_debug_symbols`].
@@ -330,6 +333,16 @@ pub(crate) fn apply(cfg: &mut Config, t: SyspackTable, prefix: &str) -> Result<(
     }
     if let Some(list) = t.targets {
         cfg.targets = list;
+    }
+    if let Some(g) = t.glibc {
+        let floor =
+            g.parse::<crate::toolchain::GlibcFloor>()
+                .map_err(|e| ConfigError::Invalid {
+                    file: file.clone(),
+                    key: join_key(prefix, "glibc"),
+                    problem: e.to_string(),
+                })?;
+        cfg.glibc = Some(floor);
     }
     if let Some(p) = t.publish {
         cfg.publish = publish(&file, &join_key(prefix, "publish"), p)?;

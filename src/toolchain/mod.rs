@@ -1,0 +1,129 @@
+//! C toolchains other than the build machine's own: zig as C compiler and linker, driven through
+//! cargo-zigbuild ([`zig`]), and the glibc floor a build targets ([`GlibcFloor`]).
+//!
+//! A build through [`zig::ZigToolchain`] names a [`ZigTarget`]: a Rust target triple and, for
+//! `*-linux-gnu` triples, the oldest glibc the binary must run on (`x86_64-unknown-linux-gnu.2.17`).
+//! The same toolchain builds for other operating systems (`x86_64-unknown-freebsd`) with no
+//! floor; the vendored C libraries are compiled by it too, since cargo-zigbuild sets the target's
+//! `CC_<target>`, `CXX_<target>`, `AR_<target>` and `CMAKE_TOOLCHAIN_FILE_<target>`, which cc-rs
+//! and the cmake crate read (see `syspack-build`).
+
+pub mod floor;
+pub mod zig;
+
+use std::fmt;
+use std::str::FromStr;
+
+use anyhow::{bail, Result};
+use syspack_distro::kb::Version;
+
+/// The oldest glibc a build must run on (`--glibc 2.17`): a `2.N` release number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GlibcFloor(Version);
+
+impl GlibcFloor {
+    /// The version, for comparisons with `GLIBC_x.y` symbol versions.
+    pub fn version(&self) -> &Version {
+        &self.0
+    }
+}
+
+impl FromStr for GlibcFloor {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<GlibcFloor> {
+        let s = s.trim();
+        let ok = s.split_once('.').is_some_and(|(major, minor)| {
+            major == "2"
+                && !minor.is_empty()
+                && minor.len() <= 3
+                && minor.bytes().all(|b| b.is_ascii_digit())
+        });
+        if !ok {
+            bail!("`{s}` is not a glibc release number: write it as `2.N`, e.g. `2.17` (CentOS 7)");
+        }
+        Ok(GlibcFloor(Version::new(s)?))
+    }
+}
+
+impl fmt::Display for GlibcFloor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+/// What a zig build targets: a Rust triple and, for glibc triples, the glibc floor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZigTarget {
+    /// The Rust target triple (`x86_64-unknown-linux-gnu`, `x86_64-unknown-freebsd`).
+    pub triple: String,
+    /// The oldest glibc to run on (only for `*-linux-gnu*` triples).
+    pub glibc: Option<GlibcFloor>,
+}
+
+impl ZigTarget {
+    /// A glibc target: `triple` must be a `*-linux-gnu*` triple.
+    pub fn glibc(triple: &str, floor: GlibcFloor) -> Result<ZigTarget> {
+        if !triple.contains("-linux-gnu") {
+            bail!("`--glibc {floor}` needs a glibc target triple (`*-linux-gnu`), not `{triple}`");
+        }
+        Ok(ZigTarget {
+            triple: triple.to_string(),
+            glibc: Some(floor),
+        })
+    }
+
+    /// The host's triple as rustc reports it (`rustc -vV`, line `host:`): the triple a
+    /// `--glibc` build without `--target` uses.
+    pub fn host_triple() -> Result<String> {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let out = std::process::Command::new(&rustc)
+            .arg("-vV")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "failed to run `{} -vV`: {e}; is Rust installed?",
+                    rustc.to_string_lossy()
+                )
+            })?;
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("host: "))
+            .map(|h| h.trim().to_string())
+            .ok_or_else(|| {
+                anyhow::anyhow!("`{} -vV` printed no `host:` line", rustc.to_string_lossy())
+            })
+    }
+
+    /// The target as cargo-zigbuild spells it: the triple with the glibc floor appended
+    /// (`x86_64-unknown-linux-gnu.2.17`).
+    pub fn zigbuild_triple(&self) -> String {
+        match &self.glibc {
+            Some(g) => format!("{}.{g}", self.triple),
+            None => self.triple.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floors_are_glibc_release_numbers() {
+        assert_eq!("2.17".parse::<GlibcFloor>().unwrap().to_string(), "2.17");
+        for bad in ["", "2", "3.1", "2.", "2.17.1", "2.x", "2.1234", "x.17"] {
+            let e = bad.parse::<GlibcFloor>().unwrap_err().to_string();
+            assert!(e.contains("2.N"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_zigbuild_triple_carries_the_floor() {
+        let t = ZigTarget::glibc("x86_64-unknown-linux-gnu", "2.17".parse().unwrap()).unwrap();
+        assert_eq!(t.zigbuild_triple(), "x86_64-unknown-linux-gnu.2.17");
+        let e = ZigTarget::glibc("x86_64-unknown-freebsd", "2.17".parse().unwrap()).unwrap_err();
+        assert!(e.to_string().contains("*-linux-gnu"), "{e}");
+    }
+}
