@@ -580,7 +580,21 @@ fn short_synopsis<'a>(synopsis: &str, description: &'a str) -> (String, Cow<'a, 
     if flat(description).starts_with(&flat(synopsis)) {
         return (short, Cow::Borrowed(description));
     }
-    let lead = crate::text::wrap(synopsis, MAX_SYNOPSIS);
+    // Wrapped at the synopsis' width, the lead's first line can be the cut synopsis itself,
+    // which lintian refuses (description-synopsis-is-duplicated compares the two, letters and
+    // digits only): then it is wrapped narrower, so its first line is a shorter prefix.
+    let alnum = |t: &str| -> String {
+        t.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .flat_map(|c| c.to_lowercase())
+            .collect()
+    };
+    let mut width = MAX_SYNOPSIS;
+    let mut lead = crate::text::wrap(synopsis, width);
+    while width > 20 && alnum(lead.lines().next().unwrap_or("")) == alnum(&short) {
+        width -= 8;
+        lead = crate::text::wrap(synopsis, width);
+    }
     let long = if description.trim().is_empty() {
         lead
     } else {

@@ -642,6 +642,17 @@ fn long_synopses_are_shortened_without_losing_text() {
         c.contains(" the likes.\n"),
         "the long description keeps it all: {c}"
     );
+    // Its first line is not the synopsis again (lintian: description-synopsis-is-duplicated).
+    let lines: Vec<&str> = c.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("Description: "))
+        .unwrap();
+    assert_ne!(
+        lines[at + 1].trim(),
+        first.trim_start_matches("Description: "),
+        "{c}"
+    );
     for line in c.lines() {
         if let Some(s) = line.strip_prefix("Description: ") {
             assert!(s.chars().count() <= super::control::MAX_SYNOPSIS, "{s}");
