@@ -121,6 +121,71 @@ pub fn wrap(text: &str, width: usize) -> String {
     out.join("\n")
 }
 
+/// A one-line summary of at most `max` characters for `synopsis` (Debian's synopsis: Policy
+/// §3.4.1, "under 80 characters"; RPM's Summary: rpmlint's `MaxLineLength`, 79), with the long
+/// description to write under it. A longer one becomes its first sentence if that fits, else its
+/// words up to the limit; then the whole text leads the long description as its own paragraph
+/// (unless the long description already starts with it), so nothing is lost and the long
+/// description never starts mid-sentence.
+pub fn shorten_summary<'a>(
+    synopsis: &str,
+    description: &'a str,
+    max: usize,
+) -> (String, Cow<'a, str>) {
+    if synopsis.chars().count() <= max {
+        return (synopsis.to_string(), Cow::Borrowed(description));
+    }
+    let one_line = synopsis.split_whitespace().collect::<Vec<_>>().join(" ");
+    let sentence = match one_line.find(". ") {
+        Some(i) => one_line[..i].to_string(),
+        None => one_line.trim_end_matches('.').to_string(),
+    };
+    let short = if !sentence.is_empty() && sentence.chars().count() <= max {
+        sentence
+    } else {
+        let mut cut = String::new();
+        for word in synopsis.split_whitespace() {
+            if cut.chars().count() + 1 + word.chars().count() > max {
+                break;
+            }
+            if !cut.is_empty() {
+                cut.push(' ');
+            }
+            cut.push_str(word);
+        }
+        if cut.is_empty() {
+            synopsis.chars().take(max).collect()
+        } else {
+            cut.trim_end_matches([',', ';', ':']).to_string()
+        }
+    };
+    let flat = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat(description).starts_with(&flat(synopsis)) {
+        return (short, Cow::Borrowed(description));
+    }
+    // Wrapped at the synopsis' width, the lead's first line can be the cut synopsis itself,
+    // which lintian refuses (description-synopsis-is-duplicated compares the two, letters and
+    // digits only): then it is wrapped narrower, so its first line is a shorter prefix.
+    let alnum = |t: &str| -> String {
+        t.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .flat_map(|c| c.to_lowercase())
+            .collect()
+    };
+    let mut width = max;
+    let mut lead = wrap(synopsis, width);
+    while width > 20 && alnum(lead.lines().next().unwrap_or("")) == alnum(&short) {
+        width -= 8;
+        lead = wrap(synopsis, width);
+    }
+    let long = if description.trim().is_empty() {
+        lead
+    } else {
+        format!("{lead}\n\n{}", description.trim_matches('\n'))
+    };
+    (short, Cow::Owned(long))
+}
+
 #[cfg(test)]
 mod tests {
 

@@ -1,7 +1,6 @@
 //! The `control` file (deb822, one paragraph) and the rules for the values that go in it:
 //! package names, versions (deb-version(7)), relations and the description.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -547,62 +546,6 @@ pub fn synopsis_for(name: &str, summary: &str, description: &str) -> String {
 /// The longest synopsis Debian Policy §3.4.1 allows ("certainly under 80 characters").
 pub const MAX_SYNOPSIS: usize = 79;
 
-/// A synopsis of at most [`MAX_SYNOPSIS`] characters for `synopsis`, with the long description
-/// to write under it. A longer one becomes its first sentence if that fits, else its words up to
-/// the limit (as cargo-deb cuts it); then the whole text leads the long description as its own
-/// paragraph (unless the long description already starts with it), so nothing is lost and the
-/// long description never starts mid-sentence.
-fn short_synopsis<'a>(synopsis: &str, description: &'a str) -> (String, Cow<'a, str>) {
-    if synopsis.chars().count() <= MAX_SYNOPSIS {
-        return (synopsis.to_string(), Cow::Borrowed(description));
-    }
-    let sentence = first_sentence(synopsis);
-    let short = if !sentence.is_empty() && sentence.chars().count() <= MAX_SYNOPSIS {
-        sentence
-    } else {
-        let mut cut = String::new();
-        for word in synopsis.split_whitespace() {
-            if cut.chars().count() + 1 + word.chars().count() > MAX_SYNOPSIS {
-                break;
-            }
-            if !cut.is_empty() {
-                cut.push(' ');
-            }
-            cut.push_str(word);
-        }
-        if cut.is_empty() {
-            synopsis.chars().take(MAX_SYNOPSIS).collect()
-        } else {
-            cut.trim_end_matches([',', ';', ':']).to_string()
-        }
-    };
-    let flat = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat(description).starts_with(&flat(synopsis)) {
-        return (short, Cow::Borrowed(description));
-    }
-    // Wrapped at the synopsis' width, the lead's first line can be the cut synopsis itself,
-    // which lintian refuses (description-synopsis-is-duplicated compares the two, letters and
-    // digits only): then it is wrapped narrower, so its first line is a shorter prefix.
-    let alnum = |t: &str| -> String {
-        t.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .flat_map(|c| c.to_lowercase())
-            .collect()
-    };
-    let mut width = MAX_SYNOPSIS;
-    let mut lead = crate::text::wrap(synopsis, width);
-    while width > 20 && alnum(lead.lines().next().unwrap_or("")) == alnum(&short) {
-        width -= 8;
-        lead = crate::text::wrap(synopsis, width);
-    }
-    let long = if description.trim().is_empty() {
-        lead
-    } else {
-        format!("{lead}\n\n{}", description.trim_matches('\n'))
-    };
-    (short, Cow::Owned(long))
-}
-
 fn description(m: &Metadata) -> Result<String> {
     let synopsis = single_line("summary", m.summary.trim())?;
     if synopsis.is_empty() {
@@ -615,7 +558,7 @@ fn description(m: &Metadata) -> Result<String> {
         ));
     }
     let synopsis = synopsis_for(&m.name, synopsis, &m.description);
-    let (mut out, long) = short_synopsis(&synopsis, &m.description);
+    let (mut out, long) = crate::text::shorten_summary(&synopsis, &m.description, MAX_SYNOPSIS);
     let lines: Vec<&str> = long.lines().map(str::trim_end).collect();
     let first = lines.iter().position(|l| !l.is_empty());
     let last = lines.iter().rposition(|l| !l.is_empty());

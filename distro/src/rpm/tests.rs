@@ -481,3 +481,27 @@ fn a_changed_file_digest_is_reported_for_that_file() {
         "{err}"
     );
 }
+
+/// A Summary longer than rpmlint's 79 characters is shortened (its first sentence here) and the
+/// whole text leads the description.
+#[test]
+fn a_long_summary_is_shortened_and_kept_in_the_description() {
+    let mut pkg = sample();
+    pkg.metadata.summary =
+        "A customizable cross-platform graphical process/system monitor for the \
+                            terminal. Supports Linux, macOS, and Windows."
+            .into();
+    pkg.metadata.description = "Reads ~/.config/bottom/bottom.toml.".into();
+    let bytes = write(&pkg, &Options::default());
+    let m = read(&bytes).unwrap().metadata().clone();
+    assert_eq!(
+        m.summary,
+        "A customizable cross-platform graphical process/system monitor for the terminal"
+    );
+    assert!(
+        m.description
+            .starts_with("A customizable cross-platform graphical process/system monitor for the\nterminal. Supports Linux, macOS, and Windows.\n\nReads"),
+        "{}",
+        m.description
+    );
+}

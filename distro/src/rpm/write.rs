@@ -19,6 +19,9 @@ use crate::error::{Error, Result};
 use crate::frames::{ContentSink, FileDigests, PayloadEncoder};
 use crate::package::{Entry, Package, Relation, VersionOp};
 
+/// The longest Summary rpmlint accepts (its `MaxLineLength`, default 79).
+const MAX_SUMMARY: usize = 79;
+
 /// Sizes at or above this need rpm's 64-bit tags (and, for files, the stripped cpio format).
 const LARGE: u64 = u32::MAX as u64;
 
@@ -337,13 +340,17 @@ impl<'a> Writer<'a> {
         if let Some(e) = m.epoch {
             h.put(tags::EPOCH, Int32(vec![e]));
         }
-        h.put(tags::SUMMARY, i18n(m.summary.trim()));
+        // rpmlint's summary-too-long: at most 79 characters; a longer Summary is shortened and
+        // leads the description whole (see `shorten_summary`).
         let description = if m.description.trim().is_empty() {
             m.summary.trim()
         } else {
             m.description.trim_end()
         };
-        h.put(tags::DESCRIPTION, i18n(description));
+        let (summary, description) =
+            crate::text::shorten_summary(m.summary.trim(), description, MAX_SUMMARY);
+        h.put(tags::SUMMARY, i18n(&summary));
+        h.put(tags::DESCRIPTION, i18n(description.trim_end()));
         let date = pkg.source_date.secs() as u32;
         h.put(tags::BUILDTIME, Int32(vec![date]));
         h.put(tags::BUILDHOST, s(&self.opts.build_host));
