@@ -1049,4 +1049,25 @@ fn keep_and_remove_work_in_every_family() {
         .args(["--signing-key", "keys/secret.asc"])
         .stderr_with(2);
     assert_contains(&err, &["no package hello in channel testing"]);
+
+    // `--keep` prunes only the families the run adds to: an RPM added with --keep 1 leaves the
+    // pacman channel's older version alone.
+    for (out, file) in [
+        ("old", "hello-1.0.9-1-x86_64.pkg.tar.zst"),
+        ("new", "hello-1.0.10-1-x86_64.pkg.tar.zst"),
+    ] {
+        dir.command()
+            .args(["repo", "add", "repo", "--signing-key", "keys/secret.asc"])
+            .args([dir.join(out).join(file)])
+            .stdout();
+    }
+    dir.command()
+        .args(["repo", "add", "repo", "--keep", "1"])
+        .args(["--signing-key", "keys/secret.asc"])
+        .args([dir.join("new/hello-1.0.10-1.x86_64.rpm")])
+        .stdout();
+    assert!(repo
+        .join("arch/testing/x86_64/hello-1.0.9-1-x86_64.pkg.tar.zst")
+        .is_file());
+    verify();
 }

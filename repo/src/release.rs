@@ -984,9 +984,9 @@ pub fn remove(
     Ok(items)
 }
 
-/// Keeps the `keep` newest versions (at least one) of each package of `channel`, per family and
-/// architecture, in the family's version order ([`crate::version`]), and removes the others as
-/// [`remove`] does, recording `--keep N` as the reason. Returns what was removed.
+/// Keeps the `keep` newest versions (at least one) of each package of `channel` in `families`,
+/// per family and architecture, in the family's version order ([`crate::version`]), and removes
+/// the others as [`remove`] does, recording `--keep N` as the reason. Returns what was removed.
 ///
 /// # Errors
 ///
@@ -994,6 +994,7 @@ pub fn remove(
 pub fn keep_newest(
     dir: &Path,
     channel: &str,
+    families: &[Family],
     keep: usize,
     time: u64,
     publish: &Publish,
@@ -1002,7 +1003,10 @@ pub fn keep_newest(
     check_channel(channel)?;
     Log::read(dir, &signer.verifier())?;
     let mut groups: BTreeMap<(Family, String, String), Vec<Item>> = BTreeMap::new();
-    for item in contents(dir, channel)? {
+    for item in contents(dir, channel)?
+        .into_iter()
+        .filter(|i| families.contains(&i.family))
+    {
         groups
             .entry((item.family, item.package.clone(), item.arch.clone()))
             .or_default()

@@ -319,14 +319,24 @@ pub fn run(args: Args) -> Result<i32> {
             let mut change = Change::add(now);
             change.reason = keep.map(|n| format!("--keep {n}"));
             release::reconcile(&dir, &channel, &change, &signer)?;
+            // Like apt's, only in the families this run adds to.
             let mut dropped = Vec::new();
-            let others = !(arch.is_empty() && rpms.is_empty() && bsd.is_empty());
-            if let Some(n) = keep.filter(|_| others) {
+            let families: Vec<release::Family> = [
+                (release::Family::Pacman, &arch),
+                (release::Family::Rpm, &rpms),
+                (release::Family::Freebsd, &bsd),
+            ]
+            .into_iter()
+            .filter(|(_, added)| !added.is_empty())
+            .map(|(family, _)| family)
+            .collect();
+            if let Some(n) = keep.filter(|_| !families.is_empty()) {
                 let publish = Publish {
                     date,
                     pacman_repo: pacman_repo.clone(),
                 };
-                dropped = release::keep_newest(&dir, &channel, n, now, &publish, &signer)?;
+                dropped =
+                    release::keep_newest(&dir, &channel, &families, n, now, &publish, &signer)?;
             }
             let mut o = std::io::stdout().lock();
             for p in added {
