@@ -127,25 +127,9 @@ pub(crate) fn apply(
         homepage: t.url,
         vendor: t.vendor,
     };
+    // Alone, they are everyone's.
     if !beside_deb {
-        let m = &mut cfg.meta;
-        let own = std::mem::take(&mut own);
-        if let Some(v) = own.name {
-            m.name = v;
-        }
-        if let Some(v) = own.summary {
-            m.summary = v;
-        }
-        if let Some(v) = own.description {
-            m.description = v;
-        }
-        if let Some(v) = own.license {
-            m.license = v;
-        }
-        m.release = own.release.or(m.release.take());
-        m.epoch = own.epoch.or(m.epoch);
-        m.homepage = own.homepage.or(m.homepage.take());
-        m.vendor = own.vendor.or(m.vendor.take());
+        std::mem::take(&mut own).apply(&mut cfg.meta);
     }
     if let Some(v) = t.version {
         cfg.warnings.push(format!(

@@ -264,6 +264,34 @@ pub struct MetaOverride {
     pub vendor: Option<String>,
 }
 
+impl MetaOverride {
+    /// Sets in `m` every field this override sets.
+    pub fn apply(&self, m: &mut MetaSpec) {
+        for (slot, v) in [
+            (&mut m.name, &self.name),
+            (&mut m.summary, &self.summary),
+            (&mut m.description, &self.description),
+            (&mut m.license, &self.license),
+        ] {
+            if let Some(v) = v {
+                slot.clone_from(v);
+            }
+        }
+        for (slot, v) in [
+            (&mut m.release, &self.release),
+            (&mut m.homepage, &self.homepage),
+            (&mut m.vendor, &self.vendor),
+        ] {
+            if v.is_some() {
+                slot.clone_from(v);
+            }
+        }
+        if self.epoch.is_some() {
+            m.epoch = self.epoch;
+        }
+    }
+}
+
 /// The package metadata as configured (before a target is chosen).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MetaSpec {
@@ -515,28 +543,8 @@ impl Config {
                 Format::Rpm | Format::FreeBsd => {}
             }
         }
-        if let Some(o) = self.overrides.get(&format).map(|o| &o.meta) {
-            let set = |slot: &mut String, v: &Option<String>| {
-                if let Some(v) = v {
-                    slot.clone_from(v);
-                }
-            };
-            set(&mut m.name, &o.name);
-            set(&mut m.summary, &o.summary);
-            set(&mut m.description, &o.description);
-            set(&mut m.license, &o.license);
-            for (slot, v) in [
-                (&mut m.release, &o.release),
-                (&mut m.homepage, &o.homepage),
-                (&mut m.vendor, &o.vendor),
-            ] {
-                if v.is_some() {
-                    slot.clone_from(v);
-                }
-            }
-            if o.epoch.is_some() {
-                m.epoch = o.epoch;
-            }
+        if let Some(o) = self.overrides.get(&format) {
+            o.meta.apply(&mut m);
         }
         m
     }
