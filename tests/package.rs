@@ -970,3 +970,98 @@ fn a_lone_gzip_package_has_the_same_bytes_on_one_core_or_three_and_its_tools_rea
         }
     }
 }
+
+/// A .deb's systemd unit is handled as dh_installsystemd's packages handle theirs, judged by dpkg
+/// and deb-systemd-helper in a bookworm root: installing enables it (the wants symlink and
+/// deb-systemd-helper's state), removing masks it, purging leaves nothing behind; the package
+/// depends on init-system-helpers, which provides the helpers.
+#[test]
+fn deb_systemd_units_are_enabled_masked_and_purged_by_deb_systemd_helper() {
+    let dir = Dir::new("deb-units");
+    std::fs::copy("/usr/bin/true", dir.join("unitd")).unwrap();
+    dir.create(
+        "unitd.service",
+        "[Unit]\nDescription=unitd\n\n[Service]\nExecStart=/usr/bin/unitd\n\n[Install]\nWantedBy=multi-user.target\n",
+    );
+    dir.create(
+        "syspack.toml",
+        "[package]\nname = \"unitd\"\nversion = \"1.0.0\"\nlicense = \"MIT\"\n\
+         summary = \"runs a systemd unit\"\nmaintainer = \"T <t@example.org>\"\n\
+         assets = [{ source = \"unitd\", dest = \"/usr/bin/unitd\", mode = \"0755\" }]\n\
+         systemd-units = [{ unit = \"unitd.service\", enable = true, start = false }]\n",
+    );
+    dir.command()
+        .args([
+            "package",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "debian-12",
+        ])
+        .args(["--out", "out"])
+        .stdout();
+    let deb = dir.join("out/unitd_1.0.0-1_amd64.deb");
+    let depends = tool(
+        "dpkg-deb",
+        &["-f", deb.to_str().unwrap(), "Depends"],
+        "dpkg",
+    );
+    assert!(
+        depends.contains("init-system-helpers (>= 1.54~)"),
+        "{depends}"
+    );
+
+    let root = std::process::Command::new(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ci/debian-root"),
+    )
+    .arg("bookworm")
+    .output()
+    .expect("ci/debian-root runs");
+    assert!(
+        root.status.success(),
+        "ci/debian-root bookworm failed (apt-get install -y debootstrap):\n{}",
+        String::from_utf8_lossy(&root.stderr)
+    );
+    let root = PathBuf::from(String::from_utf8(root.stdout).unwrap().trim());
+    std::fs::copy(&deb, root.join("tmp/unitd.deb")).unwrap();
+    let dpkg = |args: &[&str]| {
+        let out = std::process::Command::new("chroot")
+            .arg(&root)
+            .arg("dpkg")
+            .args(args)
+            .output()
+            .expect("chroot runs (as root)");
+        assert!(
+            out.status.success(),
+            "dpkg {args:?}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let wants = root.join("etc/systemd/system/multi-user.target.wants/unitd.service");
+    let mask = root.join("etc/systemd/system/unitd.service");
+    let state = root.join("var/lib/systemd/deb-systemd-helper-enabled/unitd.service.dsh-also");
+    dpkg(&["-i", "/tmp/unitd.deb"]);
+    let target = std::fs::read_link(&wants).expect("enabled: the wants symlink");
+    assert!(
+        target.ends_with("systemd/system/unitd.service"),
+        "{}",
+        target.display()
+    );
+    assert!(state.is_file(), "deb-systemd-helper keeps the unit's state");
+    dpkg(&["-r", "unitd"]);
+    assert_eq!(
+        std::fs::read_link(&mask).unwrap(),
+        PathBuf::from("/dev/null"),
+        "masked on remove"
+    );
+    dpkg(&["--purge", "unitd"]);
+    for gone in [&wants, &mask, &state] {
+        assert!(
+            std::fs::symlink_metadata(gone).is_err(),
+            "{} is left after purge",
+            gone.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

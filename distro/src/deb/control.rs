@@ -109,9 +109,18 @@ impl Control {
         c.set("Maintainer", maintainer);
         c.set("Installed-Size", installed_size_kib(pkg).to_string());
         let r = &m.relations;
+        // The maintainer scripts' systemd handling runs deb-systemd-helper (see `scripts`), as
+        // debhelper's does: the package depends on it as dh_installsystemd makes packages do.
+        let mut depends = r.depends.clone();
+        if !pkg.systemd_units.is_empty() && !depends.iter().any(|d| d.name == SYSTEMD_HELPERS) {
+            depends.push(Relation {
+                name: SYSTEMD_HELPERS.into(),
+                constraint: Some((VersionOp::Ge, SYSTEMD_HELPERS_MIN.into())),
+            });
+        }
         let lists: [(&str, &'static str, &Vec<Relation>); 7] = [
             ("Pre-Depends", "pre-depends", &r.pre_depends),
-            ("Depends", "depends", &r.depends),
+            ("Depends", "depends", &depends),
             ("Recommends", "recommends", &r.recommends),
             ("Suggests", "suggests", &r.suggests),
             ("Conflicts", "conflicts", &r.conflicts),
@@ -542,6 +551,11 @@ pub fn synopsis_for(name: &str, summary: &str, description: &str) -> String {
     }
     format!("Package {name}")
 }
+
+/// The package of `deb-systemd-helper` and `deb-systemd-invoke`, and the oldest version the
+/// maintainer scripts' calls work with (what dh_installsystemd of debhelper 13 requires).
+const SYSTEMD_HELPERS: &str = "init-system-helpers";
+const SYSTEMD_HELPERS_MIN: &str = "1.54~";
 
 /// The longest synopsis Debian Policy §3.4.1 allows ("certainly under 80 characters").
 pub const MAX_SYNOPSIS: usize = 79;

@@ -57,14 +57,18 @@
 //! package. A `.deb` body that must not run on an upgrade tests dpkg's `$1` (`remove` or
 //! `upgrade`).
 //!
-//! [`SystemdUnit`](crate::SystemdUnit)s are handled with plain `systemctl` (no
-//! `deb-systemd-helper`, which minimal images may lack), mirroring what debhelper's snippets do:
-//! `postinst configure` — after the body — reloads systemd (when it is running: `[ -d
-//! /run/systemd/system ]`), enables units marked `enable` on first install only (an upgrade keeps
-//! the admin's choice; works offline in a chroot), and starts units marked `start` (restarts them
-//! on upgrade); `prerm remove` stops and disables every unit before the body runs; `postrm
-//! remove` reloads systemd. Every `systemctl` call is `|| true`, as in debhelper: a unit that fails
-//! to start does not leave the package half-configured. The unit file itself must be in the
+//! [`SystemdUnit`](crate::SystemdUnit)s are handled as the snippets dh_installsystemd generates
+//! handle them (debhelper's `autoscripts/*-systemd*`), written here: the package depends on
+//! `init-system-helpers (>= 1.54~)` for `deb-systemd-helper` and `deb-systemd-invoke`.
+//! `postinst` — for `configure` and the `abort-*` actions, after the body — unmasks each unit
+//! marked `enable` and enables it when `deb-systemd-helper was-enabled` says so (true on the first
+//! install; an administrator's disable survives upgrades), else updates its state; then, when
+//! systemd runs (`[ -d /run/systemd/system ]`), reloads and starts the units marked `start`
+//! (restarts them on upgrade) through `deb-systemd-invoke` (which honours policy-rc.d); `prerm
+//! remove` stops every unit before the body runs; `postrm` reloads systemd, masks the units on
+//! `remove` and purges their state (every symlink deb-systemd-helper made) and the mask on `purge`.
+//! Every call is `|| true`, as in debhelper: a unit that fails to start does not leave the package
+//! half-configured. The unit file itself must be in the
 //! package under `/usr/lib/systemd/system/` (or `/lib/systemd/system/`).
 //!
 //! # Documentation

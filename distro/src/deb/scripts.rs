@@ -165,26 +165,44 @@ impl UnitSnippets {
                 postrm: String::new(),
             });
         }
-        let mut postinst = String::from("if [ \"$1\" = configure ]; then\n");
-        postinst.push_str("    if [ -d /run/systemd/system ]; then\n        systemctl --system daemon-reload >/dev/null || true\n    fi\n");
-        if !enable.is_empty() {
+        // What dh_installsystemd's generated snippets do, written here: deb-systemd-helper
+        // (init-system-helpers, which the package then depends on) enables a unit on the first
+        // install and keeps its state so that the administrator's disable survives upgrades and
+        // purge removes every symlink it made; deb-systemd-invoke starts, restarts and stops
+        // (honouring policy-rc.d). The postinst part runs for configure and for the abort-*
+        // actions that reconfigure an old version.
+        let quote = |units: &[&str]| units.join(" ");
+        let mut postinst = String::from(
+            "if [ \"$1\" = configure ] || [ \"$1\" = abort-upgrade ] || [ \"$1\" = abort-deconfigure ] || [ \"$1\" = abort-remove ]; then\n",
+        );
+        for unit in &enable {
             postinst.push_str(&format!(
-                "    if [ -z \"$2\" ] && command -v systemctl >/dev/null 2>&1; then\n        systemctl --no-reload enable {} >/dev/null 2>&1 || true\n    fi\n",
-                enable.join(" ")
+                "    deb-systemd-helper unmask {unit} >/dev/null || true\n    \
+                 if deb-systemd-helper --quiet was-enabled {unit}; then\n        \
+                 deb-systemd-helper enable {unit} >/dev/null || true\n    \
+                 else\n        \
+                 deb-systemd-helper update-state {unit} >/dev/null || true\n    \
+                 fi\n"
             ));
         }
+        postinst.push_str("    if [ -d /run/systemd/system ]; then\n        systemctl --system daemon-reload >/dev/null || true\n");
         if !start.is_empty() {
             postinst.push_str(&format!(
-                "    if [ -d /run/systemd/system ]; then\n        if [ -n \"$2\" ]; then\n            systemctl restart {units} >/dev/null || true\n        else\n            systemctl start {units} >/dev/null || true\n        fi\n    fi\n",
-                units = start.join(" ")
+                "        if [ -n \"$2\" ]; then\n            deb-systemd-invoke restart {units} >/dev/null || true\n        else\n            deb-systemd-invoke start {units} >/dev/null || true\n        fi\n",
+                units = quote(&start)
             ));
         }
-        postinst.push_str("fi\n");
+        postinst.push_str("    fi\nfi\n");
         let prerm = format!(
-            "if [ \"$1\" = remove ]; then\n    if [ -d /run/systemd/system ]; then\n        systemctl stop {units} >/dev/null || true\n    fi\n    if command -v systemctl >/dev/null 2>&1; then\n        systemctl --no-reload disable {units} >/dev/null 2>&1 || true\n    fi\nfi\n",
-            units = all.join(" ")
+            "if [ -d /run/systemd/system ] && [ \"$1\" = remove ]; then\n    deb-systemd-invoke stop {units} >/dev/null || true\nfi\n",
+            units = quote(&all)
         );
-        let postrm = "if [ \"$1\" = remove ] && [ -d /run/systemd/system ]; then\n    systemctl --system daemon-reload >/dev/null || true\nfi\n".to_string();
+        let postrm = format!(
+            "if [ -d /run/systemd/system ]; then\n    systemctl --system daemon-reload >/dev/null || true\nfi\n\
+             if [ \"$1\" = remove ] && [ -x /usr/bin/deb-systemd-helper ]; then\n    deb-systemd-helper mask {units} >/dev/null || true\nfi\n\
+             if [ \"$1\" = purge ] && [ -x /usr/bin/deb-systemd-helper ]; then\n    deb-systemd-helper purge {units} >/dev/null || true\n    deb-systemd-helper unmask {units} >/dev/null || true\nfi\n",
+            units = quote(&all)
+        );
         Ok(UnitSnippets {
             postinst,
             prerm,
@@ -283,7 +301,7 @@ pub(crate) fn maintainer_scripts(pkg: &Package) -> Result<Vec<(&'static str, Str
     if post_install.is_some() || all {
         let mut t = header(
             &shebang_of(&post_install),
-            "The package's post-install script runs on `configure`; then systemd units are\n# reloaded, enabled on first install and (re)started.",
+            "The package's post-install script runs on `configure`; then systemd units are\n# enabled on first install (deb-systemd-helper), reloaded and (re)started.",
         );
         if let Some(b) = &post_install {
             t.push_str("if [ \"$1\" = configure ]; then\n");
@@ -298,7 +316,7 @@ pub(crate) fn maintainer_scripts(pkg: &Package) -> Result<Vec<(&'static str, Str
     if pre_remove.is_some() || all {
         let mut t = header(
             &shebang_of(&pre_remove),
-            "On `remove`, systemd units are stopped and disabled; the package's pre-remove\n# script runs on `remove` and `upgrade`.",
+            "On `remove`, systemd units are stopped; the package's pre-remove script runs\n# on `remove` and `upgrade`.",
         );
         t.push_str(&units.prerm);
         if let Some(b) = &pre_remove {
@@ -313,7 +331,7 @@ pub(crate) fn maintainer_scripts(pkg: &Package) -> Result<Vec<(&'static str, Str
     if post_remove.is_some() || all {
         let mut t = header(
             &shebang_of(&post_remove),
-            "The package's post-remove script runs on `remove` and `upgrade`; on `remove`\n# systemd reloads its units.",
+            "The package's post-remove script runs on `remove` and `upgrade`; systemd\n# units are masked on `remove` and forgotten on `purge` (deb-systemd-helper).",
         );
         if let Some(b) = &post_remove {
             t.push_str("case \"$1\" in\nremove|upgrade)\n");

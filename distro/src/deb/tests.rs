@@ -275,10 +275,10 @@ fn native_scripts_are_kept_with_debhelper_replaced() {
         "{post}"
     );
     assert!(
-        post.contains("systemctl --no-reload enable unit.service"),
+        post.contains("deb-systemd-helper enable unit.service"),
         "{post}"
     );
-    assert!(text("prerm").contains("systemctl --no-reload disable unit.service"));
+    assert!(text("postrm").contains("deb-systemd-helper purge unit.service"));
     // The script sees every action dpkg passes, abort-upgrade included.
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
@@ -357,11 +357,11 @@ fn scripts_run_only_for_their_actions() {
     assert_eq!(read_log(), "pre\npost configure\nprerm\npostrm\n");
     let postinst = &scripts.iter().find(|(n, _)| *n == "postinst").unwrap().1;
     assert!(
-        postinst.contains("systemctl --no-reload enable unit.service"),
+        postinst.contains("deb-systemd-helper enable unit.service"),
         "{postinst}"
     );
     assert!(
-        postinst.contains("systemctl restart unit.service"),
+        postinst.contains("deb-systemd-invoke restart unit.service"),
         "{postinst}"
     );
 }
