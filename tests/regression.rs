@@ -61,7 +61,7 @@ fn packages_stay_byte_identical_across_refactors() {
         ),
         (
             "hello_1.0.0-1_amd64.deb",
-            "4ec0d665bf40c553b0f1f7d35e753ba8031c357630c5f4ffbebe5a9882af8f13",
+            "6147d176b15f83e2024560d326e22f13070b3c57cf31e32702821929cd4f1d8c",
         ),
     ];
     let out = dir.join("out");
