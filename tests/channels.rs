@@ -523,7 +523,12 @@ fn rpm_and_pacman_packages_are_promoted_by_hard_link() {
         .args([&pkg])
         .stdout();
     let base = dir.join("pacman");
-    pacman_installs_hello(&dir, &base, &summary, "stable");
+    pacman_installs_hello(
+        &dir,
+        &base,
+        &summary,
+        &crate::repo::pacman_server(&dir, "stable"),
+    );
 
     // Yanked from stable: its files there go, testing keeps its own.
     for (name, gone, kept) in [

@@ -586,8 +586,12 @@ fn release_workflows_hold_secrets_only_where_they_sign() {
     let publish = serde_norway::to_string(&release["jobs"]["publish"]).unwrap();
     let verify_at = publish.find("sha256sum --check --strict").expect("verify");
     let add_at = publish.find("repo add").expect("add");
-    let upload_at = publish.find("--delete").expect("upload");
-    assert!(verify_at < add_at && add_at < upload_at, "{publish}");
+    let pull_at = publish.find("repo pull").expect("pull");
+    let upload_at = publish.find("repo push").expect("upload");
+    assert!(
+        verify_at < add_at && pull_at < add_at && add_at < upload_at,
+        "{publish}"
+    );
     assert_contains(
         &publish,
         &[

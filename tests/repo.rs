@@ -426,15 +426,21 @@ pub(crate) fn pacman_key(gnupg: &Path, args: &[&str]) {
     assert!(out.status.success(), "pacman-key {args:?}:\n{}", text(&out));
 }
 
+/// The pacman `Server` of channel `channel` of the repository `dir/repo`.
+pub(crate) fn pacman_server(dir: &Dir, channel: &str) -> String {
+    format!("file://{}/repo/arch/{channel}/$arch", dir.path().display())
+}
+
 /// A pacman root under `base` whose keyring (made with `pacman-key`) trusts `keys/public.asc`
 /// of `dir` — its fingerprint is the last word of `repo add`'s `summary` — and whose
-/// pacman.conf names `repo/arch/<channel>` with `SigLevel = Required DatabaseRequired`;
-/// `pacman -Sy` and `pacman -S hello` there must succeed. Returns the pacman.conf.
+/// pacman.conf names `server` (see [`pacman_server`]) with `SigLevel = Required
+/// DatabaseRequired`; `pacman -Sy` and `pacman -S hello` there must succeed. Returns the
+/// pacman.conf.
 pub(crate) fn pacman_installs_hello(
     dir: &Dir,
     base: &Path,
     summary: &str,
-    channel: &str,
+    server: &str,
 ) -> PathBuf {
     std::fs::create_dir_all(base.join("root/var/lib/pacman")).unwrap();
     std::fs::create_dir_all(base.join("cache")).unwrap();
@@ -451,8 +457,7 @@ pub(crate) fn pacman_installs_hello(
         &conf,
         format!(
             "[options]\nArchitecture = x86_64\nSigLevel = Required DatabaseRequired\n\n\
-             [syspack]\nServer = file://{}/repo/arch/{channel}/$arch\n",
-            dir.path().display()
+             [syspack]\nServer = {server}\n"
         ),
     )
     .unwrap();
@@ -500,7 +505,7 @@ fn pacman_installs_from_the_signed_repository() {
     let added = add(&dir, "repo", "keys/secret.asc", &pkg);
     let summary = String::from_utf8_lossy(&added.stdout).into_owned();
     let base = dir.join("pacman");
-    let conf = pacman_installs_hello(&dir, &base, &summary, "testing");
+    let conf = pacman_installs_hello(&dir, &base, &summary, &pacman_server(&dir, "testing"));
 
     // A tampered database is refused.
     let db = adir.join("syspack.db.tar.zst");

@@ -40,6 +40,9 @@ mod shlibdeps;
 // `syspack key generate` and `syspack repo`: signed apt repositories judged by apt in Debian
 // roots, reproducibility, `repo verify`, and that the secret key never leaves its file.
 mod repo;
+// `syspack repo push|pull`: a repository mirrored to a real S3-compatible server on 127.0.0.1,
+// installed from over HTTP by apt and pacman, pulled back and verified; hostile keys refused.
+mod repo_s3;
 // Release channels: `syspack repo promote|hold|unhold|yank|log` with a fake clock, apt in a
 // Debian root seeing what was promoted, the signed release log, a promotion killed mid-way.
 mod channels;

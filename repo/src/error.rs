@@ -55,6 +55,15 @@ pub enum Error {
         /// The file's SHA-256.
         actual: String,
     },
+    /// Object storage refused or failed a request. `what` names the operation and object
+    /// (`PUT s3://BUCKET/KEY`), never a signed URL or a credential.
+    #[error("{what}: {reason}")]
+    Remote {
+        /// The operation and object.
+        what: String,
+        /// What went wrong and, where it helps, what to do.
+        reason: String,
+    },
     /// A package could not be read.
     #[error(transparent)]
     Package(#[from] syspack_distro::Error),

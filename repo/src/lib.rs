@@ -1,8 +1,9 @@
 //! Signed package repositories written and read in Rust.
 //!
 //! One module per family writes and reads its metadata ([`apt`]); [`sign`] holds the OpenPGP
-//! keys and signatures every family uses, and [`store`] the atomic file writes that make a
-//! publication all-or-nothing for a client reading the tree while it is written.
+//! keys and signatures every family uses, [`store`] the atomic file writes that make a
+//! publication all-or-nothing for a client reading the tree while it is written, and [`s3`] the
+//! mirror of a tree to and from S3-compatible object storage.
 //!
 //! # One writer at a time
 //!
@@ -25,6 +26,7 @@ pub mod pacman;
 pub mod release;
 pub mod rpm;
 pub mod rpmmd;
+pub mod s3;
 pub mod sign;
 pub mod store;
 pub mod version;

@@ -48,6 +48,8 @@ pub const STORAGE_SECRET_SECRET: &str = "SYSPACK_STORAGE_SECRET_ACCESS_KEY";
 pub const STORAGE_VARIABLE: &str = "SYSPACK_RELEASE_STORAGE";
 /// The repository variable naming the storage's region (default `us-east-1`).
 pub const REGION_VARIABLE: &str = "SYSPACK_STORAGE_REGION";
+/// The repository variable naming an S3-compatible endpoint (empty: AWS S3).
+pub const ENDPOINT_VARIABLE: &str = "SYSPACK_STORAGE_ENDPOINT";
 /// The GitHub environment of the jobs holding secrets (add protection rules there).
 pub const ENVIRONMENT: &str = "syspack-release";
 
@@ -153,7 +155,8 @@ impl<'a> Release<'a> {
             &format!(
                 "Secrets: {SIGNING_KEY_SECRET} (the armored key `syspack key generate` writes), \
                  {PASSPHRASE_SECRET} (if it has one), {STORAGE_KEY_ID_SECRET} and \
-                 {STORAGE_SECRET_SECRET}; variable {REGION_VARIABLE} (default us-east-1){}. \
+                 {STORAGE_SECRET_SECRET}; variables {REGION_VARIABLE} (default us-east-1), \
+                 {ENDPOINT_VARIABLE} (an S3-compatible server's URL; unset for AWS){}. \
                  Put them in the `{ENVIRONMENT}` environment to add protection rules.",
                 if self.plan.publish.storage.is_none() {
                     format!(
@@ -516,38 +519,41 @@ impl<'a> Release<'a> {
             10,
             &format!("AWS_DEFAULT_REGION: ${{{{ vars.{REGION_VARIABLE} || 'us-east-1' }}}}"),
         );
+        o.line(
+            10,
+            &format!("AWS_ENDPOINT_URL: ${{{{ vars.{ENDPOINT_VARIABLE} }}}}"),
+        );
     }
 
-    fn fetch_repositories(&self, o: &mut Out) {
+    /// Pulls every target's repository from the storage (`syspack repo pull`; a target not
+    /// published yet pulls nothing).
+    fn fetch_repositories(&self, o: &mut Out, syspack: &str) {
         o.line(6, "- name: Fetch the repositories from storage");
         self.storage_env(o);
         o.run(
             8,
             &[
                 "case \"$STORAGE\" in s3://?*) ;; *) echo \"::error::the storage location is not set or not s3://BUCKET[/PREFIX]\"; exit 1 ;; esac".into(),
-                format!("mkdir -p {REPOSITORY}"),
-                format!("aws s3 sync --no-progress \"$STORAGE\" {REPOSITORY}/"),
+                format!("for t in {}; do", self.target_words()),
+                format!("  {syspack} repo pull \"${{STORAGE%/}}/$t\" \"{REPOSITORY}/$t\" --delete"),
+                "done".into(),
             ],
         );
     }
 
-    fn upload_repositories(&self, o: &mut Out) {
+    /// Pushes every target's repository to the storage (`syspack repo push`: package files
+    /// first, then the signed metadata and the log, then the deletion of what no channel names).
+    fn upload_repositories(&self, o: &mut Out, syspack: &str) {
         o.line(6, "- name: Upload the repositories to storage");
         self.storage_env(o);
         o.run(
             8,
             &[
-                "# Package files first, then the signed metadata and the release log, then the"
-                    .into(),
-                "# deletion of what no channel names any more: a client never sees metadata".into(),
-                "# naming a file that is not there yet.".into(),
-                format!(
-                    "aws s3 sync --no-progress {REPOSITORY}/ \"$STORAGE\" --exclude '*/dists/*' \
-                     --exclude '*/repodata/*' --exclude '*.db' --exclude '*.db.*' \
-                     --exclude '*.files' --exclude '*.files.*' --exclude '*/log/*'"
-                ),
-                format!("aws s3 sync --no-progress {REPOSITORY}/ \"$STORAGE\""),
-                format!("aws s3 sync --no-progress --delete {REPOSITORY}/ \"$STORAGE\""),
+                "# A client reading during the upload sees the old or the new repository.".into(),
+                format!("for t in {}; do", self.target_words()),
+                format!("  if [ ! -d \"{REPOSITORY}/$t\" ]; then continue; fi"),
+                format!("  {syspack} repo push \"{REPOSITORY}/$t\" \"${{STORAGE%/}}/$t\" --delete"),
+                "done".into(),
             ],
         );
     }
@@ -622,7 +628,7 @@ impl<'a> Release<'a> {
                 "done".into(),
             ],
         );
-        self.fetch_repositories(o);
+        self.fetch_repositories(o, syspack);
         o.line(6, &format!("- name: Sign and add the packages to {first}"));
         Self::signing_env(o);
         o.run(
@@ -639,7 +645,7 @@ impl<'a> Release<'a> {
                 "done".into(),
             ],
         );
-        self.upload_repositories(o);
+        self.upload_repositories(o, syspack);
         o.line(0, "");
     }
 
@@ -673,7 +679,7 @@ impl<'a> Release<'a> {
         );
         o.line(4, "steps:");
         let syspack = self.install_syspack(&mut o);
-        self.fetch_repositories(&mut o);
+        self.fetch_repositories(&mut o, syspack);
         o.line(6, "- name: Promote");
         Self::signing_env(&mut o);
         let mut lines = vec![
@@ -691,7 +697,7 @@ impl<'a> Release<'a> {
         }
         lines.push("done".into());
         o.run(8, &lines);
-        self.upload_repositories(&mut o);
+        self.upload_repositories(&mut o, syspack);
         o.line(0, "");
         finish(o)
     }

@@ -1,4 +1,4 @@
-//! `syspack repo add|remove|verify|promote|hold|unhold|yank|log`: signed package repositories
+//! `syspack repo add|remove|verify|push|pull|promote|hold|unhold|yank|log`: signed package repositories
 //! with release channels (see the `syspack_repo` crate).
 
 use std::collections::BTreeSet;
@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use syspack_distro::text::escape_line;
 use syspack_repo::release::{self, Change, Decision, Event, Log, PromoteOptions, Publish};
 use syspack_repo::sign::{Signer, Verifier};
-use syspack_repo::{apt, freebsd, pacman};
+use syspack_repo::{apt, freebsd, pacman, s3};
 
 use crate::exit::{self, CheckFailed};
 
@@ -217,6 +217,49 @@ enum Action {
         #[arg(long, value_name = "FILE")]
         signing_key: Option<PathBuf>,
     },
+    /// Mirror the repository under DIR to S3-compatible object storage (s3://BUCKET[/PREFIX]).
+    ///
+    /// Uploads what is missing or different there, the files clients read first (InRelease,
+    /// repomd.xml, the pacman databases, meta.conf) last, so a client reading during the push
+    /// sees the old or the new repository, each complete. Credentials, region and endpoint come
+    /// from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION and
+    /// AWS_ENDPOINT_URL (an S3-compatible server, addressed in path style unless
+    /// SYSPACK_S3_URL_STYLE=virtual-host).
+    Push {
+        /// The repository.
+        dir: PathBuf,
+        /// Where: s3://BUCKET or s3://BUCKET/PREFIX.
+        to: String,
+        /// Verify the tree with this armored public key first (as `repo verify`), and push
+        /// nothing if a check fails.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// The pacman repository name (for --key).
+        #[arg(long, value_name = "NAME", default_value = "syspack")]
+        pacman_repo: String,
+        /// Then delete the objects under the prefix that DIR does not hold.
+        #[arg(long)]
+        delete: bool,
+        /// Only show what would be uploaded and deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Mirror a repository from S3-compatible object storage into DIR (to `repo add` to it and
+    /// push it back). Every key must be a plain path under the prefix; every file is checked
+    /// against the listed size and MD5 and renamed into place, index files last. The same
+    /// variables as `repo push`; without credentials the requests are anonymous.
+    Pull {
+        /// Where from: s3://BUCKET or s3://BUCKET/PREFIX.
+        from: String,
+        /// The local repository.
+        dir: PathBuf,
+        /// Then delete the local files the bucket does not hold.
+        #[arg(long)]
+        delete: bool,
+        /// Only show what would be downloaded and deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Check every signature and hash (apt suites, rpm-md, pacman databases, FreeBSD
     /// packagesite/data), that every referenced file exists, and that nothing in pool/ (or a
     /// FreeBSD All/) is unreferenced. Exit 1 when a check fails.
@@ -406,6 +449,47 @@ pub fn run(args: Args) -> Result<i32> {
             key,
             pacman_repo,
         } => verify(&dir, &key, &pacman_repo),
+        Action::Push {
+            dir,
+            to,
+            key,
+            pacman_repo,
+            delete,
+            dry_run,
+        } => {
+            if let Some(key) = key {
+                verify(&dir, &key, &pacman_repo)?;
+            }
+            let location = s3::Location::parse(&to)?;
+            let remote = s3::Remote::from_env(&location)?;
+            let report = s3::push(&dir, &remote, delete, dry_run)?;
+            print_mirror(
+                &report,
+                if dry_run { "would upload" } else { "uploaded" },
+                &location,
+            )?;
+            Ok(0)
+        }
+        Action::Pull {
+            from,
+            dir,
+            delete,
+            dry_run,
+        } => {
+            let location = s3::Location::parse(&from)?;
+            let remote = s3::Remote::from_env(&location)?;
+            let report = s3::pull(&remote, &dir, delete, dry_run)?;
+            print_mirror(
+                &report,
+                if dry_run {
+                    "would download"
+                } else {
+                    "downloaded"
+                },
+                &location,
+            )?;
+            Ok(0)
+        }
         Action::Promote {
             dir,
             from,
@@ -546,6 +630,28 @@ fn read_log(dir: &Path, verifier: &Verifier) -> Result<Log> {
 }
 
 /// Tampering (a signature or hash that does not verify) exits 1; the rest 2.
+/// One line per file copied or deleted, in the order done, then a count.
+fn print_mirror(report: &s3::Report, verb: &str, location: &s3::Location) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    for rel in &report.copied {
+        writeln!(o, "{verb} {}", escape_line(rel))?;
+    }
+    let deleted = verb
+        .strip_prefix("would ")
+        .map_or("deleted", |_| "would delete");
+    for rel in &report.deleted {
+        writeln!(o, "{deleted} {}", escape_line(rel))?;
+    }
+    writeln!(
+        o,
+        "{location}: {} {verb}, {} {deleted}, {} unchanged",
+        report.copied.len(),
+        report.deleted.len(),
+        report.unchanged
+    )?;
+    Ok(())
+}
+
 fn check_failed(e: syspack_repo::Error) -> anyhow::Error {
     match e {
         syspack_repo::Error::BadSignature { .. } | syspack_repo::Error::HashMismatch { .. } => {
