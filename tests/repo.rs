@@ -1076,3 +1076,62 @@ fn keep_and_remove_work_in_every_family() {
         .is_file());
     verify();
 }
+
+/// One writer at a time: while another process holds the repository's lock, `repo add` fails at
+/// once naming why and changes nothing; a shared (reader's) hold lets `repo verify` run but not
+/// `repo add`; once released, `repo add` works.
+#[test]
+fn a_second_writer_is_refused_while_the_lock_is_held() {
+    let (dir, deb) = setup("repo-lock", "ed25519");
+    add(&dir, "repo", "keys/secret.asc", &deb);
+    let before = tree(&dir.join("repo"));
+    let lock = dir.join("repo/.syspack-lock");
+    assert!(lock.is_file(), "{}", listing(&dir.join("repo")));
+    for mode in ["-x", "-s"] {
+        // flock(1) holds the lock for as long as its `sleep` runs (-o: the lock stays with
+        // flock itself, so killing it releases the lock).
+        let mut holder = Command::new("flock")
+            .arg(mode)
+            .arg("-o")
+            .arg(&lock)
+            .args(["sleep", "60"])
+            .spawn()
+            .expect("flock(1) runs (apt-get install -y util-linux)");
+        let start = std::time::Instant::now();
+        loop {
+            let probe = Command::new("flock")
+                .arg("-xn")
+                .arg(&lock)
+                .arg("true")
+                .status()
+                .unwrap();
+            if !probe.success() || start.elapsed().as_secs() > 30 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let err = dir
+            .command()
+            .args(["repo", "add", "repo", "--signing-key", "keys/secret.asc"])
+            .args([&deb])
+            .stderr_with(2);
+        assert_contains(&err, &["another syspack is", "try again"]);
+        let verify = dir
+            .command()
+            .args(["repo", "verify", "repo", "--key", "keys/public.asc"])
+            .output();
+        assert_eq!(
+            verify.status.success(),
+            mode == "-s",
+            "repo verify under a {mode} hold:\n{}",
+            text(&verify)
+        );
+        holder.kill().unwrap();
+        holder.wait().unwrap();
+        assert!(
+            before == tree(&dir.join("repo")),
+            "the refused writer changed the tree"
+        );
+    }
+    add(&dir, "repo", "keys/secret.asc", &deb);
+}

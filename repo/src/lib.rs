@@ -7,8 +7,11 @@
 //!
 //! # One writer at a time
 //!
-//! Publishing a repository is not locked yet: run one `syspack repo add` per repository at a
-//! time. A writer removes the temporary files a killed writer left for the files it rewrites.
+//! Every command that changes a repository holds [`store::lock`] on it (an `flock` on
+//! `.syspack-lock` in its top directory) and fails at once when another holds it; readers that
+//! need a consistent tree (`repo verify`, `repo push`) share it. A writer removes the temporary
+//! files a killed writer left for the files it rewrites; the kernel releases a killed writer's
+//! lock.
 //!
 //! # Channels
 //!

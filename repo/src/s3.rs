@@ -506,7 +506,7 @@ fn local_files(dir: &Path) -> Result<Vec<LocalFile>> {
             let path = entry.path();
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with(TMP_PREFIX) {
+            if name.starts_with(TMP_PREFIX) || (d == root && name == store::LOCK_FILE) {
                 continue;
             }
             let ty = entry

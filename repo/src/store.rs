@@ -147,3 +147,57 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
         .and_then(|d| d.sync_all())
         .map_err(|e| Error::io(dir, "syncing", e))
 }
+
+/// The lock file in a repository's top directory (never published: [`crate::s3`] skips it).
+pub const LOCK_FILE: &str = ".syspack-lock";
+
+/// How a command holds a repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads a consistent tree (`repo verify`, `repo push`): any number at once, no writer.
+    Read,
+    /// Changes the tree (`repo add`, `remove`, `promote`, …, `pull`): alone.
+    Write,
+}
+
+/// A held repository lock; released when dropped (or when the process dies: the kernel drops
+/// `flock` locks with the last descriptor, so a killed writer never leaves a stale lock).
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+/// Locks the repository under `dir` (created if missing) for `access`, failing at once — as
+/// apt and dpkg do — when another syspack holds it in a conflicting way.
+pub fn lock(dir: &Path, access: Access) -> Result<Lock> {
+    use rustix::fs::{flock, FlockOperation};
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating", e))?;
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| Error::io(&path, "opening the lock file", e))?;
+    let op = match access {
+        Access::Read => FlockOperation::NonBlockingLockShared,
+        Access::Write => FlockOperation::NonBlockingLockExclusive,
+    };
+    match flock(&file, op) {
+        Ok(()) => Ok(Lock { _file: file }),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(Error::invalid(
+            dir,
+            match access {
+                Access::Read => {
+                    "another syspack is writing this repository: try again when it is done"
+                }
+                Access::Write => {
+                    "another syspack is reading or writing this repository (repo add, promote, \
+                     push, …): try again when it is done"
+                }
+            },
+        )),
+        Err(e) => Err(Error::io(&path, "locking", e.into())),
+    }
+}

@@ -551,7 +551,8 @@ impl<'a> Release<'a> {
             &[
                 "# A client reading during the upload sees the old or the new repository.".into(),
                 format!("for t in {}; do", self.target_words()),
-                format!("  if [ ! -d \"{REPOSITORY}/$t\" ]; then continue; fi"),
+                // A published repository always has its release log.
+                format!("  if [ ! -d \"{REPOSITORY}/$t/log\" ]; then continue; fi"),
                 format!("  {syspack} repo push \"{REPOSITORY}/$t\" \"${{STORAGE%/}}/$t\" --delete"),
                 "done".into(),
             ],
@@ -684,7 +685,7 @@ impl<'a> Release<'a> {
         Self::signing_env(&mut o);
         let mut lines = vec![
             format!("for t in {}; do", self.target_words()),
-            format!("  if [ ! -d \"{REPOSITORY}/$t\" ]; then echo \"no repository for $t yet\"; continue; fi"),
+            format!("  if [ ! -d \"{REPOSITORY}/$t/log\" ]; then echo \"no repository for $t yet\"; continue; fi"),
             "  # The last pair first: a package moves at most one channel per run.".into(),
         ];
         for pair in channels.windows(2).rev() {

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use syspack_distro::text::escape_line;
 use syspack_repo::release::{self, Change, Decision, Event, Log, PromoteOptions, Publish};
 use syspack_repo::sign::{Signer, Verifier};
-use syspack_repo::{apt, freebsd, pacman, s3};
+use syspack_repo::{apt, freebsd, pacman, s3, store};
 
 use crate::exit::{self, CheckFailed};
 
@@ -291,6 +291,20 @@ fn print_item(o: &mut impl Write, verb: &str, i: &release::Item, channel: &str) 
 
 /// Runs `syspack repo`.
 pub fn run(args: Args) -> Result<i32> {
+    // One writer per repository; readers that need a consistent tree share the lock.
+    let _lock = match &args.action {
+        Action::Add { dir, .. }
+        | Action::Remove { dir, .. }
+        | Action::Pull { dir, .. }
+        | Action::Promote { dir, .. }
+        | Action::Hold { dir, .. }
+        | Action::Unhold { dir, .. }
+        | Action::Yank { dir, .. } => Some(store::lock(dir, store::Access::Write)?),
+        Action::Push { dir, .. } | Action::Verify { dir, .. } if dir.is_dir() => {
+            Some(store::lock(dir, store::Access::Read)?)
+        }
+        _ => None,
+    };
     match args.action {
         Action::Add {
             dir,

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The repository benchmark: a repository of N packages per family, then one package more, written
+# by syspack and by each family's native tool on the same machine in the same run.
+#
+#   bench/repository.sh [N]      (default 5000)
+#
+#   apt:    syspack repo add   vs  reprepro includedeb (SignWith: the same RSA-4096 key, in gpg)
+#   rpm-md: syspack repo add   vs  createrepo_c --update, then gpg --detach-sign of repomd.xml
+#                                  (createrepo_c does not sign; syspack's repomd.xml.asc is part
+#                                  of its time, so the same signature is part of createrepo_c's)
+#   pacman: syspack repo add   vs  repo-add --sign (gpg)
+#
+# Every tool signs with an RSA-4096 key (syspack's own key generate, imported into a scratch
+# GNUPGHOME for the others). Times are wall and CPU (user+sys) from /usr/bin/time, one run each
+# (the populate step is minutes); ratios are syspack / native. `syspack repo verify` checks the
+# result. Prints a Markdown table; raw times in $BENCH_WORK/times.txt.
+#
+# Environment:
+#   BENCH_WORK      scratch directory           [default: /tmp/bench-repo]
+#   BENCH_SYSPACK   the syspack binary           [default: build --release into /tmp/bench-syspack]
+#
+# Needs: reprepro, createrepo-c, pacman-package-manager (repo-add), gnupg, time
+#   (apt-get install -y reprepro createrepo-c pacman-package-manager gnupg time)
+set -euo pipefail
+
+N=${1:-5000}
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+WORK=${BENCH_WORK:-/tmp/bench-repo}
+
+for tool in reprepro createrepo_c repo-add gpg /usr/bin/time; do
+    command -v "$tool" >/dev/null || {
+        echo "bench/repository.sh: $tool is missing: apt-get install -y reprepro createrepo-c pacman-package-manager gnupg time" >&2
+        exit 2
+    }
+done
+if [ -n "${BENCH_SYSPACK:-}" ]; then
+    SYSPACK=$BENCH_SYSPACK
+else
+    (cd "$ROOT" && CARGO_TARGET_DIR=/tmp/bench-syspack cargo build --release --quiet --bin syspack)
+    SYSPACK=/tmp/bench-syspack/release/syspack
+fi
+
+# --- N+1 packages per family, made once (not timed) ------------------------------------------------
+gen() { # gen I: packages/pI/out/*
+    local i=$1 d="$WORK/gen/p$1"
+    [ -d "$d/out" ] && return 0
+    mkdir -p "$d/stage/usr/share/p$i"
+    echo "package $i" >"$d/stage/usr/share/p$i/readme"
+    cat >"$d/syspack.toml" <<EOF
+[package]
+name = "p$i"
+version = "1.0.0"
+summary = "repository benchmark package $i"
+description = "One of the packages of syspack's repository benchmark."
+maintainer = "Bench <bench@example.org>"
+license = "MIT"
+assets = [{ source = "stage/usr/**/*", dest = "/usr/" }]
+EOF
+    (cd "$d" && SOURCE_DATE_EPOCH=1700000000 "$SYSPACK" package --config syspack.toml --no-build \
+        --target debian-12,fedora-43,arch --out out.tmp >/dev/null && mv out.tmp out)
+}
+export -f gen
+export WORK SYSPACK
+mkdir -p "$WORK/gen"
+seq -f '%05g' 1 $((N + 1)) | xargs -P "$(nproc)" -I{} bash -c 'gen {}'
+last=$(printf '%05d' $((N + 1)))
+for fam in deb rpm pkg.tar.zst; do
+    rm -rf "$WORK/in-$fam" && mkdir -p "$WORK/in-$fam"
+    find "$WORK/gen" -path "*/out/*.$fam" ! -path "*/p$last/*" -exec ln -s {} "$WORK/in-$fam/" \;
+done
+one_deb=$(ls "$WORK/gen/p$last/out/"*.deb)
+one_rpm=$(ls "$WORK/gen/p$last/out/"*.rpm)
+one_pkg=$(ls "$WORK/gen/p$last/out/"*.pkg.tar.zst)
+
+# --- keys ------------------------------------------------------------------------------------------
+rm -rf "$WORK/keys" "$WORK/gnupg"
+"$SYSPACK" key generate --out "$WORK/keys" --algorithm rsa4096 >/dev/null
+export GNUPGHOME="$WORK/gnupg"
+mkdir -m 700 "$GNUPGHOME"
+gpg --batch --quiet --import "$WORK/keys/secret.asc"
+fpr=$(gpg --batch --with-colons --list-secret-keys | awk -F: '/^fpr/ {print $10; exit}')
+echo "$fpr:6:" | gpg --batch --quiet --import-ownertrust
+
+: >"$WORK/times.txt"
+timed() { # timed LABEL CMD...: appends "LABEL wall cpu" to times.txt
+    local label=$1
+    shift
+    /usr/bin/time -f "%e %U %S" -o "$WORK/time.out" "$@" >"$WORK/log-$label.txt" 2>&1 || {
+        echo "bench/repository.sh: $label failed:" >&2
+        tail -20 "$WORK/log-$label.txt" >&2
+        exit 1
+    }
+    awk -v l="$label" '{printf "%s %.2f %.2f\n", l, $1, $2 + $3}' "$WORK/time.out" >>"$WORK/times.txt"
+}
+
+# --- syspack: one repository, three families -------------------------------------------------------
+rm -rf "$WORK/syspack"
+export SOURCE_DATE_EPOCH=1700000000 SYSPACK_NOW=1700000000
+for fam in deb rpm pkg.tar.zst; do
+    case $fam in deb) one=$one_deb ;; rpm) one=$one_rpm ;; *) one=$one_pkg ;; esac
+    mkdir -p "$WORK/syspack/$fam"
+    timed "syspack-$fam-populate" "$SYSPACK" repo add "$WORK/syspack/$fam" "$WORK/in-$fam/"* \
+        --signing-key "$WORK/keys/secret.asc"
+    timed "syspack-$fam-add1" "$SYSPACK" repo add "$WORK/syspack/$fam" "$one" \
+        --signing-key "$WORK/keys/secret.asc"
+    "$SYSPACK" repo verify "$WORK/syspack/$fam" --key "$WORK/keys/public.asc" >/dev/null
+done
+
+# --- reprepro --------------------------------------------------------------------------------------
+rm -rf "$WORK/reprepro" && mkdir -p "$WORK/reprepro/conf"
+cat >"$WORK/reprepro/conf/distributions" <<EOF
+Codename: testing
+Architectures: amd64
+Components: main
+SignWith: $fpr
+EOF
+timed reprepro-populate reprepro -S misc -P optional -b "$WORK/reprepro" includedeb testing "$WORK/in-deb/"*
+timed reprepro-add1 reprepro -S misc -P optional -b "$WORK/reprepro" includedeb testing "$one_deb"
+
+# --- createrepo_c ----------------------------------------------------------------------------------
+rm -rf "$WORK/createrepo" && mkdir -p "$WORK/createrepo/Packages"
+cp -L "$WORK/in-rpm/"* "$WORK/createrepo/Packages/"
+createrepo_sign() {
+    createrepo_c "$@" && gpg --batch --yes --armor --detach-sign "${@: -1}/repodata/repomd.xml"
+}
+export -f createrepo_sign
+timed createrepo-populate bash -c 'createrepo_sign --quiet "$0"' "$WORK/createrepo"
+cp "$one_rpm" "$WORK/createrepo/Packages/"
+timed createrepo-add1 bash -c 'createrepo_sign --quiet --update "$0"' "$WORK/createrepo"
+
+# --- repo-add --------------------------------------------------------------------------------------
+rm -rf "$WORK/pacman" && mkdir -p "$WORK/pacman"
+cp -L "$WORK/in-pkg.tar.zst/"* "$WORK/pacman/"
+timed repo-add-populate repo-add --quiet --sign --key "$fpr" "$WORK/pacman/bench.db.tar.zst" \
+    "$WORK/pacman/"*.pkg.tar.zst
+cp "$one_pkg" "$WORK/pacman/"
+timed repo-add-add1 repo-add --quiet --sign --key "$fpr" "$WORK/pacman/bench.db.tar.zst" \
+    "$WORK/pacman/$(basename "$one_pkg")"
+
+# --- table -----------------------------------------------------------------------------------------
+python3 - "$WORK/times.txt" "$N" <<'EOF'
+import sys
+t = {}
+for line in open(sys.argv[1]):
+    label, wall, cpu = line.split()
+    t[label] = (float(wall), float(cpu))
+n = sys.argv[2]
+print(f"| family | step | syspack wall / CPU | native | native wall / CPU | wall ratio | CPU ratio |")
+print("|---|---|---|---|---|---|---|")
+for fam, native in (("deb", "reprepro"), ("rpm", "createrepo"), ("pkg.tar.zst", "repo-add")):
+    for step, name in (("populate", f"{n} packages"), ("add1", f"1 into {n}")):
+        s, o = t[f"syspack-{fam}-{step}"], t[f"{native}-{step}"]
+        ratio = lambda a, b: f"{a / b:.2f}x" if b > 0 else "n/a"
+        print(f"| {fam} | {name} | {s[0]:.2f} s / {s[1]:.2f} s | {native} | "
+              f"{o[0]:.2f} s / {o[1]:.2f} s | {ratio(s[0], o[0])} | {ratio(s[1], o[1])} |")
+EOF
