@@ -103,22 +103,7 @@ fn release_date(path: &Path) -> Result<Option<String>> {
     let Some(value) = text.lines().find_map(|l| l.strip_prefix("Date:")) else {
         return Ok(None);
     };
-    let words: Vec<&str> = value.split_whitespace().collect();
-    let month = |m: &str| {
-        syspack_distro::deb::MONTH_NAMES
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(m))
-            .map(|i| i + 1)
-    };
-    Ok(match words.as_slice() {
-        [_, day, mon, year, ..] => match (day.parse::<u32>(), month(mon), year.parse::<u32>()) {
-            (Ok(d), Some(m), Ok(y)) if (1..=31).contains(&d) => {
-                Some(format!("{y:04}-{m:02}-{d:02}"))
-            }
-            _ => None,
-        },
-        _ => None,
-    })
+    Ok(syspack_distro::date::rfc2822_day(value))
 }
 
 /// The solver's answer for one release: what the cell records, the problems (reasons of a no).

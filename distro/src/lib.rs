@@ -29,6 +29,7 @@
 pub mod arch;
 pub mod compress;
 pub mod cores;
+pub mod date;
 pub mod deb;
 pub mod elf;
 mod error;

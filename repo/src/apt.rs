@@ -313,7 +313,7 @@ pub(crate) fn compress(data: &[u8], compression: Compression) -> Result<Vec<u8>>
 
 /// An RFC 1123 date in UTC as Debian's `Release` files write it.
 fn release_date(secs: u64) -> String {
-    let d = deb::rfc2822(secs);
+    let d = syspack_distro::date::rfc2822(secs);
     format!("{} UTC", d.trim_end_matches(" +0000"))
 }
 

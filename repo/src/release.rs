@@ -214,14 +214,7 @@ pub fn parse_duration(s: &str) -> Result<u64> {
 
 /// `2023-11-14 22:13:20 UTC`.
 pub fn format_time(secs: u64) -> String {
-    let (y, mo, d, _) = syspack_distro::deb::civil(secs);
-    let t = secs % 86_400;
-    format!(
-        "{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        t / 3600,
-        t / 60 % 60,
-        t % 60
-    )
+    syspack_distro::date::utc(secs)
 }
 
 /// `14d`, `13d 4h 5m`, `2h 30s`, `0s`: the non-zero units, largest first, at most three.

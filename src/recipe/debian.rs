@@ -30,7 +30,7 @@ use syspack_distro::kb::Release;
 use syspack_distro::{Format, Relation};
 
 use syspack_build::shell;
-use syspack_distro::deb::{civil, rfc2822};
+use syspack_distro::date::{rfc2822, year};
 
 use super::{dev_package, InstallSource, OutFile, Project, Scripts};
 
@@ -326,7 +326,7 @@ pub fn write(p: &Project, release: &Release) -> Result<Vec<OutFile>> {
     );
 
     // copyright (DEP-5)
-    let (y, ..) = civil(p.date);
+    let y = year(p.date);
     let mut cp = String::new();
     cp.push_str("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n");
     let _ = writeln!(cp, "Upstream-Name: {}", p.name);

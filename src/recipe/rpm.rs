@@ -26,7 +26,6 @@ use syspack_distro::kb::Release;
 use syspack_distro::Format;
 
 use syspack_build::shell;
-use syspack_distro::deb::{civil, MONTH_NAMES, WEEKDAY_NAMES};
 
 use super::{InstallSource, OutFile, Project, Scripts};
 use crate::config::AssetKind;
@@ -46,12 +45,7 @@ pub fn rpm_version(v: &str) -> String {
 }
 
 fn changelog_date(secs: u64) -> String {
-    let (y, m, d, weekday) = civil(secs);
-    format!(
-        "{} {} {d:02} {y}",
-        WEEKDAY_NAMES[weekday as usize],
-        MONTH_NAMES[(m - 1) as usize]
-    )
+    syspack_distro::date::rpm_changelog(secs)
 }
 
 /// Directories the package owns: those below the standard ones that carry the package's name

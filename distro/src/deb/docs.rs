@@ -102,7 +102,7 @@ pub fn add_lintian_docs(pkg: &mut Package) -> Result<Vec<InstallPath>> {
 fn changelog_gz(name: &str, version: &str, maintainer: &str, date: u64) -> Result<Vec<u8>> {
     let text = format!(
         "{name} ({version}) unstable; urgency=medium\n\n  * Package built by syspack.\n\n -- {maintainer}  {}\n",
-        rfc2822(date)
+        crate::date::rfc2822(date)
     );
     let io = |e| Error::io("changelog.gz", "compressing", e);
     let mut enc = Encoder::new(Vec::new(), Compression::Gzip { level: 9 }).map_err(io)?;
@@ -220,7 +220,7 @@ fn copyright(
     license: &str,
     date: u64,
 ) -> String {
-    let (year, ..) = civil(date);
+    let year = crate::date::year(date);
     let (expr, names) = dep5_expression(license);
     let mut out = String::from(
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n",
@@ -249,55 +249,9 @@ fn copyright(
     out
 }
 
-/// `(year, month 1–12, day 1–31, weekday 0 = Sunday)` of a Unix time, in UTC.
-pub fn civil(secs: u64) -> (i64, u32, u32, u32) {
-    let days = (secs / 86_400) as i64;
-    let weekday = ((days + 4).rem_euclid(7)) as u32; // 1970-01-01 was a Thursday
-                                                     // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day, weekday)
-}
-
-/// English day names, Sunday first (index = [`civil`]'s weekday).
-pub const WEEKDAY_NAMES: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-
-/// English month names, January first (index = [`civil`]'s month − 1).
-pub const MONTH_NAMES: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// An RFC 2822 date in UTC, as Debian changelogs write it: `Tue, 14 Nov 2023 22:13:20 +0000`.
-pub fn rfc2822(secs: u64) -> String {
-    let (year, month, day, weekday) = civil(secs);
-    let t = secs % 86_400;
-    format!(
-        "{}, {day:02} {} {year} {:02}:{:02}:{:02} +0000",
-        WEEKDAY_NAMES[weekday as usize],
-        MONTH_NAMES[month as usize - 1],
-        t / 3600,
-        t / 60 % 60,
-        t % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_rfc2822_in_utc() {
-        assert_eq!(rfc2822(0), "Thu, 01 Jan 1970 00:00:00 +0000");
-        assert_eq!(rfc2822(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 +0000");
-        assert_eq!(rfc2822(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
-    }
 
     #[test]
     fn spdx_expressions_become_dep5() {

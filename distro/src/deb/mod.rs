@@ -94,7 +94,7 @@ mod write;
 mod tests;
 
 pub use control::{full_version, installed_size_kib, synopsis_for, validate_name, Control};
-pub use docs::{add_lintian_docs, civil, rfc2822, MONTH_NAMES, WEEKDAY_NAMES};
+pub use docs::add_lintian_docs;
 pub use read::{EntryKind, ReadEntry, Reader};
 pub use write::Writer;
 
