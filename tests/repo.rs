@@ -533,12 +533,7 @@ fn pacman_installs_from_the_signed_repository() {
 fn apt_repository_survives_a_crash_at_every_step() {
     let (dir, deb1) = setup("repo-crash", "ed25519");
     add(&dir, "repo", "keys/secret.asc", &deb1);
-    let config = std::fs::read_to_string(dir.join("syspack.toml")).unwrap();
-    std::fs::write(
-        dir.join("syspack.toml"),
-        config.replace("version = \"1.0.0\"", "version = \"1.0.1\""),
-    )
-    .unwrap();
+    dir.set_version("1.0.1");
     dir.package()
         .args(["--target", "debian-12", "--out", "out"])
         .stdout();
@@ -910,12 +905,7 @@ fn rpm_metadata_matches_createrepo_c() {
 #[test]
 fn keep_retains_the_newest_versions() {
     let (dir, deb1) = setup("repo-keep", "ed25519");
-    let config = std::fs::read_to_string(dir.join("syspack.toml")).unwrap();
-    std::fs::write(
-        dir.join("syspack.toml"),
-        config.replace("version = \"1.0.0\"", "version = \"1.0.10\""),
-    )
-    .unwrap();
+    dir.set_version("1.0.10");
     dir.package()
         .args(["--target", "debian-12", "--out", "out"])
         .stdout();
@@ -953,14 +943,9 @@ fn keep_retains_the_newest_versions() {
 #[test]
 fn keep_and_remove_work_in_every_family() {
     let dir = crate::package::hello("repo-keep-all");
-    let config = std::fs::read_to_string(dir.join("syspack.toml")).unwrap();
     let targets = "fedora-43,arch,freebsd-14";
     for (version, out) in [("1.0.10", "new"), ("1.0.9", "old")] {
-        std::fs::write(
-            dir.join("syspack.toml"),
-            config.replace("version = \"1.0.0\"", &format!("version = \"{version}\"")),
-        )
-        .unwrap();
+        dir.set_version(version);
         dir.package()
             .args(["--target", targets, "--out", out, crate::package::FOREIGN])
             .stdout();
@@ -969,10 +954,7 @@ fn keep_and_remove_work_in_every_family() {
         .args(["key", "generate", "--out", "keys", "--algorithm", "rsa4096"])
         .stdout();
     let add = |out: &str| {
-        let files: Vec<PathBuf> = crate::util::files_in(&dir.join(out))
-            .into_iter()
-            .map(|f| dir.join(out).join(f))
-            .collect();
+        let files = dir.files(out);
         dir.command()
             .args(["repo", "add", "repo", "--keep", "1"])
             .args(["--signing-key", "keys/secret.asc"])

@@ -417,13 +417,7 @@ fn the_snippet_configures_each_family_with_its_key() {
 fn a_writer_killed_at_any_step_leaves_signed_catalogues_that_verify() {
     let (dir, pkg) = setup("repo-freebsd-crash");
     add(&dir, "repo", "keys/secret.asc", &pkg);
-    let toml = dir.join("syspack.toml");
-    let text = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(
-        &toml,
-        text.replace("version = \"1.0.0\"", "version = \"1.0.1\""),
-    )
-    .unwrap();
+    dir.set_version("1.0.1");
     std::fs::remove_dir_all(dir.join("out")).unwrap();
     dir.package()
         .args([

@@ -162,10 +162,7 @@ fn repository_pushed_to_s3_installs_with_apt_and_pacman_and_pulls_back() {
     dir.command()
         .args(["key", "generate", "--out", "keys", "--algorithm", "rsa4096"])
         .stdout();
-    let packages: Vec<PathBuf> = crate::util::files_in(&dir.join("out"))
-        .into_iter()
-        .map(|f| dir.join("out").join(f))
-        .collect();
+    let packages = dir.files("out");
     let summary = dir
         .command()
         .args(["repo", "add", "repo", "--signing-key", "keys/secret.asc"])
@@ -269,19 +266,11 @@ fn repository_pushed_to_s3_installs_with_apt_and_pacman_and_pulls_back() {
 
     // A new version replaces the old one (--keep 1): the push uploads only what changed, indexes
     // last, and --delete then removes what the tree no longer has.
-    let config = std::fs::read_to_string(dir.join("syspack.toml")).unwrap();
-    std::fs::write(
-        dir.join("syspack.toml"),
-        config.replace("version = \"1.0.0\"", "version = \"1.0.1\""),
-    )
-    .unwrap();
+    dir.set_version("1.0.1");
     dir.package()
         .args(["--target", "debian-12,fedora-43,arch", "--out", "out2"])
         .stdout();
-    let new: Vec<PathBuf> = crate::util::files_in(&dir.join("out2"))
-        .into_iter()
-        .map(|f| dir.join("out2").join(f))
-        .collect();
+    let new = dir.files("out2");
     dir.command()
         .args([
             "repo",

@@ -46,6 +46,24 @@ impl Dir {
         copy_tree(&src, self.path());
     }
 
+    /// Sets the package version in `syspack.toml` (its first `version = ` line).
+    pub fn set_version(&self, version: &str) {
+        let path = self.join("syspack.toml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        let at = config.find("\nversion = ").expect("a `version = ` line") + 1;
+        let end = at + config[at..].find('\n').unwrap();
+        let config = format!("{}version = \"{version}\"{}", &config[..at], &config[end..]);
+        std::fs::write(path, config).unwrap();
+    }
+
+    /// The files directly in `rel`, as paths, sorted.
+    pub fn files(&self, rel: &str) -> Vec<PathBuf> {
+        files_in(&self.join(rel))
+            .into_iter()
+            .map(|f| self.join(rel).join(f))
+            .collect()
+    }
+
     /// A `syspack` command running in this directory.
     pub fn command(&self) -> TestCommand {
         TestCommand::new(self.path())
