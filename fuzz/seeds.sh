@@ -8,7 +8,7 @@ root=$(dirname "$here")
 syspack=${SYSPACK:-$root/target/debug/syspack}
 [ -x "$syspack" ] || { echo "seeds.sh: build syspack first (cargo build), or set SYSPACK" >&2; exit 2; }
 corpus=$here/corpus
-mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library}
+mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library,s3-listing,signed-text}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -50,4 +50,11 @@ for crate in "$root"/sys-crates/*/; do
   [ -f "$crate/library.toml" ] && cp "$crate/library.toml" "$corpus/library/$name.toml"
   true
 done
+# Repository metadata: a signed apt tree's InRelease and Release.gpg; a ListObjectsV2 page of
+# the shape S3 (and moto, in tests/repo_s3.rs) returns.
+(cd "$work" && "$syspack" key generate --out keys --algorithm ed25519 >/dev/null &&
+  SYSPACK_NOW=1700000000 "$syspack" repo add repo out-gzip/*.deb --signing-key keys/secret.asc >/dev/null) &&
+  cp "$work/repo/dists/testing/InRelease" "$work/repo/dists/testing/Release.gpg" "$corpus/signed-text/"
+printf '%s' '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsTruncated>true</IsTruncated><Contents><Key>repo/dists/testing/InRelease</Key><LastModified>2026-12-05T00:00:00.000Z</LastModified><ETag>&quot;764efa883dda1e11db47671c4a3bbd9e&quot;</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents><Name>b</Name><Prefix>repo/</Prefix><NextContinuationToken>t1</NextContinuationToken><MaxKeys>1000</MaxKeys><KeyCount>1</KeyCount></ListBucketResult>' \
+  > "$corpus/s3-listing/page.xml"
 echo "seeds.sh: $(find "$corpus" -type f | wc -l) seeds in $corpus"

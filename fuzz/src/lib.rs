@@ -56,11 +56,50 @@ pub fn run(target: &str, data: &[u8]) {
                 ));
             }
         }
+        "s3-listing" => {
+            if let Ok(text) = std::str::from_utf8(data) {
+                drop(syspack_repo::s3::parse_listing(text, "repo/"));
+            }
+        }
+        "signed-text" => {
+            // An InRelease / release-log signature checked against a fixed key: the OpenPGP
+            // packet parser reads the bytes before any signature can reject them.
+            if let Ok(text) = std::str::from_utf8(data) {
+                drop(verifier().verify_cleartext(text, Path::new("InRelease")));
+                drop(verifier().verify_detached(b"data", data, Path::new("Release.gpg")));
+            }
+        }
         other => panic!("no fuzz target `{other}`"),
     }
 }
 
 /// Every target.
-pub const TARGETS: [&str; 8] = [
-    "deb", "rpm", "arch", "freebsd", "elf", "kb", "pin", "library",
+pub const TARGETS: [&str; 10] = [
+    "deb",
+    "rpm",
+    "arch",
+    "freebsd",
+    "elf",
+    "kb",
+    "pin",
+    "library",
+    "s3-listing",
+    "signed-text",
 ];
+
+/// The public key the `signed-text` target verifies against (an Ed25519 key made once per
+/// process; the fuzzer's bytes never carry a valid signature by it, so what is exercised is the
+/// parsing before the check).
+fn verifier() -> &'static syspack_repo::sign::Verifier {
+    static KEY: OnceLock<syspack_repo::sign::Verifier> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let key = syspack_repo::sign::generate(
+            syspack_repo::sign::Algorithm::Ed25519,
+            "Fuzz <fuzz@example.org>",
+            1_700_000_000,
+            None,
+        )
+        .expect("an Ed25519 key");
+        syspack_repo::sign::Verifier::from_armored(&key.public, "fuzz key").expect("its public key")
+    })
+}

@@ -138,6 +138,52 @@ impl std::fmt::Display for Location {
     }
 }
 
+/// One page of a listing: the objects by path relative to the prefix, and the continuation
+/// token when there is more.
+#[derive(Debug, Default)]
+pub struct Page {
+    /// The objects, by path relative to the listed prefix.
+    pub objects: BTreeMap<String, Object>,
+    /// The token of the next page.
+    pub next: Option<String>,
+}
+
+/// Parses a `ListObjectsV2` response listed under `list_prefix` (empty, or ending in `/`). A
+/// key outside the prefix or not a plain relative path is refused, named escaped: the server's
+/// bytes are untrusted (fuzz target `s3-listing`).
+pub fn parse_listing(body: &str, list_prefix: &str) -> std::result::Result<Page, String> {
+    let page = ListObjectsV2::parse_response(body).map_err(|e| {
+        format!(
+            "not an S3 listing: {}",
+            syspack_distro::text::escape_line(&syspack_distro::text::bounded(&e.to_string(), 200))
+        )
+    })?;
+    let mut objects = BTreeMap::new();
+    for c in page.contents {
+        let Some(rel) = c.key.strip_prefix(list_prefix) else {
+            return Err("the server listed a key outside the prefix".into());
+        };
+        let Some(rel) = relative_key(rel) else {
+            return Err(format!(
+                "refusing the key `{}`: not a plain relative path (`..`, an absolute or empty \
+                 component, a control character or a temporary name); remove it from the bucket",
+                syspack_distro::text::escape_line(&syspack_distro::text::bounded(&c.key, 200))
+            ));
+        };
+        objects.insert(
+            rel.to_string(),
+            Object {
+                size: c.size,
+                etag: c.etag.trim_matches('"').to_string(),
+            },
+        );
+    }
+    Ok(Page {
+        objects,
+        next: page.next_continuation_token.filter(|t| !t.is_empty()),
+    })
+}
+
 /// `rel` when it is a plain relative path: `/`-separated, no empty, `.` or `..` component, no
 /// backslash or control character, no temporary-file name.
 fn relative_key(rel: &str) -> Option<&str> {
@@ -268,34 +314,12 @@ impl Remote {
                     format!("a listing page over {MAX_LISTING} bytes"),
                 ));
             }
-            let page = ListObjectsV2::parse_response(&body)
-                .map_err(|e| remote(&what, format!("not an S3 listing: {e}")))?;
-            for c in page.contents {
-                let Some(rel) = c.key.strip_prefix(&list_prefix) else {
-                    return Err(remote(&what, "the server listed a key outside the prefix"));
-                };
-                let Some(rel) = relative_key(rel) else {
-                    return Err(remote(
-                        &what,
-                        format!(
-                            "refusing the key `{}`: not a plain relative path (`..`, an absolute \
-                             or empty component, a control character or a temporary name); \
-                             remove it from the bucket",
-                            syspack_distro::text::escape_line(&c.key)
-                        ),
-                    ));
-                };
-                out.insert(
-                    rel.to_string(),
-                    Object {
-                        size: c.size,
-                        etag: c.etag.trim_matches('"').to_string(),
-                    },
-                );
-            }
-            match page.next_continuation_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => return Ok(out),
+            let page =
+                parse_listing(&body, &list_prefix).map_err(|reason| remote(&what, reason))?;
+            out.extend(page.objects);
+            match page.next {
+                Some(t) => token = Some(t),
+                None => return Ok(out),
             }
         }
         Err(remote(
@@ -710,6 +734,51 @@ mod tests {
             relative_key("pool/main/h/hello.deb"),
             Some("pool/main/h/hello.deb")
         );
+    }
+
+    #[test]
+    fn listings_parse_and_hostile_keys_are_refused() {
+        let page = |keys: &[&str], token: Option<&str>| {
+            let contents: String = keys
+                .iter()
+                .map(|k| {
+                    format!(
+                        "<Contents><Key>{k}</Key><LastModified>2026-12-05T00:00:00.000Z</LastModified>\
+                         <ETag>&quot;764efa883dda1e11db47671c4a3bbd9e&quot;</ETag><Size>3</Size></Contents>"
+                    )
+                })
+                .collect();
+            let next = token
+                .map(|t| format!("<NextContinuationToken>{t}</NextContinuationToken>"))
+                .unwrap_or_default();
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+                 <ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+                 <IsTruncated>{}</IsTruncated>{contents}{next}<Name>b</Name><Prefix>repo/</Prefix>\
+                 <MaxKeys>1000</MaxKeys><KeyCount>1</KeyCount></ListBucketResult>",
+                token.is_some()
+            )
+        };
+        let p = parse_listing(&page(&["repo/dists/x/InRelease"], Some("t1")), "repo/").unwrap();
+        assert_eq!(p.next.as_deref(), Some("t1"));
+        assert_eq!(
+            p.objects["dists/x/InRelease"],
+            Object {
+                size: 3,
+                etag: "764efa883dda1e11db47671c4a3bbd9e".into()
+            }
+        );
+        for bad in [
+            "other/x",
+            "repo/../x",
+            "repo/a//b",
+            "repo/.tmp-1-x",
+            "repo/&#27;]0;x",
+        ] {
+            let err = parse_listing(&page(&[bad], None), "repo/").unwrap_err();
+            assert!(!err.contains('\u{1b}'), "{err}");
+        }
+        assert!(parse_listing("<html>", "").is_err());
     }
 
     #[test]
