@@ -8,7 +8,7 @@ root=$(dirname "$here")
 syspack=${SYSPACK:-$root/target/debug/syspack}
 [ -x "$syspack" ] || { echo "seeds.sh: build syspack first (cargo build), or set SYSPACK" >&2; exit 2; }
 corpus=$here/corpus
-mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library,s3-listing,signed-text}
+mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library,syspack-toml,cargo-toml,generated-manifest,s3-listing,signed-text}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -50,6 +50,15 @@ for crate in "$root"/sys-crates/*/; do
   [ -f "$crate/library.toml" ] && cp "$crate/library.toml" "$corpus/library/$name.toml"
   true
 done
+# Project configuration: every syspack.toml of the test fixtures, the workspace's manifests and
+# the generated-source manifest.
+n=0
+while IFS= read -r f; do n=$((n + 1)); cp "$f" "$corpus/syspack-toml/$n.toml"; done \
+  < <(find "$root/tests/fixtures" -name syspack.toml)
+for f in "$root"/Cargo.toml "$root"/*/Cargo.toml "$root"/sys-crates/*/Cargo.toml "$root"/examples/*/Cargo.toml; do
+  [ -f "$f" ] && { n=$((n + 1)); cp "$f" "$corpus/cargo-toml/$n.toml"; }
+done
+cp "$root/generated/manifest.toml" "$corpus/generated-manifest/" 2>/dev/null || true
 # Repository metadata: a signed apt tree's InRelease and Release.gpg; a ListObjectsV2 page of
 # the shape S3 (and moto, in tests/repo_s3.rs) returns.
 (cd "$work" && "$syspack" key generate --out keys --algorithm ed25519 >/dev/null &&

@@ -1,8 +1,8 @@
 //! `syspack`: ship Rust software that links C libraries to every distribution.
 //!
-//! The command line is a thin layer over the workspace's libraries: `syspack-distro` writes and
-//! reads packages, `syspack-build` holds the source pins and cache, and the sys crates report the
-//! provenance of the C libraries inside this binary. See `syspack --help`.
+//! This file only starts the command line: the commands, the configuration readers and the
+//! rest are the `syspack` library (`src/lib.rs`), over the workspace's libraries. See
+//! `syspack --help`.
 //!
 //! Exit status: 0 success, 1 a check failed (a tampered tarball, a bad checksum in a package),
 //! 2 usage or I/O error. A closed pipe on standard output ends the run quietly.
@@ -12,25 +12,8 @@
 //! argument is dropped. Install the link with `ln -s syspack ~/.cargo/bin/cargo-syspack`; the
 //! package syspack builds of itself ships `/usr/bin/cargo-syspack` that way.
 
-mod cargo_build;
-mod ci;
-mod commands;
-mod config;
-mod exit;
-mod formats;
-mod fresh;
-mod generated;
-mod pins;
-mod provenance;
-mod recipe;
-mod solve;
-mod stage;
-mod strip;
-mod sys_crates;
-mod target;
-mod toolchain;
-
 use std::ffi::OsString;
+use syspack::{commands, exit};
 
 fn main() {
     exit::install_panic_hook();

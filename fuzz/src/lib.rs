@@ -56,6 +56,29 @@ pub fn run(target: &str, data: &[u8]) {
                 ));
             }
         }
+        "syspack-toml" => {
+            // A standalone syspack.toml, read as `syspack package --config` reads it.
+            drop(syspack::config::syspack::load_standalone(&file(
+                "syspack.toml",
+                data,
+            )));
+        }
+        "cargo-toml" => {
+            // A Cargo.toml with `[package.metadata.syspack]`, cargo-deb's or
+            // cargo-generate-rpm's table, read as `syspack package` reads it (no cargo run).
+            let manifest = file("Cargo.toml", data);
+            let _ = std::fs::create_dir_all(scratch().join("src"));
+            let _ = std::fs::write(scratch().join("src/main.rs"), "fn main() {}\n");
+            drop(syspack::config::Config::from_cargo_manifest(&manifest));
+        }
+        "generated-manifest" => {
+            if let Ok(text) = std::str::from_utf8(data) {
+                drop(syspack::generated::Manifest::parse(
+                    Path::new("generated.toml"),
+                    text.to_string(),
+                ));
+            }
+        }
         "s3-listing" => {
             if let Ok(text) = std::str::from_utf8(data) {
                 drop(syspack_repo::s3::parse_listing(text, "repo/"));
@@ -74,7 +97,7 @@ pub fn run(target: &str, data: &[u8]) {
 }
 
 /// Every target.
-pub const TARGETS: [&str; 10] = [
+pub const TARGETS: [&str; 13] = [
     "deb",
     "rpm",
     "arch",
@@ -83,6 +106,9 @@ pub const TARGETS: [&str; 10] = [
     "kb",
     "pin",
     "library",
+    "syspack-toml",
+    "cargo-toml",
+    "generated-manifest",
     "s3-listing",
     "signed-text",
 ];
