@@ -20,6 +20,7 @@ mod exit;
 mod formats;
 mod fresh;
 mod generated;
+mod link;
 mod pins;
 mod provenance;
 mod recipe;
