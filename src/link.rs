@@ -278,7 +278,8 @@ pub fn plan_system(graph: &[GraphCrate]) -> Result<Plan> {
                 row.library,
                 if row.env_beats.iter().any(|b| b == f) {
                     format!(
-                        "versions before {} have no variable that overrides it: update the crate",
+                        "its variable overrides that feature only from version {} on: update the \
+                         crate",
                         row.since.as_deref().unwrap_or("?")
                     )
                 } else {
@@ -422,7 +423,7 @@ mod tests {
             err.contains("rusqlite 0.32.1 (its feature `bundled`)"),
             "{err}"
         );
-        assert!(err.contains("versions before 0.30.1"), "{err}");
+        assert!(err.contains("only from version 0.30.1 on"), "{err}");
     }
 
     #[test]
