@@ -7,8 +7,9 @@
 //!
 //! * builds with `SYSPACK_LINK=system` (the syspack sys crates then never vendor: the variable
 //!   beats the `vendored` feature) and with the matching knob of the foreign sys crates it knows
-//!   (`ZSTD_SYS_USE_PKG_CONFIG=1`…); a foreign crate built with a `bundled`/`vendored` feature
-//!   is declared (`Provides: bundled(…)` in RPM, a comment elsewhere);
+//!   (`ZSTD_SYS_USE_PKG_CONFIG=1`…, from the switch table `distro/data/sys-crates.toml`, as
+//!   `--link system` sets them); a foreign crate built with a bundling feature its switch cannot
+//!   override is declared (`Provides: bundled(…)` in RPM, a comment elsewhere);
 //! * builds `--frozen` from `Cargo.lock`, with the crates fetched the family's way (Arch:
 //!   `cargo fetch` in `prepare()`; Debian and RPM: a `cargo vendor` tarball shipped beside the
 //!   upstream tarball; FreeBSD: `CARGO_CRATES`, fetched by the ports framework);
@@ -596,6 +597,30 @@ fn linked_libraries(meta: &serde_json::Value, root_id: &str) -> Result<Vec<Linke
                     crate_version: version,
                     vendored: false,
                     env: Vec::new(),
+                }
+            }
+            // A registry -sys crate of the switch table (distro/data/sys-crates.toml) whose
+            // library the knowledge base knows: its switch, and whether a feature it cannot
+            // override still bundles.
+            None if syspack_distro::sys_crates::find(&name)
+                .is_some_and(|r| syspack_distro::kb::LIBRARIES.contains(&r.library.as_str())) =>
+            {
+                let row = syspack_distro::sys_crates::find(&name).expect("checked above");
+                let vendored = row.no_switch
+                    || features
+                        .iter()
+                        .any(|f| row.is_bundling(f) && !row.env_beats(f, &version));
+                LinkedLib {
+                    kb_name: row.library.clone(),
+                    pkg_config: row.pkg_config.clone(),
+                    krate: name,
+                    crate_version: version,
+                    vendored,
+                    env: row
+                        .env
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
                 }
             }
             None => {
