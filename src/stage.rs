@@ -583,8 +583,14 @@ pub fn stage(
         .iter()
         .filter_map(Record::bundled)
         .collect();
+    // The audit's findings, unless the provenance already declares the library (under
+    // syspack's name: `lzma` is the audit's `xz`).
     for b in &build.audited {
-        if !meta.bundled.iter().any(|m| m.name == b.name) {
+        let known = meta.bundled.iter().any(|m| {
+            m.name == b.name
+                || crate::sys_crates::SysCrate::find(&m.name).is_some_and(|c| c.kb_name == b.name)
+        });
+        if !known {
             meta.bundled.push(b.clone());
         }
     }

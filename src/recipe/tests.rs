@@ -172,5 +172,10 @@ fn foreign_sys_crates_take_the_switch_table() {
     assert!(!zlib.vendored);
     // 0.26.0 has no variable: `bundled` bundles.
     let libs = super::linked_libraries(&meta("0.26.0"), "app").unwrap();
-    assert!(libs.iter().find(|l| l.kb_name == "sqlite").unwrap().vendored);
+    assert!(
+        libs.iter()
+            .find(|l| l.kb_name == "sqlite")
+            .unwrap()
+            .vendored
+    );
 }
