@@ -266,6 +266,18 @@ fn link_system_refuses_crates_that_would_still_bundle_before_building() {
     );
     // Refused before building: cargo never ran.
     assert!(!target.join("release").exists());
+    // SYSPACK_LINK=system (the generated CI's system leg) means --link system for `package`.
+    let err = dir
+        .command()
+        .env("CARGO_TARGET_DIR", &target)
+        .env("SYSPACK_LINK", "system")
+        .args(["package", "--target", "debian-12"])
+        .stderr_with(2);
+    assert_contains(
+        &err,
+        &["--link system: 2 crates would still build a bundled C library"],
+    );
+    assert!(!target.join("release").exists());
 }
 
 #[test]

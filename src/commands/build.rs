@@ -33,9 +33,9 @@ pub struct Args {
     /// `system`: every C library from the system, for any crate: the switch of each registry
     /// -sys crate in the graph is set, a crate that would still bundle is an error, and the
     /// executables are audited after the build (see `syspack audit`). `auto`: each crate's
-    /// default.
-    #[arg(long, value_name = "MODE", value_enum, default_value_t = crate::link::Link::Auto)]
-    link: crate::link::Link,
+    /// default [default: `system` when SYSPACK_LINK=system and no --glibc, else `auto`].
+    #[arg(long, value_name = "MODE", value_enum)]
+    link: Option<crate::link::Link>,
 }
 
 pub fn run(args: Args) -> Result<i32> {

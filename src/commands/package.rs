@@ -123,9 +123,9 @@ pub struct ProjectArgs {
     /// `system`: link every C library from the system, for any crate: sets the switch of each
     /// registry -sys crate in the graph (distro/data/sys-crates.toml), refuses a crate that
     /// would still bundle, and audits the executables after the build. `auto`: each crate's
-    /// default.
-    #[arg(long, value_name = "MODE", value_enum, default_value_t = Link::Auto)]
-    pub link: Link,
+    /// default [default: `system` when SYSPACK_LINK=system and no --glibc, else `auto`].
+    #[arg(long, value_name = "MODE", value_enum)]
+    pub link: Option<Link>,
 }
 
 /// A loaded project: its configuration and its directory.
@@ -162,6 +162,16 @@ impl ProjectArgs {
     pub fn build(&self, project: &Project, progress: bool) -> Result<BuildOutputs> {
         let features = super::split_list(&self.features);
         let floor = self.glibc_floor(project)?;
+        // SYSPACK_LINK=system asks for system libraries: for every -sys crate too (the CI's
+        // system leg sets it), except in a --glibc build, which refuses it on its own.
+        let link_mode = self.link.unwrap_or_else(|| {
+            let system = std::env::var("SYSPACK_LINK").is_ok_and(|v| v.trim() == "system");
+            if system && floor.is_none() {
+                Link::System
+            } else {
+                Link::Auto
+            }
+        });
         let mut build = BuildOutputs {
             glibc: floor.clone(),
             ..BuildOutputs::default()
@@ -177,7 +187,7 @@ impl ProjectArgs {
             if !project.standalone && !self.no_build {
                 let mut all_features = cargo.features.clone();
                 all_features.extend(features.iter().cloned());
-                if let (Link::System, Some(f)) = (self.link, &floor) {
+                if let (Link::System, Some(f)) = (link_mode, &floor) {
                     bail!(
                         "`--link system` and `--glibc {f}` do not go together: the system's \
                          libraries were built against this machine's glibc; build on the oldest \
@@ -190,7 +200,7 @@ impl ProjectArgs {
                 };
                 // The resolved graph: the switches of a system build, and who bundles what.
                 let graph = link::graph(&cargo.manifest, &all_features, cargo.default_features);
-                let plan = match (self.link, graph) {
+                let plan = match (link_mode, graph) {
                     (Link::System, graph) => {
                         let graph = graph?;
                         let plan = link::plan_system(&graph)?;
@@ -241,7 +251,7 @@ impl ProjectArgs {
                     build.target_dir = built.target_dir;
                 }
                 build.executables = built.executables;
-                if self.link == Link::System {
+                if link_mode == Link::System {
                     refuse_bundled_after_system_build(&build)?;
                 }
                 if self.provenance_file.is_none() {
