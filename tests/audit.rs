@@ -319,3 +319,35 @@ fn the_audit_reads_the_versions_dpkg_knows_from_the_system_libraries() {
         );
     }
 }
+
+#[test]
+fn the_audit_refuses_what_it_cannot_read_without_panicking() {
+    let dir = Dir::new("audit-bounds");
+    // Larger than the 1 GiB it reads (a sparse file: nothing is written or read).
+    let big = dir.join("big");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len((1 << 30) + 1).unwrap();
+    let err = dir.command().args(["audit", "big"]).stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "cannot audit `big`",
+            "larger than the 1024 MiB the audit reads",
+        ],
+    );
+    dir.create("text", "#!/bin/sh\necho hi\n");
+    let err = dir.command().args(["audit", "text"]).stderr_with(2);
+    assert_contains(&err, &["cannot audit `text`", "not an ELF file"]);
+    // Every prefix of a real binary: an error or an answer, never a panic (exit 101).
+    let bytes = std::fs::read(env!("CARGO_BIN_EXE_syspack")).unwrap();
+    for len in [4, 16, 64, 100, 4096, 65536, bytes.len() / 2] {
+        dir.create("cut", &bytes[..len.min(bytes.len())]);
+        let out = dir.command().args(["audit", "cut"]).output();
+        assert!(
+            matches!(out.status.code(), Some(0 | 2)),
+            "{len} bytes: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

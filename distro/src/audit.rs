@@ -148,13 +148,18 @@ pub fn audit(path: &Path) -> Result<Audit> {
     let io = |e| Error::io(path, "reading ELF file", e);
     let file = std::fs::File::open(path).map_err(io)?;
     let max = crate::limits::MAX_AUDIT_FILE;
+    let too_large = || Error::Elf {
+        path: path.to_path_buf(),
+        reason: format!("larger than the {} MiB the audit reads", max >> 20),
+    };
+    if file.metadata().map_err(io)?.len() > max {
+        return Err(too_large());
+    }
     let mut data = Vec::new();
     file.take(max + 1).read_to_end(&mut data).map_err(io)?;
     if data.len() as u64 > max {
-        return Err(Error::Elf {
-            path: path.to_path_buf(),
-            reason: format!("larger than the {} MiB the audit reads", max >> 20),
-        });
+        // It grew while being read.
+        return Err(too_large());
     }
     audit_bytes(&data, path)
 }
