@@ -351,3 +351,60 @@ fn the_audit_refuses_what_it_cannot_read_without_panicking() {
         );
     }
 }
+
+#[test]
+fn a_crate_falling_back_to_its_bundled_copy_fails_link_system_after_the_build() {
+    // pcre2-sys builds its own copy when pkg-config finds nothing, whatever its switch says:
+    // with pkg-config looking in an empty directory, the audit after the build catches it.
+    let dir = Dir::new("unbundle-fallback");
+    dir.create(
+        "Cargo.toml",
+        r#"[package]
+name = "fallback"
+version = "0.1.0"
+edition = "2021"
+authors = ["syspack tests <tests@example.org>"]
+license = "MIT"
+description = "pcre2-sys and libz-sys without their pkg-config files"
+
+[dependencies]
+libz-sys = "=1.1.23"
+pcre2-sys = "=0.2.10"
+"#,
+    );
+    dir.create(
+        "src/main.rs",
+        r#"fn main() {
+    let mut buf = [0u8; 64];
+    unsafe {
+        pcre2_sys::pcre2_config_8(pcre2_sys::PCRE2_CONFIG_VERSION, buf.as_mut_ptr().cast());
+        println!("zlib {:?}", std::ffi::CStr::from_ptr(libz_sys::zlibVersion()));
+    }
+    println!("pcre2 {:?}", std::ffi::CStr::from_bytes_until_nul(&buf).unwrap());
+}
+"#,
+    );
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    let err = dir
+        .command()
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace().join("target/unbundle-test/fallback"),
+        )
+        .env("PKG_CONFIG_LIBDIR", dir.join("empty"))
+        .env_remove("PKG_CONFIG_PATH")
+        .args(["build", "--link", "system"])
+        .stderr_with(1);
+    assert_contains(
+        &err,
+        &[
+            "--link system: the build still bundled a C library",
+            "fallback: pcre2 10.",
+            "(pcre2-sys 0.2.10): its pkg-config module `libpcre2-8` was not found",
+            "install its development package",
+        ],
+    );
+    // libz-sys, without pkg-config, still finds the installed zlib by compiling a test
+    // program, and links it: nothing to report.
+    assert!(!err.contains("fallback: zlib"), "{err}");
+}

@@ -283,8 +283,13 @@ fn refuse_bundled_after_system_build(build: &BuildOutputs) -> Result<()> {
         let audit = syspack_distro::audit::audit(path)
             .with_context(|| format!("cannot audit `{}`", path.display()))?;
         for f in &audit.bundled {
+            let pc = syspack_distro::sys_crates::all()
+                .iter()
+                .find(|r| r.library == f.library)
+                .map(|r| format!(": its pkg-config module `{}` was not found", r.pkg_config))
+                .unwrap_or_default();
             problems.push(format!(
-                "{name}: {}",
+                "{name}: {}{pc}",
                 super::audit::describe(f, &link::attribution(&build.graph, &f.library))
             ));
         }
@@ -294,9 +299,9 @@ fn refuse_bundled_after_system_build(build: &BuildOutputs) -> Result<()> {
     }
     Err(anyhow!(
         "{}\n\nhelp: a -sys crate's build script fell back to its bundled copy, most often \
-         because pkg-config did not find the library: install its development package (`syspack \
-         doctor` names them for syspack's own libraries; `apt-get install libsqlite3-dev`, `dnf \
-         install sqlite-devel`…) and build again",
+         because pkg-config did not find the library: install its development package (the one \
+         shipping that pkg-config module: `apt-get install libpcre2-dev`, `dnf install \
+         'pkgconfig(libpcre2-8)'`…), check PKG_CONFIG_PATH, and build again",
         problems.join("\n")
     )
     .context(CheckFailed(
