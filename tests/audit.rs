@@ -219,6 +219,23 @@ fn a_plain_build_bundles_sqlite_and_zstd_and_link_system_links_all_five_from_the
             "{lib}: {audit}"
         );
     }
+    // A recipe sets the same switches (and declares no bundled sqlite: the switch beats
+    // `bundled` in libsqlite3-sys 0.30.1).
+    dir.command()
+        .args(["recipe", "arch", "--out", "recipe"])
+        .stdout();
+    let pkgbuild = std::fs::read_to_string(dir.join("recipe/PKGBUILD")).unwrap();
+    assert_contains(
+        &pkgbuild,
+        &[
+            "LIBSQLITE3_SYS_USE_PKG_CONFIG=1",
+            "LIBZ_SYS_STATIC=0",
+            "OPENSSL_NO_VENDOR=1",
+            "PCRE2_SYS_STATIC=0",
+            "ZSTD_SYS_USE_PKG_CONFIG=1",
+        ],
+    );
+    assert!(!pkgbuild.contains("# Bundled"), "{pkgbuild}");
     let deb = dir.join("out-system/unbundle_0.1.0-1_amd64.deb");
     let depends = tool(
         "dpkg-deb",

@@ -252,6 +252,10 @@ pub struct Project {
     pub features: Vec<String>,
     /// The C libraries, sorted by name.
     pub libraries: Vec<LinkedLib>,
+    /// The switches of every registry -sys crate of the graph (distro/data/sys-crates.toml),
+    /// including those whose library the knowledge base does not know (`PCRE2_SYS_STATIC=0`):
+    /// what `--link system` sets.
+    pub switch_env: Vec<(String, String)>,
     /// Registry crates of `Cargo.lock`, in its order.
     pub crates: Vec<LockedCrate>,
     /// What is installed, in configuration order.
@@ -351,6 +355,9 @@ impl Project {
     pub fn build_env(&self) -> Vec<(String, String)> {
         let mut env = BTreeMap::new();
         env.insert("SYSPACK_LINK".to_string(), "system".to_string());
+        for (k, v) in &self.switch_env {
+            env.insert(k.clone(), v.clone());
+        }
         for l in &self.libraries {
             for (k, v) in &l.env {
                 env.insert(k.clone(), v.clone());
@@ -959,6 +966,12 @@ pub fn load(
         .ok_or_else(|| anyhow!("`cargo metadata` does not list `{}`", manifest.display()))?
         .to_string();
     let libraries = linked_libraries(&meta, &root_id)?;
+    let switch_env: Vec<(String, String)> = crate::link::from_metadata(&meta, Some(&root_id))
+        .iter()
+        .filter_map(|c| syspack_distro::sys_crates::find(&c.name))
+        .filter(|r| !r.no_switch)
+        .flat_map(|r| r.env.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .collect();
     let crates = locked_crates(&root, &meta)?;
     let manifest_rel = rel_to(&root, &manifest)?;
     let (regen, kept) = regenerations(&root)?;
@@ -996,6 +1009,7 @@ pub fn load(
             .then(|| cargo.crate_name.clone()),
         features: feats,
         libraries,
+        switch_env,
         crates,
         installs: installs(cfg.assets_for(format), &cfg.base_dir, &root)?,
         conffiles: cfg.conffiles.clone(),
