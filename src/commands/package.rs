@@ -179,6 +179,12 @@ impl ProjectArgs {
         if let Some(p) = &self.provenance_file {
             build.provenance = read_provenance_file(p)?;
         }
+        if self.link == Some(Link::System) && (self.no_build || project.standalone) {
+            exit::warn(
+                "--link system has no effect without a build (--no-build, --config): nothing is \
+                 built; `--deny-bundled` refuses binaries with bundled copies",
+            );
+        }
         if let Some(cargo) = &project.cfg.cargo {
             build.target_dir = Some(match std::env::var_os("CARGO_TARGET_DIR") {
                 Some(d) => PathBuf::from(d),
