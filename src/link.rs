@@ -44,6 +44,8 @@ pub struct GraphCrate {
     pub features: Vec<String>,
     /// For each enabled feature, who turns it on (`rusqlite 0.32.1 (its feature `bundled`)`).
     pub enabled_by: BTreeMap<String, Vec<String>>,
+    /// The packages of the graph that depend on it (`rusqlite 0.32.1`).
+    pub dependents: Vec<String>,
 }
 
 /// The graph of `manifest` built with `features` (and without the default ones unless
@@ -146,6 +148,7 @@ pub fn from_metadata(meta: &serde_json::Value, root: Option<&str>) -> Vec<GraphC
         // Who turns each feature on: a dependent's `[dependencies]` entry, or one of its enabled
         // features naming `<dep>/<feature>`.
         let mut enabled_by: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut dependents = Vec::new();
         for (pid, pnode) in &nodes {
             if !reached.contains(pid) {
                 continue;
@@ -163,6 +166,7 @@ pub fn from_metadata(meta: &serde_json::Value, root: Option<&str>) -> Vec<GraphC
             };
             let pname = parent["name"].as_str().unwrap_or_default();
             let pversion = parent["version"].as_str().unwrap_or_default();
+            dependents.push(format!("{pname} {pversion}"));
             // The name the parent knows the dependency by (a rename).
             let local = dep["name"].as_str().unwrap_or(&name).replace('-', "_");
             for d in parent["dependencies"].as_array().into_iter().flatten() {
@@ -218,6 +222,7 @@ pub fn from_metadata(meta: &serde_json::Value, root: Option<&str>) -> Vec<GraphC
             version: p["version"].as_str().unwrap_or_default().to_string(),
             features,
             enabled_by,
+            dependents,
         });
     }
     out.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
@@ -252,7 +257,7 @@ pub fn plan_system(graph: &[GraphCrate]) -> Result<Plan> {
                 c.version,
                 row.library,
                 row.source,
-                who_pulls(graph, c)
+                who_pulls(c)
             ));
             continue;
         }
@@ -278,7 +283,8 @@ pub fn plan_system(graph: &[GraphCrate]) -> Result<Plan> {
                 row.library,
                 if row.env_beats.iter().any(|b| b == f) {
                     format!(
-                        "its variable overrides that feature only from version {} on: update the \
+                        "the switch table knows its variable to override that feature from \
+                         version {} on (older versions have none, or were not read): update the \
                          crate",
                         row.since.as_deref().unwrap_or("?")
                     )
@@ -338,22 +344,12 @@ fn describe(row: &SysCrate, c: &GraphCrate) -> String {
     )
 }
 
-/// ` (pulled in by a 1.0, b 2.0)`: the graph's packages depending on `c`.
-fn who_pulls(graph: &[GraphCrate], c: &GraphCrate) -> String {
-    let by: BTreeSet<String> = c
-        .enabled_by
-        .values()
-        .flatten()
-        .filter_map(|s| s.split(" (").next().map(str::to_string))
-        .collect();
-    let _ = graph;
-    if by.is_empty() {
+/// ` (a dependency of a 1.0, b 2.0)`: the graph's packages depending on `c`.
+fn who_pulls(c: &GraphCrate) -> String {
+    if c.dependents.is_empty() {
         String::new()
     } else {
-        format!(
-            " (its features are turned on by {})",
-            by.into_iter().collect::<Vec<_>>().join(", ")
-        )
+        format!(" (a dependency of {})", c.dependents.join(", "))
     }
 }
 
@@ -423,7 +419,7 @@ mod tests {
             err.contains("rusqlite 0.32.1 (its feature `bundled`)"),
             "{err}"
         );
-        assert!(err.contains("only from version 0.30.1 on"), "{err}");
+        assert!(err.contains("from version 0.30.1 on"), "{err}");
     }
 
     #[test]

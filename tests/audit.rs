@@ -278,6 +278,7 @@ fn link_system_refuses_crates_that_would_still_bundle_before_building() {
             "libsqlite3-sys 0.26.0 has its feature `bundled` on, which builds a bundled sqlite",
             "unbundle 0.1.0 (its dependency on libsqlite3-sys lists feature `bundled`)",
             "tikv-jemalloc-sys 0.6.1+5.3.0-1-ge13ca993e8ccb9ba9847cc330696e02839f328f7 always builds its own copy of jemalloc",
+            "(a dependency of unbundle 0.1.0)",
             "The way out",
         ],
     );
