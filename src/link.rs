@@ -1,6 +1,6 @@
 //! `--link system`: every C library of the build from the system, for any crate.
 //!
-//! The registry's `-sys` crates each have their own switch (`distro/data/sys-crates.toml`, read
+//! The registry's `-sys` crates each have their own switch (`distro/data/bundling/sys-crates.toml`, read
 //! through [`syspack_distro::sys_crates`]); Cargo cannot turn a dependency's feature off from the
 //! outside. So a system build
 //!

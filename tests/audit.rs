@@ -139,6 +139,13 @@ fn a_plain_build_bundles_sqlite_and_zstd_and_link_system_links_all_five_from_the
     // The program reports the versions the audit read.
     let run = tool(binary.to_str().unwrap(), &[], "(the test project)");
     assert_contains(&run, &["sqlite \"3.46.0\"", "zstd 10507"]);
+    // The matrix says it too.
+    let matrix = dir
+        .command()
+        .args(["matrix", "--target", "debian-12", "--binary"])
+        .args([&binary])
+        .stdout();
+    assert_contains(&matrix, &["\nbundled: sqlite 3.46.0, zstd 1.5.7\n"]);
     // --deny-bundled: a check that failed (1).
     let err = dir
         .command()

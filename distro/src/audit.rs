@@ -12,7 +12,7 @@
 //!   library;
 //! * the version, where the binary says it ([`Signature`]).
 //!
-//! The signatures are data, `distro/data/bundled.toml`, each with the upstream file that defines
+//! The signatures are data, `distro/data/bundling/signatures.toml`, each with the upstream file that defines
 //! its symbols and strings. The file is read whole, up to [`crate::limits::MAX_AUDIT_FILE`];
 //! every string read from it is bounded.
 
@@ -27,9 +27,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// The signatures file, compiled in.
-pub const SIGNATURES: &str = include_str!("../data/bundled.toml");
+pub const SIGNATURES: &str = include_str!("../data/bundling/signatures.toml");
 
-/// How one library is recognised (one `[[library]]` of `distro/data/bundled.toml`).
+/// How one library is recognised (one `[[library]]` of `distro/data/bundling/signatures.toml`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Signature {
@@ -81,14 +81,15 @@ struct SignatureFile {
 pub fn signatures() -> &'static [(Signature, Option<regex::bytes::Regex>)] {
     static SIGS: OnceLock<Vec<(Signature, Option<regex::bytes::Regex>)>> = OnceLock::new();
     SIGS.get_or_init(|| {
-        let file: SignatureFile =
-            toml::from_str(SIGNATURES).expect("distro/data/bundled.toml is valid (unit-tested)");
+        let file: SignatureFile = toml::from_str(SIGNATURES)
+            .expect("distro/data/bundling/signatures.toml is valid (unit-tested)");
         file.library
             .into_iter()
             .map(|s| {
                 let re = s.version_pattern.as_deref().map(|p| {
-                    regex::bytes::Regex::new(p)
-                        .expect("distro/data/bundled.toml's patterns are valid (unit-tested)")
+                    regex::bytes::Regex::new(p).expect(
+                        "distro/data/bundling/signatures.toml's patterns are valid (unit-tested)",
+                    )
                 });
                 (s, re)
             })

@@ -1,5 +1,5 @@
 //! The registry's `-sys` crates and the switch that makes each link the system's shared library
-//! (`distro/data/sys-crates.toml`, every row sourced from the crate's `build.rs`): what
+//! (`distro/data/bundling/sys-crates.toml`, every row sourced from the crate's `build.rs`): what
 //! `syspack build|package --link system` and the recipes set.
 
 use std::collections::BTreeMap;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::kb::Version;
 
 /// The table, compiled in.
-pub const TABLE: &str = include_str!("../data/sys-crates.toml");
+pub const TABLE: &str = include_str!("../data/bundling/sys-crates.toml");
 
 /// What a crate's build script does when its switch is set and the library is missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -75,7 +75,7 @@ pub fn all() -> &'static [SysCrate] {
     static ROWS: OnceLock<Vec<SysCrate>> = OnceLock::new();
     ROWS.get_or_init(|| {
         toml::from_str::<TableFile>(TABLE)
-            .expect("distro/data/sys-crates.toml is valid (unit-tested)")
+            .expect("distro/data/bundling/sys-crates.toml is valid (unit-tested)")
             .crates
     })
 }

@@ -12,7 +12,7 @@ use crate::link;
 /// Find the C libraries compiled into ELF files.
 ///
 /// Recognises zlib, bzip2, xz, zstd, SQLite, OpenSSL, PCRE2, libgit2, libssh2, curl, Oniguruma,
-/// expat, libarchive and libsolv (distro/data/bundled.toml) by the symbols the file defines and
+/// expat, libarchive and libsolv (distro/data/bundling/signatures.toml) by the symbols the file defines and
 /// the version strings in its read-only data, with the version where the file says it; a
 /// library the file loads (DT_NEEDED) and only imports from is not bundled. Prints one line per
 /// finding (`bundled: sqlite 3.46.0 (libsqlite3-sys 0.30.1, bundled feature)`) and the known

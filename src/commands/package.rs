@@ -121,7 +121,7 @@ pub struct ProjectArgs {
     pub glibc: Option<String>,
 
     /// `system`: link every C library from the system, for any crate: sets the switch of each
-    /// registry -sys crate in the graph (distro/data/sys-crates.toml), refuses a crate that
+    /// registry -sys crate in the graph (distro/data/bundling/sys-crates.toml), refuses a crate that
     /// would still bundle, and audits the executables after the build. `auto`: each crate's
     /// default [default: `system` when SYSPACK_LINK=system and no --glibc, else `auto`].
     #[arg(long, value_name = "MODE", value_enum)]

@@ -7,7 +7,7 @@
 //!
 //! * builds with `SYSPACK_LINK=system` (the syspack sys crates then never vendor: the variable
 //!   beats the `vendored` feature) and with the matching knob of the foreign sys crates it knows
-//!   (`ZSTD_SYS_USE_PKG_CONFIG=1`…, from the switch table `distro/data/sys-crates.toml`, as
+//!   (`ZSTD_SYS_USE_PKG_CONFIG=1`…, from the switch table `distro/data/bundling/sys-crates.toml`, as
 //!   `--link system` sets them); a foreign crate built with a bundling feature its switch cannot
 //!   override is declared (`Provides: bundled(…)` in RPM, a comment elsewhere);
 //! * builds `--frozen` from `Cargo.lock`, with the crates fetched the family's way (Arch:
@@ -252,7 +252,7 @@ pub struct Project {
     pub features: Vec<String>,
     /// The C libraries, sorted by name.
     pub libraries: Vec<LinkedLib>,
-    /// The switches of every registry -sys crate of the graph (distro/data/sys-crates.toml),
+    /// The switches of every registry -sys crate of the graph (distro/data/bundling/sys-crates.toml),
     /// including those whose library the knowledge base does not know (`PCRE2_SYS_STATIC=0`):
     /// what `--link system` sets.
     pub switch_env: Vec<(String, String)>,
@@ -606,7 +606,7 @@ fn linked_libraries(meta: &serde_json::Value, root_id: &str) -> Result<Vec<Linke
                     env: Vec::new(),
                 }
             }
-            // A registry -sys crate of the switch table (distro/data/sys-crates.toml) whose
+            // A registry -sys crate of the switch table (distro/data/bundling/sys-crates.toml) whose
             // library the knowledge base knows: its switch, and whether a feature it cannot
             // override still bundles.
             None if syspack_distro::sys_crates::find(&name)
