@@ -17,11 +17,10 @@
 //! every string read from it is bounded.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use object::{Object, ObjectSection, ObjectSymbol, SectionKind};
+use object::{Object, ObjectSection, ObjectSymbol, ReadRef, SectionKind};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -156,13 +155,13 @@ pub fn audit(path: &Path) -> Result<Audit> {
     if file.metadata().map_err(io)?.len() > max {
         return Err(too_large());
     }
-    let mut data = Vec::new();
-    file.take(max + 1).read_to_end(&mut data).map_err(io)?;
-    if data.len() as u64 > max {
-        // It grew while being read.
-        return Err(too_large());
-    }
-    audit_bytes(&data, path)
+    // Only the ranges the audit looks at are read (headers, symbol tables, read-only data),
+    // each once.
+    let needed = crate::elf::ElfInfo::parse(path)
+        .map(|i| i.needed)
+        .unwrap_or_default();
+    let cache = object::ReadCache::new(file);
+    audit_data(&cache, needed, path)
 }
 
 /// Audits ELF bytes; `path` is only used in error messages.
@@ -171,17 +170,25 @@ pub fn audit(path: &Path) -> Result<Audit> {
 ///
 /// [`Error::Elf`] if the bytes are not an ELF file `object` can read.
 pub fn audit_bytes(data: &[u8], path: &Path) -> Result<Audit> {
+    let needed = crate::elf::ElfInfo::parse_bytes(data, path)
+        .map(|i| i.needed)
+        .unwrap_or_default();
+    audit_data(data, needed, path)
+}
+
+/// The largest read-only data section the audit reads, in bytes (a larger one is skipped: those
+/// of the largest real executables are a few tens of MB).
+const MAX_SECTION: u64 = 256 << 20;
+
+fn audit_data<'d, R: ReadRef<'d>>(data: R, needed: Vec<String>, path: &Path) -> Result<Audit> {
     let elf_error = |reason: String| Error::Elf {
         path: path.to_path_buf(),
         reason,
     };
-    if !data.starts_with(b"\x7fELF") {
+    if data.read_bytes_at(0, 4).ok() != Some(&b"\x7fELF"[..]) {
         return Err(elf_error("not an ELF file (no ELF magic)".into()));
     }
     let file = object::File::parse(data).map_err(|e| elf_error(e.to_string()))?;
-    let needed = crate::elf::ElfInfo::parse_bytes(data, path)
-        .map(|i| i.needed)
-        .unwrap_or_default();
 
     // Defined symbols, by name, with address and size.
     let mut defined: Vec<(&str, u64, u64)> = Vec::new();
@@ -213,6 +220,7 @@ pub fn audit_bytes(data: &[u8], path: &Path) -> Result<Audit> {
                     | SectionKind::ReadOnlyDataWithRel
             )
         })
+        .filter(|s| s.size() <= MAX_SECTION)
         .filter_map(|s| s.data().ok())
         .collect();
 
@@ -278,7 +286,11 @@ pub fn audit_bytes(data: &[u8], path: &Path) -> Result<Audit> {
 }
 
 /// The bytes at virtual address `addr`, at most `len` of them, from the section holding it.
-fn bytes_at<'d>(file: &object::File<'d>, addr: u64, len: u64) -> Option<&'d [u8]> {
+fn bytes_at<'d, R: ReadRef<'d>>(
+    file: &object::File<'d, R>,
+    addr: u64,
+    len: u64,
+) -> Option<&'d [u8]> {
     let s = file
         .sections()
         .find(|s| addr >= s.address() && addr - s.address() < s.size())?;
@@ -291,8 +303,8 @@ fn bytes_at<'d>(file: &object::File<'d>, addr: u64, len: u64) -> Option<&'d [u8]
 }
 
 /// The NUL-terminated string (at most 64 bytes, printable) a defined data symbol holds.
-fn symbol_string(
-    file: &object::File<'_>,
+fn symbol_string<'d, R: ReadRef<'d>>(
+    file: &object::File<'d, R>,
     defined: &[(&str, u64, u64)],
     name: &str,
 ) -> Option<String> {
@@ -305,7 +317,11 @@ fn symbol_string(
 
 /// The constant a defined function returns, read from x86-64 code (`[endbr64;] mov eax, imm32;
 /// ret`); `None` on other machines or code.
-fn symbol_number(file: &object::File<'_>, defined: &[(&str, u64, u64)], name: &str) -> Option<u32> {
+fn symbol_number<'d, R: ReadRef<'d>>(
+    file: &object::File<'d, R>,
+    defined: &[(&str, u64, u64)],
+    name: &str,
+) -> Option<u32> {
     if file.architecture() != object::Architecture::X86_64 {
         return None;
     }
