@@ -320,6 +320,9 @@ fn the_audit_reads_the_versions_dpkg_knows_from_the_system_libraries() {
         ("libexpat1", "libexpat.so.1", "expat"),
         ("libarchive13", "libarchive.so.13", "libarchive"),
         ("libcurl4", "libcurl.so.4", "curl"),
+        // libcurl4 depends on libssh2-1; libsolv-dev (ci/install-deps) on libsolv1.
+        ("libssh2-1", "libssh2.so.1", "libssh2"),
+        ("libsolv1", "libsolv.so.1", "libsolv"),
     ] {
         let files = tool("dpkg", &["-L", package], "dpkg");
         let path = files
