@@ -436,3 +436,26 @@ pcre2-sys = "=0.2.10"
     // program, and links it: nothing to report.
     assert!(!err.contains("fallback: zlib"), "{err}");
 }
+
+#[test]
+fn text_quoting_version_strings_is_not_a_copy() {
+    // syspack carries its own signature file (every pattern's example, `OpenSSL 3.0.13 30 Jan
+    // 2024` and the rest, as comments) and none of these libraries: the NUL-bounded patterns
+    // must not take the quoted text for a copy. (Its compression libraries may be vendored.)
+    let out = Dir::new("audit-self")
+        .command()
+        .args(["audit", env!("CARGO_BIN_EXE_syspack")])
+        .stdout();
+    for lib in [
+        "openssl",
+        "curl",
+        "libssh2",
+        "libgit2",
+        "sqlite",
+        "pcre2",
+        "oniguruma",
+        "libarchive",
+    ] {
+        assert!(!out.contains(&format!("bundled: {lib}")), "{lib}:\n{out}");
+    }
+}
