@@ -1,4 +1,5 @@
-//! `syspack audit` and `--link system` on a project made here from registry -sys crates:
+//! `syspack audit` and `--link system` on test projects (tests/fixtures/unbundle/, copied into a
+//! scratch directory, with their Cargo.lock) using registry -sys crates:
 //! libsqlite3-sys with its `bundled` feature, zstd-sys, libz-sys, pcre2-sys and openssl-sys.
 //!
 //! Built plainly, sqlite and zstd are compiled in (the audit names them with their versions, the
@@ -31,50 +32,13 @@ const SWITCHES: &[&str] = &[
     "SYSPACK_LINK",
 ];
 
-/// The test project: `sqlite_dep` is libsqlite3-sys's dependency line.
-fn project(name: &str, sqlite_dep: &str, extra: &str) -> Dir {
+/// A copy of the test project `tests/fixtures/unbundle/<variant>` (its own workspace, with the
+/// Cargo.lock whose crates ci/run fetches): `bundled` (libsqlite3-sys 0.30.1 with `bundled`,
+/// zstd-sys, libz-sys, pcre2-sys, openssl-sys), `refused` (libsqlite3-sys 0.26.0 with
+/// `bundled`, and tikv-jemalloc-sys), `fallback` (libz-sys and pcre2-sys).
+fn project(name: &str, variant: &str) -> Dir {
     let dir = Dir::new(name);
-    dir.create(
-        "Cargo.toml",
-        format!(
-            r#"[package]
-name = "unbundle"
-version = "0.1.0"
-edition = "2021"
-authors = ["syspack tests <tests@example.org>"]
-license = "MIT"
-description = "links five C libraries through registry -sys crates"
-
-[dependencies]
-{sqlite_dep}
-zstd-sys = "=2.0.16"
-libz-sys = "=1.1.23"
-pcre2-sys = "=0.2.10"
-openssl-sys = "=0.9.118"
-{extra}
-
-[package.metadata.syspack]
-assets = [{{ source = "target/release/unbundle", dest = "/usr/bin/", mode = "0755" }}]
-"#
-        ),
-    );
-    dir.create(
-        "src/main.rs",
-        r#"use std::ffi::CStr;
-fn main() {
-    unsafe {
-        println!("sqlite {:?}", CStr::from_ptr(libsqlite3_sys::sqlite3_libversion()));
-        println!("zstd {}", zstd_sys::ZSTD_versionNumber());
-        println!("zlib {:?}", CStr::from_ptr(libz_sys::zlibVersion()));
-        let mut buf = [0u8; 64];
-        pcre2_sys::pcre2_config_8(pcre2_sys::PCRE2_CONFIG_VERSION, buf.as_mut_ptr().cast());
-        println!("pcre2 {:?}", CStr::from_bytes_until_nul(&buf).unwrap());
-        println!("openssl {:?}", CStr::from_ptr(openssl_sys::OpenSSL_version(0)));
-        println!("ssl {}", openssl_sys::OPENSSL_init_ssl(0, std::ptr::null_mut()));
-    }
-}
-"#,
-    );
+    dir.copy_fixture(&format!("unbundle/{variant}"));
     dir
 }
 
@@ -88,11 +52,7 @@ fn needed(binary: &Path) -> Vec<String> {
 
 #[test]
 fn a_plain_build_bundles_sqlite_and_zstd_and_link_system_links_all_five_from_the_system() {
-    let dir = project(
-        "unbundle",
-        r#"libsqlite3-sys = { version = "=0.30.1", features = ["bundled"] }"#,
-        "",
-    );
+    let dir = project("unbundle", "bundled");
     let targets = workspace().join("target").join("unbundle-test");
 
     // Plain: the crates' defaults. SQLite (`bundled`) and zstd (zstd-sys's default) are compiled
@@ -267,11 +227,7 @@ fn a_plain_build_bundles_sqlite_and_zstd_and_link_system_links_all_five_from_the
 fn link_system_refuses_crates_that_would_still_bundle_before_building() {
     // libsqlite3-sys 0.26.0 has no variable that beats `bundled` (its build.rs goes straight to
     // build_bundled), and tikv-jemalloc-sys always builds jemalloc.
-    let dir = project(
-        "unbundle-refused",
-        r#"libsqlite3-sys = { version = "=0.26.0", features = ["bundled"] }"#,
-        r#"tikv-jemalloc-sys = "=0.6.1""#,
-    );
+    let dir = project("unbundle-refused", "refused");
     let target = dir.join("target");
     let err = dir
         .command()
@@ -384,34 +340,7 @@ fn the_audit_refuses_what_it_cannot_read_without_panicking() {
 fn a_crate_falling_back_to_its_bundled_copy_fails_link_system_after_the_build() {
     // pcre2-sys builds its own copy when pkg-config finds nothing, whatever its switch says:
     // with pkg-config looking in an empty directory, the audit after the build catches it.
-    let dir = Dir::new("unbundle-fallback");
-    dir.create(
-        "Cargo.toml",
-        r#"[package]
-name = "fallback"
-version = "0.1.0"
-edition = "2021"
-authors = ["syspack tests <tests@example.org>"]
-license = "MIT"
-description = "pcre2-sys and libz-sys without their pkg-config files"
-
-[dependencies]
-libz-sys = "=1.1.23"
-pcre2-sys = "=0.2.10"
-"#,
-    );
-    dir.create(
-        "src/main.rs",
-        r#"fn main() {
-    let mut buf = [0u8; 64];
-    unsafe {
-        pcre2_sys::pcre2_config_8(pcre2_sys::PCRE2_CONFIG_VERSION, buf.as_mut_ptr().cast());
-        println!("zlib {:?}", std::ffi::CStr::from_ptr(libz_sys::zlibVersion()));
-    }
-    println!("pcre2 {:?}", std::ffi::CStr::from_bytes_until_nul(&buf).unwrap());
-}
-"#,
-    );
+    let dir = project("unbundle-fallback", "fallback");
     std::fs::create_dir_all(dir.join("empty")).unwrap();
     let err = dir
         .command()
