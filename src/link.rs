@@ -4,8 +4,9 @@
 //! through [`syspack_distro::sys_crates`]); Cargo cannot turn a dependency's feature off from the
 //! outside. So a system build
 //!
-//! 1. reads the resolved graph (`cargo metadata`, with the build's features) and keeps the
-//!    packages the built package reaches through normal and build dependencies;
+//! 1. reads the resolved graph (`cargo metadata`, with the build's features, for the build's
+//!    platform) and keeps the packages the built package reaches through normal and build
+//!    dependencies;
 //! 2. sets the switch of every known `-sys` crate present (and removes the variables that ask
 //!    for a bundled copy);
 //! 3. refuses, before building, a crate that would still bundle: one with no system variant, or
@@ -65,6 +66,14 @@ pub fn graph(
     }
     if !default_features {
         cmd.arg("--no-default-features");
+    }
+    // The platform the build is for: a dependency of another platform's (a Windows-only crate)
+    // neither builds nor needs a switch.
+    let platform = std::env::var("CARGO_BUILD_TARGET")
+        .ok()
+        .or_else(|| crate::toolchain::ZigTarget::host_triple().ok());
+    if let Some(p) = platform {
+        cmd.arg("--filter-platform").arg(p);
     }
     let shown = format!("{cmd:?}").replace('"', "");
     let out = cmd
