@@ -32,13 +32,15 @@ pub fn cargo_program() -> std::ffi::OsString {
 /// `features` added and, when `default_features` is false, without the default ones
 /// (`--no-default-features`). With `zig`, through cargo-zigbuild for its target (zig compiles
 /// the C code and links); a link that fails for symbols the target's glibc lacks is reported
-/// naming them.
+/// naming them. `link` adds the variables of a system build (`--link system`) and removes the
+/// ones it must not see.
 pub fn build(
     manifest: &Path,
     features: &[String],
     default_features: bool,
     profile: &str,
     zig: Option<&ZigBuild>,
+    link: Option<&crate::link::Plan>,
 ) -> Result<Built> {
     let mut cmd = match zig {
         Some(z) => {
@@ -52,6 +54,12 @@ pub fn build(
             c
         }
     };
+    if let Some(plan) = link {
+        for k in &plan.unset {
+            cmd.env_remove(k);
+        }
+        cmd.envs(&plan.env);
+    }
     if profile == "release" {
         cmd.arg("--release");
     } else {

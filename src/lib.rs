@@ -16,6 +16,7 @@ pub mod exit;
 mod formats;
 mod fresh;
 pub mod generated;
+mod link;
 mod pins;
 mod provenance;
 mod recipe;

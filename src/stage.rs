@@ -35,6 +35,10 @@ pub struct BuildOutputs {
     pub provenance: Vec<Record>,
     /// The glibc floor the binaries were built for (`--glibc`), if any.
     pub glibc: Option<crate::toolchain::GlibcFloor>,
+    /// The resolved crate graph of the build (empty without a build).
+    pub graph: Vec<crate::link::GraphCrate>,
+    /// Bundled copies of C libraries the audit found in the ELF assets.
+    pub audited: Vec<syspack_distro::Bundled>,
 }
 
 /// An asset with its source found on disk.
@@ -579,6 +583,17 @@ pub fn stage(
         .iter()
         .filter_map(Record::bundled)
         .collect();
+    // The audit's findings, unless the provenance already declares the library (under
+    // syspack's name: `lzma` is the audit's `xz`).
+    for b in &build.audited {
+        let known = meta.bundled.iter().any(|m| {
+            m.name == b.name
+                || crate::sys_crates::SysCrate::find(&m.name).is_some_and(|c| c.kb_name == b.name)
+        });
+        if !known {
+            meta.bundled.push(b.clone());
+        }
+    }
 
     let mut pkg = Package::new(meta, date);
     let mut warnings = Vec::new();

@@ -52,6 +52,10 @@ mod repo_freebsd;
 // lintian and rpmlint on a real-looking project (stripping, man pages, changelog, synopsis),
 // and the refusal of ELF files of another ABI.
 mod lint;
+// `syspack audit` and `--link system` on registry -sys crates (libsqlite3-sys bundled, zstd-sys,
+// libz-sys, pcre2-sys, openssl-sys): bundled copies found with versions, DT_NEEDED and Depends of
+// the system build, refusals naming the crate; versions against dpkg's.
+mod audit;
 // One test per fixed bug.
 mod regression;
 // `--glibc`: one binary for a glibc floor built with zig, judged by readelf, dpkg-deb, rpm, the

@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod audit;
 pub mod compress;
 pub mod cores;
 pub mod date;
@@ -44,6 +45,7 @@ pub mod output;
 mod package;
 pub mod reader;
 pub mod rpm;
+pub mod sys_crates;
 pub mod tarball;
 pub mod text;
 

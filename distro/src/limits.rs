@@ -26,6 +26,7 @@
 //! | [`MAX_ELF_HEADERS`] | 1 MiB | an ELF file's program or section header table | real tables are a few KB (a section header is 64 bytes) |
 //! | [`MAX_ELF_SECTION`] | 32 MiB | each ELF section the analysis reads (`.dynamic`, `.dynsym`, their string table, `.gnu.version`, `.gnu.version_r`, `.gnu.version_d`, the dynamic relocation sections, `.interp`, notes) | the dynamic string table and `.rela.dyn` of the largest shared libraries (libLLVM) are a few MB |
 //! | [`MAX_ELF_SECTIONS_TOTAL`] | 96 MiB | all those sections of one ELF file together | three sections at their limit; real files need a few MB |
+//! | [`MAX_AUDIT_FILE`] | 1 GiB | an ELF file `syspack audit` looks into (it reads the headers, the symbol tables and each read-only data section of at most 256 MiB, not the whole file) | the largest real executables (browsers, libLLVM with symbols) are a few hundred MB |
 //!
 //! Checks that are not sizes: every compressed member is read to its end, so its checksums
 //! (gzip CRC-32 and ISIZE of every member, xz check and index, zstd frame checksum and content
@@ -79,3 +80,5 @@ pub const MAX_ELF_HEADERS: u64 = 1 << 20;
 pub const MAX_ELF_SECTION: u64 = 32 << 20;
 /// Largest sum of the ELF sections the analysis reads from one file, in bytes.
 pub const MAX_ELF_SECTIONS_TOTAL: u64 = 96 << 20;
+/// Largest ELF file the bundled-library audit reads, in bytes.
+pub const MAX_AUDIT_FILE: u64 = 1 << 30;

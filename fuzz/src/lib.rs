@@ -31,10 +31,14 @@ pub fn run(target: &str, data: &[u8]) {
         "rpm" => drop(rpm::Reader::open(&file("x.rpm", data))),
         "arch" => drop(arch::Reader::open(&file("x.pkg.tar", data))),
         "freebsd" => drop(freebsd::Reader::open(&file("x.pkg", data))),
-        "elf" => drop(syspack_distro::elf::ElfInfo::parse_bytes(
-            data,
-            Path::new("fuzz"),
-        )),
+        "elf" => {
+            drop(syspack_distro::elf::ElfInfo::parse_bytes(
+                data,
+                Path::new("fuzz"),
+            ));
+            // The bundled-library audit reads the same untrusted bytes (symbols, sections).
+            drop(syspack_distro::audit::audit_bytes(data, Path::new("fuzz")));
+        }
         "kb" => {
             if let Ok(text) = std::str::from_utf8(data) {
                 drop(syspack_distro::kb::KnowledgeBase::parse_file(

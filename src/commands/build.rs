@@ -29,6 +29,13 @@ pub struct Args {
     /// table; without either, a plain `cargo build --release`].
     #[arg(long, value_name = "VERSION")]
     glibc: Option<String>,
+
+    /// `system`: every C library from the system, for any crate: the switch of each registry
+    /// -sys crate in the graph is set, a crate that would still bundle is an error, and the
+    /// executables are audited after the build (see `syspack audit`). `auto`: each crate's
+    /// default [default: `system` when SYSPACK_LINK=system and no --glibc, else `auto`].
+    #[arg(long, value_name = "MODE", value_enum)]
+    link: Option<crate::link::Link>,
 }
 
 pub fn run(args: Args) -> Result<i32> {
@@ -40,6 +47,7 @@ pub fn run(args: Args) -> Result<i32> {
         variant: None,
         provenance_file: None,
         glibc: args.glibc,
+        link: args.link,
     };
     let project = project_args.load()?;
     if project.cfg.cargo.is_none() {

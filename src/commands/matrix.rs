@@ -287,6 +287,29 @@ fn provenance(records: &[Record]) -> Vec<LibraryProvenance> {
         .collect()
 }
 
+/// Adds the bundled copies the audit finds in `files` ([`syspack_distro::audit`]) that the
+/// provenance does not name, as vendored; a file the audit cannot read adds nothing.
+fn with_audit<'a>(
+    mut out: Vec<LibraryProvenance>,
+    files: impl IntoIterator<Item = &'a Path>,
+) -> Vec<LibraryProvenance> {
+    for f in files {
+        let Ok(audit) = syspack_distro::audit::audit(f) else {
+            continue;
+        };
+        for b in audit.bundled {
+            if !out.iter().any(|p| p.library == b.library) {
+                out.push(LibraryProvenance {
+                    library: b.library,
+                    mode: LinkMode::Vendored,
+                    version: b.version.as_deref().and_then(|v| v.parse().ok()),
+                });
+            }
+        }
+    }
+    out
+}
+
 fn records(args: &Args) -> Result<Vec<Record>> {
     match &args.project.provenance_file {
         Some(p) => read_provenance_file(p),
@@ -308,7 +331,7 @@ fn binary_artifact(args: &Args, bin: &Path) -> Result<(Artifact, Vec<Record>)> {
             name: file_name(bin),
             elf: Some(info),
             packages: Vec::new(),
-            provenance: provenance(&records),
+            provenance: with_audit(provenance(&records), [bin]),
         },
         records,
     ))
@@ -372,7 +395,13 @@ fn project_artifact(args: &Args) -> Result<(Artifact, Vec<Record>)> {
             name: format!("{} {}", meta.name, meta.version),
             elf: merge(elves),
             packages: Vec::new(),
-            provenance: provenance(&build.provenance),
+            provenance: with_audit(
+                provenance(&build.provenance),
+                assets
+                    .iter()
+                    .filter(|a| a.link.is_none() && stage::is_elf(&a.source))
+                    .map(|a| a.source.as_path()),
+            ),
         },
         build.provenance,
     ))

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand, each a thin wrapper around a library call.
 
+mod audit;
 mod build;
 mod cache;
 mod ci;
@@ -45,6 +46,8 @@ enum Command {
     Build(build::Args),
     /// Read a package file, verify its checksums, print its metadata and files.
     Inspect(inspect::Args),
+    /// Find the C libraries compiled into ELF files (bundled copies), with their versions.
+    Audit(audit::Args),
     /// Show which distro releases install, run and build a project, binary or package, and why not.
     Matrix(matrix::Args),
     /// Manage the pinned sources of the vendored C libraries.
@@ -91,6 +94,7 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
         Some(Command::Package(a)) => package::run(a),
         Some(Command::Build(a)) => build::run(a),
         Some(Command::Inspect(a)) => inspect::run(a),
+        Some(Command::Audit(a)) => audit::run(a),
         Some(Command::Matrix(a)) => matrix::run(a),
         Some(Command::Kb(a)) => kb::run(a),
         Some(Command::Vendor(a)) => vendor::run(a),

@@ -16,6 +16,7 @@ use crate::config::{syspack::load_standalone, Config};
 use crate::exit::{self, CheckFailed};
 use crate::formats::AnyWriter;
 use crate::fresh;
+use crate::link::{self, Link};
 use crate::provenance::Record;
 use crate::stage::{self, BuildOutputs, Staged};
 use crate::target::{self, Target};
@@ -76,6 +77,11 @@ pub struct Args {
     /// packages are the same whatever N.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
+
+    /// Fail, writing nothing, when the audit finds a C library compiled into an ELF file (see
+    /// `syspack audit`).
+    #[arg(long)]
+    deny_bundled: bool,
 }
 
 /// How to find and build the project: shared by `syspack package` and `syspack matrix`.
@@ -113,6 +119,13 @@ pub struct ProjectArgs {
     /// need no newer glibc symbol [default: `glibc` of the syspack table].
     #[arg(long, value_name = "VERSION")]
     pub glibc: Option<String>,
+
+    /// `system`: link every C library from the system, for any crate: sets the switch of each
+    /// registry -sys crate in the graph (distro/data/bundling/sys-crates.toml), refuses a crate that
+    /// would still bundle, and audits the executables after the build. `auto`: each crate's
+    /// default [default: `system` when SYSPACK_LINK=system and no --glibc, else `auto`].
+    #[arg(long, value_name = "MODE", value_enum)]
+    pub link: Option<Link>,
 }
 
 /// A loaded project: its configuration and its directory.
@@ -149,12 +162,28 @@ impl ProjectArgs {
     pub fn build(&self, project: &Project, progress: bool) -> Result<BuildOutputs> {
         let features = super::split_list(&self.features);
         let floor = self.glibc_floor(project)?;
+        // SYSPACK_LINK=system asks for system libraries: for every -sys crate too (the CI's
+        // system leg sets it), except in a --glibc build, which refuses it on its own.
+        let link_mode = self.link.unwrap_or_else(|| {
+            let system = std::env::var("SYSPACK_LINK").is_ok_and(|v| v.trim() == "system");
+            if system && floor.is_none() {
+                Link::System
+            } else {
+                Link::Auto
+            }
+        });
         let mut build = BuildOutputs {
             glibc: floor.clone(),
             ..BuildOutputs::default()
         };
         if let Some(p) = &self.provenance_file {
             build.provenance = read_provenance_file(p)?;
+        }
+        if self.link == Some(Link::System) && (self.no_build || project.standalone) {
+            exit::warn(
+                "--link system has no effect without a build (--no-build, --config): nothing is \
+                 built; `--deny-bundled` refuses binaries with bundled copies",
+            );
         }
         if let Some(cargo) = &project.cfg.cargo {
             build.target_dir = Some(match std::env::var_os("CARGO_TARGET_DIR") {
@@ -164,9 +193,40 @@ impl ProjectArgs {
             if !project.standalone && !self.no_build {
                 let mut all_features = cargo.features.clone();
                 all_features.extend(features.iter().cloned());
+                if let (Link::System, Some(f)) = (link_mode, &floor) {
+                    bail!(
+                        "`--link system` and `--glibc {f}` do not go together: the system's \
+                         libraries were built against this machine's glibc; build on the oldest \
+                         release without --glibc for a system build"
+                    );
+                }
                 let zig = match &floor {
                     Some(f) => Some(zig_build(f)?),
                     None => None,
+                };
+                // The resolved graph: the switches of a system build, and who bundles what.
+                let graph = link::graph(&cargo.manifest, &all_features, cargo.default_features);
+                let plan = match (link_mode, graph) {
+                    (Link::System, graph) => {
+                        let graph = graph?;
+                        let plan = link::plan_system(&graph)?;
+                        for l in &plan.lines {
+                            eprintln!("     Linking {l}");
+                        }
+                        build.graph = graph;
+                        Some(plan)
+                    }
+                    (Link::Auto, Ok(graph)) => {
+                        build.graph = graph;
+                        None
+                    }
+                    (Link::Auto, Err(e)) => {
+                        exit::warn(format!(
+                            "cannot read the crate graph, so the audit will not name the crates \
+                             that bundle: {e:#}"
+                        ));
+                        None
+                    }
                 };
                 if progress {
                     match &zig {
@@ -191,11 +251,15 @@ impl ProjectArgs {
                     cargo.default_features,
                     &cargo.profile,
                     zig.as_ref(),
+                    plan.as_ref(),
                 )?;
                 if built.target_dir.is_some() {
                     build.target_dir = built.target_dir;
                 }
                 build.executables = built.executables;
+                if link_mode == Link::System {
+                    refuse_bundled_after_system_build(&build)?;
+                }
                 if self.provenance_file.is_none() {
                     build.provenance = built.provenance;
                 }
@@ -215,6 +279,40 @@ impl ProjectArgs {
         }
         Ok(build)
     }
+}
+
+/// After a `--link system` build, the executables must carry no bundled copy: a build script
+/// that fell back to its own (the library's `-dev` package missing) is an error.
+fn refuse_bundled_after_system_build(build: &BuildOutputs) -> Result<()> {
+    let mut problems = Vec::new();
+    for (name, path) in &build.executables {
+        let audit = syspack_distro::audit::audit(path)
+            .with_context(|| format!("cannot audit `{}`", path.display()))?;
+        for f in &audit.bundled {
+            let pc = syspack_distro::sys_crates::all()
+                .iter()
+                .find(|r| r.library == f.library)
+                .map(|r| format!(": its pkg-config module `{}` was not found", r.pkg_config))
+                .unwrap_or_default();
+            problems.push(format!(
+                "{name}: {}{pc}",
+                super::audit::describe(f, &link::attribution(&build.graph, &f.library))
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(anyhow!(
+        "{}\n\nhelp: a -sys crate's build script fell back to its bundled copy, most often \
+         because pkg-config did not find the library: install its development package (the one \
+         shipping that pkg-config module: `apt-get install libpcre2-dev`, `dnf install \
+         'pkgconfig(libpcre2-8)'`…), check PKG_CONFIG_PATH, and build again",
+        problems.join("\n")
+    )
+    .context(CheckFailed(
+        "--link system: the build still bundled a C library".into(),
+    )))
 }
 
 /// The names of the variables that ask for system libraries (`SYSPACK_LINK=system`,
@@ -490,10 +588,12 @@ pub fn run(args: Args) -> Result<i32> {
         eprintln!("    Date {} (from {date_from})", date.secs());
     }
 
-    let build = args.project.build(&project, progress)?;
+    let mut build = args.project.build(&project, progress)?;
 
     // Phase 1: stage and validate every target; nothing is written if any of them fails.
     let mut assets = stage::resolve_assets(cfg, &build)?;
+    // The audit reads the symbol tables, so it comes before stripping.
+    let audit_lines = audit_assets(&assets, &mut build, args.deny_bundled)?;
     let skipped = if defaulted && !args.allow_foreign_binaries {
         skip_foreign_defaults(&assets, &mut targets)
     } else {
@@ -782,6 +882,12 @@ pub fn run(args: Args) -> Result<i32> {
         }
     }
     print_summary(&rows)?;
+    if !audit_lines.is_empty() {
+        let mut out = std::io::stdout().lock();
+        for line in &audit_lines {
+            writeln!(out, "{line}")?;
+        }
+    }
     if !skipped.is_empty() {
         let mut out = std::io::stdout().lock();
         for line in &skipped {
@@ -794,6 +900,58 @@ pub fn run(args: Args) -> Result<i32> {
         )));
     }
     Ok(exit::OK)
+}
+
+/// Audits every ELF asset for bundled C libraries ([`syspack_distro::audit`]): adds what it finds
+/// to the packages' bundled libraries (RPM `Provides: bundled(sqlite) = 3.46.0`) and returns the
+/// summary's lines; with `deny`, anything bundled is an error.
+fn audit_assets(
+    assets: &[stage::Resolved],
+    build: &mut BuildOutputs,
+    deny: bool,
+) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for a in assets
+        .iter()
+        .filter(|a| a.link.is_none() && stage::is_elf(&a.source))
+    {
+        // An ELF file the audit cannot read is packaged as it is (the ELF analysis that gives
+        // the dependencies has its own errors).
+        let audit = match syspack_distro::audit::audit(&a.source) {
+            Ok(audit) => audit,
+            Err(e) => {
+                exit::warn(format!("no bundled-library audit of `{}`: {e}", a.dest));
+                continue;
+            }
+        };
+        for f in &audit.bundled {
+            let by = link::attribution(&build.graph, &f.library);
+            lines.push(format!(
+                "bundled: {} in {}",
+                super::audit::describe(f, &by),
+                a.dest
+            ));
+            if !build.audited.iter().any(|b| b.name == f.library) {
+                build.audited.push(syspack_distro::Bundled {
+                    name: f.library.clone(),
+                    version: f.version.clone().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    if deny && !lines.is_empty() {
+        return Err(anyhow!(
+            "{}\n\nhelp: build with `--link system` (every -sys crate's switch set, see \
+             `syspack audit --help`), or drop --deny-bundled to package the bundled copies (they \
+             are declared: RPM `Provides: bundled(…)`)",
+            lines.join("\n")
+        )
+        .context(CheckFailed(
+            "--deny-bundled: C libraries are compiled into the binaries; nothing was written"
+                .into(),
+        )));
+    }
+    Ok(lines)
 }
 
 /// Keeps the frame cache within `bound` bytes (0: no bound) after a run that added to it; the

@@ -7,8 +7,9 @@
 //!
 //! * builds with `SYSPACK_LINK=system` (the syspack sys crates then never vendor: the variable
 //!   beats the `vendored` feature) and with the matching knob of the foreign sys crates it knows
-//!   (`ZSTD_SYS_USE_PKG_CONFIG=1`…); a foreign crate built with a `bundled`/`vendored` feature
-//!   is declared (`Provides: bundled(…)` in RPM, a comment elsewhere);
+//!   (`ZSTD_SYS_USE_PKG_CONFIG=1`…, from the switch table `distro/data/bundling/sys-crates.toml`, as
+//!   `--link system` sets them); a foreign crate built with a bundling feature its switch cannot
+//!   override is declared (`Provides: bundled(…)` in RPM, a comment elsewhere);
 //! * builds `--frozen` from `Cargo.lock`, with the crates fetched the family's way (Arch:
 //!   `cargo fetch` in `prepare()`; Debian and RPM: a `cargo vendor` tarball shipped beside the
 //!   upstream tarball; FreeBSD: `CARGO_CRATES`, fetched by the ports framework);
@@ -251,6 +252,10 @@ pub struct Project {
     pub features: Vec<String>,
     /// The C libraries, sorted by name.
     pub libraries: Vec<LinkedLib>,
+    /// The switches of every registry -sys crate of the graph (distro/data/bundling/sys-crates.toml),
+    /// including those whose library the knowledge base does not know (`PCRE2_SYS_STATIC=0`):
+    /// what `--link system` sets.
+    pub switch_env: Vec<(String, String)>,
     /// Registry crates of `Cargo.lock`, in its order.
     pub crates: Vec<LockedCrate>,
     /// What is installed, in configuration order.
@@ -350,6 +355,9 @@ impl Project {
     pub fn build_env(&self) -> Vec<(String, String)> {
         let mut env = BTreeMap::new();
         env.insert("SYSPACK_LINK".to_string(), "system".to_string());
+        for (k, v) in &self.switch_env {
+            env.insert(k.clone(), v.clone());
+        }
         for l in &self.libraries {
             for (k, v) in &l.env {
                 env.insert(k.clone(), v.clone());
@@ -596,6 +604,30 @@ fn linked_libraries(meta: &serde_json::Value, root_id: &str) -> Result<Vec<Linke
                     crate_version: version,
                     vendored: false,
                     env: Vec::new(),
+                }
+            }
+            // A registry -sys crate of the switch table (distro/data/bundling/sys-crates.toml) whose
+            // library the knowledge base knows: its switch, and whether a feature it cannot
+            // override still bundles.
+            None if syspack_distro::sys_crates::find(&name)
+                .is_some_and(|r| syspack_distro::kb::LIBRARIES.contains(&r.library.as_str())) =>
+            {
+                let row = syspack_distro::sys_crates::find(&name).expect("checked above");
+                let vendored = row.no_switch
+                    || features
+                        .iter()
+                        .any(|f| row.is_bundling(f) && !row.env_beats(f, &version));
+                LinkedLib {
+                    kb_name: row.library.clone(),
+                    pkg_config: row.pkg_config.clone(),
+                    krate: name,
+                    crate_version: version,
+                    vendored,
+                    env: row
+                        .env
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
                 }
             }
             None => {
@@ -934,6 +966,12 @@ pub fn load(
         .ok_or_else(|| anyhow!("`cargo metadata` does not list `{}`", manifest.display()))?
         .to_string();
     let libraries = linked_libraries(&meta, &root_id)?;
+    let switch_env: Vec<(String, String)> = crate::link::from_metadata(&meta, Some(&root_id))
+        .iter()
+        .filter_map(|c| syspack_distro::sys_crates::find(&c.name))
+        .filter(|r| !r.no_switch)
+        .flat_map(|r| r.env.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .collect();
     let crates = locked_crates(&root, &meta)?;
     let manifest_rel = rel_to(&root, &manifest)?;
     let (regen, kept) = regenerations(&root)?;
@@ -971,6 +1009,7 @@ pub fn load(
             .then(|| cargo.crate_name.clone()),
         features: feats,
         libraries,
+        switch_env,
         crates,
         installs: installs(cfg.assets_for(format), &cfg.base_dir, &root)?,
         conffiles: cfg.conffiles.clone(),

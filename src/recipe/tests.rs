@@ -129,3 +129,44 @@ fn arch_generated_check_passes_skips_and_fails() {
     );
     assert!(text(&drift).contains("-edited"), "{}", text(&drift));
 }
+
+#[test]
+fn foreign_sys_crates_take_the_switch_table() {
+    let meta = |sqlite: &str| {
+        serde_json::json!({
+            "packages": [
+                {"id": "app", "name": "app", "version": "0.1.0"},
+                {"id": "sq", "name": "libsqlite3-sys", "version": sqlite, "links": "sqlite3",
+                 "manifest_path": "/nonexistent/sq/Cargo.toml"},
+                {"id": "z", "name": "libz-sys", "version": "1.1.23", "links": "z",
+                 "manifest_path": "/nonexistent/z/Cargo.toml"}
+            ],
+            "resolve": {"nodes": [
+                {"id": "app", "features": [], "deps": [
+                    {"pkg": "sq", "dep_kinds": [{"kind": null}]},
+                    {"pkg": "z", "dep_kinds": [{"kind": null}]}]},
+                {"id": "sq", "features": ["bundled"], "deps": []},
+                {"id": "z", "features": ["libc"], "deps": []}
+            ]}
+        })
+    };
+    let libs = super::linked_libraries(&meta("0.30.1"), "app").unwrap();
+    let sqlite = libs.iter().find(|l| l.kb_name == "sqlite").unwrap();
+    // LIBSQLITE3_SYS_USE_PKG_CONFIG beats `bundled` in 0.30.1's build.rs.
+    assert!(!sqlite.vendored);
+    assert_eq!(
+        sqlite.env,
+        [("LIBSQLITE3_SYS_USE_PKG_CONFIG".to_string(), "1".to_string())]
+    );
+    let zlib = libs.iter().find(|l| l.kb_name == "zlib").unwrap();
+    assert_eq!(zlib.env, [("LIBZ_SYS_STATIC".to_string(), "0".to_string())]);
+    assert!(!zlib.vendored);
+    // 0.26.0 has no variable: `bundled` bundles.
+    let libs = super::linked_libraries(&meta("0.26.0"), "app").unwrap();
+    assert!(
+        libs.iter()
+            .find(|l| l.kb_name == "sqlite")
+            .unwrap()
+            .vendored
+    );
+}

@@ -425,6 +425,10 @@ pub struct Matrix {
     pub artifact: String,
     /// What the binary needs (`GLIBC_` 2.34, …), for the header of a rendering.
     pub needs: Vec<String>,
+    /// The C libraries compiled into the artifact (`sqlite 3.46.0`): its vendored provenance and
+    /// what the bundled-library audit found ([`crate::audit`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bundled: Vec<String>,
     /// One row per release, in the order the releases were given.
     pub rows: Vec<Row>,
 }
@@ -481,10 +485,20 @@ pub fn compute(
                 .collect()
         })
         .unwrap_or_default();
+    let bundled = artifact
+        .provenance
+        .iter()
+        .filter(|p| p.mode == LinkMode::Vendored)
+        .map(|p| match &p.version {
+            Some(v) => format!("{} {v}", p.library),
+            None => p.library.clone(),
+        })
+        .collect();
     Matrix {
         schema: SCHEMA,
         artifact: artifact.name.clone(),
         needs,
+        bundled,
         rows: releases
             .iter()
             .map(|r| row(artifact, min_versions, r))

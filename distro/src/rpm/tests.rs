@@ -505,3 +505,24 @@ fn a_long_summary_is_shortened_and_kept_in_the_description() {
         m.description
     );
 }
+
+#[test]
+fn a_bundled_library_of_unknown_version_is_provided_unversioned() {
+    // The audit found a copy whose version the binary does not record.
+    let mut pkg = sample();
+    pkg.metadata.bundled.push(Bundled {
+        name: "oniguruma".into(),
+        version: String::new(),
+    });
+    let bytes = write(&pkg, &Options::default());
+    let m = read(&bytes).unwrap().metadata().clone();
+    let provides: Vec<String> = m.provides.iter().map(ToString::to_string).collect();
+    assert!(
+        provides.contains(&"bundled(oniguruma)".to_string()),
+        "{provides:?}"
+    );
+    assert!(
+        provides.contains(&"bundled(zstd) = 1.5.7".to_string()),
+        "{provides:?}"
+    );
+}

@@ -112,10 +112,12 @@ impl<'a> Writer<'a> {
             }
         }
         for b in &m.bundled {
-            validate_relation(
-                "bundled",
-                &Relation::with(format!("bundled({})", b.name), VersionOp::Eq, &b.version),
-            )?;
+            let rel = if b.version.is_empty() {
+                Relation::any(format!("bundled({})", b.name))
+            } else {
+                Relation::with(format!("bundled({})", b.name), VersionOp::Eq, &b.version)
+            };
+            validate_relation("bundled", &rel)?;
         }
         if pkg.source_date.secs() > u32::MAX as u64 {
             return Err(Error::invalid_field(
@@ -558,9 +560,14 @@ impl<'a> Writer<'a> {
             });
         provides.extend(config.clone());
         provides.extend(r.provides.iter().map(|p| dep(p, 0)));
+        // A copy found by the audit whose version the binary does not say: unversioned.
         provides.extend(m.bundled.iter().map(|b| Dep {
             name: format!("bundled({})", b.name),
-            flags: sense::EQUAL,
+            flags: if b.version.is_empty() {
+                0
+            } else {
+                sense::EQUAL
+            },
             version: b.version.clone(),
         }));
         put_deps(

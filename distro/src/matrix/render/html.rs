@@ -37,6 +37,12 @@ pub fn render(m: &Matrix) -> String {
     if !m.needs.is_empty() {
         out.push_str(&format!("<p>needs {}</p>\n", escape(&m.needs.join(", "))));
     }
+    if !m.bundled.is_empty() {
+        out.push_str(&format!(
+            "<p>bundled: {}</p>\n",
+            escape(&m.bundled.join(", "))
+        ));
+    }
     out.push_str("<table>\n<tr>");
     for h in HEADERS {
         out.push_str(&format!("<th>{}</th>", escape(h)));

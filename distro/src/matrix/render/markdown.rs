@@ -15,6 +15,9 @@ pub fn render(m: &Matrix) -> String {
         if !m.needs.is_empty() {
             out.push_str(&format!(" (needs `{}`)", m.needs.join("`, `")));
         }
+        if !m.bundled.is_empty() {
+            out.push_str(&format!("; bundled: {}", escape(&m.bundled.join(", "))));
+        }
         out.push_str("\n\n");
     }
     out.push_str(&format!("| {} |\n", HEADERS.join(" | ")));

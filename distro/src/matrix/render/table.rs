@@ -31,6 +31,9 @@ pub fn render(m: &Matrix) -> String {
             out.push_str(&format!(" (needs {})", m.needs.join(", ")));
         }
         out.push('\n');
+        if !m.bundled.is_empty() {
+            out.push_str(&format!("bundled: {}\n", m.bundled.join(", ")));
+        }
     }
     out.push_str(&line(HEADERS.to_vec()));
     out.push_str(&line(
