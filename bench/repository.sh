@@ -4,11 +4,17 @@
 #
 #   bench/repository.sh [N]      (default 5000)
 #
-#   apt:    syspack repo add   vs  reprepro includedeb (SignWith: the same RSA-4096 key, in gpg)
+#   apt:    syspack repo add   vs  reprepro includedeb (SignWith: the same RSA-4096 key, in gpg;
+#                                  DebIndices . .gz .xz: the same three Packages files syspack writes)
 #   rpm-md: syspack repo add   vs  createrepo_c --update, then gpg --detach-sign of repomd.xml
 #                                  (createrepo_c does not sign; syspack's repomd.xml.asc is part
 #                                  of its time, so the same signature is part of createrepo_c's)
 #   pacman: syspack repo add   vs  repo-add --sign (gpg)
+#
+# syspack signs every RPM (header and header+payload signatures) and every pacman package
+# (detached .sig) as it adds it; createrepo_c and repo-add sign no package (rpmsign and makepkg
+# do, before), so the populate rows compare more work against less. gpg signs through
+# gpg-agent, a process /usr/bin/time does not count: the natives' CPU times miss their signing.
 #
 # Every tool signs with an RSA-4096 key (syspack's own key generate, imported into a scratch
 # GNUPGHOME for the others). Times are wall and CPU (user+sys) from /usr/bin/time, one run each
@@ -114,6 +120,7 @@ Codename: testing
 Architectures: amd64
 Components: main
 SignWith: $fpr
+DebIndices: Packages Release . .gz .xz
 EOF
 timed reprepro-populate reprepro -S misc -P optional -b "$WORK/reprepro" includedeb testing "$WORK/in-deb/"*
 timed reprepro-add1 reprepro -S misc -P optional -b "$WORK/reprepro" includedeb testing "$one_deb"

@@ -347,14 +347,24 @@ pub fn publish(dir: &Path, opts: &Options, signer: &Signer) -> Result<()> {
         }
         let base = format!("{}/binary-{arch}", opts.component);
         let plain = packages.into_bytes();
-        let gz = compress(&plain, Compression::Gzip { level: 9 })?;
-        let xz = compress(
-            &plain,
-            Compression::Xz {
-                level: 6,
-                threads: 1,
-            },
-        )?;
+        // xz -6 is most of a publication's CPU (0.4 s for 5,000 packages); gzip runs beside it.
+        let (gz, xz) = std::thread::scope(|scope| {
+            let xz = scope.spawn(|| {
+                compress(
+                    &plain,
+                    Compression::Xz {
+                        level: 6,
+                        threads: 1,
+                    },
+                )
+            });
+            let gz = compress(&plain, Compression::Gzip { level: 9 });
+            (
+                gz,
+                xz.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            )
+        });
+        let (gz, xz) = (gz?, xz?);
         files.push((format!("{base}/Packages"), plain));
         files.push((format!("{base}/Packages.gz"), gz));
         files.push((format!("{base}/Packages.xz"), xz));

@@ -26,6 +26,7 @@ pub mod apt;
 mod error;
 pub mod freebsd;
 pub mod pacman;
+mod parallel;
 pub mod release;
 pub mod rpm;
 pub mod rpmmd;

@@ -227,20 +227,30 @@ pub fn add(
     signer: &Signer,
 ) -> Result<Vec<PathBuf>> {
     let mut added = Vec::new();
-    for p in packages {
-        added.push(add_one(dir, p, channel, date, signer)?);
-    }
+    // Signing is the costly part of each package: done on every core, the rest in order.
+    crate::parallel::in_batches(
+        packages,
+        |p| sign(p, date, signer),
+        |p, signed| {
+            added.push(add_one(dir, p, &signed?, channel)?);
+            Ok::<(), Error>(())
+        },
+    )?;
     publish(dir, channel, date, signer)?;
     Ok(added)
 }
 
-fn add_one(
-    dir: &Path,
-    path: &Path,
-    channel: &str,
-    date: Option<u64>,
-    signer: &Signer,
-) -> Result<PathBuf> {
+/// The package at `path` with its header and header+payload signatures.
+fn sign(path: &Path, date: Option<u64>, signer: &Signer) -> Result<Vec<u8>> {
+    let build_time = syspack_distro::rpm::Reader::open(path)?
+        .metadata()
+        .build_time;
+    let raw = fs::read(path).map_err(|e| Error::io(path, "reading", e))?;
+    let time = u32::try_from(date.unwrap_or(build_time)).unwrap_or(u32::MAX);
+    crate::rpm::sign_package(&raw, &path.display().to_string(), signer, time)
+}
+
+fn add_one(dir: &Path, path: &Path, signed: &[u8], channel: &str) -> Result<PathBuf> {
     let reader = syspack_distro::rpm::Reader::open(path)?;
     let m = reader.metadata();
     let epoch = m.epoch.unwrap_or(0);
@@ -251,13 +261,10 @@ fn add_one(
             format!("`{nevra}` is not a valid package name"),
         ));
     }
-    let raw = fs::read(path).map_err(|e| Error::io(path, "reading", e))?;
-    let time = u32::try_from(date.unwrap_or(m.build_time)).unwrap_or(u32::MAX);
-    let signed = crate::rpm::sign_package(&raw, &path.display().to_string(), signer, time)?;
     let rel = format!("Packages/{nevra}.rpm");
     let target = channel_dir(dir, channel).join(&rel);
-    store::write_once(&target, &signed)?;
-    let sha = hex::encode(Sha256::digest(&signed));
+    store::write_once(&target, signed)?;
+    let sha = hex::encode(Sha256::digest(signed));
     // The header range of the signed file: after the lead and the padded signature header.
     let sig_len = syspack_distro::rpm::header::Header::parse_intro(&signed[96..])
         .map_err(|e| Error::invalid(path, e))?
