@@ -133,7 +133,7 @@ fn zig_toolchain(out: &mut impl Write) -> Result<()> {
     use crate::toolchain::zig::{self, CargoZigbuild, Zig};
     writeln!(
         out,
-        "\nC toolchain for --glibc builds (zig through cargo-zigbuild):"
+        "\nC toolchain for --glibc builds and FreeBSD cross builds (zig through cargo-zigbuild):"
     )?;
     match Zig::find() {
         Ok(Some(z)) => {
@@ -172,6 +172,29 @@ fn zig_toolchain(out: &mut impl Write) -> Result<()> {
             "cargo-zigbuild",
             zig::zigbuild_install_hint()
         )?,
+    }
+    // `syspack package --target freebsd-N` on another system: the FreeBSD standard library
+    // of each architecture syspack cross-builds for.
+    for arch in [syspack_distro::Arch::X86_64, syspack_distro::Arch::Aarch64] {
+        let target = crate::toolchain::ZigTarget::freebsd(arch)?;
+        match crate::toolchain::rust_std_dir(&target.triple) {
+            Some(dir) => writeln!(
+                out,
+                "  {:<14} {:<12} {}",
+                "rust std",
+                target.triple,
+                dir.display()
+            )?,
+            None => writeln!(
+                out,
+                "  {:<14} {:<12} not installed: `rustup target add {}` (for `--target \
+                 freebsd-14` builds on {})",
+                "rust std",
+                target.triple,
+                target.triple,
+                arch.freebsd()
+            )?,
+        }
     }
     Ok(())
 }

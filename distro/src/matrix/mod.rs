@@ -638,6 +638,26 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                 Vec::new(),
             );
         }
+        (TargetOs::FreeBsd, true) => {
+            // FreeBSD runs binaries built for its own and older major versions (with the
+            // compat libraries of older ones), never for a newer one: the ABI note's
+            // `__FreeBSD_version` says which it was built for (docs/freebsd.md).
+            if let (Some(built), Some(have)) = (elf.freebsd_major(), release.freebsd_major) {
+                if built > have {
+                    return (
+                        Cell::with(
+                            Status::No,
+                            format!(
+                                "built for FreeBSD {built} (ABI note {}), runs on {built} and newer",
+                                elf.freebsd_version.unwrap_or_default()
+                            ),
+                            Confidence::Verified,
+                        ),
+                        Vec::new(),
+                    );
+                }
+            }
+        }
         _ => {}
     }
     let mut cell = Cell::new(Status::Yes);
