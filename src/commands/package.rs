@@ -985,10 +985,13 @@ fn check_abi(cfg: &Config, assets: &[stage::Resolved], targets: &[Target]) -> Re
         };
         let how = if t.format == syspack_distro::Format::FreeBsd {
             format!(
-                "build the binaries for FreeBSD (`cargo build --release --target \
-                 {rust_arch}-unknown-freebsd` with a FreeBSD cross toolchain, or on FreeBSD \
-                 itself: the FreeBSD VM job of the CI workflow `syspack ci` generates) and point \
-                 the assets at them (`target/{rust_arch}-unknown-freebsd/release/...`)"
+                "build the binaries for FreeBSD: `syspack package --target {}` builds a cargo \
+                 project for FreeBSD 14 with zig (FreeBSD 14 and newer run it); for an older \
+                 release, or `--no-build`, build with `cargo build --release --target \
+                 {rust_arch}-unknown-freebsd` on FreeBSD itself (the FreeBSD VM job of the CI \
+                 workflow `syspack ci` generates) and point the assets at them \
+                 (`target/{rust_arch}-unknown-freebsd/release/...`)",
+                t.id
             )
         } else {
             format!(
