@@ -245,6 +245,33 @@ mod built {
         );
         assert!(!row("freebsd-14").contains("no:"), "{matrix}");
         assert_contains(&row("debian-12"), &["no: FreeBSD binary"]);
+        // And on the package: pkg on FreeBSD 13 does not install a FreeBSD:14 package.
+        let matrix = dir
+            .command()
+            .args([
+                "matrix",
+                "--no-solve",
+                "--target",
+                "freebsd-13,freebsd-14",
+                "--package",
+                pkg.to_str().unwrap(),
+            ])
+            .stdout();
+        let row = |id: &str| {
+            matrix
+                .lines()
+                .find(|l| l.starts_with(id))
+                .unwrap_or_else(|| panic!("{matrix}"))
+                .to_string()
+        };
+        assert_contains(
+            &row("freebsd-13"),
+            &[
+                "no: package ABI FreeBSD:14, pkg on FreeBSD 13",
+                "no: built for FreeBSD 14",
+            ],
+        );
+        assert!(!row("freebsd-14").contains("no:"), "{matrix}");
 
         // A package for FreeBSD 13 of the same build is refused: FreeBSD runs binaries of its
         // own and older major versions only.

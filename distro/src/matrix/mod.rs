@@ -81,6 +81,10 @@ pub struct PackageArtifact {
     /// The compression of its payload.
     #[serde(serialize_with = "ser_display")]
     pub compression: Compression,
+    /// The FreeBSD major version of a FreeBSD package's `abi` (`FreeBSD:14:amd64` → 14): pkg
+    /// installs only packages of its own system's ABI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub freebsd_major: Option<u32>,
 }
 
 fn ser_display<T: fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -558,6 +562,26 @@ fn installs(artifact: &Artifact, release: &Release) -> (Cell, Option<String>) {
             Cell::with(
                 Status::No,
                 format!("no {} package given", format.name()),
+                Confidence::Verified,
+            ),
+            None,
+        );
+    }
+    // pkg refuses a package whose ABI is not its system's (freebsd/pkg `libpkg/pkg_abi.c`).
+    let other_abi: Vec<u32> = candidates
+        .iter()
+        .filter_map(|p| p.freebsd_major)
+        .filter(|m| release.freebsd_major.is_some_and(|have| have != *m))
+        .collect();
+    if !other_abi.is_empty() && other_abi.len() == candidates.len() {
+        let have = release.freebsd_major.unwrap_or_default();
+        return (
+            Cell::with(
+                Status::No,
+                format!(
+                    "package ABI FreeBSD:{}, pkg on FreeBSD {have} installs FreeBSD:{have} packages only",
+                    other_abi[0]
+                ),
                 Confidence::Verified,
             ),
             None,
