@@ -11,9 +11,9 @@
 //! stage (`--features vendored`); zig, cargo-zigbuild and the FreeBSD standard library come from
 //! ci/install-deps (ci/run puts the tools on PATH).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::util::{assert_contains, tool, Dir};
+use crate::util::{assert_contains, Dir};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -23,54 +23,6 @@ fn workspace() -> PathBuf {
 /// through the sys crates).
 fn demo() -> PathBuf {
     workspace().join("examples/demo/Cargo.toml")
-}
-
-/// The version nodes of FreeBSD 14's libc, which libthr shares (its Makefile sets
-/// `VERSION_DEF=${SRCTOP}/lib/libc/Versions.def`): `freebsd/freebsd-src:lib/libc/Versions.def`
-/// at commit 023fc80ee38a117fa65b2ccb2abf8bdc7dbd6fd9 ends at FBSD_1.7, "first added to
-/// 14.0-current" (FBSD_1.8 is FreeBSD 15's); FBSDprivate_1.0 is FreeBSD's private namespace,
-/// not for programs outside the base system. See docs/freebsd.md.
-const FREEBSD_14_NODES: [&str; 8] = [
-    "FBSD_1.0", "FBSD_1.1", "FBSD_1.2", "FBSD_1.3", "FBSD_1.4", "FBSD_1.5", "FBSD_1.6", "FBSD_1.7",
-];
-
-/// The base-system sonames of the knowledge base: `[[sonames]]` of `distro/data/freebsd-14.toml`
-/// without a package.
-fn base_sonames() -> Vec<String> {
-    let text = std::fs::read_to_string(workspace().join("distro/data/freebsd-14.toml")).unwrap();
-    let value: toml::Value = text.parse().unwrap();
-    value["sonames"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s.get("package").is_none())
-        .map(|s| s["soname"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// The `DT_NEEDED` sonames readelf shows.
-fn needed(bin: &Path) -> Vec<String> {
-    tool("readelf", &["-d", "-W", bin.to_str().unwrap()], "binutils")
-        .lines()
-        .filter(|l| l.contains("(NEEDED)"))
-        .filter_map(|l| Some(l.split_once('[')?.1.split_once(']')?.0.to_string()))
-        .collect()
-}
-
-/// The undefined, non-weak dynamic symbols readelf shows, as `name@VERSION` (or the bare name).
-fn strong_imports(bin: &Path) -> Vec<String> {
-    tool(
-        "readelf",
-        &["--dyn-syms", "-W", bin.to_str().unwrap()],
-        "binutils",
-    )
-    .lines()
-    .filter_map(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        // Num: Value Size Type Bind Vis Ndx Name
-        (f.len() >= 8 && f[6] == "UND" && f[4] != "WEAK").then(|| f[7].to_string())
-    })
-    .collect()
 }
 
 #[test]
@@ -97,6 +49,58 @@ fn system_mode_is_refused_for_a_freebsd_build() {
 #[cfg(feature = "vendored")]
 mod built {
     use super::*;
+    use crate::util::tool;
+    use std::path::Path;
+
+    /// The version nodes of FreeBSD 14's libc, which libthr shares (its Makefile sets
+    /// `VERSION_DEF=${SRCTOP}/lib/libc/Versions.def`): `freebsd/freebsd-src:lib/libc/Versions.def`
+    /// at commit 023fc80ee38a117fa65b2ccb2abf8bdc7dbd6fd9 ends at FBSD_1.7, "first added to
+    /// 14.0-current" (FBSD_1.8 is FreeBSD 15's); FBSDprivate_1.0 is FreeBSD's private namespace,
+    /// not for programs outside the base system. See docs/freebsd.md.
+    const FREEBSD_14_NODES: [&str; 8] = [
+        "FBSD_1.0", "FBSD_1.1", "FBSD_1.2", "FBSD_1.3", "FBSD_1.4", "FBSD_1.5", "FBSD_1.6",
+        "FBSD_1.7",
+    ];
+
+    /// The base-system sonames of the knowledge base: `[[sonames]]` of `distro/data/freebsd-14.toml`
+    /// without a package.
+    fn base_sonames() -> Vec<String> {
+        let text =
+            std::fs::read_to_string(workspace().join("distro/data/freebsd-14.toml")).unwrap();
+        let value: toml::Value = text.parse().unwrap();
+        value["sonames"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s.get("package").is_none())
+            .map(|s| s["soname"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The `DT_NEEDED` sonames readelf shows.
+    fn needed(bin: &Path) -> Vec<String> {
+        tool("readelf", &["-d", "-W", bin.to_str().unwrap()], "binutils")
+            .lines()
+            .filter(|l| l.contains("(NEEDED)"))
+            .filter_map(|l| Some(l.split_once('[')?.1.split_once(']')?.0.to_string()))
+            .collect()
+    }
+
+    /// The undefined, non-weak dynamic symbols readelf shows, as `name@VERSION` (or the bare name).
+    fn strong_imports(bin: &Path) -> Vec<String> {
+        tool(
+            "readelf",
+            &["--dyn-syms", "-W", bin.to_str().unwrap()],
+            "binutils",
+        )
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            // Num: Value Size Type Bind Vis Ndx Name
+            (f.len() >= 8 && f[6] == "UND" && f[4] != "WEAK").then(|| f[7].to_string())
+        })
+        .collect()
+    }
 
     /// A target directory kept between runs.
     fn target_dir() -> PathBuf {
