@@ -5,7 +5,8 @@
 //! knowledge base (`distro/data/freebsd-14.toml`) and the symbol version nodes FreeBSD 14's libc
 //! and libthr define (docs/freebsd.md), and by its manifest; the same run's Debian package keeps
 //! the Linux binary. A binary built for FreeBSD 14 is refused for FreeBSD 13 and shown as not
-//! running there by the matrix; system mode is refused with the reason.
+//! running there by the matrix; system mode and a missing FreeBSD standard library are refused
+//! with the reason and the install command, which `syspack doctor` names too.
 //!
 //! The build needs the vendored sources in the source cache, so it runs in ci/run's vendored
 //! stage (`--features vendored`); zig, cargo-zigbuild and the FreeBSD standard library come from
@@ -43,6 +44,51 @@ fn system_mode_is_refused_for_a_freebsd_build() {
         ],
     );
     assert!(!dir.join("out").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_missing_freebsd_standard_library_names_rustup_target_add() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new("freebsd-std");
+    // A rustc that has no library directory for any target, and is the real one otherwise.
+    let shim = dir.create(
+        "bin/rustc",
+        "#!/bin/sh\ncase \"$*\" in *target-libdir*) echo /nonexistent/syspack-test; exit 0;; esac\nexec rustc \"$@\"\n",
+    );
+    std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = dir
+        .command()
+        .args(["package", "--target", "freebsd-14", "--out", "out"])
+        .args(["--manifest-path", demo().to_str().unwrap()])
+        .env("RUSTC", &shim)
+        .env_remove("SYSPACK_LINK")
+        .stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "rustc has no standard library for `x86_64-unknown-freebsd`",
+            "rustup target add x86_64-unknown-freebsd",
+        ],
+    );
+    assert!(!dir.join("out").exists());
+    // doctor says the same; with the real rustc it shows where the library is (ci/install-deps
+    // adds the target).
+    let doctor = dir.command().args(["doctor"]).env("RUSTC", &shim).stdout();
+    assert_contains(
+        &doctor,
+        &["x86_64-unknown-freebsd not installed: `rustup target add x86_64-unknown-freebsd`"],
+    );
+    let doctor = dir.command().args(["doctor"]).stdout();
+    let line = doctor
+        .lines()
+        .find(|l| l.trim_start().starts_with("rust std") && l.contains("x86_64-unknown-freebsd"))
+        .unwrap_or_else(|| panic!("{doctor}"));
+    assert!(
+        line.contains("rustlib/x86_64-unknown-freebsd"),
+        "the FreeBSD standard library is not installed (ci/install-deps runs `rustup target add \
+         x86_64-unknown-freebsd`): {line}"
+    );
 }
 
 /// The builds (they need the vendored sources: ci/run's vendored stage).
