@@ -174,27 +174,22 @@ fn zig_toolchain(out: &mut impl Write) -> Result<()> {
         )?,
     }
     // `syspack package --target freebsd-N` on another system: the FreeBSD standard library
-    // of each architecture syspack cross-builds for.
-    for arch in [syspack_distro::Arch::X86_64, syspack_distro::Arch::Aarch64] {
-        let target = crate::toolchain::ZigTarget::freebsd(arch)?;
-        match crate::toolchain::rust_std_dir(&target.triple) {
-            Some(dir) => writeln!(
-                out,
-                "  {:<14} {:<12} {}",
-                "rust std",
-                target.triple,
-                dir.display()
-            )?,
-            None => writeln!(
-                out,
-                "  {:<14} {:<12} not installed: `rustup target add {}` (for `--target \
-                 freebsd-14` builds on {})",
-                "rust std",
-                target.triple,
-                target.triple,
-                arch.freebsd()
-            )?,
-        }
+    // (x86_64 only: aarch64-unknown-freebsd is a tier 3 target without one, see docs/freebsd.md).
+    let target = crate::toolchain::ZigTarget::freebsd(syspack_distro::Arch::X86_64)?;
+    match crate::toolchain::rust_std_dir(&target.triple) {
+        Some(dir) => writeln!(
+            out,
+            "  {:<14} {:<12} {}",
+            "rust std",
+            target.triple,
+            dir.display()
+        )?,
+        None => writeln!(
+            out,
+            "  {:<14} {:<12} not installed: `rustup target add {}` (for `--target freebsd-14` \
+             builds)",
+            "rust std", target.triple, target.triple
+        )?,
     }
     Ok(())
 }

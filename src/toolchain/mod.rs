@@ -73,17 +73,23 @@ impl ZigTarget {
         })
     }
 
-    /// A FreeBSD target for `arch` (`x86_64-unknown-freebsd`, `aarch64-unknown-freebsd`): zig
-    /// links it against its FreeBSD libc stubs, which are FreeBSD 14's (the binaries carry an
-    /// ABI note of 14.0; docs/freebsd.md).
+    /// The FreeBSD target for `arch` (`x86_64-unknown-freebsd`): zig links it against its
+    /// FreeBSD libc stubs, which are FreeBSD 14's (the binaries carry an ABI note of 14.0;
+    /// docs/freebsd.md).
     ///
     /// # Errors
     ///
-    /// `arch` is not one syspack cross-builds FreeBSD for.
+    /// `arch` is not one syspack cross-builds FreeBSD for: `aarch64-unknown-freebsd` is a tier 3
+    /// Rust target, for which rustup has no standard library.
     pub fn freebsd(arch: syspack_distro::Arch) -> Result<ZigTarget> {
         let cpu = match arch {
             syspack_distro::Arch::X86_64 => "x86_64",
-            syspack_distro::Arch::Aarch64 => "aarch64",
+            syspack_distro::Arch::Aarch64 => bail!(
+                "syspack cannot cross-build FreeBSD/arm64 here: `aarch64-unknown-freebsd` is a \
+                 tier 3 Rust target, for which rustup ships no standard library (`rustup target \
+                 list` does not have it; building it needs a nightly `-Zbuild-std`); build on \
+                 FreeBSD/arm64 itself, or package existing binaries with `--no-build`"
+            ),
             other => bail!(
                 "syspack cross-builds FreeBSD for x86_64 and aarch64, not {} ({}); build on \
                  FreeBSD itself, or package existing binaries with `--no-build`",
@@ -176,6 +182,14 @@ mod tests {
             let e = bad.parse::<GlibcFloor>().unwrap_err().to_string();
             assert!(e.contains("2.N"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn freebsd_is_cross_built_for_x86_64_only() {
+        let t = ZigTarget::freebsd(syspack_distro::Arch::X86_64).unwrap();
+        assert_eq!(t.zigbuild_triple(), "x86_64-unknown-freebsd");
+        let e = ZigTarget::freebsd(syspack_distro::Arch::Aarch64).unwrap_err();
+        assert!(e.to_string().contains("tier 3"), "{e}");
     }
 
     #[test]
