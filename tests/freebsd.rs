@@ -2,8 +2,8 @@
 //! project for `x86_64-unknown-freebsd` with zig (through cargo-zigbuild), the vendored C
 //! libraries compiled by the same zig. The package is judged by readelf and file(1) (FreeBSD ELF,
 //! FreeBSD's interpreter, FreeBSD's ABI note), against the FreeBSD base libraries of the
-//! knowledge base (`distro/data/freebsd-14.toml`) and the symbol version nodes FreeBSD 14's libc
-//! and libthr define (docs/freebsd.md), and by its manifest; the same run's Debian package keeps
+//! knowledge base (`distro/data/freebsd-14.toml`), the symbol version nodes FreeBSD 14's libc and
+//! libthr define and libthr's own version script (docs/freebsd.md), and by its manifest; the same run's Debian package keeps
 //! the Linux binary. A binary built for FreeBSD 14 is refused for FreeBSD 13 and shown as not
 //! running there by the matrix; system mode and a missing FreeBSD standard library are refused
 //! with the reason and the install command, which `syspack doctor` names too.
@@ -230,6 +230,31 @@ mod built {
         assert!(
             bad.is_empty(),
             "imports FreeBSD 14 does not define: {bad:?}"
+        );
+        // And those libthr's own version script lists are imported at the node it gives them
+        // (tests/fixtures/freebsd/libthr-pthread.map.symbols, from FreeBSD's pthread.map).
+        let listed = std::fs::read_to_string(
+            workspace().join("tests/fixtures/freebsd/libthr-pthread.map.symbols"),
+        )
+        .unwrap();
+        let libthr: std::collections::BTreeMap<&str, &str> = listed
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split_once(' '))
+            .collect();
+        let mut checked = 0;
+        for import in &imports {
+            let Some((name, node)) = import.split_once('@') else {
+                continue;
+            };
+            if let Some(want) = libthr.get(name) {
+                checked += 1;
+                assert_eq!(node.trim_start_matches('@'), *want, "{import}: pthread.map");
+            }
+        }
+        assert!(
+            checked >= 10,
+            "only {checked} imports are in pthread.map: {imports:?}"
         );
 
         // The manifest: FreeBSD 14's ABI; base libraries are not recorded as shlibs_required
