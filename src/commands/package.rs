@@ -959,11 +959,19 @@ fn skip_foreign_defaults(assets: &[stage::Resolved], targets: &mut Vec<Target>) 
             return true;
         }
         let built: Vec<String> = oses.iter().map(ToString::to_string).collect();
+        let how = if os == TargetOs::FreeBsd && !cfg!(target_os = "freebsd") {
+            format!(
+                "pass `--target {}` to cross-build a cargo project for FreeBSD with zig (see \
+                 `syspack doctor`)",
+                t.id
+            )
+        } else {
+            format!("build them for {os} and pass `--target {}`", t.id)
+        };
         skipped.push(format!(
-            "{}: the binaries are {} executables; build them for {os} and pass `--target {}`",
+            "{}: the binaries are {} executables; {how}",
             t.id,
             built.join(" and "),
-            t.id
         ));
         false
     });
