@@ -141,11 +141,20 @@ pub fn build(
                 .as_ref()
                 .map(|g| format!("glibc {g}"))
                 .unwrap_or_else(|| format!("the `{}` libraries", z.target.triple));
+            let help = if z.target.glibc.is_some() {
+                "raise the floor (x86_64 Rust's standard library needs glibc 2.17), or drop the \
+                 crate that calls them"
+            } else {
+                "zig's stubs of the FreeBSD base libraries define libc, libm, libthr, libdl, \
+                 librt, libutil, libexecinfo and libstdthreads only (cargo-zigbuild drops \
+                 -lkvm, -lmemstat, -lprocstat and -ldevstat from the link, docs/freebsd.md): a \
+                 crate calling other base libraries is built on FreeBSD itself (the FreeBSD VM \
+                 job of `syspack ci github`), or drop the crate that calls them"
+            };
             bail!(
                 "`{shown}` failed ({status}): the link needs {} that {floor} does not define: \
                  {}\n\nhelp: the linker's messages above name the objects that reference them; \
-                 raise the floor (x86_64 Rust's standard library needs glibc 2.17), or drop the \
-                 crate that calls them",
+                 {help}",
                 if undefined.len() == 1 {
                     "a symbol"
                 } else {

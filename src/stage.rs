@@ -417,6 +417,31 @@ pub fn foreign_binaries(assets: &[Resolved], target: &Target, arch: Arch) -> Vec
                 info.machine.rpm(),
                 target.id
             ));
+        } else if let (Some(built), Some(have)) = (
+            info.freebsd_major()
+                .filter(|_| info.os == TargetOs::FreeBsd),
+            target.freebsd_major(),
+        ) {
+            if built > have {
+                out.push(format!(
+                    "`{}` (installed as `{}`) was built for FreeBSD {built} (ABI note {}), but \
+                     target `{}` runs FreeBSD {have}, which runs binaries of its own and older \
+                     major versions only",
+                    src.display(),
+                    a.dest,
+                    info.freebsd_version.unwrap_or_default(),
+                    target.id
+                ));
+            } else if info.machine != arch {
+                out.push(format!(
+                    "`{}` (installed as `{}`) is a {} binary, but the package is for {} ({})",
+                    src.display(),
+                    a.dest,
+                    info.machine.rpm(),
+                    arch.rpm(),
+                    arch.deb()
+                ));
+            }
         } else if info.machine != arch {
             out.push(format!(
                 "`{}` (installed as `{}`) is a {} binary, but the package is for {} ({})",

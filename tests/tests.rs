@@ -61,3 +61,7 @@ mod regression;
 // `--glibc`: one binary for a glibc floor built with zig, judged by readelf, dpkg-deb, rpm, the
 // matrix and Debian 11/13 roots; system mode and a missing toolchain refused.
 mod glibc;
+// FreeBSD packages built on Linux: the project cross-built with zig for FreeBSD 14, judged by
+// readelf/file, the base libraries and FreeBSD 14's symbol version nodes; the Debian package of the
+// same run keeps the Linux binary; FreeBSD 13 refused; system mode refused.
+mod freebsd;

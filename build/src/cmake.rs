@@ -207,6 +207,9 @@ impl VendoredSource {
         for (name, value) in &spec.defines {
             cfg.define(name, value);
         }
+        if let Some(wrapper) = freebsd_toolchain(&env, &emit, &self.out_dir().join("cmake"))? {
+            cfg.define("CMAKE_TOOLCHAIN_FILE", wrapper);
+        }
         for dep in &spec.deps {
             let include = env.var(&EnvVar::Dep(dep.links.clone(), "include".into()), &emit);
             let lib = env.var(&EnvVar::Dep(dep.links.clone(), "lib".into()), &emit);
@@ -264,6 +267,41 @@ impl VendoredSource {
 }
 
 /// Reads `build` from the manifest fields.
+/// For a FreeBSD target built with a CMake toolchain file (cargo-zigbuild's, found as the cmake
+/// crate finds it: `CMAKE_TOOLCHAIN_FILE_<target>`, `…_<target_with_underscores>`,
+/// `TARGET_CMAKE_TOOLCHAIN_FILE`, `CMAKE_TOOLCHAIN_FILE`), a toolchain file in `dir` that
+/// includes it and then names the system `FreeBSD`: CMake's platform names are case-sensitive
+/// (its `Modules/Platform/FreeBSD.cmake`), and cargo-zigbuild 0.24.1 writes `freebsd`, which
+/// loads no platform file and leaves `UNIX` unset, so that configure checks such as expat's
+/// entropy sources find nothing. `None` for other targets or without a toolchain file.
+fn freebsd_toolchain(env: &Env, emit: &Emit, dir: &Path) -> Result<Option<PathBuf>, Error> {
+    if env.var(&EnvVar::TargetOs, emit).as_deref() != Some("freebsd") {
+        return Ok(None);
+    }
+    let target = env.var(&EnvVar::Target, emit);
+    let host = env.var(&EnvVar::Host, emit);
+    let cross = target != host;
+    let candidates = EnvVar::CmakeToolchainFile.tool_candidates(target.as_deref(), cross);
+    let Some((_, file)) = env.first(&candidates, emit) else {
+        return Ok(None);
+    };
+    let wrapper = dir.join("syspack-freebsd-toolchain.cmake");
+    let text = format!(
+        "# Written by syspack-build: the toolchain file below, with CMake's own name of the \
+         system (FreeBSD).\ninclude(\"{}\")\nset(CMAKE_SYSTEM_NAME FreeBSD)\n",
+        file.replace('\\', "/").replace('"', "\\\"")
+    );
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&wrapper, text))
+        .map_err(|e| {
+            Error::Compile(format!(
+                "cannot write the CMake toolchain file `{}`: {e}",
+                wrapper.display()
+            ))
+        })?;
+    Ok(Some(wrapper))
+}
+
 pub(crate) fn build_system(f: &mut Fields) -> Result<BuildSystem, String> {
     match f.opt_str("build")?.as_deref() {
         None | Some("cc") => Ok(BuildSystem::Cc),
@@ -271,5 +309,45 @@ pub(crate) fn build_system(f: &mut Fields) -> Result<BuildSystem, String> {
         Some(other) => Err(format!(
             "unknown value `{other}` for `build`, expected `cc` or `cmake`"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_freebsd_toolchain_file_is_wrapped_with_cmakes_name_of_the_system() {
+        let dir = std::env::temp_dir().join(format!("syspack-cmake-wrap-{}", std::process::id()));
+        let env = Env::mock([
+            ("CARGO_CFG_TARGET_OS", "freebsd"),
+            ("TARGET", "x86_64-unknown-freebsd"),
+            ("HOST", "x86_64-unknown-linux-gnu"),
+            (
+                "CMAKE_TOOLCHAIN_FILE_x86_64_unknown_freebsd",
+                "/z/x86_64-unknown-freebsd-toolchain.cmake",
+            ),
+        ]);
+        let emit = Emit::capture();
+        let wrapper = freebsd_toolchain(&env, &emit, &dir).unwrap().unwrap();
+        let text = std::fs::read_to_string(&wrapper).unwrap();
+        assert!(
+            text.contains("include(\"/z/x86_64-unknown-freebsd-toolchain.cmake\")\nset(CMAKE_SYSTEM_NAME FreeBSD)\n"),
+            "{text}"
+        );
+        assert!(emit.lines().contains(
+            &"cargo:rerun-if-env-changed=CMAKE_TOOLCHAIN_FILE_x86_64-unknown-freebsd".to_string()
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        // Other systems, and FreeBSD without a toolchain file: CMake as configured.
+        let linux = Env::mock([
+            ("CARGO_CFG_TARGET_OS", "linux"),
+            ("CMAKE_TOOLCHAIN_FILE", "/z/linux.cmake"),
+        ]);
+        assert!(freebsd_toolchain(&linux, &emit, &dir).unwrap().is_none());
+        let bare = Env::mock([("CARGO_CFG_TARGET_OS", "freebsd")]);
+        assert!(freebsd_toolchain(&bare, &emit, &dir).unwrap().is_none());
+        assert!(!dir.exists());
     }
 }

@@ -44,6 +44,9 @@ pub enum EnvVar {
     PkgConfigAllowCross,
     /// `CC`: the C compiler (for the header/library fallback probe).
     Cc,
+    /// `CMAKE_TOOLCHAIN_FILE`: the CMake toolchain file the cmake crate passes (a FreeBSD one is
+    /// wrapped, see [`crate::cmake`]).
+    CmakeToolchainFile,
     /// `CARGO_FEATURE_<NAME>`: a feature of the sys crate being built (set by cargo).
     CargoFeature(String),
     /// `TARGET` (set by cargo).
@@ -98,6 +101,7 @@ impl fmt::Display for EnvVar {
             EnvVar::PkgConfigSysrootDir => f.write_str("PKG_CONFIG_SYSROOT_DIR"),
             EnvVar::PkgConfigAllowCross => f.write_str("PKG_CONFIG_ALLOW_CROSS"),
             EnvVar::Cc => f.write_str("CC"),
+            EnvVar::CmakeToolchainFile => f.write_str("CMAKE_TOOLCHAIN_FILE"),
             EnvVar::CargoFeature(name) => write!(f, "CARGO_FEATURE_{}", shouty(name)),
             EnvVar::Target => f.write_str("TARGET"),
             EnvVar::Host => f.write_str("HOST"),

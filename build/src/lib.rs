@@ -169,6 +169,7 @@
 //! | `PKG_CONFIG_PATH`, `PKG_CONFIG_LIBDIR`, `PKG_CONFIG_SYSROOT_DIR` | system | passed to pkg-config |
 //! | `PKG_CONFIG_ALLOW_CROSS` | system | use pkg-config in a cross build (as pkg-config-rs) |
 //! | `CC` | system | the compiler asked for its search path by the header/library probe (default: cc-rs's choice for the target) |
+//! | `CMAKE_TOOLCHAIN_FILE[_<target>]`, `TARGET_CMAKE_TOOLCHAIN_FILE` | vendored, CMake, FreeBSD targets | the toolchain file (cargo-zigbuild's) that a wrapper includes before naming the system `FreeBSD` as CMake spells it; other targets leave it to the cmake crate |
 //! | `CARGO_FEATURE_VENDORED`, `_STATIC`, `_BINDGEN` | mode, link kind | the sys crate's features (set by cargo) |
 //! | `TARGET`, `HOST`, `CARGO_CFG_TARGET_OS` | all | target and host (set by cargo) |
 //! | `OUT_DIR`, `CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME` | vendored, messages | set by cargo |

@@ -119,6 +119,11 @@ pub struct ElfInfo {
     /// file's separate debugging symbols (`/usr/lib/debug/.build-id/xx/yyyy.debug`).
     #[serde(skip)]
     pub build_id: Option<String>,
+    /// The FreeBSD version the file was built for: the value of its `NT_FREEBSD_ABI_TAG` note
+    /// (owner `FreeBSD`, type 1, a 32-bit `__FreeBSD_version` such as `1400500` for 14.0), as
+    /// the FreeBSD linker's crt objects write it; `None` without that note. FreeBSD runs binaries
+    /// of its own and older major versions, never newer ones (docs/freebsd.md).
+    pub freebsd_version: Option<u32>,
 }
 
 impl ElfInfo {
@@ -164,6 +169,12 @@ impl ElfInfo {
             .write_all(data)
             .map_err(|e| Error::io(path, "reading ELF data", e))?;
         collect.finish()
+    }
+
+    /// The FreeBSD major version of the ABI note (`1400500` → 14), if the file has one:
+    /// `__FreeBSD_version` is the major times 100000 plus a counter (FreeBSD's `sys/sys/param.h`).
+    pub fn freebsd_major(&self) -> Option<u32> {
+        self.freebsd_version.map(|v| v / 100_000)
     }
 
     /// The highest version needed with `prefix` (`"GLIBC_"` → `2.34`), over all libraries.
@@ -321,6 +332,7 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
     let mut unstripped = false;
     let mut build_id = None;
     let mut freebsd_note = false;
+    let mut freebsd_version = None;
     for section in sections.iter() {
         let name = sections.section_name(endian, section).unwrap_or_default();
         if section.sh_type(endian) == elf::SHT_SYMTAB
@@ -334,8 +346,12 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
                 if note.name() == elf::ELF_NOTE_GNU && note.n_type(endian) == elf::NT_GNU_BUILD_ID {
                     build_id = Some(note.desc().iter().map(|b| format!("{b:02x}")).collect());
                 } else if note.name() == b"FreeBSD" && note.n_type(endian) == 1 {
-                    // NT_FREEBSD_ABI_TAG
+                    // NT_FREEBSD_ABI_TAG: the description is one 32-bit word in the file's
+                    // byte order, `__FreeBSD_version` of the release built for.
                     freebsd_note = true;
+                    if let Ok(word) = <[u8; 4]>::try_from(note.desc()) {
+                        freebsd_version = Some(object::Endian::read_u32_bytes(endian, word));
+                    }
                 }
             }
         }
@@ -396,6 +412,7 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         loadable,
         unstripped,
         build_id,
+        freebsd_version,
     })
 }
 

@@ -141,6 +141,7 @@ fn zstd_deb_is_refused_by_debian_11_and_xz_is_prescribed() {
                 level: 19,
                 threads: 1,
             },
+            freebsd_major: None,
         }],
         ..Artifact::default()
     };

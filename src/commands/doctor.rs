@@ -133,7 +133,7 @@ fn zig_toolchain(out: &mut impl Write) -> Result<()> {
     use crate::toolchain::zig::{self, CargoZigbuild, Zig};
     writeln!(
         out,
-        "\nC toolchain for --glibc builds (zig through cargo-zigbuild):"
+        "\nC toolchain for --glibc builds and FreeBSD cross builds (zig through cargo-zigbuild):"
     )?;
     match Zig::find() {
         Ok(Some(z)) => {
@@ -171,6 +171,24 @@ fn zig_toolchain(out: &mut impl Write) -> Result<()> {
             "  {:<14} not found: install it with {}",
             "cargo-zigbuild",
             zig::zigbuild_install_hint()
+        )?,
+    }
+    // `syspack package --target freebsd-N` on another system: the FreeBSD standard library
+    // (x86_64 only: aarch64-unknown-freebsd is a tier 3 target without one, see docs/freebsd.md).
+    let target = crate::toolchain::ZigTarget::freebsd(syspack_distro::Arch::X86_64)?;
+    match crate::toolchain::rust_std_dir(&target.triple) {
+        Some(dir) => writeln!(
+            out,
+            "  {:<14} {:<12} {}",
+            "rust std",
+            target.triple,
+            dir.display()
+        )?,
+        None => writeln!(
+            out,
+            "  {:<14} {:<12} not installed: `rustup target add {}` (for `--target freebsd-14` \
+             builds)",
+            "rust std", target.triple, target.triple
         )?,
     }
     Ok(())

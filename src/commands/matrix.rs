@@ -343,10 +343,22 @@ fn package_artifact(args: &Args, files: &[PathBuf]) -> Result<(Artifact, Vec<Rec
     for f in files {
         let format = formats::detect(f)?;
         let (compression, extracted) = formats::elf_files(f, format)?;
+        let freebsd_major = if format == syspack_distro::Format::FreeBsd {
+            let reader = syspack_distro::freebsd::Reader::open(f)?;
+            reader
+                .metadata()
+                .abi
+                .as_deref()
+                .and_then(|a| syspack_distro::freebsd::parse_abi(a).ok())
+                .map(|(major, _)| major)
+        } else {
+            None
+        };
         packages.push(PackageArtifact {
             file: file_name(f),
             format,
             compression,
+            freebsd_major,
         });
         for e in extracted {
             let info = e.info;

@@ -160,8 +160,22 @@ impl ProjectArgs {
     /// executables, the target directory and the provenance. With a glibc floor the build goes
     /// through zig, and the executables it produced are checked against the floor.
     pub fn build(&self, project: &Project, progress: bool) -> Result<BuildOutputs> {
+        self.build_for(project, progress, Platform::Host)
+    }
+
+    /// [`ProjectArgs::build`] for `platform`: FreeBSD is cross-built with zig (no glibc floor
+    /// applies to it).
+    pub fn build_for(
+        &self,
+        project: &Project,
+        progress: bool,
+        platform: Platform,
+    ) -> Result<BuildOutputs> {
         let features = super::split_list(&self.features);
-        let floor = self.glibc_floor(project)?;
+        let floor = match platform {
+            Platform::Host => self.glibc_floor(project)?,
+            Platform::FreeBsd => None,
+        };
         // SYSPACK_LINK=system asks for system libraries: for every -sys crate too (the CI's
         // system leg sets it), except in a --glibc build, which refuses it on its own.
         let link_mode = self.link.unwrap_or_else(|| {
@@ -200,9 +214,19 @@ impl ProjectArgs {
                          release without --glibc for a system build"
                     );
                 }
-                let zig = match &floor {
-                    Some(f) => Some(zig_build(f)?),
-                    None => None,
+                if let (Link::System, Platform::FreeBsd) = (link_mode, platform) {
+                    bail!(
+                        "`--link system` cannot build for FreeBSD here: this machine's libraries \
+                         are {}'s; build on FreeBSD itself for a package against its libraries",
+                        std::env::consts::OS
+                    );
+                }
+                let zig = match (platform, &floor) {
+                    (Platform::FreeBsd, _) => {
+                        Some(freebsd_zig_build(stage::package_arch(&project.cfg)?)?)
+                    }
+                    (Platform::Host, Some(f)) => Some(zig_build(f)?),
+                    (Platform::Host, None) => None,
                 };
                 // The resolved graph: the switches of a system build, and who bundles what.
                 let graph = link::graph(&cargo.manifest, &all_features, cargo.default_features);
@@ -263,8 +287,15 @@ impl ProjectArgs {
                 if self.provenance_file.is_none() {
                     build.provenance = built.provenance;
                 }
+                if platform == Platform::FreeBsd {
+                    refuse_system_libraries(&build.provenance, "a FreeBSD build", "Linux")?;
+                }
                 if let Some(f) = &floor {
-                    refuse_system_libraries(&build.provenance, f)?;
+                    refuse_system_libraries(
+                        &build.provenance,
+                        &format!("`--glibc {f}`"),
+                        "this machine's glibc",
+                    )?;
                     floor::check(
                         build
                             .executables
@@ -315,6 +346,67 @@ fn refuse_bundled_after_system_build(build: &BuildOutputs) -> Result<()> {
     )))
 }
 
+/// What the binaries of a group of targets run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// The build machine's own operating system: a plain cargo build (or `--glibc`'s zig build).
+    Host,
+    /// FreeBSD, cross-built on another system with zig as C compiler and linker.
+    FreeBsd,
+}
+
+impl Platform {
+    /// The platform `target` needs: FreeBSD for a FreeBSD release when the project is built
+    /// here (`cross`) and this machine is not FreeBSD, else the host.
+    pub fn of(target: &Target, cross: bool) -> Platform {
+        if cross && target.format == syspack_distro::Format::FreeBsd && !cfg!(target_os = "freebsd")
+        {
+            Platform::FreeBsd
+        } else {
+            Platform::Host
+        }
+    }
+}
+
+/// One build and the assets resolved against it, for the targets of one platform.
+struct Group {
+    platform: Platform,
+    build: BuildOutputs,
+    assets: Vec<stage::Resolved>,
+}
+
+/// The toolchain and target of a FreeBSD cross build for `arch`, after refusing system mode:
+/// this machine's C libraries are Linux libraries. Without `SYSPACK_LINK`, the build gets
+/// `SYSPACK_LINK=vendored`, so that the sys crates compile their pinned sources with zig for
+/// FreeBSD.
+pub fn freebsd_zig_build(arch: syspack_distro::Arch) -> Result<ZigBuild> {
+    let target = ZigTarget::freebsd(arch)?;
+    let vars = system_link_vars();
+    if !vars.is_empty() {
+        bail!(
+            "a FreeBSD build on this machine cannot link system C libraries ({}): the system's \
+             libraries here are {}'s, not FreeBSD's, and syspack has no FreeBSD sysroot to take \
+             them from; use the vendored libraries (`--features vendored`, SYSPACK_LINK=vendored), \
+             or build on FreeBSD itself for a package against FreeBSD's libraries (the FreeBSD VM \
+             job of the workflow `syspack ci github` writes)",
+            vars.join(", "),
+            std::env::consts::OS
+        );
+    }
+    let toolchain = ZigToolchain::find()?;
+    crate::toolchain::check_rust_std(&target.triple)?;
+    let env = if std::env::var_os("SYSPACK_LINK").is_none() {
+        vec![("SYSPACK_LINK".to_string(), "vendored".to_string())]
+    } else {
+        Vec::new()
+    };
+    Ok(ZigBuild {
+        toolchain,
+        target,
+        env,
+    })
+}
+
 /// The names of the variables that ask for system libraries (`SYSPACK_LINK=system`,
 /// `SYSPACK_ZLIB_LINK=system`, and their per-target forms), as set in this process.
 fn system_link_vars() -> Vec<String> {
@@ -360,9 +452,9 @@ pub fn zig_build(floor: &GlibcFloor) -> Result<ZigBuild> {
     })
 }
 
-/// A build for a glibc floor whose C libraries came from the system (auto mode found them) is
-/// refused: see [`zig_build`].
-fn refuse_system_libraries(provenance: &[Record], floor: &GlibcFloor) -> Result<()> {
+/// A build for a glibc floor or for FreeBSD whose C libraries came from the system (auto mode
+/// found them) is refused: see [`zig_build`] and [`freebsd_zig_build`].
+fn refuse_system_libraries(provenance: &[Record], what: &str, built_for: &str) -> Result<()> {
     let system: Vec<&str> = provenance
         .iter()
         .filter(|r| r.mode == "system")
@@ -372,8 +464,8 @@ fn refuse_system_libraries(provenance: &[Record], floor: &GlibcFloor) -> Result<
         return Ok(());
     }
     bail!(
-        "`--glibc {floor}`: the build linked the system's {} (found by the sys crates' auto \
-         mode), built against this machine's glibc; build the vendored libraries instead: \
+        "{what}: the build linked the system's {} (found by the sys crates' auto mode), built \
+         for {built_for}; build the vendored libraries instead: \
          `--features vendored` or SYSPACK_LINK=vendored",
         system.join(", ")
     )
@@ -588,36 +680,73 @@ pub fn run(args: Args) -> Result<i32> {
         eprintln!("    Date {} (from {date_from})", date.secs());
     }
 
-    let mut build = args.project.build(&project, progress)?;
+    // One build per platform the targets run: this machine's own, and FreeBSD cross-built with
+    // zig when a FreeBSD release is asked for by name (the default targets skip FreeBSD, see
+    // `skip_foreign_defaults`; `--allow-foreign-binaries` packages this machine's build as it
+    // is, on purpose).
+    let cross = cfg.cargo.is_some()
+        && !project.standalone
+        && !args.project.no_build
+        && !defaulted
+        && !args.allow_foreign_binaries;
+    let mut groups: Vec<Group> = Vec::new();
+    let mut audit_lines = Vec::new();
+    for t in &targets {
+        let platform = Platform::of(t, cross);
+        if groups.iter().any(|g| g.platform == platform) {
+            continue;
+        }
+        let mut build = args.project.build_for(&project, progress, platform)?;
+        let assets = stage::resolve_assets(cfg, &build)?;
+        // The audit reads the symbol tables, so it comes before stripping.
+        audit_lines.extend(audit_assets(&assets, &mut build, args.deny_bundled)?);
+        groups.push(Group {
+            platform,
+            build,
+            assets,
+        });
+    }
 
     // Phase 1: stage and validate every target; nothing is written if any of them fails.
-    let mut assets = stage::resolve_assets(cfg, &build)?;
-    // The audit reads the symbol tables, so it comes before stripping.
-    let audit_lines = audit_assets(&assets, &mut build, args.deny_bundled)?;
     let skipped = if defaulted && !args.allow_foreign_binaries {
-        skip_foreign_defaults(&assets, &mut targets)
+        skip_foreign_defaults(&groups[0].assets, &mut targets)
     } else {
         Vec::new()
     };
-    if !args.allow_foreign_binaries {
-        check_abi(cfg, &assets, &targets)?;
+    for g in &mut groups {
+        let mine: Vec<Target> = targets
+            .iter()
+            .filter(|t| Platform::of(t, cross) == g.platform)
+            .cloned()
+            .collect();
+        if !args.allow_foreign_binaries {
+            check_abi(cfg, &g.assets, &mine)?;
+        }
+        stage::strip_assets(cfg, &g.build, &mut g.assets)?;
+        if args.min_glibc {
+            check_min_glibc(&g.assets, &mine)?;
+        }
+        if let Some(f) = &g.build.glibc {
+            let elf: Vec<(&str, &Path)> = g
+                .assets
+                .iter()
+                .filter(|a| a.link.is_none() && stage::is_elf(&a.source))
+                .map(|a| (a.dest.as_str(), a.source.as_path()))
+                .collect();
+            floor::check(elf, f)?;
+        }
     }
-    stage::strip_assets(cfg, &build, &mut assets)?;
+    let group_of = |t: &Target| -> &Group {
+        let platform = Platform::of(t, cross);
+        groups
+            .iter()
+            .find(|g| g.platform == platform)
+            .expect("every target's platform was built")
+    };
     let target_compressions = targets
         .iter()
         .map(|t| compression_for(&args, cfg, t))
         .collect::<Result<Vec<_>>>()?;
-    if args.min_glibc {
-        check_min_glibc(&assets, &targets)?;
-    }
-    if let Some(f) = &build.glibc {
-        let elf: Vec<(&str, &Path)> = assets
-            .iter()
-            .filter(|a| a.link.is_none() && stage::is_elf(&a.source))
-            .map(|a| (a.dest.as_str(), a.source.as_path()))
-            .collect();
-        floor::check(elf, f)?;
-    }
     if cfg.separate_debug_symbols
         && targets
             .iter()
@@ -633,13 +762,14 @@ pub fn run(args: Args) -> Result<i32> {
     let mut staged: Vec<Staged> = Vec::new();
     let mut compressions = Vec::new();
     for (t, c) in targets.iter().zip(target_compressions) {
-        let s = stage::stage(cfg, &assets, &build, t, date)
+        let g = group_of(t);
+        let s = stage::stage(cfg, &g.assets, &g.build, t, date)
             .with_context(|| format!("cannot package for target `{}`", t.id))?;
         for w in &s.warnings {
             exit::warn(w);
         }
         let debug = if cfg.separate_debug_symbols && t.format == syspack_distro::Format::Deb {
-            stage::dbgsym(&s, &assets)
+            stage::dbgsym(&s, &g.assets)
                 .with_context(|| format!("cannot package for target `{}`", t.id))?
         } else {
             None
@@ -711,8 +841,9 @@ pub fn run(args: Args) -> Result<i32> {
     // Packages already written from the same inputs by this syspack, and untouched since, are
     // not written again (see fresh.rs); finding them reads no file.
     let threshold = share_threshold()?;
-    let stamps = assets
+    let stamps = groups
         .iter()
+        .flat_map(|g| &g.assets)
         .filter_map(|a| Some((a.source.clone(), a.stamp.clone()?)))
         .collect();
     let mut fresh = fresh::Check::new(
@@ -994,11 +1125,19 @@ fn skip_foreign_defaults(assets: &[stage::Resolved], targets: &mut Vec<Target>) 
             return true;
         }
         let built: Vec<String> = oses.iter().map(ToString::to_string).collect();
+        let how = if os == TargetOs::FreeBsd && !cfg!(target_os = "freebsd") {
+            format!(
+                "pass `--target {}` to cross-build a cargo project for FreeBSD with zig (see \
+                 `syspack doctor`)",
+                t.id
+            )
+        } else {
+            format!("build them for {os} and pass `--target {}`", t.id)
+        };
         skipped.push(format!(
-            "{}: the binaries are {} executables; build them for {os} and pass `--target {}`",
+            "{}: the binaries are {} executables; {how}",
             t.id,
             built.join(" and "),
-            t.id
         ));
         false
     });
@@ -1020,10 +1159,13 @@ fn check_abi(cfg: &Config, assets: &[stage::Resolved], targets: &[Target]) -> Re
         };
         let how = if t.format == syspack_distro::Format::FreeBsd {
             format!(
-                "build the binaries for FreeBSD (`cargo build --release --target \
-                 {rust_arch}-unknown-freebsd` with a FreeBSD cross toolchain, or on FreeBSD \
-                 itself: the FreeBSD VM job of the CI workflow `syspack ci` generates) and point \
-                 the assets at them (`target/{rust_arch}-unknown-freebsd/release/...`)"
+                "build the binaries for FreeBSD: `syspack package --target {}` builds a cargo \
+                 project for FreeBSD 14 with zig (FreeBSD 14 and newer run it); for an older \
+                 release, or `--no-build`, build with `cargo build --release --target \
+                 {rust_arch}-unknown-freebsd` on FreeBSD itself (the FreeBSD VM job of the CI \
+                 workflow `syspack ci` generates) and point the assets at them \
+                 (`target/{rust_arch}-unknown-freebsd/release/...`)",
+                t.id
             )
         } else {
             format!(

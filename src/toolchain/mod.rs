@@ -73,6 +73,36 @@ impl ZigTarget {
         })
     }
 
+    /// The FreeBSD target for `arch` (`x86_64-unknown-freebsd`): zig links it against its
+    /// FreeBSD libc stubs, which are FreeBSD 14's (the binaries carry an ABI note of 14.0;
+    /// docs/freebsd.md).
+    ///
+    /// # Errors
+    ///
+    /// `arch` is not one syspack cross-builds FreeBSD for: `aarch64-unknown-freebsd` is a tier 3
+    /// Rust target, for which rustup has no standard library.
+    pub fn freebsd(arch: syspack_distro::Arch) -> Result<ZigTarget> {
+        let cpu = match arch {
+            syspack_distro::Arch::X86_64 => "x86_64",
+            syspack_distro::Arch::Aarch64 => bail!(
+                "syspack cannot cross-build FreeBSD/arm64 here: `aarch64-unknown-freebsd` is a \
+                 tier 3 Rust target, for which rustup ships no standard library (`rustup target \
+                 list` does not have it; building it needs a nightly `-Zbuild-std`); build on \
+                 FreeBSD/arm64 itself, or package existing binaries with `--no-build`"
+            ),
+            other => bail!(
+                "syspack cross-builds FreeBSD for x86_64 and aarch64, not {} ({}); build on \
+                 FreeBSD itself, or package existing binaries with `--no-build`",
+                other.rpm(),
+                other.freebsd()
+            ),
+        };
+        Ok(ZigTarget {
+            triple: format!("{cpu}-unknown-freebsd"),
+            glibc: None,
+        })
+    }
+
     /// The host's triple as rustc reports it (`rustc -vV`, line `host:`): the triple a
     /// `--glibc` build without `--target` uses.
     pub fn host_triple() -> Result<String> {
@@ -106,6 +136,41 @@ impl ZigTarget {
     }
 }
 
+/// The directory of rustc's standard library for `triple` (`rustc --print target-libdir`), if
+/// it holds one (a `libstd-*.rlib`).
+pub fn rust_std_dir(triple: &str) -> Option<std::path::PathBuf> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = std::process::Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", triple])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let dir = std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let has_std = std::fs::read_dir(&dir).ok()?.flatten().any(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        name.starts_with("libstd-") && name.ends_with(".rlib")
+    });
+    has_std.then_some(dir)
+}
+
+/// Fails naming the install command when rustc has no standard library for `triple`.
+///
+/// # Errors
+///
+/// The target's standard library is not installed.
+pub fn check_rust_std(triple: &str) -> Result<()> {
+    if rust_std_dir(triple).is_some() {
+        return Ok(());
+    }
+    bail!(
+        "rustc has no standard library for `{triple}`: install it with `rustup target add \
+         {triple}` (`syspack doctor` shows what a cross build needs)"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +182,14 @@ mod tests {
             let e = bad.parse::<GlibcFloor>().unwrap_err().to_string();
             assert!(e.contains("2.N"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn freebsd_is_cross_built_for_x86_64_only() {
+        let t = ZigTarget::freebsd(syspack_distro::Arch::X86_64).unwrap();
+        assert_eq!(t.zigbuild_triple(), "x86_64-unknown-freebsd");
+        let e = ZigTarget::freebsd(syspack_distro::Arch::Aarch64).unwrap_err();
+        assert!(e.to_string().contains("tier 3"), "{e}");
     }
 
     #[test]

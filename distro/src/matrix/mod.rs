@@ -81,6 +81,10 @@ pub struct PackageArtifact {
     /// The compression of its payload.
     #[serde(serialize_with = "ser_display")]
     pub compression: Compression,
+    /// The FreeBSD major version of a FreeBSD package's `abi` (`FreeBSD:14:amd64` → 14): pkg
+    /// installs only packages of its own system's ABI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub freebsd_major: Option<u32>,
 }
 
 fn ser_display<T: fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -577,6 +581,26 @@ fn installs(artifact: &Artifact, release: &Release) -> (Cell, Option<String>) {
             None,
         );
     }
+    // pkg refuses a package whose ABI is not its system's (freebsd/pkg `libpkg/pkg_abi.c`).
+    let other_abi: Vec<u32> = candidates
+        .iter()
+        .filter_map(|p| p.freebsd_major)
+        .filter(|m| release.freebsd_major.is_some_and(|have| have != *m))
+        .collect();
+    if !other_abi.is_empty() && other_abi.len() == candidates.len() {
+        let have = release.freebsd_major.unwrap_or_default();
+        return (
+            Cell::with(
+                Status::No,
+                format!(
+                    "package ABI FreeBSD:{}, pkg on FreeBSD {have} installs FreeBSD:{have} packages only",
+                    other_abi[0]
+                ),
+                Confidence::Verified,
+            ),
+            None,
+        );
+    }
     let mut unknown = None;
     let mut refused = Vec::new();
     for p in &candidates {
@@ -651,6 +675,26 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                 ),
                 Vec::new(),
             );
+        }
+        (TargetOs::FreeBsd, true) => {
+            // FreeBSD runs binaries built for its own and older major versions (with the
+            // compat libraries of older ones), never for a newer one: the ABI note's
+            // `__FreeBSD_version` says which it was built for (docs/freebsd.md).
+            if let (Some(built), Some(have)) = (elf.freebsd_major(), release.freebsd_major) {
+                if built > have {
+                    return (
+                        Cell::with(
+                            Status::No,
+                            format!(
+                                "built for FreeBSD {built} (ABI note {}), runs on {built} and newer",
+                                elf.freebsd_version.unwrap_or_default()
+                            ),
+                            Confidence::Verified,
+                        ),
+                        Vec::new(),
+                    );
+                }
+            }
         }
         _ => {}
     }
