@@ -214,10 +214,13 @@ impl ProjectArgs {
                          release without --glibc for a system build"
                     );
                 }
-                if let (Link::System, Platform::FreeBsd) = (link_mode, platform) {
+                // (SYSPACK_LINK=system is refused by `freebsd_zig_build`, naming the variable.)
+                if self.link == Some(Link::System) && platform == Platform::FreeBsd {
                     bail!(
                         "`--link system` cannot build for FreeBSD here: this machine's libraries \
-                         are {}'s; build on FreeBSD itself for a package against its libraries",
+                         are {}'s, and syspack has no FreeBSD sysroot to take them from; use the \
+                         vendored libraries (`--features vendored`), or build on FreeBSD itself \
+                         (the FreeBSD VM job of the workflow `syspack ci github` writes)",
                         std::env::consts::OS
                     );
                 }
