@@ -138,6 +138,7 @@ fn prepare(pkg: &Package, c: Compression, cache: FrameCache) -> Arc<SharedConten
             Arc::new(cache),
             Arc::new(Cores::new(2)),
             SHARE_THRESHOLD,
+            true,
         )
         .unwrap(),
     )
