@@ -326,11 +326,20 @@ fn prepare_file(
         .map(|(c, _)| *c)
         .collect();
 
-    // Recorded digests without the MD5 this run needs are a miss.
-    if let Some(digests) = cache
-        .digests(path, &meta)
-        .filter(|d| d.md5.is_some() || !md5)
-    {
+    let mut recorded = cache.digests(path, &meta);
+    if let Some(d) = recorded.filter(|d| d.md5.is_none() && md5) {
+        // Recorded by a run that needed no MD5 (an rpm alone): the file is read for it, but its
+        // frames, cached under its SHA-256, are not made again.
+        let read = fs::File::open(path)
+            .and_then(FileDigests::of_reader)
+            .map_err(read_err)?;
+        check_size(path, staged_size, read.size)?;
+        recorded = (read.sha256 == d.sha256).then_some(read);
+        if let Some(r) = &recorded {
+            cache.record_digests(path, &meta, r);
+        }
+    }
+    if let Some(digests) = recorded {
         let found: Option<Vec<_>> = wanted
             .iter()
             .map(|c| cache.frame(*c, &digests.sha256).map(|f| (*c, f)))
