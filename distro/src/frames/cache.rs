@@ -18,7 +18,8 @@
 //!                                       named by a digest of what it holds (see
 //!                                       [`FrameCache::stream`])
 //! v1/files.idx                          one line per input path: its device, inode, size, mtime
-//!                                       and ctime when last read, and its MD5 and SHA-256
+//!                                       and ctime when last read, and its MD5 (`-` when
+//!                                       the run needed none) and SHA-256
 //! v1/outputs.idx                        the packages written, for the up-to-date check of the
 //!                                       `syspack` command (fingerprint, path, stamp, digest)
 //! ```
