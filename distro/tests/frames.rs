@@ -126,6 +126,11 @@ fn write_all(
 /// The shared content for [`write_all`]: one entry of `c` per package that splices (the four,
 /// or three when the `.deb` is one zstd stream).
 fn prepare(pkg: &Package, c: Compression, cache: FrameCache) -> Arc<SharedContent> {
+    prepare_with(pkg, c, cache, true)
+}
+
+/// [`prepare`], computing the files' MD5 only with `md5`.
+fn prepare_with(pkg: &Package, c: Compression, cache: FrameCache, md5: bool) -> Arc<SharedContent> {
     let users = if matches!(c, Compression::Gzip { .. }) {
         4
     } else {
@@ -138,6 +143,7 @@ fn prepare(pkg: &Package, c: Compression, cache: FrameCache) -> Arc<SharedConten
             Arc::new(cache),
             Arc::new(Cores::new(2)),
             SHARE_THRESHOLD,
+            md5,
         )
         .unwrap(),
     )
@@ -411,6 +417,98 @@ fn cache_gives_the_same_bytes_and_sees_changes(c: &str, arch_suffix: &str) {
         std::fs::read(root.join("usr/share/syspack-sample/big.txt")).unwrap(),
         text
     );
+}
+
+/// Digests made without MD5 (a run writing rpm or FreeBSD packages only) give the same packages:
+/// the `.deb` (md5sums) and Arch (`.MTREE`) writers read a file again for its MD5; digests
+/// recorded in a cache's index without MD5 are a miss for a run that needs it, and that run
+/// records them with it.
+#[test]
+fn digests_without_md5_give_the_same_packages() {
+    let c: Compression = "gzip:9".parse().unwrap();
+    let dir = scratch();
+    let pkg = big_package(&dir.path().join("assets"));
+    let cache_dir = dir.path().join("cache");
+    let index_path = FrameCache::open(&cache_dir)
+        .unwrap()
+        .root()
+        .join("files.idx");
+    let with = write_all(
+        &pkg,
+        c,
+        Some(prepare_with(
+            &pkg,
+            c,
+            FrameCache::temporary().unwrap(),
+            true,
+        )),
+        &dir.path().join("with"),
+    );
+    let without = write_all(
+        &pkg,
+        c,
+        Some(prepare_with(
+            &pkg,
+            c,
+            FrameCache::open(&cache_dir).unwrap(),
+            false,
+        )),
+        &dir.path().join("without"),
+    );
+    let index = std::fs::read_to_string(&index_path).unwrap();
+    assert!(
+        index.lines().all(|l| l.split('\t').nth(3) == Some("-")),
+        "recorded without MD5:\n{index}"
+    );
+    let stored = inodes(&cache_dir);
+    let again = write_all(
+        &pkg,
+        c,
+        Some(prepare_with(
+            &pkg,
+            c,
+            FrameCache::open(&cache_dir).unwrap(),
+            true,
+        )),
+        &dir.path().join("again"),
+    );
+    let index = std::fs::read_to_string(&index_path).unwrap();
+    assert!(
+        index
+            .lines()
+            .all(|l| l.split('\t').nth(3).is_some_and(|m| m.len() == 32)),
+        "recorded again with MD5:\n{index}"
+    );
+    assert_eq!(
+        inodes(&cache_dir),
+        stored,
+        "the frames cached by the run without MD5 were used, not made again"
+    );
+    for ((a, b), d) in with.iter().zip(&without).zip(&again) {
+        let a_bytes = std::fs::read(a).unwrap();
+        assert!(
+            a_bytes == std::fs::read(b).unwrap(),
+            "{b:?}: differs without MD5"
+        );
+        assert!(
+            a_bytes == std::fs::read(d).unwrap(),
+            "{d:?}: differs after the miss"
+        );
+    }
+}
+
+/// The cache's entries with their inodes (an entry made again is a new file renamed into place),
+/// leaving out the file index, which a run rewrites.
+fn inodes(dir: &Path) -> Vec<(PathBuf, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    walk(dir)
+        .into_iter()
+        .filter(|p| !p.ends_with("files.idx"))
+        .map(|p| {
+            let ino = std::fs::metadata(&p).unwrap().ino();
+            (p, ino)
+        })
+        .collect()
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -931,8 +931,21 @@ pub fn run(args: Args) -> Result<i32> {
             let packages: Vec<&syspack_distro::Package> =
                 waiting.iter().map(|(s, ..)| &s.package).collect();
             let used: Vec<Compression> = waiting.iter().map(|(_, c, ..)| *c).collect();
-            let mut prepared =
-                SharedContent::prepare(&packages, &used, cache.clone(), cores.clone(), threshold);
+            // MD5 only for the formats that record it (an rpm or FreeBSD package alone does not).
+            let md5 = waiting.iter().any(|(s, ..)| {
+                matches!(
+                    s.target.format,
+                    syspack_distro::Format::Deb | syspack_distro::Format::Arch
+                )
+            });
+            let mut prepared = SharedContent::prepare(
+                &packages,
+                &used,
+                cache.clone(),
+                cores.clone(),
+                threshold,
+                md5,
+            );
             // The cache failed while being written (it filled up, or changed under us): warn
             // and prepare again with a cache for this run only.
             if let Err(syspack_distro::Error::Io { path, source, .. }) = &prepared {
@@ -949,6 +962,7 @@ pub fn run(args: Args) -> Result<i32> {
                             Arc::new(tmp),
                             cores.clone(),
                             threshold,
+                            md5,
                         )
                     });
                 }

@@ -230,7 +230,8 @@ impl<'a> Writer<'a> {
             let m = match entry {
                 Entry::File(f) => {
                     let d = file_digests(f, path.relative(), self.opts.shared.as_deref())?;
-                    file_mtree(&rel, f.mode, date, f.size, (d.md5_hex(), d.sha256_hex()))
+                    let md5 = crate::frames::md5_hex(&d, f, path.relative())?;
+                    file_mtree(&rel, f.mode, date, f.size, (md5, d.sha256_hex()))
                 }
                 Entry::Dir(d) => MtreeEntry {
                     path: rel,

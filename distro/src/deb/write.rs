@@ -202,8 +202,9 @@ impl<'a> Writer<'a> {
         let mut tar = TarWriter::new(sink, TarFlavor::Gnu, self.pkg.source_date.secs());
         tar.append_dir("./", 0o755, &Owner::root()).map_err(&io)?;
         for (name, path, entry) in &self.entries {
-            if let Some(digests) = tar.append_staged(name, entry)? {
-                sums.push((digests.md5_hex(), path.relative().to_string()));
+            if let (Some(digests), Entry::File(file)) = (tar.append_staged(name, entry)?, entry) {
+                let md5 = crate::frames::md5_hex(&digests, file, name)?;
+                sums.push((md5, path.relative().to_string()));
             }
         }
         Ok((tar.finish().map_err(io)?, sums))

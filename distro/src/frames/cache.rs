@@ -18,7 +18,8 @@
 //!                                       named by a digest of what it holds (see
 //!                                       [`FrameCache::stream`])
 //! v1/files.idx                          one line per input path: its device, inode, size, mtime
-//!                                       and ctime when last read, and its MD5 and SHA-256
+//!                                       and ctime when last read, and its MD5 (`-` when
+//!                                       the run needed none) and SHA-256
 //! v1/outputs.idx                        the packages written, for the up-to-date check of the
 //!                                       `syspack` command (fingerprint, path, stamp, digest)
 //! ```
@@ -397,7 +398,7 @@ impl FrameCache {
                 let line = format!(
                     "{k}\t{stamp}\t{}\t{}\t{}",
                     d.size,
-                    d.md5_hex(),
+                    d.md5_hex().as_deref().unwrap_or("-"),
                     d.sha256_hex()
                 );
                 text.push_str(&format!("{line}\t{}\n", line_check(&line)));
@@ -578,7 +579,7 @@ impl PackWriter {
         let offset = state.len;
         state.file.as_file_mut().write_all(frame)?;
         state.len += frame.len() as u64;
-        let crc = syspack_zlib_sys::safe::crc32(0, frame);
+        let crc = syspack_libdeflate_sys::safe::crc32(0, frame);
         state.entries.push((*key, offset, frame.len() as u64, crc));
         Ok(StoredFrame::Packed {
             pack: self.handle.clone(),
@@ -713,7 +714,7 @@ fn crc_of(reader: impl Read, len: u64) -> io::Result<u32> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        crc = syspack_zlib_sys::safe::crc32(crc, &buf[..n]);
+        crc = syspack_libdeflate_sys::safe::crc32(crc, &buf[..n]);
     }
 }
 
@@ -762,7 +763,7 @@ fn found_entry(path: PathBuf) -> Option<PathBuf> {
 fn packed_intact(pack: &fs::File, offset: u64, len: u64, crc: u32) -> bool {
     let mut bytes = vec![0u8; len as usize];
     pack.read_exact_at(&mut bytes, offset).is_ok()
-        && syspack_zlib_sys::safe::crc32(0, &bytes) == crc
+        && syspack_libdeflate_sys::safe::crc32(0, &bytes) == crc
 }
 
 /// Ends a finished entry file with its checksum ([`ENTRY_CHECKSUM`]).

@@ -25,32 +25,72 @@ use crate::package::{Entry, FileEntry, FileSource, Package};
 pub struct FileDigests {
     /// Size in bytes.
     pub size: u64,
-    /// MD5 of the content.
-    pub md5: [u8; 16],
+    /// MD5 of the content; `None` when the digests were made for formats that record SHA-256
+    /// only (an rpm or FreeBSD package alone: MD5 cost as much CPU time as SHA-256 with the
+    /// CPU's SHA extensions, several times over). [`md5_hex`] reads the file again if a writer
+    /// needs it after all.
+    pub md5: Option<[u8; 16]>,
     /// SHA-256 of the content.
     pub sha256: [u8; 32],
 }
 
-impl FileDigests {
-    /// The digests of `bytes`.
-    pub fn of_bytes(bytes: &[u8]) -> Self {
-        FileDigests {
-            size: bytes.len() as u64,
-            md5: Md5::digest(bytes).into(),
-            sha256: Sha256::digest(bytes).into(),
+/// Computes [`FileDigests`] in one pass over the bytes: SHA-256 always, MD5 when asked.
+pub(crate) struct Hashers {
+    size: u64,
+    md5: Option<Md5>,
+    sha256: Sha256,
+}
+
+impl Hashers {
+    /// Hashers for SHA-256, and for MD5 when `md5`.
+    pub(crate) fn new(md5: bool) -> Self {
+        Hashers {
+            size: 0,
+            md5: md5.then(Md5::new),
+            sha256: Sha256::new(),
         }
     }
 
-    /// The digests of everything `reader` reads.
+    /// Hashes `bytes`, the next bytes of the content.
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        self.size += bytes.len() as u64;
+        if let Some(md5) = &mut self.md5 {
+            md5.update(bytes);
+        }
+        self.sha256.update(bytes);
+    }
+
+    /// The digests of everything hashed.
+    pub(crate) fn finish(self) -> FileDigests {
+        FileDigests {
+            size: self.size,
+            md5: self.md5.map(|m| m.finalize().into()),
+            sha256: self.sha256.finalize().into(),
+        }
+    }
+}
+
+impl FileDigests {
+    /// The digests (MD5 too) of `bytes`.
+    pub fn of_bytes(bytes: &[u8]) -> Self {
+        Self::of_bytes_with(bytes, true)
+    }
+
+    /// The digests of `bytes`, MD5 only when `md5`.
+    pub fn of_bytes_with(bytes: &[u8], md5: bool) -> Self {
+        let mut h = Hashers::new(md5);
+        h.update(bytes);
+        h.finish()
+    }
+
+    /// The digests (MD5 too) of everything `reader` reads.
     ///
     /// # Errors
     ///
     /// The reader's error.
     pub fn of_reader(mut reader: impl Read) -> io::Result<Self> {
-        let mut md5 = Md5::new();
-        let mut sha = Sha256::new();
+        let mut h = Hashers::new(true);
         let mut buf = vec![0u8; 256 * 1024];
-        let mut size = 0u64;
         loop {
             let n = match reader.read(&mut buf) {
                 Ok(0) => break,
@@ -58,31 +98,30 @@ impl FileDigests {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            md5.update(&buf[..n]);
-            sha.update(&buf[..n]);
-            size += n as u64;
+            h.update(&buf[..n]);
         }
-        Ok(FileDigests {
-            size,
-            md5: md5.finalize().into(),
-            sha256: sha.finalize().into(),
-        })
+        Ok(h.finish())
     }
 
+    /// Digests from their hex forms; an MD5 of `-` is none (see [`FileDigests::md5_hex`]).
     pub(crate) fn from_hex(size: u64, md5: &str, sha256: &str) -> Option<Self> {
         let mut d = FileDigests {
             size,
-            md5: [0; 16],
+            md5: None,
             sha256: [0; 32],
         };
-        hex::decode_to_slice(md5, &mut d.md5).ok()?;
+        if md5 != "-" {
+            let mut m = [0; 16];
+            hex::decode_to_slice(md5, &mut m).ok()?;
+            d.md5 = Some(m);
+        }
         hex::decode_to_slice(sha256, &mut d.sha256).ok()?;
         Some(d)
     }
 
-    /// MD5 in lower-case hex.
-    pub fn md5_hex(&self) -> String {
-        hex::encode(self.md5)
+    /// MD5 in lower-case hex, if it was computed.
+    pub fn md5_hex(&self) -> Option<String> {
+        self.md5.map(hex::encode)
     }
 
     /// SHA-256 in lower-case hex.
@@ -111,7 +150,9 @@ impl SharedContent {
     /// tuning), compresses it into one frame per codec of `compressions` (one entry per package)
     /// that can be shared (gzip, zstd; see [`super::splices`]) — for a gzip codec that several
     /// packages use, every file that is not empty (see [`super::deflate_shares_small_files`]).
-    /// Files whose digests and frames are already in `cache` are not read at all. Each file is
+    /// Files whose digests and frames are already in `cache` are not read at all. MD5 is computed
+    /// only with `md5` (a `.deb` or Arch package among the writers; see [`FileDigests::md5`]), in
+    /// the same pass as SHA-256 and the compression. Each file is
     /// compressed under a lease of `cores` (see [`crate::cores`]), which the writers given this
     /// content use too: one core, or all of them for a file that zstd's workers share (the
     /// encoders of one file run together, but a fast zstd -3 frame beside a deflate -9 segment
@@ -128,6 +169,7 @@ impl SharedContent {
         cache: Arc<FrameCache>,
         cores: Arc<Cores>,
         threshold: u64,
+        md5: bool,
     ) -> Result<Self> {
         let mut used: Vec<Compression> = compressions
             .iter()
@@ -189,7 +231,7 @@ impl SharedContent {
                     if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
                         return;
                     }
-                    match prepare_file(&cache, &cores, &packs, path, size, &codecs) {
+                    match prepare_file(&cache, &cores, &packs, path, size, &codecs, md5) {
                         Ok(done) => results.lock().expect("no worker panics").push(done),
                         Err(e) => {
                             let mut f = failed.lock().expect("no worker panics");
@@ -273,6 +315,7 @@ fn prepare_file(
     path: &Path,
     staged_size: u64,
     codecs: &[(Compression, u64)],
+    md5: bool,
 ) -> Result<Prepared> {
     let read_err = |e| Error::io(path, "reading asset", e);
     let meta = fs::metadata(path).map_err(read_err)?;
@@ -283,7 +326,20 @@ fn prepare_file(
         .map(|(c, _)| *c)
         .collect();
 
-    if let Some(digests) = cache.digests(path, &meta) {
+    let mut recorded = cache.digests(path, &meta);
+    if let Some(d) = recorded.filter(|d| d.md5.is_none() && md5) {
+        // Recorded by a run that needed no MD5 (an rpm alone): the file is read for it, but its
+        // frames, cached under its SHA-256, are not made again.
+        let read = fs::File::open(path)
+            .and_then(FileDigests::of_reader)
+            .map_err(read_err)?;
+        check_size(path, staged_size, read.size)?;
+        recorded = (read.sha256 == d.sha256).then_some(read);
+        if let Some(r) = &recorded {
+            cache.record_digests(path, &meta, r);
+        }
+    }
+    if let Some(digests) = recorded {
         let found: Option<Vec<_>> = wanted
             .iter()
             .map(|c| cache.frame(*c, &digests.sha256).map(|f| (*c, f)))
@@ -298,7 +354,7 @@ fn prepare_file(
         // A small file: read whole, its frames made in memory and put in the codec's pack.
         let bytes = fs::read(path).map_err(read_err)?;
         check_size(path, staged_size, bytes.len() as u64)?;
-        let digests = FileDigests::of_bytes(&bytes);
+        let digests = FileDigests::of_bytes_with(&bytes, md5);
         let mut frames = Vec::with_capacity(wanted.len());
         let _lease = (!wanted.is_empty()).then(|| cores.take(1));
         for c in wanted {
@@ -331,28 +387,20 @@ fn prepare_file(
         encoders.push((*c, FrameEncoder::new(out, *c, threads).map_err(cache_err)?));
     }
     let mut file = fs::File::open(path).map_err(read_err)?;
-    let mut md5 = Md5::new();
-    let mut sha = Sha256::new();
+    let mut hashers = Hashers::new(md5);
     let mut buf = vec![0u8; 256 * 1024];
-    let mut total = 0u64;
     loop {
         let n = file.read(&mut buf).map_err(read_err)?;
         if n == 0 {
             break;
         }
-        total += n as u64;
-        md5.update(&buf[..n]);
-        sha.update(&buf[..n]);
+        hashers.update(&buf[..n]);
         for (_, enc) in &mut encoders {
             enc.write_all(&buf[..n]).map_err(cache_err)?;
         }
     }
-    check_size(path, staged_size, total)?;
-    let digests = FileDigests {
-        size: total,
-        md5: md5.finalize().into(),
-        sha256: sha.finalize().into(),
-    };
+    let digests = hashers.finish();
+    check_size(path, staged_size, digests.size)?;
     let mut frames = Vec::with_capacity(encoders.len());
     for (c, enc) in encoders {
         let scratch = enc

@@ -22,10 +22,8 @@
 
 use std::io::{self, Write};
 
-use syspack_libdeflate_sys::safe::Compressor;
-use syspack_zlib_sys::safe::{
-    close_into_segment, crc32, crc32_combine, SegmentSummary, PROBE_BLOCK,
-};
+use syspack_libdeflate_sys::safe::{crc32, Compressor};
+use syspack_zlib_sys::safe::{close_into_segment, crc32_combine, SegmentSummary, PROBE_BLOCK};
 
 /// The uncompressed bytes of one independently compressed chunk.
 pub const CHUNK: usize = 1 << 20;

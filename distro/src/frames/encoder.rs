@@ -4,10 +4,10 @@
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
-use md5::Md5;
 use sha2::{Digest, Sha256};
 
 use super::codec::{FrameEncoder, FrameStream};
+use super::content::Hashers;
 use super::{frame_codec, splices, FileDigests, SharedContent, StoredFrame, FRAME_CAP};
 use crate::compress::{Compression, Encoder};
 use crate::error::{Error, Result};
@@ -416,8 +416,7 @@ pub(crate) fn copy_content(
     };
     let read_err = |e| Error::io(&source, "reading asset", e);
     let mut reader = file.open()?;
-    let mut md5 = Md5::new();
-    let mut sha = Sha256::new();
+    let mut hashers = Hashers::new(true);
     let mut buf = vec![0u8; 256 * 1024];
     let mut left = file.size;
     while left > 0 {
@@ -431,8 +430,7 @@ pub(crate) fn copy_content(
             ))));
         }
         if known.is_none() {
-            md5.update(&buf[..n]);
-            sha.update(&buf[..n]);
+            hashers.update(&buf[..n]);
         }
         out.write_all(&buf[..n])
             .map_err(|e| Error::io(name, "writing the package payload", e))?;
@@ -444,9 +442,19 @@ pub(crate) fn copy_content(
             file.size
         ))));
     }
-    Ok(known.unwrap_or(FileDigests {
-        size: file.size,
-        md5: md5.finalize().into(),
-        sha256: sha.finalize().into(),
-    }))
+    Ok(known.unwrap_or_else(|| hashers.finish()))
+}
+
+/// The MD5 of `file` in hex: from `digests` when they hold it, else by reading the file again
+/// (digests made for formats that need no MD5, see [`FileDigests::md5`]).
+///
+/// # Errors
+///
+/// [`Error::Io`] naming the asset when it cannot be read or has changed size.
+pub(crate) fn md5_hex(digests: &FileDigests, file: &FileEntry, name: &str) -> Result<String> {
+    if let Some(hex) = digests.md5_hex() {
+        return Ok(hex);
+    }
+    let read = copy_content(file, name, &mut io::sink(), None)?;
+    Ok(hex::encode(read.md5.unwrap_or_default()))
 }

@@ -42,7 +42,7 @@ pub(crate) use cache::entry_body_len;
 pub use cache::{file_stamp, FrameCache, StoredFrame, ENTRY_CHECKSUM};
 pub use codec::SEGMENT_TRAILER;
 pub use content::{FileDigests, SharedContent};
-pub(crate) use encoder::file_digests;
+pub(crate) use encoder::{file_digests, md5_hex};
 pub use encoder::{ContentSink, PayloadEncoder, StreamKey};
 pub use prune::{KindUsage, Pruned};
 

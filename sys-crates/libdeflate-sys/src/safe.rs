@@ -74,6 +74,16 @@ impl From<Error> for std::io::Error {
     }
 }
 
+/// CRC-32 (the gzip trailer's checksum, the same function as zlib's `crc32`) of `bytes`,
+/// continuing from `crc` (0 to start). libdeflate computes it with the CPU's carry-less multiply
+/// (PCLMULQDQ/VPCLMULQDQ on x86-64, PMULL on arm64) when it has one, several times faster than
+/// zlib 1.2's table-driven version.
+pub fn crc32(crc: u32, bytes: &[u8]) -> u32 {
+    // SAFETY: the pointer and length describe `bytes`, which libdeflate only reads; a pure
+    // function otherwise.
+    unsafe { ffi::libdeflate_crc32(crc, bytes.as_ptr().cast(), bytes.len()) }
+}
+
 /// A libdeflate compressor at one level, reused for any number of buffers. Its output for a
 /// buffer depends only on the buffer, the level and the libdeflate release (not on what it
 /// compressed before).
@@ -160,5 +170,23 @@ impl Drop for Compressor {
     fn drop(&mut self) {
         // SAFETY: allocated by libdeflate_alloc_compressor in `new`, freed exactly once, here.
         unsafe { ffi::libdeflate_free_compressor(self.raw.as_ptr()) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crc32;
+
+    #[test]
+    fn crc32_gives_the_standard_check_value_and_continues() {
+        // The CRC-32 (ISO-HDLC, gzip's) check value of "123456789".
+        assert_eq!(crc32(0, b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(crc32(0, b"1234"), b"56789"), 0xCBF4_3926);
+        assert_eq!(crc32(0, b""), 0);
+        // Long enough for the vectorised path, with a split not on its stride.
+        let long: Vec<u8> = (0..100_003u32).map(|i| (i * 7 + i / 13) as u8).collect();
+        let whole = crc32(0, &long);
+        assert_eq!(crc32(crc32(0, &long[..33_333]), &long[33_333..]), whole);
+        assert_ne!(whole, crc32(0, &long[1..]));
     }
 }
