@@ -265,7 +265,7 @@ fn tarball(entries: &[(String, String, String)], with_files: bool, mtime: u64) -
     // scripts/libmakepkg/util/compress.sh): the databases hold every package's base64
     // signature, which no level compresses, and level 19 made adding one package to a
     // repository of 5,000 take 5.7 s of CPU instead of 0.1 s for 0.6 % fewer bytes
-    // (bench/RESULTS.md, section 5).
+    // (bench/RESULTS.md, section 6).
     crate::apt::compress(
         &tar,
         Compression::Zstd {
