@@ -104,21 +104,29 @@ pub fn graph(
     Ok(from_metadata(&meta, root.as_deref()))
 }
 
+/// `cargo metadata`'s packages and resolve nodes, each by package id.
+pub(crate) fn index(
+    meta: &serde_json::Value,
+) -> (
+    BTreeMap<&str, &serde_json::Value>,
+    BTreeMap<&str, &serde_json::Value>,
+) {
+    (by_id(&meta["packages"]), by_id(&meta["resolve"]["nodes"]))
+}
+
+/// The objects of a JSON array by their `id`.
+fn by_id(list: &serde_json::Value) -> BTreeMap<&str, &serde_json::Value> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| Some((v["id"].as_str()?, v)))
+        .collect()
+}
+
 /// [`graph`] from `cargo metadata`'s JSON; `root`: the built package's id (all packages when
 /// unknown).
 pub fn from_metadata(meta: &serde_json::Value, root: Option<&str>) -> Vec<GraphCrate> {
-    let packages: BTreeMap<&str, &serde_json::Value> = meta["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Some((p["id"].as_str()?, p)))
-        .collect();
-    let nodes: BTreeMap<&str, &serde_json::Value> = meta["resolve"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| Some((n["id"].as_str()?, n)))
-        .collect();
+    let (packages, nodes) = index(meta);
     let reached: BTreeSet<&str> = match root {
         Some(root) => {
             let mut seen = BTreeSet::new();

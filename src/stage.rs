@@ -408,6 +408,15 @@ pub fn foreign_binaries(assets: &[Resolved], target: &Target, arch: Arch) -> Vec
             Some(i) => format!(" (interpreter `{i}`)"),
             None => String::new(),
         };
+        // A FreeBSD binary for a newer major version than the target's.
+        let too_new = match (
+            info.freebsd_major()
+                .filter(|_| info.os == TargetOs::FreeBsd),
+            target.freebsd_major(),
+        ) {
+            (Some(built), Some(have)) if built > have => Some((built, have)),
+            _ => None,
+        };
         if info.os != wants {
             out.push(format!(
                 "`{}` (installed as `{}`) is a {} {} binary{how}, but target `{}` runs {wants} binaries",
@@ -417,31 +426,16 @@ pub fn foreign_binaries(assets: &[Resolved], target: &Target, arch: Arch) -> Vec
                 info.machine.rpm(),
                 target.id
             ));
-        } else if let (Some(built), Some(have)) = (
-            info.freebsd_major()
-                .filter(|_| info.os == TargetOs::FreeBsd),
-            target.freebsd_major(),
-        ) {
-            if built > have {
-                out.push(format!(
-                    "`{}` (installed as `{}`) was built for FreeBSD {built} (ABI note {}), but \
-                     target `{}` runs FreeBSD {have}, which runs binaries of its own and older \
-                     major versions only",
-                    src.display(),
-                    a.dest,
-                    info.freebsd_version.unwrap_or_default(),
-                    target.id
-                ));
-            } else if info.machine != arch {
-                out.push(format!(
-                    "`{}` (installed as `{}`) is a {} binary, but the package is for {} ({})",
-                    src.display(),
-                    a.dest,
-                    info.machine.rpm(),
-                    arch.rpm(),
-                    arch.deb()
-                ));
-            }
+        } else if let Some((built, have)) = too_new {
+            out.push(format!(
+                "`{}` (installed as `{}`) was built for FreeBSD {built} (ABI note {}), but \
+                 target `{}` runs FreeBSD {have}, which runs binaries of its own and older \
+                 major versions only",
+                src.display(),
+                a.dest,
+                info.freebsd_version.unwrap_or_default(),
+                target.id
+            ));
         } else if info.machine != arch {
             out.push(format!(
                 "`{}` (installed as `{}`) is a {} binary, but the package is for {} ({})",

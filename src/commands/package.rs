@@ -398,16 +398,23 @@ pub fn freebsd_zig_build(arch: syspack_distro::Arch) -> Result<ZigBuild> {
     }
     let toolchain = ZigToolchain::find()?;
     crate::toolchain::check_rust_std(&target.triple)?;
+    Ok(vendoring_zig_build(toolchain, target))
+}
+
+/// A zig build that vendors the C libraries unless the user chose (`SYSPACK_LINK`): the sys
+/// crates' auto mode would find this machine's libraries, which zig cannot link for another
+/// glibc or system.
+fn vendoring_zig_build(toolchain: ZigToolchain, target: ZigTarget) -> ZigBuild {
     let env = if std::env::var_os("SYSPACK_LINK").is_none() {
         vec![("SYSPACK_LINK".to_string(), "vendored".to_string())]
     } else {
         Vec::new()
     };
-    Ok(ZigBuild {
+    ZigBuild {
         toolchain,
         target,
         env,
-    })
+    }
 }
 
 /// The names of the variables that ask for system libraries (`SYSPACK_LINK=system`,
@@ -441,18 +448,7 @@ pub fn zig_build(floor: &GlibcFloor) -> Result<ZigBuild> {
     }
     let toolchain = ZigToolchain::find()?;
     let target = ZigTarget::glibc(&ZigTarget::host_triple()?, floor.clone())?;
-    // Without a choice of the user's, the sys crates vendor: their auto mode would find this
-    // machine's libraries, which zig cannot link for the floor.
-    let env = if std::env::var_os("SYSPACK_LINK").is_none() {
-        vec![("SYSPACK_LINK".to_string(), "vendored".to_string())]
-    } else {
-        Vec::new()
-    };
-    Ok(ZigBuild {
-        toolchain,
-        target,
-        env,
-    })
+    Ok(vendoring_zig_build(toolchain, target))
 }
 
 /// A build for a glibc floor or for FreeBSD whose C libraries came from the system (auto mode

@@ -525,18 +525,7 @@ fn cargo_metadata(manifest: &Path) -> Result<serde_json::Value> {
 
 /// The C libraries reachable from `root_id` through normal and build dependencies.
 fn linked_libraries(meta: &serde_json::Value, root_id: &str) -> Result<Vec<LinkedLib>> {
-    let packages: BTreeMap<&str, &serde_json::Value> = meta["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Some((p["id"].as_str()?, p)))
-        .collect();
-    let nodes: BTreeMap<&str, &serde_json::Value> = meta["resolve"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| Some((n["id"].as_str()?, n)))
-        .collect();
+    let (packages, nodes) = crate::link::index(meta);
     let mut seen = BTreeSet::new();
     let mut todo = vec![root_id];
     while let Some(id) = todo.pop() {
