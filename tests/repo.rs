@@ -1117,3 +1117,72 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
     }
     add(&dir, "repo", "keys/secret.asc", &deb);
 }
+
+/// A published package never changes, in any family: the same file again is a no-op, an RPM
+/// signed again at another date keeps the published file (its hash is in clients' cached
+/// metadata), and other bytes under a published name — the same version built for another
+/// target release, or rebuilt — are refused with both hashes and what to do, leaving the tree
+/// as it was.
+#[test]
+fn a_published_package_is_never_replaced() {
+    let dir = crate::package::hello("repo-immutable");
+    let targets = "debian-12,fedora-43,arch,freebsd-14";
+    for (epoch, out) in [("1700000000", "first"), ("1700000500", "rebuilt")] {
+        dir.package()
+            .args(["--target", targets, "--out", out, crate::package::FOREIGN])
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .stdout();
+    }
+    dir.command()
+        .args(["key", "generate", "--out", "keys", "--algorithm", "rsa4096"])
+        .stdout();
+    let add = |files: &[PathBuf], epoch: &str, code: i32| {
+        let out = dir
+            .command()
+            .args(["repo", "add", "repo", "--signing-key", "keys/secret.asc"])
+            .args(files)
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .env("SYSPACK_NOW", "1700000000")
+            .expect_code(code);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let first = dir.files("first");
+    assert_eq!(first.len(), 4, "{first:?}");
+    add(&first, "1700000000", 0);
+    let repo = dir.join("repo");
+    let rpm = repo.join("rpm/testing/Packages/hello-1.0.0-1.x86_64.rpm");
+    let published = std::fs::read(&rpm).unwrap();
+
+    // Added again with another date: the RPM would be signed with another signature time; the
+    // published file stays, and the metadata still names its hash.
+    add(&first, "1800000000", 0);
+    assert!(
+        std::fs::read(&rpm).unwrap() == published,
+        "the published rpm changed"
+    );
+    let verify = || {
+        dir.command()
+            .args(["repo", "verify", "repo", "--key", "keys/public.asc"])
+            .stdout()
+    };
+    verify();
+
+    let before = tree(&repo);
+    for file in dir.files("rebuilt") {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let err = add(std::slice::from_ref(&file), "1700000000", 2);
+        assert_contains(
+            &err,
+            &[
+                "is already in the repository with other contents (sha256 ",
+                "publish a new version instead of replacing one",
+                "that release's own repository",
+            ],
+        );
+        assert!(
+            tree(&repo) == before,
+            "refusing {name} changed the repository"
+        );
+    }
+    verify();
+}

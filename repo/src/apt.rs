@@ -193,20 +193,7 @@ fn add_one(dir: &Path, path: &Path, opts: &Options) -> Result<PathBuf> {
     let bytes = fs::read(path).map_err(|e| Error::io(path, "reading", e))?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let pool = dir.join(&rel);
-    match fs::read(&pool) {
-        Ok(old) if old == bytes => {}
-        Ok(old) => {
-            return Err(Error::invalid(
-                path,
-                format!(
-                    "{rel} is already in the repository with other contents (sha256 {} there, \
-                     {sha256} here): publish a new version instead of replacing one",
-                    hex::encode(Sha256::digest(&old))
-                ),
-            ))
-        }
-        Err(_) => store::write_atomic(&pool, &bytes)?,
-    }
+    store::put_package(path, &pool, &bytes, |_| false)?;
     let mut text = String::new();
     let mut description = None;
     for (name, value) in control.fields() {

@@ -205,19 +205,7 @@ fn add_one(dir: &Path, path: &Path, opts: &Options) -> Result<(PathBuf, String)>
     let adir = abi_dir(dir, &opts.channel, &abi);
     let bytes = fs::read(path).map_err(|e| Error::io(path, "reading", e))?;
     let target = adir.join(&repopath);
-    match fs::read(&target) {
-        Ok(old) if old == bytes => {}
-        Ok(_) => {
-            return Err(Error::invalid(
-                path,
-                format!(
-                    "{} is already in the repository with other contents: publish a new version",
-                    target.display()
-                ),
-            ))
-        }
-        Err(_) => store::write_atomic(&target, &bytes)?,
-    }
+    store::put_package(path, &target, &bytes, |_| false)?;
     let mut entry = m.compact();
     entry.sum = Some(hex::encode(Sha256::digest(&bytes)));
     entry.pkgsize = i64::try_from(bytes.len()).unwrap_or(i64::MAX);

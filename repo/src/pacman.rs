@@ -150,19 +150,7 @@ fn add_one(
     );
     let adir = arch_dir(dir, &opts.channel, repo_arch);
     let target = adir.join(&file_name);
-    match fs::read(&target) {
-        Ok(old) if old == bytes => {}
-        Ok(_) => {
-            return Err(Error::invalid(
-                path,
-                format!(
-                    "{} is already in the repository with other contents: publish a new version",
-                    target.display()
-                ),
-            ))
-        }
-        Err(_) => store::write_atomic(&target, &bytes)?,
-    }
+    store::put_package(path, &target, &bytes, |_| false)?;
     store::write_once(&adir.join(format!("{file_name}.sig")), &sig)?;
 
     let mut desc = String::new();

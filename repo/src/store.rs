@@ -10,6 +10,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::Path;
 
+use sha2::{Digest, Sha256};
+
 use crate::error::{Error, Result};
 
 /// The prefix of temporary files; `repo verify` reports leftovers, and the next write removes
@@ -100,6 +102,40 @@ pub fn write_once(path: &Path, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Puts the package file `bytes` (read from `source`) into the repository at `target`. A
+/// published package never changes: clients hold its hash in their cached indexes, and mirrors
+/// keep the first copy they saw. The same package again changes nothing; when a file is there
+/// already and `same_package(old)` says it is the same package (an RPM signed again at another
+/// time), the published file stays and is returned; anything else under a published name is
+/// refused, naming both hashes.
+pub fn put_package(
+    source: &Path,
+    target: &Path,
+    bytes: &[u8],
+    same_package: impl Fn(&[u8]) -> bool,
+) -> Result<Option<Vec<u8>>> {
+    match fs::read(target) {
+        Ok(old) if old == bytes => Ok(None),
+        Ok(old) if same_package(&old) => Ok(Some(old)),
+        Ok(old) => Err(Error::invalid(
+            source,
+            format!(
+                "{} is already in the repository with other contents (sha256 {} there, {} \
+                 here): {REPUBLISH_HINT}",
+                target.display(),
+                hex::encode(Sha256::digest(&old)),
+                hex::encode(Sha256::digest(bytes)),
+            ),
+        )),
+        Err(_) => write_atomic(target, bytes).map(|()| None),
+    }
+}
+
+/// What to do instead of replacing a published package.
+pub(crate) const REPUBLISH_HINT: &str = "publish a new version instead of replacing one; the \
+    same version built for another target release goes into that release's own repository (one \
+    per target, as `syspack ci github --release` keeps them)";
+
 /// Makes `dst` a hard link to `src` atomically (a link under a temporary name, renamed into
 /// place): promotion shares a package file between channels that keep files per channel, without
 /// copying it. An existing `dst` with the same bytes is left alone; one with other bytes is
@@ -113,7 +149,7 @@ pub fn link_atomic(src: &Path, dst: &Path) -> Result<()> {
         return Err(Error::invalid(
             dst,
             format!(
-                "is already there with other contents than {}: publish a new version instead",
+                "is already there with other contents than {}: {REPUBLISH_HINT}",
                 src.display()
             ),
         ));
