@@ -9,6 +9,7 @@
 //! pins and cache, and the sys crates report the provenance of the C libraries inside the binary.
 
 mod cargo_build;
+mod cargo_metadata;
 mod ci;
 pub mod commands;
 pub mod config;

@@ -18,10 +18,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use syspack_distro::sys_crates::{self, SysCrate};
+
+use crate::cargo_metadata::Metadata;
 
 /// How the build links the C libraries.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -57,10 +58,7 @@ pub fn graph(
     features: &[String],
     default_features: bool,
 ) -> Result<Vec<GraphCrate>> {
-    let cargo = crate::cargo_build::cargo_program();
-    let mut cmd = Command::new(&cargo);
-    cmd.args(["metadata", "--format-version", "1", "--manifest-path"])
-        .arg(manifest);
+    let mut cmd = crate::cargo_metadata::command(manifest);
     if !features.is_empty() {
         cmd.arg("--features").arg(features.join(","));
     }
@@ -75,79 +73,16 @@ pub fn graph(
     if let Some(p) = platform {
         cmd.arg("--filter-platform").arg(p);
     }
-    let shown = format!("{cmd:?}").replace('"', "");
-    let out = cmd
-        .output()
-        .with_context(|| format!("failed to run `{shown}`; is cargo installed and on PATH?"))?;
-    if !out.status.success() {
-        bail!(
-            "`{shown}` failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim_end()
-        );
-    }
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .with_context(|| format!("`{shown}` printed something that is not JSON"))?;
-    let root = meta["resolve"]["root"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| {
-            // A virtual workspace has no root: the member whose manifest was given.
-            let want = manifest.canonicalize().ok()?;
-            meta["packages"].as_array()?.iter().find_map(|p| {
-                let m = Path::new(p["manifest_path"].as_str()?)
-                    .canonicalize()
-                    .ok()?;
-                (m == want).then(|| p["id"].as_str().map(str::to_string))?
-            })
-        });
-    Ok(from_metadata(&meta, root.as_deref()))
-}
-
-/// `cargo metadata`'s packages and resolve nodes, each by package id.
-pub(crate) fn index(
-    meta: &serde_json::Value,
-) -> (
-    BTreeMap<&str, &serde_json::Value>,
-    BTreeMap<&str, &serde_json::Value>,
-) {
-    (by_id(&meta["packages"]), by_id(&meta["resolve"]["nodes"]))
-}
-
-/// The objects of a JSON array by their `id`.
-fn by_id(list: &serde_json::Value) -> BTreeMap<&str, &serde_json::Value> {
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| Some((v["id"].as_str()?, v)))
-        .collect()
+    let meta = crate::cargo_metadata::run(cmd)?;
+    Ok(from_metadata(&meta, meta.root_id(manifest)))
 }
 
 /// [`graph`] from `cargo metadata`'s JSON; `root`: the built package's id (all packages when
 /// unknown).
-pub fn from_metadata(meta: &serde_json::Value, root: Option<&str>) -> Vec<GraphCrate> {
-    let (packages, nodes) = index(meta);
+pub fn from_metadata(meta: &Metadata, root: Option<&str>) -> Vec<GraphCrate> {
+    let (packages, nodes) = (meta.packages_by_id(), meta.nodes_by_id());
     let reached: BTreeSet<&str> = match root {
-        Some(root) => {
-            let mut seen = BTreeSet::new();
-            let mut todo = vec![root];
-            while let Some(id) = todo.pop() {
-                if !seen.insert(id) {
-                    continue;
-                }
-                let Some(node) = nodes.get(id) else { continue };
-                for dep in node["deps"].as_array().into_iter().flatten() {
-                    let runtime = dep["dep_kinds"].as_array().into_iter().flatten().any(|k| {
-                        let kind = k["kind"].as_str();
-                        kind.is_none() || kind == Some("build")
-                    });
-                    if let (true, Some(p)) = (runtime, dep["pkg"].as_str()) {
-                        todo.push(p);
-                    }
-                }
-            }
-            seen
-        }
+        Some(root) => meta.built_from(root),
         None => nodes.keys().copied().collect(),
     };
     let mut out = Vec::new();
@@ -155,13 +90,7 @@ pub fn from_metadata(meta: &serde_json::Value, root: Option<&str>) -> Vec<GraphC
         let (Some(p), Some(node)) = (packages.get(id), nodes.get(id)) else {
             continue;
         };
-        let name = p["name"].as_str().unwrap_or_default().to_string();
-        let features: Vec<String> = node["features"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f.as_str().map(str::to_string))
-            .collect();
+        let name = &p.name;
         // Who turns each feature on: a dependent's `[dependencies]` entry, or one of its enabled
         // features naming `<dep>/<feature>`.
         let mut enabled_by: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -170,57 +99,32 @@ pub fn from_metadata(meta: &serde_json::Value, root: Option<&str>) -> Vec<GraphC
             if !reached.contains(pid) {
                 continue;
             }
-            let Some(dep) = pnode["deps"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|d| d["pkg"].as_str() == Some(id))
-            else {
+            let Some(dep) = pnode.deps.iter().find(|d| d.pkg == *id) else {
                 continue;
             };
             let Some(parent) = packages.get(pid) else {
                 continue;
             };
-            let pname = parent["name"].as_str().unwrap_or_default();
-            let pversion = parent["version"].as_str().unwrap_or_default();
+            let (pname, pversion) = (&parent.name, &parent.version);
             dependents.push(format!("{pname} {pversion}"));
             // The name the parent knows the dependency by (a rename).
-            let local = dep["name"].as_str().unwrap_or(&name).replace('-', "_");
-            for d in parent["dependencies"].as_array().into_iter().flatten() {
-                let dname = d["rename"]
-                    .as_str()
-                    .or(d["name"].as_str())
-                    .unwrap_or_default();
-                if d["name"].as_str() != Some(name.as_str()) && dname.replace('-', "_") != local {
+            let local = dep.name.replace('-', "_");
+            for d in &parent.dependencies {
+                let dname = d.rename.as_deref().unwrap_or(&d.name);
+                if d.name != *name && dname.replace('-', "_") != local {
                     continue;
                 }
-                for f in d["features"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|f| f.as_str())
-                {
-                    enabled_by.entry(f.to_string()).or_default().push(format!(
+                for f in &d.features {
+                    enabled_by.entry(f.clone()).or_default().push(format!(
                         "{pname} {pversion} (its dependency on {name} lists feature `{f}`)"
                     ));
                 }
             }
-            let pfeatures: BTreeSet<&str> = pnode["features"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|f| f.as_str())
-                .collect();
-            for (feat, values) in parent["features"].as_object().into_iter().flatten() {
-                if !pfeatures.contains(feat.as_str()) {
+            for (feat, values) in &parent.features {
+                if !pnode.features.contains(feat) {
                     continue;
                 }
-                for v in values
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str())
-                {
+                for v in values {
                     let Some((dep_name, f)) = v.split_once('/') else {
                         continue;
                     };
@@ -235,9 +139,9 @@ pub fn from_metadata(meta: &serde_json::Value, root: Option<&str>) -> Vec<GraphC
             }
         }
         out.push(GraphCrate {
-            name,
-            version: p["version"].as_str().unwrap_or_default().to_string(),
-            features,
+            name: name.clone(),
+            version: p.version.clone(),
+            features: node.features.clone(),
             enabled_by,
             dependents,
         });
@@ -396,17 +300,17 @@ pub fn attribution(graph: &[GraphCrate], library: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn meta() -> serde_json::Value {
-        serde_json::json!({
+    fn meta() -> Metadata {
+        let json = serde_json::json!({
             "packages": [
-                {"id": "app", "name": "app", "version": "0.1.0", "features": {},
+                {"id": "app", "name": "app", "version": "0.1.0", "manifest_path": "/p/app/Cargo.toml", "features": {},
                  "dependencies": [{"name": "rusqlite", "features": ["bundled"]}, {"name": "zstd-sys", "features": []}]},
-                {"id": "rusqlite", "name": "rusqlite", "version": "0.32.1",
+                {"id": "rusqlite", "name": "rusqlite", "version": "0.32.1", "manifest_path": "/p/Cargo.toml",
                  "features": {"bundled": ["libsqlite3-sys/bundled"]},
                  "dependencies": [{"name": "libsqlite3-sys", "features": []}]},
-                {"id": "sqlite", "name": "libsqlite3-sys", "version": "0.28.0", "features": {}, "dependencies": []},
-                {"id": "zstd", "name": "zstd-sys", "version": "2.0.16+zstd.1.5.7", "features": {}, "dependencies": []},
-                {"id": "dev", "name": "tikv-jemalloc-sys", "version": "0.6.1", "features": {}, "dependencies": []}
+                {"id": "sqlite", "name": "libsqlite3-sys", "version": "0.28.0", "manifest_path": "/p/Cargo.toml", "features": {}, "dependencies": []},
+                {"id": "zstd", "name": "zstd-sys", "version": "2.0.16+zstd.1.5.7", "manifest_path": "/p/Cargo.toml", "features": {}, "dependencies": []},
+                {"id": "dev", "name": "tikv-jemalloc-sys", "version": "0.6.1", "manifest_path": "/p/Cargo.toml", "features": {}, "dependencies": []}
             ],
             "resolve": {"root": "app", "nodes": [
                 {"id": "app", "features": [], "deps": [
@@ -419,7 +323,8 @@ mod tests {
                 {"id": "zstd", "features": [], "deps": []},
                 {"id": "dev", "features": [], "deps": []}
             ]}
-        })
+        });
+        crate::cargo_metadata::parse(json.to_string().as_bytes()).unwrap()
     }
 
     #[test]
@@ -442,7 +347,7 @@ mod tests {
     #[test]
     fn switches_are_set_for_the_crates_present() {
         let mut m = meta();
-        m["packages"][2]["version"] = "0.30.1".into();
+        m.packages[2].version = "0.30.1".into();
         let g = from_metadata(&m, Some("app"));
         let plan = plan_system(&g).unwrap();
         assert_eq!(plan.env["LIBSQLITE3_SYS_USE_PKG_CONFIG"], "1");

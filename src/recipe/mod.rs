@@ -47,7 +47,7 @@ pub mod debian;
 pub mod freebsd;
 pub mod rpm;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -58,6 +58,7 @@ use syspack_distro::tarball::{TarFlavor, TarWriter};
 use syspack_distro::Owner;
 use syspack_distro::{Compression, Format};
 
+use crate::cargo_metadata::Metadata;
 use crate::config::{AssetKind, Config, ScriptFiles, ScriptSource};
 use crate::generated::manifest::{Generator, Location, Manifest};
 
@@ -498,74 +499,32 @@ const FOREIGN_SYS: &[ForeignSys] = &[
     ("archive", "libarchive", "libarchive", &[]),
 ];
 
-fn cargo_metadata(manifest: &Path) -> Result<serde_json::Value> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(&cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--locked",
-            "--manifest-path",
-        ])
-        .arg(manifest)
-        .output()
-        .with_context(|| format!("failed to run `{} metadata`", cargo.to_string_lossy()))?;
-    if !out.status.success() {
-        bail!(
-            "`cargo metadata --locked --manifest-path {}` failed:\n{}\nrecipes build --locked: \
-             commit an up-to-date `Cargo.lock` (`cargo generate-lockfile`)",
-            manifest.display(),
-            String::from_utf8_lossy(&out.stderr).trim_end()
-        );
-    }
-    serde_json::from_slice(&out.stdout)
-        .context("`cargo metadata` printed something that is not JSON")
+/// `cargo metadata --locked`: recipes build what `Cargo.lock` pins.
+fn cargo_metadata(manifest: &Path) -> Result<Metadata> {
+    let mut cmd = crate::cargo_metadata::command(manifest);
+    cmd.arg("--locked");
+    crate::cargo_metadata::run(cmd).context(
+        "recipes build --locked: commit an up-to-date `Cargo.lock` (`cargo generate-lockfile`)",
+    )
 }
 
 /// The C libraries reachable from `root_id` through normal and build dependencies.
-fn linked_libraries(meta: &serde_json::Value, root_id: &str) -> Result<Vec<LinkedLib>> {
-    let (packages, nodes) = crate::link::index(meta);
-    let mut seen = BTreeSet::new();
-    let mut todo = vec![root_id];
-    while let Some(id) = todo.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        let Some(node) = nodes.get(id) else { continue };
-        for dep in node["deps"].as_array().into_iter().flatten() {
-            let runtime = dep["dep_kinds"].as_array().into_iter().flatten().any(|k| {
-                let kind = k["kind"].as_str();
-                kind.is_none() || kind == Some("build")
-            });
-            if runtime {
-                if let Some(p) = dep["pkg"].as_str() {
-                    todo.push(p);
-                }
-            }
-        }
-    }
+fn linked_libraries(meta: &Metadata, root_id: &str) -> Result<Vec<LinkedLib>> {
+    let (packages, nodes) = (meta.packages_by_id(), meta.nodes_by_id());
     let mut out: BTreeMap<String, LinkedLib> = BTreeMap::new();
-    for id in seen {
+    for id in meta.built_from(root_id) {
         let Some(p) = packages.get(id) else { continue };
-        let Some(links) = p["links"].as_str() else {
+        let Some(links) = p.links.as_deref() else {
             continue;
         };
-        let name = p["name"].as_str().unwrap_or_default().to_string();
-        let version = p["version"].as_str().unwrap_or_default().to_string();
+        let (name, version) = (p.name.clone(), p.version.clone());
         let features: Vec<&str> = nodes
             .get(id)
-            .and_then(|n| n["features"].as_array())
             .into_iter()
-            .flatten()
-            .filter_map(|f| f.as_str())
+            .flat_map(|n| &n.features)
+            .map(String::as_str)
             .collect();
-        let dir = p["manifest_path"].as_str().map(|m| {
-            Path::new(m)
-                .parent()
-                .unwrap_or(Path::new("."))
-                .to_path_buf()
-        });
+        let dir = p.manifest_path.parent().map(Path::to_path_buf);
         let library_toml = dir.as_ref().map(|d| d.join("library.toml"));
         let lib = match library_toml.filter(|f| f.is_file()) {
             // A syspack sys crate: its library.toml names the library; SYSPACK_LINK=system rules.
@@ -648,7 +607,7 @@ fn linked_libraries(meta: &serde_json::Value, root_id: &str) -> Result<Vec<Linke
     Ok(out.into_values().collect())
 }
 
-fn locked_crates(root: &Path, meta: &serde_json::Value) -> Result<Vec<LockedCrate>> {
+fn locked_crates(root: &Path, meta: &Metadata) -> Result<Vec<LockedCrate>> {
     let lock_path = root.join("Cargo.lock");
     let text = std::fs::read_to_string(&lock_path).with_context(|| {
         format!(
@@ -659,18 +618,12 @@ fn locked_crates(root: &Path, meta: &serde_json::Value) -> Result<Vec<LockedCrat
     })?;
     let lock: toml::Table = toml::from_str(&text)
         .with_context(|| format!("`{}` is not valid TOML", lock_path.display()))?;
-    let licenses: BTreeMap<(String, String), String> = meta["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| {
-            Some((
-                (
-                    p["name"].as_str()?.to_string(),
-                    p["version"].as_str()?.to_string(),
-                ),
-                p["license"].as_str().unwrap_or_default().to_string(),
-            ))
+    let licenses: BTreeMap<(&str, &str), &str> = meta
+        .packages
+        .iter()
+        .map(|p| {
+            let license = p.license.as_deref().unwrap_or_default();
+            ((p.name.as_str(), p.version.as_str()), license)
         })
         .collect();
     let mut out = Vec::new();
@@ -695,9 +648,8 @@ fn locked_crates(root: &Path, meta: &serde_json::Value) -> Result<Vec<LockedCrat
         let (name, version) = (get("name").to_string(), get("version").to_string());
         out.push(LockedCrate {
             license: licenses
-                .get(&(name.clone(), version.clone()))
-                .cloned()
-                .unwrap_or_default(),
+                .get(&(name.as_str(), version.as_str()))
+                .map_or_else(String::new, |l| l.to_string()),
             checksum: get("checksum").to_string(),
             name,
             version,
@@ -941,19 +893,10 @@ pub fn load(
         .canonicalize()
         .with_context(|| format!("failed to read `{}`", cargo.workspace_root.display()))?;
     let meta = cargo_metadata(&manifest)?;
-    let root_id = meta["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| {
-            p["manifest_path"]
-                .as_str()
-                .and_then(|m| Path::new(m).canonicalize().ok())
-                .is_some_and(|m| m == manifest)
-        })
-        .and_then(|p| p["id"].as_str())
-        .ok_or_else(|| anyhow!("`cargo metadata` does not list `{}`", manifest.display()))?
-        .to_string();
+    let root_id = meta
+        .package_at(&manifest)
+        .map(|p| p.id.clone())
+        .ok_or_else(|| anyhow!("`cargo metadata` does not list `{}`", manifest.display()))?;
     let libraries = linked_libraries(&meta, &root_id)?;
     let switch_env: Vec<(String, String)> = crate::link::from_metadata(&meta, Some(&root_id))
         .iter()

@@ -133,9 +133,10 @@ fn arch_generated_check_passes_skips_and_fails() {
 #[test]
 fn foreign_sys_crates_take_the_switch_table() {
     let meta = |sqlite: &str| {
-        serde_json::json!({
+        let json = serde_json::json!({
             "packages": [
-                {"id": "app", "name": "app", "version": "0.1.0"},
+                {"id": "app", "name": "app", "version": "0.1.0",
+                 "manifest_path": "/nonexistent/app/Cargo.toml"},
                 {"id": "sq", "name": "libsqlite3-sys", "version": sqlite, "links": "sqlite3",
                  "manifest_path": "/nonexistent/sq/Cargo.toml"},
                 {"id": "z", "name": "libz-sys", "version": "1.1.23", "links": "z",
@@ -143,12 +144,13 @@ fn foreign_sys_crates_take_the_switch_table() {
             ],
             "resolve": {"nodes": [
                 {"id": "app", "features": [], "deps": [
-                    {"pkg": "sq", "dep_kinds": [{"kind": null}]},
-                    {"pkg": "z", "dep_kinds": [{"kind": null}]}]},
+                    {"pkg": "sq", "name": "libsqlite3_sys", "dep_kinds": [{"kind": null}]},
+                    {"pkg": "z", "name": "libz_sys", "dep_kinds": [{"kind": null}]}]},
                 {"id": "sq", "features": ["bundled"], "deps": []},
                 {"id": "z", "features": ["libc"], "deps": []}
             ]}
-        })
+        });
+        crate::cargo_metadata::parse(json.to_string().as_bytes()).unwrap()
     };
     let libs = super::linked_libraries(&meta("0.30.1"), "app").unwrap();
     let sqlite = libs.iter().find(|l| l.kb_name == "sqlite").unwrap();
