@@ -203,6 +203,33 @@ fn undefined_symbol(line: &str) -> Option<String> {
     Some(rest.split('\'').next()?.to_string())
 }
 
+/// The messages of `cargo build --message-format json` that syspack reads; the others (and lines
+/// that are not cargo's JSON) are skipped.
+#[derive(serde::Deserialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+enum Message {
+    CompilerArtifact {
+        #[serde(default)]
+        manifest_path: Option<PathBuf>,
+        target: ArtifactTarget,
+        #[serde(default)]
+        executable: Option<PathBuf>,
+    },
+    BuildScriptExecuted {
+        #[serde(default)]
+        env: Vec<(String, String)>,
+    },
+    #[serde(other)]
+    Other,
+}
+
+/// The target a compiler artifact was built for.
+#[derive(serde::Deserialize)]
+struct ArtifactTarget {
+    name: String,
+    kind: Vec<String>,
+}
+
 /// Reads cargo's JSON messages (one per line).
 pub fn parse_messages<'a>(
     manifest: &Path,
@@ -214,54 +241,23 @@ pub fn parse_messages<'a>(
     let mut built = Built::default();
     let mut env: Vec<(String, String)> = Vec::new();
     for line in lines {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        match msg.get("reason").and_then(|r| r.as_str()) {
-            Some("compiler-artifact") => {
-                let Some(exe) = msg.get("executable").and_then(|e| e.as_str()) else {
-                    continue;
-                };
-                let is_bin = msg
-                    .pointer("/target/kind")
-                    .and_then(|k| k.as_array())
-                    .is_some_and(|k| k.iter().any(|x| x == "bin"));
-                let ours = msg
-                    .get("manifest_path")
-                    .and_then(|m| m.as_str())
-                    .map(|m| {
-                        Path::new(m)
-                            .canonicalize()
-                            .unwrap_or_else(|_| PathBuf::from(m))
-                            == want
-                    })
-                    .unwrap_or(true);
-                if is_bin && ours {
-                    let name = msg
-                        .pointer("/target/name")
-                        .and_then(|n| n.as_str())
-                        .unwrap_or_default();
-                    let exe = PathBuf::from(exe);
+        match serde_json::from_str::<Message>(line) {
+            Ok(Message::CompilerArtifact {
+                manifest_path,
+                target,
+                executable: Some(exe),
+            }) => {
+                let ours = manifest_path.is_none_or(|m| m.canonicalize().unwrap_or(m) == want);
+                if target.kind.iter().any(|k| k == "bin") && ours {
                     if built.target_dir.is_none() {
                         // <target-dir>/release/<exe>, or <target-dir>/<triple>/release/<exe>
                         built.target_dir =
                             exe.parent().and_then(Path::parent).map(Path::to_path_buf);
                     }
-                    built.executables.insert(name.to_string(), exe);
+                    built.executables.insert(target.name, exe);
                 }
             }
-            Some("build-script-executed") => {
-                if let Some(pairs) = msg.get("env").and_then(|e| e.as_array()) {
-                    for p in pairs {
-                        if let (Some(k), Some(v)) = (
-                            p.get(0).and_then(|k| k.as_str()),
-                            p.get(1).and_then(|v| v.as_str()),
-                        ) {
-                            env.push((k.to_string(), v.to_string()));
-                        }
-                    }
-                }
-            }
+            Ok(Message::BuildScriptExecuted { env: pairs }) => env.extend(pairs),
             _ => {}
         }
     }
