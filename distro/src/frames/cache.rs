@@ -48,8 +48,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::content::FileDigests;
-use super::prune::{touch, touch_path};
+use super::digest::FileDigests;
+use super::entry::{entry_body_len, touch, touch_path, ENTRY_CHECKSUM};
 use crate::compress::Compression;
 
 /// A directory of compressed frames and file digests; see the module docs.
@@ -684,22 +684,6 @@ impl PackIndex {
         }
         index
     }
-}
-
-/// Bytes after every entry file (frames, gap frames, streams): the CRC-32 of the bytes before
-/// it, little-endian. An entry is checked when it is found ([`found_entry`]), so that one damaged
-/// on disk is a miss — made again — and never spliced into a package (whose own digests would
-/// then vouch for the damage). Pack entries keep theirs in the pack's index.
-pub const ENTRY_CHECKSUM: u64 = 4;
-
-/// The length of an entry file's content: its size less the checksum.
-pub(crate) fn entry_body_len(size: u64, path: &Path) -> io::Result<u64> {
-    size.checked_sub(ENTRY_CHECKSUM).ok_or_else(|| {
-        io::Error::other(format!(
-            "{}: a cache entry shorter than its checksum (remove it, or run `syspack cache clear`)",
-            path.display()
-        ))
-    })
 }
 
 /// The CRC-32 of the first `len` bytes `reader` gives.

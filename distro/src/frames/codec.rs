@@ -133,7 +133,7 @@ impl<W: Write> FrameStream<W> {
             |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", frame.display()));
         let mut f = fs::File::open(frame).map_err(with_name)?;
         let size = f.metadata().map_err(with_name)?.len();
-        let size = super::cache::entry_body_len(size, frame)?;
+        let size = super::entry::entry_body_len(size, frame)?;
         match self {
             FrameStream::Zstd(out) => copy_frame_bytes(&mut f, size, out).map_err(with_name),
             FrameStream::Gzip(member) => {

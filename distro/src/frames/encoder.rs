@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::codec::{FrameEncoder, FrameStream};
-use super::content::Hashers;
+use super::digest::Hashers;
 use super::{frame_codec, splices, FileDigests, SharedContent, StoredFrame, FRAME_CAP};
 use crate::compress::{Compression, Encoder};
 use crate::error::{Error, Result};

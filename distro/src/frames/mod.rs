@@ -35,15 +35,19 @@ mod cache;
 mod codec;
 mod content;
 mod deflate;
+mod digest;
 mod encoder;
+mod entry;
 mod prune;
 
-pub(crate) use cache::entry_body_len;
-pub use cache::{file_stamp, FrameCache, StoredFrame, ENTRY_CHECKSUM};
+pub use cache::{file_stamp, FrameCache, StoredFrame};
 pub use codec::SEGMENT_TRAILER;
-pub use content::{FileDigests, SharedContent};
+pub use content::SharedContent;
+pub use digest::FileDigests;
 pub(crate) use encoder::{file_digests, md5_hex};
 pub use encoder::{ContentSink, PayloadEncoder, StreamKey};
+pub(crate) use entry::entry_body_len;
+pub use entry::ENTRY_CHECKSUM;
 pub use prune::{KindUsage, Pruned};
 
 use crate::compress::Compression;

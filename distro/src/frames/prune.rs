@@ -128,19 +128,6 @@ impl FrameCache {
     }
 }
 
-/// Marks a cache entry as used now (see the module docs). Failures are ignored: the mark only
-/// orders pruning.
-pub(crate) fn touch(file: &fs::File) {
-    let _ = file.set_modified(SystemTime::now());
-}
-
-/// [`touch`] by path.
-pub(crate) fn touch_path(path: &Path) {
-    if let Ok(f) = fs::File::open(path) {
-        touch(&f);
-    }
-}
-
 /// The removal units under `dir` (`v1/<kind>`): every entry file below it, a pack with its
 /// index as one. Temporary files (names starting with `.`) of runs in progress are left alone.
 fn units(dir: &Path, kind: &str) -> io::Result<Vec<Unit>> {
@@ -198,6 +185,7 @@ fn index_files(root: &Path) -> Vec<(PathBuf, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frames::entry::touch_path;
     use crate::compress::Compression;
     use std::time::Duration;
 
