@@ -4,6 +4,12 @@
 #
 #   bench/repository.sh [N]      (default 5000)
 #
+# Each tool builds its repository of N once (the populate rows, one run: minutes); the
+# repository is then copied aside, and "one more" is timed BENCH_REPS times (default 5) on a
+# fresh copy each time, the tools taking turns (syspack deb, reprepro, syspack rpm,
+# createrepo_c, syspack pacman, repo-add, then again), so a load change on a shared machine
+# falls on every tool alike. The add-1 rows are the medians.
+#
 #   apt:    syspack repo add   vs  reprepro includedeb (SignWith: the same RSA-4096 key, in gpg;
 #                                  DebIndices . .gz .xz: the same three Packages files syspack writes)
 #   rpm-md: syspack repo add   vs  createrepo_c --update, then gpg --detach-sign of repomd.xml
@@ -17,12 +23,13 @@
 # gpg-agent, a process /usr/bin/time does not count: the natives' CPU times miss their signing.
 #
 # Every tool signs with an RSA-4096 key (syspack's own key generate, imported into a scratch
-# GNUPGHOME for the others). Times are wall and CPU (user+sys) from /usr/bin/time, one run each
-# (the populate step is minutes); ratios are syspack / native. `syspack repo verify` checks the
+# GNUPGHOME for the others). Times are wall and CPU (user+sys) from /usr/bin/time; ratios are
+# syspack / native. `syspack repo verify` checks the
 # result. Prints a Markdown table; raw times in $BENCH_WORK/times.txt.
 #
 # Environment:
 #   BENCH_WORK      scratch directory           [default: /tmp/bench-repo]
+#   BENCH_REPS      timed runs of each add-1    [default: 5]
 #   BENCH_SYSPACK   the syspack binary           [default: build --release into /tmp/bench-syspack]
 #
 # Needs: reprepro, createrepo-c, pacman-package-manager (repo-add), gnupg, time
@@ -30,6 +37,7 @@
 set -euo pipefail
 
 N=${1:-5000}
+REPS=${BENCH_REPS:-5}
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 WORK=${BENCH_WORK:-/tmp/bench-repo}
@@ -104,13 +112,9 @@ timed() { # timed LABEL CMD...: appends "LABEL wall cpu" to times.txt
 rm -rf "$WORK/syspack"
 export SOURCE_DATE_EPOCH=1700000000 SYSPACK_NOW=1700000000
 for fam in deb rpm pkg.tar.zst; do
-    case $fam in deb) one=$one_deb ;; rpm) one=$one_rpm ;; *) one=$one_pkg ;; esac
     mkdir -p "$WORK/syspack/$fam"
     timed "syspack-$fam-populate" "$SYSPACK" repo add "$WORK/syspack/$fam" "$WORK/in-$fam/"* \
         --signing-key "$WORK/keys/secret.asc"
-    timed "syspack-$fam-add1" "$SYSPACK" repo add "$WORK/syspack/$fam" "$one" \
-        --signing-key "$WORK/keys/secret.asc"
-    "$SYSPACK" repo verify "$WORK/syspack/$fam" --key "$WORK/keys/public.asc" >/dev/null
 done
 
 # --- reprepro --------------------------------------------------------------------------------------
@@ -123,7 +127,6 @@ SignWith: $fpr
 DebIndices: Packages Release . .gz .xz
 EOF
 timed reprepro-populate reprepro -S misc -P optional -b "$WORK/reprepro" includedeb testing "$WORK/in-deb/"*
-timed reprepro-add1 reprepro -S misc -P optional -b "$WORK/reprepro" includedeb testing "$one_deb"
 
 # --- createrepo_c ----------------------------------------------------------------------------------
 rm -rf "$WORK/createrepo" && mkdir -p "$WORK/createrepo/Packages"
@@ -133,26 +136,65 @@ createrepo_sign() {
 }
 export -f createrepo_sign
 timed createrepo-populate bash -c 'createrepo_sign --quiet "$0"' "$WORK/createrepo"
-cp "$one_rpm" "$WORK/createrepo/Packages/"
-timed createrepo-add1 bash -c 'createrepo_sign --quiet --update "$0"' "$WORK/createrepo"
 
 # --- repo-add --------------------------------------------------------------------------------------
 rm -rf "$WORK/pacman" && mkdir -p "$WORK/pacman"
 cp -L "$WORK/in-pkg.tar.zst/"* "$WORK/pacman/"
 timed repo-add-populate repo-add --quiet --sign --key "$fpr" "$WORK/pacman/bench.db.tar.zst" \
     "$WORK/pacman/"*.pkg.tar.zst
-cp "$one_pkg" "$WORK/pacman/"
-timed repo-add-add1 repo-add --quiet --sign --key "$fpr" "$WORK/pacman/bench.db.tar.zst" \
-    "$WORK/pacman/$(basename "$one_pkg")"
+
+# --- one more, BENCH_REPS times, the tools taking turns, each on a fresh copy ---------------------
+for d in syspack/deb syspack/rpm syspack/pkg.tar.zst reprepro createrepo pacman; do
+    rm -rf "$WORK/$d.base" && mv "$WORK/$d" "$WORK/$d.base"
+done
+fresh() { # fresh DIR: DIR as it was after the populate step
+    rm -rf "$WORK/$1" && cp -a "$WORK/$1.base" "$WORK/$1"
+}
+for rep in $(seq "$REPS"); do
+    for fam in deb rpm pkg.tar.zst; do
+        case $fam in deb) one=$one_deb ;; rpm) one=$one_rpm ;; *) one=$one_pkg ;; esac
+        fresh "syspack/$fam"
+        timed "syspack-$fam-add1" "$SYSPACK" repo add "$WORK/syspack/$fam" "$one" \
+            --signing-key "$WORK/keys/secret.asc"
+        case $fam in
+        deb)
+            fresh reprepro
+            timed reprepro-add1 reprepro -S misc -P optional -b "$WORK/reprepro" includedeb testing \
+                "$one_deb"
+            ;;
+        rpm)
+            fresh createrepo
+            cp "$one_rpm" "$WORK/createrepo/Packages/"
+            timed createrepo-add1 bash -c 'createrepo_sign --quiet --update "$0"' "$WORK/createrepo"
+            ;;
+        *)
+            fresh pacman
+            cp "$one_pkg" "$WORK/pacman/"
+            timed repo-add-add1 repo-add --quiet --sign --key "$fpr" \
+                "$WORK/pacman/bench.db.tar.zst" "$WORK/pacman/$(basename "$one_pkg")"
+            ;;
+        esac
+    done
+done
+for fam in deb rpm pkg.tar.zst; do
+    "$SYSPACK" repo verify "$WORK/syspack/$fam" --key "$WORK/keys/public.asc" >/dev/null
+done
 
 # --- table -----------------------------------------------------------------------------------------
 python3 - "$WORK/times.txt" "$N" <<'EOF'
 import sys
-t = {}
+import statistics
+runs = {}
 for line in open(sys.argv[1]):
     label, wall, cpu = line.split()
-    t[label] = (float(wall), float(cpu))
+    runs.setdefault(label, []).append((float(wall), float(cpu)))
+# One populate run; the median of the add-1 runs (wall and CPU each).
+t = {label: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
+     for label, r in runs.items()}
 n = sys.argv[2]
+reps = len(runs["syspack-deb-add1"])
+print(f"add-1 rows: median of {reps} runs each, the tools taking turns")
+print()
 print(f"| family | step | syspack wall / CPU | native | native wall / CPU | wall ratio | CPU ratio |")
 print("|---|---|---|---|---|---|---|")
 for fam, native in (("deb", "reprepro"), ("rpm", "createrepo"), ("pkg.tar.zst", "repo-add")):
