@@ -214,6 +214,7 @@ pub mod cmake;
 mod env;
 mod error;
 mod explain;
+mod json;
 mod library;
 pub mod manifest;
 mod mode;

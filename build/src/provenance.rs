@@ -3,9 +3,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::json::JsonObject;
 use crate::mode::{DecidedBy, LinkKind, Mode, Provider};
 use crate::pin::ArtifactKind;
-use crate::tomlite::JsonObject;
 
 /// The evidence for a library's version and origin.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -185,8 +185,8 @@ fn index_files(root: &Path) -> Vec<(PathBuf, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frames::entry::touch_path;
     use crate::compress::Compression;
+    use crate::frames::entry::touch_path;
     use std::time::Duration;
 
     fn aged(path: &Path, seconds_ago: u64) {
