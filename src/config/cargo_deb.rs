@@ -1,7 +1,7 @@
 //! cargo-deb's `[package.metadata.deb]`, read as a fallback so projects that already use
 //! cargo-deb package sensibly without rewriting their configuration.
 //!
-//! [`DebTable`] has one field per key of cargo-deb's documented metadata; the README's table says
+//! `DebTable` has one field per key of cargo-deb's documented metadata; the README's table says
 //! what syspack does with each. Keys it does not have are warnings naming them (lenient, as the
 //! module docs of [`super`] say). Relations apply to Debian targets only (they are Debian
 //! package names).

@@ -1,6 +1,6 @@
 //! cargo-generate-rpm's `[package.metadata.generate-rpm]`, read as a fallback.
 //!
-//! [`RpmTable`] has one field per key of cargo-generate-rpm's documented metadata; the README's
+//! `RpmTable` has one field per key of cargo-generate-rpm's documented metadata; the README's
 //! table says what syspack does with each. Relation tables (`name = "*"` or `name = ">= 1.2"`)
 //! apply to RPM targets only. When cargo-deb's table is present too, each tool's table makes its
 //! own package, as the two tools do: these assets and scripts are the RPM's

@@ -4,15 +4,15 @@
 //!
 //! 1. a standalone `syspack.toml` given with `--config` (for projects that are not cargo packages:
 //!    a staged install tree), see [`syspack::load_standalone`];
-//! 2. `[package.metadata.syspack]` in `Cargo.toml`, see [`syspack::load_cargo`];
+//! 2. `[package.metadata.syspack]` in `Cargo.toml`, read by `syspack::apply`;
 //! 3. cargo-deb's `[package.metadata.deb]` and/or cargo-generate-rpm's
 //!    `[package.metadata.generate-rpm]` ([`cargo_deb`], [`generate_rpm`]), read leniently: keys
 //!    syspack does not use are reported as warnings;
 //! 4. nothing: every binary target goes to `/usr/bin/<name>`, README and licence files to
 //!    `/usr/share/doc/<name>/`.
 //!
-//! Each table is a serde struct ([`syspack::SyspackTable`], [`cargo_deb::DebTable`],
-//! [`generate_rpm::RpmTable`]): its fields are the one list of its keys, so adding a key is
+//! Each table is a serde struct (`syspack::SyspackTable`, `cargo_deb::DebTable`,
+//! `generate_rpm::RpmTable`): its fields are the one list of its keys, so adding a key is
 //! adding a field. The syspack tables are strict: an unknown key is an error naming the file, the
 //! dotted key path and the closest known key. The cargo-deb and cargo-generate-rpm tables are
 //! lenient: a key syspack does not read is a warning naming it.
@@ -576,7 +576,7 @@ impl Config {
     }
 
     /// [`Config::from_cargo_manifest`] with cargo-deb's / cargo-generate-rpm's metadata
-    /// variant `variant` applied (`--variant`; see [`variant`]).
+    /// variant `variant` applied (`--variant`; see the `variant` module).
     pub fn from_cargo_manifest_variant(
         manifest: &Path,
         variant: Option<&str>,

@@ -14,7 +14,7 @@ pub struct FileDigests {
     pub size: u64,
     /// MD5 of the content; `None` when the digests were made for formats that record SHA-256
     /// only (an rpm or FreeBSD package alone: MD5 cost as much CPU time as SHA-256 with the
-    /// CPU's SHA extensions, several times over). [`md5_hex`] reads the file again if a writer
+    /// CPU's SHA extensions, several times over). `frames::md5_hex` reads the file again if a writer
     /// needs it after all.
     pub md5: Option<[u8; 16]>,
     /// SHA-256 of the content.
