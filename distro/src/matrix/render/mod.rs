@@ -1,4 +1,4 @@
-//! Renderings of a [`Matrix`](crate::matrix::Matrix): each is a pure function from the matrix to text.
+//! Renderings of a [`Matrix`]: each is a pure function from the matrix to text.
 
 pub mod html;
 pub mod json;
