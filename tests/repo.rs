@@ -1186,3 +1186,60 @@ fn a_published_package_is_never_replaced() {
     }
     verify();
 }
+
+/// `SYSPACK_REPO_UNSAFE_IO=1` turns every fsync off (counted by strace) and changes nothing
+/// else: the same tree, byte for byte, and it verifies.
+#[test]
+fn unsafe_io_skips_every_fsync_and_writes_the_same_tree() {
+    let (dir, deb) = setup("repo-unsafe-io", "rsa4096");
+    let fsyncs = |repo: &str, unsafe_io: bool| -> u64 {
+        let log = dir.join(format!("{repo}.strace"));
+        let mut cmd = Command::new("strace");
+        cmd.args(["-f", "-c", "-e", "trace=fsync,fdatasync,syncfs,sync", "-o"])
+            .arg(&log)
+            .arg(env!("CARGO_BIN_EXE_syspack"))
+            .args(["repo", "add", repo, "--signing-key", "keys/secret.asc"])
+            .arg(&deb)
+            .current_dir(dir.path())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .env("SYSPACK_NOW", "1700000000");
+        if unsafe_io {
+            cmd.env("SYSPACK_REPO_UNSAFE_IO", "1");
+        } else {
+            cmd.env_remove("SYSPACK_REPO_UNSAFE_IO");
+        }
+        let out = cmd
+            .output()
+            .expect("strace is missing: apt-get install -y strace (ci/install-deps installs it)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // strace -c: one line per traced call made, `calls` in the fourth column.
+        let table = std::fs::read_to_string(&log).unwrap();
+        table
+            .lines()
+            .filter(|l| {
+                l.split_whitespace()
+                    .last()
+                    .is_some_and(|s| s.contains("sync"))
+            })
+            .filter_map(|l| l.split_whitespace().nth(3)?.parse::<u64>().ok())
+            .sum()
+    };
+    let durable = fsyncs("durable", false);
+    assert!(durable >= 10, "only {durable} fsync calls by default");
+    assert_eq!(
+        fsyncs("unsafe", true),
+        0,
+        "fsync with SYSPACK_REPO_UNSAFE_IO=1"
+    );
+    assert!(
+        tree(&dir.join("durable")) == tree(&dir.join("unsafe")),
+        "unsafe I/O changed the repository"
+    );
+    dir.command()
+        .args(["repo", "verify", "unsafe", "--key", "keys/public.asc"])
+        .stdout();
+}

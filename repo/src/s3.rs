@@ -405,9 +405,7 @@ impl Remote {
                 ),
             ));
         }
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(tmp.path(), "writing", e))?;
+        store::sync_file(tmp.as_file()).map_err(|e| Error::io(tmp.path(), "writing", e))?;
         tmp.persist(path)
             .map_err(|e| Error::io(path, "renaming into place", e.error))?;
         Ok(())

@@ -5,6 +5,17 @@
 //! A writer killed at any point leaves at most a `.tmp-*` file behind, never a half-written file
 //! under a name a client reads. Temporary files never hold secret keys: keys are only ever in
 //! memory (see [`crate::sign`]).
+//!
+//! # Unsafe I/O
+//!
+//! With `SYSPACK_REPO_UNSAFE_IO=1` ([`UNSAFE_IO_ENV`]) nothing is fsynced — as dpkg's
+//! `--force-unsafe-io`, and as reprepro and repo-add always write. The temporary files and renames
+//! stay, so a client reading the tree still never sees a half-written file, and a killed writer
+//! still leaves a valid tree (the kernel keeps what was written); only a power cut or a kernel
+//! crash can lose the last publication. For a tree that is a staging copy (the release workflow
+//! pulls the repository from object storage, adds and pushes it back): fsync there protects
+//! nothing and costs most of a one-package publication's wall time on a busy disk
+//! (`bench/RESULTS.md`, section 6).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -38,6 +49,24 @@ pub(crate) fn step() {
     }
 }
 
+/// The variable that turns fsync off (`1`); see the module docs.
+pub const UNSAFE_IO_ENV: &str = "SYSPACK_REPO_UNSAFE_IO";
+
+/// Whether writes are made durable: unless `SYSPACK_REPO_UNSAFE_IO=1`. Read once per process.
+fn durable() -> bool {
+    static DURABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *DURABLE.get_or_init(|| std::env::var_os(UNSAFE_IO_ENV).is_none_or(|v| v != "1"))
+}
+
+/// Flushes `file` to disk, unless unsafe I/O was asked for.
+pub(crate) fn sync_file(file: &File) -> std::io::Result<()> {
+    if durable() {
+        file.sync_all()
+    } else {
+        Ok(())
+    }
+}
+
 /// Writes `bytes` to `path` atomically (temporary file, fsync, rename, directory fsync).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
@@ -60,7 +89,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             .open(&tmp)
             .map_err(|e| Error::io(&tmp, "creating", e))?;
         f.write_all(bytes)
-            .and_then(|()| f.sync_all())
+            .and_then(|()| sync_file(&f))
             .map_err(|e| Error::io(&tmp, "writing", e))?;
         step();
         fs::rename(&tmp, path).map_err(|e| Error::io(path, "renaming into place", e))?;
@@ -179,6 +208,9 @@ pub fn link_atomic(src: &Path, dst: &Path) -> Result<()> {
 
 /// Makes the renames in `dir` durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
+    if !durable() {
+        return Ok(());
+    }
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| Error::io(dir, "syncing", e))
