@@ -9,7 +9,8 @@
 //! # Unsafe I/O
 //!
 //! With `SYSPACK_REPO_UNSAFE_IO=1` ([`UNSAFE_IO_ENV`]) nothing is fsynced — as dpkg's
-//! `--force-unsafe-io`, and as reprepro and repo-add always write. The temporary files and renames
+//! `--force-unsafe-io`, and as pacman's repo-add always writes (reprepro and createrepo_c
+//! fdatasync some of their files). The temporary files and renames
 //! stay, so a client reading the tree still never sees a half-written file, and a killed writer
 //! still leaves a valid tree (the kernel keeps what was written); only a power cut or a kernel
 //! crash can lose the last publication. For a tree that is a staging copy (the release workflow
