@@ -286,12 +286,127 @@ mod built {
             &[
                 "does not define",
                 "glibc 2.12",
-                "getauxval (referenced by",
+                "getauxval@GLIBC_2.16 (referenced by",
                 "in libstd-",
                 "raise the floor",
             ],
         );
     }
+}
+
+/// A crate whose C code (compiled by its build script with cc into `libnewer.a`) calls
+/// `getrandom`, which glibc has from 2.25 on.
+fn newer_c_crate(name: &str) -> Dir {
+    let dir = Dir::new(name);
+    dir.create(
+        "Cargo.toml",
+        r#"[package]
+name = "newer"
+version = "0.1.0"
+edition = "2021"
+license = "MIT"
+description = "calls getrandom from C"
+authors = ["syspack tests <tests@example.org>"]
+
+[workspace]
+
+[build-dependencies]
+cc = "1"
+"#,
+    );
+    dir.create(
+        "build.rs",
+        "fn main() {\n    cc::Build::new().file(\"pick.c\").compile(\"newer\");\n}\n",
+    );
+    // Declared here, not from <sys/random.h>: the compile must not depend on the headers.
+    dir.create(
+        "pick.c",
+        "#include <stddef.h>\nextern long getrandom(void *buf, size_t n, unsigned int flags);\n\
+         int pick(void) { unsigned char b = 0; return getrandom(&b, 1, 0) == 1 ? b : -1; }\n",
+    );
+    dir.create(
+        "src/main.rs",
+        "extern \"C\" {\n    fn pick() -> i32;\n}\nfn main() {\n    println!(\"{}\", unsafe { pick() });\n}\n",
+    );
+    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    dir
+}
+
+#[test]
+fn a_symbol_beyond_the_floor_is_named_with_its_version_and_object() {
+    let dir = newer_c_crate("glibc-newer");
+    let target = workspace().join("target").join("glibc-newer-test");
+    // zig links against glibc 2.17's stubs, which have no getrandom: the link fails, and the
+    // error gives the version zig's glibc tables know it from and the object and crate that call
+    // it.
+    let err = dir
+        .command()
+        .args(["build", "--glibc", "2.17"])
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("SYSPACK_LINK")
+        .stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "does not define",
+            "glibc 2.17",
+            "getrandom@GLIBC_2.25 (referenced by",
+            "pick.o",
+            "in libnewer.a (crate `newer`)",
+        ],
+    );
+    // The same for aarch64, where zig's tables are aarch64's.
+    let err = dir
+        .command()
+        .args(["build", "--glibc", "2.17", "--arch", "arm64"])
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("SYSPACK_LINK")
+        .stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "getrandom@GLIBC_2.25 (referenced by",
+            "in libnewer.a (crate `newer`)",
+        ],
+    );
+
+    // Linked by the machine's own toolchain (glibc 2.36), the binary carries
+    // getrandom@GLIBC_2.25: packaging it for 2.17 is refused after the fact, naming the symbol,
+    // its version and the archive member of the build that references it.
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = dir
+        .command()
+        .args([
+            "package",
+            "--no-build",
+            "--glibc",
+            "2.17",
+            "--target",
+            "debian-11",
+            "--out",
+            "out",
+        ])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .stderr_with(1);
+    assert_contains(
+        &err,
+        &[
+            "--glibc 2.17: 1 binary needs more than glibc 2.17; nothing was packaged",
+            "getrandom@GLIBC_2.25: referenced by ",
+            "pick.o in libnewer.a (crate `newer`)",
+        ],
+    );
 }
 
 #[test]
