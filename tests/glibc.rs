@@ -659,6 +659,33 @@ fn a_symbol_beyond_the_floor_is_named_with_its_version_and_object() {
 }
 
 #[test]
+fn another_architecture_needs_a_floor_it_has() {
+    let dir = floor_crate("glibc-arm64-refused");
+    // Without --glibc the build would be this machine's architecture's.
+    let err = dir
+        .command()
+        .args(["build", "--arch", "arm64"])
+        .env_remove("SYSPACK_LINK")
+        .stderr_with(2);
+    assert_contains(
+        &err,
+        &["the package is for aarch64", "--glibc 2.17", "--no-build"],
+    );
+    // glibc on aarch64 begins with 2.17.
+    let err = dir
+        .command()
+        .args(["build", "--arch", "aarch64", "--glibc", "2.12"])
+        .env_remove("SYSPACK_LINK")
+        .stderr_with(2);
+    assert_contains(&err, &["first release there is 2.17", "GLIBC_2.17"]);
+    let err = dir
+        .command()
+        .args(["build", "--arch", "sparc", "--glibc", "2.17"])
+        .stderr_with(2);
+    assert_contains(&err, &["invalid --arch `sparc`", "aarch64"]);
+}
+
+#[test]
 fn system_mode_is_refused_with_the_reason() {
     let dir = floor_crate("glibc-system");
     let err = dir
@@ -716,6 +743,12 @@ fn a_missing_toolchain_names_both_install_commands() {
         ],
     );
     let doctor = dir.command().args(["doctor"]).stdout();
+    assert!(
+        doctor.lines().any(|l| l.contains("rust std")
+            && l.contains("aarch64-unknown-linux-gnu")
+            && !l.contains("not installed")),
+        "rustup's aarch64-unknown-linux-gnu std is missing (ci/install-deps adds it):\n{doctor}"
+    );
     let zig_line = doctor
         .lines()
         .find(|l| l.trim_start().starts_with("zig "))

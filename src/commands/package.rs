@@ -477,8 +477,8 @@ pub fn zig_build(floor: &GlibcFloor, arch: syspack_distro::Arch) -> Result<ZigBu
             vars.join(", ")
         );
     }
-    let target = ZigTarget::linux_gnu(arch, floor.clone())?;
     let toolchain = ZigToolchain::find()?;
+    let target = ZigTarget::linux_gnu(arch, floor.clone())?;
     crate::toolchain::check_rust_std(&target.triple)?;
     Ok(vendoring_zig_build(toolchain, target))
 }
