@@ -242,10 +242,7 @@ fn explain_undefined(z: &ZigBuild, undefined: Vec<(String, Vec<String>)>) -> Vec
         .collect();
     dirs.sort();
     dirs.dedup();
-    let archives: Vec<PathBuf> = dirs
-        .iter()
-        .flat_map(|d| refs::archives_beside(&d.join("-")))
-        .collect();
+    let archives: Vec<PathBuf> = dirs.iter().flat_map(|d| refs::archives_in(d)).collect();
     let found = refs::find(&archives, &names);
     undefined
         .into_iter()

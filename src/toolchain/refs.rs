@@ -68,12 +68,15 @@ pub fn crate_of(archive: &Path) -> Option<String> {
     without_hash(stem).map(str::to_string)
 }
 
-/// The archives of the cargo build that made the executable `exe` (`<dir>/<exe>`): every `.a`
-/// under `<dir>/build/*/out/` and every `.rlib` and `.a` in `<dir>/deps/`, sorted.
+/// The archives of the cargo build that made the executable `exe`: those of its directory (see
+/// [`archives_in`]).
 pub fn archives_beside(exe: &Path) -> Vec<PathBuf> {
-    let Some(dir) = exe.parent() else {
-        return Vec::new();
-    };
+    exe.parent().map(archives_in).unwrap_or_default()
+}
+
+/// The archives of a cargo profile directory (`<target>/<triple>/release`): every `.a` under
+/// `build/*/out/` and every `.rlib` and `.a` in `deps/`, sorted.
+pub fn archives_in(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(dir.join("build"))
         .max_depth(6)
