@@ -135,6 +135,7 @@ pub fn build(
         .unwrap_or_default();
     if !status.success() {
         if let (Some(z), false) = (zig, undefined.is_empty()) {
+            let undefined = explain_undefined(z, undefined);
             let floor = z
                 .target
                 .glibc
@@ -160,15 +161,7 @@ pub fn build(
                 } else {
                     "symbols"
                 },
-                undefined
-                    .iter()
-                    .map(|(s, at)| if at.is_empty() {
-                        s.clone()
-                    } else {
-                        format!("{s} (referenced by {})", at.join("; "))
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                undefined.join(", ")
             );
         }
         bail!("`{shown}` failed ({status}); fix the build errors above, or package existing files with `--no-build`");
@@ -177,7 +170,7 @@ pub fn build(
 }
 
 /// The object (and archive) of lld's `>>>               obj.o:(function) in archive /p/libx.a`
-/// line, as `obj.o:(function) in libx.a`.
+/// line, as `obj.o:(function) in /p/libx.a`.
 fn referencing_object(line: &str) -> Option<String> {
     let (_, rest) = line.split_once(">>>")?;
     let rest = rest.trim();
@@ -185,12 +178,96 @@ fn referencing_object(line: &str) -> Option<String> {
         return None;
     }
     Some(match rest.split_once(" in archive ") {
-        Some((obj, archive)) => {
-            let name = archive.rsplit('/').next().unwrap_or(archive);
-            format!("{obj} in {name}")
-        }
+        Some((obj, archive)) => format!("{obj} in {archive}"),
         None => rest.to_string(),
     })
+}
+
+/// A reference lld named (`obj.o:(function) in /p/libx.a`), shown with the archive's file name
+/// and, when its place in the target directory tells, its crate.
+fn shown_reference(at: &str) -> String {
+    match at.rsplit_once(" in ") {
+        Some((obj, archive)) => {
+            let path = Path::new(archive);
+            let name = path
+                .file_name()
+                .map_or_else(|| archive.into(), |n| n.to_string_lossy());
+            match crate::toolchain::refs::crate_of(path) {
+                Some(c) => format!("{obj} in {name} (crate `{c}`)"),
+                None => format!("{obj} in {name}"),
+            }
+        }
+        None => at.to_string(),
+    }
+}
+
+/// The cargo profile directory (`<target>/<triple>/release`) of an archive lld named, when it
+/// is in one (`…/release/build/<crate>-<hash>/out/libx.a`, `…/release/deps/libc-<hash>.rlib`).
+fn profile_dir(archive: &Path) -> Option<PathBuf> {
+    archive
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "build" || n == "deps"))
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+}
+
+/// Each undefined symbol of a failed zig link as `symbol@GLIBC_x.y (referenced by …)`: its
+/// version from zig's glibc tables (the release from which it exists for the target's
+/// architecture, [`crate::toolchain::abilist`]), and the objects that reference it: the ones lld
+/// named, and the members of the build's own archives that list it as undefined
+/// ([`crate::toolchain::refs`]; lld names only the first few).
+fn explain_undefined(z: &ZigBuild, undefined: Vec<(String, Vec<String>)>) -> Vec<String> {
+    use crate::toolchain::{abilist, refs};
+    let names: std::collections::BTreeSet<String> =
+        undefined.iter().map(|(s, _)| s.clone()).collect();
+    let versions = match (
+        z.target.glibc.is_some(),
+        abilist::zig_target(&z.target.triple),
+    ) {
+        (true, Some(t)) => z
+            .toolchain
+            .zig
+            .lib_dir()
+            .and_then(|d| abilist::read(&d))
+            .map(|data| abilist::oldest_versions(&data, &t, &names))
+            .unwrap_or_default(),
+        _ => Default::default(),
+    };
+    // The build's archives: in the profile directory of the archives lld named.
+    let mut dirs: Vec<PathBuf> = undefined
+        .iter()
+        .flat_map(|(_, at)| at.iter())
+        .filter_map(|at| at.rsplit_once(" in ").map(|(_, a)| PathBuf::from(a)))
+        .filter_map(|a| profile_dir(&a))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let archives: Vec<PathBuf> = dirs.iter().flat_map(|d| refs::archives_in(d)).collect();
+    let found = refs::find(&archives, &names);
+    undefined
+        .into_iter()
+        .map(|(s, at)| {
+            let mut shown: Vec<String> = at.iter().map(|a| shown_reference(a)).collect();
+            for r in found.get(&s).into_iter().flatten() {
+                let is_named = at.iter().any(|a| {
+                    a.starts_with(&format!("{}:", r.member))
+                        && a.ends_with(&format!("/{}", r.archive))
+                });
+                if !is_named && shown.len() < 6 {
+                    shown.push(r.to_string());
+                }
+            }
+            let name = match versions.get(&s) {
+                Some(v) => format!("{s}@{v}"),
+                None => s,
+            };
+            if shown.is_empty() {
+                name
+            } else {
+                format!("{name} (referenced by {})", shown.join("; "))
+            }
+        })
+        .collect()
 }
 
 /// The symbol of an `ld.lld: error: undefined symbol: NAME` line (lld, as zig links), or of
@@ -300,11 +377,21 @@ mod tests {
             referencing_object(
                 "          >>>               std-d12.rcgu.o:(std::x::drop_handler) in archive /r/lib/libstd-d12.rlib"
             ),
-            Some("std-d12.rcgu.o:(std::x::drop_handler) in libstd-d12.rlib".into())
+            Some("std-d12.rcgu.o:(std::x::drop_handler) in /r/lib/libstd-d12.rlib".into())
         );
         assert_eq!(
             referencing_object("          >>> referenced by stack_overflow.rs:310 (library/std)"),
             None
+        );
+        assert_eq!(
+            shown_reference("rnd.o:(pick) in /t/x/release/build/rnd-0123456789abcdef/out/librnd.a"),
+            "rnd.o:(pick) in librnd.a (crate `rnd`)"
+        );
+        assert_eq!(
+            profile_dir(Path::new(
+                "/t/x/release/build/rnd-0123456789abcdef/out/librnd.a"
+            )),
+            Some(PathBuf::from("/t/x/release"))
         );
     }
 }

@@ -111,6 +111,14 @@ impl Target {
     }
 
     fn by_index(&self, ix: &ReleaseIndex, soname: &str, glibc: Option<&str>) -> SonameDep {
+        // The index lists the amd64 port's files: another architecture's glibc loader is in the
+        // package of libc.so.6 there.
+        let soname = if syspack_distro::kb::is_glibc_loader(soname) && ix.provider(soname).is_none()
+        {
+            "libc.so.6"
+        } else {
+            soname
+        };
         let Some(pkg) = ix.provider(soname) else {
             return SonameDep::Missing(ix.contents_source());
         };
@@ -257,6 +265,35 @@ mod tests {
                 .unwrap()
                 .dependency_for("libnosuch.so.9", None),
             SonameDep::Unknown
+        );
+    }
+
+    #[test]
+    fn another_architectures_glibc_loader_is_libc() {
+        // An aarch64 binary linked by GNU ld needs ld-linux-aarch64.so.1; the data and the
+        // indexes describe the x86_64 ports, where libc's package ships every loader's
+        // counterpart.
+        for (id, package) in [
+            ("debian-11", "libc6"),
+            ("debian-12", "libc6"),
+            ("el-9", "glibc"),
+            ("arch", "glibc"),
+        ] {
+            let t = Target::resolve(id).unwrap();
+            assert_eq!(
+                t.dependency_for("ld-linux-aarch64.so.1", Some("2.17")),
+                SonameDep::Package(Relation::with(package, VersionOp::Ge, "2.17")),
+                "{id}"
+            );
+        }
+        let bookworm = syspack_distro::kb::KnowledgeBase::builtin()
+            .release("debian-12")
+            .unwrap();
+        assert_eq!(
+            bookworm
+                .ships_soname("ld-linux-aarch64.so.1")
+                .map(|(s, _)| s),
+            Some(true)
         );
     }
 

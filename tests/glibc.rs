@@ -258,16 +258,265 @@ mod built {
         assert!(glibc_rows >= 10, "{json}");
         assert!(rows.iter().any(|r| r["release"] == "centos-7"));
 
-        // Debian 11 (glibc 2.31) and Debian 13 install the package and run the binary.
-        for (suite, deb) in [
-            ("bullseye", deb11),
-            ("trixie", dir.join("out/debian-13/floor_0.1.0-1_amd64.deb")),
+        // Debian 11 (glibc 2.31) and Debian 13 install the package and run the binary; what
+        // they showed goes to the matrix as proofs, which mark its cells verified.
+        let mut proofs = Vec::new();
+        for (release, suite, deb) in [
+            ("debian-11", "bullseye", deb11),
+            (
+                "debian-13",
+                "trixie",
+                dir.join("out/debian-13/floor_0.1.0-1_amd64.deb"),
+            ),
         ] {
             let printed = run_in_debian_root(suite, &deb);
             assert!(
                 printed.starts_with("zlib 1.") && printed.contains(" zstd 1."),
                 "{suite}: {printed}"
             );
+            let name = deb.file_name().unwrap().to_str().unwrap();
+            proofs.push(proof(
+                release,
+                "installs",
+                name,
+                &format!("chroot {suite}-root dpkg -i {name} (debootstrap minbase root)"),
+            ));
+            proofs.push(proof(
+                release,
+                "runs",
+                name,
+                &format!("chroot {suite}-root /usr/bin/floor (--glibc 2.17 build) after dpkg -i"),
+            ));
+        }
+        let table = matrix_with_proofs(&dir, &bin, &proofs, "debian-11,debian-13,centos-7");
+        for release in ["debian-11", "debian-13"] {
+            let line = table
+                .lines()
+                .find(|l| l.contains(&format!("`{release}`")))
+                .unwrap_or_else(|| panic!("no {release} row:\n{table}"));
+            assert!(line.matches("yes ✓").count() >= 2, "{line}\n{table}");
+        }
+        assert!(!table.contains("proof disagrees"), "{table}");
+    }
+
+    /// One proof object (see `syspack matrix --proofs`) that `column` of `release` is `yes`,
+    /// dated today.
+    fn proof(release: &str, column: &str, package: &str, step: &str) -> serde_json::Value {
+        let date = run("date", &["-u", "+%F"]);
+        serde_json::json!({
+            "release": release,
+            "column": column,
+            "package": package,
+            "step": step,
+            "date": date.trim(),
+            "outcome": "yes",
+        })
+    }
+
+    /// The markdown matrix of `bin` for `targets` with `proofs` attached; the proofs are kept in
+    /// the workspace's `target/syspack/` (as ci/install-tests keeps its own) and the table is
+    /// printed, for the test log.
+    fn matrix_with_proofs(
+        dir: &Dir,
+        bin: &Path,
+        proofs: &[serde_json::Value],
+        targets: &str,
+    ) -> String {
+        let file = dir.join("proofs.json");
+        let text = serde_json::to_string_pretty(proofs).unwrap();
+        std::fs::write(&file, &text).unwrap();
+        let kept = workspace().join("target/syspack");
+        std::fs::create_dir_all(&kept).unwrap();
+        let stem = bin.parent().unwrap().parent().unwrap().file_name().unwrap();
+        std::fs::write(
+            kept.join(format!("proofs-glibc-{}.json", stem.to_string_lossy())),
+            &text,
+        )
+        .unwrap();
+        let table = dir
+            .command()
+            .args([
+                "matrix",
+                "--binary",
+                bin.to_str().unwrap(),
+                "--target",
+                targets,
+                "--proofs",
+                file.to_str().unwrap(),
+                "--format",
+                "markdown",
+            ])
+            .stdout();
+        println!("{table}");
+        table
+    }
+
+    #[test]
+    fn an_arm64_glibc_2_17_build_is_packaged_for_arm64_and_runs_in_an_arm64_root() {
+        let dir = floor_crate("glibc-arm64");
+        let target = target_dir("2.17-arm64");
+        let out = dir
+            .command()
+            .args([
+                "package",
+                "--glibc",
+                "2.17",
+                "--arch",
+                "arm64",
+                "--features",
+                "vendored",
+                "--target",
+                "debian-11,debian-12,el-9,arch",
+                "--out",
+                "out",
+            ])
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("SYSPACK_LINK")
+            .stdout();
+        assert_contains(&out, &["arm64.deb", "aarch64.rpm", "aarch64.pkg.tar.zst"]);
+        let bin = target.join("aarch64-unknown-linux-gnu/release/floor");
+        let bin_s = bin.to_str().unwrap();
+
+        // readelf: an AArch64 executable needing GLIBC_2.17 at most (aarch64's oldest), nothing
+        // of libgcc_s, no compression library; the vendored archives are AArch64 objects too.
+        let header = run("readelf", &["-h", "-W", bin_s]);
+        assert!(header.contains("AArch64"), "{header}");
+        let needs = run("readelf", &["-V", "-W", bin_s]);
+        let glibc = versions(&needs, "GLIBC_");
+        assert_eq!(glibc, [(2, 17)], "{needs}");
+        assert!(!needs.contains("GCC_"), "{needs}");
+        let dynamic = run("readelf", &["-d", "-W", bin_s]);
+        for lib in ["libz.so", "libzstd.so", "liblzma.so", "libbz2.so"] {
+            assert!(!dynamic.contains(lib), "{lib} is needed:\n{dynamic}");
+        }
+        let build = target.join("aarch64-unknown-linux-gnu/release/build");
+        let mut archives = 0;
+        for entry in std::fs::read_dir(&build).unwrap() {
+            let out_dir = entry.unwrap().path().join("out");
+            for a in ["libz.a", "libbz2.a", "liblzma.a", "libzstd.a"] {
+                let a = out_dir.join(a);
+                if a.is_file() {
+                    archives += 1;
+                    let h = run("readelf", &["-h", "-W", a.to_str().unwrap()]);
+                    assert!(
+                        h.contains("AArch64") && !h.contains("X86-64"),
+                        "{}: {h}",
+                        a.display()
+                    );
+                }
+            }
+        }
+        assert!(archives >= 4, "{}", build.display());
+
+        // The packages' architecture fields and libc dependencies.
+        let deb11 = dir.join("out/debian-11/floor_0.1.0-1_arm64.deb");
+        let deb12 = dir.join("out/debian-12/floor_0.1.0-1_arm64.deb");
+        for deb in [&deb11, &deb12] {
+            let d = deb.to_str().unwrap();
+            assert_eq!(run("dpkg-deb", &["-f", d, "Architecture"]).trim(), "arm64");
+            let depends = run("dpkg-deb", &["-f", d, "Depends"]);
+            assert!(depends.contains("libc6 (>= 2.17)"), "{depends}");
+        }
+        let rpm = dir.join("out/floor-0.1.0-1.aarch64.rpm");
+        let rpm_s = rpm.to_str().unwrap();
+        assert_eq!(run("rpm", &["-qp", "--qf", "%{ARCH}", rpm_s]), "aarch64");
+        let requires = run("rpm", &["-qp", "--requires", rpm_s]);
+        assert!(
+            requires.contains("libc.so.6(GLIBC_2.17)(64bit)"),
+            "{requires}"
+        );
+        let pkginfo = run(
+            "bsdtar",
+            &[
+                "-xOf",
+                dir.join("out/floor-0.1.0-1-aarch64.pkg.tar.zst")
+                    .to_str()
+                    .unwrap(),
+                ".PKGINFO",
+            ],
+        );
+        assert!(
+            pkginfo.contains("arch = aarch64") && pkginfo.contains("depend = glibc>=2.17"),
+            "{pkginfo}"
+        );
+
+        // Stripped by aarch64-linux-gnu-strip: the packaged binary has no symbol table.
+        let unpacked = dir.join("unpacked");
+        run(
+            "dpkg-deb",
+            &["-x", deb11.to_str().unwrap(), unpacked.to_str().unwrap()],
+        );
+        let sections = run(
+            "readelf",
+            &["-S", "-W", unpacked.join("usr/bin/floor").to_str().unwrap()],
+        );
+        assert!(!sections.contains(".symtab"), "{sections}");
+
+        // Debian 11's arm64 port (glibc 2.31) runs it, through qemu's user-mode emulator: the
+        // package unpacked into a root made by debootstrap's first stage (no binfmt_misc, so
+        // dpkg, whose scripts would run arm64 programs, is not run there).
+        let scratch = Dir::new("glibc-arm64-root");
+        let root = scratch.join("root");
+        let made = Command::new(workspace().join("ci/debian-root"))
+            .args(["--arch", "arm64", "bullseye"])
+            .arg(&root)
+            .output()
+            .expect("ci/debian-root runs");
+        assert!(
+            made.status.success(),
+            "ci/debian-root --arch arm64 bullseye failed (ci/install-deps installs debootstrap \
+             and qemu-user-static): {}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        run(
+            "dpkg-deb",
+            &["-x", deb11.to_str().unwrap(), root.to_str().unwrap()],
+        );
+        let printed = run(
+            "chroot",
+            &[
+                root.to_str().unwrap(),
+                "/usr/bin/qemu-aarch64-static",
+                "/usr/bin/floor",
+            ],
+        );
+        assert!(
+            printed.starts_with("zlib 1.") && printed.contains(" zstd 1."),
+            "{printed}"
+        );
+        let libc = run(
+            "chroot",
+            &[
+                root.to_str().unwrap(),
+                "/usr/bin/qemu-aarch64-static",
+                "/lib/aarch64-linux-gnu/libc.so.6",
+            ],
+        );
+        assert!(libc.contains("release version 2.31"), "{libc}");
+
+        // The matrix: runs on every glibc release from 2.17 on; the Debian 11 run proves it.
+        let name = deb11.file_name().unwrap().to_str().unwrap();
+        let proofs = [proof(
+            "debian-11",
+            "runs",
+            name,
+            &format!(
+                "chroot bullseye-arm64-root /usr/bin/qemu-aarch64-static /usr/bin/floor \
+                 (debootstrap --foreign --arch=arm64, {name} unpacked by dpkg-deb -x)"
+            ),
+        )];
+        let table = matrix_with_proofs(&dir, &bin, &proofs, "debian-11,el-9,centos-7");
+        let line = table
+            .lines()
+            .find(|l| l.contains("`debian-11`"))
+            .unwrap_or_else(|| panic!("no debian-11 row:\n{table}"));
+        assert!(line.contains("yes ✓"), "{line}\n{table}");
+        assert!(!table.contains("proof disagrees"), "{table}");
+        for l in table
+            .lines()
+            .filter(|l| l.contains("`centos-7`") || l.contains("`el-9`"))
+        {
+            assert!(l.contains("yes"), "{l}\n{table}");
         }
     }
 
@@ -286,12 +535,154 @@ mod built {
             &[
                 "does not define",
                 "glibc 2.12",
-                "getauxval (referenced by",
+                "getauxval@GLIBC_2.16 (referenced by",
                 "in libstd-",
                 "raise the floor",
             ],
         );
     }
+}
+
+/// A crate whose C code (compiled by its build script with cc into `libnewer.a`) calls
+/// `getrandom`, which glibc has from 2.25 on.
+fn newer_c_crate(name: &str) -> Dir {
+    let dir = Dir::new(name);
+    dir.create(
+        "Cargo.toml",
+        r#"[package]
+name = "newer"
+version = "0.1.0"
+edition = "2021"
+license = "MIT"
+description = "calls getrandom from C"
+authors = ["syspack tests <tests@example.org>"]
+
+[workspace]
+
+[build-dependencies]
+cc = "1"
+"#,
+    );
+    dir.create(
+        "build.rs",
+        "fn main() {\n    cc::Build::new().file(\"pick.c\").compile(\"newer\");\n}\n",
+    );
+    // Declared here, not from <sys/random.h>: the compile must not depend on the headers.
+    dir.create(
+        "pick.c",
+        "#include <stddef.h>\nextern long getrandom(void *buf, size_t n, unsigned int flags);\n\
+         int pick(void) { unsigned char b = 0; return getrandom(&b, 1, 0) == 1 ? b : -1; }\n",
+    );
+    dir.create(
+        "src/main.rs",
+        "extern \"C\" {\n    fn pick() -> i32;\n}\nfn main() {\n    println!(\"{}\", unsafe { pick() });\n}\n",
+    );
+    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    dir
+}
+
+#[test]
+fn a_symbol_beyond_the_floor_is_named_with_its_version_and_object() {
+    let dir = newer_c_crate("glibc-newer");
+    let target = workspace().join("target").join("glibc-newer-test");
+    // zig links against glibc 2.17's stubs, which have no getrandom: the link fails, and the
+    // error gives the version zig's glibc tables know it from and the object and crate that call
+    // it.
+    let err = dir
+        .command()
+        .args(["build", "--glibc", "2.17"])
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("SYSPACK_LINK")
+        .stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "does not define",
+            "glibc 2.17",
+            "getrandom@GLIBC_2.25 (referenced by",
+            "pick.o",
+            "in libnewer.a (crate `newer`)",
+        ],
+    );
+    // The same for aarch64, where zig's tables are aarch64's.
+    let err = dir
+        .command()
+        .args(["build", "--glibc", "2.17", "--arch", "arm64"])
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("SYSPACK_LINK")
+        .stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "getrandom@GLIBC_2.25 (referenced by",
+            "in libnewer.a (crate `newer`)",
+        ],
+    );
+
+    // Linked by the machine's own toolchain (glibc 2.36), the binary carries
+    // getrandom@GLIBC_2.25: packaging it for 2.17 is refused after the fact, naming the symbol,
+    // its version and the archive member of the build that references it.
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = dir
+        .command()
+        .args([
+            "package",
+            "--no-build",
+            "--glibc",
+            "2.17",
+            "--target",
+            "debian-11",
+            "--out",
+            "out",
+        ])
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .stderr_with(1);
+    assert_contains(
+        &err,
+        &[
+            "--glibc 2.17: 1 binary needs more than glibc 2.17; nothing was packaged",
+            "getrandom@GLIBC_2.25: referenced by ",
+            "pick.o in libnewer.a (crate `newer`)",
+        ],
+    );
+}
+
+#[test]
+fn another_architecture_needs_a_floor_it_has() {
+    let dir = floor_crate("glibc-arm64-refused");
+    // Without --glibc the build would be this machine's architecture's.
+    let err = dir
+        .command()
+        .args(["build", "--arch", "arm64"])
+        .env_remove("SYSPACK_LINK")
+        .stderr_with(2);
+    assert_contains(
+        &err,
+        &["the package is for aarch64", "--glibc 2.17", "--no-build"],
+    );
+    // glibc on aarch64 begins with 2.17.
+    let err = dir
+        .command()
+        .args(["build", "--arch", "aarch64", "--glibc", "2.12"])
+        .env_remove("SYSPACK_LINK")
+        .stderr_with(2);
+    assert_contains(&err, &["first release there is 2.17", "GLIBC_2.17"]);
+    let err = dir
+        .command()
+        .args(["build", "--arch", "sparc", "--glibc", "2.17"])
+        .stderr_with(2);
+    assert_contains(&err, &["invalid --arch `sparc`", "aarch64"]);
 }
 
 #[test]
@@ -352,6 +743,12 @@ fn a_missing_toolchain_names_both_install_commands() {
         ],
     );
     let doctor = dir.command().args(["doctor"]).stdout();
+    assert!(
+        doctor.lines().any(|l| l.contains("rust std")
+            && l.contains("aarch64-unknown-linux-gnu")
+            && !l.contains("not installed")),
+        "rustup's aarch64-unknown-linux-gnu std is missing (ci/install-deps adds it):\n{doctor}"
+    );
     let zig_line = doctor
         .lines()
         .find(|l| l.trim_start().starts_with("zig "))

@@ -30,6 +30,11 @@ pub struct Args {
     #[arg(long, value_name = "VERSION")]
     glibc: Option<String>,
 
+    /// The machine to build for (`arm64`, `aarch64`, `x86_64`…), with --glibc [default:
+    /// `architecture` of the syspack table, else the build machine's].
+    #[arg(long, value_name = "ARCH")]
+    arch: Option<String>,
+
     /// `system`: every C library from the system, for any crate: the switch of each registry
     /// -sys crate in the graph is set, a crate that would still bundle is an error, and the
     /// executables are audited after the build (see `syspack audit`). `auto`: each crate's
@@ -47,6 +52,7 @@ pub fn run(args: Args) -> Result<i32> {
         variant: None,
         provenance_file: None,
         glibc: args.glibc,
+        arch: args.arch,
         link: args.link,
     };
     let project = project_args.load()?;

@@ -175,21 +175,23 @@ fn zig_toolchain(out: &mut impl Write) -> Result<()> {
     }
     // `syspack package --target freebsd-N` on another system: the FreeBSD standard library
     // (x86_64 only: aarch64-unknown-freebsd is a tier 3 target without one, see docs/freebsd.md).
-    let target = crate::toolchain::ZigTarget::freebsd(syspack_distro::Arch::X86_64)?;
-    match crate::toolchain::rust_std_dir(&target.triple) {
-        Some(dir) => writeln!(
-            out,
-            "  {:<14} {:<12} {}",
-            "rust std",
-            target.triple,
-            dir.display()
-        )?,
-        None => writeln!(
-            out,
-            "  {:<14} {:<12} not installed: `rustup target add {}` (for `--target freebsd-14` \
-             builds)",
-            "rust std", target.triple, target.triple
-        )?,
+    // And `--glibc N --arch arm64`: the aarch64 GNU/Linux one.
+    let freebsd = crate::toolchain::ZigTarget::freebsd(syspack_distro::Arch::X86_64)?;
+    for (triple, what) in [
+        (freebsd.triple.as_str(), "`--target freebsd-14` builds"),
+        (
+            "aarch64-unknown-linux-gnu",
+            "`--glibc 2.17 --arch arm64` builds",
+        ),
+    ] {
+        match crate::toolchain::rust_std_dir(triple) {
+            Some(dir) => writeln!(out, "  {:<14} {:<12} {}", "rust std", triple, dir.display())?,
+            None => writeln!(
+                out,
+                "  {:<14} {:<12} not installed: `rustup target add {triple}` (for {what})",
+                "rust std", triple
+            )?,
+        }
     }
     Ok(())
 }

@@ -120,6 +120,13 @@ pub struct ProjectArgs {
     #[arg(long, value_name = "VERSION")]
     pub glibc: Option<String>,
 
+    /// The machine the packages are for (`arm64`, `aarch64`, `x86_64`…) [default:
+    /// `architecture` of the configuration, else the build machine's]. With --glibc, the binaries
+    /// are cross-built for it (`--arch arm64 --glibc 2.17`: cargo-zigbuild for
+    /// `aarch64-unknown-linux-gnu.2.17`); without, they must already be for it (--no-build).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+
     /// `system`: link every C library from the system, for any crate: sets the switch of each
     /// registry -sys crate in the graph (distro/data/bundling/sys-crates.toml), refuses a crate that
     /// would still bundle, and audits the executables after the build. `auto`: each crate's
@@ -141,11 +148,17 @@ pub struct Project {
 impl ProjectArgs {
     /// Reads the configuration (syspack.toml or Cargo.toml) and prints its warnings.
     pub fn load(&self) -> Result<Project> {
-        load_project_variant(
+        let mut project = load_project_variant(
             self.config.as_deref(),
             self.manifest_path.as_deref(),
             self.variant.as_deref(),
-        )
+        )?;
+        if let Some(a) = &self.arch {
+            a.parse::<syspack_distro::Arch>()
+                .with_context(|| format!("invalid --arch `{a}`"))?;
+            project.cfg.meta.arch = Some(a.clone());
+        }
+        Ok(project)
     }
 
     /// The glibc floor: `--glibc`, else `glibc` of the configuration.
@@ -228,8 +241,25 @@ impl ProjectArgs {
                     (Platform::FreeBsd, _) => {
                         Some(freebsd_zig_build(stage::package_arch(&project.cfg)?)?)
                     }
-                    (Platform::Host, Some(f)) => Some(zig_build(f)?),
-                    (Platform::Host, None) => None,
+                    (Platform::Host, Some(f)) => {
+                        Some(zig_build(f, stage::package_arch(&project.cfg)?)?)
+                    }
+                    (Platform::Host, None) => {
+                        let arch = stage::package_arch(&project.cfg)?;
+                        if arch != syspack_distro::Arch::host() && arch != syspack_distro::Arch::All
+                        {
+                            bail!(
+                                "the package is for {} (`architecture`, --arch) but this machine \
+                                 builds for {}: cross-build with a glibc floor (`--glibc 2.17`: \
+                                 zig and cargo-zigbuild for {}), or package binaries built \
+                                 elsewhere with `--no-build`",
+                                arch.rpm(),
+                                syspack_distro::Arch::host().rpm(),
+                                arch.rpm()
+                            );
+                        }
+                        None
+                    }
                 };
                 // The resolved graph: the switches of a system build, and who bundles what.
                 let graph = link::graph(&cargo.manifest, &all_features, cargo.default_features);
@@ -431,10 +461,11 @@ fn system_link_vars() -> Vec<String> {
         .collect()
 }
 
-/// The toolchain and target of a build for `floor`, after refusing system mode (the system
-/// libraries of this machine were built against its own glibc, and linking them would tie the
-/// binary to it). Without `SYSPACK_LINK`, the build gets `SYSPACK_LINK=vendored`.
-pub fn zig_build(floor: &GlibcFloor) -> Result<ZigBuild> {
+/// The toolchain and target of a build for `floor` on `arch` (the package's architecture: the
+/// host's, or another one, cross-built), after refusing system mode (the system libraries of
+/// this machine were built against its own glibc, and linking them would tie the binary to it).
+/// Without `SYSPACK_LINK`, the build gets `SYSPACK_LINK=vendored`.
+pub fn zig_build(floor: &GlibcFloor, arch: syspack_distro::Arch) -> Result<ZigBuild> {
     let vars = system_link_vars();
     if !vars.is_empty() {
         bail!(
@@ -447,7 +478,8 @@ pub fn zig_build(floor: &GlibcFloor) -> Result<ZigBuild> {
         );
     }
     let toolchain = ZigToolchain::find()?;
-    let target = ZigTarget::glibc(&ZigTarget::host_triple()?, floor.clone())?;
+    let target = ZigTarget::linux_gnu(arch, floor.clone())?;
+    crate::toolchain::check_rust_std(&target.triple)?;
     Ok(vendoring_zig_build(toolchain, target))
 }
 
@@ -730,7 +762,11 @@ pub fn run(args: Args) -> Result<i32> {
                 .assets
                 .iter()
                 .filter(|a| a.link.is_none() && stage::is_elf(&a.source))
-                .map(|a| (a.dest.as_str(), a.source.as_path()))
+                // The file as built (beside its build's archives, which name the objects).
+                .map(|a| {
+                    let built = a.stripped_from.as_ref().unwrap_or(&a.source);
+                    (a.dest.as_str(), built.as_path())
+                })
                 .collect();
             floor::check(elf, f)?;
         }

@@ -61,9 +61,10 @@ pub fn check<'a>(
         let beyond = beyond(&info, floor);
         if !beyond.is_empty() {
             problems.push(format!(
-                "`{name}` ({}) needs {}",
+                "`{name}` ({}) needs {}{}",
                 path.display(),
-                beyond.join(", ")
+                beyond.join(", "),
+                referrers(path, &beyond)
             ));
         }
     }
@@ -72,9 +73,9 @@ pub fn check<'a>(
     }
     Err(anyhow!(
         "{}\n\nhelp: these symbols are newer than glibc {floor} (or come from libgcc_s/libstdc++, \
-         which are not part of glibc): find the crate or object that calls them (`nm -A` on the \
-         archives under the target directory), build it with zig too (no prebuilt objects, \
-         SYSPACK_LINK=vendored), or raise --glibc",
+         which are not part of glibc): the objects named above call them (when the build's \
+         archives are still beside the binary); build that crate with zig too (no prebuilt \
+         objects, SYSPACK_LINK=vendored), drop it, or raise --glibc",
         problems.join("\n")
     )
     .context(CheckFailed(format!(
@@ -83,6 +84,34 @@ pub fn check<'a>(
         if problems.len() == 1 { "y" } else { "ies" },
         if problems.len() == 1 { "s" } else { "" },
     ))))
+}
+
+/// The objects of the cargo build beside `exe` that reference the glibc symbols of `beyond`
+/// (`symbol@GLIBC_x.y` lines), one indented line per symbol; empty when none is found. The
+/// libgcc_s/libstdc++ ones are left out: every Rust object references the unwinder's
+/// `_Unwind_*`, and their cause is the toolchain that linked, not a crate.
+fn referrers(exe: &Path, beyond: &[String]) -> String {
+    let wanted: std::collections::BTreeSet<String> = beyond
+        .iter()
+        .filter_map(|s| s.split_once('@'))
+        .filter(|(_, v)| v.starts_with("GLIBC_"))
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let found = super::refs::find(&super::refs::archives_beside(exe), &wanted);
+    let mut out = String::new();
+    for line in beyond {
+        let Some((name, _)) = line
+            .split_once('@')
+            .filter(|(_, v)| v.starts_with("GLIBC_"))
+        else {
+            continue;
+        };
+        if let Some(rs) = found.get(name) {
+            let rs: Vec<String> = rs.iter().map(ToString::to_string).collect();
+            out.push_str(&format!("\n    {line}: referenced by {}", rs.join("; ")));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

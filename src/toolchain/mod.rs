@@ -8,7 +8,9 @@
 //! `CC_<target>`, `CXX_<target>`, `AR_<target>` and `CMAKE_TOOLCHAIN_FILE_<target>`, which cc-rs
 //! and the cmake crate read (see `syspack-build`).
 
+pub mod abilist;
 pub mod floor;
+pub mod refs;
 pub mod zig;
 
 use std::fmt;
@@ -71,6 +73,50 @@ impl ZigTarget {
             triple: triple.to_string(),
             glibc: Some(floor),
         })
+    }
+
+    /// The glibc target of `arch` for `floor`: the host's own triple when `arch` is the host's
+    /// (`rustc -vV`), else the Rust triple of `arch`'s GNU/Linux (`aarch64-unknown-linux-gnu`), a
+    /// cross build (zig brings the target's glibc stubs and C runtime; rustup the standard
+    /// library).
+    ///
+    /// # Errors
+    ///
+    /// `arch` is `all`, or `floor` is older than the first glibc release for `arch` (glibc came
+    /// to aarch64 in 2.17: its oldest symbol version is `GLIBC_2.17`).
+    pub fn linux_gnu(arch: syspack_distro::Arch, floor: GlibcFloor) -> Result<ZigTarget> {
+        use syspack_distro::Arch;
+        let (triple, first) = match arch {
+            Arch::X86_64 => ("x86_64-unknown-linux-gnu", None),
+            Arch::Aarch64 => ("aarch64-unknown-linux-gnu", Some("2.17")),
+            Arch::I686 => ("i686-unknown-linux-gnu", None),
+            Arch::Armv7 => ("armv7-unknown-linux-gnueabihf", None),
+            Arch::Riscv64 => ("riscv64gc-unknown-linux-gnu", Some("2.27")),
+            Arch::Ppc64le => ("powerpc64le-unknown-linux-gnu", Some("2.17")),
+            Arch::S390x => ("s390x-unknown-linux-gnu", None),
+            Arch::All => bail!(
+                "`--glibc {floor}` builds executables, whose package cannot be architecture \
+                 `all`: set `architecture` to the machine the binaries are for (or drop it: the \
+                 build machine's), or package existing files with `--no-build`"
+            ),
+        };
+        if let Some(first) = first {
+            let first: GlibcFloor = first.parse()?;
+            if floor.version() < first.version() {
+                bail!(
+                    "`--glibc {floor}` is older than glibc on {} (`{triple}`): its first release \
+                     there is {first} (the oldest symbol version of its libc is GLIBC_{first}); \
+                     ask for `--glibc {first}` or newer",
+                    arch.rpm()
+                );
+            }
+        }
+        let triple = if arch == Arch::host() {
+            ZigTarget::host_triple()?
+        } else {
+            triple.to_string()
+        };
+        ZigTarget::glibc(&triple, floor)
     }
 
     /// The FreeBSD target for `arch` (`x86_64-unknown-freebsd`): zig links it against its
@@ -190,6 +236,20 @@ mod tests {
         assert_eq!(t.zigbuild_triple(), "x86_64-unknown-freebsd");
         let e = ZigTarget::freebsd(syspack_distro::Arch::Aarch64).unwrap_err();
         assert!(e.to_string().contains("tier 3"), "{e}");
+    }
+
+    #[test]
+    fn glibc_targets_follow_the_package_architecture() {
+        use syspack_distro::Arch;
+        let f: GlibcFloor = "2.17".parse().unwrap();
+        let t = ZigTarget::linux_gnu(Arch::Aarch64, f.clone()).unwrap();
+        if Arch::host() != Arch::Aarch64 {
+            assert_eq!(t.zigbuild_triple(), "aarch64-unknown-linux-gnu.2.17");
+        }
+        let e = ZigTarget::linux_gnu(Arch::Aarch64, "2.12".parse().unwrap()).unwrap_err();
+        assert!(e.to_string().contains("first release there is 2.17"), "{e}");
+        let e = ZigTarget::linux_gnu(Arch::All, f).unwrap_err();
+        assert!(e.to_string().contains("architecture"), "{e}");
     }
 
     #[test]

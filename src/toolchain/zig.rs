@@ -161,6 +161,21 @@ impl Zig {
         rest.split_whitespace().next().map(str::to_string)
     }
 
+    /// zig's library directory (`zig env`: `lib_dir`, written as ZON `.lib_dir = "…"` by
+    /// zig 0.14 and later, as JSON `"lib_dir": "…"` before).
+    pub fn lib_dir(&self) -> Option<PathBuf> {
+        let out = self
+            .command()
+            .arg("env")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        lib_dir_in(&text)
+    }
+
     /// The variables that make cargo-zigbuild use this zig and no other.
     fn zigbuild_env(&self) -> Vec<(&'static str, OsString)> {
         match self.source {
@@ -288,4 +303,27 @@ pub struct ZigBuild {
     /// Variables set for the build on top of the toolchain's (`SYSPACK_LINK=vendored`: the
     /// build machine's own C libraries are not for the target).
     pub env: Vec<(String, String)>,
+}
+
+/// The `lib_dir` value of `zig env`'s output (ZON or JSON).
+fn lib_dir_in(text: &str) -> Option<PathBuf> {
+    let (_, rest) = text.split_once("lib_dir")?;
+    let sep = rest.find(['=', ':'])?;
+    let (_, rest) = rest[sep..].split_once('"')?;
+    let (dir, _) = rest.split_once('"')?;
+    Some(PathBuf::from(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zig_env_gives_the_library_directory() {
+        let zon = ".{\n    .zig_exe = \"/z/zig\",\n    .lib_dir = \"/z/lib\",\n}";
+        assert_eq!(lib_dir_in(zon), Some(PathBuf::from("/z/lib")));
+        let json = "{\"zig_exe\": \"/z/zig\", \"lib_dir\": \"/z/lib\"}";
+        assert_eq!(lib_dir_in(json), Some(PathBuf::from("/z/lib")));
+        assert_eq!(lib_dir_in("nothing"), None);
+    }
 }

@@ -76,8 +76,9 @@ use std::sync::OnceLock;
 pub use fact::{Confidence, Fact, FactValue, Source, Value};
 pub use load::LIBRARIES;
 pub use release::{
-    CompressionKind, Eol, FactRecord, Family, LibcFact, LibcKind, LibraryFact, PackageFormat,
-    PackageManager, Provider, Release, Repository, SonameEntry, SonamePackage,
+    is_glibc_loader, CompressionKind, Eol, FactRecord, Family, LibcFact, LibcKind, LibraryFact,
+    PackageFormat, PackageManager, Provider, Release, Repository, SonameEntry, SonamePackage,
+    GLIBC_LOADERS,
 };
 pub use types::{Date, GlibcVersion, PkgName, ReleaseId, Soname, Version};
 

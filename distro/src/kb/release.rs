@@ -348,6 +348,25 @@ pub struct SonameEntry {
     pub as_of: Option<Date>,
 }
 
+/// The sonames of glibc's dynamic loader on the architectures syspack packages for (glibc's
+/// `shlib-versions` files: `sysdeps/unix/sysv/linux/{x86_64/64,aarch64,i386,arm,riscv,powerpc/
+/// powerpc64,s390/s390-64}/shlib-versions`, the `ld=` lines; riscv64 as `lp64d`, ppc64 as the
+/// little-endian ELFv2 ABI's). A binary's `DT_NEEDED` names its architecture's.
+pub const GLIBC_LOADERS: [&str; 7] = [
+    "ld-linux-x86-64.so.2",
+    "ld-linux-aarch64.so.1",
+    "ld-linux.so.2",
+    "ld-linux-armhf.so.3",
+    "ld-linux-riscv64-lp64d.so.1",
+    "ld64.so.2",
+    "ld64.so.1",
+];
+
+/// Whether `soname` is glibc's dynamic loader on some architecture ([`GLIBC_LOADERS`]).
+pub fn is_glibc_loader(soname: &str) -> bool {
+    GLIBC_LOADERS.contains(&soname)
+}
+
 /// What provides a soname on a release (the answer of [`Release::package_for_soname`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SonamePackage {
@@ -448,7 +467,14 @@ impl Release {
 
     /// What provides `soname` on this release: a tracked library's runtime package, or one of the
     /// C library / compiler runtime sonames. `None` when the data does not know the soname.
+    ///
+    /// The data describes the release's x86_64 port; the dynamic loader of another architecture
+    /// ([`GLIBC_LOADERS`]: `ld-linux-aarch64.so.1`) is answered as `libc.so.6`, whose package
+    /// ships that architecture's loader (Debian's `libc6`, Fedora's `glibc`, Arch's `glibc`).
     pub fn package_for_soname(&self, soname: &str) -> Option<SonamePackage> {
+        if is_glibc_loader(soname) && !self.sonames.iter().any(|(s, _)| s.as_str() == soname) {
+            return self.package_for_soname("libc.so.6");
+        }
         for (name, lib) in &self.libraries {
             if lib.soname.known().map(Soname::as_str) == Some(soname) {
                 let package = lib.runtime.known().and_then(Provider::package).cloned();
@@ -492,6 +518,12 @@ impl Release {
     /// `Some((ships, source))`, or `None` when no file list is known — then there is no answer.
     pub fn ships_soname(&self, soname: &str) -> Option<(bool, String)> {
         let index = super::index::builtin(self.id.as_str())?;
+        // The file lists are the x86_64 port's: another architecture's loader goes with libc.
+        let soname = if is_glibc_loader(soname) && index.provider(soname).is_none() {
+            "libc.so.6"
+        } else {
+            soname
+        };
         Some((index.provider(soname).is_some(), index.contents_source()))
     }
 
