@@ -220,7 +220,8 @@ impl ProjectArgs {
                         "`--link system` cannot build for FreeBSD here: this machine's libraries \
                          are {}'s, and syspack has no FreeBSD sysroot to take them from; use the \
                          vendored libraries (`--features vendored`), or build on FreeBSD itself \
-                         (the FreeBSD VM job of the workflow `syspack ci github` writes)",
+                         (`syspack package` there, or the port `syspack recipe freebsd` writes; \
+                         the FreeBSD VM job of `syspack ci github` builds and runs that way)",
                         std::env::consts::OS
                     );
                 }
@@ -390,8 +391,9 @@ pub fn freebsd_zig_build(arch: syspack_distro::Arch) -> Result<ZigBuild> {
             "a FreeBSD build on this machine cannot link system C libraries ({}): the system's \
              libraries here are {}'s, not FreeBSD's, and syspack has no FreeBSD sysroot to take \
              them from; use the vendored libraries (`--features vendored`, SYSPACK_LINK=vendored), \
-             or build on FreeBSD itself for a package against FreeBSD's libraries (the FreeBSD VM \
-             job of the workflow `syspack ci github` writes)",
+             or build on FreeBSD itself for a package against FreeBSD's libraries (`syspack \
+             package` there, or the port `syspack recipe freebsd` writes; the FreeBSD VM job of \
+             `syspack ci github` builds and runs that way)",
             vars.join(", "),
             std::env::consts::OS
         );
