@@ -14,7 +14,6 @@ use syspack_distro::Compression;
 use crate::cargo_build;
 use crate::config::{syspack::load_standalone, Config};
 use crate::exit::{self, CheckFailed};
-use crate::formats::AnyWriter;
 use crate::fresh;
 use crate::link::{self, Link};
 use crate::provenance::Record;
@@ -22,6 +21,7 @@ use crate::stage::{self, BuildOutputs, Staged};
 use crate::target::{self, Target};
 use crate::toolchain::zig::{ZigBuild, ZigToolchain};
 use crate::toolchain::{floor, GlibcFloor, ZigTarget};
+use syspack_distro::AnyWriter;
 
 /// Build the project and write native packages.
 ///
@@ -805,7 +805,8 @@ pub fn run(args: Args) -> Result<i32> {
         .collect();
     let mut writers = Vec::new();
     for (s, c) in staged.iter().zip(&compressions) {
-        let w = AnyWriter::new(s, *c, None)
+        let w = s
+            .writer(*c, None)
             .with_context(|| format!("cannot package for target `{}`", s.target.id))?;
         writers.push(w);
     }
@@ -909,7 +910,7 @@ pub fn run(args: Args) -> Result<i32> {
                 .as_ref()
                 .map(|cache| Arc::new(SharedContent::cache_only(cache.clone(), cores.clone())));
             let place = cores.queue(c.busy_threads(s.package.installed_size()) as usize);
-            let handle = match AnyWriter::new(s, *c, own) {
+            let handle = match s.writer(*c, own) {
                 Ok(w) => scope.spawn(move || {
                     let _lease = place.wait();
                     write(s, w, name, dir)
@@ -970,7 +971,7 @@ pub fn run(args: Args) -> Result<i32> {
                 Ok(shared) => {
                     let shared = Arc::new(shared);
                     for (s, c, name, dir) in waiting {
-                        let handle = match AnyWriter::new(s, c, Some(shared.clone())) {
+                        let handle = match s.writer(c, Some(shared.clone())) {
                             Ok(w) => scope.spawn(move || write(s, w, name, dir)),
                             Err(e) => scope.spawn(move || Err(e)),
                         };
