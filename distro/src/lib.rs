@@ -12,7 +12,10 @@
 //! Each format has a `Writer` and a `Reader` side by side. Writers are reproducible: the same
 //! package and [`SourceDate`] give the same bytes, whatever the directory, umask, locale or time
 //! zone. Readers verify the checksums a package carries, and are the only validator for FreeBSD
-//! packages on machines without FreeBSD's `pkg`.
+//! packages on machines without FreeBSD's `pkg`. [`Format`] recognises a package file
+//! ([`Format::detect`]); [`AnyWriter`] and [`AnyReader`] dispatch over the four, and the readers
+//! walk their own payloads ([`AnyReader::each_file`], [`AnyReader::elf_files`]), so a caller never
+//! parses a container.
 //!
 //! ```
 //! use syspack_distro::{Arch, InstallPath, Metadata, Package, SourceDate};

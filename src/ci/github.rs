@@ -133,6 +133,25 @@ pub(super) fn package_lines(plan: &Plan, syspack: &str, features: &str) -> Vec<S
     lines
 }
 
+/// The script of a "build and package" step on a Linux host or container: `prelude` (what puts
+/// cargo or zig on `PATH`), the pinned sources for vendored builds, the feature arguments, then
+/// [`package_lines`].
+pub(super) fn package_script(plan: &Plan, prelude: Vec<String>) -> Vec<String> {
+    let mut lines = prelude;
+    if !plan.links.is_empty() {
+        lines.push(format!("export SYSPACK_SOURCE_DIR=\"$PWD/{SOURCES}\""));
+    }
+    let (decl, features) = feature_lines(plan);
+    lines.extend(decl);
+    let syspack = if plan.is_syspack {
+        "target/release/syspack"
+    } else {
+        "syspack"
+    };
+    lines.extend(package_lines(plan, syspack, features));
+    trim_lines(lines)
+}
+
 /// `(declaration lines, expansion)` of the cargo feature arguments of a `run:` step (bash, an
 /// array): `--features vendored` in vendored builds of a package that has the feature.
 pub(super) fn feature_lines(plan: &Plan) -> (Vec<String>, &'static str) {
@@ -355,17 +374,22 @@ fn matrix_head(o: &mut Out, plan: &Plan) {
     o.line(4, &format!("runs-on: {HOST}"));
 }
 
+/// The start of a matrix job's `strategy:`, up to its `target` axis.
+fn matrix_targets(o: &mut Out, targets: &[&TargetPlan]) {
+    o.line(4, "strategy:");
+    o.line(6, "fail-fast: false");
+    o.line(6, "matrix:");
+    let ids: Vec<String> = targets.iter().map(|t| scalar(&t.id)).collect();
+    o.line(8, &format!("target: [{}]", ids.join(", ")));
+}
+
 fn strategy(
     o: &mut Out,
     plan: &Plan,
     targets: &[&TargetPlan],
     extra: &dyn Fn(&mut Out, &TargetPlan),
 ) {
-    o.line(4, "strategy:");
-    o.line(6, "fail-fast: false");
-    o.line(6, "matrix:");
-    let ids: Vec<String> = targets.iter().map(|t| scalar(&t.id)).collect();
-    o.line(8, &format!("target: [{}]", ids.join(", ")));
+    matrix_targets(o, targets);
     if !plan.links.is_empty() {
         let links: Vec<&str> = plan.links.iter().map(|l| l.name()).collect();
         o.line(8, &format!("link: [{}]", links.join(", ")));
@@ -562,19 +586,10 @@ fn container_job(o: &mut Out, plan: &Plan, m: Manager, targets: &[&TargetPlan]) 
     // 4. Build and package.
     o.line(6, "- name: Build and package");
     build_env(o, plan, &[]);
-    let mut lines = vec![". \"$HOME/.cargo/env\"".to_string()];
-    if !plan.links.is_empty() {
-        lines.push(format!("export SYSPACK_SOURCE_DIR=\"$PWD/{SOURCES}\""));
-    }
-    let (decl, features) = feature_lines(plan);
-    lines.extend(decl);
-    let syspack = if plan.is_syspack {
-        "target/release/syspack".to_string()
-    } else {
-        "syspack".to_string()
-    };
-    lines.extend(package_lines(plan, &syspack, features));
-    o.run(8, &trim_lines(lines));
+    o.run(
+        8,
+        &package_script(plan, vec![". \"$HOME/.cargo/env\"".to_string()]),
+    );
 
     // 5. Install, run, remove.
     o.line(6, "- name: Install the package, run it, remove it");
@@ -648,22 +663,12 @@ pub(super) fn freebsd_cross_steps(o: &mut Out, plan: &Plan) {
     }
     o.line(6, "- name: Cross-build and package for FreeBSD");
     build_env(o, plan, &[]);
-    let mut lines = Vec::new();
-    if cargo {
-        lines.push(format!("export PATH=\"{ZIG_VENV}/bin:$PATH\""));
-    }
-    if !plan.links.is_empty() {
-        lines.push(format!("export SYSPACK_SOURCE_DIR=\"$PWD/{SOURCES}\""));
-    }
-    let (decl, features) = feature_lines(plan);
-    lines.extend(decl);
-    let syspack = if plan.is_syspack {
-        "target/release/syspack"
+    let prelude = if cargo {
+        vec![format!("export PATH=\"{ZIG_VENV}/bin:$PATH\"")]
     } else {
-        "syspack"
+        Vec::new()
     };
-    lines.extend(package_lines(plan, syspack, features));
-    o.run(8, &trim_lines(lines));
+    o.run(8, &package_script(plan, prelude));
 }
 
 /// The FreeBSD packages, cross-built on the Linux host and uploaded for the `freebsd` job.
@@ -689,11 +694,7 @@ fn freebsd_package_job(o: &mut Out, plan: &Plan, targets: &[&TargetPlan]) {
         o.line(4, "needs: sources");
     }
     o.line(4, &format!("runs-on: {HOST}"));
-    o.line(4, "strategy:");
-    o.line(6, "fail-fast: false");
-    o.line(6, "matrix:");
-    let ids: Vec<String> = targets.iter().map(|t| scalar(&t.id)).collect();
-    o.line(8, &format!("target: [{}]", ids.join(", ")));
+    matrix_targets(o, targets);
     if !plan.links.is_empty() {
         o.line(
             8,

@@ -26,8 +26,8 @@
 use syspack_build::shell;
 
 use super::github::{
-    checkout, comment_wrapped, container, feature_lines, fetch_sources_lines, freebsd_cross_steps,
-    install_syspack_line, package_lines, scalar, trim_lines, Out, DOWNLOAD, HOST, HOST_RELEASE,
+    checkout, comment_wrapped, container, fetch_sources_lines, freebsd_cross_steps,
+    install_syspack_line, package_script, scalar, trim_lines, Out, DOWNLOAD, HOST, HOST_RELEASE,
     SOURCES, UPLOAD,
 };
 use super::runners::{Manager, Runner};
@@ -396,19 +396,10 @@ impl<'a> Release<'a> {
             o.line(10, "SYSPACK_LINK: ${{ matrix.link }}");
         }
         o.line(10, "TARGET: ${{ matrix.target }}");
-        let mut lines = vec![". \"$HOME/.cargo/env\"".to_string()];
-        if links {
-            lines.push(format!("export SYSPACK_SOURCE_DIR=\"$PWD/{SOURCES}\""));
-        }
-        let (decl, features) = feature_lines(plan);
-        lines.extend(decl);
-        let syspack = if plan.is_syspack {
-            "target/release/syspack"
-        } else {
-            "syspack"
-        };
-        lines.extend(package_lines(plan, syspack, features));
-        o.run(8, &trim_lines(lines));
+        o.run(
+            8,
+            &package_script(plan, vec![". \"$HOME/.cargo/env\"".to_string()]),
+        );
         Self::record_and_upload(o);
     }
 
