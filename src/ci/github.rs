@@ -661,7 +661,14 @@ pub(super) fn freebsd_cross_steps(o: &mut Out, plan: &Plan) {
         o.line(6, "- name: Install syspack");
         o.run(8, &[install_syspack_line()]);
     }
-    o.line(6, "- name: Cross-build and package for FreeBSD");
+    o.line(
+        6,
+        if cargo {
+            "- name: Cross-build and package for FreeBSD"
+        } else {
+            "- name: Package for FreeBSD (a standalone configuration: nothing to build)"
+        },
+    );
     build_env(o, plan, &[]);
     let prelude = if cargo {
         vec![format!("export PATH=\"{ZIG_VENV}/bin:$PATH\"")]
@@ -688,7 +695,11 @@ fn freebsd_package_job(o: &mut Out, plan: &Plan, targets: &[&TargetPlan]) {
     o.line(2, "freebsd-package:");
     o.line(
         4,
-        "name: ${{ matrix.target }} (package cross-built on Linux)",
+        if matches!(plan.build, Build::Cargo { .. }) {
+            "name: ${{ matrix.target }} (package cross-built on Linux)"
+        } else {
+            "name: ${{ matrix.target }} (package made on Linux)"
+        },
     );
     if plan.fetches_sources() {
         o.line(4, "needs: sources");
