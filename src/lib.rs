@@ -14,7 +14,6 @@ mod ci;
 pub mod commands;
 pub mod config;
 pub mod exit;
-mod formats;
 mod fresh;
 pub mod generated;
 mod link;

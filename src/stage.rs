@@ -565,6 +565,38 @@ pub struct Staged {
     pub freebsd_prefix: String,
 }
 
+impl Staged {
+    /// The writer of this package for its target: `compression`, what `shared` lends (file
+    /// digests, the shared frames of large files), and for FreeBSD the target's major version,
+    /// the install prefix and the sonames for `shlibs_required`.
+    ///
+    /// # Errors
+    ///
+    /// What the format's writer refuses (checked now, before anything is written).
+    pub fn writer(
+        &self,
+        compression: syspack_distro::Compression,
+        shared: Option<std::sync::Arc<syspack_distro::frames::SharedContent>>,
+    ) -> Result<syspack_distro::AnyWriter<'_>> {
+        let defaults = syspack_distro::freebsd::Options::default();
+        let opts = syspack_distro::WriteOptions {
+            compression,
+            shared,
+            freebsd: syspack_distro::freebsd::Options {
+                os_major: self.target.freebsd_major().unwrap_or(defaults.os_major),
+                prefix: self.freebsd_prefix.clone(),
+                shlibs_required: self.needed_sonames.clone(),
+                ..defaults
+            },
+        };
+        Ok(syspack_distro::AnyWriter::new(
+            &self.package,
+            self.target.format,
+            opts,
+        )?)
+    }
+}
+
 /// Stages the package for one target.
 ///
 /// # Errors

@@ -128,6 +128,109 @@ fn job_ids(workflow: &str) -> Vec<String> {
         .collect()
 }
 
+/// The `run:` scripts of a job's steps (a `vmactions/freebsd-vm` step's script is its
+/// `with.run`), in order.
+fn scripts(job: &serde_norway::Value) -> Vec<String> {
+    job["steps"]
+        .as_sequence()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["run"].as_str().or_else(|| s["with"]["run"].as_str()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The FreeBSD job graph: `freebsd-package` cross-builds the package on the Linux host (the
+/// FreeBSD standard library, zig and cargo-zigbuild at the versions syspack is tested with, the
+/// vendored C libraries from the pinned sources) and uploads it; `freebsd`, the VM job, needs it,
+/// downloads that very artifact, installs it with `pkg add` and runs it, and never runs
+/// `syspack package`; the system build there builds with cargo and runs the build.
+fn assert_freebsd_cross_built_then_run_in_the_vm(text: &str, package: &str) {
+    let w: serde_norway::Value = serde_norway::from_str(text).expect("the workflow is YAML");
+    let cross = &w["jobs"]["freebsd-package"];
+    let vm = &w["jobs"]["freebsd"];
+    assert_eq!(cross["runs-on"], "ubuntu-24.04");
+    assert_eq!(
+        cross["needs"], "sources",
+        "the vendored build restores the pins"
+    );
+    assert_eq!(vm["needs"], "freebsd-package", "{text}");
+    assert!(cross.get("container").is_none(), "{text}");
+    let link: Vec<&str> = cross["strategy"]["matrix"]["link"]
+        .as_sequence()
+        .expect("a link axis")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(
+        link,
+        ["vendored"],
+        "a cross build cannot link FreeBSD's libraries"
+    );
+    let cross_scripts = scripts(cross).join("\n");
+    assert_contains(
+        &cross_scripts,
+        &[
+            "rustup target add x86_64-unknown-freebsd",
+            "install --disable-pip-version-check 'ziglang==0.17.1'",
+            "cargo install --locked cargo-zigbuild --version '=0.24.1'",
+            "export PATH=\"$RUNNER_TEMP/zig/bin:$PATH\"",
+            "export SYSPACK_SOURCE_DIR=\"$PWD/.syspack/sources\"",
+            "package",
+            "--target \"$TARGET\" --out dist",
+        ],
+    );
+    assert!(!cross_scripts.contains("curl"), "{cross_scripts}");
+    let steps = |job: &serde_norway::Value| -> Vec<serde_norway::Value> {
+        job["steps"].as_sequence().expect("steps").clone()
+    };
+    let uses = |s: &serde_norway::Value, action: &str| {
+        s["uses"].as_str().is_some_and(|u| u.starts_with(action))
+    };
+    let upload: Vec<serde_norway::Value> = steps(cross)
+        .into_iter()
+        .filter(|s| uses(s, "actions/upload-artifact@"))
+        .collect();
+    assert_eq!(upload.len(), 1, "{text}");
+    assert_eq!(
+        upload[0]["with"]["name"],
+        format!("{package}-${{{{ matrix.target }}}}-${{{{ matrix.link }}}}").as_str()
+    );
+    let vm_steps = steps(vm);
+    let download = vm_steps
+        .iter()
+        .position(|s| uses(s, "actions/download-artifact@"))
+        .expect("the VM job downloads the package");
+    // The artifact the cross build uploaded, with its only link mode.
+    assert_eq!(
+        vm_steps[download]["with"]["name"],
+        format!("{package}-${{{{ matrix.target }}}}-vendored").as_str()
+    );
+    assert_eq!(vm_steps[download]["with"]["path"], "dist");
+    assert_eq!(vm_steps[download]["if"], "matrix.link == 'vendored'");
+    let run_in_vm = vm_steps
+        .iter()
+        .position(|s| uses(s, "vmactions/freebsd-vm@"))
+        .expect("the VM step");
+    assert!(download < run_in_vm, "{text}");
+    assert!(
+        !vm_steps.iter().any(|s| uses(s, "actions/upload-artifact@")),
+        "the VM job makes no package: {text}"
+    );
+    let vm_script = scripts(vm).join("\n");
+    assert!(!vm_script.contains("syspack package"), "{vm_script}");
+    assert!(!vm_script.contains("package --"), "{vm_script}");
+    assert_contains(
+        &vm_script,
+        &[
+            "pkg add ./dist/*.pkg",
+            "--version",
+            &format!("pkg delete -y {package}"),
+            "cargo build --release --locked",
+        ],
+    );
+}
+
 /// The releases syspack's own workflow runs on (`syspack package` without `--target` writes only
 /// the newest release of each family; the CI covers the list the issue asks for).
 const SYSPACK_CI_TARGETS: &str =
@@ -150,7 +253,15 @@ fn syspack_workflow_passes_actionlint_and_zizmor() {
     // The full list the issue asks for.
     assert_eq!(
         job_ids(&text),
-        ["sources", "apt", "dnf", "zypper", "pacman", "freebsd"]
+        [
+            "sources",
+            "apt",
+            "dnf",
+            "zypper",
+            "pacman",
+            "freebsd-package",
+            "freebsd"
+        ]
     );
     assert_eq!(
         job_targets(&text, "apt").unwrap(),
@@ -169,6 +280,11 @@ fn syspack_workflow_passes_actionlint_and_zizmor() {
     assert_eq!(job_targets(&text, "zypper").unwrap(), ["opensuse-15.6"]);
     assert_eq!(job_targets(&text, "pacman").unwrap(), ["arch"]);
     assert_eq!(job_targets(&text, "freebsd").unwrap(), ["freebsd-14"]);
+    assert_eq!(
+        job_targets(&text, "freebsd-package").unwrap(),
+        ["freebsd-14"]
+    );
+    assert_freebsd_cross_built_then_run_in_the_vm(&text, "syspack");
     assert_contains(
         &text,
         &[
@@ -210,8 +326,16 @@ fn demo_project_workflow_passes_actionlint_and_zizmor() {
     // No `targets` configured: the newest release of each family.
     assert_eq!(
         job_ids(&text),
-        ["sources", "apt", "dnf", "pacman", "freebsd"]
+        [
+            "sources",
+            "apt",
+            "dnf",
+            "pacman",
+            "freebsd-package",
+            "freebsd"
+        ]
     );
+    assert_freebsd_cross_built_then_run_in_the_vm(&text, "syspack-demo");
     assert_eq!(job_targets(&text, "apt").unwrap(), ["debian-13"]);
     assert_eq!(job_targets(&text, "dnf").unwrap(), ["fedora-43"]);
     assert_contains(
@@ -289,7 +413,10 @@ fn matrix_follows_the_configured_targets() {
     );
     let second = generate(&dir, &[]);
     assert_ne!(first, second);
-    assert_eq!(job_ids(&second), ["apt", "zypper", "pacman", "freebsd"]);
+    assert_eq!(
+        job_ids(&second),
+        ["apt", "zypper", "pacman", "freebsd-package", "freebsd"]
+    );
     assert_eq!(job_targets(&second, "apt").unwrap(), ["debian-11"]);
     assert_contains(
         &second,
@@ -516,7 +643,8 @@ fn release_workflows_hold_secrets_only_where_they_sign() {
     let jobs = jobs_of(&release);
     assert_eq!(
         jobs.keys().collect::<Vec<_>>(),
-        ["apt", "dnf", "freebsd", "pacman", "publish", "zypper"]
+        // FreeBSD is cross-built vendored: a sources job hands it the pinned sources.
+        ["apt", "dnf", "freebsd", "pacman", "publish", "sources", "zypper"]
     );
     for (id, (perms, secrets)) in &jobs {
         assert_eq!(perms, "contents: read", "job {id}");
@@ -572,6 +700,11 @@ fn release_workflows_hold_secrets_only_where_they_sign() {
         let steps = release["jobs"][job]["steps"].as_sequence().unwrap();
         let uploads: Vec<&str> = steps
             .iter()
+            .filter(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("actions/upload-artifact@"))
+            })
             .filter_map(|s| s["with"]["name"].as_str())
             .collect();
         assert_eq!(
@@ -607,6 +740,18 @@ fn release_workflows_hold_secrets_only_where_they_sign() {
     );
     let text = std::fs::read_to_string(dir.join(".github/workflows/syspack-release.yml")).unwrap();
     assert!(!text.contains("# Left out: freebsd-14"), "{text}");
+    // The FreeBSD package is the cross build's, made on the Linux host: no VM in a release.
+    assert!(!text.contains("vmactions/freebsd-vm"), "{text}");
+    assert_eq!(release["jobs"]["freebsd"]["needs"], "sources");
+    assert!(release["jobs"]["freebsd"].get("container").is_none());
+    assert_contains(
+        &scripts(&release["jobs"]["freebsd"]).join("\n"),
+        &[
+            "rustup target add x86_64-unknown-freebsd",
+            "cargo install --locked cargo-zigbuild --version '=0.24.1'",
+            "target/release/syspack package --target \"$TARGET\" --out dist \"${features[@]}\"",
+        ],
+    );
     assert!(
         !text.contains("actions/cache"),
         "a release restores no cache"

@@ -144,6 +144,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A file is none of the four package formats ([`crate::Format::detect`]).
+    #[error(
+        "`{}` is not a package syspack recognises: expected a .deb (ar archive), an .rpm (lead \
+         magic ed ab ee db), an Arch .pkg.tar.* or a FreeBSD .pkg",
+        path.display()
+    )]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+    },
+
     /// A release id is not in the knowledge base (`distro/data/`).
     #[error(
         "unknown target `{id}`: not in syspack's knowledge base{}; known targets: {known}",

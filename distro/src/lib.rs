@@ -12,7 +12,10 @@
 //! Each format has a `Writer` and a `Reader` side by side. Writers are reproducible: the same
 //! package and [`SourceDate`] give the same bytes, whatever the directory, umask, locale or time
 //! zone. Readers verify the checksums a package carries, and are the only validator for FreeBSD
-//! packages on machines without FreeBSD's `pkg`.
+//! packages on machines without FreeBSD's `pkg`. [`Format`] recognises a package file
+//! ([`Format::detect`]); [`AnyWriter`] and [`AnyReader`] dispatch over the four, and the readers
+//! walk their own payloads ([`AnyReader::each_file`], [`AnyReader::elf_files`]), so a caller never
+//! parses a container.
 //!
 //! ```
 //! use syspack_distro::{Arch, InstallPath, Metadata, Package, SourceDate};
@@ -34,6 +37,7 @@ pub mod date;
 pub mod deb;
 pub mod elf;
 mod error;
+mod format;
 pub mod frames;
 pub mod freebsd;
 #[cfg(test)]
@@ -51,57 +55,9 @@ pub mod text;
 
 pub use compress::Compression;
 pub use error::{Error, Result};
+pub use format::{AnyReader, AnyWriter, Format, PayloadElf, WriteOptions};
 pub use package::{
     Arch, Bundled, DirEntry, Entry, FileEntry, FileSource, InstallPath, Metadata, Owner, Package,
     Relation, Relations, Scripts, SourceDate, SymlinkEntry, SystemdUnit, VersionOp,
 };
 pub use reader::{EntryKind, ReadEntry, RpmFileFlags};
-
-/// The four package formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Format {
-    /// Debian `.deb`.
-    Deb,
-    /// RPM v4.
-    Rpm,
-    /// Arch Linux `.pkg.tar.*`.
-    Arch,
-    /// FreeBSD `.pkg`.
-    FreeBsd,
-}
-
-impl Format {
-    /// Every format, in a fixed order.
-    pub const ALL: [Format; 4] = [Format::Deb, Format::Rpm, Format::Arch, Format::FreeBsd];
-
-    /// The short name used on the command line (`deb`, `rpm`, `arch`, `freebsd`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Deb => "deb",
-            Format::Rpm => "rpm",
-            Format::Arch => "arch",
-            Format::FreeBsd => "freebsd",
-        }
-    }
-}
-
-impl std::fmt::Display for Format {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Format {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| Error::Parse {
-                what: "package format",
-                value: s.to_string(),
-                reason: "supported: deb, rpm, arch, freebsd".to_string(),
-            })
-    }
-}

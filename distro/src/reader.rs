@@ -195,6 +195,42 @@ pub(crate) fn open_decompressed(path: &Path) -> Result<(Compression, Box<dyn Rea
     Ok((compression, decoder))
 }
 
+/// What the payload walks (`each_file` of every reader, [`crate::AnyReader::each_file`]) call
+/// for each regular file: its index in the archive (the same in every walk of one package), its
+/// install path (`/usr/bin/hello`) and its content.
+pub type FileVisitor<'a> = dyn FnMut(usize, &str, &mut dyn Read) -> io::Result<()> + 'a;
+
+/// A decoder for a compressed stream, recognised by its first bytes, and that compression.
+pub(crate) fn sniffed<'a>(r: impl Read + 'a) -> io::Result<(Compression, Box<dyn Read + 'a>)> {
+    let mut r = io::BufReader::new(r);
+    let head = io::BufRead::fill_buf(&mut r)?.to_vec();
+    let c = compress::sniff(&head);
+    Ok((c, compress::decoder(r, c)?))
+}
+
+/// Calls `f` for each regular file of a (compressed) tar payload, the walk of the deb, Arch and
+/// FreeBSD readers' `each_file`; returns the payload's compression. Errors are
+/// [`Error::Io`] on `path`.
+pub(crate) fn each_tar_file(
+    path: &Path,
+    raw: impl Read,
+    f: &mut FileVisitor<'_>,
+) -> Result<Compression> {
+    let io = |e| Error::io(path, "reading the payload of", e);
+    let (c, dec) = sniffed(raw).map_err(io)?;
+    let mut ar = tar::Archive::new(dec);
+    for (i, entry) in ar.entries().map_err(io)?.enumerate() {
+        let mut entry = entry.map_err(io)?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = entry.path().map_err(io)?.to_string_lossy().into_owned();
+        let name = format!("/{}", name.trim_start_matches("./").trim_start_matches('/'));
+        f(i, &name, &mut entry).map_err(io)?;
+    }
+    Ok(c)
+}
+
 /// One entry of a tar stream with its name and link target resolved from GNU long-name and pax
 /// records, each bounded ([`limits`]).
 pub(crate) struct TarItem<'a, R: Read> {

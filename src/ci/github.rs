@@ -1,7 +1,11 @@
 //! The GitHub Actions workflow of a [`Plan`]: one job per package manager (apt, dnf, zypper,
-//! pacman: a container per release) and one for FreeBSD (a VM), each a matrix of the targets it
-//! covers × the link modes, plus a `sources` job that fetches the pinned sources of vendored
-//! builds into a cache the matrix jobs restore.
+//! pacman: a container per release), each a matrix of the targets it covers × the link modes,
+//! plus a `sources` job that fetches the pinned sources of vendored builds into a cache the
+//! matrix jobs restore. FreeBSD takes two jobs: `freebsd-package` cross-builds the package on
+//! the Linux host (zig through cargo-zigbuild, Rust's FreeBSD standard library, the C libraries
+//! vendored: `syspack package --target freebsd-14`, docs/freebsd.md), and `freebsd`, in a VM of
+//! the release, installs that package with `pkg add` and runs it, and builds the project
+//! against the release's own libraries (system) and runs that build.
 //!
 //! The output is text written line by line (not a serialised value) so that it can carry
 //! comments and stay byte-identical for the same inputs. Nothing from the event that triggered
@@ -22,6 +26,8 @@ const CACHE_RESTORE: &str =
     "actions/cache/restore@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3";
 pub(super) const UPLOAD: &str =
     "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2";
+pub(super) const DOWNLOAD: &str =
+    "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0";
 /// The FreeBSD VM action, by its major tag: see the comment written above it.
 const FREEBSD_VM: &str = "vmactions/freebsd-vm@v1 # zizmor: ignore[unpinned-uses]";
 
@@ -127,19 +133,28 @@ pub(super) fn package_lines(plan: &Plan, syspack: &str, features: &str) -> Vec<S
     lines
 }
 
-/// The command that runs syspack in a job.
-fn syspack_command(plan: &Plan, cargo_home: &str) -> String {
-    if plan.is_syspack {
-        "target/release/syspack".into()
-    } else {
-        format!("\"{cargo_home}/bin/syspack\"")
+/// The script of a "build and package" step on a Linux host or container: `prelude` (what puts
+/// cargo or zig on `PATH`), the pinned sources for vendored builds, the feature arguments, then
+/// [`package_lines`].
+pub(super) fn package_script(plan: &Plan, prelude: Vec<String>) -> Vec<String> {
+    let mut lines = prelude;
+    if !plan.links.is_empty() {
+        lines.push(format!("export SYSPACK_SOURCE_DIR=\"$PWD/{SOURCES}\""));
     }
+    let (decl, features) = feature_lines(plan);
+    lines.extend(decl);
+    let syspack = if plan.is_syspack {
+        "target/release/syspack"
+    } else {
+        "syspack"
+    };
+    lines.extend(package_lines(plan, syspack, features));
+    trim_lines(lines)
 }
 
-/// `(declaration lines, expansion)` of the cargo feature arguments: `--features vendored` in
-/// vendored builds of a package that has the feature. `bash` uses an array (the container
-/// jobs' `run:` steps); otherwise a POSIX sh word list (the FreeBSD VM script).
-pub(super) fn feature_lines(plan: &Plan, bash: bool) -> (Vec<String>, &'static str) {
+/// `(declaration lines, expansion)` of the cargo feature arguments of a `run:` step (bash, an
+/// array): `--features vendored` in vendored builds of a package that has the feature.
+pub(super) fn feature_lines(plan: &Plan) -> (Vec<String>, &'static str) {
     let Build::Cargo {
         vendored_feature: true,
         ..
@@ -147,25 +162,13 @@ pub(super) fn feature_lines(plan: &Plan, bash: bool) -> (Vec<String>, &'static s
     else {
         return (Vec::new(), "");
     };
-    if bash {
-        (
-            vec![
-                "features=()".into(),
-                "if [ \"$SYSPACK_LINK\" = vendored ]; then features=(--features vendored); fi"
-                    .into(),
-            ],
-            "\"${features[@]}\"",
-        )
-    } else {
-        (
-            vec![
-                "features=\"\"".into(),
-                "if [ \"$SYSPACK_LINK\" = vendored ]; then features=\"--features vendored\"; fi"
-                    .into(),
-            ],
-            "$features",
-        )
-    }
+    (
+        vec![
+            "features=()".into(),
+            "if [ \"$SYSPACK_LINK\" = vendored ]; then features=(--features vendored); fi".into(),
+        ],
+        "\"${features[@]}\"",
+    )
 }
 
 /// Renders the workflow.
@@ -201,6 +204,7 @@ pub fn render(plan: &Plan) -> String {
         .filter(|t| matches!(t.runner, Runner::FreebsdVm { .. }))
         .collect();
     if !bsd.is_empty() {
+        freebsd_package_job(&mut o, plan, &bsd);
         freebsd_job(&mut o, plan, &bsd);
     }
     // One trailing newline.
@@ -370,17 +374,22 @@ fn matrix_head(o: &mut Out, plan: &Plan) {
     o.line(4, &format!("runs-on: {HOST}"));
 }
 
+/// The start of a matrix job's `strategy:`, up to its `target` axis.
+fn matrix_targets(o: &mut Out, targets: &[&TargetPlan]) {
+    o.line(4, "strategy:");
+    o.line(6, "fail-fast: false");
+    o.line(6, "matrix:");
+    let ids: Vec<String> = targets.iter().map(|t| scalar(&t.id)).collect();
+    o.line(8, &format!("target: [{}]", ids.join(", ")));
+}
+
 fn strategy(
     o: &mut Out,
     plan: &Plan,
     targets: &[&TargetPlan],
     extra: &dyn Fn(&mut Out, &TargetPlan),
 ) {
-    o.line(4, "strategy:");
-    o.line(6, "fail-fast: false");
-    o.line(6, "matrix:");
-    let ids: Vec<String> = targets.iter().map(|t| scalar(&t.id)).collect();
-    o.line(8, &format!("target: [{}]", ids.join(", ")));
+    matrix_targets(o, targets);
     if !plan.links.is_empty() {
         let links: Vec<&str> = plan.links.iter().map(|l| l.name()).collect();
         o.line(8, &format!("link: [{}]", links.join(", ")));
@@ -412,8 +421,13 @@ fn strategy(
     }
 }
 
-fn cargo_cache(o: &mut Out, plan: &Plan, paths: &[&str]) {
+/// The cache of cargo's downloads and the build, keyed `<kind>-<target>[-<link>]-<lock hash>`;
+/// `condition` is the step's `if:`.
+fn cargo_cache(o: &mut Out, plan: &Plan, kind: &str, condition: Option<&str>, paths: &[&str]) {
     o.line(6, "- name: Cache cargo's downloads and the build");
+    if let Some(c) = condition {
+        o.line(8, &format!("if: {c}"));
+    }
     o.line(8, &format!("uses: {CACHE}"));
     o.line(8, "with:");
     o.line(10, "path: |");
@@ -421,9 +435,9 @@ fn cargo_cache(o: &mut Out, plan: &Plan, paths: &[&str]) {
         o.line(12, p);
     }
     let prefix = if plan.links.is_empty() {
-        "cargo-${{ matrix.target }}-".to_string()
+        format!("{kind}-${{{{ matrix.target }}}}-")
     } else {
-        "cargo-${{ matrix.target }}-${{ matrix.link }}-".to_string()
+        format!("{kind}-${{{{ matrix.target }}}}-${{{{ matrix.link }}}}-")
     };
     o.line(
         10,
@@ -559,7 +573,7 @@ fn container_job(o: &mut Out, plan: &Plan, m: Manager, targets: &[&TargetPlan]) 
     );
     let mut paths = vec!["~/.cargo/registry", "~/.cargo/git"];
     paths.extend(plan.target_dir.as_deref());
-    cargo_cache(o, plan, &paths);
+    cargo_cache(o, plan, "cargo", None, &paths);
     restore_sources(o, plan);
     if !plan.is_syspack {
         o.line(6, "- name: Install syspack");
@@ -572,19 +586,10 @@ fn container_job(o: &mut Out, plan: &Plan, m: Manager, targets: &[&TargetPlan]) 
     // 4. Build and package.
     o.line(6, "- name: Build and package");
     build_env(o, plan, &[]);
-    let mut lines = vec![". \"$HOME/.cargo/env\"".to_string()];
-    if !plan.links.is_empty() {
-        lines.push(format!("export SYSPACK_SOURCE_DIR=\"$PWD/{SOURCES}\""));
-    }
-    let (decl, features) = feature_lines(plan, true);
-    lines.extend(decl);
-    let syspack = if plan.is_syspack {
-        "target/release/syspack".to_string()
-    } else {
-        "syspack".to_string()
-    };
-    lines.extend(package_lines(plan, &syspack, features));
-    o.run(8, &trim_lines(lines));
+    o.run(
+        8,
+        &package_script(plan, vec![". \"$HOME/.cargo/env\"".to_string()]),
+    );
 
     // 5. Install, run, remove.
     o.line(6, "- name: Install the package, run it, remove it");
@@ -612,17 +617,148 @@ pub(super) fn trim_lines(lines: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// The Rust target FreeBSD packages are cross-built for: the GitHub-hosted runner is x86_64,
+/// and FreeBSD/arm64 has no rustup standard library (docs/freebsd.md, section 6).
+pub(super) fn freebsd_triple() -> String {
+    crate::toolchain::ZigTarget::freebsd(syspack_distro::Arch::X86_64)
+        .map(|t| t.triple)
+        .unwrap_or_else(|_| "x86_64-unknown-freebsd".into())
+}
+
+/// Where the cross-build jobs keep zig (PyPI's `ziglang`, in a virtual environment).
+const ZIG_VENV: &str = "$RUNNER_TEMP/zig";
+
+/// The steps of a job on the Linux host that cross-build the project's FreeBSD package for
+/// `$TARGET` into `dist/` (`syspack package --target freebsd-14`, with `SYSPACK_LINK`
+/// vendored): Rust's FreeBSD standard library, zig and cargo-zigbuild at the versions syspack
+/// is tested with, syspack itself, then the package. A standalone configuration is packaged as
+/// it is (nothing to build). Shared by the CI and the release workflows.
+pub(super) fn freebsd_cross_steps(o: &mut Out, plan: &Plan) {
+    let cargo = matches!(plan.build, Build::Cargo { .. });
+    if cargo {
+        o.line(
+            6,
+            "- name: Install the FreeBSD cross toolchain (Rust's FreeBSD standard library, zig, cargo-zigbuild)",
+        );
+        o.run(
+            8,
+            &[
+                format!("rustup target add {}", freebsd_triple()),
+                "# zig from PyPI's ziglang wheel, in a virtual environment; syspack runs it as `python3 -m ziglang`.".into(),
+                format!("python3 -m venv \"{ZIG_VENV}\""),
+                format!(
+                    "\"{ZIG_VENV}/bin/pip\" install --disable-pip-version-check 'ziglang=={}'",
+                    crate::toolchain::zig::ZIGLANG_VERSION
+                ),
+                format!(
+                    "cargo install --locked cargo-zigbuild --version '={}'",
+                    crate::toolchain::zig::CARGO_ZIGBUILD_VERSION
+                ),
+            ],
+        );
+    }
+    if !plan.is_syspack {
+        o.line(6, "- name: Install syspack");
+        o.run(8, &[install_syspack_line()]);
+    }
+    o.line(
+        6,
+        if cargo {
+            "- name: Cross-build and package for FreeBSD"
+        } else {
+            "- name: Package for FreeBSD (a standalone configuration: nothing to build)"
+        },
+    );
+    build_env(o, plan, &[]);
+    let prelude = if cargo {
+        vec![format!("export PATH=\"{ZIG_VENV}/bin:$PATH\"")]
+    } else {
+        Vec::new()
+    };
+    o.run(8, &package_script(plan, prelude));
+}
+
+/// The FreeBSD packages, cross-built on the Linux host and uploaded for the `freebsd` job.
+fn freebsd_package_job(o: &mut Out, plan: &Plan, targets: &[&TargetPlan]) {
+    o.line(
+        2,
+        "# FreeBSD packages, cross-built on Linux: zig as C compiler and linker (cargo-zigbuild),",
+    );
+    o.line(
+        2,
+        "# Rust's FreeBSD standard library, the C libraries vendored (FreeBSD's own are not on",
+    );
+    o.line(
+        2,
+        "# Linux). The freebsd job installs and runs each package in a VM of its release.",
+    );
+    o.line(2, "freebsd-package:");
+    o.line(
+        4,
+        if matches!(plan.build, Build::Cargo { .. }) {
+            "name: ${{ matrix.target }} (package cross-built on Linux)"
+        } else {
+            "name: ${{ matrix.target }} (package made on Linux)"
+        },
+    );
+    if plan.fetches_sources() {
+        o.line(4, "needs: sources");
+    }
+    o.line(4, &format!("runs-on: {HOST}"));
+    matrix_targets(o, targets);
+    if !plan.links.is_empty() {
+        o.line(
+            8,
+            "# Vendored only: the system build runs in the FreeBSD VM, against its libraries.",
+        );
+        o.line(8, &format!("link: [{}]", Link::Vendored.name()));
+    }
+    o.line(4, "steps:");
+    checkout(o);
+    if matches!(plan.build, Build::Cargo { .. }) {
+        let mut paths = vec!["~/.cargo/registry", "~/.cargo/git"];
+        paths.extend(plan.target_dir.as_deref());
+        cargo_cache(o, plan, "cargo-cross", None, &paths);
+    }
+    restore_sources(o, plan);
+    freebsd_cross_steps(o, plan);
+    upload(o, plan);
+    o.line(0, "");
+}
+
+/// FreeBSD in a VM of each release: the package `freebsd-package` cross-built, installed with
+/// `pkg add` and run; and, in system builds, the project built against the release's own
+/// libraries and run from the build (a cross build cannot link those).
 fn freebsd_job(o: &mut Out, plan: &Plan, targets: &[&TargetPlan]) {
+    let links = !plan.links.is_empty();
     o.line(
         2,
         "# FreeBSD, in a VM: vmactions/freebsd-vm boots the newest point release of the major",
     );
     o.line(
         2,
-        "# version and runs the script over a copy of the checkout, copied back afterwards.",
+        "# version and runs the script over a copy of the checkout. Where the binary runs: the",
     );
+    if links {
+        o.line(
+            2,
+            "# cross-built package is installed and run (vendored), or the project is built against",
+        );
+        o.line(
+            2,
+            "# the release's libraries and run from the build (system; no package: see freebsd-package).",
+        );
+    } else {
+        o.line(2, "# cross-built package is installed and run.");
+    }
     o.line(2, "freebsd:");
-    matrix_head(o, plan);
+    if links {
+        o.line(4, "name: ${{ matrix.target }} (${{ matrix.link }})");
+    } else {
+        o.line(4, "name: ${{ matrix.target }}");
+    }
+    o.line(4, "needs: freebsd-package");
+    o.line(4, &format!("runs-on: {HOST}"));
     strategy(o, plan, targets, &|o: &mut Out, t: &TargetPlan| {
         if let Runner::FreebsdVm { release } = &t.runner {
             o.line(12, &format!("release: {}", scalar(release)));
@@ -630,24 +766,47 @@ fn freebsd_job(o: &mut Out, plan: &Plan, targets: &[&TargetPlan]) {
     });
     o.line(4, "steps:");
     checkout(o);
-    // The VM sees only the checkout: cargo's home lives in it.
-    let mut paths = vec![".cargo-home/registry", ".cargo-home/git"];
-    paths.extend(plan.target_dir.as_deref());
-    cargo_cache(o, plan, &paths);
-    restore_sources(o, plan);
-    let mut then = vec!["pkg add ./dist/*.pkg".to_string()];
-    then.extend(smoke_lines(plan));
-    then.push(format!("pkg delete -y {}", plan.name));
-    freebsd_vm_step(o, plan, "Build, package, install and run on FreeBSD", then);
-    upload(o, plan);
+    if links {
+        // The VM sees only the checkout: cargo's home lives in it.
+        let mut paths = vec![".cargo-home/registry", ".cargo-home/git"];
+        paths.extend(plan.target_dir.as_deref());
+        cargo_cache(o, plan, "cargo", Some("matrix.link == 'system'"), &paths);
+    }
+    o.line(6, "- name: Download the cross-built package");
+    if links {
+        o.line(8, "if: matrix.link == 'vendored'");
+    }
+    o.line(8, &format!("uses: {DOWNLOAD}"));
+    o.line(8, "with:");
+    if links {
+        o.line(
+            10,
+            &format!(
+                "name: {}-${{{{ matrix.target }}}}-{}",
+                plan.name,
+                Link::Vendored.name()
+            ),
+        );
+    } else {
+        o.line(10, &format!("name: {}-${{{{ matrix.target }}}}", plan.name));
+    }
+    o.line(10, "path: dist");
+    freebsd_vm_step(o, plan);
     o.line(0, "");
 }
 
-/// The step that builds and packages the project in a FreeBSD VM (`vmactions/freebsd-vm`, which
-/// copies the checkout in and back out, so `dist/` reaches the job's later steps), then runs
-/// `then` there: the CI job installs and runs the package, the release job nothing more.
-pub(super) fn freebsd_vm_step(o: &mut Out, plan: &Plan, name: &str, then: Vec<String>) {
-    o.line(6, &format!("- name: {name}"));
+/// The step that runs the project in a FreeBSD VM (`vmactions/freebsd-vm`, which copies the
+/// checkout in, `dist/` with it).
+fn freebsd_vm_step(o: &mut Out, plan: &Plan) {
+    let links = !plan.links.is_empty();
+    o.line(
+        6,
+        if links {
+            "- name: Install the package (vendored) or build (system), and run on FreeBSD"
+        } else {
+            "- name: Install the package and run it on FreeBSD"
+        },
+    );
     o.line(
         8,
         "# Pinned by tag, not commit: no commit of a release of this action could be confirmed when",
@@ -657,41 +816,50 @@ pub(super) fn freebsd_vm_step(o: &mut Out, plan: &Plan, name: &str, then: Vec<St
         "# syspack was written. Pin it to the commit of the release you audited, then drop the ignore.",
     );
     o.line(8, &format!("uses: {FREEBSD_VM}"));
-    let mut envs = vec!["TARGET"];
-    let mut extra = Vec::new();
-    if !plan.links.is_empty() {
-        envs.insert(0, "SYSPACK_LINK");
-        envs.push("DEV_PACKAGES");
-        extra.push(("DEV_PACKAGES", "${{ matrix.dev-packages }}"));
+    if links {
+        o.line(8, "env:");
+        o.line(10, "SYSPACK_LINK: ${{ matrix.link }}");
+        o.line(10, "DEV_PACKAGES: ${{ matrix.dev-packages }}");
     }
-    build_env(o, plan, &extra);
     o.line(8, "with:");
     o.line(10, "release: ${{ matrix.release }}");
     o.line(10, "usesh: true");
-    o.line(10, &format!("envs: {}", scalar(&envs.join(" "))));
-    o.line(10, "prepare: pkg install -y rust pkgconf git");
-    let mut lines = vec![
-        "set -e".to_string(),
-        "export CARGO_HOME=\"$PWD/.cargo-home\"".into(),
-    ];
-    if !plan.links.is_empty() {
-        lines.push(format!("export SYSPACK_SOURCE_DIR=\"$PWD/{SOURCES}\""));
-        lines.push(
-            "if [ \"$SYSPACK_LINK\" = system ] && [ -n \"$DEV_PACKAGES\" ]; then pkg install -y $DEV_PACKAGES; fi"
-                .into(),
+    if links {
+        o.line(10, "envs: 'SYSPACK_LINK DEV_PACKAGES'");
+    }
+    let mut lines = vec!["set -e".to_string()];
+    if links {
+        let manifest_arg = match &plan.build {
+            Build::Cargo {
+                manifest: Some(m), ..
+            } => format!(" --manifest-path {}", shell::quote(m)),
+            _ => String::new(),
+        };
+        let bin = format!(
+            "$PWD/{}/release",
+            plan.target_dir.as_deref().unwrap_or("target")
         );
+        lines.extend([
+            "if [ \"$SYSPACK_LINK\" = system ]; then".to_string(),
+            "  # Against the release's own libraries, which a cross build cannot link.".into(),
+            "  export CARGO_HOME=\"$PWD/.cargo-home\"".into(),
+            "  pkg install -y rust pkgconf git $DEV_PACKAGES".into(),
+            format!("  cargo build --release --locked{manifest_arg}"),
+            format!("  PATH=\"{bin}:$PATH\""),
+            "else".into(),
+            "  pkg add ./dist/*.pkg".into(),
+            "fi".into(),
+        ]);
+        lines.extend(smoke_lines(plan));
+        lines.push(format!(
+            "if [ \"$SYSPACK_LINK\" = vendored ]; then pkg delete -y {}; fi",
+            shell::quote(&plan.name)
+        ));
+    } else {
+        lines.push("pkg add ./dist/*.pkg".into());
+        lines.extend(smoke_lines(plan));
+        lines.push(format!("pkg delete -y {}", shell::quote(&plan.name)));
     }
-    if !plan.is_syspack {
-        lines.push(install_syspack_line());
-    }
-    let (decl, features) = feature_lines(plan, false);
-    lines.extend(decl);
-    lines.extend(package_lines(
-        plan,
-        &syspack_command(plan, "$CARGO_HOME"),
-        features,
-    ));
-    lines.extend(then);
     o.line(10, "run: |");
     for l in trim_lines(lines) {
         o.line(12, &l);

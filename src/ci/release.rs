@@ -2,10 +2,11 @@
 //! signed, promote after a soak.
 //!
 //! * `syspack-release.yml`, on a `v*` tag (or by hand): one job per package manager (Linux
-//!   releases in their container images, FreeBSD releases in a VM), a matrix entry per target,
-//!   builds and packages (system libraries where the knowledge base knows the release's
-//!   development packages, else vendored) and uploads the packages and a `SHA256SUMS` of them
-//!   as two artifacts. The `publish` job downloads both, checks every
+//!   releases in their container images; FreeBSD releases cross-built on the Linux host, with
+//!   zig and the vendored C libraries, as `syspack package --target freebsd-14` does), a matrix
+//!   entry per target, builds and packages (system libraries where the knowledge base knows the
+//!   release's development packages, else vendored; always vendored for FreeBSD) and uploads
+//!   the packages and a `SHA256SUMS` of them as two artifacts. The `publish` job downloads both, checks every
 //!   package against its manifest (none missing, none extra, none changed), fetches the stored
 //!   repositories, signs and adds the packages to the first channel (`syspack repo add`, one
 //!   repository per target release: `<storage>/<target>/`) and uploads the repositories again.
@@ -25,16 +26,12 @@
 use syspack_build::shell;
 
 use super::github::{
-    checkout, comment_wrapped, container, feature_lines, fetch_sources_lines, freebsd_vm_step,
-    install_syspack_line, package_lines, scalar, trim_lines, Out, HOST, HOST_RELEASE, SOURCES,
-    UPLOAD,
+    checkout, comment_wrapped, container, fetch_sources_lines, freebsd_cross_steps,
+    install_syspack_line, package_script, scalar, trim_lines, Out, DOWNLOAD, HOST, HOST_RELEASE,
+    SOURCES, UPLOAD,
 };
 use super::runners::{Manager, Runner};
 use super::{Link, Plan, TargetPlan};
-
-/// `actions/download-artifact`, pinned to the commit of a release (the tag in the comment).
-pub(super) const DOWNLOAD: &str =
-    "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0";
 
 /// The repository secret holding the armored signing key (and its passphrase, if any).
 pub const SIGNING_KEY_SECRET: &str = "SYSPACK_SIGNING_KEY";
@@ -64,7 +61,7 @@ pub struct Release<'a> {
 }
 
 /// The job that builds a target's packages: the container jobs by package manager, then the
-/// FreeBSD VM job.
+/// FreeBSD cross-build job.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum BuildJob {
     Container(Manager),
@@ -87,11 +84,15 @@ impl BuildJob {
     }
 }
 
+/// Why a FreeBSD release build is vendored.
+const FREEBSD_VENDORED: &str =
+    "cross-built on Linux, where FreeBSD's own libraries are not available";
+
 /// The link mode a target's release build uses.
 fn link_of(plan: &Plan, t: &TargetPlan) -> Option<Link> {
     if plan.links.is_empty() {
         None
-    } else if t.no_system.is_some() {
+    } else if t.no_system.is_some() || BuildJob::of(t) == BuildJob::Freebsd {
         Some(Link::Vendored)
     } else {
         Some(Link::System)
@@ -295,6 +296,8 @@ impl<'a> Release<'a> {
             if let Some(link) = link_of(plan, t) {
                 if let Some(why) = &t.no_system {
                     o.line(12, &format!("# Vendored: {why}."));
+                } else if BuildJob::of(t) == BuildJob::Freebsd {
+                    o.line(12, &format!("# Vendored: {FREEBSD_VENDORED}."));
                 }
                 o.line(12, &format!("link: {}", link.name()));
                 o.line(
@@ -393,42 +396,29 @@ impl<'a> Release<'a> {
             o.line(10, "SYSPACK_LINK: ${{ matrix.link }}");
         }
         o.line(10, "TARGET: ${{ matrix.target }}");
-        let mut lines = vec![". \"$HOME/.cargo/env\"".to_string()];
-        if links {
-            lines.push(format!("export SYSPACK_SOURCE_DIR=\"$PWD/{SOURCES}\""));
-        }
-        let (decl, features) = feature_lines(plan, true);
-        lines.extend(decl);
-        let syspack = if plan.is_syspack {
-            "target/release/syspack"
-        } else {
-            "syspack"
-        };
-        lines.extend(package_lines(plan, syspack, features));
-        o.run(8, &trim_lines(lines));
+        o.run(
+            8,
+            &package_script(plan, vec![". \"$HOME/.cargo/env\"".to_string()]),
+        );
         Self::record_and_upload(o);
     }
 
-    /// FreeBSD: builds and packages natively in a VM of each release (the job the CI workflow
-    /// runs its FreeBSD tests in), then records and uploads like the container jobs.
+    /// FreeBSD: cross-builds and packages on the Linux host (zig, Rust's FreeBSD standard
+    /// library, the vendored C libraries), then records and uploads like the container jobs.
+    /// The CI workflow's FreeBSD VM job is where such a package is installed and run.
     fn freebsd_build_job(&self, o: &mut Out) {
         o.line(
             2,
-            "# FreeBSD: builds and packages in a VM of each release (vmactions/freebsd-vm copies the",
+            "# FreeBSD: cross-built and packaged on Linux (zig through cargo-zigbuild, Rust's FreeBSD",
         );
         o.line(
             2,
-            "# checkout in and back out); the packages are recorded and uploaded on the host.",
+            "# standard library, the C libraries vendored), as the CI workflow's freebsd-package job.",
         );
-        let per_target = |o: &mut Out, t: &TargetPlan| {
-            if let Runner::FreebsdVm { release } = &t.runner {
-                o.line(12, &format!("release: {}", scalar(release)));
-            }
-        };
-        self.build_job_head(o, BuildJob::Freebsd, &|_| {}, &per_target);
+        self.build_job_head(o, BuildJob::Freebsd, &|_| {}, &|_, _| {});
         checkout(o);
         self.download_sources(o);
-        freebsd_vm_step(o, self.plan, "Build and package on FreeBSD", Vec::new());
+        freebsd_cross_steps(o, self.plan);
         Self::record_and_upload(o);
     }
 
@@ -819,25 +809,40 @@ mod tests {
         }
     }
 
-    /// FreeBSD targets build natively in a VM and publish like the others: the VM job has
-    /// no container, the matrix names the release, the packages are recorded on the host
-    /// after the VM copied them back, and publish adds the `.pkg` files.
+    /// FreeBSD targets are cross-built on the Linux host, vendored, and published like the
+    /// others: no container, no VM, zig and the FreeBSD standard library installed, the pinned
+    /// sources of this run downloaded, the packages recorded after `syspack package`.
     #[test]
-    fn freebsd_targets_build_in_a_vm_and_are_published() {
+    fn freebsd_targets_are_cross_built_on_linux_and_published() {
         let plan = plan();
         let text = Release::new(&plan).render_release();
         let job = &text[text.find("\n  freebsd:\n").expect("a freebsd job")..];
         let job = &job[..job.find("\n  publish:\n").expect("publish after it")];
         assert!(
-            job.contains("          - target: freebsd-14\n            release: '14'\n"),
+            job.contains(
+                "          - target: freebsd-14\n            # Vendored: cross-built on Linux, \
+                 where FreeBSD's own libraries are not available.\n            link: vendored\n"
+            ),
             "{job}"
         );
+        assert!(job.contains("    needs: sources\n"), "{job}");
         assert!(!job.contains("container:"), "{job}");
-        let vm = job
-            .find("uses: vmactions/freebsd-vm@")
-            .expect("the VM step");
+        assert!(!job.contains("vmactions"), "{job}");
+        let toolchain = job
+            .find("rustup target add x86_64-unknown-freebsd")
+            .expect("the FreeBSD standard library");
+        let zigbuild = job
+            .find("cargo install --locked cargo-zigbuild --version")
+            .expect("cargo-zigbuild");
+        let sources = job.find("name: pinned-sources").expect("the sources");
+        let package = job
+            .find("syspack package --target \"$TARGET\" --out dist \"${features[@]}\"")
+            .expect("the package");
         let record = job.find("(cd dist && sha256sum -- *)").expect("recorded");
-        assert!(vm < record, "{job}");
+        assert!(
+            sources < toolchain && toolchain < zigbuild && zigbuild < package && package < record,
+            "{job}"
+        );
         assert!(
             !job.contains("pkg add"),
             "a release job installs nothing: {job}"

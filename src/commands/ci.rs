@@ -21,7 +21,9 @@ enum Engine {
     /// Write a GitHub Actions workflow: a container per Linux release (a VM for FreeBSD) ×
     /// {system, vendored}; each job installs the build dependencies by their package names from
     /// the knowledge base, builds, packages with syspack, installs the package with the
-    /// release's package manager and runs the installed program.
+    /// release's package manager and runs the installed program. FreeBSD packages are
+    /// cross-built on the Linux host (zig, vendored) and installed and run in the VM, where
+    /// the system build is built and run too.
     ///
     /// The targets are the project's `targets` (else the newest release of each family); the C
     /// libraries are the sys crates in its Cargo.lock.
@@ -122,11 +124,22 @@ fn github_run(args: GithubArgs) -> Result<i32> {
     } else {
         let out = args.out.clone().unwrap_or(workflows.join("syspack.yml"));
         let jobs = plan.targets.len() * plan.links.len().max(1);
-        let summary = format!(
+        let mut summary = format!(
             "{} targets × {} link modes = {jobs} matrix jobs",
             plan.targets.len(),
             plan.links.len().max(1)
         );
+        let bsd = plan
+            .targets
+            .iter()
+            .filter(|t| matches!(t.runner, crate::ci::runners::Runner::FreebsdVm { .. }))
+            .count();
+        if bsd > 0 {
+            summary.push_str(&format!(
+                ", and {bsd} FreeBSD package{} cross-built on Linux for the FreeBSD VM",
+                if bsd == 1 { "" } else { "s" }
+            ));
+        }
         (vec![(out, github::render(&plan))], summary)
     };
     if args.out.as_deref() == Some(Path::new("-")) {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::exit::{self, CheckFailed};
-use crate::formats;
+use syspack_distro::AnyReader;
 
 /// Read a package file, verify its checksums, print its metadata and files.
 ///
@@ -20,8 +20,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<i32> {
-    let format = formats::detect(&args.file)?;
-    let opened = match formats::open(&args.file, format) {
+    let format = super::detect_format(&args.file)?;
+    let opened = match AnyReader::open(&args.file, format) {
         Ok(o) => o,
         Err(
             e @ (syspack_distro::Error::ChecksumMismatch { .. }
@@ -39,7 +39,7 @@ pub fn run(args: Args) -> Result<i32> {
         }
     };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "format: {}", opened.format)?;
+    writeln!(out, "format: {}", opened.format())?;
     // The listing quotes what the package says: escape terminal controls and NUL bytes, as it
     // is written (a listing of 10⁵ entries is not held twice).
     let mut escaped = Escaping {

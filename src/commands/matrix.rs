@@ -15,7 +15,6 @@ use syspack_distro::matrix::{
 
 use super::package::{read_provenance_file, ProjectArgs};
 use crate::exit::{self, CheckFailed};
-use crate::formats;
 use crate::provenance::Record;
 use crate::stage;
 use crate::sys_crates::SysCrate;
@@ -161,7 +160,7 @@ fn solve_installs(args: &Args, m: &mut Matrix, releases: &[&Release]) -> Result<
         let given = |f| {
             args.packages
                 .iter()
-                .any(|p| formats::detect(p).ok() == Some(f))
+                .any(|p| syspack_distro::Format::detect(p).ok() == Some(f))
         };
         if release.format == Some(syspack_distro::Format::FreeBsd)
             && given(syspack_distro::Format::FreeBsd)
@@ -189,11 +188,11 @@ fn solve_installs(args: &Args, m: &mut Matrix, releases: &[&Release]) -> Result<
         let Some(package) = args
             .packages
             .iter()
-            .find(|p| formats::detect(p).ok() == release.format)
+            .find(|p| syspack_distro::Format::detect(p).ok() == release.format)
         else {
             continue;
         };
-        let format = formats::detect(package)?;
+        let format = super::detect_format(package)?;
         let o = crate::solve::solve(&index, package, format).with_context(|| {
             format!(
                 "solving the install of `{}` on {}",
@@ -341,18 +340,22 @@ fn package_artifact(args: &Args, files: &[PathBuf]) -> Result<(Artifact, Vec<Rec
     let mut packages = Vec::new();
     let mut elves = Vec::new();
     for f in files {
-        let format = formats::detect(f)?;
-        let (compression, extracted) = formats::elf_files(f, format)?;
-        let freebsd_major = if format == syspack_distro::Format::FreeBsd {
-            let reader = syspack_distro::freebsd::Reader::open(f)?;
-            reader
+        let format = super::detect_format(f)?;
+        let package = syspack_distro::AnyReader::open(f, format).with_context(|| {
+            format!(
+                "`{}` failed verification as a {format} package",
+                f.display()
+            )
+        })?;
+        let (compression, extracted) = package.elf_files()?;
+        let freebsd_major = match &package {
+            syspack_distro::AnyReader::FreeBsd(reader) => reader
                 .metadata()
                 .abi
                 .as_deref()
                 .and_then(|a| syspack_distro::freebsd::parse_abi(a).ok())
-                .map(|(major, _)| major)
-        } else {
-            None
+                .map(|(major, _)| major),
+            _ => None,
         };
         packages.push(PackageArtifact {
             file: file_name(f),

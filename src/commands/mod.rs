@@ -123,6 +123,17 @@ pub fn split_list(values: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The format of the package file `path` ([`syspack_distro::Format::detect`]); a file that
+/// cannot be read says so first.
+pub fn detect_format(path: &std::path::Path) -> Result<syspack_distro::Format> {
+    match syspack_distro::Format::detect(path) {
+        Err(e @ syspack_distro::Error::Io { .. }) => {
+            Err(anyhow::Error::from(e).context(format!("failed to open `{}`", path.display())))
+        }
+        r => Ok(r?),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

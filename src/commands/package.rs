@@ -14,7 +14,6 @@ use syspack_distro::Compression;
 use crate::cargo_build;
 use crate::config::{syspack::load_standalone, Config};
 use crate::exit::{self, CheckFailed};
-use crate::formats::AnyWriter;
 use crate::fresh;
 use crate::link::{self, Link};
 use crate::provenance::Record;
@@ -22,6 +21,7 @@ use crate::stage::{self, BuildOutputs, Staged};
 use crate::target::{self, Target};
 use crate::toolchain::zig::{ZigBuild, ZigToolchain};
 use crate::toolchain::{floor, GlibcFloor, ZigTarget};
+use syspack_distro::AnyWriter;
 
 /// Build the project and write native packages.
 ///
@@ -233,7 +233,8 @@ impl ProjectArgs {
                         "`--link system` cannot build for FreeBSD here: this machine's libraries \
                          are {}'s, and syspack has no FreeBSD sysroot to take them from; use the \
                          vendored libraries (`--features vendored`), or build on FreeBSD itself \
-                         (the FreeBSD VM job of the workflow `syspack ci github` writes)",
+                         (`syspack package` there, or the port `syspack recipe freebsd` writes; \
+                         the FreeBSD VM job of `syspack ci github` builds and runs that way)",
                         std::env::consts::OS
                     );
                 }
@@ -420,8 +421,9 @@ pub fn freebsd_zig_build(arch: syspack_distro::Arch) -> Result<ZigBuild> {
             "a FreeBSD build on this machine cannot link system C libraries ({}): the system's \
              libraries here are {}'s, not FreeBSD's, and syspack has no FreeBSD sysroot to take \
              them from; use the vendored libraries (`--features vendored`, SYSPACK_LINK=vendored), \
-             or build on FreeBSD itself for a package against FreeBSD's libraries (the FreeBSD VM \
-             job of the workflow `syspack ci github` writes)",
+             or build on FreeBSD itself for a package against FreeBSD's libraries (`syspack \
+             package` there, or the port `syspack recipe freebsd` writes; the FreeBSD VM job of \
+             `syspack ci github` builds and runs that way)",
             vars.join(", "),
             std::env::consts::OS
         );
@@ -839,7 +841,8 @@ pub fn run(args: Args) -> Result<i32> {
         .collect();
     let mut writers = Vec::new();
     for (s, c) in staged.iter().zip(&compressions) {
-        let w = AnyWriter::new(s, *c, None)
+        let w = s
+            .writer(*c, None)
             .with_context(|| format!("cannot package for target `{}`", s.target.id))?;
         writers.push(w);
     }
@@ -943,7 +946,7 @@ pub fn run(args: Args) -> Result<i32> {
                 .as_ref()
                 .map(|cache| Arc::new(SharedContent::cache_only(cache.clone(), cores.clone())));
             let place = cores.queue(c.busy_threads(s.package.installed_size()) as usize);
-            let handle = match AnyWriter::new(s, *c, own) {
+            let handle = match s.writer(*c, own) {
                 Ok(w) => scope.spawn(move || {
                     let _lease = place.wait();
                     write(s, w, name, dir)
@@ -1004,7 +1007,7 @@ pub fn run(args: Args) -> Result<i32> {
                 Ok(shared) => {
                     let shared = Arc::new(shared);
                     for (s, c, name, dir) in waiting {
-                        let handle = match AnyWriter::new(s, c, Some(shared.clone())) {
+                        let handle = match s.writer(c, Some(shared.clone())) {
                             Ok(w) => scope.spawn(move || write(s, w, name, dir)),
                             Err(e) => scope.spawn(move || Err(e)),
                         };

@@ -83,7 +83,7 @@
 //! ([`Bundled`](crate::Bundled)) come from upstream tarballs, not Debian sources, so writing them
 //! there would name sources that do not exist; they are not written.
 
-mod ar;
+pub(crate) mod ar;
 mod control;
 mod docs;
 mod read;

@@ -30,6 +30,9 @@ pub struct Reader {
     control: Control,
     control_member: String,
     data_member: String,
+    /// Where data.tar's bytes are in the file, and how many.
+    data_offset: u64,
+    data_size: u64,
     conffiles: Vec<String>,
     md5sums: BTreeMap<String, String>,
     scripts: BTreeMap<String, String>,
@@ -321,6 +324,8 @@ impl Reader {
             path: path.to_path_buf(),
             control,
             control_member: control_member.name,
+            data_offset: data_member.offset,
+            data_size: data_member.size,
             data_member: data_member.name,
             conffiles,
             md5sums,
@@ -344,9 +349,32 @@ impl Reader {
         &self.path
     }
 
+    /// Calls `f` with the index, install path and content of each regular file of
+    /// data.tar, in archive order; returns its compression.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] for a read error or an error `f` returns.
+    pub fn each_file(&self, f: &mut crate::reader::FileVisitor<'_>) -> Result<Compression> {
+        crate::reader::each_tar_file(&self.path, self.data_tar()?, f)
+    }
+
     /// The names of the compressed members, e.g. `("control.tar.xz", "data.tar.xz")`.
     pub fn members(&self) -> (&str, &str) {
         (&self.control_member, &self.data_member)
+    }
+
+    /// The `data.tar*` member as stored (still compressed), read from the file again: the
+    /// payload, from the place [`Reader::open`] found it at.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be opened or positioned.
+    pub fn data_tar(&self) -> Result<io::Take<io::BufReader<File>>> {
+        let io = |e| Error::io(&self.path, "reading", e);
+        let mut file = File::open(&self.path).map_err(io)?;
+        file.seek(SeekFrom::Start(self.data_offset)).map_err(io)?;
+        Ok(io::BufReader::new(file).take(self.data_size))
     }
 
     /// The `conffiles` lines (absolute paths, possibly preceded by flags).

@@ -20,8 +20,8 @@
 //! v1/files.idx                          one line per input path: its device, inode, size, mtime
 //!                                       and ctime when last read, and its MD5 (`-` when
 //!                                       the run needed none) and SHA-256
-//! v1/outputs.idx                        the packages written, for the up-to-date check of the
-//!                                       `syspack` command (fingerprint, path, stamp, digest)
+//! v1/*.idx                              indexes a user of the cache keeps beside it (counted
+//!                                       by [`FrameCache::usage`], never pruned)
 //! ```
 //!
 //! Every entry file (frame, gap frame, stream) ends with the CRC-32 of its content

@@ -5,8 +5,9 @@
 //! cache is bounded by size and trimmed by age of last use: an entry's modification time is set
 //! to now whenever a run uses it ([`touch`]), so after [`FrameCache::prune`] what remains is what
 //! recent runs needed. A removal unit is one file — a frame, a gap frame, a whole stream — or a
-//! pack with its index. The file and output indexes are never removed (they are small and only
-//! save reading files; a pruned frame is simply made again).
+//! pack with its index. The index files at the cache root (`*.idx`: the file index, and any a
+//! user of the cache keeps beside it) are never removed (they are small and only save reading
+//! files; a pruned frame is simply made again).
 //!
 //! Pruning while another run uses the cache is safe for that run as far as removal can be: an
 //! entry is unlinked, so a run that has it open keeps reading it, and a run that looked it up a
@@ -31,7 +32,7 @@ const KINDS: [(&str, &str); 4] = [
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KindUsage {
     /// The directory under the cache root (`frames`, `packs`, `gaps`, `streams`; `index` for
-    /// the file and output indexes).
+    /// the index files at the root).
     pub kind: &'static str,
     /// What its entries are, for people.
     pub description: &'static str,
@@ -79,7 +80,7 @@ impl FrameCache {
         let indexes = index_files(self.root());
         usage.push(KindUsage {
             kind: "index",
-            description: "file digests and packages written",
+            description: "indexes (file digests, and those kept beside them)",
             entries: indexes.len() as u64,
             bytes: indexes.iter().map(|(_, size)| size).sum(),
         });
@@ -170,16 +171,26 @@ fn units(dir: &Path, kind: &str) -> io::Result<Vec<Unit>> {
     Ok(units)
 }
 
-/// The index files at the cache root, with their sizes.
+/// The index files at the cache root (every regular `*.idx` there: this crate's `files.idx`, and
+/// those a user of the cache keeps beside it), with their sizes, sorted by name.
 fn index_files(root: &Path) -> Vec<(PathBuf, u64)> {
-    ["files.idx", "outputs.idx"]
-        .iter()
-        .filter_map(|name| {
-            let path = root.join(name);
-            let size = fs::metadata(&path).ok()?.len();
-            Some((path, size))
+    let Ok(dir) = fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, u64)> = dir
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.as_encoded_bytes();
+            !name.starts_with(b".") && name.ends_with(b".idx")
         })
-        .collect()
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            meta.is_file().then(|| (e.path(), meta.len()))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 #[cfg(test)]
@@ -256,5 +267,28 @@ mod tests {
         assert_eq!(cache.prune(1 << 30).unwrap().removed, 0);
         assert_eq!(cache.prune(0).unwrap().removed, 1);
         assert!(cache.frame(codec, &[2; 32]).is_none());
+    }
+
+    /// Every `*.idx` at the root is an index, whoever keeps it (this crate names none of its
+    /// users' files): counted by `usage` and `prune`, never removed.
+    #[test]
+    fn index_files_at_the_root_are_counted_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FrameCache::open(dir.path()).unwrap();
+        let codec = Compression::Gzip { level: 9 };
+        let frame = cache
+            .store_frame(codec, &[1; 32], |w| w.write_all(&[0; 100]))
+            .unwrap();
+        fs::write(cache.root().join("somebody-else.idx"), [0; 30]).unwrap();
+        fs::write(cache.root().join(".in-progress.idx"), [0; 7]).unwrap();
+        fs::write(cache.root().join("notes.txt"), [0; 11]).unwrap();
+        let usage = cache.usage().unwrap();
+        let index = usage.iter().find(|u| u.kind == "index").unwrap();
+        assert_eq!((index.entries, index.bytes), (1, 30));
+        let pruned = cache.prune(0).unwrap();
+        assert_eq!(pruned.removed, 1);
+        assert_eq!(pruned.kept_bytes, 30);
+        assert!(!frame.exists());
+        assert!(cache.root().join("somebody-else.idx").exists());
     }
 }

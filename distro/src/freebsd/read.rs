@@ -306,6 +306,18 @@ impl Reader {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Calls `f` with the index, install path and content of each regular file of the package
+    /// (a compressed tar, metadata members included), in archive order; returns its compression.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] for a read error or an error `f` returns.
+    pub fn each_file(&self, f: &mut crate::reader::FileVisitor<'_>) -> Result<Compression> {
+        let file = std::fs::File::open(&self.path)
+            .map_err(|e| Error::io(&self.path, "opening package", e))?;
+        crate::reader::each_tar_file(&self.path, file, f)
+    }
 }
 
 /// An absolute path without its trailing `/`, the root staying `/`: how archive names and the

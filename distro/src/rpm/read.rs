@@ -141,6 +141,9 @@ pub struct Reader {
     metadata: RpmMetadata,
     entries: Vec<ReadEntry>,
     package_size: u64,
+    /// Where the payload starts: after the lead, the signature header and its padding, and the
+    /// header.
+    payload_offset: u64,
 }
 
 impl Reader {
@@ -357,6 +360,7 @@ impl Reader {
             metadata,
             entries,
             package_size,
+            payload_offset: package_size - payload_len,
         })
     }
 
@@ -388,6 +392,81 @@ impl Reader {
     /// The package file that was read.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The payload as stored (the compressed cpio archive), read from the file again at the
+    /// place [`Reader::open`] found it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be opened or positioned.
+    pub fn payload(&self) -> Result<BufReader<File>> {
+        let io = |e| Error::io(&self.path, "reading rpm package", e);
+        let mut file = File::open(&self.path).map_err(io)?;
+        io::Seek::seek(&mut file, io::SeekFrom::Start(self.payload_offset)).map_err(io)?;
+        Ok(BufReader::new(file))
+    }
+
+    /// Calls `f` with the index, install path and content of each regular file of the payload,
+    /// in payload order (a stripped entry's path and size come from the header); returns the
+    /// payload's compression.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] for a read error, a payload entry naming a file the header lacks, or an
+    /// error `f` returns.
+    pub fn each_file(&self, f: &mut crate::reader::FileVisitor<'_>) -> Result<Compression> {
+        let io = |e| Error::io(&self.path, "reading the payload of", e);
+        let (c, dec) = crate::reader::sniffed(self.payload()?).map_err(io)?;
+        let mut cpio = CpioReader::new(dec);
+        let mut i = 0;
+        loop {
+            i += 1;
+            let (path, size) = match cpio.next_entry().map_err(io)? {
+                CpioEntry::Trailer => break,
+                CpioEntry::Newc(h) => {
+                    let regular = h.mode & mode::S_IFMT == mode::S_IFREG;
+                    (regular.then(|| h.name.clone()), u64::from(h.size))
+                }
+                CpioEntry::Stripped(fx) => {
+                    let e = self.entries.get(fx as usize).ok_or_else(|| {
+                        io(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("payload entry names file #{fx}, which the header lacks"),
+                        ))
+                    })?;
+                    let regular = e.kind == EntryKind::File;
+                    (regular.then(|| e.path.clone()), e.size)
+                }
+            };
+            let Some(p) = path else {
+                cpio.read_content(size, &mut io::sink()).map_err(io)?;
+                continue;
+            };
+            let p = format!("/{}", p.trim_start_matches("./").trim_start_matches('/'));
+            let mut content = CpioContent {
+                cpio: &mut cpio,
+                left: size,
+            };
+            f(i, &p, &mut content).map_err(io)?;
+            io::copy(&mut content, &mut io::sink()).map_err(io)?;
+        }
+        Ok(c)
+    }
+}
+
+/// The next `left` bytes of a cpio entry's content.
+struct CpioContent<'a, R: Read> {
+    cpio: &'a mut CpioReader<R>,
+    left: u64,
+}
+
+impl<R: Read> Read for CpioContent<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = (buf.len() as u64).min(self.left) as usize;
+        self.cpio.read_content(n as u64, &mut &mut buf[..n])?;
+        self.left -= n as u64;
+        Ok(n)
     }
 }
 
