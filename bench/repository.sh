@@ -33,6 +33,8 @@
 # Environment:
 #   BENCH_WORK      scratch directory           [default: /tmp/bench-repo]
 #   BENCH_REPS      timed runs of each add-1    [default: 5]
+#   BENCH_REUSE     1: time add-1 again on the last run's populated repositories (kept as
+#                   $BENCH_WORK/*.base), keeping its populate times   [default: 0]
 #   BENCH_SYSPACK   the syspack binary           [default: build --release into /tmp/bench-syspack]
 #
 # Needs: reprepro, createrepo-c, pacman-package-manager (repo-add), gnupg, time
@@ -41,6 +43,7 @@ set -euo pipefail
 
 N=${1:-5000}
 REPS=${BENCH_REPS:-5}
+REUSE=${BENCH_REUSE:-0}
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 WORK=${BENCH_WORK:-/tmp/bench-repo}
@@ -91,15 +94,21 @@ one_rpm=$(ls "$WORK/gen/p$last/out/"*.rpm)
 one_pkg=$(ls "$WORK/gen/p$last/out/"*.pkg.tar.zst)
 
 # --- keys ------------------------------------------------------------------------------------------
-rm -rf "$WORK/keys" "$WORK/gnupg"
-"$SYSPACK" key generate --out "$WORK/keys" --algorithm rsa4096 >/dev/null
 export GNUPGHOME="$WORK/gnupg"
-mkdir -m 700 "$GNUPGHOME"
-gpg --batch --quiet --import "$WORK/keys/secret.asc"
+if [ "$REUSE" = 1 ]; then
+    # The populated repositories, keys and populate times of the last run; new add-1 times.
+    grep -- '-populate ' "$WORK/times.txt" >"$WORK/times.keep"
+    mv "$WORK/times.keep" "$WORK/times.txt"
+else
+    rm -rf "$WORK/keys" "$WORK/gnupg"
+    "$SYSPACK" key generate --out "$WORK/keys" --algorithm rsa4096 >/dev/null
+    mkdir -m 700 "$GNUPGHOME"
+    gpg --batch --quiet --import "$WORK/keys/secret.asc"
+    : >"$WORK/times.txt"
+fi
 fpr=$(gpg --batch --with-colons --list-secret-keys | awk -F: '/^fpr/ {print $10; exit}')
 echo "$fpr:6:" | gpg --batch --quiet --import-ownertrust
 
-: >"$WORK/times.txt"
 timed() { # timed LABEL CMD...: appends "LABEL wall cpu" to times.txt
     local label=$1
     shift
@@ -111,49 +120,48 @@ timed() { # timed LABEL CMD...: appends "LABEL wall cpu" to times.txt
     awk -v l="$label" '{printf "%s %.2f %.2f\n", l, $1, $2 + $3}' "$WORK/time.out" >>"$WORK/times.txt"
 }
 
-# --- syspack: one repository, three families -------------------------------------------------------
-rm -rf "$WORK/syspack"
-export SOURCE_DATE_EPOCH=1700000000 SYSPACK_NOW=1700000000
-for fam in deb rpm pkg.tar.zst; do
-    mkdir -p "$WORK/syspack/$fam"
-    timed "syspack-$fam-populate" "$SYSPACK" repo add "$WORK/syspack/$fam" "$WORK/in-$fam/"* \
-        --signing-key "$WORK/keys/secret.asc"
-done
-
-# --- reprepro --------------------------------------------------------------------------------------
-rm -rf "$WORK/reprepro" && mkdir -p "$WORK/reprepro/conf"
-cat >"$WORK/reprepro/conf/distributions" <<EOF
-Codename: testing
-Architectures: amd64
-Components: main
-SignWith: $fpr
-DebIndices: Packages Release . .gz .xz
-EOF
-timed reprepro-populate reprepro -S misc -P optional -b "$WORK/reprepro" includedeb testing "$WORK/in-deb/"*
-
-# --- createrepo_c ----------------------------------------------------------------------------------
-rm -rf "$WORK/createrepo" && mkdir -p "$WORK/createrepo/Packages"
-cp -L "$WORK/in-rpm/"* "$WORK/createrepo/Packages/"
-createrepo_sign() {
-    createrepo_c "$@" && gpg --batch --yes --armor --detach-sign "${@: -1}/repodata/repomd.xml"
+createrepo_sign() { # createrepo_sign ARGS... DIR: createrepo_c, then repomd.xml signed
+    createrepo_c "$@" && gpg --batch --yes --armor --detach-sign "${!#}/repodata/repomd.xml"
 }
 export -f createrepo_sign
-timed createrepo-populate bash -c 'createrepo_sign --quiet "$0"' "$WORK/createrepo"
+export SOURCE_DATE_EPOCH=1700000000 SYSPACK_NOW=1700000000
+if [ "$REUSE" != 1 ]; then
+    # --- syspack: one repository, three families ---------------------------------------------------
+    rm -rf "$WORK/syspack"
+    for fam in deb rpm pkg.tar.zst; do
+        mkdir -p "$WORK/syspack/$fam"
+        timed "syspack-$fam-populate" "$SYSPACK" repo add "$WORK/syspack/$fam" "$WORK/in-$fam/"* \
+            --signing-key "$WORK/keys/secret.asc"
+    done
 
-# --- repo-add --------------------------------------------------------------------------------------
-rm -rf "$WORK/pacman" && mkdir -p "$WORK/pacman"
-cp -L "$WORK/in-pkg.tar.zst/"* "$WORK/pacman/"
-timed repo-add-populate repo-add --quiet --sign --key "$fpr" "$WORK/pacman/bench.db.tar.zst" \
-    "$WORK/pacman/"*.pkg.tar.zst
+    # --- reprepro ----------------------------------------------------------------------------------
+    rm -rf "$WORK/reprepro" && mkdir -p "$WORK/reprepro/conf"
+    printf '%s\n' "Codename: testing" "Architectures: amd64" "Components: main" "SignWith: $fpr" \
+        "DebIndices: Packages Release . .gz .xz" >"$WORK/reprepro/conf/distributions"
+    timed reprepro-populate reprepro -S misc -P optional -b "$WORK/reprepro" includedeb testing "$WORK/in-deb/"*
+
+    # --- createrepo_c ------------------------------------------------------------------------------
+    rm -rf "$WORK/createrepo" && mkdir -p "$WORK/createrepo/Packages"
+    cp -L "$WORK/in-rpm/"* "$WORK/createrepo/Packages/"
+    # shellcheck disable=SC2016 # $0 is expanded by the inner bash
+    timed createrepo-populate bash -c 'createrepo_sign --quiet "$0"' "$WORK/createrepo"
+
+    # --- repo-add ----------------------------------------------------------------------------------
+    rm -rf "$WORK/pacman" && mkdir -p "$WORK/pacman"
+    cp -L "$WORK/in-pkg.tar.zst/"* "$WORK/pacman/"
+    timed repo-add-populate repo-add --quiet --sign --key "$fpr" "$WORK/pacman/bench.db.tar.zst" \
+        "$WORK/pacman/"*.pkg.tar.zst
+
+    for d in syspack/deb syspack/rpm syspack/pkg.tar.zst reprepro createrepo pacman; do
+        rm -rf "$WORK/$d.base" && mv "$WORK/$d" "$WORK/$d.base"
+    done
+fi
 
 # --- one more, BENCH_REPS times, the tools taking turns, each on a fresh copy ---------------------
-for d in syspack/deb syspack/rpm syspack/pkg.tar.zst reprepro createrepo pacman; do
-    rm -rf "$WORK/$d.base" && mv "$WORK/$d" "$WORK/$d.base"
-done
 fresh() { # fresh DIR: DIR as it was after the populate step
-    rm -rf "$WORK/$1" && cp -a "$WORK/$1.base" "$WORK/$1"
+    rm -rf "${WORK:?}/$1" && cp -a "$WORK/$1.base" "$WORK/$1"
 }
-for rep in $(seq "$REPS"); do
+for _ in $(seq "$REPS"); do
     for fam in deb rpm pkg.tar.zst; do
         case $fam in deb) one=$one_deb ;; rpm) one=$one_rpm ;; *) one=$one_pkg ;; esac
         fresh "syspack/$fam"
@@ -172,6 +180,7 @@ for rep in $(seq "$REPS"); do
         rpm)
             fresh createrepo
             cp "$one_rpm" "$WORK/createrepo/Packages/"
+            # shellcheck disable=SC2016 # $0 is expanded by the inner bash
             timed createrepo-add1 bash -c 'createrepo_sign --quiet --update "$0"' "$WORK/createrepo"
             ;;
         *)
