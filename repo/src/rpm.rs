@@ -12,7 +12,7 @@
 //! does), else dropped.
 
 use syspack_distro::rpm::header::{Header, TagValue};
-use syspack_distro::rpm::tags;
+use syspack_distro::rpm::{tags, Layout};
 
 use crate::error::{Error, Result};
 use crate::sign::Signer;
@@ -21,7 +21,6 @@ use crate::sign::Signer;
 pub const SIG_RSA: u32 = 268;
 /// `RPMSIGTAG_PGP`: OpenPGP signature of the main header and the payload.
 pub const SIG_PGP: u32 = 1002;
-const LEAD: usize = 96;
 
 fn pad8(n: usize) -> usize {
     n.div_ceil(8) * 8
@@ -30,26 +29,12 @@ fn pad8(n: usize) -> usize {
 /// Signs the RPM package `rpm` (its bytes; `name` for messages) with `signer` at `time`.
 pub fn sign_package(rpm: &[u8], name: &str, signer: &Signer, time: u32) -> Result<Vec<u8>> {
     let bad = |reason: String| Error::invalid(name, reason);
-    if rpm.len() < LEAD + 16 || rpm[..4] != [0xed, 0xab, 0xee, 0xdb] {
-        return Err(bad("not an RPM package (no lead)".into()));
-    }
-    let (_, _, sig_len) =
-        Header::parse_intro(&rpm[LEAD..]).map_err(|e| bad(format!("signature header: {e}")))?;
-    let sig_end = LEAD + sig_len;
-    let header_start = LEAD + pad8(sig_len);
-    if rpm.len() < header_start + 16 {
-        return Err(bad("truncated after the signature header".into()));
-    }
-    let sig = Header::parse(&rpm[LEAD..sig_end], tags::HEADERSIGNATURES)
+    let layout = Layout::of(rpm).map_err(bad)?;
+    let sig_len = layout.signature.len();
+    let sig = Header::parse(&rpm[layout.signature.clone()], tags::HEADERSIGNATURES)
         .map_err(|e| bad(format!("signature header: {e}")))?;
-    let (_, _, header_len) =
-        Header::parse_intro(&rpm[header_start..]).map_err(|e| bad(format!("main header: {e}")))?;
-    let header_end = header_start + header_len;
-    if rpm.len() < header_end {
-        return Err(bad("truncated main header".into()));
-    }
-    let header = &rpm[header_start..header_end];
-    let signed_all = &rpm[header_start..];
+    let header = &rpm[layout.header.clone()];
+    let signed_all = &rpm[layout.signed()];
 
     let header_sig = signer.detached_binary(header, time)?;
     let all_sig = signer.detached_binary(signed_all, time)?;
@@ -73,7 +58,7 @@ pub fn sign_package(rpm: &[u8], name: &str, signer: &Signer, time: u32) -> Resul
         }
     }
     let mut out = Vec::with_capacity(rpm.len() + 2048);
-    out.extend_from_slice(&rpm[..LEAD]);
+    out.extend_from_slice(&rpm[..layout.signature.start]);
     let mut sig_bytes = new.to_bytes();
     sig_bytes.resize(pad8(sig_bytes.len()), 0);
     out.extend_from_slice(&sig_bytes);

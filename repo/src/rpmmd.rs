@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use syspack_distro::compress::Compression;
-use syspack_distro::rpm::{tags, Dependency};
+use syspack_distro::rpm::{tags, Dependency, Layout};
 use syspack_distro::EntryKind;
 
 use crate::error::{Error, Result};
@@ -250,21 +250,6 @@ fn sign(path: &Path, date: Option<u64>, signer: &Signer) -> Result<Vec<u8>> {
     crate::rpm::sign_package(&raw, &path.display().to_string(), signer, time)
 }
 
-/// Where the main header of an RPM file starts: after the 96-byte lead and the signature header,
-/// padded to 8 bytes. What follows (header and payload) is the package; the signature header
-/// only signs it.
-fn header_start(rpm: &[u8]) -> std::result::Result<usize, String> {
-    let intro = rpm.get(96..).ok_or("shorter than an RPM lead")?;
-    let sig_len = syspack_distro::rpm::header::Header::parse_intro(intro)
-        .map_err(|e| e.to_string())?
-        .2;
-    let start = 96 + sig_len.div_ceil(8) * 8;
-    if start > rpm.len() {
-        return Err("its signature header runs past the end of the file".into());
-    }
-    Ok(start)
-}
-
 fn add_one(dir: &Path, path: &Path, signed: &[u8], channel: &str) -> Result<PathBuf> {
     let reader = syspack_distro::rpm::Reader::open(path)?;
     let m = reader.metadata();
@@ -278,19 +263,15 @@ fn add_one(dir: &Path, path: &Path, signed: &[u8], channel: &str) -> Result<Path
     }
     let rel = format!("Packages/{nevra}.rpm");
     let target = channel_dir(dir, channel).join(&rel);
-    // The header range of the signed file: after the lead and the padded signature header.
-    let start = header_start(signed).map_err(|e| Error::invalid(path, e))?;
+    let layout = Layout::of(signed).map_err(|e| Error::invalid(path, e))?;
     // The same package signed again (another date, another key) is the package already
     // published: its file stays, and the metadata describes that file.
     let kept = store::put_package(path, &target, signed, |old| {
-        header_start(old).is_ok_and(|s| old[s..] == signed[start..])
+        Layout::of(old).is_ok_and(|l| old[l.signed()] == signed[layout.signed()])
     })?;
     let signed = kept.as_deref().unwrap_or(signed);
-    let start = header_start(signed).map_err(|e| Error::invalid(path, e))?;
+    let layout = Layout::of(signed).map_err(|e| Error::invalid(path, e))?;
     let sha = hex::encode(Sha256::digest(signed));
-    let header_len = syspack_distro::rpm::header::Header::parse_intro(&signed[start..])
-        .map_err(|e| Error::invalid(path, e))?
-        .2;
     let version = format!(
         "<version epoch=\"{epoch}\" ver=\"{}\" rel=\"{}\"/>",
         esc(&m.version),
@@ -343,7 +324,8 @@ fn add_one(dir: &Path, path: &Path, signed: &[u8], channel: &str) -> Result<Path
         group = opt(&m.group),
         host = opt(&m.build_host),
         srpm = opt(&m.source_rpm),
-        end = start + header_len,
+        start = layout.header.start,
+        end = layout.header.end,
         provides = entries("provides", &m.provides.iter().collect::<Vec<_>>()),
         requires = entries(
             "requires",

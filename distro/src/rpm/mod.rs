@@ -52,6 +52,7 @@
 pub mod cpio;
 pub mod group;
 pub mod header;
+mod layout;
 pub mod lead;
 mod read;
 pub mod scripts;
@@ -61,6 +62,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use layout::Layout;
 pub use read::{
     Dependency, EntryKind, ReadEntry, ReadScriptlet, Reader, RpmFileFlags, RpmMetadata,
 };
