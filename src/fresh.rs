@@ -36,28 +36,23 @@ pub struct Check<'a> {
 }
 
 impl<'a> Check<'a> {
-    /// The check for packages `staged` compressed with `compressions`, `splicing` frames or
-    /// not, with the frame cache `cache`; `None` without a lasting cache (nothing is recorded).
+    /// The check for the packages of one run, each written with `writers`' compression and
+    /// splicing frames or not, with the frame cache `cache`; `None` without a lasting cache
+    /// (nothing is recorded).
     pub fn new(
         cache: Option<&'a FrameCache>,
-        compressions: &[Compression],
-        splicing: &[bool],
+        writers: &[(Compression, bool)],
         share_threshold: u64,
         stamps: HashMap<PathBuf, String>,
     ) -> Option<Self> {
         let cache = cache.filter(|c| !c.is_temporary())?;
-        let settings = compressions
+        let settings = writers
             .iter()
-            .zip(splicing)
             .map(|(c, splices)| WriterSettings {
                 compression: *c,
                 splices: *splices,
                 share_threshold,
-                codec_users: compressions
-                    .iter()
-                    .zip(splicing)
-                    .filter(|(d, s)| **s && *d == c)
-                    .count(),
+                codec_users: writers.iter().filter(|(d, s)| *s && d == c).count(),
             })
             .collect();
         Some(Check {
@@ -68,29 +63,30 @@ impl<'a> Check<'a> {
         })
     }
 
-    /// For each package of `staged` (to be written to `outputs`), what was recorded for it if it
-    /// is up to date. Reads no file.
-    pub fn up_to_date(&mut self, staged: &[Staged], outputs: &[PathBuf]) -> Vec<Option<Written>> {
-        self.before = staged
+    /// For each package (staged, to be written to its output path), in the order of the
+    /// writers given to [`Check::new`], what was recorded for it if it is up to date. Reads no
+    /// file.
+    pub fn up_to_date(&mut self, packages: &[(&Staged, &Path)]) -> Vec<Option<Written>> {
+        self.before = packages
             .iter()
             .zip(&self.settings)
-            .map(|(s, settings)| self.fingerprints.of(s, settings, false).ok().flatten())
+            .map(|((s, _), settings)| self.fingerprints.of(s, settings, false).ok().flatten())
             .collect();
         self.before
             .iter()
-            .zip(outputs)
-            .map(|(fp, out)| fp.as_ref().and_then(|fp| self.outputs.fresh(fp, out)))
+            .zip(packages)
+            .map(|(fp, (_, out))| fp.as_ref().and_then(|fp| self.outputs.fresh(fp, out)))
             .collect()
     }
 
-    /// Records package `index` of `staged`, just written to `output`; digests still unknown
+    /// Records package `index` (`staged`), just written to `output`; digests still unknown
     /// (files the writer read itself) are read now, from the page cache by then.
-    pub fn record(&self, staged: &[Staged], index: usize, output: &Path, written: Written) {
+    pub fn record(&self, index: usize, staged: &Staged, output: &Path, written: Written) {
         let fp = match self.before.get(index).copied().flatten() {
             Some(fp) => Some(fp),
             None => self
                 .fingerprints
-                .of(&staged[index], &self.settings[index], true)
+                .of(staged, &self.settings[index], true)
                 .ok()
                 .flatten(),
         };

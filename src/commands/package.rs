@@ -722,15 +722,56 @@ pub fn run(args: Args) -> Result<i32> {
         && !args.project.no_build
         && !defaulted
         && !args.allow_foreign_binaries;
+    let (mut groups, audit_lines) = build_platforms(&args, &project, &targets, cross, progress)?;
+
+    // Phase 1: stage and validate every target; nothing is written if any of them fails.
+    let skipped = if defaulted && !args.allow_foreign_binaries {
+        skip_foreign_defaults(&groups[0].assets, &mut targets)
+    } else {
+        Vec::new()
+    };
+    check_groups(&args, cfg, &mut groups, &targets, cross)?;
+    let staged = stage_targets(&args, cfg, &groups, &targets, cross, date)?;
+    let plan = Plan::new(&args, staged, &out_dir)?;
+
+    // Packages already written from the same inputs by this syspack, and untouched since, are
+    // not written again (see fresh.rs); finding them reads no file.
+    let stamps = groups
+        .iter()
+        .flat_map(|g| &g.assets)
+        .filter_map(|a| Some((a.source.clone(), a.stamp.clone()?)))
+        .collect();
+    let mut fresh = plan.fresh_check(stamps);
+    let up_to_date = plan.up_to_date(fresh.as_mut(), progress);
+
+    // Phase 2: write concurrently; a failing target leaves the others' files in place.
+    let mut results = plan.write(&up_to_date, progress);
+    plan.record(fresh.as_ref(), &results, cache_bound, progress);
+    results.extend(up_to_date.into_iter().map(|(i, row)| (i, Ok(row))));
+    // The summary lists targets in the order they were asked for.
+    results.sort_by_key(|(i, _)| *i);
+    report(&plan, results, &audit_lines, &skipped)
+}
+
+/// Builds the project once per platform that `targets` run on, resolves the assets against
+/// each build and audits them for bundled libraries; returns the builds and the audit's
+/// summary lines.
+fn build_platforms(
+    args: &Args,
+    project: &Project,
+    targets: &[Target],
+    cross: bool,
+    progress: bool,
+) -> Result<(Vec<Group>, Vec<String>)> {
     let mut groups: Vec<Group> = Vec::new();
     let mut audit_lines = Vec::new();
-    for t in &targets {
+    for t in targets {
         let platform = Platform::of(t, cross);
         if groups.iter().any(|g| g.platform == platform) {
             continue;
         }
-        let mut build = args.project.build_for(&project, progress, platform)?;
-        let assets = stage::resolve_assets(cfg, &build)?;
+        let mut build = args.project.build_for(project, progress, platform)?;
+        let assets = stage::resolve_assets(&project.cfg, &build)?;
         // The audit reads the symbol tables, so it comes before stripping.
         audit_lines.extend(audit_assets(&assets, &mut build, args.deny_bundled)?);
         groups.push(Group {
@@ -739,14 +780,19 @@ pub fn run(args: Args) -> Result<i32> {
             assets,
         });
     }
+    Ok((groups, audit_lines))
+}
 
-    // Phase 1: stage and validate every target; nothing is written if any of them fails.
-    let skipped = if defaulted && !args.allow_foreign_binaries {
-        skip_foreign_defaults(&groups[0].assets, &mut targets)
-    } else {
-        Vec::new()
-    };
-    for g in &mut groups {
+/// The checks of each platform's binaries against its targets (ABI, `--min-glibc`, the
+/// `--glibc` floor), and their stripping.
+fn check_groups(
+    args: &Args,
+    cfg: &Config,
+    groups: &mut [Group],
+    targets: &[Target],
+    cross: bool,
+) -> Result<()> {
+    for g in groups {
         let mine: Vec<Target> = targets
             .iter()
             .filter(|t| Platform::of(t, cross) == g.platform)
@@ -773,6 +819,19 @@ pub fn run(args: Args) -> Result<i32> {
             floor::check(elf, f)?;
         }
     }
+    Ok(())
+}
+
+/// Stages one package per target, and for Debian targets with `separate-debug-symbols` its
+/// `-dbgsym` package right after it, each with the compression its target asks for.
+fn stage_targets(
+    args: &Args,
+    cfg: &Config,
+    groups: &[Group],
+    targets: &[Target],
+    cross: bool,
+    date: syspack_distro::SourceDate,
+) -> Result<Vec<(Staged, Compression)>> {
     let group_of = |t: &Target| -> &Group {
         let platform = Platform::of(t, cross);
         groups
@@ -780,9 +839,9 @@ pub fn run(args: Args) -> Result<i32> {
             .find(|g| g.platform == platform)
             .expect("every target's platform was built")
     };
-    let target_compressions = targets
+    let compressions = targets
         .iter()
-        .map(|t| compression_for(&args, cfg, t))
+        .map(|t| compression_for(args, cfg, t))
         .collect::<Result<Vec<_>>>()?;
     if cfg.separate_debug_symbols
         && targets
@@ -794,11 +853,8 @@ pub fn run(args: Args) -> Result<i32> {
              other formats' packages are stripped and their debugging symbols are not packaged",
         );
     }
-    // One package per target, and for Debian targets with `separate-debug-symbols` its
-    // `-dbgsym` package right after it, with the same compression.
-    let mut staged: Vec<Staged> = Vec::new();
-    let mut compressions = Vec::new();
-    for (t, c) in targets.iter().zip(target_compressions) {
+    let mut staged = Vec::new();
+    for (t, c) in targets.iter().zip(compressions) {
         let g = group_of(t);
         let s = stage::stage(cfg, &g.assets, &g.build, t, date)
             .with_context(|| format!("cannot package for target `{}`", t.id))?;
@@ -811,271 +867,340 @@ pub fn run(args: Args) -> Result<i32> {
         } else {
             None
         };
-        staged.push(s);
-        compressions.push(c);
+        staged.push((s, c));
         if let Some(d) = debug {
-            staged.push(d);
-            compressions.push(c);
+            staged.push((d, c));
         }
     }
-    // Formats that read concatenated frames share the compressed frames of large files, made
-    // in one read of every file that also gives the digests; the others get one multi-threaded
-    // stream each (two workers at least, so the bytes never depend on the machine's core count),
-    // cached whole. `--single-stream` turns all of that off. Every part compresses under a lease
-    // of the machine's cores, so that no more threads compress at once than there are cores.
-    let cores = Arc::new(match args.jobs {
-        Some(n) => Cores::new(n.into()),
-        None => Cores::of_machine(),
-    });
-    let workers = cores.total();
-    let compressions: Vec<Compression> = staged
-        .iter()
-        .zip(&compressions)
-        .map(|(s, c)| {
-            if !args.single_stream && frames::splices(s.target.format, *c) {
-                *c
+    Ok(staged)
+}
+
+/// One package to write: what is staged for its target, how it is compressed and where it goes.
+struct Job {
+    staged: Staged,
+    compression: Compression,
+    /// Whether its stream is spliced from the run's shared frames.
+    splices: bool,
+    /// The file name, and the directory it is written to.
+    name: String,
+    dir: PathBuf,
+}
+
+impl Job {
+    fn id(&self) -> &str {
+        &self.staged.target.id
+    }
+
+    fn output(&self) -> PathBuf {
+        self.dir.join(&self.name)
+    }
+}
+
+/// What a writer gave: the index of its job, and the package written or why not.
+type Outcome = (usize, Result<Row>);
+
+/// The packages of one run and what they share: the frame cache, the machine's cores.
+struct Plan {
+    jobs: Vec<Job>,
+    cache: Option<Arc<FrameCache>>,
+    cores: Arc<Cores>,
+    /// The size from which files' frames are shared (`SYSPACK_SHARE_THRESHOLD`).
+    threshold: u64,
+}
+
+impl Plan {
+    /// Decides each package's compression, splicing, file name and directory, and opens the
+    /// frame cache.
+    ///
+    /// Formats that read concatenated frames share the compressed frames of large files, made
+    /// in one read of every file that also gives the digests; the others get one multi-threaded
+    /// stream each (two workers at least, so the bytes never depend on the machine's core
+    /// count), cached whole. `--single-stream` turns all of that off. Every part compresses
+    /// under a lease of the machine's cores, so that no more threads compress at once than
+    /// there are cores.
+    fn new(args: &Args, staged: Vec<(Staged, Compression)>, out_dir: &Path) -> Result<Plan> {
+        let cores = Arc::new(match args.jobs {
+            Some(n) => Cores::new(n.into()),
+            None => Cores::of_machine(),
+        });
+        let workers = cores.total();
+        let mut named = Vec::new();
+        for (s, c) in staged {
+            let splicing_format = !args.single_stream && frames::splices(s.target.format, c);
+            let c = if splicing_format {
+                c
             } else {
                 c.with_threads(workers.max(2) as u32)
-            }
-        })
-        .collect();
-    let mut writers = Vec::new();
-    for (s, c) in staged.iter().zip(&compressions) {
-        let w = s
-            .writer(*c, None)
-            .with_context(|| format!("cannot package for target `{}`", s.target.id))?;
-        writers.push(w);
-    }
-    // Two targets of one format may give the same file name: those go to <out>/<target>/.
-    let names: Vec<String> = writers.iter().map(AnyWriter::file_name).collect();
-    let dirs: Vec<PathBuf> = staged
-        .iter()
-        .zip(&names)
-        .map(|(s, n)| {
-            if names.iter().filter(|m| *m == n).count() > 1 {
-                out_dir.join(&s.target.id)
-            } else {
-                out_dir.clone()
-            }
-        })
-        .collect();
-    // The `.partial` files a killed run left (issue 16); a live run's are fresh and stay.
-    for d in &dirs {
-        syspack_distro::output::remove_stale_partials(d);
-    }
-    let cache = if args.single_stream {
-        None
-    } else {
-        Some(Arc::new(super::cache::frame_cache(
-            args.frame_cache.as_deref(),
-        )?))
-    };
-    let splicing: Vec<bool> = staged
-        .iter()
-        .zip(&compressions)
-        .map(|(s, c)| cache.is_some() && frames::splices(s.target.format, *c))
-        .collect();
-
-    // Packages already written from the same inputs by this syspack, and untouched since, are
-    // not written again (see fresh.rs); finding them reads no file.
-    let threshold = share_threshold()?;
-    let stamps = groups
-        .iter()
-        .flat_map(|g| &g.assets)
-        .filter_map(|a| Some((a.source.clone(), a.stamp.clone()?)))
-        .collect();
-    let mut fresh = fresh::Check::new(
-        cache.as_deref(),
-        &compressions,
-        &splicing,
-        threshold,
-        stamps,
-    );
-    let outputs: Vec<PathBuf> = dirs.iter().zip(&names).map(|(d, n)| d.join(n)).collect();
-    let recorded = match &mut fresh {
-        Some(check) => check.up_to_date(&staged, &outputs),
-        None => vec![None; staged.len()],
-    };
-    let mut up_to_date = Vec::new();
-    for ((s, path), written) in staged.iter().zip(&outputs).zip(recorded) {
-        let Some(w) = written else { continue };
-        if progress {
-            eprintln!(
-                "       Fresh {} ({}): unchanged inputs",
-                display_path(path),
-                s.target.id
-            );
-        }
-        let row = Row {
-            path: path.clone(),
-            target: s.target.id.clone(),
-            size: w.size,
-            sha256: w.sha256,
-        };
-        up_to_date.push((s.target.id.clone(), Ok(row)));
-    }
-    let fresh_ids: Vec<String> = up_to_date.iter().map(|(id, _)| id.clone()).collect();
-
-    // Phase 2: write concurrently; a failing target leaves the others' files in place. Writers
-    // of one stream start at once (they read their files themselves), each first in line for
-    // the cores its stream keeps busy; the splicing ones once every file has been read and the
-    // shared frames are made.
-    let results: Vec<(String, Result<Row>)> = std::thread::scope(|scope| {
-        let write = |s: &'_ Staged, w: AnyWriter<'_>, name: &str, dir: &Path| {
-            if progress {
-                eprintln!("    Writing {name} ({})", s.target.id);
-            }
-            write_package(&w, dir, name, &s.target.id)
-        };
-        let mut handles = Vec::new();
-        let mut waiting = Vec::new();
-        for (((s, c), (name, dir)), splices) in staged
-            .iter()
-            .zip(&compressions)
-            .zip(names.iter().zip(&dirs))
-            .zip(&splicing)
-        {
-            if fresh_ids.contains(&s.target.id) {
-                continue;
-            }
-            if *splices {
-                waiting.push((s, *c, name, dir));
-                continue;
-            }
-            let own = cache
-                .as_ref()
-                .map(|cache| Arc::new(SharedContent::cache_only(cache.clone(), cores.clone())));
-            let place = cores.queue(c.busy_threads(s.package.installed_size()) as usize);
-            let handle = match s.writer(*c, own) {
-                Ok(w) => scope.spawn(move || {
-                    let _lease = place.wait();
-                    write(s, w, name, dir)
-                }),
-                Err(e) => scope.spawn(move || Err(e)),
             };
-            handles.push((s.target.id.clone(), handle));
+            let name = s
+                .writer(c, None)
+                .with_context(|| format!("cannot package for target `{}`", s.target.id))?
+                .file_name();
+            named.push((s, c, splicing_format, name));
         }
-        let mut results = up_to_date;
-        if let (Some(cache), false) = (&cache, waiting.is_empty()) {
+        let cache = if args.single_stream {
+            None
+        } else {
+            Some(Arc::new(super::cache::frame_cache(
+                args.frame_cache.as_deref(),
+            )?))
+        };
+        // Two targets of one format may give the same file name: those go to <out>/<target>/.
+        let names: Vec<String> = named.iter().map(|(.., n)| n.clone()).collect();
+        let jobs: Vec<Job> = named
+            .into_iter()
+            .map(|(staged, compression, splicing_format, name)| {
+                let dir = if names.iter().filter(|m| **m == name).count() > 1 {
+                    out_dir.join(&staged.target.id)
+                } else {
+                    out_dir.to_path_buf()
+                };
+                Job {
+                    splices: cache.is_some() && splicing_format,
+                    staged,
+                    compression,
+                    name,
+                    dir,
+                }
+            })
+            .collect();
+        // The `.partial` files a killed run left (issue 16); a live run's are fresh and stay.
+        for j in &jobs {
+            syspack_distro::output::remove_stale_partials(&j.dir);
+        }
+        Ok(Plan {
+            jobs,
+            cache,
+            cores,
+            threshold: share_threshold()?,
+        })
+    }
+
+    /// The up-to-date check of this run's packages; `None` without a lasting cache.
+    fn fresh_check(
+        &self,
+        stamps: std::collections::HashMap<PathBuf, String>,
+    ) -> Option<fresh::Check<'_>> {
+        let settings: Vec<(Compression, bool)> = self
+            .jobs
+            .iter()
+            .map(|j| (j.compression, j.splices))
+            .collect();
+        fresh::Check::new(self.cache.as_deref(), &settings, self.threshold, stamps)
+    }
+
+    /// The jobs whose package is up to date, with the row recorded for it.
+    fn up_to_date(
+        &self,
+        check: Option<&mut fresh::Check<'_>>,
+        progress: bool,
+    ) -> Vec<(usize, Row)> {
+        let Some(check) = check else {
+            return Vec::new();
+        };
+        let outputs: Vec<PathBuf> = self.jobs.iter().map(Job::output).collect();
+        let packages: Vec<(&Staged, &Path)> = self
+            .jobs
+            .iter()
+            .zip(&outputs)
+            .map(|(j, o)| (&j.staged, o.as_path()))
+            .collect();
+        let mut rows = Vec::new();
+        for (i, written) in check.up_to_date(&packages).into_iter().enumerate() {
+            let Some(w) = written else { continue };
+            let path = outputs[i].clone();
             if progress {
                 eprintln!(
-                    "    Reading the files once (frame cache {})",
-                    cache.root().display()
+                    "       Fresh {} ({}): unchanged inputs",
+                    display_path(&path),
+                    self.jobs[i].id()
                 );
             }
-            let packages: Vec<&syspack_distro::Package> =
-                waiting.iter().map(|(s, ..)| &s.package).collect();
-            let used: Vec<Compression> = waiting.iter().map(|(_, c, ..)| *c).collect();
-            // MD5 only for the formats that record it (an rpm or FreeBSD package alone does not).
-            let md5 = waiting.iter().any(|(s, ..)| {
-                matches!(
-                    s.target.format,
-                    syspack_distro::Format::Deb | syspack_distro::Format::Arch
-                )
-            });
-            let mut prepared = SharedContent::prepare(
+            let row = Row {
+                path,
+                target: self.jobs[i].id().to_string(),
+                size: w.size,
+                sha256: w.sha256,
+            };
+            rows.push((i, row));
+        }
+        rows
+    }
+
+    /// Writes every package not in `up_to_date`, concurrently. Writers of one stream start at
+    /// once (they read their files themselves), each first in line for the cores its stream
+    /// keeps busy; the splicing ones once every file has been read and the shared frames are
+    /// made.
+    fn write(&self, up_to_date: &[(usize, Row)], progress: bool) -> Vec<Outcome> {
+        let pending = |i: &usize| !up_to_date.iter().any(|(f, _)| f == i);
+        let write = |j: &Job, w: AnyWriter<'_>| {
+            if progress {
+                eprintln!("    Writing {} ({})", j.name, j.id());
+            }
+            write_package(&w, &j.dir, &j.name, j.id())
+        };
+        std::thread::scope(|scope| {
+            let mut handles = Vec::new();
+            let mut waiting = Vec::new();
+            for (i, j) in self.jobs.iter().enumerate().filter(|(i, _)| pending(i)) {
+                if j.splices {
+                    waiting.push((i, j));
+                    continue;
+                }
+                let own = self.cache.as_ref().map(|cache| {
+                    Arc::new(SharedContent::cache_only(cache.clone(), self.cores.clone()))
+                });
+                let place = self.cores.queue(
+                    j.compression
+                        .busy_threads(j.staged.package.installed_size())
+                        as usize,
+                );
+                let handle = match j.staged.writer(j.compression, own) {
+                    Ok(w) => scope.spawn(move || {
+                        let _lease = place.wait();
+                        write(j, w)
+                    }),
+                    Err(e) => scope.spawn(move || Err(e)),
+                };
+                handles.push((i, handle));
+            }
+            let mut results = Vec::new();
+            if !waiting.is_empty() {
+                match self.prepare_shared(&waiting, progress) {
+                    Ok(shared) => {
+                        for (i, j) in waiting {
+                            let handle = match j.staged.writer(j.compression, Some(shared.clone()))
+                            {
+                                Ok(w) => scope.spawn(move || write(j, w)),
+                                Err(e) => scope.spawn(move || Err(e)),
+                            };
+                            handles.push((i, handle));
+                        }
+                    }
+                    Err(e) => {
+                        for (i, _) in waiting {
+                            results.push((i, Err(anyhow!("{e:#}"))));
+                        }
+                    }
+                }
+            }
+            for (i, h) in handles {
+                let r = h.join().unwrap_or_else(|_| {
+                    Err(anyhow!("the writer thread panicked (a bug in syspack)"))
+                });
+                results.push((i, r));
+            }
+            results
+        })
+    }
+
+    /// Reads every file of the splicing jobs once, making their shared frames and digests. A
+    /// cache that fails while being written (it filled up, or changed under us) gives a warning
+    /// and a cache for this run only.
+    fn prepare_shared(
+        &self,
+        waiting: &[(usize, &Job)],
+        progress: bool,
+    ) -> Result<Arc<SharedContent>> {
+        let cache = self
+            .cache
+            .as_ref()
+            .expect("only a run with a frame cache splices");
+        if progress {
+            eprintln!(
+                "    Reading the files once (frame cache {})",
+                cache.root().display()
+            );
+        }
+        let packages: Vec<&syspack_distro::Package> =
+            waiting.iter().map(|(_, j)| &j.staged.package).collect();
+        let used: Vec<Compression> = waiting.iter().map(|(_, j)| j.compression).collect();
+        // MD5 only for the formats that record it (an rpm or FreeBSD package alone does not).
+        let md5 = waiting.iter().any(|(_, j)| {
+            matches!(
+                j.staged.target.format,
+                syspack_distro::Format::Deb | syspack_distro::Format::Arch
+            )
+        });
+        let prepare = |cache: Arc<FrameCache>| {
+            SharedContent::prepare(
                 &packages,
                 &used,
-                cache.clone(),
-                cores.clone(),
-                threshold,
+                cache,
+                self.cores.clone(),
+                self.threshold,
                 md5,
-            );
-            // The cache failed while being written (it filled up, or changed under us): warn
-            // and prepare again with a cache for this run only.
-            if let Err(syspack_distro::Error::Io { path, source, .. }) = &prepared {
-                if path.starts_with(cache.root()) && !cache.is_temporary() {
-                    exit::warn(format!(
-                        "the frame cache `{}` failed while being written ({source}); this run \
-                         uses a cache of its own",
-                        cache.root().display()
-                    ));
-                    prepared = syspack_distro::frames::FrameCache::temporary().and_then(|tmp| {
-                        SharedContent::prepare(
-                            &packages,
-                            &used,
-                            Arc::new(tmp),
-                            cores.clone(),
-                            threshold,
-                            md5,
-                        )
-                    });
-                }
-            }
-            let prepared = prepared.context("cannot read the files to package");
-            match prepared {
-                Ok(shared) => {
-                    let shared = Arc::new(shared);
-                    for (s, c, name, dir) in waiting {
-                        let handle = match s.writer(c, Some(shared.clone())) {
-                            Ok(w) => scope.spawn(move || write(s, w, name, dir)),
-                            Err(e) => scope.spawn(move || Err(e)),
-                        };
-                        handles.push((s.target.id.clone(), handle));
-                    }
-                }
-                Err(e) => {
-                    for (s, ..) in waiting {
-                        results.push((s.target.id.clone(), Err(anyhow!("{e:#}"))));
-                    }
-                }
+            )
+        };
+        let mut prepared = prepare(cache.clone());
+        if let Err(syspack_distro::Error::Io { path, source, .. }) = &prepared {
+            if path.starts_with(cache.root()) && !cache.is_temporary() {
+                exit::warn(format!(
+                    "the frame cache `{}` failed while being written ({source}); this run \
+                     uses a cache of its own",
+                    cache.root().display()
+                ));
+                prepared = FrameCache::temporary().and_then(|tmp| prepare(Arc::new(tmp)));
             }
         }
-        for (id, h) in handles {
-            let r = h
-                .join()
-                .unwrap_or_else(|_| Err(anyhow!("the writer thread panicked (a bug in syspack)")));
-            results.push((id, r));
-        }
-        // The summary lists targets in the order they were asked for.
-        results.sort_by_key(|(id, _)| staged.iter().position(|s| &s.target.id == id));
-        results
-    });
-
-    // Record what was written, for the next run.
-    if let Some(check) = &fresh {
-        for (id, r) in &results {
-            let (Ok(row), false) = (r, fresh_ids.contains(id)) else {
-                continue;
-            };
-            if let Some(i) = staged.iter().position(|s| &s.target.id == id) {
-                let written = fresh::Written {
-                    size: row.size,
-                    sha256: row.sha256.clone(),
-                };
-                check.record(&staged, i, &row.path, written);
-            }
-        }
-        check.save();
-    }
-    if let Some(cache) = cache.as_deref().filter(|c| !c.is_temporary()) {
-        // What killed runs left behind (issue 16), then the size bound.
-        cache.remove_stale_temporaries();
-        if cache.grew() {
-            prune_frame_cache(cache, cache_bound, progress);
-        }
+        Ok(Arc::new(
+            prepared.context("cannot read the files to package")?,
+        ))
     }
 
+    /// Records the packages just written (`results`) for the next run, then tidies the frame cache: what killed
+    /// runs left behind (issue 16), then the size bound.
+    fn record(
+        &self,
+        check: Option<&fresh::Check<'_>>,
+        results: &[Outcome],
+        cache_bound: u64,
+        progress: bool,
+    ) {
+        if let Some(check) = check {
+            for (i, r) in results {
+                if let Ok(row) = r {
+                    let written = fresh::Written {
+                        size: row.size,
+                        sha256: row.sha256.clone(),
+                    };
+                    check.record(*i, &self.jobs[*i].staged, &row.path, written);
+                }
+            }
+            check.save();
+        }
+        if let Some(cache) = self.cache.as_deref().filter(|c| !c.is_temporary()) {
+            cache.remove_stale_temporaries();
+            if cache.grew() {
+                prune_frame_cache(cache, cache_bound, progress);
+            }
+        }
+    }
+}
+
+/// Prints the summary, the audit's and the skipped targets' lines; the first failure, if any,
+/// is the run's error.
+fn report(
+    plan: &Plan,
+    results: Vec<Outcome>,
+    audit_lines: &[String],
+    skipped: &[String],
+) -> Result<i32> {
     let mut rows = Vec::new();
     let mut failed = Vec::new();
-    for (id, r) in results {
+    for (i, r) in results {
         match r {
             Ok(row) => rows.push(row),
-            Err(e) => failed.push((id, e)),
+            Err(e) => failed.push((plan.jobs[i].id().to_string(), e)),
         }
     }
     print_summary(&rows)?;
-    if !audit_lines.is_empty() {
-        let mut out = std::io::stdout().lock();
-        for line in &audit_lines {
-            writeln!(out, "{line}")?;
-        }
+    let mut out = std::io::stdout().lock();
+    for line in audit_lines {
+        writeln!(out, "{line}")?;
     }
-    if !skipped.is_empty() {
-        let mut out = std::io::stdout().lock();
-        for line in &skipped {
-            writeln!(out, "skipped {line}")?;
-        }
+    for line in skipped {
+        writeln!(out, "skipped {line}")?;
     }
     if let Some((id, err)) = failed.into_iter().next() {
         return Err(err.context(format!(
