@@ -23,11 +23,6 @@ pub struct Built {
     pub target_dir: Option<PathBuf>,
 }
 
-/// The cargo program: `$CARGO` (set when run as `cargo syspack`), else `cargo`.
-pub fn cargo_program() -> std::ffi::OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
 /// Builds the package of `manifest` with cargo profile `profile` (`release`: `--release`), with
 /// `features` added and, when `default_features` is false, without the default ones
 /// (`--no-default-features`). With `zig`, through cargo-zigbuild for its target (zig compiles
@@ -49,7 +44,7 @@ pub fn build(
             c
         }
         None => {
-            let mut c = Command::new(cargo_program());
+            let mut c = Command::new(crate::cargo_metadata::cargo_program());
             c.arg("build");
             c
         }

@@ -106,10 +106,16 @@ impl NodeDep {
     }
 }
 
+/// The cargo program, for `cargo metadata` and for builds ([`crate::cargo_build`]): `$CARGO`
+/// (set when run as `cargo syspack`), else `cargo`.
+pub fn cargo_program() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
 /// `cargo metadata --format-version 1 --manifest-path MANIFEST`, to which callers add their
 /// arguments before [`run`].
 pub fn command(manifest: &Path) -> Command {
-    let mut cmd = Command::new(crate::cargo_build::cargo_program());
+    let mut cmd = Command::new(cargo_program());
     cmd.args(["metadata", "--format-version", "1", "--manifest-path"])
         .arg(manifest);
     cmd

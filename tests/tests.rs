@@ -58,6 +58,8 @@ mod lint;
 mod audit;
 // One test per fixed bug.
 mod regression;
+// The workspace's own sources: no import cycle between the modules of a crate.
+mod structure;
 // `--glibc`: one binary for a glibc floor built with zig, judged by readelf, dpkg-deb, rpm, the
 // matrix and Debian 11/13 roots; system mode and a missing toolchain refused.
 mod glibc;

@@ -24,6 +24,7 @@
 
 pub mod apt;
 mod error;
+pub mod family;
 pub mod freebsd;
 pub mod pacman;
 mod parallel;

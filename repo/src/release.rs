@@ -54,7 +54,6 @@
 //! channel metadata keep their reproducible dates.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -63,6 +62,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+pub use crate::family::Family;
 use crate::sign::{Signer, Verifier};
 use crate::{apt, freebsd, pacman, rpmmd, store};
 
@@ -78,31 +78,6 @@ pub const MAX_LOG_BYTES: u64 = 256 << 20;
 pub const MAX_REASON_CHARS: usize = 1000;
 /// The environment variable that sets the clock (seconds since the epoch) for tests.
 pub const NOW_ENV: &str = "SYSPACK_NOW";
-
-/// A package family: how a channel holds it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    /// `.deb` in an apt suite.
-    Deb,
-    /// `.rpm` in an rpm-md repository.
-    Rpm,
-    /// Arch package in a pacman repository.
-    Pacman,
-    /// FreeBSD package in a pkg repository.
-    Freebsd,
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Family::Deb => "deb",
-            Family::Rpm => "rpm",
-            Family::Pacman => "pacman",
-            Family::Freebsd => "freebsd",
-        })
-    }
-}
 
 /// What a record says happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

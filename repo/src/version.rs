@@ -12,7 +12,7 @@
 
 use std::cmp::Ordering;
 
-use crate::release::Family;
+use crate::family::Family;
 
 /// `a` against `b` in `family`'s order.
 pub fn compare(family: Family, a: &str, b: &str) -> Ordering {

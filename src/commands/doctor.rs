@@ -11,6 +11,7 @@ use syspack_build::pin::Pin;
 use syspack_build::{Env, Library};
 
 use crate::exit;
+use crate::toolchain::version_in;
 
 /// Show what each C library would use here, and which packaging tools are installed.
 ///
@@ -61,14 +62,6 @@ const TOOLS: [&str; 13] = [
     "bison",
     "debootstrap",
 ];
-
-/// The first thing that looks like a version in a tool's `--version` output.
-pub fn version_in(text: &str) -> Option<String> {
-    text.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
-        .map(|w| w.trim_start_matches('v'))
-        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('.'))
-        .map(|w| w.trim_end_matches(['.', ':']).to_string())
-}
 
 fn tool_version(path: &Path) -> Option<String> {
     let out = Command::new(path)
@@ -194,27 +187,4 @@ fn zig_toolchain(out: &mut impl Write) -> Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn versions_are_found_in_tool_banners() {
-        assert_eq!(
-            version_in("Debian dpkg-deb version 1.21.22 (amd64)."),
-            Some("1.21.22".into())
-        );
-        assert_eq!(version_in("RPM version 4.18.1"), Some("4.18.1".into()));
-        assert_eq!(
-            version_in(" .--.   Pacman v6.0.2 - libalpm v13.0.2"),
-            Some("6.0.2".into())
-        );
-        assert_eq!(
-            version_in("bison (GNU Bison) 3.8.2\nWritten by"),
-            Some("3.8.2".into())
-        );
-        assert_eq!(version_in("no digits here"), None);
-    }
 }

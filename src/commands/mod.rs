@@ -15,8 +15,6 @@ mod recipe;
 mod repo;
 mod vendor;
 
-pub use doctor::version_in;
-
 use std::ffi::OsString;
 use std::io::Write;
 

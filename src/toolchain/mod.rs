@@ -217,6 +217,15 @@ pub fn check_rust_std(triple: &str) -> Result<()> {
     )
 }
 
+/// The first thing that looks like a version in a tool's `--version` output (cargo-zigbuild,
+/// the packaging tools `syspack doctor` lists).
+pub fn version_in(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
+        .map(|w| w.trim_start_matches('v'))
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('.'))
+        .map(|w| w.trim_end_matches(['.', ':']).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +267,23 @@ mod tests {
         assert_eq!(t.zigbuild_triple(), "x86_64-unknown-linux-gnu.2.17");
         let e = ZigTarget::glibc("x86_64-unknown-freebsd", "2.17".parse().unwrap()).unwrap_err();
         assert!(e.to_string().contains("*-linux-gnu"), "{e}");
+    }
+
+    #[test]
+    fn versions_are_found_in_tool_banners() {
+        assert_eq!(
+            version_in("Debian dpkg-deb version 1.21.22 (amd64)."),
+            Some("1.21.22".into())
+        );
+        assert_eq!(version_in("RPM version 4.18.1"), Some("4.18.1".into()));
+        assert_eq!(
+            version_in(" .--.   Pacman v6.0.2 - libalpm v13.0.2"),
+            Some("6.0.2".into())
+        );
+        assert_eq!(
+            version_in("bison (GNU Bison) 3.8.2\nWritten by"),
+            Some("3.8.2".into())
+        );
+        assert_eq!(version_in("no digits here"), None);
     }
 }

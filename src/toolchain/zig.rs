@@ -220,7 +220,7 @@ impl CargoZigbuild {
                 continue;
             };
             let text = String::from_utf8_lossy(&out.stdout);
-            if let Some(version) = crate::commands::version_in(&text) {
+            if let Some(version) = super::version_in(&text) {
                 return Some(CargoZigbuild { path, version });
             }
         }
