@@ -12,8 +12,12 @@ mkdir -p logs
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   # 512 MB: syspack promises 256 MB; AddressSanitizer's shadow memory and quarantine need the rest.
-  cargo +nightly fuzz run -O "$t" "corpus/$t" -- \
+  # CPU time (user + system, the fuzzer included) beside the wall time: a campaign's length
+  # is counted in CPU time, which a shared machine gives less of than the clock.
+  /usr/bin/time -f "run.sh: $t: %e s wall, %U s user + %S s system" -o "logs/$t.time" \
+    cargo +nightly fuzz run -O "$t" "corpus/$t" -- \
     -max_total_time="$secs" -rss_limit_mb=512 -malloc_limit_mb=512 -timeout=10 \
     -print_final_stats=1 >"logs/$t.log" 2>&1 || echo "run.sh: $t stopped with a finding (see fuzz/logs/$t.log, fuzz/artifacts/$t/)"
   grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE|cov:" "logs/$t.log" | tail -2
+  tail -n 1 "logs/$t.time"
 done
