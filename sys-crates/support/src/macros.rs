@@ -7,7 +7,7 @@
 /// variable the build script sets. The files are read from the calling crate's directory
 /// (`CARGO_MANIFEST_DIR`), so they are part of its package.
 ///
-/// ```ignore
+/// ```text
 /// syspack_sys_support::sys_crate_items! {
 ///     library: "zlib",
 ///     header: "zlib.h",
@@ -85,7 +85,8 @@ macro_rules! sys_crate_items {
 /// * `threads` (optional): the single-threaded constructor, for an encoder with worker threads;
 ///   it adds the variant `InvalidThreads`.
 ///
-/// ```ignore
+/// ```
+/// # mod safe {}
 /// syspack_sys_support::stream_error! {
 ///     format: "zstd",
 ///     inside: "a frame",
@@ -94,6 +95,20 @@ macro_rules! sys_crate_items {
 ///     message: "`ZSTD_getErrorName`",
 ///     threads: "ZstdEncoder::new",
 /// }
+///
+/// let error = std::io::Error::from(Error::InvalidThreads { threads: 0 });
+/// assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+/// assert_eq!(
+///     error.to_string(),
+///     "zstd thread count 0 is invalid: use at least 1, or `ZstdEncoder::new` for \
+///      single-threaded compression"
+/// );
+/// let inner = error.get_ref().and_then(|e| e.downcast_ref::<Error>());
+/// assert!(matches!(inner, Some(Error::InvalidThreads { threads: 0 })));
+/// assert_eq!(
+///     Error::Truncated.to_string(),
+///     "zstd input is truncated: it ends inside a frame; check that it was completely written"
+/// );
 /// ```
 #[macro_export]
 macro_rules! stream_error {
