@@ -220,6 +220,7 @@ macro_rules! stream_error {
                     Error::InvalidLevel { .. } => ::std::io::ErrorKind::InvalidInput,
                     $(
                         Error::InvalidThreads { .. } => {
+                            // Names `$single` only so that this arm repeats with it.
                             let _ = $single;
                             ::std::io::ErrorKind::InvalidInput
                         }
