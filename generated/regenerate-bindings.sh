@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the checked-in bindings generated/bindings/{zlib,bzip2,lzma,zstd,expat,libsolv,libdeflate}.rs.
+# Regenerates the checked-in bindings sys-crates/<lib>-sys/src/bindings.rs (lib: zlib, bzip2, lzma,
+# zstd, expat, libsolv, libdeflate), which each crate includes as its module `ffi`.
 #
 # Each file is exactly what the sys crate's build script writes to `$OUT_DIR/bindings.rs` with
 # `--features vendored,bindgen` (so the headers are those of the pinned, hash-verified release
@@ -30,7 +31,8 @@ for lib in "${libs[@]}"; do
     pin="sys-crates/$lib-sys/pin.toml"
     version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$pin" | head -n1)
     command=(cargo build --quiet -p "$crate" --features vendored,bindgen --message-format=json)
-    echo "regenerating generated/bindings/$lib.rs: ${command[*]}" >&2
+    bindings="sys-crates/$lib-sys/src/bindings.rs"
+    echo "regenerating $bindings: ${command[*]}" >&2
     out_dir=$(SYSPACK_LINK=vendored "${command[@]}" |
         grep '"reason":"build-script-executed"' | grep "$crate" |
         sed -n 's/.*"out_dir":"\([^"]*\)".*/\1/p' | tail -n1)
@@ -46,6 +48,6 @@ for lib in "${libs[@]}"; do
         echo "// config: \`bindings()\` in sys-crates/$lib-sys/build.rs"
         echo
         cat "$out_dir/bindings.rs"
-    } > "generated/bindings/$lib.rs.tmp"
-    mv "generated/bindings/$lib.rs.tmp" "generated/bindings/$lib.rs"
+    } > "$bindings.tmp"
+    mv "$bindings.tmp" "$bindings"
 done

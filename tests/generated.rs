@@ -23,8 +23,23 @@ impl Checkout {
             .prefix("syspack-generated-test-")
             .tempdir()
             .unwrap();
-        for sub in ["generated", "examples/demo/idl", "examples/demo/parser"] {
+        for sub in [
+            "generated",
+            "examples/demo/idl",
+            "examples/demo/parser",
+            "sys-crates/libsolv-sys/bindgen",
+        ] {
             copy_dir(&Path::new(REPO).join(sub), &dir.path().join(sub));
+        }
+        // The bindgen bindings, which live in their sys crates.
+        for entry in std::fs::read_dir(Path::new(REPO).join("sys-crates")).unwrap() {
+            let krate = entry.unwrap().path();
+            let bindings = krate.join("src/bindings.rs");
+            if bindings.is_file() {
+                let rel = bindings.strip_prefix(REPO).unwrap();
+                std::fs::create_dir_all(dir.path().join(rel).parent().unwrap()).unwrap();
+                std::fs::copy(&bindings, dir.path().join(rel)).unwrap();
+            }
         }
         Checkout { dir }
     }
@@ -511,15 +526,15 @@ fn bad_manifests_are_errors_with_file_and_line() {
 fn bindings_made_by_the_script_are_recorded_without_regenerating() {
     let co = Checkout::new();
     // What generated/regenerate-bindings.sh does: rewrite a binding with bindgen-as-a-library.
-    let mut text = co.read("generated/bindings/zstd.rs");
+    let mut text = co.read("sys-crates/zstd-sys/src/bindings.rs");
     text.push_str("pub const ZSTD_NEW_IN_THIS_RELEASE: i32 = 1;\n");
-    std::fs::write(co.path("generated/bindings/zstd.rs"), text).unwrap();
+    std::fs::write(co.path("sys-crates/zstd-sys/src/bindings.rs"), text).unwrap();
     let empty = tempfile::tempdir().unwrap();
     let path = empty.path().as_os_str().to_owned();
     let out = syspack(&["check"], co.root(), Some(&path));
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stdout(&out).contains("drift: zstd-bindings: `generated/bindings/zstd.rs` changed since the manifest was written"),
+        stdout(&out).contains("drift: zstd-bindings: `sys-crates/zstd-sys/src/bindings.rs` changed since the manifest was written"),
         "{}",
         stdout(&out)
     );
@@ -532,7 +547,7 @@ fn bindings_made_by_the_script_are_recorded_without_regenerating() {
     let out = syspack(&["check"], co.root(), Some(&path));
     assert_eq!(out.status.code(), Some(0));
     // Without --no-regenerate, update refuses to bless files it cannot regenerate.
-    std::fs::write(co.path("generated/bindings/zstd.rs"), "edited\n").unwrap();
+    std::fs::write(co.path("sys-crates/zstd-sys/src/bindings.rs"), "edited\n").unwrap();
     let out = syspack(&["update"], co.root(), Some(&path));
     assert_eq!(out.status.code(), Some(1));
     assert!(

@@ -5,9 +5,10 @@
 //! required variables and against the package `syspack package --target freebsd-14` writes.
 //!
 //! The fixture is a tiny binary (`hello-zstd`) that prints the version of the zstd it linked,
-//! through the workspace's own `syspack-zstd-sys`: the test copies that crate, `syspack-build` and
-//! the checked-in bindings into the fixture as path dependencies (their dev-dependencies and the
-//! optional bindgen dropped), with the workspace's `Cargo.lock` pruned to the fixture. The other
+//! through the workspace's own `syspack-zstd-sys`: the test copies that crate (with its checked-in
+//! bindings), `syspack-sys-support` and `syspack-build` into the fixture as path dependencies
+//! (their dev-dependencies and the optional bindgen dropped), with the workspace's `Cargo.lock`
+//! pruned to the fixture. The other
 //! crates come from the local cargo cache (`cargo vendor`), so the recipes' builds are offline.
 
 use std::collections::BTreeSet;
@@ -169,7 +170,7 @@ fn fixture() -> &'static Fixture {
             &["tests"],
         );
         copy_dir(&ws.join("build"), &root.join("build"), &["tests"]);
-        // The sources the sys crates share (`#[path = "../../support/…"]`).
+        // The crate the sys crates share code through.
         copy_dir(
             &ws.join("sys-crates/support"),
             &root.join("sys-crates/support"),
@@ -184,12 +185,6 @@ fn fixture() -> &'static Fixture {
             &["README.fixture.md"],
         );
         std::fs::create_dir_all(root.join("generated/lexer")).unwrap();
-        std::fs::create_dir_all(root.join("generated/bindings")).unwrap();
-        std::fs::copy(
-            ws.join("generated/bindings/zstd.rs"),
-            root.join("generated/bindings/zstd.rs"),
-        )
-        .unwrap();
         // The workspace's dependency versions, so the pruned Cargo.lock keeps them.
         let wst: toml::Table =
             toml::from_str(&std::fs::read_to_string(ws.join("Cargo.toml")).unwrap()).unwrap();
@@ -238,7 +233,7 @@ syspack-zstd-sys = {{ path = "sys-crates/zstd-sys" }}
 cc = {{ workspace = true }}
 
 [workspace]
-members = ["build", "sys-crates/zstd-sys"]
+members = ["build", "sys-crates/support", "sys-crates/zstd-sys"]
 
 [workspace.package]
 version = "0.1.0"
@@ -249,6 +244,7 @@ rust-version = "1.80"
 
 [workspace.dependencies]
 syspack-build = {{ path = "build", version = "0.1.0" }}
+syspack-sys-support = {{ path = "sys-crates/support", version = "0.1.0" }}
 {deps}"#
         );
         std::fs::write(root.join("Cargo.toml"), manifest).unwrap();

@@ -24,6 +24,9 @@ mod solve;
 mod cli;
 // `syspack generated check|update`: drift, input changes, missing generators, version skew.
 mod generated;
+// Each sys crate is a self-contained package: no path outside its directory, and `cargo package`
+// of all of them builds each from its tarball.
+mod sys_crates;
 // `syspack recipe`: PKGBUILD, debian/, RPM spec and FreeBSD port built by makepkg,
 // dpkg-buildpackage and rpmbuild from a small cargo project linking the system libzstd.
 mod recipe;

@@ -9,7 +9,7 @@ use crate::{Error, Provenance};
 /// include directories of the [`Provenance`] (the system's headers, or the pinned source's), so
 /// the bindings always match the library that is linked.
 ///
-/// The options are fixed, because the checked-in `generated/bindings/*.rs` are their output:
+/// The options are fixed, because the sys crates' checked-in `src/bindings.rs` are their output:
 /// no enum-name prefixes, no comments, no layout tests, signed macro constants, Rust 1.80 as the
 /// target, and `rerun-if-changed` for every header read.
 ///

@@ -34,7 +34,7 @@ fn build(src: &VendoredSource) -> Result<VendoredBuild, Error> {
     Ok(VendoredBuild::new(dir))
 }
 
-/// The bindgen configuration (feature `bindgen`); `generated/bindings/bzip2.rs` is its output
+/// The bindgen configuration (feature `bindgen`); `src/bindings.rs` is its output
 /// for the pinned headers (see `generated/regenerate-bindings.sh`).
 #[cfg(feature = "bindgen")]
 fn bindings(provenance: &syspack_build::Provenance) -> Result<std::path::PathBuf, Error> {

@@ -49,7 +49,7 @@ fn copy(file: &Path, dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// The bindgen configuration (feature `bindgen`); `generated/bindings/libsolv.rs` is its output
+/// The bindgen configuration (feature `bindgen`); `src/bindings.rs` is its output
 /// for the pinned headers (see `generated/regenerate-bindings.sh`): the pool, repositories and
 /// their readers, the solver and its problems, selections, queues.
 #[cfg(feature = "bindgen")]

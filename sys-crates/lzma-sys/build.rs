@@ -67,7 +67,7 @@ fn build(src: &VendoredSource) -> Result<VendoredBuild, Error> {
     Ok(VendoredBuild::new(liblzma.join("api")))
 }
 
-/// The bindgen configuration (feature `bindgen`); `generated/bindings/lzma.rs` is its output
+/// The bindgen configuration (feature `bindgen`); `src/bindings.rs` is its output
 /// for the pinned headers (see `generated/regenerate-bindings.sh`).
 #[cfg(feature = "bindgen")]
 fn bindings(provenance: &syspack_build::Provenance) -> Result<std::path::PathBuf, Error> {

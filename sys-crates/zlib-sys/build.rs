@@ -23,7 +23,7 @@ fn build(src: &VendoredSource) -> Result<VendoredBuild, Error> {
     Ok(VendoredBuild::new(src.dir()))
 }
 
-/// The bindgen configuration (feature `bindgen`); `generated/bindings/zlib.rs` is its output
+/// The bindgen configuration (feature `bindgen`); `src/bindings.rs` is its output
 /// for the pinned headers (see `generated/regenerate-bindings.sh`). It covers streams,
 /// checksums, one-shot calls and the version; not gzFile.
 #[cfg(feature = "bindgen")]

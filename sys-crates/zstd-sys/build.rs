@@ -33,7 +33,7 @@ fn build(src: &VendoredSource) -> Result<VendoredBuild, Error> {
     Ok(VendoredBuild::new(lib))
 }
 
-/// The bindgen configuration (feature `bindgen`); `generated/bindings/zstd.rs` is its output
+/// The bindgen configuration (feature `bindgen`); `src/bindings.rs` is its output
 /// for the pinned headers (see `generated/regenerate-bindings.sh`).
 #[cfg(feature = "bindgen")]
 fn bindings(provenance: &syspack_build::Provenance) -> Result<std::path::PathBuf, Error> {

@@ -23,20 +23,18 @@
 //! ```
 #![deny(missing_docs)]
 
-#[macro_use]
-#[path = "../../support/macros.rs"]
-mod macros;
-
-mod error;
 pub mod safe;
-#[path = "../../support/stream.rs"]
-mod stream;
 
-pub use error::Error;
+syspack_sys_support::stream_error! {
+    format: "bzip2",
+    inside: "a bzip2 stream",
+    expected: "bzip2 stream",
+    code: i32,
+    message: "bzip2 has no message function: ours for the code",
+}
 
-sys_crate_items! {
+syspack_sys_support::sys_crate_items! {
     library: "bzip2",
     header: "bzlib.h",
-    bindings: "bzip2.rs",
     provenance_env: "SYSPACK_PROVENANCE_BZIP2",
 }

@@ -1,8 +1,6 @@
 //! The library really is linked the way the provenance says, and is the version it says.
-#[path = "../../test-support/common.rs"]
-mod common;
-
 use syspack_bzip2_sys::{safe, PROVENANCE_JSON};
+use syspack_sys_test_support::common;
 
 #[test]
 fn linking_matches_provenance() {
@@ -15,8 +13,14 @@ fn runtime_version_matches_provenance() {
     assert_eq!(provenance["library"], "bzip2");
     match (provenance["mode"].as_str(), provenance["version"].as_str()) {
         (Some("vendored"), version) => {
-            assert_eq!(version, Some(common::pinned_version().as_str()));
-            assert_eq!(safe::version(), common::pinned_version());
+            assert_eq!(
+                version,
+                Some(common::pinned_version(syspack_bzip2_sys::PIN).as_str())
+            );
+            assert_eq!(
+                safe::version(),
+                common::pinned_version(syspack_bzip2_sys::PIN)
+            );
         }
         (Some("system"), Some(version)) => assert_eq!(safe::version(), version),
         // Debian's libbz2-dev has no bzip2.pc: the header+library probe finds no version.

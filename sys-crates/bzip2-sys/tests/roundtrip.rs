@@ -1,13 +1,9 @@
 //! Round trips through the safe API, and against the `bzip2` command.
-#[path = "../../test-support/common.rs"]
-mod common;
-#[path = "../../test-support/roundtrip.rs"]
-mod roundtrip;
-
 use std::io::{self, Read};
 
 use syspack_bzip2_sys::safe::{BzDecoder, BzEncoder};
 use syspack_bzip2_sys::Error;
+use syspack_sys_test_support::{common, roundtrip};
 
 struct Bzip2;
 

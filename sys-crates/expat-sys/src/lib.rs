@@ -14,15 +14,9 @@
 //! ```
 #![deny(missing_docs)]
 
-#[macro_use]
-#[allow(unused_macros)]
-#[path = "../../support/macros.rs"]
-mod macros;
-
-sys_crate_items! {
+syspack_sys_support::sys_crate_items! {
     library: "expat",
     header: "expat.h",
-    bindings: "expat.rs",
     provenance_env: "SYSPACK_PROVENANCE_EXPAT",
 }
 

@@ -1,8 +1,6 @@
 //! The library really is linked the way the provenance says, and is the version it says.
-#[path = "../../test-support/common.rs"]
-mod common;
-
 use syspack_expat_sys::PROVENANCE_JSON;
+use syspack_sys_test_support::common;
 
 #[test]
 fn linking_matches_provenance() {
@@ -15,6 +13,6 @@ fn linking_matches_provenance() {
 fn runtime_version_matches_provenance() {
     let provenance = common::provenance(PROVENANCE_JSON);
     assert_eq!(provenance["library"], "expat");
-    let expected = common::expected_version(&provenance, "expat");
+    let expected = common::expected_version(&provenance, "expat", syspack_expat_sys::PIN);
     assert_eq!(syspack_expat_sys::version(), expected);
 }

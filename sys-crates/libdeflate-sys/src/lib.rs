@@ -22,16 +22,10 @@
 //! ```
 #![deny(missing_docs)]
 
-#[macro_use]
-#[allow(unused_macros)]
-#[path = "../../support/macros.rs"]
-mod macros;
-
 pub mod safe;
 
-sys_crate_items! {
+syspack_sys_support::sys_crate_items! {
     library: "libdeflate",
     header: "libdeflate.h",
-    bindings: "libdeflate.rs",
     provenance_env: "SYSPACK_PROVENANCE_LIBDEFLATE",
 }

@@ -1,10 +1,8 @@
 //! The library really is linked the way the provenance says, and its output is deflate that
 //! zlib (an independent implementation) reads back.
-#[path = "../../test-support/common.rs"]
-mod common;
-
 use syspack_libdeflate_sys::safe::{Compressor, Error, LEVELS};
 use syspack_libdeflate_sys::PROVENANCE_JSON;
+use syspack_sys_test_support::common;
 
 #[test]
 fn linking_matches_provenance() {

@@ -11,17 +11,11 @@
 //! contains.
 #![deny(missing_docs)]
 
-#[macro_use]
-#[allow(unused_macros)]
-#[path = "../../support/macros.rs"]
-mod macros;
-
 pub mod solve;
 
-sys_crate_items! {
+syspack_sys_support::sys_crate_items! {
     library: "libsolv",
     header: "solv/solver.h",
-    bindings: "libsolv.rs",
     provenance_env: "SYSPACK_PROVENANCE_LIBSOLV",
 }
 

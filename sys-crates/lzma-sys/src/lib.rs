@@ -23,20 +23,19 @@
 //! ```
 #![deny(missing_docs)]
 
-#[macro_use]
-#[path = "../../support/macros.rs"]
-mod macros;
-
-mod error;
 pub mod safe;
-#[path = "../../support/stream.rs"]
-mod stream;
 
-pub use error::Error;
+syspack_sys_support::stream_error! {
+    format: "xz",
+    inside: "an xz stream",
+    expected: "xz stream",
+    code: u32,
+    message: "the message `xz` prints for the code",
+    threads: "XzEncoder::new",
+}
 
-sys_crate_items! {
+syspack_sys_support::sys_crate_items! {
     library: "lzma",
     header: "lzma.h",
-    bindings: "lzma.rs",
     provenance_env: "SYSPACK_PROVENANCE_LZMA",
 }

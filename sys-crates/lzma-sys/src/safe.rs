@@ -17,8 +17,8 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 
-use crate::stream::{self, Sink, Source};
 use crate::{ffi, Error};
+use syspack_sys_support::stream::{self, Sink, Source};
 
 pub use crate::provenance;
 

@@ -1,13 +1,9 @@
 //! Round trips through the safe API, and against the `xz` command.
-#[path = "../../test-support/common.rs"]
-mod common;
-#[path = "../../test-support/roundtrip.rs"]
-mod roundtrip;
-
 use std::io::{self, Read};
 
 use syspack_lzma_sys::safe::{XzDecoder, XzEncoder};
 use syspack_lzma_sys::Error;
+use syspack_sys_test_support::{common, roundtrip};
 
 struct Xz;
 

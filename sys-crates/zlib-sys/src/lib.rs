@@ -23,20 +23,18 @@
 //! ```
 #![deny(missing_docs)]
 
-#[macro_use]
-#[path = "../../support/macros.rs"]
-mod macros;
-
-mod error;
 pub mod safe;
-#[path = "../../support/stream.rs"]
-mod stream;
 
-pub use error::Error;
+syspack_sys_support::stream_error! {
+    format: "gzip",
+    inside: "a gzip member",
+    expected: "gzip member",
+    code: i32,
+    message: "`strm.msg`, or `zError`",
+}
 
-sys_crate_items! {
+syspack_sys_support::sys_crate_items! {
     library: "zlib",
     header: "zlib.h",
-    bindings: "zlib.rs",
     provenance_env: "SYSPACK_PROVENANCE_ZLIB",
 }

@@ -1,11 +1,7 @@
 //! Round trips through the safe API, and against the `gzip` command.
-#[path = "../../test-support/common.rs"]
-mod common;
-#[path = "../../test-support/roundtrip.rs"]
-mod roundtrip;
-
 use std::io::{self, Read, Write};
 
+use syspack_sys_test_support::{common, roundtrip};
 use syspack_zlib_sys::safe::{
     close_into_segment, crc32, crc32_combine, DeflateSegmentEncoder, GzDecoder, GzEncoder,
     GzipSplicer, SegmentSummary, PROBE_BLOCK,

@@ -28,20 +28,19 @@
 //! ```
 #![deny(missing_docs)]
 
-#[macro_use]
-#[path = "../../support/macros.rs"]
-mod macros;
-
-mod error;
 pub mod safe;
-#[path = "../../support/stream.rs"]
-mod stream;
 
-pub use error::Error;
+syspack_sys_support::stream_error! {
+    format: "zstd",
+    inside: "a frame",
+    expected: "zstd frame",
+    code: usize,
+    message: "`ZSTD_getErrorName`",
+    threads: "ZstdEncoder::new",
+}
 
-sys_crate_items! {
+syspack_sys_support::sys_crate_items! {
     library: "zstd",
     header: "zstd.h",
-    bindings: "zstd.rs",
     provenance_env: "SYSPACK_PROVENANCE_ZSTD",
 }

@@ -1,11 +1,7 @@
 //! Round trips through the safe API, and against the `zstd` command.
-#[path = "../../test-support/common.rs"]
-mod common;
-#[path = "../../test-support/roundtrip.rs"]
-mod roundtrip;
-
 use std::io::{self, Read};
 
+use syspack_sys_test_support::{common, roundtrip};
 use syspack_zstd_sys::safe::{ZstdDecoder, ZstdEncoder};
 use syspack_zstd_sys::Error;
 

@@ -1,5 +1,4 @@
-//! Test helpers shared by the four sys crates' test binaries (each includes this file with `#[path]`).
-#![allow(dead_code)]
+//! Test helpers for every sys crate's tests.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -138,10 +137,8 @@ pub fn defines_symbol(path: &Path, name: &str) -> bool {
         .any(|s| s.name() == Ok(name) && !s.is_undefined())
 }
 
-/// The `version` of the pin beside Cargo.toml.
-pub fn pinned_version() -> String {
-    let pin = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pin.toml"))
-        .expect("read pin.toml");
+/// The `version` of a sys crate's pin (its `PIN`, the text of its `pin.toml`).
+pub fn pinned_version(pin: &str) -> String {
     pin.lines()
         .find_map(|l| l.strip_prefix("version = \""))
         .and_then(|l| l.strip_suffix('"'))
@@ -151,15 +148,15 @@ pub fn pinned_version() -> String {
 
 /// The version of the library the provenance promises: for a vendored build the pin's (checked
 /// to be the provenance's version), for a system build the one pkg-config reported for
-/// `library`.
-pub fn expected_version(provenance: &serde_json::Value, library: &str) -> String {
+/// `library`. `pin` is the crate's `PIN`.
+pub fn expected_version(provenance: &serde_json::Value, library: &str, pin: &str) -> String {
     match provenance["mode"].as_str() {
         Some("vendored") => {
             assert_eq!(
                 provenance["version"].as_str(),
-                Some(pinned_version().as_str())
+                Some(pinned_version(pin).as_str())
             );
-            pinned_version()
+            pinned_version(pin)
         }
         Some("system") => provenance["version"]
             .as_str()

@@ -1,7 +1,6 @@
-//! Round-trip test bodies shared by the four sys crates' `tests/roundtrip.rs`, generic over the
-//! codec (each includes this file with `#[path]`, beside `common.rs`). Each crate's test file
-//! keeps what is its own: levels, headers, error messages, threads.
-#![allow(dead_code)]
+//! Round-trip test bodies shared by the four compression sys crates' `tests/roundtrip.rs`, generic
+//! over the codec. Each crate's test file keeps what is its own: levels, headers, error messages,
+//! threads.
 
 use std::io::{self, Read, Write};
 

@@ -1,26 +1,23 @@
-//! The buffer handling the four sys crates' safe encoders and decoders share. Each crate includes
-//! this file as its private module `stream` (`#[path = "../../support/stream.rs"]`): the crates
-//! cannot share a runtime crate without adding one to the workspace, and this is all generic
-//! code with no C calls.
+//! The buffer handling the compression sys crates' safe encoders and decoders share: all generic
+//! code with no C calls. The crates use it internally; it is public only so that they can.
 
 use std::io::{self, Read, Write};
 
 /// The output (encoder) and input (decoder) buffer size, where the library does not recommend
 /// one.
-#[allow(dead_code)]
-pub(crate) const CHUNK: usize = 64 * 1024;
+pub const CHUNK: usize = 64 * 1024;
 
 /// An encoder's output side: the buffer the library compresses into and the writer it goes to,
 /// which [`Sink::finish`] takes.
-pub(crate) struct Sink<W: Write> {
+pub struct Sink<W: Write> {
     writer: Option<W>,
     /// The output buffer handed to the library.
-    pub(crate) buf: Vec<u8>,
+    pub buf: Vec<u8>,
 }
 
 impl<W: Write> Sink<W> {
     /// A sink writing to `writer` through a buffer of `size` bytes.
-    pub(crate) fn new(writer: W, size: usize) -> Self {
+    pub fn new(writer: W, size: usize) -> Self {
         Sink {
             writer: Some(writer),
             buf: vec![0; size],
@@ -28,14 +25,14 @@ impl<W: Write> Sink<W> {
     }
 
     /// The writer.
-    pub(crate) fn get_ref(&self) -> &W {
+    pub fn get_ref(&self) -> &W {
         self.writer
             .as_ref()
             .expect("the writer is only taken by finish(self)")
     }
 
     /// Writes the first `produced` bytes of the buffer to the writer.
-    pub(crate) fn write_out(&mut self, produced: usize) -> io::Result<()> {
+    pub fn write_out(&mut self, produced: usize) -> io::Result<()> {
         if produced > 0 {
             let writer = self
                 .writer
@@ -48,7 +45,7 @@ impl<W: Write> Sink<W> {
 
     /// Flushes the writer only (the library keeps what it has not written out yet), so that the
     /// output does not depend on when callers flush.
-    pub(crate) fn flush(&mut self) -> io::Result<()> {
+    pub fn flush(&mut self) -> io::Result<()> {
         match self.writer.as_mut() {
             Some(writer) => writer.flush(),
             None => Ok(()),
@@ -56,7 +53,7 @@ impl<W: Write> Sink<W> {
     }
 
     /// Takes the writer, once the end of the stream was written out, and flushes it.
-    pub(crate) fn finish(&mut self) -> io::Result<W> {
+    pub fn finish(&mut self) -> io::Result<W> {
         let mut writer = self
             .writer
             .take()
@@ -68,10 +65,7 @@ impl<W: Write> Sink<W> {
 
 /// An encoder's `Write::write`: hands `data` to `step` until all of it is consumed (`step`
 /// returns how many bytes of its argument it consumed) and returns `data.len()`.
-pub(crate) fn feed(
-    data: &[u8],
-    mut step: impl FnMut(&[u8]) -> io::Result<usize>,
-) -> io::Result<usize> {
+pub fn feed(data: &[u8], mut step: impl FnMut(&[u8]) -> io::Result<usize>) -> io::Result<usize> {
     let mut rest = data;
     while !rest.is_empty() {
         let consumed = step(rest)?;
@@ -81,7 +75,7 @@ pub(crate) fn feed(
 }
 
 /// A decoder's input side: the reader and the buffer of compressed input read ahead from it.
-pub(crate) struct Source<R: Read> {
+pub struct Source<R: Read> {
     reader: R,
     buf: Vec<u8>,
     pos: usize,
@@ -91,7 +85,7 @@ pub(crate) struct Source<R: Read> {
 
 impl<R: Read> Source<R> {
     /// A source reading from `reader` into a buffer of `size` bytes.
-    pub(crate) fn new(reader: R, size: usize) -> Self {
+    pub fn new(reader: R, size: usize) -> Self {
         Source {
             reader,
             buf: vec![0; size],
@@ -102,19 +96,18 @@ impl<R: Read> Source<R> {
     }
 
     /// The reader.
-    pub(crate) fn get_ref(&self) -> &R {
+    pub fn get_ref(&self) -> &R {
         &self.reader
     }
 
     /// The reader; input read ahead into the buffer is lost.
-    #[allow(dead_code)]
-    pub(crate) fn into_inner(self) -> R {
+    pub fn into_inner(self) -> R {
         self.reader
     }
 
     /// Reads more input if all input read so far was consumed (retrying on `Interrupted`);
     /// returns whether the input is exhausted: nothing unread and the reader at its end.
-    pub(crate) fn refill(&mut self) -> io::Result<bool> {
+    pub fn refill(&mut self) -> io::Result<bool> {
         while self.pos == self.len && !self.eof {
             match self.reader.read(&mut self.buf) {
                 Ok(n) => {
@@ -130,12 +123,12 @@ impl<R: Read> Source<R> {
     }
 
     /// The input read but not consumed yet.
-    pub(crate) fn unread(&self) -> &[u8] {
+    pub fn unread(&self) -> &[u8] {
         &self.buf[self.pos..self.len]
     }
 
     /// Marks the first `n` bytes of [`Source::unread`] consumed.
-    pub(crate) fn consume(&mut self, n: usize) {
+    pub fn consume(&mut self, n: usize) {
         self.pos += n;
     }
 }
