@@ -70,6 +70,16 @@ impl Out {
         }
     }
 
+    /// A step named `name` that uses `action` with the inputs `with` (`key: value`, in order).
+    pub(super) fn uses(&mut self, name: &str, action: &str, with: &[(&str, &str)]) {
+        self.line(6, &format!("- name: {name}"));
+        self.line(8, &format!("uses: {action}"));
+        self.line(8, "with:");
+        for (k, v) in with {
+            self.line(10, &format!("{k}: {v}"));
+        }
+    }
+
     /// A `run: |` block at `indent` (the key's indentation).
     pub(super) fn run(&mut self, indent: usize, lines: &[String]) {
         self.line(indent, "run: |");
@@ -291,6 +301,33 @@ pub(super) fn checkout(o: &mut Out) {
     o.line(10, "persist-credentials: false");
 }
 
+/// The lines that build syspack itself on the host runner against the host's libraries: their
+/// development packages (from the knowledge base's host release), then `cargo build`.
+pub(super) fn build_syspack_on_host_lines(plan: &Plan) -> Vec<String> {
+    let kb = syspack_distro::kb::KnowledgeBase::builtin();
+    let mut dev: Vec<String> = kb
+        .release(HOST_RELEASE)
+        .map(|r| {
+            plan.libraries
+                .iter()
+                .filter_map(|l| r.library(l))
+                .filter_map(|f| f.dev.known())
+                .filter_map(|p| p.package().map(|p| p.as_str().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    dev.sort();
+    dev.dedup();
+    vec![
+        "sudo apt-get update".into(),
+        format!(
+            "sudo apt-get install -y --no-install-recommends pkg-config {}",
+            dev.join(" ")
+        ),
+        "SYSPACK_LINK=system cargo build --release --locked".into(),
+    ]
+}
+
 fn sources_job(o: &mut Out, plan: &Plan) {
     o.line(
         2,
@@ -327,26 +364,7 @@ pub(super) fn fetch_sources_lines(plan: &Plan) -> Vec<String> {
         .collect();
     if plan.is_syspack {
         // Built against the host's libraries: the vendored build is what needs the sources.
-        let kb = syspack_distro::kb::KnowledgeBase::builtin();
-        let mut dev: Vec<String> = kb
-            .release(HOST_RELEASE)
-            .map(|r| {
-                plan.libraries
-                    .iter()
-                    .filter_map(|l| r.library(l))
-                    .filter_map(|f| f.dev.known())
-                    .filter_map(|p| p.package().map(|p| p.as_str().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        dev.sort();
-        dev.dedup();
-        lines.push("sudo apt-get update".into());
-        lines.push(format!(
-            "sudo apt-get install -y --no-install-recommends pkg-config {}",
-            dev.join(" ")
-        ));
-        lines.push("SYSPACK_LINK=system cargo build --release --locked".into());
+        lines.extend(build_syspack_on_host_lines(plan));
         for p in &fetch_pins {
             lines.push(format!("target/release/syspack vendor{p} fetch"));
             lines.push(format!("target/release/syspack vendor{p} verify"));
@@ -523,7 +541,45 @@ fn container_job(o: &mut Out, plan: &Plan, m: Manager, targets: &[&TargetPlan]) 
     });
     o.line(4, "steps:");
 
-    // 1. Tools and, for system builds, the libraries' development packages.
+    // 1. Tools and, for system builds, the libraries' development packages; 2. the checkout,
+    // after git is installed (so that it is a git checkout); 3. Rust.
+    install_tools_step(o, plan, m, epel);
+    checkout(o);
+    install_rust_step(o);
+    let mut paths = vec!["~/.cargo/registry", "~/.cargo/git"];
+    paths.extend(plan.target_dir.as_deref());
+    cargo_cache(o, plan, "cargo", None, &paths);
+    restore_sources(o, plan);
+    if !plan.is_syspack {
+        o.line(6, "- name: Install syspack");
+        o.run(
+            8,
+            &[". \"$HOME/.cargo/env\"".into(), install_syspack_line()],
+        );
+    }
+
+    // 4. Build and package.
+    o.line(6, "- name: Build and package");
+    build_env(o, plan, &[]);
+    o.run(
+        8,
+        &package_script(plan, vec![". \"$HOME/.cargo/env\"".to_string()]),
+    );
+
+    // 5. Install, run, remove.
+    o.line(6, "- name: Install the package, run it, remove it");
+    let mut lines = vec![m.install_package(m.package_glob())];
+    lines.extend(smoke_lines(plan));
+    lines.push(m.remove_package(&plan.name));
+    o.run(8, &lines);
+    upload(o, plan);
+    o.line(0, "");
+}
+
+/// A container job's first step: the compiler, pkg-config and, for system builds (`LINK` of
+/// the matrix), the libraries' development packages, with EPEL enabled first where a target
+/// needs it.
+pub(super) fn install_tools_step(o: &mut Out, plan: &Plan, m: Manager, epel: bool) {
     o.line(
         6,
         "- name: Install the compiler, pkg-config and the development packages",
@@ -561,44 +617,15 @@ fn container_job(o: &mut Out, plan: &Plan, m: Manager, targets: &[&TargetPlan]) 
         lines.push(last.trim_end_matches(" $dev").to_string());
     }
     o.run(8, &lines);
+}
 
-    // 2. The checkout, after git is installed (so that it is a git checkout).
-    checkout(o);
-
-    // 3. Rust.
+/// Rust by rustup's installer, minimal profile.
+pub(super) fn install_rust_step(o: &mut Out) {
     o.line(6, "- name: Install Rust");
     o.line(
         8,
         "run: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal",
     );
-    let mut paths = vec!["~/.cargo/registry", "~/.cargo/git"];
-    paths.extend(plan.target_dir.as_deref());
-    cargo_cache(o, plan, "cargo", None, &paths);
-    restore_sources(o, plan);
-    if !plan.is_syspack {
-        o.line(6, "- name: Install syspack");
-        o.run(
-            8,
-            &[". \"$HOME/.cargo/env\"".into(), install_syspack_line()],
-        );
-    }
-
-    // 4. Build and package.
-    o.line(6, "- name: Build and package");
-    build_env(o, plan, &[]);
-    o.run(
-        8,
-        &package_script(plan, vec![". \"$HOME/.cargo/env\"".to_string()]),
-    );
-
-    // 5. Install, run, remove.
-    o.line(6, "- name: Install the package, run it, remove it");
-    let mut lines = vec![m.install_package(m.package_glob())];
-    lines.extend(smoke_lines(plan));
-    lines.push(m.remove_package(&plan.name));
-    o.run(8, &lines);
-    upload(o, plan);
-    o.line(0, "");
 }
 
 /// The commands that run the installed package, or a note when there is none.

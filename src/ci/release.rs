@@ -26,9 +26,9 @@
 use syspack_build::shell;
 
 use super::github::{
-    checkout, comment_wrapped, container, fetch_sources_lines, freebsd_cross_steps,
-    install_syspack_line, package_script, scalar, trim_lines, Out, DOWNLOAD, HOST, HOST_RELEASE,
-    SOURCES, UPLOAD,
+    build_syspack_on_host_lines, checkout, comment_wrapped, container, fetch_sources_lines,
+    freebsd_cross_steps, install_rust_step, install_syspack_line, install_tools_step,
+    package_script, scalar, trim_lines, Out, DOWNLOAD, HOST, SOURCES, UPLOAD,
 };
 use super::runners::{Manager, Runner};
 use super::{Link, Plan, TargetPlan};
@@ -343,45 +343,9 @@ impl<'a> Release<'a> {
             }
         };
         self.build_job_head(o, BuildJob::Container(m), &container, &per_target);
-        o.line(
-            6,
-            "- name: Install the compiler, pkg-config and the development packages",
-        );
-        let links = !plan.links.is_empty();
-        if links || epel {
-            o.line(8, "env:");
-        }
-        if links {
-            o.line(10, "LINK: ${{ matrix.link }}");
-            o.line(10, "DEV_PACKAGES: ${{ matrix.dev-packages }}");
-        }
-        if epel {
-            o.line(10, "EPEL: ${{ matrix.epel }}");
-        }
-        let mut lines = Vec::new();
-        if links {
-            lines.push("dev=\"\"".to_string());
-            lines.push("if [ \"$LINK\" = system ]; then dev=\"$DEV_PACKAGES\"; fi".into());
-        }
-        if epel {
-            lines.push("if [ \"$EPEL\" = true ]; then dnf install -y epel-release; fi".into());
-        }
-        let install = m.install_lines();
-        let (last, first) = install.split_last().expect("at least one install line");
-        lines.extend(first.iter().cloned());
-        if links {
-            lines.push("# shellcheck disable=SC2086 # $dev is a list of package names".into());
-            lines.push(last.clone());
-        } else {
-            lines.push(last.trim_end_matches(" $dev").to_string());
-        }
-        o.run(8, &lines);
+        install_tools_step(o, plan, m, epel);
         checkout(o);
-        o.line(6, "- name: Install Rust");
-        o.line(
-            8,
-            "run: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal",
-        );
+        install_rust_step(o);
         self.download_sources(o);
         if !plan.is_syspack {
             o.line(6, "- name: Install syspack");
@@ -392,6 +356,7 @@ impl<'a> Release<'a> {
         }
         o.line(6, "- name: Build and package");
         o.line(8, "env:");
+        let links = !plan.links.is_empty();
         if links {
             o.line(10, "SYSPACK_LINK: ${{ matrix.link }}");
         }
@@ -436,18 +401,24 @@ impl<'a> Release<'a> {
                     .into(),
             ],
         );
-        o.line(6, "- name: Upload the packages");
-        o.line(8, &format!("uses: {UPLOAD}"));
-        o.line(8, "with:");
-        o.line(10, "name: packages-${{ matrix.target }}");
-        o.line(10, "path: dist/");
-        o.line(10, "if-no-files-found: error");
-        o.line(6, "- name: Upload their sha256 manifest");
-        o.line(8, &format!("uses: {UPLOAD}"));
-        o.line(8, "with:");
-        o.line(10, "name: sha256-${{ matrix.target }}");
-        o.line(10, "path: manifest/SHA256SUMS");
-        o.line(10, "if-no-files-found: error");
+        o.uses(
+            "Upload the packages",
+            UPLOAD,
+            &[
+                ("name", "packages-${{ matrix.target }}"),
+                ("path", "dist/"),
+                ("if-no-files-found", "error"),
+            ],
+        );
+        o.uses(
+            "Upload their sha256 manifest",
+            UPLOAD,
+            &[
+                ("name", "sha256-${{ matrix.target }}"),
+                ("path", "manifest/SHA256SUMS"),
+                ("if-no-files-found", "error"),
+            ],
+        );
         o.line(0, "");
     }
 
@@ -457,31 +428,7 @@ impl<'a> Release<'a> {
         if plan.is_syspack {
             checkout(o);
             o.line(6, "- name: Build syspack");
-            let kb = syspack_distro::kb::KnowledgeBase::builtin();
-            let mut dev: Vec<String> = kb
-                .release(HOST_RELEASE)
-                .map(|r| {
-                    plan.libraries
-                        .iter()
-                        .filter_map(|l| r.library(l))
-                        .filter_map(|f| f.dev.known())
-                        .filter_map(|p| p.package().map(|p| p.as_str().to_string()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            dev.sort();
-            dev.dedup();
-            o.run(
-                8,
-                &trim_lines(vec![
-                    "sudo apt-get update".into(),
-                    format!(
-                        "sudo apt-get install -y --no-install-recommends pkg-config {}",
-                        dev.join(" ")
-                    ),
-                    "SYSPACK_LINK=system cargo build --release --locked".into(),
-                ]),
-            );
+            o.run(8, &trim_lines(build_syspack_on_host_lines(plan)));
             "target/release/syspack"
         } else {
             o.line(6, "- name: Install syspack");
@@ -590,16 +537,16 @@ impl<'a> Release<'a> {
         Self::secret_job_head(o, &format!("publish to {first}"));
         o.line(4, "steps:");
         let syspack = self.install_syspack(o);
-        o.line(6, "- name: Download the packages");
-        o.line(8, &format!("uses: {DOWNLOAD}"));
-        o.line(8, "with:");
-        o.line(10, "pattern: packages-*");
-        o.line(10, "path: packages");
-        o.line(6, "- name: Download the sha256 manifests");
-        o.line(8, &format!("uses: {DOWNLOAD}"));
-        o.line(8, "with:");
-        o.line(10, "pattern: sha256-*");
-        o.line(10, "path: manifests");
+        o.uses(
+            "Download the packages",
+            DOWNLOAD,
+            &[("pattern", "packages-*"), ("path", "packages")],
+        );
+        o.uses(
+            "Download the sha256 manifests",
+            DOWNLOAD,
+            &[("pattern", "sha256-*"), ("path", "manifests")],
+        );
         o.line(
             6,
             "- name: Verify the packages against the manifests (none missing, extra or changed)",

@@ -1,9 +1,9 @@
 //! `syspack generated check|update`: checked-in generated sources against regeneration.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::Result;
 
 use crate::generated::check::{self, Options};
 use crate::generated::Manifest;
@@ -128,29 +128,12 @@ pub fn run(args: GeneratedArgs) -> Result<i32> {
 fn load(common: &Common) -> Result<Manifest> {
     let path = match &common.manifest {
         Some(p) => p.clone(),
-        None => find_manifest()?,
+        None => super::find_upwards(
+            MANIFEST,
+            "run this in a repository that has one, or pass `--manifest PATH`",
+        )?,
     };
     Ok(Manifest::load(&path)?)
-}
-
-/// `generated/manifest.toml` in the current directory or its nearest parent that has one.
-fn find_manifest() -> Result<PathBuf> {
-    let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    find_manifest_from(&cwd).map_or_else(
-        || {
-            bail!(
-                "no `{MANIFEST}` in `{}` or any parent directory; run this in a repository that has one, or pass `--manifest PATH`",
-                cwd.display()
-            )
-        },
-        Ok,
-    )
-}
-
-fn find_manifest_from(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .map(|d| d.join(MANIFEST))
-        .find(|p| p.is_file())
 }
 
 fn external_dirs() -> Vec<PathBuf> {
@@ -161,22 +144,4 @@ fn external_dirs() -> Vec<PathBuf> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_the_manifest_in_a_parent() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("generated")).unwrap();
-        std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
-        std::fs::write(dir.path().join(MANIFEST), "format = 1\n").unwrap();
-        assert_eq!(
-            find_manifest_from(&dir.path().join("a/b")),
-            Some(dir.path().join(MANIFEST))
-        );
-        assert_eq!(find_manifest_from(Path::new("/")), None);
-    }
 }

@@ -110,6 +110,24 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
     }
 }
 
+/// `name` (a relative path) in the current directory or the nearest parent that has it, as
+/// cargo finds `Cargo.toml`; else an error naming the directory and, with `hint`, what to do.
+pub fn find_upwards(name: &str, hint: &str) -> Result<std::path::PathBuf> {
+    use anyhow::Context;
+    let cwd = std::env::current_dir().context("failed to read the current directory")?;
+    find_in_ancestors(&cwd, name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no `{name}` in `{}` or any parent directory; {hint}",
+            cwd.display()
+        )
+    })
+}
+
+/// `name` in `dir` or the nearest of its ancestors that has it as a file.
+fn find_in_ancestors(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    dir.ancestors().map(|d| d.join(name)).find(|p| p.is_file())
+}
+
 /// Splits comma-separated values given once or several times (`--target a,b --target c`).
 pub fn split_list(values: &[String]) -> Vec<String> {
     values
@@ -135,6 +153,22 @@ pub fn detect_format(path: &std::path::Path) -> Result<syspack_distro::Format> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_a_file_in_the_nearest_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("generated")).unwrap();
+        std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        std::fs::write(dir.path().join("generated/manifest.toml"), "format = 1\n").unwrap();
+        assert_eq!(
+            find_in_ancestors(&dir.path().join("a/b"), "generated/manifest.toml"),
+            Some(dir.path().join("generated/manifest.toml"))
+        );
+        assert_eq!(
+            find_in_ancestors(std::path::Path::new("/"), "generated/manifest.toml"),
+            None
+        );
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

@@ -526,7 +526,11 @@ fn load_project_variant(
         None => {
             let manifest = match manifest_path {
                 Some(m) => m.to_path_buf(),
-                None => find_manifest()?,
+                None => super::find_upwards(
+                    "Cargo.toml",
+                    "run syspack in a cargo project, pass `--manifest-path`, or describe the \
+                     package in a syspack.toml and pass `--config`",
+                )?,
             };
             let cfg = Config::from_cargo_manifest_variant(&manifest, variant)?;
             let dir = cfg
@@ -545,23 +549,6 @@ fn load_project_variant(
         dir,
         standalone,
     })
-}
-
-fn find_manifest() -> Result<PathBuf> {
-    let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    let mut dir = Some(cwd.as_path());
-    while let Some(d) = dir {
-        let m = d.join("Cargo.toml");
-        if m.is_file() {
-            return Ok(m);
-        }
-        dir = d.parent();
-    }
-    bail!(
-        "no `Cargo.toml` in `{}` or any parent directory; run syspack in a cargo project, pass \
-         `--manifest-path`, or describe the package in a syspack.toml and pass `--config`",
-        cwd.display()
-    )
 }
 
 /// Reads a provenance file as `syspack --provenance` prints it, sorted by library.

@@ -43,23 +43,6 @@ pub struct Args {
     manifest_path: Option<PathBuf>,
 }
 
-fn find_manifest() -> Result<PathBuf> {
-    let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    let mut dir = Some(cwd.as_path());
-    while let Some(d) = dir {
-        let m = d.join("Cargo.toml");
-        if m.is_file() {
-            return Ok(m);
-        }
-        dir = d.parent();
-    }
-    anyhow::bail!(
-        "no `Cargo.toml` in `{}` or any parent directory; run syspack in a cargo project or pass \
-         `--manifest-path`",
-        cwd.display()
-    )
-}
-
 fn display(p: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     match cwd.as_deref().and_then(|c| p.strip_prefix(c).ok()) {
@@ -71,7 +54,10 @@ fn display(p: &Path) -> String {
 pub fn run(args: Args) -> Result<i32> {
     let manifest = match &args.manifest_path {
         Some(m) => m.clone(),
-        None => find_manifest()?,
+        None => super::find_upwards(
+            "Cargo.toml",
+            "run syspack in a cargo project or pass `--manifest-path`",
+        )?,
     };
     let release = recipe::release_for(args.family, args.target.as_deref())?;
     let features = super::split_list(&args.features);

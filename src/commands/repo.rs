@@ -289,6 +289,36 @@ fn print_item(o: &mut impl Write, verb: &str, i: &release::Item, channel: &str) 
     Ok(())
 }
 
+/// Prints `verb` and each item taken out of `channel`, one per line.
+fn print_items(verb: &str, items: Vec<release::Item>, channel: &str) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    for i in items {
+        print_item(&mut o, verb, &i, channel)?;
+    }
+    Ok(())
+}
+
+/// Prints what a hold or unhold applies to: a package, or one of its versions.
+fn print_hold(verb: &str, name: &str, version: Option<&str>) -> Result<()> {
+    let version = version
+        .map(|v| format!(" {}", escape_line(v)))
+        .unwrap_or_default();
+    writeln!(
+        std::io::stdout().lock(),
+        "{verb} {}{version}",
+        escape_line(name)
+    )?;
+    Ok(())
+}
+
+/// The signer of a change to the repository in `dir`, once the release log verifies with its
+/// key: a log that does not verify stops the change before anything is written.
+fn signer_for_change(dir: &Path, signing_key: Option<&Path>) -> Result<Signer> {
+    let signer = Signer::from_cli(signing_key)?;
+    read_log(dir, &signer.verifier())?;
+    Ok(signer)
+}
+
 /// Runs `syspack repo`.
 pub fn run(args: Args) -> Result<i32> {
     // One writer per repository; readers that need a consistent tree share the lock.
@@ -336,11 +366,9 @@ pub fn run(args: Args) -> Result<i32> {
                     );
                 }
             }
-            let signer = Signer::from_cli(signing_key.as_deref())?;
+            let signer = signer_for_change(&dir, signing_key.as_deref())?;
             let date = source_date_epoch()?;
             let now = release::now(None)?;
-            // A log that does not verify stops the publication before anything changes.
-            read_log(&dir, &signer.verifier())?;
             let mut added = Vec::new();
             if !debs.is_empty() {
                 let mut opts = apt::Options::new(&channel);
@@ -414,13 +442,9 @@ pub fn run(args: Args) -> Result<i32> {
             signing_key,
             pacman_repo,
         } => {
-            let signer = Signer::from_cli(signing_key.as_deref())?;
+            let signer = signer_for_change(&dir, signing_key.as_deref())?;
             let now = release::now(None)?;
-            read_log(&dir, &signer.verifier())?;
-            let publish = Publish {
-                date: source_date_epoch()?,
-                pacman_repo,
-            };
+            let publish = publish_settings(pacman_repo)?;
             let removed = release::remove(
                 &dir,
                 &name,
@@ -431,10 +455,7 @@ pub fn run(args: Args) -> Result<i32> {
                 &publish,
                 &signer,
             )?;
-            let mut o = std::io::stdout().lock();
-            for i in removed {
-                print_item(&mut o, "removed", &i, &channel)?;
-            }
+            print_items("removed", removed, &channel)?;
             Ok(exit::OK)
         }
         Action::SignRpm {
@@ -526,19 +547,15 @@ pub fn run(args: Args) -> Result<i32> {
                         .min_soak
                 }
             };
-            let signer = Signer::from_cli(signing_key.as_deref())?;
+            let signer = signer_for_change(&dir, signing_key.as_deref())?;
             let opts = PromoteOptions {
                 from,
                 to,
                 min_soak,
                 now: release::now(now)?,
                 dry_run,
-                publish: Publish {
-                    date: source_date_epoch()?,
-                    pacman_repo,
-                },
+                publish: publish_settings(pacman_repo)?,
             };
-            read_log(&dir, &signer.verifier())?;
             let candidates = release::promote(&dir, &opts, &signer).map_err(check_failed)?;
             print_promotion(&opts, &candidates)?;
             Ok(exit::OK)
@@ -550,8 +567,7 @@ pub fn run(args: Args) -> Result<i32> {
             reason,
             signing_key,
         } => {
-            let signer = Signer::from_cli(signing_key.as_deref())?;
-            read_log(&dir, &signer.verifier())?;
+            let signer = signer_for_change(&dir, signing_key.as_deref())?;
             let now = release::now(None)?;
             release::hold(
                 &dir,
@@ -561,14 +577,7 @@ pub fn run(args: Args) -> Result<i32> {
                 now,
                 &signer,
             )?;
-            writeln!(
-                std::io::stdout().lock(),
-                "held {}{}",
-                escape_line(&name),
-                version
-                    .map(|v| format!(" {}", escape_line(&v)))
-                    .unwrap_or_default()
-            )?;
+            print_hold("held", &name, version.as_deref())?;
             Ok(exit::OK)
         }
         Action::Unhold {
@@ -577,18 +586,10 @@ pub fn run(args: Args) -> Result<i32> {
             version,
             signing_key,
         } => {
-            let signer = Signer::from_cli(signing_key.as_deref())?;
-            read_log(&dir, &signer.verifier())?;
+            let signer = signer_for_change(&dir, signing_key.as_deref())?;
             let now = release::now(None)?;
             release::unhold(&dir, &name, version.as_deref(), now, &signer)?;
-            writeln!(
-                std::io::stdout().lock(),
-                "unheld {}{}",
-                escape_line(&name),
-                version
-                    .map(|v| format!(" {}", escape_line(&v)))
-                    .unwrap_or_default()
-            )?;
+            print_hold("unheld", &name, version.as_deref())?;
             Ok(exit::OK)
         }
         Action::Yank {
@@ -600,20 +601,13 @@ pub fn run(args: Args) -> Result<i32> {
             signing_key,
             pacman_repo,
         } => {
-            let signer = Signer::from_cli(signing_key.as_deref())?;
-            read_log(&dir, &signer.verifier())?;
+            let signer = signer_for_change(&dir, signing_key.as_deref())?;
             let now = release::now(None)?;
-            let publish = Publish {
-                date: source_date_epoch()?,
-                pacman_repo,
-            };
+            let publish = publish_settings(pacman_repo)?;
             let yanked = release::yank(
                 &dir, &name, &version, &channel, &reason, now, &publish, &signer,
             )?;
-            let mut o = std::io::stdout().lock();
-            for i in yanked {
-                print_item(&mut o, "yanked", &i, &channel)?;
-            }
+            print_items("yanked", yanked, &channel)?;
             Ok(exit::OK)
         }
         Action::Snippet {
@@ -851,6 +845,15 @@ fn print_log(log: &Log, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// How the indexes are written: dated by `SOURCE_DATE_EPOCH` when it is set, and the pacman
+/// database's name.
+fn publish_settings(pacman_repo: String) -> Result<Publish> {
+    Ok(Publish {
+        date: source_date_epoch()?,
+        pacman_repo,
+    })
+}
+
 fn source_date_epoch() -> Result<Option<u64>> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(v) => Ok(Some(v.trim().parse().with_context(|| {
@@ -859,6 +862,16 @@ fn source_date_epoch() -> Result<Option<u64>> {
             )
         })?)),
         Err(_) => Ok(None),
+    }
+}
+
+/// Adds a problem for each file of `dir` that the verified index does not name (`listed`
+/// false): a package no client would find, `why` saying which index.
+fn unnamed_files(dir: &Path, listed: impl Fn(&str) -> bool, why: &str, problems: &mut Vec<String>) {
+    for f in sorted_files(dir) {
+        if !listed(&f) {
+            problems.push(format!("{}: {why}", dir.join(&f).display()));
+        }
     }
 }
 
@@ -882,16 +895,9 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
             match pacman::verify(dir, &channel, &arch, pacman_repo, &verifier) {
                 Ok(named) => {
                     let named: BTreeSet<String> = named.into_iter().collect();
-                    for f in sorted_files(&adir) {
-                        let listed =
-                            named.contains(&f) || f.starts_with(&format!("{pacman_repo}."));
-                        if !listed {
-                            problems.push(format!(
-                                "{}: no database entry names it",
-                                adir.join(&f).display()
-                            ));
-                        }
-                    }
+                    let database = format!("{pacman_repo}.");
+                    let listed = |f: &str| named.contains(f) || f.starts_with(&database);
+                    unnamed_files(&adir, listed, "no database entry names it", &mut problems);
                 }
                 Err(e) => problems.push(e.to_string()),
             }
@@ -903,14 +909,14 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
         let cdir = dir.join("rpm").join(&channel);
         match syspack_repo::rpmmd::verify(dir, &channel, &verifier) {
             Ok(named) => {
-                for f in sorted_files(&cdir.join("Packages")) {
-                    if !named.contains(&format!("Packages/{f}")) {
-                        problems.push(format!(
-                            "{}: primary.xml does not name it",
-                            cdir.join("Packages").join(&f).display()
-                        ));
-                    }
-                }
+                let listed = |f: &str| named.contains(&format!("Packages/{f}"));
+                let packages = cdir.join("Packages");
+                unnamed_files(
+                    &packages,
+                    listed,
+                    "primary.xml does not name it",
+                    &mut problems,
+                );
             }
             Err(e) => problems.push(e.to_string()),
         }
@@ -922,14 +928,14 @@ fn verify(dir: &Path, key: &Path, pacman_repo: &str) -> Result<i32> {
             let adir = freebsd::abi_dir(dir, &channel, &abi);
             match freebsd::verify(dir, &channel, &abi, &verifier) {
                 Ok(named) => {
-                    for f in sorted_files(&adir.join("All")) {
-                        if !named.contains(&format!("All/{f}")) {
-                            problems.push(format!(
-                                "{}: packagesite.yaml does not name it",
-                                adir.join("All").join(&f).display()
-                            ));
-                        }
-                    }
+                    let listed = |f: &str| named.contains(&format!("All/{f}"));
+                    let all = adir.join("All");
+                    unnamed_files(
+                        &all,
+                        listed,
+                        "packagesite.yaml does not name it",
+                        &mut problems,
+                    );
                 }
                 Err(e) => problems.push(e.to_string()),
             }
