@@ -70,6 +70,40 @@ fn no_sys_crate_source_refers_outside_its_directory() {
     );
 }
 
+/// The target directory of the verifying `cargo package`, one per content of the packaged
+/// crates. The verification builds unpack each package under
+/// `$CARGO_HOME/registry/src/<hash of the temporary registry's path>/` (the registry lives in the
+/// target directory) and reuse an unpacked copy of the same name and version without reading it
+/// again: with one directory for every run, a changed crate would be built from its old copy.
+fn package_target_dir(dirs: &[PathBuf]) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let mut files: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| {
+            walkdir::WalkDir::new(d)
+                .into_iter()
+                .filter_entry(|e| e.file_name() != "target")
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.into_path())
+        })
+        .collect();
+    files.sort();
+    let mut sha = Sha256::new();
+    for f in &files {
+        sha.update(
+            f.strip_prefix(workspace())
+                .unwrap()
+                .to_string_lossy()
+                .as_bytes(),
+        );
+        sha.update([0]);
+        sha.update(std::fs::read(f).unwrap());
+    }
+    let digest = hex::encode(sha.finalize());
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sys-crates-package-{}", &digest[..16]))
+}
+
 #[test]
 fn every_sys_crate_builds_from_its_package() {
     let crates = sys_crates();
@@ -91,7 +125,9 @@ fn every_sys_crate_builds_from_its_package() {
             }
         }
     }
-    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sys-crates-package");
+    let mut dirs: Vec<PathBuf> = crates.iter().map(|(dir, _)| dir.clone()).collect();
+    dirs.push(workspace().join("build"));
+    let target = package_target_dir(&dirs);
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(workspace())
         .args([
