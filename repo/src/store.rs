@@ -104,6 +104,42 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     sync_dir(dir)
 }
 
+/// The entries of `dir`, a directory of the repository's tree that may not exist yet (no entries
+/// then); a read error names the directory.
+pub(crate) fn list_dir(dir: &Path) -> Result<impl Iterator<Item = Result<fs::DirEntry>> + '_> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => Some(e),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(dir, "listing", e)),
+    };
+    Ok(entries
+        .into_iter()
+        .flatten()
+        .map(move |e| e.map_err(|e| Error::io(dir, "listing", e))))
+}
+
+/// True for a name that is safe as one path component of the repository's tree and in its
+/// indexes: not empty, not starting with `.`, only ASCII letters, digits and `punctuation`.
+pub(crate) fn is_safe_name(value: &str, punctuation: &str) -> bool {
+    !value.is_empty()
+        && !value.starts_with('.')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || punctuation.contains(c))
+}
+
+/// [`is_safe_name`], or an error "`value` is not a valid name" about `what`.
+pub(crate) fn check_name(what: &str, value: &str, punctuation: &str) -> Result<()> {
+    if is_safe_name(value, punctuation) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            what,
+            format!("`{value}` is not a valid name"),
+        ))
+    }
+}
+
 /// Removes the temporary files a killed writer left for `name` in `dir` (one writer at a time
 /// publishes a repository; see the crate docs).
 fn remove_stale(dir: &Path, name: &str) {
