@@ -1,5 +1,6 @@
-//! The buffer handling the compression sys crates' safe encoders and decoders share: all generic
-//! code with no C calls. The crates use it internally; it is public only so that they can.
+//! The buffer handling the compression sys crates' safe encoders and decoders share, and the
+//! encoders' driver ([`Encoder`] over a library's [`Compress`]): all generic code with no C
+//! calls. The crates use it internally; it is public only so that they can.
 
 use std::io::{self, Read, Write};
 
@@ -72,6 +73,76 @@ pub fn feed(data: &[u8], mut step: impl FnMut(&[u8]) -> io::Result<usize>) -> io
         rest = &rest[consumed..];
     }
     Ok(data.len())
+}
+
+/// What one call of a library's compress function did (see [`Compress`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Bytes of the input consumed.
+    pub consumed: usize,
+    /// Bytes of compressed output written into the output buffer.
+    pub produced: usize,
+    /// When asked to end the stream: whether its end is now written out whole (else the library
+    /// has more to write and is called again).
+    pub ended: bool,
+}
+
+/// What differs between the compression libraries: one call of the library's compress
+/// function, on an initialized stream the implementer owns (and ends in its `Drop`).
+/// [`Encoder`] does the rest.
+pub trait Compress {
+    /// Runs the library's compress function once on `input` into `output`: with `end` false,
+    /// compressing (the input is never empty then); with `end` true, writing the end of the
+    /// stream (no input). A library error is an `Err`; nothing of `output` is written out then.
+    fn compress(&mut self, input: &[u8], output: &mut [u8], end: bool) -> io::Result<Step>;
+}
+
+/// A compressing [`Write`] adapter over any [`Compress`]: it hands the library everything
+/// written, writes what the library produces to `W`, and ends the stream in
+/// [`Encoder::finish`]. Flushing flushes `W` only, so that the output does not depend on when
+/// callers flush.
+pub struct Encoder<C: Compress, W: Write> {
+    codec: C,
+    sink: Sink<W>,
+}
+
+impl<C: Compress, W: Write> Encoder<C, W> {
+    /// An encoder compressing with `codec` into `writer`, through an output buffer of `size`
+    /// bytes.
+    pub fn new(codec: C, writer: W, size: usize) -> Self {
+        Encoder {
+            codec,
+            sink: Sink::new(writer, size),
+        }
+    }
+
+    /// The writer.
+    pub fn get_ref(&self) -> &W {
+        self.sink.get_ref()
+    }
+
+    /// Runs the library once and writes out what it produced.
+    fn step(&mut self, input: &[u8], end: bool) -> io::Result<Step> {
+        let step = self.codec.compress(input, &mut self.sink.buf, end)?;
+        self.sink.write_out(step.produced)?;
+        Ok(step)
+    }
+
+    /// Ends the stream, flushes and returns the writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        while !self.step(&[], true)?.ended {}
+        self.sink.finish()
+    }
+}
+
+impl<C: Compress, W: Write> Write for Encoder<C, W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        feed(data, |rest| Ok(self.step(rest, false)?.consumed))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sink.flush()
+    }
 }
 
 /// A decoder's input side: the reader and the buffer of compressed input read ahead from it.
