@@ -295,23 +295,8 @@ impl Cache {
     /// changed since it was imported.
     pub fn lookup(&self, pin: &Pin) -> Result<Cached, Error> {
         self.check_root()?;
-        for a in &pin.artifacts {
-            let path = self.path_for(&a.sha256);
-            if !path.is_file() {
-                continue;
-            }
-            let actual = sha256_file(&path)?;
-            if actual != a.sha256 {
-                return Err(Error::HashMismatch {
-                    path,
-                    expected: a.sha256.clone(),
-                    actual,
-                });
-            }
-            return Ok(Cached {
-                path,
-                artifact: a.clone(),
-            });
+        if let Some(cached) = first_present(pin, |a| self.path_for(&a.sha256))? {
+            return Ok(cached);
         }
         Err(Error::SourceMissing {
             library: pin.library.clone(),
@@ -396,8 +381,17 @@ pub fn lookup_bundled(pin: &Pin) -> Result<Option<Cached>, Error> {
     let Some(dir) = pin.path.as_deref().and_then(Path::parent) else {
         return Ok(None);
     };
+    first_present(pin, |a| dir.join("sources").join(&a.file))
+}
+
+/// The first of `pin`'s artifacts whose file exists at `path_of(artifact)`, its bytes checked
+/// against the pinned sha256.
+fn first_present(
+    pin: &Pin,
+    path_of: impl Fn(&Artifact) -> PathBuf,
+) -> Result<Option<Cached>, Error> {
     for a in &pin.artifacts {
-        let path = dir.join("sources").join(&a.file);
+        let path = path_of(a);
         if !path.is_file() {
             continue;
         }

@@ -17,7 +17,7 @@ use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 
 use crate::{ffi, Error};
-use syspack_sys_support::stream::{self, Source, Step};
+use syspack_sys_support::stream::{self, Step};
 
 pub use crate::provenance;
 
@@ -186,18 +186,7 @@ impl Drop for Compressor {
 ///
 /// A stream that ends early is an error ([`Error::Truncated`]), and so is an empty input
 /// ([`Error::Empty`]) and anything after the last stream that is not another stream.
-pub struct BzDecoder<R: Read> {
-    stream: Box<ffi::bz_stream>,
-    initialized: bool,
-    source: Source<R>,
-    started: bool,
-    stream_done: bool,
-    done: bool,
-}
-
-// SAFETY: the bz_stream is owned by this value alone and only used through `&mut self`; libbz2
-// has no thread affinity.
-unsafe impl<R: Read + Send> Send for BzDecoder<R> {}
+pub struct BzDecoder<R: Read>(stream::Decoder<Decompressor, R>);
 
 impl<R: Read> fmt::Debug for BzDecoder<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -210,22 +199,53 @@ impl<R: Read> BzDecoder<R> {
     ///
     /// libbz2 allocates its state on the first read; an allocation failure is reported there.
     pub fn new(reader: R) -> Self {
-        BzDecoder {
+        let codec = Decompressor {
             stream: new_stream(),
             initialized: false,
-            source: Source::new(reader, stream::CHUNK),
-            started: false,
-            stream_done: false,
-            done: false,
-        }
+        };
+        BzDecoder(stream::Decoder::new(codec, reader, stream::CHUNK))
     }
 
     /// The reader the compressed data comes from.
     pub fn get_ref(&self) -> &R {
-        self.source.get_ref()
+        self.0.get_ref()
     }
+}
 
-    fn init(&mut self) -> io::Result<()> {
+impl<R: Read> Read for BzDecoder<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.0.read(out)
+    }
+}
+
+/// A bz_stream for decompressing, initialized on the first read and again for each stream
+/// after the first; ended on drop.
+struct Decompressor {
+    stream: Box<ffi::bz_stream>,
+    initialized: bool,
+}
+
+// SAFETY: the bz_stream is owned by this value alone and only used through `&mut self`; libbz2
+// has no thread affinity.
+unsafe impl Send for Decompressor {}
+
+impl Decompressor {
+    fn end(&mut self) {
+        if self.initialized {
+            // SAFETY: the stream was initialized by BZ2_bzDecompressInit and is ended once: the
+            // flag is cleared right after.
+            unsafe { ffi::BZ2_bzDecompressEnd(&mut *self.stream) };
+            self.initialized = false;
+            *self.stream = *new_stream();
+        }
+    }
+}
+
+impl stream::Decompress for Decompressor {
+    fn begin(&mut self) -> io::Result<()> {
+        if self.initialized {
+            return Ok(());
+        }
         // SAFETY: the stream is zeroed (new, or reset by end()) and at a stable address;
         // verbosity 0 and small 0 (the fast, memory-hungry algorithm) are valid.
         let code = unsafe { ffi::BZ2_bzDecompressInit(&mut *self.stream, 0, 0) };
@@ -241,86 +261,56 @@ impl<R: Read> BzDecoder<R> {
         Ok(())
     }
 
-    fn end(&mut self) {
-        if self.initialized {
-            // SAFETY: the stream was initialized by BZ2_bzDecompressInit and is ended once: the
-            // flag is cleared right after.
-            unsafe { ffi::BZ2_bzDecompressEnd(&mut *self.stream) };
-            self.initialized = false;
-            *self.stream = *new_stream();
-        }
+    /// Ends the stream; [`begin`](stream::Decompress::begin) initializes it again.
+    fn next_member(&mut self) -> io::Result<()> {
+        self.end();
+        Ok(())
+    }
+
+    fn decompress(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize, io::Result<bool>) {
+        let stream = &mut *self.stream;
+        let avail_in = c_uint::try_from(input.len()).unwrap_or(c_uint::MAX);
+        let avail_out = c_uint::try_from(out.len()).unwrap_or(c_uint::MAX);
+        stream.next_in = input.as_ptr().cast_mut().cast();
+        stream.avail_in = avail_in;
+        stream.next_out = out.as_mut_ptr().cast();
+        stream.avail_out = avail_out;
+        // SAFETY: the stream is initialized (begin); next_in/avail_in describe the unread part of
+        // the input buffer (only read by libbz2), next_out/avail_out the caller's buffer; both
+        // stay valid for the whole call.
+        let code = unsafe { ffi::BZ2_bzDecompress(stream) };
+        let consumed = (avail_in - stream.avail_in) as usize;
+        let produced = (avail_out - stream.avail_out) as usize;
+        stream.next_in = std::ptr::null_mut();
+        stream.next_out = std::ptr::null_mut();
+        let ended = match code {
+            ffi::BZ_OK => Ok(false),
+            ffi::BZ_STREAM_END => Ok(true),
+            ffi::BZ_DATA_ERROR | ffi::BZ_DATA_ERROR_MAGIC => Err(Error::Corrupt {
+                code,
+                message: message(code),
+            }
+            .into()),
+            _ => Err(Error::Library {
+                context: "decompress",
+                code,
+                message: message(code),
+            }
+            .into()),
+        };
+        (consumed, produced, ended)
+    }
+
+    fn empty() -> io::Error {
+        Error::Empty.into()
+    }
+
+    fn truncated() -> io::Error {
+        Error::Truncated.into()
     }
 }
 
-impl<R: Read> Read for BzDecoder<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() || self.done {
-            return Ok(0);
-        }
-        loop {
-            let at_end = self.source.refill()?;
-            if self.stream_done {
-                self.end();
-                if at_end {
-                    self.done = true;
-                    return Ok(0);
-                }
-                // Another stream follows.
-                self.stream_done = false;
-            }
-            if at_end && !self.started {
-                return Err(Error::Empty.into());
-            }
-            if !self.initialized {
-                self.init()?;
-            }
-            let input = self.source.unread();
-            let avail_in = c_uint::try_from(input.len()).unwrap_or(c_uint::MAX);
-            let avail_out = c_uint::try_from(out.len()).unwrap_or(c_uint::MAX);
-            self.stream.next_in = input.as_ptr().cast_mut().cast();
-            self.stream.avail_in = avail_in;
-            self.stream.next_out = out.as_mut_ptr().cast();
-            self.stream.avail_out = avail_out;
-            // SAFETY: the stream is initialized; next_in/avail_in describe the unread part of
-            // the input buffer (only read by libbz2), next_out/avail_out the caller's buffer; both stay
-            // valid for the whole call.
-            let code = unsafe { ffi::BZ2_bzDecompress(&mut *self.stream) };
-            let consumed = (avail_in - self.stream.avail_in) as usize;
-            let produced = (avail_out - self.stream.avail_out) as usize;
-            self.stream.next_in = std::ptr::null_mut();
-            self.stream.next_out = std::ptr::null_mut();
-            self.source.consume(consumed);
-            self.started |= consumed > 0;
-            match code {
-                ffi::BZ_OK => {}
-                ffi::BZ_STREAM_END => self.stream_done = true,
-                ffi::BZ_DATA_ERROR | ffi::BZ_DATA_ERROR_MAGIC => {
-                    return Err(Error::Corrupt {
-                        code,
-                        message: message(code),
-                    }
-                    .into())
-                }
-                _ => {
-                    return Err(Error::Library {
-                        context: "decompress",
-                        code,
-                        message: message(code),
-                    }
-                    .into())
-                }
-            }
-            if produced > 0 {
-                return Ok(produced);
-            }
-            if at_end && consumed == 0 && !self.stream_done {
-                return Err(Error::Truncated.into());
-            }
-        }
-    }
-}
-
-impl<R: Read> Drop for BzDecoder<R> {
+impl Drop for Decompressor {
     fn drop(&mut self) {
         self.end();
     }

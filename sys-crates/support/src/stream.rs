@@ -1,6 +1,6 @@
-//! The buffer handling the compression sys crates' safe encoders and decoders share, and the
-//! encoders' driver ([`Encoder`] over a library's [`Compress`]): all generic code with no C
-//! calls. The crates use it internally; it is public only so that they can.
+//! The buffer handling the compression sys crates' safe encoders and decoders share, and their
+//! drivers ([`Encoder`] over a library's [`Compress`], [`Decoder`] over a library's
+//! [`Decompress`]): all generic code with no C calls. The crates use it internally; it is public only so that they can.
 
 use std::io::{self, Read, Write};
 
@@ -201,5 +201,93 @@ impl<R: Read> Source<R> {
     /// Marks the first `n` bytes of [`Source::unread`] consumed.
     pub fn consume(&mut self, n: usize) {
         self.pos += n;
+    }
+}
+
+/// What differs between the libraries whose decoders read one or several concatenated members
+/// (gzip members, bzip2 streams), each decoded by a fresh or reset library stream: the library
+/// calls. [`Decoder`] does the rest: reading ahead, concatenation, empty and truncated input.
+pub trait Decompress {
+    /// Makes the library stream ready to decode (initializes it, if it is not yet); called
+    /// before each call of [`Decompress::decompress`].
+    fn begin(&mut self) -> io::Result<()>;
+
+    /// Prepares for the next member, after the end of one when more input follows.
+    fn next_member(&mut self) -> io::Result<()>;
+
+    /// Runs the library's decompress function once on `input` into `output` (not empty):
+    /// returns the bytes of `input` consumed, of `output` produced, and whether the member ended
+    /// or the library's error (the counts stand even then).
+    fn decompress(&mut self, input: &[u8], output: &mut [u8]) -> (usize, usize, io::Result<bool>);
+
+    /// The crate's error for input with no bytes at all.
+    fn empty() -> io::Error;
+
+    /// The crate's error for input that ends inside a member.
+    fn truncated() -> io::Error;
+}
+
+/// A decompressing [`Read`] adapter over any [`Decompress`]: one member or several
+/// concatenated members. Input that ends inside a member is an error
+/// ([`Decompress::truncated`]), and so is empty input ([`Decompress::empty`]) and anything
+/// after the last member that is not another member.
+pub struct Decoder<D: Decompress, R: Read> {
+    codec: D,
+    source: Source<R>,
+    started: bool,
+    member_done: bool,
+    done: bool,
+}
+
+impl<D: Decompress, R: Read> Decoder<D, R> {
+    /// A decoder decompressing with `codec` what it reads from `reader` through an input
+    /// buffer of `size` bytes.
+    pub fn new(codec: D, reader: R, size: usize) -> Self {
+        Decoder {
+            codec,
+            source: Source::new(reader, size),
+            started: false,
+            member_done: false,
+            done: false,
+        }
+    }
+
+    /// The reader.
+    pub fn get_ref(&self) -> &R {
+        self.source.get_ref()
+    }
+}
+
+impl<D: Decompress, R: Read> Read for Decoder<D, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() || self.done {
+            return Ok(0);
+        }
+        loop {
+            let at_end = self.source.refill()?;
+            if self.member_done {
+                if at_end {
+                    self.done = true;
+                    return Ok(0);
+                }
+                // Another member follows.
+                self.codec.next_member()?;
+                self.member_done = false;
+            }
+            if at_end && !self.started {
+                return Err(D::empty());
+            }
+            self.codec.begin()?;
+            let (consumed, produced, ended) = self.codec.decompress(self.source.unread(), out);
+            self.source.consume(consumed);
+            self.started |= consumed > 0;
+            self.member_done = ended?;
+            if produced > 0 {
+                return Ok(produced);
+            }
+            if at_end && consumed == 0 && !self.member_done {
+                return Err(D::truncated());
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ use std::io::{self, Read, Write};
 use std::mem::{self, MaybeUninit};
 
 use crate::{ffi, Error};
-use syspack_sys_support::stream::{self, Sink, Source, Step};
+use syspack_sys_support::stream::{self, Sink, Step};
 
 pub use crate::provenance;
 
@@ -269,18 +269,7 @@ impl stream::Compress for GzCompressor {
 ///
 /// A stream that ends inside a member is an error ([`Error::Truncated`]), and so is an empty one
 /// ([`Error::Empty`]) and anything after the last member that is not another member.
-pub struct GzDecoder<R: Read> {
-    stream: Box<ffi::z_stream>,
-    initialized: bool,
-    source: Source<R>,
-    started: bool,
-    member_done: bool,
-    done: bool,
-}
-
-// SAFETY: the z_stream is owned by this value alone and only used through `&mut self`; zlib has
-// no thread affinity.
-unsafe impl<R: Read + Send> Send for GzDecoder<R> {}
+pub struct GzDecoder<R: Read>(stream::Decoder<Inflater, R>);
 
 impl<R: Read> fmt::Debug for GzDecoder<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -293,24 +282,43 @@ impl<R: Read> GzDecoder<R> {
     ///
     /// zlib allocates its state on the first read; an allocation failure is reported there.
     pub fn new(reader: R) -> Self {
-        GzDecoder {
+        let codec = Inflater {
             stream: new_stream(),
             initialized: false,
-            source: Source::new(reader, stream::CHUNK),
-            started: false,
-            member_done: false,
-            done: false,
-        }
+        };
+        GzDecoder(stream::Decoder::new(codec, reader, stream::CHUNK))
     }
 
     /// The reader the compressed data comes from.
     pub fn get_ref(&self) -> &R {
-        self.source.get_ref()
+        self.0.get_ref()
     }
+}
 
-    fn init(&mut self) -> io::Result<()> {
+impl<R: Read> Read for GzDecoder<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.0.read(out)
+    }
+}
+
+/// A z_stream inflating gzip members, initialized on the first read and reset for each member
+/// after the first; ended on drop.
+struct Inflater {
+    stream: Box<ffi::z_stream>,
+    initialized: bool,
+}
+
+// SAFETY: the z_stream is owned by this value alone and only used through `&mut self`; zlib has
+// no thread affinity.
+unsafe impl Send for Inflater {}
+
+impl stream::Decompress for Inflater {
+    fn begin(&mut self) -> io::Result<()> {
+        if self.initialized {
+            return Ok(());
+        }
         // SAFETY: the stream is zeroed and at a stable address; version string and struct size
-        // as in GzEncoder::new.
+        // as in deflate_stream.
         let code = unsafe {
             ffi::inflateInit2_(
                 &mut *self.stream,
@@ -325,79 +333,60 @@ impl<R: Read> GzDecoder<R> {
         self.initialized = true;
         Ok(())
     }
-}
 
-impl<R: Read> Read for GzDecoder<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() || self.done {
-            return Ok(0);
+    fn next_member(&mut self) -> io::Result<()> {
+        // SAFETY: the stream is initialized (a member ended); inflateReset keeps its
+        // allocations.
+        let code = unsafe { ffi::inflateReset(&mut *self.stream) };
+        if code != ffi::Z_OK {
+            return Err(library_error(&self.stream, "start the next gzip member", code).into());
         }
-        if !self.initialized {
-            self.init()?;
-        }
-        loop {
-            let at_end = self.source.refill()?;
-            if self.member_done {
-                if at_end {
-                    self.done = true;
-                    return Ok(0);
-                }
-                // Another member follows.
-                // SAFETY: the stream is initialized; inflateReset keeps its allocations.
-                let code = unsafe { ffi::inflateReset(&mut *self.stream) };
-                if code != ffi::Z_OK {
-                    return Err(
-                        library_error(&self.stream, "start the next gzip member", code).into(),
-                    );
-                }
-                self.member_done = false;
+        Ok(())
+    }
+
+    fn decompress(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize, io::Result<bool>) {
+        let stream = &mut *self.stream;
+        let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
+        let avail_out = u32::try_from(out.len()).unwrap_or(u32::MAX);
+        stream.next_in = input.as_ptr().cast_mut();
+        stream.avail_in = avail_in;
+        stream.next_out = out.as_mut_ptr();
+        stream.avail_out = avail_out;
+        // SAFETY: the stream is initialized (begin); next_in/avail_in describe the unread part of
+        // the input buffer (only read by zlib), next_out/avail_out the caller's buffer; both stay
+        // valid for the whole call.
+        let code = unsafe { ffi::inflate(stream, ffi::Z_NO_FLUSH) };
+        let consumed = (avail_in - stream.avail_in) as usize;
+        let produced = (avail_out - stream.avail_out) as usize;
+        stream.next_in = std::ptr::null_mut();
+        stream.next_out = std::ptr::null_mut();
+        let ended = match code {
+            ffi::Z_OK | ffi::Z_BUF_ERROR => Ok(false),
+            ffi::Z_STREAM_END => Ok(true),
+            ffi::Z_DATA_ERROR | ffi::Z_NEED_DICT => Err(Error::Corrupt {
+                code,
+                message: message(stream, code),
             }
-            if at_end && !self.started {
-                return Err(Error::Empty.into());
-            }
-            let input = self.source.unread();
-            let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
-            let avail_out = u32::try_from(out.len()).unwrap_or(u32::MAX);
-            self.stream.next_in = input.as_ptr().cast_mut();
-            self.stream.avail_in = avail_in;
-            self.stream.next_out = out.as_mut_ptr();
-            self.stream.avail_out = avail_out;
-            // SAFETY: the stream is initialized; next_in/avail_in describe the unread part of
-            // the input buffer (only read by zlib), next_out/avail_out the caller's buffer; both stay
-            // valid for the whole call.
-            let code = unsafe { ffi::inflate(&mut *self.stream, ffi::Z_NO_FLUSH) };
-            let consumed = (avail_in - self.stream.avail_in) as usize;
-            let produced = (avail_out - self.stream.avail_out) as usize;
-            self.stream.next_in = std::ptr::null_mut();
-            self.stream.next_out = std::ptr::null_mut();
-            self.source.consume(consumed);
-            self.started |= consumed > 0;
-            match code {
-                ffi::Z_OK | ffi::Z_BUF_ERROR => {}
-                ffi::Z_STREAM_END => self.member_done = true,
-                ffi::Z_DATA_ERROR | ffi::Z_NEED_DICT => {
-                    return Err(Error::Corrupt {
-                        code,
-                        message: message(&self.stream, code),
-                    }
-                    .into())
-                }
-                _ => return Err(library_error(&self.stream, "decompress", code).into()),
-            }
-            if produced > 0 {
-                return Ok(produced);
-            }
-            if at_end && consumed == 0 && !self.member_done {
-                return Err(Error::Truncated.into());
-            }
-        }
+            .into()),
+            _ => Err(library_error(stream, "decompress", code).into()),
+        };
+        (consumed, produced, ended)
+    }
+
+    fn empty() -> io::Error {
+        Error::Empty.into()
+    }
+
+    fn truncated() -> io::Error {
+        Error::Truncated.into()
     }
 }
 
-impl<R: Read> Drop for GzDecoder<R> {
+impl Drop for Inflater {
     fn drop(&mut self) {
         if self.initialized {
-            // SAFETY: the stream was initialized by inflateInit2_ and is ended exactly once, here.
+            // SAFETY: the stream was initialized by inflateInit2_ and is ended exactly once,
+            // here.
             unsafe { ffi::inflateEnd(&mut *self.stream) };
         }
     }
