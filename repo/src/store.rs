@@ -306,3 +306,38 @@ pub fn lock(dir: &Path, access: Access) -> Result<Lock> {
         Err(e) => Err(Error::io(&path, "locking", e.into())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_safe_name_is_one_plain_path_component() {
+        for ok in ["stable", "libfoo-1.2+b1", "a_b:c"] {
+            assert!(is_safe_name(ok, ".+-_:"), "{ok}");
+        }
+        for bad in ["", ".hidden", "..", "a/b", "a b", "a~b", "é"] {
+            assert!(!is_safe_name(bad, ".+-_:"), "{bad}");
+        }
+        assert!(is_safe_name("a~b", "~"));
+        assert_eq!(
+            check_name("channel", "a/b", ".").unwrap_err().to_string(),
+            Error::invalid("channel", "`a/b` is not a valid name").to_string()
+        );
+    }
+
+    #[test]
+    fn a_missing_directory_lists_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(list_dir(&dir.path().join("absent")).unwrap().count(), 0);
+        fs::write(dir.path().join("f"), b"").unwrap();
+        let names: Vec<_> = list_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["f"]);
+        let file = dir.path().join("f");
+        let error = list_dir(&file).err().unwrap().to_string();
+        assert!(error.contains("listing"), "{error}");
+    }
+}

@@ -865,6 +865,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_index_line_has_exactly_its_fields() {
+        assert_eq!(tab_fields::<3>("a\tb\tc"), Some(["a", "b", "c"]));
+        assert_eq!(tab_fields::<3>("a\t\tc"), Some(["a", "", "c"]));
+        assert_eq!(tab_fields::<3>("a\tb"), None);
+        assert_eq!(tab_fields::<3>("a\tb\tc\td"), None);
+        assert_eq!(tab_fields::<1>(""), Some([""]));
+    }
+
+    #[test]
     fn frames_are_stored_under_their_key_and_found_again() {
         let cache = FrameCache::temporary().unwrap();
         let codec = Compression::Gzip { level: 6 };

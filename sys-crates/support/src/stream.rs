@@ -291,3 +291,148 @@ impl<D: Decompress, R: Read> Read for Decoder<D, R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The drivers against toy codecs, so that their loops are tested apart from any library:
+    //! the real codecs' round trips are in each sys crate's `tests/roundtrip.rs`.
+
+    use super::*;
+
+    /// "Compresses" by copying at most 3 bytes a call, and ends the stream with `;` written one
+    /// call after it is asked to (as libraries that need several calls to finish).
+    #[derive(Default)]
+    struct Copy3 {
+        end_calls: usize,
+    }
+
+    impl Compress for Copy3 {
+        fn compress(&mut self, input: &[u8], output: &mut [u8], end: bool) -> io::Result<Step> {
+            if end {
+                self.end_calls += 1;
+                let ended = self.end_calls == 2;
+                if ended {
+                    output[0] = b';';
+                }
+                return Ok(Step {
+                    consumed: 0,
+                    produced: usize::from(ended),
+                    ended,
+                });
+            }
+            let n = input.len().min(3).min(output.len());
+            output[..n].copy_from_slice(&input[..n]);
+            Ok(Step {
+                consumed: n,
+                produced: n,
+                ended: false,
+            })
+        }
+    }
+
+    #[test]
+    fn the_encoder_takes_every_byte_and_finishes_the_stream() {
+        let mut encoder = Encoder::new(Copy3::default(), Vec::new(), 2);
+        assert_eq!(encoder.write(b"hello world").unwrap(), 11);
+        encoder.write_all(b"!").unwrap();
+        encoder.flush().unwrap();
+        assert_eq!(encoder.get_ref(), b"hello world!");
+        assert_eq!(encoder.finish().unwrap(), b"hello world!;");
+    }
+
+    #[test]
+    fn an_encoder_error_is_returned_and_nothing_is_written() {
+        struct Fails;
+        impl Compress for Fails {
+            fn compress(&mut self, _: &[u8], output: &mut [u8], _: bool) -> io::Result<Step> {
+                output[0] = b'x';
+                Err(io::Error::other("library refused"))
+            }
+        }
+        let mut encoder = Encoder::new(Fails, Vec::new(), 4);
+        let error = encoder.write(b"data").unwrap_err();
+        assert_eq!(error.to_string(), "library refused");
+        assert!(encoder.get_ref().is_empty());
+        assert!(encoder.finish().is_err());
+    }
+
+    /// Members are `<text>;`: decodes by copying up to `;`, which ends the member.
+    #[derive(Default)]
+    struct UntilSemicolon {
+        begun: usize,
+        members: usize,
+    }
+
+    impl Decompress for UntilSemicolon {
+        fn begin(&mut self) -> io::Result<()> {
+            self.begun += 1;
+            Ok(())
+        }
+
+        fn next_member(&mut self) -> io::Result<()> {
+            self.members += 1;
+            Ok(())
+        }
+
+        fn decompress(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize, io::Result<bool>) {
+            if input.first() == Some(&b'!') {
+                return (1, 0, Err(io::Error::new(io::ErrorKind::InvalidData, "bad")));
+            }
+            match input.iter().position(|&b| b == b';') {
+                Some(0) => (1, 0, Ok(true)),
+                end => {
+                    let n = end.unwrap_or(input.len()).min(out.len());
+                    out[..n].copy_from_slice(&input[..n]);
+                    (n, n, Ok(false))
+                }
+            }
+        }
+
+        fn empty() -> io::Error {
+            io::Error::new(io::ErrorKind::UnexpectedEof, "empty")
+        }
+
+        fn truncated() -> io::Error {
+            io::Error::new(io::ErrorKind::UnexpectedEof, "truncated")
+        }
+    }
+
+    /// A reader handing out at most 2 bytes a call, to cross the decoder's buffer refills.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(2).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn decode(input: &[u8]) -> io::Result<String> {
+        let mut decoder = Decoder::new(UntilSemicolon::default(), Trickle(input), 3);
+        let mut out = String::new();
+        decoder.read_to_string(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn the_decoder_reads_one_or_several_members() {
+        assert_eq!(decode(b"hello;").unwrap(), "hello");
+        assert_eq!(decode(b"hello; world;").unwrap(), "hello world");
+        let mut decoder = Decoder::new(UntilSemicolon::default(), Trickle(b"a;b;c;"), 3);
+        let mut out = Vec::new();
+        decoder.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"abc");
+        assert_eq!(decoder.codec.members, 2);
+        assert_eq!(decoder.read(&mut [0; 4]).unwrap(), 0);
+    }
+
+    #[test]
+    fn the_decoder_refuses_empty_truncated_and_bad_input() {
+        assert_eq!(decode(b"").unwrap_err().to_string(), "empty");
+        assert_eq!(decode(b"hello").unwrap_err().to_string(), "truncated");
+        assert_eq!(decode(b"one;two").unwrap_err().to_string(), "truncated");
+        assert_eq!(decode(b"one;!").unwrap_err().to_string(), "bad");
+    }
+}
