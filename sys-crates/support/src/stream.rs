@@ -66,7 +66,7 @@ impl<W: Write> Sink<W> {
 
 /// An encoder's `Write::write`: hands `data` to `step` until all of it is consumed (`step`
 /// returns how many bytes of its argument it consumed) and returns `data.len()`.
-pub fn feed(data: &[u8], mut step: impl FnMut(&[u8]) -> io::Result<usize>) -> io::Result<usize> {
+fn feed(data: &[u8], mut step: impl FnMut(&[u8]) -> io::Result<usize>) -> io::Result<usize> {
     let mut rest = data;
     while !rest.is_empty() {
         let consumed = step(rest)?;
