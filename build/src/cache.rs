@@ -26,15 +26,28 @@ use crate::Error;
 ///
 /// [`Error::Io`] if the file cannot be read.
 pub fn sha256_file(path: &Path) -> Result<String, Error> {
-    let mut f = fs::File::open(path).map_err(|e| Error::io(path, "open", e))?;
+    let f = fs::File::open(path).map_err(|e| Error::io(path, "open", e))?;
+    read_hashed(path, f, |_| Ok(()))
+}
+
+/// Reads `file` (opened from `path`) to its end, handing each chunk to `chunk`; returns the
+/// sha256 of all of it as lower-case hex.
+fn read_hashed(
+    path: &Path,
+    mut file: fs::File,
+    mut chunk: impl FnMut(&[u8]) -> Result<(), Error>,
+) -> Result<String, Error> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = f.read(&mut buf).map_err(|e| Error::io(path, "read", e))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| Error::io(path, "read", e))?;
         if n == 0 {
             break;
         }
         h.update(&buf[..n]);
+        chunk(&buf[..n])?;
     }
     Ok(lower_hex(&h.finalize()))
 }
@@ -282,23 +295,8 @@ impl Cache {
     /// changed since it was imported.
     pub fn lookup(&self, pin: &Pin) -> Result<Cached, Error> {
         self.check_root()?;
-        for a in &pin.artifacts {
-            let path = self.path_for(&a.sha256);
-            if !path.is_file() {
-                continue;
-            }
-            let actual = sha256_file(&path)?;
-            if actual != a.sha256 {
-                return Err(Error::HashMismatch {
-                    path,
-                    expected: a.sha256.clone(),
-                    actual,
-                });
-            }
-            return Ok(Cached {
-                path,
-                artifact: a.clone(),
-            });
+        if let Some(cached) = first_present(pin, |a| self.path_for(&a.sha256))? {
+            return Ok(cached);
         }
         Err(Error::SourceMissing {
             library: pin.library.clone(),
@@ -383,8 +381,17 @@ pub fn lookup_bundled(pin: &Pin) -> Result<Option<Cached>, Error> {
     let Some(dir) = pin.path.as_deref().and_then(Path::parent) else {
         return Ok(None);
     };
+    first_present(pin, |a| dir.join("sources").join(&a.file))
+}
+
+/// The first of `pin`'s artifacts whose file exists at `path_of(artifact)`, its bytes checked
+/// against the pinned sha256.
+fn first_present(
+    pin: &Pin,
+    path_of: impl Fn(&Artifact) -> PathBuf,
+) -> Result<Option<Cached>, Error> {
     for a in &pin.artifacts {
-        let path = dir.join("sources").join(&a.file);
+        let path = path_of(a);
         if !path.is_file() {
             continue;
         }
@@ -416,21 +423,12 @@ fn known(pins: &[Pin]) -> Vec<(String, String)> {
 
 /// Copies `from` to `to`, hashing what is written, and fails if the bytes changed meanwhile.
 fn copy_verified(from: &Path, to: &Path, expected: &str) -> Result<(), Error> {
-    let mut src = fs::File::open(from).map_err(|e| Error::io(from, "open", e))?;
+    let src = fs::File::open(from).map_err(|e| Error::io(from, "open", e))?;
     let mut dst = fs::File::create(to).map_err(|e| Error::io(to, "create", e))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = src.read(&mut buf).map_err(|e| Error::io(from, "read", e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        dst.write_all(&buf[..n])
-            .map_err(|e| Error::io(to, "write", e))?;
-    }
+    let actual = read_hashed(from, src, |chunk| {
+        dst.write_all(chunk).map_err(|e| Error::io(to, "write", e))
+    })?;
     dst.sync_all().map_err(|e| Error::io(to, "sync", e))?;
-    let actual = lower_hex(&h.finalize());
     if actual != expected {
         return Err(Error::HashMismatch {
             path: from.to_path_buf(),

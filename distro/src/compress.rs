@@ -43,6 +43,22 @@ pub enum Compression {
 }
 
 impl Compression {
+    /// gzip at syspack's default level, 9.
+    pub const DEFAULT_GZIP: Compression = Compression::Gzip { level: 9 };
+    /// xz at syspack's default level, 6 (`xz`'s), single-threaded.
+    pub const DEFAULT_XZ: Compression = Compression::Xz {
+        level: 6,
+        threads: 1,
+    };
+    /// zstd at syspack's default level, 19, single-threaded: the default of the Arch, FreeBSD
+    /// and rpm writers.
+    pub const DEFAULT_ZSTD: Compression = Compression::Zstd {
+        level: 19,
+        threads: 1,
+    };
+    /// bzip2 at syspack's default level, 9 (`bzip2`'s).
+    pub const DEFAULT_BZIP2: Compression = Compression::Bzip2 { level: 9 };
+
     /// The codec name as used on the command line and in file suffixes' descriptions.
     pub fn name(self) -> &'static str {
         match self {
@@ -84,16 +100,10 @@ impl Compression {
     pub fn default_for(name: &str) -> Result<Self, Error> {
         Ok(match name {
             "none" => Compression::None,
-            "gzip" | "gz" => Compression::Gzip { level: 9 },
-            "xz" => Compression::Xz {
-                level: 6,
-                threads: 1,
-            },
-            "zstd" | "zst" => Compression::Zstd {
-                level: 19,
-                threads: 1,
-            },
-            "bzip2" | "bz2" => Compression::Bzip2 { level: 9 },
+            "gzip" | "gz" => Compression::DEFAULT_GZIP,
+            "xz" => Compression::DEFAULT_XZ,
+            "zstd" | "zst" => Compression::DEFAULT_ZSTD,
+            "bzip2" | "bz2" => Compression::DEFAULT_BZIP2,
             _ => {
                 return Err(Error::Parse {
                     what: "compression",
@@ -333,19 +343,13 @@ pub fn decoder<'a, R: Read + 'a>(
 /// say, and to cross-check those whose name does).
 pub fn sniff(head: &[u8]) -> Compression {
     if head.starts_with(&[0x1f, 0x8b]) {
-        Compression::Gzip { level: 9 }
+        Compression::DEFAULT_GZIP
     } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        Compression::Xz {
-            level: 6,
-            threads: 1,
-        }
+        Compression::DEFAULT_XZ
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Compression::Zstd {
-            level: 19,
-            threads: 1,
-        }
+        Compression::DEFAULT_ZSTD
     } else if head.starts_with(b"BZh") {
-        Compression::Bzip2 { level: 9 }
+        Compression::DEFAULT_BZIP2
     } else {
         Compression::None
     }

@@ -91,12 +91,7 @@ struct Stanza {
 }
 
 fn name_ok(what: &str, value: &str) -> Result<()> {
-    let ok = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-' | '_' | '~' | ':'))
-        && !value.starts_with('.');
-    if ok {
+    if crate::store::is_safe_name(value, ".+-_~:") {
         Ok(())
     } else {
         Err(Error::invalid(
@@ -228,13 +223,8 @@ pub(crate) fn stanza_path(dir: &Path, opts: &Options, stem: &str) -> PathBuf {
 pub(crate) fn components(dir: &Path, suite: &str) -> Result<Vec<String>> {
     let sdir = dir.join(STANZA_DIR).join(suite);
     let mut out = Vec::new();
-    let entries = match fs::read_dir(&sdir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(Error::io(&sdir, "listing", e)),
-    };
-    for e in entries {
-        let e = e.map_err(|e| Error::io(&sdir, "listing", e))?;
+    for e in crate::store::list_dir(&sdir)? {
+        let e = e?;
         if e.file_type().is_ok_and(|t| t.is_dir()) {
             out.push(e.file_name().to_string_lossy().into_owned());
         }
@@ -254,13 +244,8 @@ pub(crate) fn stanzas(dir: &Path, opts: &Options) -> Result<BTreeMap<String, Str
 fn read_stanzas(dir: &Path, opts: &Options) -> Result<BTreeMap<String, Stanza>> {
     let sdir = dir.join(STANZA_DIR).join(&opts.suite).join(&opts.component);
     let mut out = BTreeMap::new();
-    let entries = match fs::read_dir(&sdir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(Error::io(&sdir, "listing", e)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(&sdir, "listing", e))?;
+    for entry in crate::store::list_dir(&sdir)? {
+        let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(stem) = name.strip_suffix(".stanza") else {
             continue;
@@ -336,15 +321,7 @@ pub fn publish(dir: &Path, opts: &Options, signer: &Signer) -> Result<()> {
         let plain = packages.into_bytes();
         // xz -6 is most of a publication's CPU (0.4 s for 5,000 packages); gzip runs beside it.
         let (gz, xz) = std::thread::scope(|scope| {
-            let xz = scope.spawn(|| {
-                compress(
-                    &plain,
-                    Compression::Xz {
-                        level: 6,
-                        threads: 1,
-                    },
-                )
-            });
+            let xz = scope.spawn(|| compress(&plain, Compression::DEFAULT_XZ));
             let gz = compress(&plain, Compression::Gzip { level: 9 });
             (
                 gz,

@@ -84,18 +84,7 @@ pub fn abi_dir(dir: &Path, channel: &str, abi: &str) -> PathBuf {
 }
 
 fn safe(what: &str, value: &str) -> Result<()> {
-    if value.is_empty()
-        || value.starts_with('.')
-        || !value.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-' | '_' | '@' | ':' | ',')
-        })
-    {
-        return Err(Error::invalid(
-            what,
-            format!("`{value}` is not a valid name"),
-        ));
-    }
-    Ok(())
+    crate::store::check_name(what, value, ".+-_@:,")
 }
 
 /// A path inside the repository, as `repopath` names it: relative, no `..`, no empty or hidden
@@ -240,13 +229,7 @@ fn archive(name: &str, data: &[u8], signature: &[u8], mtime: u64) -> Result<Vec<
         b.append(&h, bytes).map_err(io)?;
     }
     let tar = b.into_inner().map_err(io)?;
-    crate::apt::compress(
-        &tar,
-        Compression::Zstd {
-            level: 19,
-            threads: 1,
-        },
-    )
+    crate::apt::compress(&tar, Compression::DEFAULT_ZSTD)
 }
 
 /// The per-package entries of one channel and ABI, sorted: `(entry name, newest file time,
@@ -254,13 +237,8 @@ fn archive(name: &str, data: &[u8], signature: &[u8], mtime: u64) -> Result<Vec<
 fn read_entries(dir: &Path, channel: &str, abi: &str) -> Result<Vec<(String, u64, Manifest)>> {
     let edir = dir.join(ENTRY_DIR).join(channel).join(abi);
     let mut entries = Vec::new();
-    let list = match fs::read_dir(&edir) {
-        Ok(list) => list,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(entries),
-        Err(e) => return Err(Error::io(&edir, "listing", e)),
-    };
-    for e in list {
-        let e = e.map_err(|e| Error::io(&edir, "listing", e))?;
+    for e in crate::store::list_dir(&edir)? {
+        let e = e?;
         let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
@@ -325,14 +303,9 @@ pub fn publish(dir: &Path, abi: &str, opts: &Options, key: &rsa::RsaPrivateKey) 
 /// Reads `member` from a metadata archive and checks its `signature` with `key`.
 fn signed_member(path: &Path, member: &str, key: &rsa::RsaPublicKey, who: &str) -> Result<Vec<u8>> {
     let file = fs::File::open(path).map_err(|e| Error::io(path, "reading", e))?;
-    let dec = syspack_distro::compress::decoder(
-        std::io::BufReader::new(file),
-        Compression::Zstd {
-            level: 19,
-            threads: 1,
-        },
-    )
-    .map_err(|e| Error::invalid(path, format!("cannot decompress: {e}")))?;
+    let dec =
+        syspack_distro::compress::decoder(std::io::BufReader::new(file), Compression::DEFAULT_ZSTD)
+            .map_err(|e| Error::invalid(path, format!("cannot decompress: {e}")))?;
     let mut archive = tar::Archive::new(dec.take(MAX_METADATA));
     let (mut sig, mut data) = (None, None);
     for entry in archive

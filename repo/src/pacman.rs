@@ -61,18 +61,7 @@ fn section(out: &mut String, name: &str, values: &[&str]) {
 }
 
 fn safe(what: &str, value: &str) -> Result<()> {
-    if value.is_empty()
-        || value.starts_with('.')
-        || !value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-' | '_' | '@' | ':'))
-    {
-        return Err(Error::invalid(
-            what,
-            format!("`{value}` is not a valid name"),
-        ));
-    }
-    Ok(())
+    crate::store::check_name(what, value, ".+-_@:")
 }
 
 /// The directory of one channel and architecture.
@@ -350,10 +339,7 @@ pub fn signed_packages(
         }
         let mut dec = syspack_distro::compress::decoder(
             std::io::Cursor::new(bytes),
-            Compression::Zstd {
-                level: 19,
-                threads: 1,
-            },
+            Compression::DEFAULT_ZSTD,
         )
         .map_err(|e| Error::invalid(&path, format!("cannot decompress: {e}")))?;
         let mut tar = Vec::new();

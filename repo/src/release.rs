@@ -430,14 +430,9 @@ impl Item {
 }
 
 fn sorted_subdirs(dir: &Path) -> Result<Vec<String>> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(dir, "listing", e)),
-    };
     let mut out = Vec::new();
-    for e in entries {
-        let e = e.map_err(|e| Error::io(dir, "listing", e))?;
+    for e in crate::store::list_dir(dir)? {
+        let e = e?;
         let name = e.file_name().to_string_lossy().into_owned();
         if !name.starts_with('.') && e.file_type().is_ok_and(|t| t.is_dir()) {
             out.push(name);

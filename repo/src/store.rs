@@ -104,6 +104,42 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     sync_dir(dir)
 }
 
+/// The entries of `dir`, a directory of the repository's tree that may not exist yet (no entries
+/// then); a read error names the directory.
+pub(crate) fn list_dir(dir: &Path) -> Result<impl Iterator<Item = Result<fs::DirEntry>> + '_> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => Some(e),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(dir, "listing", e)),
+    };
+    Ok(entries
+        .into_iter()
+        .flatten()
+        .map(move |e| e.map_err(|e| Error::io(dir, "listing", e))))
+}
+
+/// True for a name that is safe as one path component of the repository's tree and in its
+/// indexes: not empty, not starting with `.`, only ASCII letters, digits and `punctuation`.
+pub(crate) fn is_safe_name(value: &str, punctuation: &str) -> bool {
+    !value.is_empty()
+        && !value.starts_with('.')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || punctuation.contains(c))
+}
+
+/// [`is_safe_name`], or an error "`value` is not a valid name" about `what`.
+pub(crate) fn check_name(what: &str, value: &str, punctuation: &str) -> Result<()> {
+    if is_safe_name(value, punctuation) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            what,
+            format!("`{value}` is not a valid name"),
+        ))
+    }
+}
+
 /// Removes the temporary files a killed writer left for `name` in `dir` (one writer at a time
 /// publishes a repository; see the crate docs).
 fn remove_stale(dir: &Path, name: &str) {
@@ -268,5 +304,40 @@ pub fn lock(dir: &Path, access: Access) -> Result<Lock> {
             },
         )),
         Err(e) => Err(Error::io(&path, "locking", e.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_safe_name_is_one_plain_path_component() {
+        for ok in ["stable", "libfoo-1.2+b1", "a_b:c"] {
+            assert!(is_safe_name(ok, ".+-_:"), "{ok}");
+        }
+        for bad in ["", ".hidden", "..", "a/b", "a b", "a~b", "é"] {
+            assert!(!is_safe_name(bad, ".+-_:"), "{bad}");
+        }
+        assert!(is_safe_name("a~b", "~"));
+        assert_eq!(
+            check_name("channel", "a/b", ".").unwrap_err().to_string(),
+            Error::invalid("channel", "`a/b` is not a valid name").to_string()
+        );
+    }
+
+    #[test]
+    fn a_missing_directory_lists_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(list_dir(&dir.path().join("absent")).unwrap().count(), 0);
+        fs::write(dir.path().join("f"), b"").unwrap();
+        let names: Vec<_> = list_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["f"]);
+        let file = dir.path().join("f");
+        let error = list_dir(&file).err().unwrap().to_string();
+        assert!(error.contains("listing"), "{error}");
     }
 }

@@ -35,10 +35,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            compression: Compression::Zstd {
-                level: 19,
-                threads: 1,
-            },
+            compression: Compression::DEFAULT_ZSTD,
             groups: Vec::new(),
             shared: None,
         }

@@ -116,10 +116,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            compression: Compression::Xz {
-                level: 6,
-                threads: 1,
-            },
+            compression: Compression::DEFAULT_XZ,
             shared: None,
         }
     }

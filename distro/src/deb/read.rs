@@ -410,16 +410,10 @@ fn member_compression(path: &Path, file: &mut File, m: &Member, data: bool) -> R
     let suffix = m.name.strip_prefix(base).unwrap_or("");
     let c = match suffix {
         "" => Compression::None,
-        ".gz" => Compression::Gzip { level: 9 },
-        ".xz" => Compression::Xz {
-            level: 6,
-            threads: 1,
-        },
-        ".zst" => Compression::Zstd {
-            level: 19,
-            threads: 1,
-        },
-        ".bz2" if data => Compression::Bzip2 { level: 9 },
+        ".gz" => Compression::DEFAULT_GZIP,
+        ".xz" => Compression::DEFAULT_XZ,
+        ".zst" => Compression::DEFAULT_ZSTD,
+        ".bz2" if data => Compression::DEFAULT_BZIP2,
         _ => {
             let reason = format!(
                 "member `{}` has a compression dpkg does not accept there",

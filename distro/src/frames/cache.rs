@@ -615,6 +615,17 @@ impl PackWriter {
     }
 }
 
+/// The `N` tab-separated fields of an index line, or `None` when it has more or fewer (a damaged
+/// line, skipped).
+fn tab_fields<const N: usize>(line: &str) -> Option<[&str; N]> {
+    let mut fields = line.split('\t');
+    let mut out = [""; N];
+    for slot in &mut out {
+        *slot = fields.next()?;
+    }
+    fields.next().is_none().then_some(out)
+}
+
 /// The frames of every finished pack of one codec family.
 #[derive(Debug, Default)]
 struct PackIndex {
@@ -647,14 +658,7 @@ impl PackIndex {
             let pack_len = pack.metadata().map(|m| m.len()).unwrap_or(0);
             let pack = Arc::new(pack);
             for line in text.lines() {
-                let mut fields = line.split('\t');
-                let (Some(key), Some(offset), Some(len), Some(crc), None) = (
-                    fields.next(),
-                    fields.next(),
-                    fields.next(),
-                    fields.next(),
-                    fields.next(),
-                ) else {
+                let Some([key, offset, len, crc]) = tab_fields(line) else {
                     continue;
                 };
                 let mut k = [0u8; 32];
@@ -819,15 +823,7 @@ impl Index {
             if line_check(body) != check {
                 continue;
             }
-            let mut fields = body.split('\t');
-            let (Some(key), Some(stamp), Some(size), Some(md5), Some(sha256), None) = (
-                fields.next(),
-                fields.next(),
-                fields.next(),
-                fields.next(),
-                fields.next(),
-                fields.next(),
-            ) else {
+            let Some([key, stamp, size, md5, sha256]) = tab_fields(body) else {
                 continue;
             };
             let Ok(size) = size.parse() else { continue };
@@ -867,6 +863,15 @@ pub fn file_stamp(m: &fs::Metadata) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_index_line_has_exactly_its_fields() {
+        assert_eq!(tab_fields::<3>("a\tb\tc"), Some(["a", "b", "c"]));
+        assert_eq!(tab_fields::<3>("a\t\tc"), Some(["a", "", "c"]));
+        assert_eq!(tab_fields::<3>("a\tb"), None);
+        assert_eq!(tab_fields::<3>("a\tb\tc\td"), None);
+        assert_eq!(tab_fields::<1>(""), Some([""]));
+    }
 
     #[test]
     fn frames_are_stored_under_their_key_and_found_again() {

@@ -126,58 +126,34 @@ pub enum DirValue {
 
 /// The `scripts` object, in the order pkg emits script types.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ManifestScripts {
     /// Runs before the files are extracted.
-    #[serde(
-        default,
-        rename = "pre-install",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_install: Option<String>,
     /// Runs twice, with `PRE-INSTALL` and `POST-INSTALL` (legacy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install: Option<String>,
     /// Runs after the files are extracted.
-    #[serde(
-        default,
-        rename = "post-install",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_install: Option<String>,
     /// Legacy upgrade script.
-    #[serde(
-        default,
-        rename = "pre-upgrade",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_upgrade: Option<String>,
     /// Legacy upgrade script.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upgrade: Option<String>,
     /// Legacy upgrade script.
-    #[serde(
-        default,
-        rename = "post-upgrade",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_upgrade: Option<String>,
     /// Runs before the files are removed.
-    #[serde(
-        default,
-        rename = "pre-deinstall",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_deinstall: Option<String>,
     /// Runs twice, with `DEINSTALL` and `POST-DEINSTALL` (legacy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deinstall: Option<String>,
     /// Runs after the files are removed.
-    #[serde(
-        default,
-        rename = "post-deinstall",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_deinstall: Option<String>,
 }
 

@@ -47,10 +47,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            compression: Compression::Zstd {
-                level: 19,
-                threads: 1,
-            },
+            compression: Compression::DEFAULT_ZSTD,
             os_major: 14,
             prefix: "/usr/local".to_string(),
             category: None,

@@ -137,16 +137,10 @@ impl CompressionKind {
     pub fn default_settings(self) -> Compression {
         match self {
             CompressionKind::None => Compression::None,
-            CompressionKind::Gzip => Compression::Gzip { level: 9 },
-            CompressionKind::Xz => Compression::Xz {
-                level: 6,
-                threads: 1,
-            },
-            CompressionKind::Zstd => Compression::Zstd {
-                level: 19,
-                threads: 1,
-            },
-            CompressionKind::Bzip2 => Compression::Bzip2 { level: 9 },
+            CompressionKind::Gzip => Compression::DEFAULT_GZIP,
+            CompressionKind::Xz => Compression::DEFAULT_XZ,
+            CompressionKind::Zstd => Compression::DEFAULT_ZSTD,
+            CompressionKind::Bzip2 => Compression::DEFAULT_BZIP2,
         }
     }
 }
@@ -545,109 +539,43 @@ impl Release {
     /// Every fact of this release with a dotted path (`libraries.zstd.version`), for audits and
     /// tests: its value (as text), source and confidence.
     pub fn facts(&self) -> Vec<FactRecord> {
-        let mut out = Vec::new();
-        let mut push = |path: String,
-                        value: String,
-                        source: &'_ Source,
-                        confidence: Confidence,
-                        as_of: Option<Date>| {
-            out.push((path, value, source.clone(), confidence, as_of));
-        };
-        push(
-            "released".into(),
-            self.released.value.to_string(),
-            &self.released.source,
-            self.released.confidence,
-            self.released.as_of.clone(),
-        );
+        let mut out = vec![FactRecord::shown("released".into(), &self.released)];
         let eol = match &self.eol_fact.value {
             Value::Known(Eol::Date(d)) => d.to_string(),
             Value::Known(Eol::Rolling) => "rolling".into(),
             Value::Unknown => "unknown".into(),
         };
-        push(
-            "eol".into(),
-            eol,
-            &self.eol_fact.source,
-            self.eol_fact.confidence,
-            self.eol_fact.as_of.clone(),
-        );
-        let v = &self.libc.version;
-        push(
-            "libc.version".into(),
-            v.value.to_string(),
-            &v.source,
-            v.confidence,
-            v.as_of.clone(),
-        );
+        out.push(FactRecord::of("eol".into(), eol, &self.eol_fact));
+        out.push(FactRecord::shown("libc.version".into(), &self.libc.version));
         let pm = &self.package_manager;
-        push(
+        out.push(FactRecord::shown(
             "package_manager.version".into(),
-            pm.version.value.to_string(),
-            &pm.version.source,
-            pm.version.confidence,
-            pm.version.as_of.clone(),
-        );
+            &pm.version,
+        ));
         for (k, f) in &pm.reads {
             let value = match f.value {
                 Value::Known(true) => "yes",
                 Value::Known(false) => "no",
                 Value::Unknown => "unknown",
             };
-            push(
+            out.push(FactRecord::of(
                 format!("package_manager.reads.{k}"),
                 value.into(),
-                &f.source,
-                f.confidence,
-                f.as_of.clone(),
-            );
+                f,
+            ));
         }
-        let d = &pm.default_compression;
-        push(
+        out.push(FactRecord::shown(
             "package_manager.default_compression".into(),
-            d.value.to_string(),
-            &d.source,
-            d.confidence,
-            d.as_of.clone(),
-        );
+            &pm.default_compression,
+        ));
         for (name, lib) in &self.libraries {
             let p = |field: &str| format!("libraries.{name}.{field}");
-            push(
-                p("version"),
-                lib.version.value.to_string(),
-                &lib.version.source,
-                lib.version.confidence,
-                lib.version.as_of.clone(),
-            );
-            push(
-                p("soname"),
-                lib.soname.value.to_string(),
-                &lib.soname.source,
-                lib.soname.confidence,
-                lib.soname.as_of.clone(),
-            );
-            push(
-                p("runtime"),
-                lib.runtime.value.to_string(),
-                &lib.runtime.source,
-                lib.runtime.confidence,
-                lib.runtime.as_of.clone(),
-            );
-            push(
-                p("dev"),
-                lib.dev.value.to_string(),
-                &lib.dev.source,
-                lib.dev.confidence,
-                lib.dev.as_of.clone(),
-            );
+            out.push(FactRecord::shown(p("version"), &lib.version));
+            out.push(FactRecord::shown(p("soname"), &lib.soname));
+            out.push(FactRecord::shown(p("runtime"), &lib.runtime));
+            out.push(FactRecord::shown(p("dev"), &lib.dev));
             if let Some(dep) = &lib.depends {
-                push(
-                    p("depends"),
-                    dep.value.to_string(),
-                    &dep.source,
-                    dep.confidence,
-                    dep.as_of.clone(),
-                );
+                out.push(FactRecord::shown(p("depends"), dep));
             }
         }
         for (soname, e) in &self.sonames {
@@ -655,23 +583,15 @@ impl Release {
                 .package
                 .as_ref()
                 .map_or("(base system)".to_string(), |p| p.to_string());
-            push(
-                format!("sonames.{soname}"),
-                pkg,
-                &e.source,
-                e.confidence,
-                e.as_of.clone(),
-            );
+            out.push(FactRecord {
+                path: format!("sonames.{soname}"),
+                value: pkg,
+                source: e.source.clone(),
+                confidence: e.confidence,
+                as_of: e.as_of.clone(),
+            });
         }
-        out.into_iter()
-            .map(|(path, value, source, confidence, as_of)| FactRecord {
-                path,
-                value,
-                source,
-                confidence,
-                as_of,
-            })
-            .collect()
+        out
     }
 }
 
@@ -688,4 +608,22 @@ pub struct FactRecord {
     pub confidence: Confidence,
     /// The day the source was read, when the data says.
     pub as_of: Option<Date>,
+}
+
+impl FactRecord {
+    /// The record of `fact` at `path`, with its value as `value`.
+    fn of<T>(path: String, value: String, fact: &Fact<T>) -> FactRecord {
+        FactRecord {
+            path,
+            value,
+            source: fact.source.clone(),
+            confidence: fact.confidence,
+            as_of: fact.as_of.clone(),
+        }
+    }
+
+    /// The record of `fact` at `path`, with its value as it displays (`unknown` when unknown).
+    fn shown<T: fmt::Display>(path: String, fact: &Fact<T>) -> FactRecord {
+        FactRecord::of(path, fact.value.to_string(), fact)
+    }
 }

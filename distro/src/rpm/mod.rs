@@ -94,10 +94,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            compression: Compression::Zstd {
-                level: 19,
-                threads: 1,
-            },
+            compression: Compression::DEFAULT_ZSTD,
             build_host: "localhost".to_string(),
             group: None,
             reserved_space: None,

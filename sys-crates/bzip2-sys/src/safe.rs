@@ -17,7 +17,7 @@ use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 
 use crate::{ffi, Error};
-use syspack_sys_support::stream::{self, Sink, Source};
+use syspack_sys_support::stream::{self, Step};
 
 pub use crate::provenance;
 
@@ -63,15 +63,7 @@ fn new_stream() -> Box<ffi::bz_stream> {
 /// Call [`finish`](BzEncoder::finish) at the end (see the [module docs](self)).
 /// [`flush`](Write::flush) flushes `W` only: it does not end a block, so that the output does not
 /// depend on when callers flush.
-pub struct BzEncoder<W: Write> {
-    stream: Box<ffi::bz_stream>,
-    sink: Sink<W>,
-}
-
-// SAFETY: the bz_stream is owned by this value alone (its raw pointers point into libbz2's state,
-// owned by the stream, or are null) and only used through `&mut self`; libbz2 has no thread
-// affinity.
-unsafe impl<W: Write + Send> Send for BzEncoder<W> {}
+pub struct BzEncoder<W: Write>(stream::Encoder<Compressor, W>);
 
 impl<W: Write> fmt::Debug for BzEncoder<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -106,33 +98,65 @@ impl<W: Write> BzEncoder<W> {
             }
             .into());
         }
-        Ok(BzEncoder {
-            stream,
-            sink: Sink::new(writer, stream::CHUNK),
-        })
+        Ok(BzEncoder(stream::Encoder::new(
+            Compressor(stream),
+            writer,
+            stream::CHUNK,
+        )))
     }
 
     /// The writer the compressed data goes to.
     pub fn get_ref(&self) -> &W {
-        self.sink.get_ref()
+        self.0.get_ref()
     }
 
-    /// Runs `BZ2_bzCompress(action)` once on `input` and writes what it produced; returns the
-    /// bytes of `input` consumed and the return code.
-    fn step(&mut self, input: &[u8], action: c_int) -> io::Result<(usize, c_int)> {
+    /// Ends the bzip2 stream, flushes and returns the writer.
+    ///
+    /// # Errors
+    ///
+    /// Any error of the library or of the writer; the output is then unusable.
+    pub fn finish(self) -> io::Result<W> {
+        self.0.finish()
+    }
+}
+
+impl<W: Write> Write for BzEncoder<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.0.write(data)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// A bz_stream initialized by `BZ2_bzCompressInit` (a failed init never makes one), ended on
+/// drop.
+struct Compressor(Box<ffi::bz_stream>);
+
+// SAFETY: the bz_stream is owned by this value alone (its raw pointers point into libbz2's state,
+// owned by the stream, or are null) and only used through `&mut self`; libbz2 has no thread
+// affinity.
+unsafe impl Send for Compressor {}
+
+impl stream::Compress for Compressor {
+    /// Runs `BZ2_bzCompress` (`BZ_RUN`, or `BZ_FINISH` to end) once.
+    fn compress(&mut self, input: &[u8], output: &mut [u8], end: bool) -> io::Result<Step> {
+        let action = if end { ffi::BZ_FINISH } else { ffi::BZ_RUN };
+        let stream = &mut *self.0;
         let avail_in = c_uint::try_from(input.len()).unwrap_or(c_uint::MAX);
-        self.stream.next_in = input.as_ptr().cast_mut().cast();
-        self.stream.avail_in = avail_in;
-        self.stream.next_out = self.sink.buf.as_mut_ptr().cast();
-        self.stream.avail_out = self.sink.buf.len() as c_uint;
+        stream.next_in = input.as_ptr().cast_mut().cast();
+        stream.avail_in = avail_in;
+        stream.next_out = output.as_mut_ptr().cast();
+        stream.avail_out = output.len() as c_uint;
         // SAFETY: the stream is initialized; next_in/avail_in describe (a prefix of) `input`,
-        // which libbz2 only reads, and next_out/avail_out describe the output buffer; both outlive the
-        // call.
-        let code = unsafe { ffi::BZ2_bzCompress(&mut *self.stream, action) };
-        let consumed = (avail_in - self.stream.avail_in) as usize;
-        let produced = self.sink.buf.len() - self.stream.avail_out as usize;
-        self.stream.next_in = std::ptr::null_mut();
-        self.stream.avail_in = 0;
+        // which libbz2 only reads, and next_out/avail_out describe the output buffer; both
+        // outlive the call.
+        let code = unsafe { ffi::BZ2_bzCompress(stream, action) };
+        let consumed = (avail_in - stream.avail_in) as usize;
+        let produced = output.len() - stream.avail_out as usize;
+        stream.next_in = std::ptr::null_mut();
+        stream.avail_in = 0;
         if code < 0 {
             return Err(Error::Library {
                 context: "compress",
@@ -141,36 +165,19 @@ impl<W: Write> BzEncoder<W> {
             }
             .into());
         }
-        self.sink.write_out(produced)?;
-        Ok((consumed, code))
-    }
-
-    /// Ends the bzip2 stream, flushes and returns the writer.
-    ///
-    /// # Errors
-    ///
-    /// Any error of the library or of the writer; the output is then unusable.
-    pub fn finish(mut self) -> io::Result<W> {
-        while self.step(&[], ffi::BZ_FINISH)?.1 != ffi::BZ_STREAM_END {}
-        self.sink.finish()
+        Ok(Step {
+            consumed,
+            produced,
+            ended: code == ffi::BZ_STREAM_END,
+        })
     }
 }
 
-impl<W: Write> Write for BzEncoder<W> {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        stream::feed(data, |rest| Ok(self.step(rest, ffi::BZ_RUN)?.0))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.sink.flush()
-    }
-}
-
-impl<W: Write> Drop for BzEncoder<W> {
+impl Drop for Compressor {
     fn drop(&mut self) {
-        // SAFETY: the stream was initialized by BZ2_bzCompressInit in `new` (a failed init
-        // returns before an encoder exists) and is ended exactly once, here.
-        unsafe { ffi::BZ2_bzCompressEnd(&mut *self.stream) };
+        // SAFETY: the stream was initialized by BZ2_bzCompressInit (a failed init returns
+        // before a Compressor exists) and is ended exactly once, here.
+        unsafe { ffi::BZ2_bzCompressEnd(&mut *self.0) };
     }
 }
 
@@ -179,18 +186,7 @@ impl<W: Write> Drop for BzEncoder<W> {
 ///
 /// A stream that ends early is an error ([`Error::Truncated`]), and so is an empty input
 /// ([`Error::Empty`]) and anything after the last stream that is not another stream.
-pub struct BzDecoder<R: Read> {
-    stream: Box<ffi::bz_stream>,
-    initialized: bool,
-    source: Source<R>,
-    started: bool,
-    stream_done: bool,
-    done: bool,
-}
-
-// SAFETY: the bz_stream is owned by this value alone and only used through `&mut self`; libbz2
-// has no thread affinity.
-unsafe impl<R: Read + Send> Send for BzDecoder<R> {}
+pub struct BzDecoder<R: Read>(stream::Decoder<Decompressor, R>);
 
 impl<R: Read> fmt::Debug for BzDecoder<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -203,22 +199,53 @@ impl<R: Read> BzDecoder<R> {
     ///
     /// libbz2 allocates its state on the first read; an allocation failure is reported there.
     pub fn new(reader: R) -> Self {
-        BzDecoder {
+        let codec = Decompressor {
             stream: new_stream(),
             initialized: false,
-            source: Source::new(reader, stream::CHUNK),
-            started: false,
-            stream_done: false,
-            done: false,
-        }
+        };
+        BzDecoder(stream::Decoder::new(codec, reader, stream::CHUNK))
     }
 
     /// The reader the compressed data comes from.
     pub fn get_ref(&self) -> &R {
-        self.source.get_ref()
+        self.0.get_ref()
     }
+}
 
-    fn init(&mut self) -> io::Result<()> {
+impl<R: Read> Read for BzDecoder<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.0.read(out)
+    }
+}
+
+/// A bz_stream for decompressing, initialized on the first read and again for each stream
+/// after the first; ended on drop.
+struct Decompressor {
+    stream: Box<ffi::bz_stream>,
+    initialized: bool,
+}
+
+// SAFETY: the bz_stream is owned by this value alone and only used through `&mut self`; libbz2
+// has no thread affinity.
+unsafe impl Send for Decompressor {}
+
+impl Decompressor {
+    fn end(&mut self) {
+        if self.initialized {
+            // SAFETY: the stream was initialized by BZ2_bzDecompressInit and is ended once: the
+            // flag is cleared right after.
+            unsafe { ffi::BZ2_bzDecompressEnd(&mut *self.stream) };
+            self.initialized = false;
+            *self.stream = *new_stream();
+        }
+    }
+}
+
+impl stream::Decompress for Decompressor {
+    fn begin(&mut self) -> io::Result<()> {
+        if self.initialized {
+            return Ok(());
+        }
         // SAFETY: the stream is zeroed (new, or reset by end()) and at a stable address;
         // verbosity 0 and small 0 (the fast, memory-hungry algorithm) are valid.
         let code = unsafe { ffi::BZ2_bzDecompressInit(&mut *self.stream, 0, 0) };
@@ -234,86 +261,56 @@ impl<R: Read> BzDecoder<R> {
         Ok(())
     }
 
-    fn end(&mut self) {
-        if self.initialized {
-            // SAFETY: the stream was initialized by BZ2_bzDecompressInit and is ended once: the
-            // flag is cleared right after.
-            unsafe { ffi::BZ2_bzDecompressEnd(&mut *self.stream) };
-            self.initialized = false;
-            *self.stream = *new_stream();
-        }
+    /// Ends the stream; [`begin`](stream::Decompress::begin) initializes it again.
+    fn next_member(&mut self) -> io::Result<()> {
+        self.end();
+        Ok(())
+    }
+
+    fn decompress(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize, io::Result<bool>) {
+        let stream = &mut *self.stream;
+        let avail_in = c_uint::try_from(input.len()).unwrap_or(c_uint::MAX);
+        let avail_out = c_uint::try_from(out.len()).unwrap_or(c_uint::MAX);
+        stream.next_in = input.as_ptr().cast_mut().cast();
+        stream.avail_in = avail_in;
+        stream.next_out = out.as_mut_ptr().cast();
+        stream.avail_out = avail_out;
+        // SAFETY: the stream is initialized (begin); next_in/avail_in describe the unread part of
+        // the input buffer (only read by libbz2), next_out/avail_out the caller's buffer; both
+        // stay valid for the whole call.
+        let code = unsafe { ffi::BZ2_bzDecompress(stream) };
+        let consumed = (avail_in - stream.avail_in) as usize;
+        let produced = (avail_out - stream.avail_out) as usize;
+        stream.next_in = std::ptr::null_mut();
+        stream.next_out = std::ptr::null_mut();
+        let ended = match code {
+            ffi::BZ_OK => Ok(false),
+            ffi::BZ_STREAM_END => Ok(true),
+            ffi::BZ_DATA_ERROR | ffi::BZ_DATA_ERROR_MAGIC => Err(Error::Corrupt {
+                code,
+                message: message(code),
+            }
+            .into()),
+            _ => Err(Error::Library {
+                context: "decompress",
+                code,
+                message: message(code),
+            }
+            .into()),
+        };
+        (consumed, produced, ended)
+    }
+
+    fn empty() -> io::Error {
+        Error::Empty.into()
+    }
+
+    fn truncated() -> io::Error {
+        Error::Truncated.into()
     }
 }
 
-impl<R: Read> Read for BzDecoder<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() || self.done {
-            return Ok(0);
-        }
-        loop {
-            let at_end = self.source.refill()?;
-            if self.stream_done {
-                self.end();
-                if at_end {
-                    self.done = true;
-                    return Ok(0);
-                }
-                // Another stream follows.
-                self.stream_done = false;
-            }
-            if at_end && !self.started {
-                return Err(Error::Empty.into());
-            }
-            if !self.initialized {
-                self.init()?;
-            }
-            let input = self.source.unread();
-            let avail_in = c_uint::try_from(input.len()).unwrap_or(c_uint::MAX);
-            let avail_out = c_uint::try_from(out.len()).unwrap_or(c_uint::MAX);
-            self.stream.next_in = input.as_ptr().cast_mut().cast();
-            self.stream.avail_in = avail_in;
-            self.stream.next_out = out.as_mut_ptr().cast();
-            self.stream.avail_out = avail_out;
-            // SAFETY: the stream is initialized; next_in/avail_in describe the unread part of
-            // the input buffer (only read by libbz2), next_out/avail_out the caller's buffer; both stay
-            // valid for the whole call.
-            let code = unsafe { ffi::BZ2_bzDecompress(&mut *self.stream) };
-            let consumed = (avail_in - self.stream.avail_in) as usize;
-            let produced = (avail_out - self.stream.avail_out) as usize;
-            self.stream.next_in = std::ptr::null_mut();
-            self.stream.next_out = std::ptr::null_mut();
-            self.source.consume(consumed);
-            self.started |= consumed > 0;
-            match code {
-                ffi::BZ_OK => {}
-                ffi::BZ_STREAM_END => self.stream_done = true,
-                ffi::BZ_DATA_ERROR | ffi::BZ_DATA_ERROR_MAGIC => {
-                    return Err(Error::Corrupt {
-                        code,
-                        message: message(code),
-                    }
-                    .into())
-                }
-                _ => {
-                    return Err(Error::Library {
-                        context: "decompress",
-                        code,
-                        message: message(code),
-                    }
-                    .into())
-                }
-            }
-            if produced > 0 {
-                return Ok(produced);
-            }
-            if at_end && consumed == 0 && !self.stream_done {
-                return Err(Error::Truncated.into());
-            }
-        }
-    }
-}
-
-impl<R: Read> Drop for BzDecoder<R> {
+impl Drop for Decompressor {
     fn drop(&mut self) {
         self.end();
     }

@@ -18,7 +18,7 @@ use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 
 use crate::{ffi, Error};
-use syspack_sys_support::stream::{self, Sink, Source};
+use syspack_sys_support::stream::{self, Source, Step};
 
 pub use crate::provenance;
 
@@ -67,15 +67,7 @@ fn new_stream() -> Box<ffi::lzma_stream> {
 /// Call [`finish`](XzEncoder::finish) at the end (see the [module docs](self)).
 /// [`flush`](Write::flush) flushes `W` only: it does not end a block, so that the output does not
 /// depend on when callers flush.
-pub struct XzEncoder<W: Write> {
-    stream: Box<ffi::lzma_stream>,
-    sink: Sink<W>,
-}
-
-// SAFETY: the lzma_stream is owned by this value alone (its raw pointers point into liblzma's
-// state, owned by the stream, or are null) and only used through `&mut self`; liblzma's worker
-// threads are internal to the stream.
-unsafe impl<W: Write + Send> Send for XzEncoder<W> {}
+pub struct XzEncoder<W: Write>(stream::Encoder<Compressor, W>);
 
 impl<W: Write> fmt::Debug for XzEncoder<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -150,45 +142,16 @@ impl<W: Write> XzEncoder<W> {
             }
             .into());
         }
-        Ok(XzEncoder {
-            stream,
-            sink: Sink::new(writer, stream::CHUNK),
-        })
+        Ok(XzEncoder(stream::Encoder::new(
+            Compressor(stream),
+            writer,
+            stream::CHUNK,
+        )))
     }
 
     /// The writer the compressed data goes to.
     pub fn get_ref(&self) -> &W {
-        self.sink.get_ref()
-    }
-
-    /// Runs `lzma_code(action)` once on `input` and writes what it produced; returns the bytes of
-    /// `input` consumed and the return code.
-    fn step(
-        &mut self,
-        input: &[u8],
-        action: ffi::lzma_action,
-    ) -> io::Result<(usize, ffi::lzma_ret)> {
-        self.stream.next_in = input.as_ptr();
-        self.stream.avail_in = input.len();
-        self.stream.next_out = self.sink.buf.as_mut_ptr();
-        self.stream.avail_out = self.sink.buf.len();
-        // SAFETY: the stream is initialized; next_in/avail_in describe `input` (only read by
-        // liblzma) and next_out/avail_out describe the output buffer; both outlive the call.
-        let code = unsafe { ffi::lzma_code(&mut *self.stream, action) };
-        let consumed = input.len() - self.stream.avail_in;
-        let produced = self.sink.buf.len() - self.stream.avail_out;
-        self.stream.next_in = std::ptr::null();
-        self.stream.avail_in = 0;
-        if code != ffi::LZMA_OK && code != ffi::LZMA_STREAM_END {
-            return Err(Error::Library {
-                context: "compress",
-                code,
-                message: message(code),
-            }
-            .into());
-        }
-        self.sink.write_out(produced)?;
-        Ok((consumed, code))
+        self.0.get_ref()
     }
 
     /// Ends the xz stream, flushes and returns the writer.
@@ -196,9 +159,8 @@ impl<W: Write> XzEncoder<W> {
     /// # Errors
     ///
     /// Any error of the library or of the writer; the output is then unusable.
-    pub fn finish(mut self) -> io::Result<W> {
-        while self.step(&[], ffi::LZMA_FINISH)?.1 != ffi::LZMA_STREAM_END {}
-        self.sink.finish()
+    pub fn finish(self) -> io::Result<W> {
+        self.0.finish()
     }
 }
 
@@ -215,19 +177,59 @@ fn check_level(level: u32) -> Result<(), Error> {
 
 impl<W: Write> Write for XzEncoder<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        stream::feed(data, |rest| Ok(self.step(rest, ffi::LZMA_RUN)?.0))
+        self.0.write(data)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.sink.flush()
+        self.0.flush()
     }
 }
 
-impl<W: Write> Drop for XzEncoder<W> {
+/// An lzma_stream initialized as an encoder (a failed init never makes one), ended on drop.
+struct Compressor(Box<ffi::lzma_stream>);
+
+// SAFETY: the lzma_stream is owned by this value alone (its raw pointers point into liblzma's
+// state, owned by the stream, or are null) and only used through `&mut self`; liblzma's worker
+// threads are internal to the stream.
+unsafe impl Send for Compressor {}
+
+impl stream::Compress for Compressor {
+    /// Runs `lzma_code` (`LZMA_RUN`, or `LZMA_FINISH` to end) once.
+    fn compress(&mut self, input: &[u8], output: &mut [u8], end: bool) -> io::Result<Step> {
+        let action = if end { ffi::LZMA_FINISH } else { ffi::LZMA_RUN };
+        let stream = &mut *self.0;
+        stream.next_in = input.as_ptr();
+        stream.avail_in = input.len();
+        stream.next_out = output.as_mut_ptr();
+        stream.avail_out = output.len();
+        // SAFETY: the stream is initialized; next_in/avail_in describe `input` (only read by
+        // liblzma) and next_out/avail_out describe the output buffer; both outlive the call.
+        let code = unsafe { ffi::lzma_code(stream, action) };
+        let consumed = input.len() - stream.avail_in;
+        let produced = output.len() - stream.avail_out;
+        stream.next_in = std::ptr::null();
+        stream.avail_in = 0;
+        if code != ffi::LZMA_OK && code != ffi::LZMA_STREAM_END {
+            return Err(Error::Library {
+                context: "compress",
+                code,
+                message: message(code),
+            }
+            .into());
+        }
+        Ok(Step {
+            consumed,
+            produced,
+            ended: code == ffi::LZMA_STREAM_END,
+        })
+    }
+}
+
+impl Drop for Compressor {
     fn drop(&mut self) {
-        // SAFETY: the stream was initialized (a failed init returns before an encoder exists)
-        // and is ended exactly once, here.
-        unsafe { ffi::lzma_end(&mut *self.stream) };
+        // SAFETY: the stream was initialized (a failed init returns before a Compressor
+        // exists) and is ended exactly once, here.
+        unsafe { ffi::lzma_end(&mut *self.0) };
     }
 }
 

@@ -8,7 +8,9 @@
 //! * [`stream_error!`] declares the `Error` of a compression crate's safe streaming API: one
 //!   definition of the variants, their [`std::io::ErrorKind`]s and their messages, parametrised
 //!   by the format's name and what the crates differ in.
-//! * [`stream`] is the buffer handling of those crates' encoders and decoders.
+//! * [`stream`] is the buffer handling of those crates' encoders and decoders, and the drivers
+//!   ([`stream::Encoder`], [`stream::Decoder`]) that run a library's compress or decompress call
+//!   as a `Write` or `Read` adapter.
 //!
 //! This crate has no dependencies beyond std and no C code.
 #![deny(missing_docs)]

@@ -18,7 +18,7 @@ use std::io::{self, Read, Write};
 use std::mem::{self, MaybeUninit};
 
 use crate::{ffi, Error};
-use syspack_sys_support::stream::{self, Sink, Source};
+use syspack_sys_support::stream::{self, Sink, Step};
 
 pub use crate::provenance;
 
@@ -66,45 +66,77 @@ fn new_stream() -> Box<ffi::z_stream> {
     Box::new(unsafe { MaybeUninit::<ffi::z_stream>::zeroed().assume_init() })
 }
 
-/// Runs `deflate(flush)` once on `input` into `sink`'s buffer and writes what it produced;
-/// returns the bytes of `input` consumed, deflate's return code and whether the buffer was
-/// filled (deflate has more to write).
-fn deflate_once<W: Write>(
-    stream: &mut ffi::z_stream,
-    sink: &mut Sink<W>,
-    input: &[u8],
-    flush: c_int,
-) -> io::Result<(usize, c_int, bool)> {
-    let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
-    stream.next_in = input.as_ptr().cast_mut();
-    stream.avail_in = avail_in;
-    stream.next_out = sink.buf.as_mut_ptr();
-    stream.avail_out = sink.buf.len() as u32;
-    // SAFETY: the stream is initialized (its owner's constructor); next_in/avail_in describe (a
-    // prefix of) `input`, which zlib only reads, and next_out/avail_out describe the output
-    // buffer; both outlive the call.
-    let code = unsafe { ffi::deflate(stream, flush) };
-    let consumed = (avail_in - stream.avail_in) as usize;
-    let full = stream.avail_out == 0;
-    let produced = sink.buf.len() - stream.avail_out as usize;
-    // Do not leave pointers to the caller's buffer behind.
-    stream.next_in = std::ptr::null_mut();
-    stream.avail_in = 0;
-    if code != ffi::Z_OK && code != ffi::Z_STREAM_END && code != ffi::Z_BUF_ERROR {
-        return Err(library_error(stream, "compress", code).into());
+/// A deflate stream initialized by [`deflate_stream`] (a failed init never makes one), ended
+/// with `deflateEnd` on drop; it derefs to the `z_stream`.
+struct Deflater(Box<ffi::z_stream>);
+
+// SAFETY: the z_stream is owned by this value alone (its raw pointers point into zlib's state,
+// owned by the stream, or are null) and only used through `&mut self`; zlib has no thread
+// affinity.
+unsafe impl Send for Deflater {}
+
+impl std::ops::Deref for Deflater {
+    type Target = ffi::z_stream;
+
+    fn deref(&self) -> &ffi::z_stream {
+        &self.0
     }
-    sink.write_out(produced)?;
-    Ok((consumed, code, full))
+}
+
+impl std::ops::DerefMut for Deflater {
+    fn deref_mut(&mut self) -> &mut ffi::z_stream {
+        &mut self.0
+    }
+}
+
+impl Deflater {
+    /// Runs `deflate(flush)` once on `input` into `output`; returns the bytes of `input`
+    /// consumed, of `output` produced, deflate's return code and whether `output` was filled
+    /// (deflate has more to write).
+    fn deflate(
+        &mut self,
+        input: &[u8],
+        output: &mut [u8],
+        flush: c_int,
+    ) -> io::Result<(usize, usize, c_int, bool)> {
+        let stream = &mut *self.0;
+        let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
+        stream.next_in = input.as_ptr().cast_mut();
+        stream.avail_in = avail_in;
+        stream.next_out = output.as_mut_ptr();
+        stream.avail_out = output.len() as u32;
+        // SAFETY: the stream is initialized (deflate_stream); next_in/avail_in describe (a
+        // prefix of) `input`, which zlib only reads, and next_out/avail_out describe `output`;
+        // both outlive the call.
+        let code = unsafe { ffi::deflate(stream, flush) };
+        let consumed = (avail_in - stream.avail_in) as usize;
+        let full = stream.avail_out == 0;
+        let produced = output.len() - stream.avail_out as usize;
+        // Do not leave pointers to the caller's buffer behind.
+        stream.next_in = std::ptr::null_mut();
+        stream.avail_in = 0;
+        if code != ffi::Z_OK && code != ffi::Z_STREAM_END && code != ffi::Z_BUF_ERROR {
+            return Err(library_error(stream, "compress", code).into());
+        }
+        Ok((consumed, produced, code, full))
+    }
+}
+
+impl Drop for Deflater {
+    fn drop(&mut self) {
+        // SAFETY: the stream was initialized by deflateInit2_ in deflate_stream (a failed init
+        // returns before a Deflater exists) and is ended exactly once, here.
+        unsafe { ffi::deflateEnd(&mut *self.0) };
+    }
 }
 
 /// A deflate stream initialized at `level` with `window_bits` (15 + 16: gzip wrapper; -15: raw),
-/// memory level 8 and the default strategy, as zlib's tools use. The caller ends it with
-/// `deflateEnd` (in its `Drop`).
+/// memory level 8 and the default strategy, as zlib's tools use.
 fn deflate_stream(
     level: u32,
     window_bits: c_int,
     context: &'static str,
-) -> Result<Box<ffi::z_stream>, Error> {
+) -> Result<Deflater, Error> {
     if !LEVELS.contains(&level) {
         return Err(Error::InvalidLevel {
             level,
@@ -130,7 +162,7 @@ fn deflate_stream(
     if code != ffi::Z_OK {
         return Err(library_error(&stream, context, code));
     }
-    Ok(stream)
+    Ok(Deflater(stream))
 }
 
 fn stream_size() -> c_int {
@@ -143,18 +175,7 @@ fn stream_size() -> c_int {
 /// Call [`finish`](GzEncoder::finish) at the end (see the [module docs](self)).
 /// [`flush`](Write::flush) flushes `W` only: it does not force a deflate block out, so that the
 /// output does not depend on when callers flush.
-pub struct GzEncoder<W: Write> {
-    stream: Box<ffi::z_stream>,
-    // zlib keeps a pointer to the header until it has written it: it lives (boxed, so it never
-    // moves) as long as the stream.
-    _header: Box<ffi::gz_header>,
-    sink: Sink<W>,
-}
-
-// SAFETY: the z_stream and gz_header are owned by this value alone (the raw pointers in them
-// point into zlib's state, owned by the stream, or are null) and are only used through
-// `&mut self`; zlib has no thread affinity.
-unsafe impl<W: Write + Send> Send for GzEncoder<W> {}
+pub struct GzEncoder<W: Write>(stream::Encoder<GzCompressor, W>);
 
 impl<W: Write> fmt::Debug for GzEncoder<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -171,34 +192,30 @@ impl<W: Write> GzEncoder<W> {
     /// allocate its state (both inside an [`io::Error`]).
     pub fn new(writer: W, level: u32) -> io::Result<Self> {
         let stream = deflate_stream(level, GZIP_WINDOW_BITS, "initialize the compressor")?;
-        let mut encoder = GzEncoder {
+        let mut codec = GzCompressor {
             stream,
             // SAFETY: all-zero bytes are a valid gz_header: no text flag, time 0, null extra,
             // name and comment pointers, no header CRC.
             _header: Box::new(unsafe { MaybeUninit::<ffi::gz_header>::zeroed().assume_init() }),
-            sink: Sink::new(writer, stream::CHUNK),
         };
-        encoder._header.os = OS_UNIX;
+        codec._header.os = OS_UNIX;
         // SAFETY: the stream was initialized for gzip above and no data was compressed yet; the
-        // header is boxed inside `encoder`, so it stays valid and in place until the stream is
-        // ended in Drop, after zlib last reads it.
-        let code = unsafe { ffi::deflateSetHeader(&mut *encoder.stream, &mut *encoder._header) };
+        // header is boxed inside `codec`, so it stays valid and in place until the stream is
+        // ended when `codec` drops (the stream is dropped first), after zlib last reads it.
+        let code = unsafe { ffi::deflateSetHeader(&mut *codec.stream, &mut *codec._header) };
         if code != ffi::Z_OK {
-            return Err(library_error(&encoder.stream, "set the gzip header", code).into());
+            return Err(library_error(&codec.stream, "set the gzip header", code).into());
         }
-        Ok(encoder)
+        Ok(GzEncoder(stream::Encoder::new(
+            codec,
+            writer,
+            stream::CHUNK,
+        )))
     }
 
     /// The writer the compressed data goes to.
     pub fn get_ref(&self) -> &W {
-        self.sink.get_ref()
-    }
-
-    /// Runs `deflate(flush)` once on `input` and writes what it produced; returns the bytes of
-    /// `input` consumed and deflate's return code.
-    fn step(&mut self, input: &[u8], flush: c_int) -> io::Result<(usize, c_int)> {
-        let (consumed, code, _) = deflate_once(&mut self.stream, &mut self.sink, input, flush)?;
-        Ok((consumed, code))
+        self.0.get_ref()
     }
 
     /// Ends the gzip member, flushes and returns the writer.
@@ -206,27 +223,44 @@ impl<W: Write> GzEncoder<W> {
     /// # Errors
     ///
     /// Any error of the library or of the writer; the output is then unusable.
-    pub fn finish(mut self) -> io::Result<W> {
-        while self.step(&[], ffi::Z_FINISH)?.1 != ffi::Z_STREAM_END {}
-        self.sink.finish()
+    pub fn finish(self) -> io::Result<W> {
+        self.0.finish()
     }
 }
 
 impl<W: Write> Write for GzEncoder<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        stream::feed(data, |rest| Ok(self.step(rest, ffi::Z_NO_FLUSH)?.0))
+        self.0.write(data)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.sink.flush()
+        self.0.flush()
     }
 }
 
-impl<W: Write> Drop for GzEncoder<W> {
-    fn drop(&mut self) {
-        // SAFETY: the stream was initialized by deflateInit2_ in `new` (a failed init returns
-        // before an encoder exists) and is ended exactly once, here.
-        unsafe { ffi::deflateEnd(&mut *self.stream) };
+/// A gzip deflate stream and the header it writes.
+struct GzCompressor {
+    // Declared first, so that the stream is ended before the header it points to is freed.
+    stream: Deflater,
+    // zlib keeps a pointer to the header until it has written it: it lives (boxed, so it never
+    // moves) as long as the stream.
+    _header: Box<ffi::gz_header>,
+}
+
+// SAFETY: the gz_header is owned by this value alone (its pointers are null) and only used by
+// the stream, through `&mut self`; the stream is Send.
+unsafe impl Send for GzCompressor {}
+
+impl stream::Compress for GzCompressor {
+    /// Runs `deflate` (`Z_NO_FLUSH`, or `Z_FINISH` to end) once.
+    fn compress(&mut self, input: &[u8], output: &mut [u8], end: bool) -> io::Result<Step> {
+        let flush = if end { ffi::Z_FINISH } else { ffi::Z_NO_FLUSH };
+        let (consumed, produced, code, _) = self.stream.deflate(input, output, flush)?;
+        Ok(Step {
+            consumed,
+            produced,
+            ended: code == ffi::Z_STREAM_END,
+        })
     }
 }
 
@@ -235,18 +269,7 @@ impl<W: Write> Drop for GzEncoder<W> {
 ///
 /// A stream that ends inside a member is an error ([`Error::Truncated`]), and so is an empty one
 /// ([`Error::Empty`]) and anything after the last member that is not another member.
-pub struct GzDecoder<R: Read> {
-    stream: Box<ffi::z_stream>,
-    initialized: bool,
-    source: Source<R>,
-    started: bool,
-    member_done: bool,
-    done: bool,
-}
-
-// SAFETY: the z_stream is owned by this value alone and only used through `&mut self`; zlib has
-// no thread affinity.
-unsafe impl<R: Read + Send> Send for GzDecoder<R> {}
+pub struct GzDecoder<R: Read>(stream::Decoder<Inflater, R>);
 
 impl<R: Read> fmt::Debug for GzDecoder<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -259,24 +282,43 @@ impl<R: Read> GzDecoder<R> {
     ///
     /// zlib allocates its state on the first read; an allocation failure is reported there.
     pub fn new(reader: R) -> Self {
-        GzDecoder {
+        let codec = Inflater {
             stream: new_stream(),
             initialized: false,
-            source: Source::new(reader, stream::CHUNK),
-            started: false,
-            member_done: false,
-            done: false,
-        }
+        };
+        GzDecoder(stream::Decoder::new(codec, reader, stream::CHUNK))
     }
 
     /// The reader the compressed data comes from.
     pub fn get_ref(&self) -> &R {
-        self.source.get_ref()
+        self.0.get_ref()
     }
+}
 
-    fn init(&mut self) -> io::Result<()> {
+impl<R: Read> Read for GzDecoder<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.0.read(out)
+    }
+}
+
+/// A z_stream inflating gzip members, initialized on the first read and reset for each member
+/// after the first; ended on drop.
+struct Inflater {
+    stream: Box<ffi::z_stream>,
+    initialized: bool,
+}
+
+// SAFETY: the z_stream is owned by this value alone and only used through `&mut self`; zlib has
+// no thread affinity.
+unsafe impl Send for Inflater {}
+
+impl stream::Decompress for Inflater {
+    fn begin(&mut self) -> io::Result<()> {
+        if self.initialized {
+            return Ok(());
+        }
         // SAFETY: the stream is zeroed and at a stable address; version string and struct size
-        // as in GzEncoder::new.
+        // as in deflate_stream.
         let code = unsafe {
             ffi::inflateInit2_(
                 &mut *self.stream,
@@ -291,79 +333,60 @@ impl<R: Read> GzDecoder<R> {
         self.initialized = true;
         Ok(())
     }
-}
 
-impl<R: Read> Read for GzDecoder<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() || self.done {
-            return Ok(0);
+    fn next_member(&mut self) -> io::Result<()> {
+        // SAFETY: the stream is initialized (a member ended); inflateReset keeps its
+        // allocations.
+        let code = unsafe { ffi::inflateReset(&mut *self.stream) };
+        if code != ffi::Z_OK {
+            return Err(library_error(&self.stream, "start the next gzip member", code).into());
         }
-        if !self.initialized {
-            self.init()?;
-        }
-        loop {
-            let at_end = self.source.refill()?;
-            if self.member_done {
-                if at_end {
-                    self.done = true;
-                    return Ok(0);
-                }
-                // Another member follows.
-                // SAFETY: the stream is initialized; inflateReset keeps its allocations.
-                let code = unsafe { ffi::inflateReset(&mut *self.stream) };
-                if code != ffi::Z_OK {
-                    return Err(
-                        library_error(&self.stream, "start the next gzip member", code).into(),
-                    );
-                }
-                self.member_done = false;
+        Ok(())
+    }
+
+    fn decompress(&mut self, input: &[u8], out: &mut [u8]) -> (usize, usize, io::Result<bool>) {
+        let stream = &mut *self.stream;
+        let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
+        let avail_out = u32::try_from(out.len()).unwrap_or(u32::MAX);
+        stream.next_in = input.as_ptr().cast_mut();
+        stream.avail_in = avail_in;
+        stream.next_out = out.as_mut_ptr();
+        stream.avail_out = avail_out;
+        // SAFETY: the stream is initialized (begin); next_in/avail_in describe the unread part of
+        // the input buffer (only read by zlib), next_out/avail_out the caller's buffer; both stay
+        // valid for the whole call.
+        let code = unsafe { ffi::inflate(stream, ffi::Z_NO_FLUSH) };
+        let consumed = (avail_in - stream.avail_in) as usize;
+        let produced = (avail_out - stream.avail_out) as usize;
+        stream.next_in = std::ptr::null_mut();
+        stream.next_out = std::ptr::null_mut();
+        let ended = match code {
+            ffi::Z_OK | ffi::Z_BUF_ERROR => Ok(false),
+            ffi::Z_STREAM_END => Ok(true),
+            ffi::Z_DATA_ERROR | ffi::Z_NEED_DICT => Err(Error::Corrupt {
+                code,
+                message: message(stream, code),
             }
-            if at_end && !self.started {
-                return Err(Error::Empty.into());
-            }
-            let input = self.source.unread();
-            let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
-            let avail_out = u32::try_from(out.len()).unwrap_or(u32::MAX);
-            self.stream.next_in = input.as_ptr().cast_mut();
-            self.stream.avail_in = avail_in;
-            self.stream.next_out = out.as_mut_ptr();
-            self.stream.avail_out = avail_out;
-            // SAFETY: the stream is initialized; next_in/avail_in describe the unread part of
-            // the input buffer (only read by zlib), next_out/avail_out the caller's buffer; both stay
-            // valid for the whole call.
-            let code = unsafe { ffi::inflate(&mut *self.stream, ffi::Z_NO_FLUSH) };
-            let consumed = (avail_in - self.stream.avail_in) as usize;
-            let produced = (avail_out - self.stream.avail_out) as usize;
-            self.stream.next_in = std::ptr::null_mut();
-            self.stream.next_out = std::ptr::null_mut();
-            self.source.consume(consumed);
-            self.started |= consumed > 0;
-            match code {
-                ffi::Z_OK | ffi::Z_BUF_ERROR => {}
-                ffi::Z_STREAM_END => self.member_done = true,
-                ffi::Z_DATA_ERROR | ffi::Z_NEED_DICT => {
-                    return Err(Error::Corrupt {
-                        code,
-                        message: message(&self.stream, code),
-                    }
-                    .into())
-                }
-                _ => return Err(library_error(&self.stream, "decompress", code).into()),
-            }
-            if produced > 0 {
-                return Ok(produced);
-            }
-            if at_end && consumed == 0 && !self.member_done {
-                return Err(Error::Truncated.into());
-            }
-        }
+            .into()),
+            _ => Err(library_error(stream, "decompress", code).into()),
+        };
+        (consumed, produced, ended)
+    }
+
+    fn empty() -> io::Error {
+        Error::Empty.into()
+    }
+
+    fn truncated() -> io::Error {
+        Error::Truncated.into()
     }
 }
 
-impl<R: Read> Drop for GzDecoder<R> {
+impl Drop for Inflater {
     fn drop(&mut self) {
         if self.initialized {
-            // SAFETY: the stream was initialized by inflateInit2_ and is ended exactly once, here.
+            // SAFETY: the stream was initialized by inflateInit2_ and is ended exactly once,
+            // here.
             unsafe { ffi::inflateEnd(&mut *self.stream) };
         }
     }
@@ -461,7 +484,7 @@ const PROBE_MIN: usize = 4 * 1024;
 /// mid-stream (see `changes_levels_safely`); with an older one nothing is probed and every
 /// block is compressed at the level asked for.
 pub struct DeflateSegmentEncoder<W: Write> {
-    stream: Box<ffi::z_stream>,
+    stream: Deflater,
     sink: Sink<W>,
     summary: SegmentSummary,
     /// The level asked for: the stream's level unless `storing`.
@@ -474,10 +497,6 @@ pub struct DeflateSegmentEncoder<W: Write> {
     /// that cannot be trusted to change levels in mid-stream.
     probe: Option<Probe>,
 }
-
-// SAFETY: as for GzEncoder: the z_streams (the encoder's and its probe's) are owned by this value
-// alone and used through `&mut self`.
-unsafe impl<W: Write + Send> Send for DeflateSegmentEncoder<W> {}
 
 impl<W: Write> fmt::Debug for DeflateSegmentEncoder<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -516,7 +535,9 @@ impl<W: Write> DeflateSegmentEncoder<W> {
     /// input; returns the bytes consumed and whether the output buffer was filled (deflate has
     /// more to write).
     fn step(&mut self, input: &[u8], flush: c_int) -> io::Result<(usize, bool)> {
-        let (consumed, _, full) = deflate_once(&mut self.stream, &mut self.sink, input, flush)?;
+        let (consumed, produced, _, full) =
+            self.stream.deflate(input, &mut self.sink.buf, flush)?;
+        self.sink.write_out(produced)?;
         self.summary.crc = crc32(self.summary.crc, &input[..consumed]);
         self.summary.len += consumed as u64;
         Ok((consumed, full))
@@ -630,14 +651,6 @@ impl<W: Write> Write for DeflateSegmentEncoder<W> {
     }
 }
 
-impl<W: Write> Drop for DeflateSegmentEncoder<W> {
-    fn drop(&mut self) {
-        // SAFETY: initialized in `new` (a failed init returns before an encoder exists), ended
-        // exactly once, here.
-        unsafe { ffi::deflateEnd(&mut *self.stream) };
-    }
-}
-
 /// Whether zlib `version` (as `zlibVersion()` gives it: `1.2.13`, `1.3.1`, `1.3.0.1-motley`,
 /// `1.3.0.zlib-ng`) is trusted to change levels in mid-stream: 1.2.12 and later. Level changes
 /// and stored deflate were reworked and fixed in 1.2.10, 1.2.11 and 1.2.12 (1.2.10's
@@ -655,7 +668,7 @@ fn changes_levels_safely(version: &str) -> bool {
 /// A raw deflate stream at level 1 that compresses a sample of each block, to tell whether
 /// deflate gains anything on it (see [`DeflateSegmentEncoder`]).
 struct Probe {
-    stream: Box<ffi::z_stream>,
+    stream: Deflater,
     /// Room for the compressed sample: `deflateBound` of a whole sample.
     out: Vec<u8>,
 }
@@ -707,14 +720,6 @@ impl Probe {
             ffi::Z_OK | ffi::Z_BUF_ERROR => Ok(true),
             _ => Err(library_error(&self.stream, "probe the input", code)),
         }
-    }
-}
-
-impl Drop for Probe {
-    fn drop(&mut self) {
-        // SAFETY: initialized in Probe::new (a failed init returns before a Probe exists), ended
-        // exactly once, here.
-        unsafe { ffi::deflateEnd(&mut *self.stream) };
     }
 }
 

@@ -18,7 +18,7 @@ use std::io::{self, Read, Write};
 use std::ptr::NonNull;
 
 use crate::{ffi, Error};
-use syspack_sys_support::stream::{self, Sink, Source};
+use syspack_sys_support::stream::{self, Source, Step};
 
 pub use crate::provenance;
 
@@ -135,10 +135,7 @@ impl Drop for DCtx {
 /// Call [`finish`](ZstdEncoder::finish) at the end (see the [module docs](self)).
 /// [`flush`](Write::flush) flushes `W` only: it does not end a block, so that the output does not
 /// depend on when callers flush.
-pub struct ZstdEncoder<W: Write> {
-    ctx: CCtx,
-    sink: Sink<W>,
-}
+pub struct ZstdEncoder<W: Write>(stream::Encoder<CCtx, W>);
 
 impl<W: Write> fmt::Debug for ZstdEncoder<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -203,37 +200,12 @@ impl<W: Write> ZstdEncoder<W> {
         }
         // SAFETY: ZSTD_CStreamOutSize is a pure function with no preconditions.
         let out_size = unsafe { ffi::ZSTD_CStreamOutSize() };
-        Ok(ZstdEncoder {
-            ctx,
-            sink: Sink::new(writer, out_size),
-        })
+        Ok(ZstdEncoder(stream::Encoder::new(ctx, writer, out_size)))
     }
 
     /// The writer the compressed data goes to.
     pub fn get_ref(&self) -> &W {
-        self.sink.get_ref()
-    }
-
-    /// Runs one `ZSTD_compressStream2` step and writes what it produced; returns the remaining
-    /// amount the library still has to flush (0 when done, for `ZSTD_e_end`).
-    fn step(
-        &mut self,
-        input: &mut ffi::ZSTD_inBuffer,
-        mode: ffi::ZSTD_EndDirective,
-    ) -> io::Result<usize> {
-        let mut output = ffi::ZSTD_outBuffer {
-            dst: self.sink.buf.as_mut_ptr().cast(),
-            size: self.sink.buf.len(),
-            pos: 0,
-        };
-        // SAFETY: the context is live; `output` describes the output buffer (writable, `size` bytes),
-        // `input` describes a live readable slice (see the callers); both outlive the call.
-        let code =
-            unsafe { ffi::ZSTD_compressStream2(self.ctx.0.as_ptr(), &mut output, input, mode) };
-        let remaining = check(code, "compress")?;
-        let produced = output.pos;
-        self.sink.write_out(produced)?;
-        Ok(remaining)
+        self.0.get_ref()
     }
 
     /// Ends the frame, flushes and returns the writer.
@@ -241,32 +213,50 @@ impl<W: Write> ZstdEncoder<W> {
     /// # Errors
     ///
     /// Any error of the library or of the writer; the output is then unusable.
-    pub fn finish(mut self) -> io::Result<W> {
-        let mut input = ffi::ZSTD_inBuffer {
-            src: std::ptr::null(),
-            size: 0,
-            pos: 0,
-        };
-        while self.step(&mut input, ffi::ZSTD_e_end)? != 0 {}
-        self.sink.finish()
+    pub fn finish(self) -> io::Result<W> {
+        self.0.finish()
     }
 }
 
 impl<W: Write> Write for ZstdEncoder<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        stream::feed(data, |rest| {
-            let mut input = ffi::ZSTD_inBuffer {
-                src: rest.as_ptr().cast(),
-                size: rest.len(),
-                pos: 0,
-            };
-            self.step(&mut input, ffi::ZSTD_e_continue)?;
-            Ok(input.pos)
-        })
+        self.0.write(data)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.sink.flush()
+        self.0.flush()
+    }
+}
+
+impl stream::Compress for CCtx {
+    /// Runs `ZSTD_compressStream2` (`ZSTD_e_continue`, or `ZSTD_e_end` to end) once; the frame
+    /// is ended when the library has nothing left to flush.
+    fn compress(&mut self, input: &[u8], output: &mut [u8], end: bool) -> io::Result<Step> {
+        let mode = if end {
+            ffi::ZSTD_e_end
+        } else {
+            ffi::ZSTD_e_continue
+        };
+        let mut input = ffi::ZSTD_inBuffer {
+            src: input.as_ptr().cast(),
+            size: input.len(),
+            pos: 0,
+        };
+        let mut output = ffi::ZSTD_outBuffer {
+            dst: output.as_mut_ptr().cast(),
+            size: output.len(),
+            pos: 0,
+        };
+        // SAFETY: the context is live; `output` describes the output buffer (writable, `size`
+        // bytes), `input` a live readable slice; both outlive the call.
+        let code =
+            unsafe { ffi::ZSTD_compressStream2(self.0.as_ptr(), &mut output, &mut input, mode) };
+        let remaining = check(code, "compress")?;
+        Ok(Step {
+            consumed: input.pos,
+            produced: output.pos,
+            ended: remaining == 0,
+        })
     }
 }
 
