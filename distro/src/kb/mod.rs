@@ -66,6 +66,8 @@ mod fact;
 pub mod index;
 mod load;
 mod release;
+pub mod rpmmd;
+pub mod rpmversion;
 pub mod shlibdeps;
 mod types;
 
