@@ -96,12 +96,25 @@ pub fn run(target: &str, data: &[u8]) {
                 drop(verifier().verify_detached(b"data", data, Path::new("Release.gpg")));
             }
         }
+        "rpm-md" => {
+            // The rpm-md metadata `syspack kb import` reads, each parser on the same bytes (the
+            // root element decides which one gets past the start).
+            use syspack_distro::kb::rpmmd;
+            drop(rpmmd::parse_repomd("repomd.xml", data));
+            drop(rpmmd::parse_primary("primary.xml", data, |_| Ok(())));
+            drop(rpmmd::parse_filelists(
+                "filelists.xml",
+                data,
+                |p| rpmmd::loader_library(p).is_some(),
+                |_| Ok(()),
+            ));
+        }
         other => panic!("no fuzz target `{other}`"),
     }
 }
 
 /// Every target.
-pub const TARGETS: [&str; 13] = [
+pub const TARGETS: [&str; 14] = [
     "deb",
     "rpm",
     "arch",
@@ -115,6 +128,7 @@ pub const TARGETS: [&str; 13] = [
     "generated-manifest",
     "s3-listing",
     "signed-text",
+    "rpm-md",
 ];
 
 /// The public key the `signed-text` target verifies against (an Ed25519 key made once per
