@@ -313,6 +313,15 @@ fn kb_import_of_createrepo_c_repodata_agrees_with_rpm() {
             bytes,
             std::fs::read(again.join("fedora-43.idx.xz")).unwrap()
         );
+        // The written index is one `kb import` of `.idx` files takes back unchanged.
+        let copy = dir.join(format!("copy-{compression}"));
+        dir.command()
+            .args(["kb", "import"])
+            .args([&out])
+            .args(["--out"])
+            .args([&copy])
+            .stdout();
+        assert_eq!(bytes, std::fs::read(copy.join("fedora-43.idx.xz")).unwrap());
 
         // Provenance: repomd's sha256, the files it names, the derivation.
         let repomd = std::fs::read(repo.join("repodata/repomd.xml")).unwrap();

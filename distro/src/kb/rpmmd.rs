@@ -978,6 +978,20 @@ mod tests {
         let tag = format!("<repomd {}=\"1\"/>", "a".repeat(3 << 20));
         let err = parse_repomd("r", tag.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("longer than"), "{err}");
+        // Read as a stream in small pieces, an overlong tag is refused before it is buffered
+        // whole.
+        let tag = format!(
+            "<metadata><package {}=\"1\"/></metadata>",
+            "a".repeat(3 << 20)
+        );
+        let reader = std::io::BufReader::with_capacity(64, tag.as_bytes());
+        let err = parse_primary("primary.xml", reader, |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("longer than") && err.contains("primary.xml"),
+            "{err}"
+        );
         // Predefined entities and character references are resolved.
         let md = parse_repomd("r", b"<repomd><revision>a&amp;b&#x41;</revision></repomd>").unwrap();
         assert_eq!(md.revision, "a&bA");
