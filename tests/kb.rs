@@ -451,4 +451,16 @@ fn kb_import_refuses_damaged_repodata_and_writes_nothing() {
         .stderr_with(2);
     assert_contains(&err, &["debian-12", "not an RPM one"]);
     assert!(!dir.join("bad3").exists() && !dir.join("bad4").exists());
+
+    // An `.idx` file names its release, which names the file written: never a path.
+    dir.create(
+        "idx/evil.idx",
+        "syspack-kb-index\t1\nrelease\t../evil\ndate\tx\ncommand\tc\n",
+    );
+    let err = dir
+        .command()
+        .args(["kb", "import", "idx", "--out", "idx-out/sub"])
+        .stderr_with(2);
+    assert_contains(&err, &["../evil", "not a release id"]);
+    assert!(!dir.join("idx-out").exists(), "{err}");
 }

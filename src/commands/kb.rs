@@ -450,12 +450,7 @@ fn update(
         // What dpkg-shlibdeps computes from needs only the symbols above each library's
         // smallest version: the rest is left out of the shipped index.
         index::SymbolsObject::reduce(&mut ix.symbols);
-        let text = ix.to_text();
-        let dest = out.join(format!("{id}.idx.xz"));
-        let mut enc = syspack_lzma_sys::safe::XzEncoder::new(Vec::new(), 9)?;
-        enc.write_all(text.as_bytes())?;
-        let xz = enc.finish()?;
-        std::fs::write(&dest, &xz).with_context(|| format!("cannot write `{}`", dest.display()))?;
+        let (dest, xz_len, text_len) = write_index(&ix, out)?;
         writeln!(
             stdout,
             "{id}: {} ({}, {}): {} packages, {} library files, {} shlibs, {} symbols files ({} symbols kept); {} bytes ({} uncompressed) in {}; {:.1}s",
@@ -467,8 +462,8 @@ fn update(
             ix.shlibs.len(),
             ix.symbols.len(),
             ix.symbols.values().map(|o| o.symbols.len()).sum::<usize>(),
-            xz.len(),
-            text.len(),
+            xz_len,
+            text_len,
             dest.display(),
             started.elapsed().as_secs_f64()
         )?;
@@ -477,13 +472,13 @@ fn update(
 }
 
 fn import(dir: &Path, out: &Path) -> Result<i32> {
-    let mut n = 0;
+    // Every file is checked before any is written: a bad one leaves --out as it was.
+    let mut checked = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read `{}`", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
-    std::fs::create_dir_all(out)?;
     for p in entries {
         let name = p
             .file_name()
@@ -491,7 +486,12 @@ fn import(dir: &Path, out: &Path) -> Result<i32> {
             .to_string_lossy()
             .to_string();
         let text = if name.ends_with(".idx") {
-            std::fs::read_to_string(&p)?
+            let mut t = String::new();
+            std::fs::File::open(&p)?
+                .take(64 << 20)
+                .read_to_string(&mut t)
+                .with_context(|| format!("cannot read `{}`", p.display()))?;
+            t
         } else if name.ends_with(".idx.xz") {
             let mut t = String::new();
             syspack_lzma_sys::safe::XzDecoder::new(std::fs::File::open(&p)?)
@@ -503,10 +503,18 @@ fn import(dir: &Path, out: &Path) -> Result<i32> {
             continue;
         };
         let ix = ReleaseIndex::parse(&p.to_string_lossy(), &text)?;
-        let mut enc = syspack_lzma_sys::safe::XzEncoder::new(Vec::new(), 9)?;
-        enc.write_all(ix.to_text().as_bytes())?;
-        std::fs::write(out.join(format!("{}.idx.xz", ix.release)), enc.finish()?)?;
-        n += 1;
+        if !release_id_ok(&ix.release) {
+            bail!(
+                "`{}`: the index's release `{}` is not a release id (lower-case letters, digits, `.`, `-`, `_`): refused",
+                p.display(),
+                ix.release.escape_debug()
+            );
+        }
+        checked.push(ix);
+    }
+    let n = checked.len();
+    for ix in &checked {
+        write_index(ix, out)?;
     }
     if n == 0 {
         bail!(
@@ -531,6 +539,13 @@ fn release_id_ok(id: &str) -> bool {
 /// Writes an index as `<out>/<release>.idx.xz` (xz level 9, one thread: the same index gives
 /// the same bytes), through a temporary file so that a failed write leaves no partial index.
 fn write_index(ix: &ReleaseIndex, out: &Path) -> Result<(PathBuf, usize, usize)> {
+    // The release names the file: an index from elsewhere must not name a path.
+    if !release_id_ok(&ix.release) {
+        bail!(
+            "the index's release `{}` is not a release id (lower-case letters, digits, `.`, `-`, `_`): refused",
+            ix.release.escape_debug()
+        );
+    }
     let text = ix.to_text();
     let mut enc = syspack_lzma_sys::safe::XzEncoder::new(Vec::new(), 9)?;
     enc.write_all(text.as_bytes())?;
