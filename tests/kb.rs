@@ -1,4 +1,4 @@
-//! `syspack kb import` of an rpm-md repository: rpms built here (two by rpmbuild, whose elfdeps
+//! `syspack kb import` of an rpm-md repository: rpms built here (three by rpmbuild, whose elfdeps
 //! writes the soname Provides, one by syspack), repodata written by createrepo_c in each
 //! compression, and the index compared with what `rpm -qp` says of the same rpms; damaged
 //! repodata refused with nothing written.
@@ -61,9 +61,10 @@ fn rpmbuild(dir: &Dir, name: &str, spec_head: &str, install: &str) -> PathBuf {
     top.join("RPMS/x86_64").join(file)
 }
 
-/// Three rpms in `dir/repo`: `demo-libs` (epoch 2; libdemo.so.1 → libdemo.so.1.0.0),
+/// Four rpms in `dir/repo`: `demo-libs` (epoch 2; libdemo.so.1 → libdemo.so.1.0.0),
 /// `other-libs` (libother.so.7 in /usr/lib64, a `libnot.so.1` outside the loader's directories),
-/// and syspack's `third` (a library file in /usr/lib64, no Provides).
+/// `openssl-devel` (no library; named by the knowledge base) and syspack's `third` (a library
+/// file in /usr/lib64, no Provides).
 fn repository(dir: &Dir) -> Vec<PathBuf> {
     let demo = shared_library(dir, "libdemo.so.1.0.0", "libdemo.so.1");
     let other = shared_library(dir, "libother.so.7", "libother.so.7");
@@ -87,6 +88,15 @@ fn repository(dir: &Dir) -> Vec<PathBuf> {
                  install -d %{{buildroot}}/usr/lib\necho text > %{{buildroot}}/usr/lib/libnot.so.1",
                 other.display()
             ),
+        ),
+        // No library, but a package the knowledge base names for fedora-43 (openssl's `dev`
+        // in distro/data/fedora-43.toml): its version is kept too.
+        rpmbuild(
+            dir,
+            "openssl-devel",
+            "Version: 3.5.4\nRelease: 2.fc43\n",
+            "install -d %{buildroot}/usr/lib64/pkgconfig\n\
+             echo x > %{buildroot}/usr/lib64/pkgconfig/openssl.pc",
         ),
     ];
     let third = shared_library(dir, "libthird.so.2", "libthird.so.2");
@@ -200,7 +210,8 @@ fn records(index: &Path) -> (BTreeMap<String, String>, BTreeMap<String, BTreeSet
     (packages, sonames)
 }
 
-/// What rpm says of the rpms: name → EVR for each one shipping a library, and soname → packages
+/// What rpm says of the rpms: name → EVR for each one shipping a library (or named by the
+/// knowledge base: `openssl-devel`), and soname → packages
 /// from `--provides` (`X()(64bit)`) and `-l` (`lib*.so.*` directly in /usr/lib64 or /lib64).
 fn what_rpm_says(
     rpms: &[PathBuf],
@@ -230,7 +241,7 @@ fn what_rpm_says(
                 ships = true;
             }
         }
-        if ships {
+        if ships || name == "openssl-devel" {
             versions.insert(name.to_string(), evr.to_string());
         }
     }
@@ -250,6 +261,11 @@ fn kb_import_of_createrepo_c_repodata_agrees_with_rpm() {
         want_sonames.contains_key("libdemo.so.1") && want_sonames.contains_key("libthird.so.2")
     );
     assert!(!want_sonames.contains_key("libnot.so.1"));
+    assert_eq!(want_versions["openssl-devel"], "3.5.4-2.fc43");
+    assert!(!want_sonames
+        .values()
+        .flatten()
+        .any(|p| p == "openssl-devel"));
 
     let repo = dir.join("repo");
     // Debian 12's createrepo_c writes no zstd (`Unknown/Unsupported compression type`), which
