@@ -8,7 +8,7 @@ root=$(dirname "$here")
 syspack=${SYSPACK:-$root/target/debug/syspack}
 [ -x "$syspack" ] || { echo "seeds.sh: build syspack first (cargo build), or set SYSPACK" >&2; exit 2; }
 corpus=$here/corpus
-mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library,syspack-toml,cargo-toml,generated-manifest,s3-listing,signed-text,rpm-md}
+mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library,syspack-toml,cargo-toml,generated-manifest,s3-listing,signed-text,rpm-md,pacman-db}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -83,5 +83,13 @@ if command -v createrepo_c >/dev/null && ls "$work"/out-gzip/*.rpm >/dev/null 2>
     name=$(basename "$f" .gz)
     gzip -dc "$f" > "$corpus/rpm-md/${name#*-}"
   done
+fi
+# An Arch `.files` database that repo-add writes over syspack's package (when repo-add is
+# installed: apt-get install pacman-package-manager).
+if command -v repo-add >/dev/null && ls "$work"/out-zstd/*.pkg.tar* >/dev/null 2>&1; then
+  mkdir -p "$work/pacman"
+  cp "$work"/out-zstd/*.pkg.tar* "$work/pacman/"
+  (cd "$work/pacman" && repo-add -q seed.db.tar.gz ./*.pkg.tar* >/dev/null)
+  cp "$work/pacman/seed.files.tar.gz" "$corpus/pacman-db/"
 fi
 echo "seeds.sh: $(find "$corpus" -type f | wc -l) seeds in $corpus"

@@ -1,7 +1,8 @@
 //! `syspack kb import` of an rpm-md repository: rpms built here (three by rpmbuild, whose elfdeps
 //! writes the soname Provides, one by syspack), repodata written by createrepo_c in each
 //! compression, and the index compared with what `rpm -qp` says of the same rpms; damaged
-//! repodata refused with nothing written.
+//! repodata refused with nothing written. The same for Arch `.files` databases written by
+//! repo-add over packages syspack made, against each package's `.PKGINFO` and file list.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -465,7 +466,7 @@ fn kb_import_refuses_damaged_repodata_and_writes_nothing() {
         .args([&repo])
         .args(["--out", "bad4"])
         .stderr_with(2);
-    assert_contains(&err, &["debian-12", "not an RPM one"]);
+    assert_contains(&err, &["debian-12", "not a `rpm` one"]);
     assert!(!dir.join("bad3").exists() && !dir.join("bad4").exists());
 
     // An `.idx` file names its release, which names the file written: never a path.
@@ -479,4 +480,179 @@ fn kb_import_refuses_damaged_repodata_and_writes_nothing() {
         .stderr_with(2);
     assert_contains(&err, &["../evil", "not a release id"]);
     assert!(!dir.join("idx-out").exists(), "{err}");
+}
+
+/// An Arch package written by syspack from `assets` (`(source, dest)`), with `provides`.
+fn arch_package(dir: &Dir, name: &str, version: &str, provides: &str, assets: &[(&Path, &str)]) {
+    let assets: Vec<String> = assets
+        .iter()
+        .map(|(s, d)| {
+            format!(
+                "{{ source = \"{}\", dest = \"{d}\", mode = \"0755\" }}",
+                s.display()
+            )
+        })
+        .collect();
+    dir.create(
+        format!("{name}.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nlicense = \"MIT\"\n\
+             summary = \"test package\"\nmaintainer = \"T <t@example.org>\"\n{provides}\
+             assets = [{}]\n",
+            assets.join(", ")
+        ),
+    );
+    dir.command()
+        .args(["package", "--config", &format!("{name}.toml")])
+        .args(["--target", "arch", "--out", "arch-out"])
+        .stdout();
+}
+
+/// Arch `.files` databases written by repo-add over packages syspack made: the index agrees with
+/// what each package's `.PKGINFO` and file list say; a truncated database is refused.
+#[test]
+fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
+    let dir = Dir::new("kb-import-arch");
+    let demo = shared_library(&dir, "libdemo.so.1.0.0", "libdemo.so.1");
+    let other = shared_library(&dir, "libother.so.7", "libother.so.7");
+    let doc = dir.create("README", "text\n");
+    // The soname from makepkg's provide (`libdemo.so=1-64`), the real file from the list.
+    arch_package(
+        &dir,
+        "demo-libs",
+        "1.2.3",
+        "provides = [\"libdemo.so=1-64\"]\n",
+        &[(&demo, "/usr/lib/libdemo.so.1.0.0")],
+    );
+    // A library in the loader's directory and one in lib32, which a 64-bit binary never loads.
+    arch_package(
+        &dir,
+        "other",
+        "0.9.1",
+        "",
+        &[
+            (&other, "/usr/lib/libother.so.7"),
+            (&other, "/usr/lib32/libother.so.7"),
+        ],
+    );
+    // No library, but the knowledge base names it (openssl's runtime in distro/data/arch.toml).
+    arch_package(
+        &dir,
+        "openssl",
+        "3.6.0",
+        "",
+        &[(&doc, "/usr/share/doc/openssl/README")],
+    );
+    let pkgs: Vec<PathBuf> = crate::util::files_in(&dir.join("arch-out"))
+        .iter()
+        .filter(|f| f.contains(".pkg.tar"))
+        .map(|f| dir.join("arch-out").join(f))
+        .collect();
+    assert_eq!(pkgs.len(), 3, "{pkgs:?}");
+
+    // What the packages say: .PKGINFO's pkgname, pkgver and soname provides; the file list.
+    let (mut want_versions, mut want_sonames) =
+        (BTreeMap::new(), BTreeMap::<String, BTreeSet<String>>::new());
+    for p in &pkgs {
+        let p = p.to_str().unwrap();
+        let info = tool("bsdtar", &["-xOf", p, ".PKGINFO"], "libarchive-tools");
+        let field = |k: &str| -> Vec<String> {
+            info.lines()
+                .filter_map(|l| l.strip_prefix(&format!("{k} = ")))
+                .map(String::from)
+                .collect()
+        };
+        let name = field("pkgname")[0].clone();
+        let mut ships = false;
+        for prov in field("provides") {
+            if let Some((so, ver)) = prov.split_once('=') {
+                if let Some(v) = ver.strip_suffix("-64") {
+                    sonames_insert(&mut want_sonames, &format!("{so}.{v}"), &name);
+                    ships = true;
+                }
+            }
+        }
+        for f in tool("bsdtar", &["-tf", p], "libarchive-tools").lines() {
+            if let Some(file) = f.strip_prefix("usr/lib/") {
+                if file.starts_with("lib") && file.contains(".so.") && !file.contains('/') {
+                    sonames_insert(&mut want_sonames, file, &name);
+                    ships = true;
+                }
+            }
+        }
+        if ships || name == "openssl" {
+            want_versions.insert(name, field("pkgver")[0].clone());
+        }
+    }
+    assert_eq!(
+        want_sonames.keys().collect::<Vec<_>>(),
+        ["libdemo.so.1", "libdemo.so.1.0.0", "libother.so.7"]
+    );
+    assert_eq!(want_versions.len(), 3);
+
+    let repo = dir.join("arch-repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let mut args = vec!["-q".to_string(), "test.db.tar.gz".to_string()];
+    for p in &pkgs {
+        let name = p.file_name().unwrap();
+        std::fs::copy(p, repo.join(name)).unwrap();
+        args.push(name.to_string_lossy().into_owned());
+    }
+    let out = std::process::Command::new("repo-add")
+        .args(&args)
+        .current_dir(&repo)
+        .output()
+        .expect("repo-add runs (apt-get install -y pacman-package-manager)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let summary = dir
+        .command()
+        .args(["kb", "import", "--release", "arch"])
+        .args([&repo])
+        .args(["--out", "arch-index"])
+        .stdout();
+    assert_contains(
+        &summary,
+        &["arch: test.files.tar.gz", "3 packages, 3 library files"],
+    );
+    let (versions, sonames) = records(&dir.join("arch-index/arch.idx.xz"));
+    assert_eq!(sonames, want_sonames);
+    assert_eq!(versions, want_versions);
+    let show = dir
+        .command()
+        .args(["kb", "show", "arch", "--from", "arch-index"])
+        .stdout();
+    let sha = tool(
+        "sha256sum",
+        &[repo.join("test.files.tar.gz").to_str().unwrap()],
+        "coreutils",
+    );
+    assert_contains(
+        &show,
+        &[
+            "pacman-db",
+            &format!("file:      test.files.tar.gz sha256 {}", &sha[..64]),
+        ],
+    );
+
+    // A truncated database is refused; nothing is written.
+    let db = repo.join("test.files.tar.gz");
+    let bytes = std::fs::read(&db).unwrap();
+    std::fs::write(&db, &bytes[..bytes.len() / 2]).unwrap();
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "arch"])
+        .args([&repo])
+        .args(["--out", "arch-bad"])
+        .stderr_with(2);
+    assert_contains(&err, &["test.files.tar.gz"]);
+    assert!(!dir.join("arch-bad").exists(), "{err}");
+}
+
+fn sonames_insert(m: &mut BTreeMap<String, BTreeSet<String>>, so: &str, pkg: &str) {
+    m.entry(so.to_string()).or_default().insert(pkg.to_string());
 }

@@ -60,7 +60,7 @@ mod lint;
 // the system build, refusals naming the crate; versions against dpkg's.
 mod audit;
 // `syspack kb import` of rpm-md repodata written by createrepo_c over rpms built here, against
-// what rpm says of the same rpms; damaged repodata refused.
+// what rpm says of the same rpms; damaged repodata refused; Arch `.files` databases by repo-add.
 mod kb;
 // One test per fixed bug.
 mod regression;

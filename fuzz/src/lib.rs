@@ -109,12 +109,20 @@ pub fn run(target: &str, data: &[u8]) {
                 |_| Ok(()),
             ));
         }
+        "pacman-db" => {
+            // An Arch `.files` sync database as `syspack kb import` reads it.
+            drop(syspack_distro::kb::archdb::parse_db(
+                "core.files",
+                data,
+                |_| Ok(()),
+            ));
+        }
         other => panic!("no fuzz target `{other}`"),
     }
 }
 
 /// Every target.
-pub const TARGETS: [&str; 14] = [
+pub const TARGETS: [&str; 15] = [
     "deb",
     "rpm",
     "arch",
@@ -129,6 +137,7 @@ pub const TARGETS: [&str; 14] = [
     "s3-listing",
     "signed-text",
     "rpm-md",
+    "pacman-db",
 ];
 
 /// The public key the `signed-text` target verifies against (an Ed25519 key made once per

@@ -10,8 +10,9 @@
 //! name is built in.
 //!
 //! `import` takes index files a user downloaded: `<release>.idx` files, or an rpm-md repository
-//! (`repodata/repomd.xml` with the `primary` and `filelists` it names) for the release named by
-//! `--release`, from which it derives the same index (`syspack_distro::kb::rpmmd`).
+//! (`repodata/repomd.xml` with the `primary` and `filelists` it names) or Arch `.files`
+//! databases for the release named by `--release`, from which it derives the same index
+//! (`syspack_distro::kb::rpmmd`, `syspack_distro::kb::archdb`).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -49,17 +50,18 @@ enum KbCommand {
         out: PathBuf,
     },
     /// Check index files a user downloaded into DIR and write them to --out: `<release>.idx` (or
-    /// `.idx.xz`) files as they are, or an rpm-md repository (DIR/repodata/repomd.xml and the
-    /// primary and filelists files it names, each verified against repomd's sha256 and size)
-    /// turned into the index of the release named by --release.
+    /// `.idx.xz`) files as they are; or an rpm-md repository (DIR/repodata/repomd.xml and the
+    /// primary and filelists files it names, each verified against repomd's sha256 and size) or
+    /// Arch `.files` databases (core.files, extra.files), turned into the index of the release
+    /// named by --release.
     #[command(
-        after_help = "An rpm-md repository gives: which package ships each library (soname Provides `libz.so.1()(64bit)` from primary, `lib*.so.*` files in /lib64 and /usr/lib64 from filelists; x86_64 and noarch packages) and the versions (rpm's EVR) of those packages and of the ones the knowledge base names.\n\nExample: syspack kb import --release fedora-43 --origin releases/43/Everything/x86_64/os ./os --out ./index"
+        after_help = "An rpm-md repository gives: which package ships each library (soname Provides `libz.so.1()(64bit)` from primary, `lib*.so.*` files in /lib64 and /usr/lib64 from filelists; x86_64 and noarch packages) and the versions (rpm's EVR) of those packages and of the ones the knowledge base names. Arch `.files` databases give makepkg's soname provides (`libz.so=1-64`), the `lib*.so.*` files in /usr/lib, and versions.\n\nExamples:\n  syspack kb import --release fedora-43 --origin releases/43/Everything/x86_64/os ./os --out ./index\n  syspack kb import --release arch ./sync --out ./index"
     )]
     Import {
         /// The directory: `<release>.idx` files, or an rpm-md repository (with `repodata/`).
         dir: PathBuf,
-        /// The release an rpm-md repository is (`fedora-43`); needed for, and only for, a
-        /// repository.
+        /// The release an rpm-md repository or Arch databases are (`fedora-43`, `arch`); needed
+        /// for, and only for, those.
         #[arg(long)]
         release: Option<String>,
         /// Where the repository was downloaded from (a path such as
@@ -101,9 +103,11 @@ pub fn run(args: Args) -> Result<i32> {
         } => {
             if dir.join("repodata/repomd.xml").is_file() {
                 import_rpm_md(&dir, release, origin, &out)
+            } else if has_files_db(&dir) {
+                import_arch(&dir, release, origin, &out)
             } else if let Some(r) = release {
                 bail!(
-                    "`{}` has no repodata/repomd.xml: --release {r} is for an rpm-md repository (the directory holding repodata/); `<release>.idx` files name their release themselves",
+                    "`{}` has no repodata/repomd.xml and no `.files` database: --release {r} is for an rpm-md repository (the directory holding repodata/) or Arch `.files` databases; `<release>.idx` files name their release themselves",
                     dir.display()
                 )
             } else {
@@ -573,31 +577,8 @@ fn import_rpm_md(
     if !release_id_ok(&release) {
         bail!("--release `{release}` is not a release id (lower-case letters, digits, `.`, `-`, `_`; for example `fedora-43`)");
     }
-    if let Some(o) = &origin {
-        if o.is_empty() || o.len() > 512 || o.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            bail!("--origin must be a path without whitespace (for example `releases/43/Everything/x86_64/os`)");
-        }
-    }
-    let kb = KnowledgeBase::builtin();
-    // The packages the knowledge base names for the release: its C library's, package
-    // manager's and tracked libraries' packages.
-    let mut packages = vec!["glibc".to_string()];
-    if let Ok(r) = kb.release(&release) {
-        if let Some(f) = r.format.filter(|f| *f != syspack_distro::Format::Rpm) {
-            bail!(
-                "`{release}` is a {f:?} release in the knowledge base, not an RPM one: an rpm-md repository cannot be its index"
-            );
-        }
-        packages.push(r.package_manager.name.clone());
-        for l in r.libraries.values() {
-            for p in [l.runtime.known(), l.dev.known()].into_iter().flatten() {
-                packages.push(p.to_string());
-            }
-        }
-        for e in r.sonames.values() {
-            packages.extend(e.package.as_ref().map(|p| p.to_string()));
-        }
-    }
+    check_origin(origin.as_deref())?;
+    let packages = kb_packages(&release, syspack_distro::Format::Rpm, "glibc")?;
     let started = std::time::Instant::now();
     let opts = syspack_distro::kb::rpmmd::Import {
         release: release.clone(),
@@ -610,6 +591,83 @@ fn import_rpm_md(
     let (dest, xz, text) = write_index(&ix, out)?;
     println!(
         "{release}: rpm-md revision {} ({}): {} packages, {} library files; {xz} bytes ({text} uncompressed) in {}; {:.1}s",
+        ix.codename,
+        ix.date,
+        ix.packages.len(),
+        ix.sonames.len(),
+        dest.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(exit::OK)
+}
+
+fn check_origin(origin: Option<&str>) -> Result<()> {
+    if let Some(o) = origin {
+        if o.is_empty() || o.len() > 512 || o.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            bail!("--origin must be a path without whitespace (for example `releases/43/Everything/x86_64/os`)");
+        }
+    }
+    Ok(())
+}
+
+fn has_files_db(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.filter_map(|e| e.ok())
+            .any(|e| syspack_distro::kb::archdb::is_files_db(&e.file_name().to_string_lossy()))
+    })
+}
+
+/// The packages the knowledge base names for `release` (its C library's, package manager's
+/// and tracked libraries' packages), after checking that it is a release of `format` when the
+/// knowledge base knows it.
+fn kb_packages(release: &str, format: syspack_distro::Format, libc: &str) -> Result<Vec<String>> {
+    let mut packages = vec![libc.to_string()];
+    if let Ok(r) = KnowledgeBase::builtin().release(release) {
+        if let Some(f) = r.format.filter(|f| *f != format) {
+            bail!(
+                "`{release}` is a `{}` release in the knowledge base, not a `{}` one: these index files cannot be its index",
+                f.name(),
+                format.name()
+            );
+        }
+        packages.push(r.package_manager.name.clone());
+        for l in r.libraries.values() {
+            for p in [l.runtime.known(), l.dev.known()].into_iter().flatten() {
+                packages.push(p.to_string());
+            }
+        }
+        for e in r.sonames.values() {
+            packages.extend(e.package.as_ref().map(|p| p.to_string()));
+        }
+    }
+    Ok(packages)
+}
+
+fn import_arch(
+    dir: &Path,
+    release: Option<String>,
+    origin: Option<String>,
+    out: &Path,
+) -> Result<i32> {
+    let Some(release) = release else {
+        bail!(
+            "`{}` holds Arch `.files` databases: name the release they are with --release (for example `--release arch`)",
+            dir.display()
+        );
+    };
+    if !release_id_ok(&release) {
+        bail!("--release `{release}` is not a release id (lower-case letters, digits, `.`, `-`, `_`; for example `arch`)");
+    }
+    let packages = kb_packages(&release, syspack_distro::Format::Arch, "glibc")?;
+    let started = std::time::Instant::now();
+    let command = format!("syspack kb import --release {release} DIR");
+    check_origin(origin.as_deref())?;
+    let ix =
+        syspack_distro::kb::archdb::import(dir, &release, &command, origin.as_deref(), &packages)
+            .with_context(|| format!("importing the Arch databases in `{}`", dir.display()))?;
+    let (dest, xz, text) = write_index(&ix, out)?;
+    println!(
+        "{release}: {} ({}): {} packages, {} library files; {xz} bytes ({text} uncompressed) in {}; {:.1}s",
         ix.codename,
         ix.date,
         ix.packages.len(),
@@ -672,6 +730,8 @@ fn show(release: &str, from: Option<&Path>) -> Result<i32> {
     writeln!(o, "versions:  {}", ix.packages_source())?;
     let headline: &[&str] = if ix.suite == syspack_distro::kb::rpmmd::SUITE {
         &["glibc", "rpm"]
+    } else if ix.suite == syspack_distro::kb::archdb::SUITE {
+        &["glibc", "pacman"]
     } else {
         &["libc6", "dpkg", "apt"]
     };

@@ -47,6 +47,8 @@
 //! repomd's `revision`, `date` the newest `<timestamp>` of the files read, the `file` records
 //! are `repodata/repomd.xml`, `primary` and `filelists`, `package` versions are rpm's `EVR`, and
 //! there are no `shlibs` or `symbols` records (RPM dependencies name sonames, not packages).
+//! From Arch `.files` databases ([`crate::kb::archdb`]) `suite` is `pacman-db`, `codename` the
+//! databases' names and `date` the newest `%BUILDDATE%`.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
@@ -137,12 +139,12 @@ impl ReleaseIndex {
     /// Where the soname facts come from, for a reason a reader can check: the Contents (or, for
     /// an rpm-md import, filelists) file's path, sha256 prefix and the index's date.
     pub fn contents_source(&self) -> String {
-        self.source_of(&["Contents-", "filelists"])
+        self.source_of(&["Contents-", "filelists", ".files"])
     }
 
     /// Where the package versions come from (the Packages file, or rpm-md's primary).
     pub fn packages_source(&self) -> String {
-        self.source_of(&["Packages", "primary"])
+        self.source_of(&["Packages", "primary", ".files"])
     }
 
     fn source_of(&self, kinds: &[&str]) -> String {

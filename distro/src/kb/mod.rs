@@ -61,6 +61,7 @@
 //!
 //! Every table refuses unknown keys; every fact needs a non-empty `source`.
 
+pub mod archdb;
 pub mod debversion;
 mod fact;
 pub mod index;
