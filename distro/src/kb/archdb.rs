@@ -87,7 +87,8 @@ pub fn loader_library(path: &str) -> Option<&str> {
     (LIB_DIRS.contains(&dir) && index::is_soname_file(file)).then_some(file)
 }
 
-/// The soname of a makepkg soname provide: `libz.so=1-64` → `libz.so.1`; `None` for anything
+/// The soname of a makepkg soname provide (`${soname%.so.*}.so=${soname##*.so.}-64`):
+/// `libz.so=1-64` → `libz.so.1`, `libnss3.so=libnss3.so-64` → `libnss3.so`; `None` for anything
 /// else (32-bit ones, package names, versioned package provides).
 pub fn soname_provide(entry: &str) -> Option<String> {
     let (name, ver) = entry.split_once('=')?;
@@ -95,7 +96,8 @@ pub fn soname_provide(entry: &str) -> Option<String> {
     if !(name.starts_with("lib") && name.ends_with(".so")) || name.contains('/') {
         return None;
     }
-    Some(if ver.is_empty() {
+    // An unversioned soname (`libnss3.so`) stands in the version slot: `libnss3.so=libnss3.so-64`.
+    Some(if ver.is_empty() || ver == name {
         name.to_string()
     } else {
         format!("{name}.{ver}")
@@ -322,6 +324,14 @@ mod tests {
         assert_eq!(p.libraries, ["usr/lib/libz.so.1", "usr/lib/libz.so.1.3.1"]);
         assert_eq!(soname_provide("libz.so=1-64").as_deref(), Some("libz.so.1"));
         assert_eq!(soname_provide("libz.so=1-32"), None);
+        assert_eq!(
+            soname_provide("libnss3.so=libnss3.so-64").as_deref(),
+            Some("libnss3.so")
+        );
+        assert_eq!(
+            soname_provide("libgegl-0.4.so=0-64").as_deref(),
+            Some("libgegl-0.4.so.0")
+        );
         assert_eq!(soname_provide("sh"), None);
         assert_eq!(soname_provide("zlib-ng=2.0"), None);
     }
