@@ -8,7 +8,7 @@ root=$(dirname "$here")
 syspack=${SYSPACK:-$root/target/debug/syspack}
 [ -x "$syspack" ] || { echo "seeds.sh: build syspack first (cargo build), or set SYSPACK" >&2; exit 2; }
 corpus=$here/corpus
-mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library,syspack-toml,cargo-toml,generated-manifest,s3-listing,signed-text}
+mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library,syspack-toml,cargo-toml,generated-manifest,s3-listing,signed-text,rpm-md,pacman-db}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -72,4 +72,24 @@ cp "$root/generated/manifest.toml" "$corpus/generated-manifest/" 2>/dev/null || 
   cp "$work/repo/dists/testing/InRelease" "$work/repo/dists/testing/Release.gpg" "$corpus/signed-text/"
 printf '%s' '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsTruncated>true</IsTruncated><Contents><Key>repo/dists/testing/InRelease</Key><LastModified>2026-12-05T00:00:00.000Z</LastModified><ETag>&quot;764efa883dda1e11db47671c4a3bbd9e&quot;</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents><Name>b</Name><Prefix>repo/</Prefix><NextContinuationToken>t1</NextContinuationToken><MaxKeys>1000</MaxKeys><KeyCount>1</KeyCount></ListBucketResult>' \
   > "$corpus/s3-listing/page.xml"
+# rpm-md metadata: repomd.xml, primary.xml and filelists.xml that createrepo_c writes over
+# syspack's rpm (when createrepo_c is installed: apt-get install createrepo-c).
+if command -v createrepo_c >/dev/null && ls "$work"/out-gzip/*.rpm >/dev/null 2>&1; then
+  mkdir -p "$work/rpmmd"
+  cp "$work"/out-gzip/*.rpm "$work/rpmmd/"
+  createrepo_c --quiet --no-database "$work/rpmmd"
+  cp "$work/rpmmd/repodata/repomd.xml" "$corpus/rpm-md/"
+  for f in "$work"/rpmmd/repodata/*-primary.xml.gz "$work"/rpmmd/repodata/*-filelists.xml.gz; do
+    name=$(basename "$f" .gz)
+    gzip -dc "$f" > "$corpus/rpm-md/${name#*-}"
+  done
+fi
+# An Arch `.files` database that repo-add writes over syspack's package (when repo-add is
+# installed: apt-get install pacman-package-manager).
+if command -v repo-add >/dev/null && ls "$work"/out-zstd/*.pkg.tar* >/dev/null 2>&1; then
+  mkdir -p "$work/pacman"
+  cp "$work"/out-zstd/*.pkg.tar* "$work/pacman/"
+  (cd "$work/pacman" && repo-add -q seed.db.tar.gz ./*.pkg.tar* >/dev/null)
+  cp "$work/pacman/seed.files.tar.gz" "$corpus/pacman-db/"
+fi
 echo "seeds.sh: $(find "$corpus" -type f | wc -l) seeds in $corpus"

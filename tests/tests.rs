@@ -59,6 +59,9 @@ mod lint;
 // libz-sys, pcre2-sys, openssl-sys): bundled copies found with versions, DT_NEEDED and Depends of
 // the system build, refusals naming the crate; versions against dpkg's.
 mod audit;
+// `syspack kb import` of rpm-md repodata written by createrepo_c over rpms built here, against
+// what rpm says of the same rpms; damaged repodata refused; Arch `.files` databases by repo-add.
+mod kb;
 // One test per fixed bug.
 mod regression;
 // The workspace's own sources: no import cycle between the modules of a crate.

@@ -96,12 +96,33 @@ pub fn run(target: &str, data: &[u8]) {
                 drop(verifier().verify_detached(b"data", data, Path::new("Release.gpg")));
             }
         }
+        "rpm-md" => {
+            // The rpm-md metadata `syspack kb import` reads, each parser on the same bytes (the
+            // root element decides which one gets past the start).
+            use syspack_distro::kb::rpmmd;
+            drop(rpmmd::parse_repomd("repomd.xml", data));
+            drop(rpmmd::parse_primary("primary.xml", data, |_| Ok(())));
+            drop(rpmmd::parse_filelists(
+                "filelists.xml",
+                data,
+                |p| rpmmd::loader_library(p).is_some(),
+                |_| Ok(()),
+            ));
+        }
+        "pacman-db" => {
+            // An Arch `.files` sync database as `syspack kb import` reads it.
+            drop(syspack_distro::kb::archdb::parse_db(
+                "core.files",
+                data,
+                |_| Ok(()),
+            ));
+        }
         other => panic!("no fuzz target `{other}`"),
     }
 }
 
 /// Every target.
-pub const TARGETS: [&str; 13] = [
+pub const TARGETS: [&str; 15] = [
     "deb",
     "rpm",
     "arch",
@@ -115,6 +136,8 @@ pub const TARGETS: [&str; 13] = [
     "generated-manifest",
     "s3-listing",
     "signed-text",
+    "rpm-md",
+    "pacman-db",
 ];
 
 /// The public key the `signed-text` target verifies against (an Ed25519 key made once per

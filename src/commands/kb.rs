@@ -8,6 +8,11 @@
 //! `SYSPACK_DEBIAN_MIRROR` or `--mirror`, else from the first `deb` source of this machine's apt
 //! configuration (`/etc/apt/sources.list`, `/etc/apt/sources.list.d/*.sources|*.list`); no host
 //! name is built in.
+//!
+//! `import` takes index files a user downloaded: `<release>.idx` files, or an rpm-md repository
+//! (`repodata/repomd.xml` with the `primary` and `filelists` it names) or Arch `.files`
+//! databases for the release named by `--release`, from which it derives the same index
+//! (`syspack_distro::kb::rpmmd`, `syspack_distro::kb::archdb`).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -44,11 +49,25 @@ enum KbCommand {
         #[arg(long, default_value = "distro/data/index")]
         out: PathBuf,
     },
-    /// Check index files a user downloaded into DIR (`<release>.idx` or `.idx.xz`) and copy them
-    /// into --out.
+    /// Check index files a user downloaded into DIR and write them to --out: `<release>.idx` (or
+    /// `.idx.xz`) files as they are; or an rpm-md repository (DIR/repodata/repomd.xml and the
+    /// primary and filelists files it names, each verified against repomd's sha256 and size) or
+    /// Arch `.files` databases (core.files, extra.files), turned into the index of the release
+    /// named by --release.
+    #[command(
+        after_help = "An rpm-md repository gives: which package ships each library (soname Provides `libz.so.1()(64bit)` from primary, `lib*.so.*` files in /lib64 and /usr/lib64 from filelists; x86_64 and noarch packages) and the versions (rpm's EVR) of those packages and of the ones the knowledge base names. Arch `.files` databases give makepkg's soname provides (`libz.so=1-64`), the `lib*.so.*` files in /usr/lib, and versions.\n\nExamples:\n  syspack kb import --release fedora-43 --origin releases/43/Everything/x86_64/os ./os --out ./index\n  syspack kb import --release arch ./sync --out ./index"
+    )]
     Import {
-        /// The directory.
+        /// The directory: `<release>.idx` files, or an rpm-md repository (with `repodata/`).
         dir: PathBuf,
+        /// The release an rpm-md repository or Arch databases are (`fedora-43`, `arch`); needed
+        /// for, and only for, those.
+        #[arg(long)]
+        release: Option<String>,
+        /// Where the repository was downloaded from (a path such as
+        /// `releases/43/Everything/x86_64/os`), recorded before each file's path.
+        #[arg(long)]
+        origin: Option<String>,
         /// Where the indexes go.
         #[arg(long, default_value = "distro/data/index")]
         out: PathBuf,
@@ -57,6 +76,10 @@ enum KbCommand {
     Show {
         /// The release (`debian-12`).
         release: String,
+        /// Read `<release>.idx.xz` from this directory (where `kb import --out` wrote it) rather
+        /// than the shipped index.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
     },
     /// Fail when a fact marked verified has neither a derivation nor a primary source with an
     /// as-of date.
@@ -72,8 +95,26 @@ pub fn run(args: Args) -> Result<i32> {
             keyring,
             out,
         } => update(releases, mirror, &keyring, &out),
-        KbCommand::Import { dir, out } => import(&dir, &out),
-        KbCommand::Show { release } => show(&release),
+        KbCommand::Import {
+            dir,
+            release,
+            origin,
+            out,
+        } => {
+            if dir.join("repodata/repomd.xml").is_file() {
+                import_rpm_md(&dir, release, origin, &out)
+            } else if has_files_db(&dir) {
+                import_arch(&dir, release, origin, &out)
+            } else if let Some(r) = release {
+                bail!(
+                    "`{}` has no repodata/repomd.xml and no `.files` database: --release {r} is for an rpm-md repository (the directory holding repodata/) or Arch `.files` databases; `<release>.idx` files name their release themselves",
+                    dir.display()
+                )
+            } else {
+                import(&dir, &out)
+            }
+        }
+        KbCommand::Show { release, from } => show(&release, from.as_deref()),
         KbCommand::Check => check(),
     }
 }
@@ -413,12 +454,7 @@ fn update(
         // What dpkg-shlibdeps computes from needs only the symbols above each library's
         // smallest version: the rest is left out of the shipped index.
         index::SymbolsObject::reduce(&mut ix.symbols);
-        let text = ix.to_text();
-        let dest = out.join(format!("{id}.idx.xz"));
-        let mut enc = syspack_lzma_sys::safe::XzEncoder::new(Vec::new(), 9)?;
-        enc.write_all(text.as_bytes())?;
-        let xz = enc.finish()?;
-        std::fs::write(&dest, &xz).with_context(|| format!("cannot write `{}`", dest.display()))?;
+        let (dest, xz_len, text_len) = write_index(&ix, out)?;
         writeln!(
             stdout,
             "{id}: {} ({}, {}): {} packages, {} library files, {} shlibs, {} symbols files ({} symbols kept); {} bytes ({} uncompressed) in {}; {:.1}s",
@@ -430,8 +466,8 @@ fn update(
             ix.shlibs.len(),
             ix.symbols.len(),
             ix.symbols.values().map(|o| o.symbols.len()).sum::<usize>(),
-            xz.len(),
-            text.len(),
+            xz_len,
+            text_len,
             dest.display(),
             started.elapsed().as_secs_f64()
         )?;
@@ -440,13 +476,13 @@ fn update(
 }
 
 fn import(dir: &Path, out: &Path) -> Result<i32> {
-    let mut n = 0;
+    // Every file is checked before any is written: a bad one leaves --out as it was.
+    let mut checked = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read `{}`", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
-    std::fs::create_dir_all(out)?;
     for p in entries {
         let name = p
             .file_name()
@@ -454,7 +490,12 @@ fn import(dir: &Path, out: &Path) -> Result<i32> {
             .to_string_lossy()
             .to_string();
         let text = if name.ends_with(".idx") {
-            std::fs::read_to_string(&p)?
+            let mut t = String::new();
+            std::fs::File::open(&p)?
+                .take(64 << 20)
+                .read_to_string(&mut t)
+                .with_context(|| format!("cannot read `{}`", p.display()))?;
+            t
         } else if name.ends_with(".idx.xz") {
             let mut t = String::new();
             syspack_lzma_sys::safe::XzDecoder::new(std::fs::File::open(&p)?)
@@ -466,10 +507,18 @@ fn import(dir: &Path, out: &Path) -> Result<i32> {
             continue;
         };
         let ix = ReleaseIndex::parse(&p.to_string_lossy(), &text)?;
-        let mut enc = syspack_lzma_sys::safe::XzEncoder::new(Vec::new(), 9)?;
-        enc.write_all(ix.to_text().as_bytes())?;
-        std::fs::write(out.join(format!("{}.idx.xz", ix.release)), enc.finish()?)?;
-        n += 1;
+        if !release_id_ok(&ix.release) {
+            bail!(
+                "`{}`: the index's release `{}` is not a release id (lower-case letters, digits, `.`, `-`, `_`): refused",
+                p.display(),
+                ix.release.escape_debug()
+            );
+        }
+        checked.push(ix);
+    }
+    let n = checked.len();
+    for ix in &checked {
+        write_index(ix, out)?;
     }
     if n == 0 {
         bail!(
@@ -481,13 +530,178 @@ fn import(dir: &Path, out: &Path) -> Result<i32> {
     Ok(exit::OK)
 }
 
-fn show(release: &str) -> Result<i32> {
-    KnowledgeBase::builtin().release(release)?;
-    let Some(ix) = index::load_builtin(release)? else {
+/// A release id that can name a file: lower-case letters, digits, `.`, `-`, `_`.
+fn release_id_ok(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// Writes an index as `<out>/<release>.idx.xz` (xz level 9, one thread: the same index gives
+/// the same bytes), through a temporary file so that a failed write leaves no partial index.
+fn write_index(ix: &ReleaseIndex, out: &Path) -> Result<(PathBuf, usize, usize)> {
+    // The release names the file: an index from elsewhere must not name a path.
+    if !release_id_ok(&ix.release) {
         bail!(
-            "no shipped index for `{release}`; indexes exist for: {}",
-            index::builtin_ids().collect::<Vec<_>>().join(", ")
+            "the index's release `{}` is not a release id (lower-case letters, digits, `.`, `-`, `_`): refused",
+            ix.release.escape_debug()
         );
+    }
+    let text = ix.to_text();
+    let mut enc = syspack_lzma_sys::safe::XzEncoder::new(Vec::new(), 9)?;
+    enc.write_all(text.as_bytes())?;
+    let xz = enc.finish()?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
+    let dest = out.join(format!("{}.idx.xz", ix.release));
+    let tmp = out.join(format!(".{}.idx.xz.tmp", ix.release));
+    std::fs::write(&tmp, &xz).with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    std::fs::rename(&tmp, &dest).with_context(|| format!("cannot write `{}`", dest.display()))?;
+    Ok((dest, xz.len(), text.len()))
+}
+
+fn import_rpm_md(
+    dir: &Path,
+    release: Option<String>,
+    origin: Option<String>,
+    out: &Path,
+) -> Result<i32> {
+    let Some(release) = release else {
+        bail!(
+            "`{}` is an rpm-md repository: name the release it is with --release (for example `--release fedora-43`)",
+            dir.display()
+        );
+    };
+    if !release_id_ok(&release) {
+        bail!("--release `{release}` is not a release id (lower-case letters, digits, `.`, `-`, `_`; for example `fedora-43`)");
+    }
+    check_origin(origin.as_deref())?;
+    let packages = kb_packages(&release, syspack_distro::Format::Rpm, "glibc")?;
+    let started = std::time::Instant::now();
+    let opts = syspack_distro::kb::rpmmd::Import {
+        release: release.clone(),
+        command: format!("syspack kb import --release {release} DIR"),
+        origin,
+        packages,
+    };
+    let ix = syspack_distro::kb::rpmmd::import(dir, &opts)
+        .with_context(|| format!("importing the rpm-md repository `{}`", dir.display()))?;
+    let (dest, xz, text) = write_index(&ix, out)?;
+    println!(
+        "{release}: rpm-md revision {} ({}): {} packages, {} library files; {xz} bytes ({text} uncompressed) in {}; {:.1}s",
+        ix.codename,
+        ix.date,
+        ix.packages.len(),
+        ix.sonames.len(),
+        dest.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(exit::OK)
+}
+
+fn check_origin(origin: Option<&str>) -> Result<()> {
+    if let Some(o) = origin {
+        if o.is_empty() || o.len() > 512 || o.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            bail!("--origin must be a path without whitespace (for example `releases/43/Everything/x86_64/os`)");
+        }
+    }
+    Ok(())
+}
+
+fn has_files_db(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.filter_map(|e| e.ok())
+            .any(|e| syspack_distro::kb::archdb::is_files_db(&e.file_name().to_string_lossy()))
+    })
+}
+
+/// The packages the knowledge base names for `release` (its C library's, package manager's
+/// and tracked libraries' packages), after checking that it is a release of `format` when the
+/// knowledge base knows it.
+fn kb_packages(release: &str, format: syspack_distro::Format, libc: &str) -> Result<Vec<String>> {
+    let mut packages = vec![libc.to_string()];
+    if let Ok(r) = KnowledgeBase::builtin().release(release) {
+        if let Some(f) = r.format.filter(|f| *f != format) {
+            bail!(
+                "`{release}` is a `{}` release in the knowledge base, not a `{}` one: these index files cannot be its index",
+                f.name(),
+                format.name()
+            );
+        }
+        packages.push(r.package_manager.name.clone());
+        for l in r.libraries.values() {
+            for p in [l.runtime.known(), l.dev.known()].into_iter().flatten() {
+                packages.push(p.to_string());
+            }
+        }
+        for e in r.sonames.values() {
+            packages.extend(e.package.as_ref().map(|p| p.to_string()));
+        }
+    }
+    Ok(packages)
+}
+
+fn import_arch(
+    dir: &Path,
+    release: Option<String>,
+    origin: Option<String>,
+    out: &Path,
+) -> Result<i32> {
+    let Some(release) = release else {
+        bail!(
+            "`{}` holds Arch `.files` databases: name the release they are with --release (for example `--release arch`)",
+            dir.display()
+        );
+    };
+    if !release_id_ok(&release) {
+        bail!("--release `{release}` is not a release id (lower-case letters, digits, `.`, `-`, `_`; for example `arch`)");
+    }
+    let packages = kb_packages(&release, syspack_distro::Format::Arch, "glibc")?;
+    let started = std::time::Instant::now();
+    let command = format!("syspack kb import --release {release} DIR");
+    check_origin(origin.as_deref())?;
+    let ix =
+        syspack_distro::kb::archdb::import(dir, &release, &command, origin.as_deref(), &packages)
+            .with_context(|| format!("importing the Arch databases in `{}`", dir.display()))?;
+    let (dest, xz, text) = write_index(&ix, out)?;
+    println!(
+        "{release}: {} ({}): {} packages, {} library files; {xz} bytes ({text} uncompressed) in {}; {:.1}s",
+        ix.codename,
+        ix.date,
+        ix.packages.len(),
+        ix.sonames.len(),
+        dest.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(exit::OK)
+}
+
+fn show(release: &str, from: Option<&Path>) -> Result<i32> {
+    let ix = match from {
+        Some(dir) => {
+            let path = dir.join(format!("{release}.idx.xz"));
+            let mut text = String::new();
+            syspack_lzma_sys::safe::XzDecoder::new(
+                std::fs::File::open(&path)
+                    .with_context(|| format!("cannot open `{}`", path.display()))?,
+            )
+            .take(64 << 20)
+            .read_to_string(&mut text)
+            .with_context(|| format!("cannot decompress `{}`", path.display()))?;
+            ReleaseIndex::parse(&path.to_string_lossy(), &text)?
+        }
+        None => {
+            KnowledgeBase::builtin().release(release)?;
+            let Some(ix) = index::load_builtin(release)? else {
+                bail!(
+                    "no shipped index for `{release}`; indexes exist for: {} (an imported one: `syspack kb show {release} --from DIR`)",
+                    index::builtin_ids().collect::<Vec<_>>().join(", ")
+                );
+            };
+            ix
+        }
     };
     let mut o = std::io::stdout().lock();
     writeln!(
@@ -505,12 +719,23 @@ fn show(release: &str) -> Result<i32> {
             f.path, f.sha256, f.size
         )?;
     }
-    writeln!(
-        o,
-        "size:      {} bytes compressed",
-        index::builtin_size(release).unwrap_or(0)
-    )?;
-    for p in ["libc6", "dpkg", "apt"] {
+    if from.is_none() {
+        writeln!(
+            o,
+            "size:      {} bytes compressed",
+            index::builtin_size(release).unwrap_or(0)
+        )?;
+    }
+    writeln!(o, "sonames:   {}", ix.contents_source())?;
+    writeln!(o, "versions:  {}", ix.packages_source())?;
+    let headline: &[&str] = if ix.suite == syspack_distro::kb::rpmmd::SUITE {
+        &["glibc", "rpm"]
+    } else if ix.suite == syspack_distro::kb::archdb::SUITE {
+        &["glibc", "pacman"]
+    } else {
+        &["libc6", "dpkg", "apt"]
+    };
+    for p in headline {
         writeln!(o, "{p:<10} {}", ix.version(p).unwrap_or("?"))?;
     }
     writeln!(

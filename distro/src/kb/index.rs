@@ -41,6 +41,14 @@
 //! of another node is unknown to the release); see [`crate::kb::shlibdeps`] for the rule.
 //!
 //! Records are sorted within their kind, so the same archive files give the same bytes.
+//!
+//! An index can also come from an rpm-md repository a user downloaded (`syspack kb import
+//! --release fedora-43 DIR`, [`crate::kb::rpmmd`]): then `suite` is `rpm-md`, `codename` is
+//! repomd's `revision`, `date` the newest `<timestamp>` of the files read, the `file` records
+//! are `repodata/repomd.xml`, `primary` and `filelists`, `package` versions are rpm's `EVR`, and
+//! there are no `shlibs` or `symbols` records (RPM dependencies name sonames, not packages).
+//! From Arch `.files` databases ([`crate::kb::archdb`]) `suite` is `pacman-db`, `codename` the
+//! databases' names and `date` the newest `%BUILDDATE%`.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
@@ -128,19 +136,24 @@ impl ReleaseIndex {
         self.packages.get(package).map(String::as_str)
     }
 
-    /// Where the soname facts come from, for a reason a reader can check: the Contents file's
-    /// path, sha256 prefix and the Release date.
+    /// Where the soname facts come from, for a reason a reader can check: the Contents (or, for
+    /// an rpm-md import, filelists) file's path, sha256 prefix and the index's date.
     pub fn contents_source(&self) -> String {
-        self.source_of("Contents-")
+        self.source_of(&["Contents-", "filelists", ".files"])
     }
 
-    /// Where the package versions come from (the Packages file).
+    /// Where the package versions come from (the Packages file, or rpm-md's primary).
     pub fn packages_source(&self) -> String {
-        self.source_of("Packages")
+        self.source_of(&["Packages", "primary", ".files"])
     }
 
-    fn source_of(&self, kind: &str) -> String {
-        match self.files.iter().find(|f| f.path.contains(kind)) {
+    fn source_of(&self, kinds: &[&str]) -> String {
+        let name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+        match self
+            .files
+            .iter()
+            .find(|f| kinds.iter().any(|k| name(&f.path).contains(k)))
+        {
             Some(f) => format!(
                 "{} sha256 {} of {} (`{}`)",
                 f.path,

@@ -61,11 +61,14 @@
 //!
 //! Every table refuses unknown keys; every fact needs a non-empty `source`.
 
+pub mod archdb;
 pub mod debversion;
 mod fact;
 pub mod index;
 mod load;
 mod release;
+pub mod rpmmd;
+pub mod rpmversion;
 pub mod shlibdeps;
 mod types;
 

@@ -1,0 +1,658 @@
+//! `syspack kb import` of an rpm-md repository: rpms built here (three by rpmbuild, whose elfdeps
+//! writes the soname Provides, one by syspack), repodata written by createrepo_c in each
+//! compression, and the index compared with what `rpm -qp` says of the same rpms; damaged
+//! repodata refused with nothing written. The same for Arch `.files` databases written by
+//! repo-add over packages syspack made, against each package's `.PKGINFO` and file list.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::util::{assert_contains, tool, Dir};
+
+const TOOLS: &str = "gcc rpm createrepo-c xz-utils";
+
+/// A shared library with `soname`, built by gcc.
+fn shared_library(dir: &Dir, file: &str, soname: &str) -> PathBuf {
+    dir.create("lib.c", "int demo(void) { return 42; }\n");
+    let out = dir.join(file);
+    tool(
+        "gcc",
+        &[
+            "-shared",
+            "-fPIC",
+            "-o",
+            out.to_str().unwrap(),
+            &format!("-Wl,-soname,{soname}"),
+            dir.join("lib.c").to_str().unwrap(),
+        ],
+        TOOLS,
+    );
+    out
+}
+
+/// An rpm made by rpmbuild from `spec_head` (Name/Version/…) installing `install` lines; its
+/// Provides are what rpmbuild generates.
+fn rpmbuild(dir: &Dir, name: &str, spec_head: &str, install: &str) -> PathBuf {
+    let top = dir.join("rpmbuild");
+    let spec = dir.create(
+        format!("{name}.spec"),
+        format!(
+            "Name: {name}\n{spec_head}Summary: test library\nLicense: MIT\n\
+             %global debug_package %{{nil}}\n%global __os_install_post %{{nil}}\n\
+             %description\ntest library\n%install\n{install}\n%files\n/usr/lib*/*\n"
+        ),
+    );
+    tool(
+        "rpmbuild",
+        &[
+            "-bb",
+            "--quiet",
+            "--nodeps",
+            "--define",
+            &format!("_topdir {}", top.display()),
+            spec.to_str().unwrap(),
+        ],
+        TOOLS,
+    );
+    let rpms = crate::util::files_in(&top.join("RPMS/x86_64"));
+    let file = rpms
+        .iter()
+        .find(|f| f.starts_with(&format!("{name}-")))
+        .unwrap_or_else(|| panic!("rpmbuild made no {name} rpm: {rpms:?}"));
+    top.join("RPMS/x86_64").join(file)
+}
+
+/// Four rpms in `dir/repo`: `demo-libs` (epoch 2; libdemo.so.1 → libdemo.so.1.0.0),
+/// `other-libs` (libother.so.7 in /usr/lib64, a `libnot.so.1` outside the loader's directories),
+/// `openssl-devel` (no library; named by the knowledge base) and syspack's `third` (a library
+/// file in /usr/lib64, no Provides).
+fn repository(dir: &Dir) -> Vec<PathBuf> {
+    let demo = shared_library(dir, "libdemo.so.1.0.0", "libdemo.so.1");
+    let other = shared_library(dir, "libother.so.7", "libother.so.7");
+    let mut rpms = vec![
+        rpmbuild(
+            dir,
+            "demo-libs",
+            "Epoch: 2\nVersion: 1.2.3\nRelease: 4\n",
+            &format!(
+                "install -D -m 0755 {} %{{buildroot}}/usr/lib64/libdemo.so.1.0.0\n\
+                 ln -s libdemo.so.1.0.0 %{{buildroot}}/usr/lib64/libdemo.so.1",
+                demo.display()
+            ),
+        ),
+        rpmbuild(
+            dir,
+            "other-libs",
+            "Version: 0.9~rc1\nRelease: 1.fc43\n",
+            &format!(
+                "install -D -m 0755 {} %{{buildroot}}/usr/lib64/libother.so.7\n\
+                 install -d %{{buildroot}}/usr/lib\necho text > %{{buildroot}}/usr/lib/libnot.so.1",
+                other.display()
+            ),
+        ),
+        // No library, but a package the knowledge base names for fedora-43 (openssl's `dev`
+        // in distro/data/fedora-43.toml): its version is kept too.
+        rpmbuild(
+            dir,
+            "openssl-devel",
+            "Version: 3.5.4\nRelease: 2.fc43\n",
+            "install -d %{buildroot}/usr/lib64/pkgconfig\n\
+             echo x > %{buildroot}/usr/lib64/pkgconfig/openssl.pc",
+        ),
+    ];
+    let third = shared_library(dir, "libthird.so.2", "libthird.so.2");
+    dir.create(
+        "syspack.toml",
+        format!(
+            "[package]\nname = \"third\"\nversion = \"3.1.0\"\nlicense = \"MIT\"\n\
+             summary = \"a library file packaged by syspack\"\nmaintainer = \"T <t@example.org>\"\n\
+             assets = [{{ source = \"{}\", dest = \"/usr/lib64/libthird.so.2\", mode = \"0755\" }}]\n",
+            third.display()
+        ),
+    );
+    dir.command()
+        .args([
+            "package",
+            "--config",
+            "syspack.toml",
+            "--target",
+            "fedora-43",
+            "--out",
+            "out",
+        ])
+        .stdout();
+    rpms.push(dir.join("out/third-3.1.0-1.x86_64.rpm"));
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    for r in &rpms {
+        std::fs::copy(r, repo.join(r.file_name().unwrap())).unwrap();
+    }
+    rpms
+}
+
+fn createrepo(repo: &Path, compression: &str) {
+    let _ = std::fs::remove_dir_all(repo.join("repodata"));
+    tool(
+        "createrepo_c",
+        &[
+            "--quiet",
+            "--no-database",
+            "--general-compress-type",
+            compression,
+            repo.to_str().unwrap(),
+        ],
+        TOOLS,
+    );
+}
+
+/// Recompresses the gzip `primary` and `filelists` of `repo` with the zstd tool and rewrites their
+/// `<data>` in repomd.xml: location, checksum and size (the open-checksum stays what it was).
+fn to_zstd(repo: &Path) {
+    let repodata = repo.join("repodata");
+    let mut repomd = std::fs::read_to_string(repodata.join("repomd.xml")).unwrap();
+    for name in crate::util::files_in(&repodata) {
+        let Some(stem) = name.strip_suffix(".xml.gz") else {
+            continue;
+        };
+        if !(stem.ends_with("-primary") || stem.ends_with("-filelists")) {
+            continue;
+        }
+        let gz = repodata.join(&name);
+        let xml = tool("gzip", &["-dc", gz.to_str().unwrap()], "gzip");
+        let plain = repodata.join(format!("{stem}.xml"));
+        std::fs::write(&plain, xml).unwrap();
+        tool(
+            "zstd",
+            &["-q", "-19", "--rm", plain.to_str().unwrap()],
+            "zstd",
+        );
+        let zst = repodata.join(format!("{stem}.xml.zst"));
+        let old_sum = stem.split('-').next().unwrap();
+        let new_sum = tool("sha256sum", &[zst.to_str().unwrap()], "coreutils")[..64].to_string();
+        let old_size = std::fs::metadata(&gz).unwrap().len();
+        let new_size = std::fs::metadata(&zst).unwrap().len();
+        let start = repomd
+            .find(&format!("<checksum type=\"sha256\">{old_sum}"))
+            .unwrap();
+        let end = start + repomd[start..].find("</data>").unwrap();
+        let block = repomd[start..end]
+            .replacen(old_sum, &new_sum, 1)
+            .replace(&format!("{name}\""), &format!("{stem}.xml.zst\""))
+            .replace(
+                &format!("<size>{old_size}</size>"),
+                &format!("<size>{new_size}</size>"),
+            );
+        repomd.replace_range(start..end, &block);
+        std::fs::remove_file(&gz).unwrap();
+    }
+    assert!(repomd.contains("primary.xml.zst") && repomd.contains("filelists.xml.zst"));
+    std::fs::write(repodata.join("repomd.xml"), repomd).unwrap();
+}
+
+/// The `package` and `soname` records of an index written by `kb import`.
+fn records(index: &Path) -> (BTreeMap<String, String>, BTreeMap<String, BTreeSet<String>>) {
+    let text = tool("xz", &["-dc", index.to_str().unwrap()], TOOLS);
+    let (mut packages, mut sonames) = (BTreeMap::new(), BTreeMap::new());
+    for l in text.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        match f[0] {
+            "package" => {
+                packages.insert(f[1].to_string(), f[2].to_string());
+            }
+            "soname" => {
+                sonames.insert(
+                    f[1].to_string(),
+                    f[2].split(',').map(String::from).collect(),
+                );
+            }
+            _ => {}
+        }
+    }
+    (packages, sonames)
+}
+
+/// What rpm says of the rpms: name → EVR for each one shipping a library (or named by the
+/// knowledge base: `openssl-devel`), and soname → packages
+/// from `--provides` (`X()(64bit)`) and `-l` (`lib*.so.*` directly in /usr/lib64 or /lib64).
+fn what_rpm_says(
+    rpms: &[PathBuf],
+) -> (BTreeMap<String, String>, BTreeMap<String, BTreeSet<String>>) {
+    let (mut versions, mut sonames) =
+        (BTreeMap::new(), BTreeMap::<String, BTreeSet<String>>::new());
+    for r in rpms {
+        let r = r.to_str().unwrap();
+        let nevr = tool("rpm", &["-qp", "--qf", "%{NAME}\t%{EVR}", r], TOOLS);
+        let (name, evr) = nevr.split_once('\t').unwrap();
+        let mut ships = false;
+        for p in tool("rpm", &["-qp", "--provides", r], TOOLS).lines() {
+            if let Some(so) = p.trim().strip_suffix("()(64bit)") {
+                sonames.entry(so.into()).or_default().insert(name.into());
+                ships = true;
+            }
+        }
+        for f in tool("rpm", &["-qpl", r], TOOLS).lines() {
+            let Some((dir, file)) = f.rsplit_once('/') else {
+                continue;
+            };
+            if ["/usr/lib64", "/lib64"].contains(&dir)
+                && file.starts_with("lib")
+                && file.contains(".so.")
+            {
+                sonames.entry(file.into()).or_default().insert(name.into());
+                ships = true;
+            }
+        }
+        if ships || name == "openssl-devel" {
+            versions.insert(name.to_string(), evr.to_string());
+        }
+    }
+    (versions, sonames)
+}
+
+#[test]
+fn kb_import_of_createrepo_c_repodata_agrees_with_rpm() {
+    let dir = Dir::new("kb-import-rpm-md");
+    let rpms = repository(&dir);
+    let (want_versions, want_sonames) = what_rpm_says(&rpms);
+    // The cases the rpms were built for are there: an epoch, a `~`, a symlinked soname, a
+    // library without Provides, a file outside the loader's directories.
+    assert_eq!(want_versions["demo-libs"], "2:1.2.3-4");
+    assert_eq!(want_versions["other-libs"], "0.9~rc1-1.fc43");
+    assert!(
+        want_sonames.contains_key("libdemo.so.1") && want_sonames.contains_key("libthird.so.2")
+    );
+    assert!(!want_sonames.contains_key("libnot.so.1"));
+    assert_eq!(want_versions["openssl-devel"], "3.5.4-2.fc43");
+    assert!(!want_sonames
+        .values()
+        .flatten()
+        .any(|p| p == "openssl-devel"));
+
+    let repo = dir.join("repo");
+    // Debian 12's createrepo_c writes no zstd (`Unknown/Unsupported compression type`), which
+    // Fedora's repositories use: its gzip files recompressed by the zstd tool, repomd.xml's
+    // location, checksum and size changed to match, stand in for them.
+    for compression in ["gz", "xz", "bz2", "zstd"] {
+        if compression == "zstd" {
+            createrepo(&repo, "gz");
+            to_zstd(&repo);
+        } else {
+            createrepo(&repo, compression);
+        }
+        let out = dir.join(format!("index-{compression}"));
+        let summary = dir
+            .command()
+            .args([
+                "kb",
+                "import",
+                "--release",
+                "fedora-43",
+                "--origin",
+                "f43/os",
+            ])
+            .args([&repo])
+            .args(["--out"])
+            .args([&out])
+            .stdout();
+        assert_contains(
+            &summary,
+            &[
+                "fedora-43: rpm-md revision",
+                &format!(
+                    "{} packages, {} library files",
+                    want_versions.len(),
+                    want_sonames.len()
+                ),
+            ],
+        );
+        let index = out.join("fedora-43.idx.xz");
+        let (versions, sonames) = records(&index);
+        assert_eq!(sonames, want_sonames, "{compression}: soname → packages");
+        assert_eq!(versions, want_versions, "{compression}: versions");
+
+        // Same input, same bytes.
+        let again = dir.join(format!("again-{compression}"));
+        dir.command()
+            .args([
+                "kb",
+                "import",
+                "--release",
+                "fedora-43",
+                "--origin",
+                "f43/os",
+            ])
+            .args([&repo])
+            .args(["--out"])
+            .args([&again])
+            .stdout();
+        let bytes = std::fs::read(&index).unwrap();
+        assert_eq!(
+            bytes,
+            std::fs::read(again.join("fedora-43.idx.xz")).unwrap()
+        );
+        // The written index is one `kb import` of `.idx` files takes back unchanged.
+        let copy = dir.join(format!("copy-{compression}"));
+        dir.command()
+            .args(["kb", "import"])
+            .args([&out])
+            .args(["--out"])
+            .args([&copy])
+            .stdout();
+        assert_eq!(bytes, std::fs::read(copy.join("fedora-43.idx.xz")).unwrap());
+
+        // Provenance: repomd's sha256, the files it names, the derivation.
+        let repomd = std::fs::read(repo.join("repodata/repomd.xml")).unwrap();
+        let repomd_sha = tool(
+            "sha256sum",
+            &[repo.join("repodata/repomd.xml").to_str().unwrap()],
+            "coreutils",
+        );
+        let primary = crate::util::files_in(&repo.join("repodata"))
+            .into_iter()
+            .find(|f| f.contains("-primary.xml"))
+            .unwrap();
+        let show = dir
+            .command()
+            .args(["kb", "show", "fedora-43", "--from"])
+            .args([&out])
+            .stdout();
+        assert_contains(
+            &show,
+            &[
+                "rpm-md",
+                &format!("f43/os/repodata/repomd.xml sha256 {}", &repomd_sha[..64]),
+                &format!("({} bytes)", repomd.len()),
+                &format!("f43/os/repodata/{primary}"),
+                "derived:   `syspack kb import --release fedora-43 DIR`",
+                &format!(
+                    "{} library files, {} packages",
+                    want_sonames.len(),
+                    want_versions.len()
+                ),
+            ],
+        );
+    }
+}
+
+#[test]
+fn kb_import_refuses_damaged_repodata_and_writes_nothing() {
+    let dir = Dir::new("kb-import-damaged");
+    let demo = shared_library(&dir, "libdemo.so.1", "libdemo.so.1");
+    let rpm = rpmbuild(
+        &dir,
+        "demo-libs",
+        "Version: 1\nRelease: 1\n",
+        &format!(
+            "install -D -m 0755 {} %{{buildroot}}/usr/lib64/libdemo.so.1",
+            demo.display()
+        ),
+    );
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::copy(&rpm, repo.join(rpm.file_name().unwrap())).unwrap();
+    createrepo(&repo, "gz");
+    let file = |kind: &str| {
+        let name = crate::util::files_in(&repo.join("repodata"))
+            .into_iter()
+            .find(|f| f.contains(&format!("-{kind}.xml")))
+            .unwrap();
+        (repo.join("repodata").join(&name), name)
+    };
+    let import = |out: &str| {
+        dir.command()
+            .args(["kb", "import", "--release", "fedora-43"])
+            .args([&repo])
+            .args(["--out", out])
+            .stderr_with(2)
+    };
+    // Undamaged, it imports (so the refusals below are the damage's doing).
+    dir.command()
+        .args(["kb", "import", "--release", "fedora-43"])
+        .args([&repo])
+        .args(["--out", "good"])
+        .stdout();
+    assert!(dir.join("good/fedora-43.idx.xz").is_file());
+
+    // One flipped byte in primary.xml.gz.
+    let (primary, primary_name) = file("primary");
+    let original = std::fs::read(&primary).unwrap();
+    let mut flipped = original.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 0x20;
+    std::fs::write(&primary, &flipped).unwrap();
+    let err = import("bad1");
+    assert_contains(
+        &err,
+        &[
+            &primary_name,
+            "sha256",
+            "but repodata/repomd.xml lists",
+            "download repomd.xml and the files it names again",
+        ],
+    );
+    assert!(!dir.join("bad1").exists(), "{err}");
+    std::fs::write(&primary, &original).unwrap();
+
+    // filelists.xml.gz one byte longer than repomd says.
+    let (filelists, filelists_name) = file("filelists");
+    let mut longer = std::fs::read(&filelists).unwrap();
+    let size = longer.len();
+    longer.push(0);
+    std::fs::write(&filelists, &longer).unwrap();
+    let err = import("bad2");
+    assert_contains(
+        &err,
+        &[
+            &filelists_name,
+            &format!("({} bytes)", size + 1),
+            &format!("({size} bytes)"),
+        ],
+    );
+    assert!(!dir.join("bad2").exists(), "{err}");
+
+    // A repository without --release is refused, naming the option.
+    let err = dir
+        .command()
+        .args(["kb", "import"])
+        .args([&repo])
+        .args(["--out", "bad3"])
+        .stderr_with(2);
+    assert_contains(&err, &["rpm-md repository", "--release"]);
+    // A Debian release cannot take an rpm-md index.
+    std::fs::write(&filelists, &longer[..size]).unwrap();
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "debian-12"])
+        .args([&repo])
+        .args(["--out", "bad4"])
+        .stderr_with(2);
+    assert_contains(&err, &["debian-12", "not a `rpm` one"]);
+    assert!(!dir.join("bad3").exists() && !dir.join("bad4").exists());
+
+    // An `.idx` file names its release, which names the file written: never a path.
+    dir.create(
+        "idx/evil.idx",
+        "syspack-kb-index\t1\nrelease\t../evil\ndate\tx\ncommand\tc\n",
+    );
+    let err = dir
+        .command()
+        .args(["kb", "import", "idx", "--out", "idx-out/sub"])
+        .stderr_with(2);
+    assert_contains(&err, &["../evil", "not a release id"]);
+    assert!(!dir.join("idx-out").exists(), "{err}");
+}
+
+/// An Arch package written by syspack from `assets` (`(source, dest)`), with `provides`.
+fn arch_package(dir: &Dir, name: &str, version: &str, provides: &str, assets: &[(&Path, &str)]) {
+    let assets: Vec<String> = assets
+        .iter()
+        .map(|(s, d)| {
+            format!(
+                "{{ source = \"{}\", dest = \"{d}\", mode = \"0755\" }}",
+                s.display()
+            )
+        })
+        .collect();
+    dir.create(
+        format!("{name}.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nlicense = \"MIT\"\n\
+             summary = \"test package\"\nmaintainer = \"T <t@example.org>\"\n{provides}\
+             assets = [{}]\n",
+            assets.join(", ")
+        ),
+    );
+    dir.command()
+        .args(["package", "--config", &format!("{name}.toml")])
+        .args(["--target", "arch", "--out", "arch-out"])
+        .stdout();
+}
+
+/// Arch `.files` databases written by repo-add over packages syspack made: the index agrees with
+/// what each package's `.PKGINFO` and file list say; a truncated database is refused.
+#[test]
+fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
+    let dir = Dir::new("kb-import-arch");
+    let demo = shared_library(&dir, "libdemo.so.1.0.0", "libdemo.so.1");
+    let other = shared_library(&dir, "libother.so.7", "libother.so.7");
+    let doc = dir.create("README", "text\n");
+    // The soname from makepkg's provide (`libdemo.so=1-64`), the real file from the list.
+    arch_package(
+        &dir,
+        "demo-libs",
+        "1.2.3",
+        "provides = [\"libdemo.so=1-64\"]\n",
+        &[(&demo, "/usr/lib/libdemo.so.1.0.0")],
+    );
+    // A library in the loader's directory and one in lib32, which a 64-bit binary never loads.
+    arch_package(
+        &dir,
+        "other",
+        "0.9.1",
+        "",
+        &[
+            (&other, "/usr/lib/libother.so.7"),
+            (&other, "/usr/lib32/libother.so.7"),
+        ],
+    );
+    // No library, but the knowledge base names it (openssl's runtime in distro/data/arch.toml).
+    arch_package(
+        &dir,
+        "openssl",
+        "3.6.0",
+        "",
+        &[(&doc, "/usr/share/doc/openssl/README")],
+    );
+    let pkgs: Vec<PathBuf> = crate::util::files_in(&dir.join("arch-out"))
+        .iter()
+        .filter(|f| f.contains(".pkg.tar"))
+        .map(|f| dir.join("arch-out").join(f))
+        .collect();
+    assert_eq!(pkgs.len(), 3, "{pkgs:?}");
+
+    // What the packages say: .PKGINFO's pkgname, pkgver and soname provides; the file list.
+    let (mut want_versions, mut want_sonames) =
+        (BTreeMap::new(), BTreeMap::<String, BTreeSet<String>>::new());
+    for p in &pkgs {
+        let p = p.to_str().unwrap();
+        let info = tool("bsdtar", &["-xOf", p, ".PKGINFO"], "libarchive-tools");
+        let field = |k: &str| -> Vec<String> {
+            info.lines()
+                .filter_map(|l| l.strip_prefix(&format!("{k} = ")))
+                .map(String::from)
+                .collect()
+        };
+        let name = field("pkgname")[0].clone();
+        let mut ships = false;
+        for prov in field("provides") {
+            if let Some((so, ver)) = prov.split_once('=') {
+                if let Some(v) = ver.strip_suffix("-64") {
+                    sonames_insert(&mut want_sonames, &format!("{so}.{v}"), &name);
+                    ships = true;
+                }
+            }
+        }
+        for f in tool("bsdtar", &["-tf", p], "libarchive-tools").lines() {
+            if let Some(file) = f.strip_prefix("usr/lib/") {
+                if file.starts_with("lib") && file.contains(".so.") && !file.contains('/') {
+                    sonames_insert(&mut want_sonames, file, &name);
+                    ships = true;
+                }
+            }
+        }
+        if ships || name == "openssl" {
+            want_versions.insert(name, field("pkgver")[0].clone());
+        }
+    }
+    assert_eq!(
+        want_sonames.keys().collect::<Vec<_>>(),
+        ["libdemo.so.1", "libdemo.so.1.0.0", "libother.so.7"]
+    );
+    assert_eq!(want_versions.len(), 3);
+
+    let repo = dir.join("arch-repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let mut args = vec!["-q".to_string(), "test.db.tar.gz".to_string()];
+    for p in &pkgs {
+        let name = p.file_name().unwrap();
+        std::fs::copy(p, repo.join(name)).unwrap();
+        args.push(name.to_string_lossy().into_owned());
+    }
+    let out = std::process::Command::new("repo-add")
+        .args(&args)
+        .current_dir(&repo)
+        .output()
+        .expect("repo-add runs (apt-get install -y pacman-package-manager)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let summary = dir
+        .command()
+        .args(["kb", "import", "--release", "arch"])
+        .args([&repo])
+        .args(["--out", "arch-index"])
+        .stdout();
+    assert_contains(
+        &summary,
+        &["arch: test.files.tar.gz", "3 packages, 3 library files"],
+    );
+    let (versions, sonames) = records(&dir.join("arch-index/arch.idx.xz"));
+    assert_eq!(sonames, want_sonames);
+    assert_eq!(versions, want_versions);
+    let show = dir
+        .command()
+        .args(["kb", "show", "arch", "--from", "arch-index"])
+        .stdout();
+    let sha = tool(
+        "sha256sum",
+        &[repo.join("test.files.tar.gz").to_str().unwrap()],
+        "coreutils",
+    );
+    assert_contains(
+        &show,
+        &[
+            "pacman-db",
+            &format!("file:      test.files.tar.gz sha256 {}", &sha[..64]),
+        ],
+    );
+
+    // A truncated database is refused; nothing is written.
+    let db = repo.join("test.files.tar.gz");
+    let bytes = std::fs::read(&db).unwrap();
+    std::fs::write(&db, &bytes[..bytes.len() / 2]).unwrap();
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "arch"])
+        .args([&repo])
+        .args(["--out", "arch-bad"])
+        .stderr_with(2);
+    assert_contains(&err, &["test.files.tar.gz"]);
+    assert!(!dir.join("arch-bad").exists(), "{err}");
+}
+
+fn sonames_insert(m: &mut BTreeMap<String, BTreeSet<String>>, so: &str, pkg: &str) {
+    m.entry(so.to_string()).or_default().insert(pkg.to_string());
+}
