@@ -562,21 +562,31 @@ fn write_index(ix: &ReleaseIndex, out: &Path) -> Result<(PathBuf, usize, usize)>
     Ok((dest, xz.len(), text.len()))
 }
 
+/// The `--release` an import of native index files in `dir` (which `what`) is for, checked;
+/// `example` is a release id of that family for the messages.
+fn named_release(release: Option<String>, dir: &Path, what: &str, example: &str) -> Result<String> {
+    let Some(release) = release else {
+        bail!(
+            "`{}` {what}: name its release with --release (for example `--release {example}`)",
+            dir.display()
+        );
+    };
+    if !release_id_ok(&release) {
+        bail!(
+            "--release `{release}` is not a release id (lower-case letters, digits, `.`, `-`, `_`; \
+             for example `{example}`)"
+        );
+    }
+    Ok(release)
+}
+
 fn import_rpm_md(
     dir: &Path,
     release: Option<String>,
     origin: Option<String>,
     out: &Path,
 ) -> Result<i32> {
-    let Some(release) = release else {
-        bail!(
-            "`{}` is an rpm-md repository: name the release it is with --release (for example `--release fedora-43`)",
-            dir.display()
-        );
-    };
-    if !release_id_ok(&release) {
-        bail!("--release `{release}` is not a release id (lower-case letters, digits, `.`, `-`, `_`; for example `fedora-43`)");
-    }
+    let release = named_release(release, dir, "is an rpm-md repository", "fedora-43")?;
     check_origin(origin.as_deref())?;
     let packages = kb_packages(&release, syspack_distro::Format::Rpm, "glibc")?;
     let started = std::time::Instant::now();
@@ -649,15 +659,7 @@ fn import_arch(
     origin: Option<String>,
     out: &Path,
 ) -> Result<i32> {
-    let Some(release) = release else {
-        bail!(
-            "`{}` holds Arch `.files` databases: name the release they are with --release (for example `--release arch`)",
-            dir.display()
-        );
-    };
-    if !release_id_ok(&release) {
-        bail!("--release `{release}` is not a release id (lower-case letters, digits, `.`, `-`, `_`; for example `arch`)");
-    }
+    let release = named_release(release, dir, "holds Arch `.files` databases", "arch")?;
     let packages = kb_packages(&release, syspack_distro::Format::Arch, "glibc")?;
     let started = std::time::Instant::now();
     let command = format!("syspack kb import --release {release} DIR");
