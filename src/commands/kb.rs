@@ -598,10 +598,21 @@ fn import_rpm_md(
     };
     let ix = syspack_distro::kb::rpmmd::import(dir, &opts)
         .with_context(|| format!("importing the rpm-md repository `{}`", dir.display()))?;
-    let (dest, xz, text) = write_index(&ix, out)?;
+    let source = format!("rpm-md revision {}", ix.codename);
+    write_imported(&ix, &source, out, started)
+}
+
+/// Writes an index imported from native index files into `out` and prints what it holds.
+fn write_imported(
+    ix: &ReleaseIndex,
+    source: &str,
+    out: &Path,
+    started: std::time::Instant,
+) -> Result<i32> {
+    let (dest, xz, text) = write_index(ix, out)?;
     println!(
-        "{release}: rpm-md revision {} ({}): {} packages, {} library files; {xz} bytes ({text} uncompressed) in {}; {:.1}s",
-        ix.codename,
+        "{}: {source} ({}): {} packages, {} library files; {xz} bytes ({text} uncompressed) in {}; {:.1}s",
+        ix.release,
         ix.date,
         ix.packages.len(),
         ix.sonames.len(),
@@ -667,17 +678,7 @@ fn import_arch(
     let ix =
         syspack_distro::kb::archdb::import(dir, &release, &command, origin.as_deref(), &packages)
             .with_context(|| format!("importing the Arch databases in `{}`", dir.display()))?;
-    let (dest, xz, text) = write_index(&ix, out)?;
-    println!(
-        "{release}: {} ({}): {} packages, {} library files; {xz} bytes ({text} uncompressed) in {}; {:.1}s",
-        ix.codename,
-        ix.date,
-        ix.packages.len(),
-        ix.sonames.len(),
-        dest.display(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(exit::OK)
+    write_imported(&ix, &ix.codename, out, started)
 }
 
 fn show(release: &str, from: Option<&Path>) -> Result<i32> {
