@@ -453,7 +453,7 @@ fn evr_of(what: &str, e: &Element) -> Result<Evr> {
 ///
 /// # Errors
 ///
-/// [`Error::Malformed`] naming `what` (see [`walk`]'s bounds), a package without a name or a
+/// [`Error::Malformed`] naming `what` (see the bounds of this module's XML walk), a package without a name or a
 /// version, or `each`'s error.
 pub fn parse_primary<R: BufRead>(
     what: &str,
@@ -503,7 +503,7 @@ pub fn parse_primary<R: BufRead>(
 ///
 /// # Errors
 ///
-/// [`Error::Malformed`] naming `what` (see [`walk`]'s bounds), a package without a name, or
+/// [`Error::Malformed`] naming `what` (see the bounds of this module's XML walk), a package without a name, or
 /// `each`'s error.
 pub fn parse_filelists<R: BufRead>(
     what: &str,
