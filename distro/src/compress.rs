@@ -160,22 +160,64 @@ impl Compression {
             Compression::Zstd { level, threads }
                 if threads > 1 && syspack_zstd_sys::safe::max_threads() > 0 =>
             {
-                let window_log = match level {
-                    1 => 19,
-                    2 => 20,
-                    3..=8 => 21,
-                    9..=16 => 22,
-                    17..=19 => 23,
-                    20 => 25,
-                    21 => 26,
-                    _ => 27,
-                };
-                (threads, 4 << window_log)
+                (threads, 4 << zstd_window_log(level))
             }
             _ => return 1,
         };
         let blocks = input.div_ceil(block).max(1);
         u32::try_from(blocks).map_or(threads, |b| b.min(threads))
+    }
+}
+
+/// The window syspack's zstd frames are made with: never below 8 MiB (`2^MIN_ZSTD_WINDOW_LOG`).
+///
+/// zstd's own table gives levels 3 to 8 a 2 MiB window and level 16 a 4 MiB one (for large
+/// inputs: `ZSTD_defaultCParameters` in `lib/compress/clevels.h`), so repeated content 2 to 8 MiB
+/// apart in one file — large binaries, data files — is compressed again. An 8 MiB window is
+/// what the Go zstd encoder of nfpm's Arch packages uses at its default level (`SpeedDefault`),
+/// and costs a decoder 8 MiB, far below the 128 MiB every libzstd decoder accepts by default; on
+/// the benchmark payload it makes zstd:3 packages 6.5 % smaller at about the same CPU time
+/// (`bench/RESULTS.md`, section 2.11). Levels 17 and above keep their own, larger windows.
+pub const MIN_ZSTD_WINDOW_LOG: u32 = 23;
+
+/// The window (as `windowLog`) of syspack's zstd frames at `level`: the level's default for large
+/// inputs, at least [`MIN_ZSTD_WINDOW_LOG`].
+pub fn zstd_window_log(level: u32) -> u32 {
+    zstd_default_window_log(level).max(MIN_ZSTD_WINDOW_LOG)
+}
+
+/// The window libzstd gives `level` for inputs above 256 KiB (`ZSTD_defaultCParameters`).
+fn zstd_default_window_log(level: u32) -> u32 {
+    match level {
+        1 => 19,
+        2 => 20,
+        3..=8 => 21,
+        9..=16 => 22,
+        17..=19 => 23,
+        20 => 25,
+        21 => 26,
+        _ => 27,
+    }
+}
+
+/// A zstd encoder at `level` on `threads` workers (0: on the caller's thread) with syspack's
+/// window ([`zstd_window_log`]): the one place zstd frames are started.
+pub(crate) fn zstd_encoder<W: Write>(
+    out: W,
+    level: u32,
+    threads: u32,
+) -> io::Result<syspack_zstd_sys::safe::ZstdEncoder<W>> {
+    if zstd_default_window_log(level) < MIN_ZSTD_WINDOW_LOG {
+        syspack_zstd_sys::safe::ZstdEncoder::with_window_log(
+            out,
+            level,
+            threads,
+            MIN_ZSTD_WINDOW_LOG,
+        )
+    } else if threads > 0 {
+        syspack_zstd_sys::safe::ZstdEncoder::with_threads(out, level, threads)
+    } else {
+        syspack_zstd_sys::safe::ZstdEncoder::new(out, level)
     }
 }
 
@@ -266,13 +308,12 @@ impl<W: Write> Encoder<W> {
                 // A libzstd built without threads (Debian's static libzstd.a) rejects workers;
                 // compress on this thread then (the bytes differ from a multi-threaded run,
                 // whose output is the same for every worker count >= 1).
-                if threads > 1 && syspack_zstd_sys::safe::max_threads() > 0 {
-                    Encoder::Zstd(syspack_zstd_sys::safe::ZstdEncoder::with_threads(
-                        inner, level, threads,
-                    )?)
+                let workers = if threads > 1 && syspack_zstd_sys::safe::max_threads() > 0 {
+                    threads
                 } else {
-                    Encoder::Zstd(syspack_zstd_sys::safe::ZstdEncoder::new(inner, level)?)
-                }
+                    0
+                };
+                Encoder::Zstd(zstd_encoder(inner, level, workers)?)
             }
             Compression::Bzip2 { level } => {
                 Encoder::Bzip2(syspack_bzip2_sys::safe::BzEncoder::new(inner, level)?)

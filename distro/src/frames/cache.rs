@@ -192,10 +192,17 @@ impl FrameCache {
             }
             _ => "",
         };
+        // zstd's window decides the bytes as much as its level (see `compress::zstd_window_log`).
+        let window = match compression {
+            Compression::Zstd { level, .. } => {
+                format!("-w{}", crate::compress::zstd_window_log(level))
+            }
+            _ => String::new(),
+        };
         self.root
             .join("streams")
             .join(format!(
-                "{}-{}{threads}-{}",
+                "{}-{}{threads}{window}-{}",
                 compression.name(),
                 compression.level(),
                 library_release(compression)
@@ -474,7 +481,11 @@ fn codec_family(codec: Compression) -> String {
             } else {
                 ""
             };
-            format!("zstd-{level}{mode}-{}", library_release(codec))
+            format!(
+                "zstd-{level}{mode}-w{}-{}",
+                crate::compress::zstd_window_log(level),
+                library_release(codec)
+            )
         }
         // gzip frames are deflate segments with a trailer (see codec.rs), compressed by
         // libdeflate in chunks of a fixed size (see deflate.rs): the release and the chunk size

@@ -47,7 +47,7 @@ impl<W: Write> FrameEncoder<W> {
             Compression::Zstd { level, .. } if syspack_zstd_sys::safe::max_threads() > 0 => {
                 let threads = threads.clamp(1, syspack_zstd_sys::safe::max_threads());
                 Ok(FrameEncoder::Zstd(crate::compress::Encoder::Zstd(
-                    syspack_zstd_sys::safe::ZstdEncoder::with_threads(out, level, threads)?,
+                    crate::compress::zstd_encoder(out, level, threads)?,
                 )))
             }
             other => Ok(FrameEncoder::Zstd(crate::compress::Encoder::new(

@@ -152,7 +152,7 @@ impl<W: Write> ZstdEncoder<W> {
     /// [`Error::InvalidLevel`] for a level outside [`LEVELS`], [`Error::Library`] if the context
     /// cannot be allocated or configured (both inside an [`io::Error`]).
     pub fn new(writer: W, level: u32) -> io::Result<Self> {
-        Self::build(writer, level, 0)
+        Self::build(writer, level, 0, None)
     }
 
     /// An encoder at `level` that compresses with `threads` worker threads
@@ -170,10 +170,31 @@ impl<W: Write> ZstdEncoder<W> {
         if threads == 0 {
             return Err(Error::InvalidThreads { threads }.into());
         }
-        Self::build(writer, level, threads)
+        Self::build(writer, level, threads, None)
     }
 
-    fn build(writer: W, level: u32, threads: u32) -> io::Result<Self> {
+    /// An encoder at `level` on `threads` worker threads (0: on the caller's thread, as
+    /// [`ZstdEncoder::new`]) whose window is `2^window_log` bytes instead of the level's default
+    /// (`ZSTD_c_windowLog`, like `zstd --zstd=wlog=N`). The level's other parameters stay.
+    ///
+    /// A decoder needs a buffer of the window's size: windows up to 2^27 (128 MiB) are what
+    /// libzstd's decoder accepts by default (`ZSTD_WINDOWLOG_LIMIT_DEFAULT`), so `zstd -d`,
+    /// libarchive and rpm read them without options.
+    ///
+    /// # Errors
+    ///
+    /// As [`ZstdEncoder::with_threads`]; [`Error::Library`] for a `window_log` outside what the
+    /// library accepts (10 to 31 on 64-bit systems).
+    pub fn with_window_log(
+        writer: W,
+        level: u32,
+        threads: u32,
+        window_log: u32,
+    ) -> io::Result<Self> {
+        Self::build(writer, level, threads, Some(window_log))
+    }
+
+    fn build(writer: W, level: u32, threads: u32, window_log: Option<u32>) -> io::Result<Self> {
         if !LEVELS.contains(&level) {
             return Err(Error::InvalidLevel {
                 level,
@@ -190,6 +211,13 @@ impl<W: Write> ZstdEncoder<W> {
             "set the compression level",
         )?;
         ctx.set(ffi::ZSTD_c_checksumFlag, 1, "enable the content checksum")?;
+        if let Some(log) = window_log {
+            ctx.set(
+                ffi::ZSTD_c_windowLog,
+                i32::try_from(log).unwrap_or(i32::MAX),
+                "set the window size (windowLog)",
+            )?;
+        }
         if threads > 0 {
             let workers = i32::try_from(threads).unwrap_or(i32::MAX);
             ctx.set(

@@ -178,3 +178,60 @@ fn we_read_zstd_command_output() {
 fn decoder_handles_tiny_reads() {
     roundtrip::check_tiny_reads::<Zstd>([(3, 0), (19, threads())]);
 }
+
+/// Content repeated 4 MiB back: beyond level 3's own 2 MiB window, inside an 8 MiB one.
+fn repeated_4_mib_back() -> Vec<u8> {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let block: Vec<u8> = (0..4 << 20)
+        .map(|_| {
+            // xorshift: incompressible on its own.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    [block.as_slice(), block.as_slice()].concat()
+}
+
+/// The window of a frame, from its header (RFC 8878, 3.1.1.1.2: `Window_Descriptor`), for a
+/// frame that is not single-segment.
+fn declared_window(frame: &[u8]) -> u64 {
+    assert_eq!(frame[..4], [0x28, 0xb5, 0x2f, 0xfd], "zstd magic");
+    let descriptor = frame[4];
+    assert_eq!(
+        descriptor & 0x20,
+        0,
+        "a streamed frame is not single-segment"
+    );
+    let w = frame[5];
+    let base = 1u64 << (10 + (w >> 3));
+    base + base / 8 * u64::from(w & 7)
+}
+
+#[test]
+fn a_wider_window_finds_repeats_beyond_the_levels_own() {
+    let data = repeated_4_mib_back();
+    let default = compress(&data, 3, threads());
+    let mut wide = ZstdEncoder::with_window_log(Vec::new(), 3, threads(), 23).unwrap();
+    io::Write::write_all(&mut wide, &data).unwrap();
+    let wide = wide.finish().unwrap();
+    assert_eq!(declared_window(&default), 2 << 20);
+    assert_eq!(declared_window(&wide), 8 << 20);
+    // The second copy costs nearly nothing with the wide window, a full copy without it.
+    assert!(
+        wide.len() < data.len() * 6 / 10 && default.len() > data.len() * 9 / 10,
+        "wide {} bytes, default {} bytes, of {}",
+        wide.len(),
+        default.len(),
+        data.len()
+    );
+    assert_eq!(decompress(&wide).unwrap(), data);
+    assert_eq!(
+        common::run_tool("zstd", &["-d", "-c", "-q"], &wide, "zstd"),
+        data,
+        "zstd -d reads an 8 MiB window without options"
+    );
+    // Outside what the library accepts: its own error, not a panic.
+    assert!(ZstdEncoder::with_window_log(Vec::new(), 3, 0, 40).is_err());
+}
