@@ -733,8 +733,8 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
     // Where the release's index has the library's symbols file, its version nodes say whether
     // the library defines every version the binary needs (a symbols file lists each node as a
     // symbol `NODE@NODE`, and dpkg-gensymbols keeps it complete).
-    let index = crate::kb::index::builtin(release.id.as_str())
-        .filter(|_| release.format == Some(Format::Deb));
+    let index =
+        crate::kb::index::get(release.id.as_str()).filter(|_| release.format == Some(Format::Deb));
     let mut checked: Vec<&str> = Vec::new();
     if let Some(ix) = index {
         for (so, versions) in &elf.symbol_versions {
@@ -778,7 +778,7 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
     let max_glibc = elf.max_version("GLIBC_");
     // Where the release has an index with the libraries' symbols files: what dpkg-shlibdeps
     // writes for the symbols the artifact imports (crate::kb::shlibdeps).
-    let shlibdeps: Vec<String> = match crate::kb::index::builtin(release.id.as_str()) {
+    let shlibdeps: Vec<String> = match crate::kb::index::get(release.id.as_str()) {
         Some(ix) if release.format == Some(Format::Deb) => {
             let needed: Vec<String> = elf
                 .needed
@@ -837,8 +837,8 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                     .find(|s| s.as_str().split(".so").next() == Some(stem) && s.as_str() != soname);
                 // A definite no needs a fact: the release's complete file list (a derived soname
                 // index). Another soname of the same library in the data is only a hint.
-                let from_index = crate::kb::index::builtin(release.id.as_str())
-                    .and_then(|ix| ix.provider(soname));
+                let from_index =
+                    crate::kb::index::get(release.id.as_str()).and_then(|ix| ix.provider(soname));
                 match (release.ships_soname(soname), other) {
                     // The release's file list names the package: a fact, as good as the table's.
                     (Some((true, _)), _) if from_index.is_some() => {
