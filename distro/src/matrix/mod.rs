@@ -227,6 +227,10 @@ pub struct Cell {
     /// when other facts of the cell are leads.
     #[serde(skip)]
     no_confidence: Option<Confidence>,
+    /// The runs cell only: the as-of date of the release index (`syspack kb`) whose file list
+    /// answered which sonames the release ships.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_as_of: Option<String>,
     /// The installs cell only: a dependency solver's answer against the release's real index
     /// ([`Cell::apply_solved`]); its keys `answer`, `by`, `index` sit beside `status`.
     #[serde(flatten)]
@@ -267,6 +271,7 @@ impl Cell {
             proofs: Vec::new(),
             no_confidence: None,
             solved: None,
+            index_as_of: None,
         }
     }
 
@@ -356,6 +361,13 @@ impl Cell {
                     index.date.as_deref().unwrap_or("index of unknown date")
                 ));
             }
+        }
+        if let Some(date) = self
+            .index_as_of
+            .as_ref()
+            .filter(|_| self.status == Status::Yes)
+        {
+            s.push_str(&format!(" (index as of {date})"));
         }
         if !self.reasons.is_empty() && self.status != Status::Yes {
             s.push_str(": ");
@@ -793,6 +805,7 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
         _ => Vec::new(),
     };
     let mut deps: BTreeMap<String, Dependency> = BTreeMap::new();
+    let index_date = || crate::kb::index::get(release.id.as_str()).map(|ix| ix.date.clone());
     for soname in &elf.needed {
         match release.package_for_soname(soname) {
             Some(p) => {
@@ -841,8 +854,11 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                     crate::kb::index::get(release.id.as_str()).and_then(|ix| ix.provider(soname));
                 match (release.ships_soname(soname), other) {
                     // The release's file list names the package: a fact, as good as the table's.
-                    (Some((true, _)), _) if from_index.is_some() => {
+                    (Some((true, source)), _) if from_index.is_some() => {
                         let pkg = from_index.unwrap_or_default().to_string();
+                        // A yes from the index: its source and as-of date go with the cell.
+                        cell.index_as_of = index_date();
+                        cell.reasons.push(format!("{soname} from {pkg} ({source})"));
                         let computed: Vec<&str> = shlibdeps
                             .iter()
                             .map(String::as_str)
@@ -858,14 +874,17 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                         }
                         dep.sonames.push(soname.clone());
                     }
-                    (Some((false, source)), _) => cell.add(
-                        Status::No,
-                        format!(
-                            "needs {soname}, which {} does not ship ({source})",
-                            release.id
-                        ),
-                        Confidence::Verified,
-                    ),
+                    (Some((false, source)), _) => {
+                        cell.index_as_of = index_date();
+                        cell.add(
+                            Status::No,
+                            format!(
+                                "needs {soname}, which {} does not ship ({source})",
+                                release.id
+                            ),
+                            Confidence::Verified,
+                        );
+                    }
                     (_, Some(s)) => cell.add(
                         Status::Unknown,
                         format!("needs {soname}; the data knows only {s} (no file list)"),
