@@ -930,11 +930,35 @@ fn package_for_arch_depends_on_the_providers_in_the_imported_index() {
         &runs["reasons"].to_string(),
         &["libmissing.so.3", "does not ship", "test.files.tar.gz"],
     );
-    let m = dir
+    let show = dir
+        .command()
+        .args(["kb", "show", "arch"])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    let date = show
+        .lines()
+        .find_map(|l| l.strip_prefix("as of:"))
+        .expect("kb show prints the date")
+        .trim()
+        .to_string();
+    assert_eq!(runs["index_as_of"], date.as_str(), "{m:#}");
+    let table = dir
         .command()
         .args(["matrix", "--target", "arch", "--binary"])
         .args([&app])
         .env("SYSPACK_INDEX_DIR", &index_dir)
         .stdout();
-    assert_contains(&m, &["yes", "index as of"]);
+    assert_contains(&table, &["yes", &format!(" (index as of {date})")]);
+    let m = dir
+        .command()
+        .args(["matrix", "--target", "arch", "--format", "json", "--binary"])
+        .args([&app])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    let m: serde_json::Value = serde_json::from_str(&m).unwrap();
+    assert_eq!(m["rows"][0]["runs"]["status"], "yes", "{m:#}");
+    assert_contains(
+        &m["rows"][0]["dependencies"].to_string(),
+        &["\"demo-libs\"", "libdemo.so.1"],
+    );
 }

@@ -1118,6 +1118,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn user_index_files_are_checked_before_use() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(user_file(dir.path(), "fedora-43"), None);
+        let ix = ReleaseIndex {
+            release: "fedora-43".into(),
+            date: "Fri, 07 Nov 2025 00:00:00 +0000".into(),
+            command: "syspack kb import --release fedora-43 os".into(),
+            ..ReleaseIndex::default()
+        };
+        let plain = dir.path().join("fedora-43.idx");
+        std::fs::write(&plain, ix.to_text()).unwrap();
+        assert_eq!(user_file(dir.path(), "fedora-43"), Some(plain.clone()));
+        assert_eq!(read_file(&plain, "fedora-43").unwrap(), ix);
+        // Another release's index under this name, a damaged xz, a truncated text: refused,
+        // naming the file.
+        let err = read_file(&plain, "fedora-42").unwrap_err().to_string();
+        assert!(
+            err.contains("fedora-43.idx") && err.contains("`fedora-43`, not `fedora-42`"),
+            "{err}"
+        );
+        let xz = dir.path().join("fedora-43.idx.xz");
+        std::fs::write(&xz, b"not xz").unwrap();
+        assert_eq!(user_file(dir.path(), "fedora-43"), Some(xz.clone()));
+        let err = read_file(&xz, "fedora-43").unwrap_err().to_string();
+        assert!(err.contains("fedora-43.idx.xz"), "{err}");
+        std::fs::write(&plain, "release\tfedora-43\n").unwrap();
+        let err = read_file(&plain, "fedora-43").unwrap_err().to_string();
+        assert!(err.contains("not a syspack index"), "{err}");
+    }
+
+    #[test]
     fn contents_keeps_only_sonames_under_library_directories() {
         let text = "\
 usr/lib/x86_64-linux-gnu/libz.so.1                     libs/zlib1g

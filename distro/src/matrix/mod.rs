@@ -807,7 +807,25 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
     let mut deps: BTreeMap<String, Dependency> = BTreeMap::new();
     let index_date = || crate::kb::index::get(release.id.as_str()).map(|ix| ix.date.clone());
     for soname in &elf.needed {
-        match release.package_for_soname(soname) {
+        let table = release.package_for_soname(soname);
+        // The release's complete file list (its index) decides before the hand-kept table:
+        // a soname it shows no package ships is a definite no, whatever the table says (the
+        // base system's libraries, which a FreeBSD packagesite does not list, excepted).
+        if let Some((false, source)) = release.ships_soname(soname) {
+            if table.as_ref().is_none_or(|p| p.package.is_some()) {
+                cell.index_as_of = index_date();
+                cell.add(
+                    Status::No,
+                    format!(
+                        "needs {soname}, which {} does not ship ({source})",
+                        release.id
+                    ),
+                    Confidence::Verified,
+                );
+                continue;
+            }
+        }
+        match table {
             Some(p) => {
                 cell.confidence = cell.confidence.and(p.confidence);
                 match p.repository {
@@ -818,7 +836,18 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                         .push(format!("{soname} from an extra repository")),
                     Repository::Base => {}
                 }
-                let Some(pkg) = p.package else { continue };
+                let Some(table_pkg) = p.package else { continue };
+                // The package the index says ships it, where it names another than the table.
+                let from_index = crate::kb::index::get(release.id.as_str())
+                    .and_then(|ix| ix.provider(soname))
+                    .filter(|i| *i != table_pkg.as_str());
+                if from_index.is_some() {
+                    cell.index_as_of = index_date();
+                }
+                let pkg = match from_index {
+                    Some(i) => i.to_string(),
+                    None => table_pkg.to_string(),
+                };
                 let computed: Vec<&str> = shlibdeps
                     .iter()
                     .map(String::as_str)
@@ -828,8 +857,10 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                     Some(computed.join(", "))
                 } else if p.libc && release.format == Some(Format::Deb) {
                     max_glibc.as_ref().map(|v| format!("{pkg} (>= {v})"))
-                } else {
+                } else if from_index.is_none() {
                     p.depends.clone()
+                } else {
+                    None
                 };
                 let dep = deps.entry(pkg.to_string()).or_insert_with(|| Dependency {
                     package: pkg.to_string(),
