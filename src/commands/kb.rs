@@ -694,16 +694,14 @@ fn show(release: &str, from: Option<&Path>) -> Result<i32> {
     let mut origin = None;
     let ix = match from {
         Some(dir) => {
-            let path = dir.join(format!("{release}.idx.xz"));
-            let mut text = String::new();
-            syspack_lzma_sys::safe::XzDecoder::new(
-                std::fs::File::open(&path)
-                    .with_context(|| format!("cannot open `{}`", path.display()))?,
-            )
-            .take(64 << 20)
-            .read_to_string(&mut text)
-            .with_context(|| format!("cannot decompress `{}`", path.display()))?;
-            ReleaseIndex::parse(&path.to_string_lossy(), &text)?
+            let Some(path) = index::user_file(dir, release) else {
+                bail!(
+                    "`{}` holds no `{release}.idx.xz` or `{release}.idx`; write one with `syspack kb import --release {release} DIR --out {}`",
+                    dir.display(),
+                    dir.display()
+                );
+            };
+            index::read_file(&path, release)?
         }
         None => {
             KnowledgeBase::builtin().release(release)?;
