@@ -848,6 +848,13 @@ fn package_for_fedora_uses_the_imported_index() {
             "syspack kb import --release fedora-43",
         ],
     );
+    let err = dir
+        .command()
+        .args(["matrix", "--target", "fedora-43", "--binary"])
+        .args([&app])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stderr_with(2);
+    assert_contains(&err, &[&index_file.display().to_string(), "kb import"]);
 }
 
 /// An imported Arch index (repo-add `.files` database over a provider of libdemo.so.1 and one

@@ -556,6 +556,8 @@ fn load(id: &str) -> Loaded {
                 index: Box::leak(Box::new(index)),
                 origin: Origin::User(path),
             })),
+            // The error names the file already: keep only what is wrong with it.
+            Err(Error::Malformed { reason, .. }) => Err((path, reason)),
             Err(e) => Err((path, e.to_string())),
         };
     }
