@@ -707,8 +707,13 @@ fn package_program(
         format!(
             "[package]\nname = \"{name}\"\nversion = \"1.0.0\"\nlicense = \"MIT\"\n\
              summary = \"a program\"\nmaintainer = \"T <t@example.org>\"\n{extra}\
-             assets = [{{ source = \"{}\", dest = \"/usr/bin/{name}\", mode = \"0755\" }}]\n",
-            bin.display()
+             assets = [{{ source = \"{}\", dest = \"{}/bin/{name}\", mode = \"0755\" }}]\n",
+            bin.display(),
+            if target.starts_with("freebsd") {
+                "/usr/local"
+            } else {
+                "/usr"
+            }
         ),
     );
     let mut c = dir.command();
@@ -968,4 +973,85 @@ fn package_for_arch_depends_on_the_providers_in_the_imported_index() {
         &m["rows"][0]["dependencies"].to_string(),
         &["\"demo-libs\"", "libdemo.so.1"],
     );
+}
+
+/// A FreeBSD release index (here `<release>.idx` text, as `kb import` accepts it; a packagesite
+/// import writes the same records) gives the providing package's name as the dependency; a
+/// soname no package provides may be the base system's (packagesite does not list those), so it
+/// stays a warning, not an error.
+#[test]
+fn package_for_freebsd_depends_on_the_provider_in_the_index() {
+    let dir = Dir::new("kb-use-freebsd");
+    let demo = shared_library(&dir, "libdemo.so.1.0.0", "libdemo.so.1");
+    let lonely = shared_library(&dir, "libmissing.so.3", "libmissing.so.3");
+    // FreeBSD's C library by soname: a base-system library, no package dependency.
+    let libc7 = shared_library(&dir, "libc.so.7", "libc.so.7");
+    dir.create(
+        "app.c",
+        "int demo(void);\nint app(void) { return demo(); }\n",
+    );
+    let object = |name: &str, lib: &Path| {
+        let out = dir.join(name);
+        tool(
+            "gcc",
+            &[
+                "-shared",
+                "-fPIC",
+                "-nostdlib",
+                "-o",
+                out.to_str().unwrap(),
+                dir.join("app.c").to_str().unwrap(),
+                lib.to_str().unwrap(),
+                libc7.to_str().unwrap(),
+            ],
+            TOOLS,
+        );
+        // Branded FreeBSD (EI_OSABI 9), as FreeBSD's linker writes it.
+        let mut bytes = std::fs::read(&out).unwrap();
+        bytes[7] = 9;
+        std::fs::write(&out, bytes).unwrap();
+        out
+    };
+    let app = object("app", &demo);
+    let lost = object("lost", &lonely);
+    let index_dir = dir.join("index");
+    std::fs::create_dir_all(&index_dir).unwrap();
+    std::fs::write(
+        index_dir.join("freebsd-14.idx"),
+        "syspack-kb-index\t1\nrelease\tfreebsd-14\nsuite\tpackagesite\ncodename\tquarterly\n\
+         date\tSat, 01 Nov 2025 00:00:00 +0000\ncommand\ta test's hand-written index\n\
+         package\tdemo-libs\t1.2.3\nsoname\tlibdemo.so.1\tdemo-libs\n",
+    )
+    .unwrap();
+
+    let manifest = |name: &str| {
+        let pkg = crate::util::files_in(&dir.join("app-out"))
+            .into_iter()
+            .find(|f| f.starts_with(&format!("{name}-")) && f.ends_with(".pkg"))
+            .expect("a FreeBSD package");
+        tool(
+            "bsdtar",
+            &[
+                "-xOf",
+                dir.join("app-out").join(pkg).to_str().unwrap(),
+                "+COMPACT_MANIFEST",
+            ],
+            "libarchive-tools",
+        )
+    };
+    package_program(&dir, &index_dir, "app", &app, "freebsd-14", "").stdout();
+    let m: serde_json::Value = serde_json::from_str(&manifest("app")).unwrap();
+    let deps: Vec<&String> = m["deps"]
+        .as_object()
+        .map(|d| d.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(deps, ["demo-libs"], "{m:#}");
+
+    let out = package_program(&dir, &index_dir, "lost", &lost, "freebsd-14", "").expect_code(0);
+    assert_contains(
+        &String::from_utf8_lossy(&out.stderr),
+        &["libmissing.so.3", "add it to `depends`"],
+    );
+    let m: serde_json::Value = serde_json::from_str(&manifest("lost")).unwrap();
+    assert!(m["deps"].as_object().is_none_or(|d| d.is_empty()), "{m:#}");
 }
