@@ -86,8 +86,9 @@ impl Target {
     /// the built-in `syspack kb update` one), the package comes from its file list (Debian's
     /// `Contents`, rpm-md's Provides and filelists, Arch's `.files`, FreeBSD's packagesite) and,
     /// on Debian, the minimum version from the library's `symbols`/`shlibs`; a soname no package
-    /// of the release ships is [`SonameDep::Missing`]. Without an index the hand-kept table
-    /// answers.
+    /// of the release ships is [`SonameDep::Missing`] (on FreeBSD, whose packagesite does not
+    /// list the base system, the table's base answer or [`SonameDep::Unknown`]). Without an
+    /// index the hand-kept table answers.
     pub fn dependency_for(&self, soname: &str, glibc: Option<&str>) -> SonameDep {
         match index::lookup(self.release.id.as_str()) {
             Ok(Some(found)) => self.by_index(found, soname, glibc),

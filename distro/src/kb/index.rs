@@ -9,7 +9,8 @@
 //! the file it came from (path relative to the mirror base, sha256) and the command that made it.
 //!
 //! The shipped indexes live in `distro/data/index/<release>.idx.xz`, are compiled in and
-//! decompressed only when a release's index is first asked for ([`builtin`]).
+//! decompressed only when a release's index is first asked for ([`builtin`]). Imported ones live
+//! in the user's index directory ([`default_dir`]); [`lookup`] prefers those, once per release.
 //!
 //! # Text format (`syspack-kb-index 1`), one record per line, fields separated by a tab (shown `→`)
 //!
