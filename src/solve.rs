@@ -30,14 +30,7 @@ pub const BY: &str = "libsolv";
 
 /// The index directory: `$SYSPACK_INDEX_DIR`, else the per-user cache.
 pub fn default_index_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("SYSPACK_INDEX_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d));
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
-    Some(cache.join("syspack").join("index"))
+    syspack_distro::kb::index::default_dir()
 }
 
 /// A release's index files found on disk.

@@ -999,6 +999,34 @@ fn analysed_elf(path: &Path) -> Option<std::result::Result<ElfInfo, String>> {
     result
 }
 
+/// A soname the release's index shows no package ships: an error (the binary cannot run
+/// there) unless the package declares a dependency on a package the release does not have
+/// (a third-party repository's, which may provide it).
+fn missing_soname(
+    target: &Target,
+    soname: &str,
+    users: &[String],
+    source: &str,
+    declared: &[Relation],
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let declared = declared
+        .iter()
+        .any(|d| target.has_package(&d.name) == Some(false));
+    let msg = format!(
+        "target `{}`: no package of {} ships `{soname}` (needed by {}; {source}): the binary cannot run there; ship the library in the package, vendor it, or declare the third-party package providing it in `depends`",
+        target.id,
+        target.id,
+        users.join(", ")
+    );
+    if declared {
+        warnings.push(msg);
+        Ok(())
+    } else {
+        bail!(msg)
+    }
+}
+
 /// The shared-library dependencies of the package's ELF files for one target, sorted by name.
 fn shlib_depends(
     pkg: &Package,
@@ -1068,9 +1096,19 @@ fn shlib_depends(
             .filter(|d| !skip(d))
             .map(Relation::any)
             .collect();
+        // With the release's index, a soname no package provides cannot be resolved there.
+        if target.index()?.is_some() {
+            for (soname, users) in needed.iter().filter(|(so, _)| !skip(so)) {
+                if let SonameDep::Missing(source) = target.dependency_for(soname, None) {
+                    missing_soname(target, soname, users, &source, declared, warnings)?;
+                }
+            }
+        }
         let external = needed.into_keys().filter(|so| !skip(so)).collect();
         return Ok((out, external));
     }
+    // A damaged index in the user's index directory is an error, not a fallback to other data.
+    target.index()?;
     let mut out: Vec<Relation> = Vec::new();
     let mut external = Vec::new();
     let skipped = |so: &str| vendored.iter().any(|v| so.starts_with(v)) || own.contains(&so);
@@ -1121,22 +1159,7 @@ fn shlib_depends(
             SonameDep::Base => {}
             SonameDep::Missing(source) => {
                 external.push(soname.clone());
-                // A dependency on a package the release does not have (a third-party
-                // repository's) may provide it: the package declares it.
-                let declared = declared
-                    .iter()
-                    .any(|d| target.has_package(&d.name) == Some(false));
-                let msg = format!(
-                    "target `{}`: no package of {} ships `{soname}` (needed by {}; {source}): the binary cannot run there; ship the library in the package, vendor it, or declare the third-party package providing it in `depends`",
-                    target.id,
-                    target.id,
-                    users.join(", ")
-                );
-                if declared {
-                    warnings.push(msg);
-                } else {
-                    bail!(msg);
-                }
+                missing_soname(target, &soname, &users, &source, declared, warnings)?;
             }
             SonameDep::Unknown => {
                 external.push(soname.clone());

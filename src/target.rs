@@ -4,7 +4,7 @@
 //! (`syspack_distro::kb`).
 
 use anyhow::{bail, Result};
-use syspack_distro::kb::index::{self, ReleaseIndex};
+use syspack_distro::kb::index::{self, Found, ReleaseIndex};
 use syspack_distro::kb::{closest, KnowledgeBase, Release};
 use syspack_distro::{Compression, Format, Relation, VersionOp};
 
@@ -82,24 +82,38 @@ impl Target {
     /// `GLIBC_x.y` the binary needs, as dpkg-shlibdeps does), a library package (with the
     /// distro's own `shlibs` constraint on Debian), the base system, or unknown.
     ///
-    /// Where the release has a derived index (`syspack kb`), the package comes from its
-    /// `Contents` file list and the minimum version from the library's `symbols`/`shlibs`; the
-    /// hand-kept table answers only what the index does not.
+    /// Where the release has an index ([`Target::index`]: the user's `syspack kb import`, else
+    /// the built-in `syspack kb update` one), the package comes from its file list (Debian's
+    /// `Contents`, rpm-md's Provides and filelists, Arch's `.files`, FreeBSD's packagesite) and,
+    /// on Debian, the minimum version from the library's `symbols`/`shlibs`; a soname no package
+    /// of the release ships is [`SonameDep::Missing`] (on FreeBSD, whose packagesite does not
+    /// list the base system, the table's base answer or [`SonameDep::Unknown`]). Without an
+    /// index the hand-kept table answers.
     pub fn dependency_for(&self, soname: &str, glibc: Option<&str>) -> SonameDep {
-        if self.format == Format::Deb {
-            if let Some(ix) = index::builtin(self.release.id.as_str()) {
-                return self.by_index(ix, soname, glibc);
-            }
+        match index::lookup(self.release.id.as_str()) {
+            Ok(Some(found)) => self.by_index(found, soname, glibc),
+            // A damaged user index is reported by `index()`; never fall back to other data.
+            Err(_) => SonameDep::Unknown,
+            Ok(None) => self.by_table(soname, glibc),
         }
-        self.by_table(soname, glibc)
     }
 
-    /// The release index of a Debian-format target, when syspack ships one: its libraries'
-    /// symbols files decide the minimum versions as dpkg-shlibdeps's
-    /// (`syspack_distro::kb::shlibdeps`).
+    /// The release's index: `<index dir>/<release>.idx.xz` (or `.idx`) written by `syspack kb
+    /// import`, else the one built into syspack, else `None`; read once per process.
+    ///
+    /// # Errors
+    ///
+    /// When the index directory's file for the release cannot be read or parsed (the message
+    /// names the file and the fix).
+    pub fn index(&self) -> Result<Option<&'static ReleaseIndex>> {
+        Ok(index::lookup(self.release.id.as_str())?.map(|f| f.index))
+    }
+
+    /// The release index of a Debian-format target: its libraries' symbols files decide the
+    /// minimum versions as dpkg-shlibdeps's (`syspack_distro::kb::shlibdeps`).
     pub fn deb_index(&self) -> Option<&'static ReleaseIndex> {
         if self.format == Format::Deb {
-            index::builtin(self.release.id.as_str())
+            index::get(self.release.id.as_str())
         } else {
             None
         }
@@ -107,10 +121,11 @@ impl Target {
 
     /// Whether `package` is a package of the release, when its index knows (`None` without one).
     pub fn has_package(&self, package: &str) -> Option<bool> {
-        index::builtin(self.release.id.as_str()).map(|ix| ix.version(package).is_some())
+        index::get(self.release.id.as_str()).map(|ix| ix.version(package).is_some())
     }
 
-    fn by_index(&self, ix: &ReleaseIndex, soname: &str, glibc: Option<&str>) -> SonameDep {
+    fn by_index(&self, found: &Found, soname: &str, glibc: Option<&str>) -> SonameDep {
+        let ix = found.index;
         // The index lists the amd64 port's files: another architecture's glibc loader is in the
         // package of libc.so.6 there.
         let soname = if syspack_distro::kb::is_glibc_loader(soname) && ix.provider(soname).is_none()
@@ -119,10 +134,27 @@ impl Target {
         } else {
             soname
         };
-        let Some(pkg) = ix.provider(soname) else {
-            return SonameDep::Missing(ix.contents_source());
-        };
         let table = self.release.package_for_soname(soname);
+        if self.format == Format::FreeBsd {
+            // packagesite lists the packages, not the base system's libraries (libc.so.7,
+            // libutil.so.9…): the table says which are base; another soname no package
+            // provides may still be base, so it stays unknown rather than an error.
+            if table.as_ref().is_some_and(|t| t.package.is_none()) {
+                return SonameDep::Base;
+            }
+            return match ix.provider(soname) {
+                Some(pkg) => SonameDep::Package(Relation::any(pkg)),
+                None => SonameDep::Unknown,
+            };
+        }
+        let Some(pkg) = ix.provider(soname) else {
+            return SonameDep::Missing(format!("{}; index {}", ix.contents_source(), found.origin));
+        };
+        if self.format != Format::Deb {
+            // RPM writes soname Requires (elfdeps) and uses this only to know the soname is
+            // provided; Arch depends on the provider's name, version-free as makepkg writes it.
+            return SonameDep::Package(Relation::any(pkg));
+        }
         if table.as_ref().is_some_and(|t| t.libc) {
             // The C library: the newest GLIBC_ version the binary needs, as dpkg-shlibdeps's
             // libc6 symbols file gives.

@@ -508,6 +508,36 @@ fn arch_package(dir: &Dir, name: &str, version: &str, provides: &str, assets: &[
         .stdout();
 }
 
+/// The Arch packages syspack wrote into `dir/arch-out`.
+fn arch_packages(dir: &Dir) -> Vec<PathBuf> {
+    crate::util::files_in(&dir.join("arch-out"))
+        .iter()
+        .filter(|f| f.contains(".pkg.tar"))
+        .map(|f| dir.join("arch-out").join(f))
+        .collect()
+}
+
+/// `repo`/test.db.tar.gz and test.files.tar.gz, written by repo-add over copies of `pkgs`.
+fn repo_add(repo: &Path, pkgs: &[PathBuf]) {
+    std::fs::create_dir_all(repo).unwrap();
+    let mut args = vec!["-q".to_string(), "test.db.tar.gz".to_string()];
+    for p in pkgs {
+        let name = p.file_name().unwrap();
+        std::fs::copy(p, repo.join(name)).unwrap();
+        args.push(name.to_string_lossy().into_owned());
+    }
+    let out = std::process::Command::new("repo-add")
+        .args(&args)
+        .current_dir(repo)
+        .output()
+        .expect("repo-add runs (apt-get install -y pacman-package-manager)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Arch `.files` databases written by repo-add over packages syspack made: the index agrees with
 /// what each package's `.PKGINFO` and file list say; a truncated database is refused.
 #[test]
@@ -543,11 +573,7 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
         "",
         &[(&doc, "/usr/share/doc/openssl/README")],
     );
-    let pkgs: Vec<PathBuf> = crate::util::files_in(&dir.join("arch-out"))
-        .iter()
-        .filter(|f| f.contains(".pkg.tar"))
-        .map(|f| dir.join("arch-out").join(f))
-        .collect();
+    let pkgs = arch_packages(&dir);
     assert_eq!(pkgs.len(), 3, "{pkgs:?}");
 
     // What the packages say: .PKGINFO's pkgname, pkgver and soname provides; the file list.
@@ -591,23 +617,7 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
     assert_eq!(want_versions.len(), 3);
 
     let repo = dir.join("arch-repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    let mut args = vec!["-q".to_string(), "test.db.tar.gz".to_string()];
-    for p in &pkgs {
-        let name = p.file_name().unwrap();
-        std::fs::copy(p, repo.join(name)).unwrap();
-        args.push(name.to_string_lossy().into_owned());
-    }
-    let out = std::process::Command::new("repo-add")
-        .args(&args)
-        .current_dir(&repo)
-        .output()
-        .expect("repo-add runs (apt-get install -y pacman-package-manager)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    repo_add(&repo, &pkgs);
 
     let summary = dir
         .command()
@@ -655,4 +665,393 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
 
 fn sonames_insert(m: &mut BTreeMap<String, BTreeSet<String>>, so: &str, pkg: &str) {
     m.entry(so.to_string()).or_default().insert(pkg.to_string());
+}
+
+/// This machine's C library and loader, which the provider packages of the tests below ship
+/// (so the imported index knows a provider of `libc.so.6` as a real release's does).
+const LIBC: &str = "/lib/x86_64-linux-gnu/libc.so.6";
+const LOADER: &str = "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+
+/// `dir/name`: a program calling `demo()` from `lib` (its DT_NEEDED is `lib`'s soname).
+fn program_linking(dir: &Dir, name: &str, lib: &Path) -> PathBuf {
+    dir.create(
+        "main.c",
+        "int demo(void);\nint main(void) { return demo() == 42 ? 0 : 1; }\n",
+    );
+    let out = dir.join(name);
+    tool(
+        "gcc",
+        &[
+            "-o",
+            out.to_str().unwrap(),
+            dir.join("main.c").to_str().unwrap(),
+            lib.to_str().unwrap(),
+        ],
+        TOOLS,
+    );
+    out
+}
+
+/// `syspack package` of `bin` as /usr/bin/`name` for `target` into `out`, with the release
+/// indexes in `index_dir` and `extra` lines in `[package]`.
+fn package_program(
+    dir: &Dir,
+    index_dir: &Path,
+    name: &str,
+    bin: &Path,
+    target: &str,
+    extra: &str,
+) -> crate::util::TestCommand {
+    dir.create(
+        format!("{name}.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"1.0.0\"\nlicense = \"MIT\"\n\
+             summary = \"a program\"\nmaintainer = \"T <t@example.org>\"\n{extra}\
+             assets = [{{ source = \"{}\", dest = \"{}/bin/{name}\", mode = \"0755\" }}]\n",
+            bin.display(),
+            if target.starts_with("freebsd") {
+                "/usr/local"
+            } else {
+                "/usr"
+            }
+        ),
+    );
+    let mut c = dir.command();
+    c.args(["package", "--config", &format!("{name}.toml")])
+        .args(["--target", target, "--out", "app-out"])
+        .env("SYSPACK_INDEX_DIR", index_dir);
+    c
+}
+
+/// `rpm -i --test` of `rpms` into an empty root: whether every Requires is resolved among them.
+fn rpm_install_test(dir: &Dir, rpms: &[&Path]) -> std::process::Output {
+    let root = dir.join("rpm-root");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    tool(
+        "rpm",
+        &["--root", root.to_str().unwrap(), "--initdb"],
+        TOOLS,
+    );
+    std::process::Command::new("rpm")
+        .args(["--root", root.to_str().unwrap(), "-i", "--test"])
+        .args(rpms)
+        .output()
+        .expect("rpm runs (apt-get install -y rpm)")
+}
+
+/// An imported fedora-43 index (createrepo_c repodata of rpms rpmbuild made, one providing
+/// libdemo.so.1, one the C library) in the index directory `kb import` writes by default: the
+/// package's Requires are the soname dependencies rpm resolves against those providers, and a
+/// soname no package of the index provides is refused, naming the soname, the release, the
+/// index file and the fix. A damaged index is an error, not a fallback.
+#[test]
+fn package_for_fedora_uses_the_imported_index() {
+    let dir = Dir::new("kb-use-rpm");
+    let demo = shared_library(&dir, "libdemo.so.1.0.0", "libdemo.so.1");
+    let demo_rpm = rpmbuild(
+        &dir,
+        "demo-libs",
+        "Version: 1.2.3\nRelease: 4\n",
+        &format!(
+            "install -D -m 0755 {} %{{buildroot}}/usr/lib64/libdemo.so.1.0.0\n\
+             ln -s libdemo.so.1.0.0 %{{buildroot}}/usr/lib64/libdemo.so.1",
+            demo.display()
+        ),
+    );
+    let libc_rpm = rpmbuild(
+        &dir,
+        "glibc",
+        "Version: 2.42\nRelease: 1.fc43\nProvides: rtld(GNU_HASH)\n",
+        &format!(
+            "install -D -m 0755 {LIBC} %{{buildroot}}/usr/lib64/libc.so.6\n\
+             install -D -m 0755 {LOADER} %{{buildroot}}/usr/lib64/ld-linux-x86-64.so.2"
+        ),
+    );
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    for r in [&demo_rpm, &libc_rpm] {
+        std::fs::copy(r, repo.join(r.file_name().unwrap())).unwrap();
+    }
+    createrepo(&repo, "gz");
+    // No --out: the index directory, where package and matrix look.
+    let index_dir = dir.join("index");
+    dir.command()
+        .args(["kb", "import", "--release", "fedora-43"])
+        .args([&repo])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    let index_file = index_dir.join("fedora-43.idx.xz");
+    assert!(index_file.is_file());
+    let show = dir
+        .command()
+        .args(["kb", "show", "fedora-43"])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    assert_contains(
+        &show,
+        &[&format!("index:     {}", index_file.display()), "rpm-md"],
+    );
+
+    let app = program_linking(&dir, "app", &demo);
+    package_program(&dir, &index_dir, "app", &app, "fedora-43", "").stdout();
+    let app_rpm = dir.join("app-out/app-1.0.0-1.x86_64.rpm");
+    let requires = tool(
+        "rpm",
+        &["-qp", "--requires", app_rpm.to_str().unwrap()],
+        TOOLS,
+    );
+    assert_contains(&requires, &["libdemo.so.1()(64bit)", "libc.so.6()(64bit)"]);
+    // rpm resolves them against the providers; without the libdemo one it cannot.
+    let ok = rpm_install_test(&dir, &[&app_rpm, &demo_rpm, &libc_rpm]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let without = rpm_install_test(&dir, &[&app_rpm, &libc_rpm]);
+    assert!(!without.status.success());
+    assert_contains(
+        &String::from_utf8_lossy(&without.stderr),
+        &["libdemo.so.1()(64bit) is needed by app"],
+    );
+
+    // A soname the release's index does not have: the binary cannot run there.
+    let lonely = shared_library(&dir, "libmissing.so.3", "libmissing.so.3");
+    let lost = program_linking(&dir, "lost", &lonely);
+    let err = package_program(&dir, &index_dir, "lost", &lost, "fedora-43", "").stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "`libmissing.so.3`",
+            "no package of fedora-43",
+            &index_file.display().to_string(),
+            "in `depends`",
+        ],
+    );
+    // Declared, from a third-party repository: a warning, and the package is written.
+    package_program(
+        &dir,
+        &index_dir,
+        "lost",
+        &lost,
+        "fedora-43",
+        "depends = [\"missing-provider\"]\n",
+    )
+    .stdout();
+    assert!(dir.join("app-out/lost-1.0.0-1.x86_64.rpm").is_file());
+    // Without an index (the built-in data has none for fedora-43) the same binary is packaged.
+    package_program(&dir, &dir.join("no-index"), "lost", &lost, "fedora-43", "").stdout();
+
+    // A damaged index is an error naming it and the fix, not the built-in data.
+    std::fs::write(&index_file, b"not xz").unwrap();
+    let err = package_program(&dir, &index_dir, "app", &app, "fedora-43", "").stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            &index_file.display().to_string(),
+            "syspack kb import --release fedora-43",
+        ],
+    );
+    let err = dir
+        .command()
+        .args(["matrix", "--target", "fedora-43", "--binary"])
+        .args([&app])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stderr_with(2);
+    assert_contains(&err, &[&index_file.display().to_string(), "kb import"]);
+}
+
+/// An imported Arch index (repo-add `.files` database over a provider of libdemo.so.1 and one
+/// of the C library): the package depends on the providers by name, version-free as makepkg
+/// writes it, and a soname no package of the index ships is refused.
+#[test]
+fn package_for_arch_depends_on_the_providers_in_the_imported_index() {
+    let dir = Dir::new("kb-use-arch");
+    let demo = shared_library(&dir, "libdemo.so.1.0.0", "libdemo.so.1");
+    arch_package(
+        &dir,
+        "demo-libs",
+        "1.2.3",
+        "provides = [\"libdemo.so=1-64\"]\n",
+        &[(&demo, "/usr/lib/libdemo.so.1.0.0")],
+    );
+    arch_package(
+        &dir,
+        "glibc",
+        "2.42",
+        "",
+        &[
+            (Path::new(LIBC), "/usr/lib/libc.so.6"),
+            (Path::new(LOADER), "/usr/lib/ld-linux-x86-64.so.2"),
+        ],
+    );
+    let repo = dir.join("arch-repo");
+    repo_add(&repo, &arch_packages(&dir));
+    let index_dir = dir.join("index");
+    dir.command()
+        .args(["kb", "import", "--release", "arch"])
+        .args([&repo])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+
+    let app = program_linking(&dir, "app", &demo);
+    package_program(&dir, &index_dir, "app", &app, "arch", "").stdout();
+    let pkg = crate::util::files_in(&dir.join("app-out"))
+        .into_iter()
+        .find(|f| f.starts_with("app-") && f.contains(".pkg.tar"))
+        .expect("an Arch package");
+    let info = tool(
+        "bsdtar",
+        &[
+            "-xOf",
+            dir.join("app-out").join(pkg).to_str().unwrap(),
+            ".PKGINFO",
+        ],
+        "libarchive-tools",
+    );
+    let depends: Vec<&str> = info
+        .lines()
+        .filter_map(|l| l.strip_prefix("depend = "))
+        .collect();
+    assert_eq!(depends, ["demo-libs", "glibc"], "{info}");
+
+    let lonely = shared_library(&dir, "libmissing.so.3", "libmissing.so.3");
+    let lost = program_linking(&dir, "lost", &lonely);
+    let err = package_program(&dir, &index_dir, "lost", &lost, "arch", "").stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "`libmissing.so.3`",
+            "no package of arch",
+            &index_dir.join("arch.idx.xz").display().to_string(),
+        ],
+    );
+
+    // The matrix answers from the same index, with its as-of date: a definite yes and no.
+    let m = dir
+        .command()
+        .args(["matrix", "--target", "arch", "--format", "json", "--binary"])
+        .args([&lost])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    let m: serde_json::Value = serde_json::from_str(&m).unwrap();
+    let runs = &m["rows"][0]["runs"];
+    assert_eq!(runs["status"], "no", "{m:#}");
+    assert_contains(
+        &runs["reasons"].to_string(),
+        &["libmissing.so.3", "does not ship", "test.files.tar.gz"],
+    );
+    let show = dir
+        .command()
+        .args(["kb", "show", "arch"])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    let date = show
+        .lines()
+        .find_map(|l| l.strip_prefix("as of:"))
+        .expect("kb show prints the date")
+        .trim()
+        .to_string();
+    assert_eq!(runs["index_as_of"], date.as_str(), "{m:#}");
+    let table = dir
+        .command()
+        .args(["matrix", "--target", "arch", "--binary"])
+        .args([&app])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    assert_contains(&table, &["yes", &format!(" (index as of {date})")]);
+    let m = dir
+        .command()
+        .args(["matrix", "--target", "arch", "--format", "json", "--binary"])
+        .args([&app])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    let m: serde_json::Value = serde_json::from_str(&m).unwrap();
+    assert_eq!(m["rows"][0]["runs"]["status"], "yes", "{m:#}");
+    assert_contains(
+        &m["rows"][0]["dependencies"].to_string(),
+        &["\"demo-libs\"", "libdemo.so.1"],
+    );
+}
+
+/// A FreeBSD release index (here `<release>.idx` text, as `kb import` accepts it; a packagesite
+/// import writes the same records) gives the providing package's name as the dependency; a
+/// soname no package provides may be the base system's (packagesite does not list those), so it
+/// stays a warning, not an error.
+#[test]
+fn package_for_freebsd_depends_on_the_provider_in_the_index() {
+    let dir = Dir::new("kb-use-freebsd");
+    let demo = shared_library(&dir, "libdemo.so.1.0.0", "libdemo.so.1");
+    let lonely = shared_library(&dir, "libmissing.so.3", "libmissing.so.3");
+    // FreeBSD's C library by soname: a base-system library, no package dependency.
+    let libc7 = shared_library(&dir, "libc.so.7", "libc.so.7");
+    dir.create(
+        "app.c",
+        "int demo(void);\nint app(void) { return demo(); }\n",
+    );
+    let object = |name: &str, lib: &Path| {
+        let out = dir.join(name);
+        tool(
+            "gcc",
+            &[
+                "-shared",
+                "-fPIC",
+                "-nostdlib",
+                "-o",
+                out.to_str().unwrap(),
+                dir.join("app.c").to_str().unwrap(),
+                lib.to_str().unwrap(),
+                libc7.to_str().unwrap(),
+            ],
+            TOOLS,
+        );
+        // Branded FreeBSD (EI_OSABI 9), as FreeBSD's linker writes it.
+        let mut bytes = std::fs::read(&out).unwrap();
+        bytes[7] = 9;
+        std::fs::write(&out, bytes).unwrap();
+        out
+    };
+    let app = object("app", &demo);
+    let lost = object("lost", &lonely);
+    let index_dir = dir.join("index");
+    std::fs::create_dir_all(&index_dir).unwrap();
+    std::fs::write(
+        index_dir.join("freebsd-14.idx"),
+        "syspack-kb-index\t1\nrelease\tfreebsd-14\nsuite\tpackagesite\ncodename\tquarterly\n\
+         date\tSat, 01 Nov 2025 00:00:00 +0000\ncommand\ta test's hand-written index\n\
+         package\tdemo-libs\t1.2.3\nsoname\tlibdemo.so.1\tdemo-libs\n",
+    )
+    .unwrap();
+
+    let manifest = |name: &str| {
+        let pkg = crate::util::files_in(&dir.join("app-out"))
+            .into_iter()
+            .find(|f| f.starts_with(&format!("{name}-")) && f.ends_with(".pkg"))
+            .expect("a FreeBSD package");
+        tool(
+            "bsdtar",
+            &[
+                "-xOf",
+                dir.join("app-out").join(pkg).to_str().unwrap(),
+                "+COMPACT_MANIFEST",
+            ],
+            "libarchive-tools",
+        )
+    };
+    package_program(&dir, &index_dir, "app", &app, "freebsd-14", "").stdout();
+    let m: serde_json::Value = serde_json::from_str(&manifest("app")).unwrap();
+    let deps: Vec<&String> = m["deps"]
+        .as_object()
+        .map(|d| d.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(deps, ["demo-libs"], "{m:#}");
+
+    let out = package_program(&dir, &index_dir, "lost", &lost, "freebsd-14", "").expect_code(0);
+    assert_contains(
+        &String::from_utf8_lossy(&out.stderr),
+        &["libmissing.so.3", "add it to `depends`"],
+    );
+    let m: serde_json::Value = serde_json::from_str(&manifest("lost")).unwrap();
+    assert!(m["deps"].as_object().is_none_or(|d| d.is_empty()), "{m:#}");
 }

@@ -170,6 +170,9 @@ impl TestCommand {
         // Shared frames live in a cache for the run only, unless a test gives one.
         cmd.env("SYSPACK_FRAME_CACHE", "off");
         cmd.env_remove("SYSPACK_FRAME_CACHE_MAX_SIZE");
+        // No release index from the user's cache: the built-in ones unless a test gives a
+        // directory.
+        cmd.env("SYSPACK_INDEX_DIR", cwd.join(".no-index-dir"));
         TestCommand {
             cmd,
             cwd: cwd.to_path_buf(),

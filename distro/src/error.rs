@@ -111,6 +111,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A release index in the user's index directory cannot be used.
+    #[error("cannot use the index of {release} `{}`: {reason}; re-run `syspack kb import --release {release} DIR` (it rewrites that file) or remove the file", path.display())]
+    BadIndex {
+        /// The index file.
+        path: PathBuf,
+        /// The release it was looked up for.
+        release: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A package file being read is malformed.
     #[error("`{}` is not a valid {format} package: {reason}", path.display())]
     Malformed {

@@ -68,11 +68,14 @@ enum KbCommand {
         /// `releases/43/Everything/x86_64/os`), recorded before each file's path.
         #[arg(long)]
         origin: Option<String>,
-        /// Where the indexes go.
-        #[arg(long, default_value = "distro/data/index")]
-        out: PathBuf,
+        /// Where the indexes go [default: the index directory: $SYSPACK_INDEX_DIR, else
+        /// $XDG_CACHE_HOME/syspack/index, else ~/.cache/syspack/index], where `syspack package`
+        /// and `syspack matrix` look first.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
-    /// Print what a release's shipped index holds and where it comes from.
+    /// Print what the index a release's facts come from holds (the user's index directory's
+    /// `<release>.idx.xz`, else the one built into syspack) and where it comes from.
     Show {
         /// The release (`debian-12`).
         release: String,
@@ -101,6 +104,12 @@ pub fn run(args: Args) -> Result<i32> {
             origin,
             out,
         } => {
+            let out = match out.or_else(index::default_dir) {
+                Some(o) => o,
+                None => bail!(
+                    "no index directory: HOME is not set; give --out DIR or set SYSPACK_INDEX_DIR"
+                ),
+            };
             if dir.join("repodata/repomd.xml").is_file() {
                 import_rpm_md(&dir, release, origin, &out)
             } else if has_files_db(&dir) {
@@ -682,28 +691,29 @@ fn import_arch(
 }
 
 fn show(release: &str, from: Option<&Path>) -> Result<i32> {
+    let mut origin = None;
     let ix = match from {
         Some(dir) => {
-            let path = dir.join(format!("{release}.idx.xz"));
-            let mut text = String::new();
-            syspack_lzma_sys::safe::XzDecoder::new(
-                std::fs::File::open(&path)
-                    .with_context(|| format!("cannot open `{}`", path.display()))?,
-            )
-            .take(64 << 20)
-            .read_to_string(&mut text)
-            .with_context(|| format!("cannot decompress `{}`", path.display()))?;
-            ReleaseIndex::parse(&path.to_string_lossy(), &text)?
+            let Some(path) = index::user_file(dir, release) else {
+                bail!(
+                    "`{}` holds no `{release}.idx.xz` or `{release}.idx`; write one with `syspack kb import --release {release} DIR --out {}`",
+                    dir.display(),
+                    dir.display()
+                );
+            };
+            index::read_file(&path, release)?
         }
         None => {
             KnowledgeBase::builtin().release(release)?;
-            let Some(ix) = index::load_builtin(release)? else {
+            let Some(found) = index::lookup(release)? else {
                 bail!(
-                    "no shipped index for `{release}`; indexes exist for: {} (an imported one: `syspack kb show {release} --from DIR`)",
+                    "no index for `{release}`: none in the index directory ({}) and none built in (built-in indexes exist for: {}); import one with `syspack kb import --release {release} DIR`",
+                    index::dir().map_or_else(|| "none: HOME is not set".to_string(), |d| format!("`{}`", d.display())),
                     index::builtin_ids().collect::<Vec<_>>().join(", ")
                 );
             };
-            ix
+            origin = Some(&found.origin);
+            found.index.clone()
         }
     };
     let mut o = std::io::stdout().lock();
@@ -712,6 +722,9 @@ fn show(release: &str, from: Option<&Path>) -> Result<i32> {
         "release:   {} ({} {})",
         ix.release, ix.codename, ix.suite
     )?;
+    if let Some(origin) = origin {
+        writeln!(o, "index:     {origin}")?;
+    }
     writeln!(o, "as of:     {}", ix.date)?;
     writeln!(o, "derived:   `{}`", ix.command)?;
     writeln!(o, "signature: {}", ix.signature)?;
@@ -722,7 +735,7 @@ fn show(release: &str, from: Option<&Path>) -> Result<i32> {
             f.path, f.sha256, f.size
         )?;
     }
-    if from.is_none() {
+    if origin == Some(&index::Origin::Builtin) {
         writeln!(
             o,
             "size:      {} bytes compressed",

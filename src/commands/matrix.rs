@@ -76,7 +76,8 @@ pub struct Args {
     #[arg(long)]
     no_solve: bool,
 
-    /// The package indexes: `<DIR>/<release>/…` [default: $SYSPACK_INDEX_DIR, else
+    /// The package indexes: `<DIR>/<release>/…` for --solve, `<DIR>/<release>.idx.xz` (from
+    /// `syspack kb import`) for the sonames a release ships [default: $SYSPACK_INDEX_DIR, else
     /// $XDG_CACHE_HOME/syspack/index, else ~/.cache/syspack/index].
     #[arg(long, value_name = "DIR")]
     index_dir: Option<PathBuf>,
@@ -103,6 +104,22 @@ pub fn run(args: Args) -> Result<i32> {
         }
         out
     };
+    // The release indexes (`<index dir>/<release>.idx.xz`, else the built-in ones) answer the
+    // runs cell's soname check: a damaged one is an error here, not a silently missing fact.
+    syspack_distro::kb::index::use_dir(
+        args.index_dir
+            .clone()
+            .or_else(syspack_distro::kb::index::default_dir),
+    );
+    for r in &releases {
+        let id = r.id.as_str();
+        if syspack_distro::kb::index::dir()
+            .and_then(|d| syspack_distro::kb::index::user_file(d, id))
+            .is_some()
+        {
+            syspack_distro::kb::index::lookup(id)?;
+        }
+    }
     let proofs = match &args.proofs {
         Some(p) => read_proofs(p)?,
         None => Vec::new(),

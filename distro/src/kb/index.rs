@@ -9,7 +9,8 @@
 //! the file it came from (path relative to the mirror base, sha256) and the command that made it.
 //!
 //! The shipped indexes live in `distro/data/index/<release>.idx.xz`, are compiled in and
-//! decompressed only when a release's index is first asked for ([`builtin`]).
+//! decompressed only when a release's index is first asked for ([`builtin`]). Imported ones live
+//! in the user's index directory ([`default_dir`]); [`lookup`] prefers those, once per release.
 //!
 //! # Text format (`syspack-kb-index 1`), one record per line, fields separated by a tab (shown `→`)
 //!
@@ -52,7 +53,8 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -403,6 +405,173 @@ pub fn builtin(id: &str) -> Option<&'static ReleaseIndex> {
             Err(e) => panic!("syspack's shipped index is invalid (a bug; please report it): {e}"),
         })
         .as_ref()
+}
+
+/// Largest decompressed index read from a user's index directory (the shipped trixie index is
+/// about 10 MB as text).
+pub const MAX_INDEX_TEXT: u64 = 64 << 20;
+
+/// Where the index a release's facts come from was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// `<index dir>/<release>.idx.xz` (or `.idx`), written by `syspack kb import`.
+    User(PathBuf),
+    /// The index compiled into syspack (`distro/data/index/<release>.idx.xz`).
+    Builtin,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::User(p) => write!(f, "{} (user index directory)", p.display()),
+            Origin::Builtin => f.write_str("built into syspack"),
+        }
+    }
+}
+
+/// A release's index and where it was found.
+#[derive(Debug)]
+pub struct Found {
+    /// The index.
+    pub index: &'static ReleaseIndex,
+    /// Its file.
+    pub origin: Origin,
+}
+
+/// The per-user index directory: `$SYSPACK_INDEX_DIR`, else `$XDG_CACHE_HOME/syspack/index`,
+/// else `~/.cache/syspack/index`. `syspack kb import` writes `<release>.idx.xz` there and
+/// `syspack matrix --solve` reads `<release>/` (the archive's own index files) there.
+pub fn default_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("SYSPACK_INDEX_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
+    Some(cache.join("syspack").join("index"))
+}
+
+static USER_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// Sets the index directory [`lookup`] reads (`matrix --index-dir`); without a call,
+/// [`default_dir`]. Only the first call, made before any lookup, counts: returns whether it did.
+pub fn use_dir(dir: Option<PathBuf>) -> bool {
+    USER_DIR.set(dir).is_ok()
+}
+
+/// The index directory [`lookup`] reads.
+pub fn dir() -> Option<&'static Path> {
+    USER_DIR.get_or_init(default_dir).as_deref()
+}
+
+/// The index file of `id` in `dir`, if there is one: `<id>.idx.xz`, else `<id>.idx`.
+pub fn user_file(dir: &Path, id: &str) -> Option<PathBuf> {
+    [format!("{id}.idx.xz"), format!("{id}.idx")]
+        .into_iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.exists())
+}
+
+/// Reads an index file (`.idx.xz` or plain text), at most [`MAX_INDEX_TEXT`] bytes of text, and
+/// checks it describes `id`.
+///
+/// # Errors
+///
+/// [`Error::Io`] when it cannot be read, [`Error::Malformed`] when it is not a complete index
+/// of `id`; both name the file.
+pub fn read_file(path: &Path, id: &str) -> Result<ReleaseIndex> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, "opening index", e))?;
+    let what = path.to_string_lossy().into_owned();
+    let mut bytes = Vec::new();
+    let xz = path.extension().is_some_and(|e| e == "xz");
+    let read = if xz {
+        syspack_lzma_sys::safe::XzDecoder::new(file)
+            .take(MAX_INDEX_TEXT + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        file.take(MAX_INDEX_TEXT + 1).read_to_end(&mut bytes)
+    };
+    read.map_err(|e| Error::malformed(&what, "syspack index", format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_INDEX_TEXT {
+        return Err(Error::malformed(
+            &what,
+            "syspack index",
+            format!("larger than {MAX_INDEX_TEXT} bytes of text: refused"),
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::malformed(&what, "syspack index", "not UTF-8 text"))?;
+    let ix = ReleaseIndex::parse(&what, &text)?;
+    if ix.release != id {
+        return Err(Error::malformed(
+            &what,
+            "syspack index",
+            format!(
+                "it describes `{}`, not `{id}`",
+                crate::text::escape_line(&crate::text::bounded(&ix.release, 64))
+            ),
+        ));
+    }
+    Ok(ix)
+}
+
+type Loaded = std::result::Result<Option<Found>, (PathBuf, String)>;
+
+/// The index of release `id`: `<index dir>/<id>.idx.xz` (or `.idx`) when that file exists, else
+/// the built-in one, else `None`. Each release's is read once per process. A user file that
+/// cannot be read or parsed is an error naming the file and the fix, never a fallback to the
+/// built-in index.
+///
+/// # Errors
+///
+/// [`Error::BadIndex`] for a damaged or foreign index file in the index directory.
+pub fn lookup(id: &str) -> Result<Option<&'static Found>> {
+    static CACHE: OnceLock<Mutex<BTreeMap<String, &'static Loaded>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    let loaded: &'static Loaded = {
+        let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(id) {
+            Some(l) => l,
+            None => {
+                let l: &'static Loaded = Box::leak(Box::new(load(id)));
+                map.insert(id.to_string(), l);
+                l
+            }
+        }
+    };
+    match loaded {
+        Ok(f) => Ok(f.as_ref()),
+        Err((path, reason)) => Err(Error::BadIndex {
+            path: path.clone(),
+            release: id.to_string(),
+            reason: reason.clone(),
+        }),
+    }
+}
+
+fn load(id: &str) -> Loaded {
+    if let Some(path) = dir().and_then(|d| user_file(d, id)) {
+        return match read_file(&path, id) {
+            Ok(index) => Ok(Some(Found {
+                index: Box::leak(Box::new(index)),
+                origin: Origin::User(path),
+            })),
+            // The error names the file already: keep only what is wrong with it.
+            Err(Error::Malformed { reason, .. }) => Err((path, reason)),
+            Err(e) => Err((path, e.to_string())),
+        };
+    }
+    Ok(builtin(id).map(|index| Found {
+        index,
+        origin: Origin::Builtin,
+    }))
+}
+
+/// The index of release `id` ([`lookup`]), `None` when there is none or the user's file is
+/// broken (callers that can report errors check [`lookup`] first).
+pub fn get(id: &str) -> Option<&'static ReleaseIndex> {
+    lookup(id).ok().flatten().map(|f| f.index)
 }
 
 /// A reader that hashes what passes through it and refuses to read more than a bound.
@@ -950,6 +1119,37 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_index_files_are_checked_before_use() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(user_file(dir.path(), "fedora-43"), None);
+        let ix = ReleaseIndex {
+            release: "fedora-43".into(),
+            date: "Fri, 07 Nov 2025 00:00:00 +0000".into(),
+            command: "syspack kb import --release fedora-43 os".into(),
+            ..ReleaseIndex::default()
+        };
+        let plain = dir.path().join("fedora-43.idx");
+        std::fs::write(&plain, ix.to_text()).unwrap();
+        assert_eq!(user_file(dir.path(), "fedora-43"), Some(plain.clone()));
+        assert_eq!(read_file(&plain, "fedora-43").unwrap(), ix);
+        // Another release's index under this name, a damaged xz, a truncated text: refused,
+        // naming the file.
+        let err = read_file(&plain, "fedora-42").unwrap_err().to_string();
+        assert!(
+            err.contains("fedora-43.idx") && err.contains("`fedora-43`, not `fedora-42`"),
+            "{err}"
+        );
+        let xz = dir.path().join("fedora-43.idx.xz");
+        std::fs::write(&xz, b"not xz").unwrap();
+        assert_eq!(user_file(dir.path(), "fedora-43"), Some(xz.clone()));
+        let err = read_file(&xz, "fedora-43").unwrap_err().to_string();
+        assert!(err.contains("fedora-43.idx.xz"), "{err}");
+        std::fs::write(&plain, "release\tfedora-43\n").unwrap();
+        let err = read_file(&plain, "fedora-43").unwrap_err().to_string();
+        assert!(err.contains("not a syspack index"), "{err}");
+    }
 
     #[test]
     fn contents_keeps_only_sonames_under_library_directories() {

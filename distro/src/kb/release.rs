@@ -511,14 +511,19 @@ impl Release {
     /// only from a complete file list of the release (its derived index, [`super::index`]):
     /// `Some((ships, source))`, or `None` when no file list is known — then there is no answer.
     pub fn ships_soname(&self, soname: &str) -> Option<(bool, String)> {
-        let index = super::index::builtin(self.id.as_str())?;
+        let index = super::index::get(self.id.as_str())?;
         // The file lists are the x86_64 port's: another architecture's loader goes with libc.
         let soname = if is_glibc_loader(soname) && index.provider(soname).is_none() {
             "libc.so.6"
         } else {
             soname
         };
-        Some((index.provider(soname).is_some(), index.contents_source()))
+        let ships = index.provider(soname).is_some();
+        if !ships && self.format == Some(crate::Format::FreeBsd) {
+            // packagesite lists packages, not the base system's libraries: no answer.
+            return None;
+        }
+        Some((ships, index.contents_source()))
     }
 
     /// The release's glibc version, if it runs glibc and the version is known.

@@ -227,6 +227,10 @@ pub struct Cell {
     /// when other facts of the cell are leads.
     #[serde(skip)]
     no_confidence: Option<Confidence>,
+    /// The runs cell only: the as-of date of the release index (`syspack kb`) whose file list
+    /// answered which sonames the release ships.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_as_of: Option<String>,
     /// The installs cell only: a dependency solver's answer against the release's real index
     /// ([`Cell::apply_solved`]); its keys `answer`, `by`, `index` sit beside `status`.
     #[serde(flatten)]
@@ -267,6 +271,7 @@ impl Cell {
             proofs: Vec::new(),
             no_confidence: None,
             solved: None,
+            index_as_of: None,
         }
     }
 
@@ -356,6 +361,13 @@ impl Cell {
                     index.date.as_deref().unwrap_or("index of unknown date")
                 ));
             }
+        }
+        if let Some(date) = self
+            .index_as_of
+            .as_ref()
+            .filter(|_| self.status == Status::Yes)
+        {
+            s.push_str(&format!(" (index as of {date})"));
         }
         if !self.reasons.is_empty() && self.status != Status::Yes {
             s.push_str(": ");
@@ -733,8 +745,8 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
     // Where the release's index has the library's symbols file, its version nodes say whether
     // the library defines every version the binary needs (a symbols file lists each node as a
     // symbol `NODE@NODE`, and dpkg-gensymbols keeps it complete).
-    let index = crate::kb::index::builtin(release.id.as_str())
-        .filter(|_| release.format == Some(Format::Deb));
+    let index =
+        crate::kb::index::get(release.id.as_str()).filter(|_| release.format == Some(Format::Deb));
     let mut checked: Vec<&str> = Vec::new();
     if let Some(ix) = index {
         for (so, versions) in &elf.symbol_versions {
@@ -778,7 +790,7 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
     let max_glibc = elf.max_version("GLIBC_");
     // Where the release has an index with the libraries' symbols files: what dpkg-shlibdeps
     // writes for the symbols the artifact imports (crate::kb::shlibdeps).
-    let shlibdeps: Vec<String> = match crate::kb::index::builtin(release.id.as_str()) {
+    let shlibdeps: Vec<String> = match crate::kb::index::get(release.id.as_str()) {
         Some(ix) if release.format == Some(Format::Deb) => {
             let needed: Vec<String> = elf
                 .needed
@@ -793,8 +805,27 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
         _ => Vec::new(),
     };
     let mut deps: BTreeMap<String, Dependency> = BTreeMap::new();
+    let index_date = || crate::kb::index::get(release.id.as_str()).map(|ix| ix.date.clone());
     for soname in &elf.needed {
-        match release.package_for_soname(soname) {
+        let table = release.package_for_soname(soname);
+        // The release's complete file list (its index) decides before the hand-kept table:
+        // a soname it shows no package ships is a definite no, whatever the table says (the
+        // base system's libraries, which a FreeBSD packagesite does not list, excepted).
+        if let Some((false, source)) = release.ships_soname(soname) {
+            if table.as_ref().is_none_or(|p| p.package.is_some()) {
+                cell.index_as_of = index_date();
+                cell.add(
+                    Status::No,
+                    format!(
+                        "needs {soname}, which {} does not ship ({source})",
+                        release.id
+                    ),
+                    Confidence::Verified,
+                );
+                continue;
+            }
+        }
+        match table {
             Some(p) => {
                 cell.confidence = cell.confidence.and(p.confidence);
                 match p.repository {
@@ -805,7 +836,18 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                         .push(format!("{soname} from an extra repository")),
                     Repository::Base => {}
                 }
-                let Some(pkg) = p.package else { continue };
+                let Some(table_pkg) = p.package else { continue };
+                // The package the index says ships it, where it names another than the table.
+                let from_index = crate::kb::index::get(release.id.as_str())
+                    .and_then(|ix| ix.provider(soname))
+                    .filter(|i| *i != table_pkg.as_str());
+                if from_index.is_some() {
+                    cell.index_as_of = index_date();
+                }
+                let pkg = match from_index {
+                    Some(i) => i.to_string(),
+                    None => table_pkg.to_string(),
+                };
                 let computed: Vec<&str> = shlibdeps
                     .iter()
                     .map(String::as_str)
@@ -815,8 +857,10 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                     Some(computed.join(", "))
                 } else if p.libc && release.format == Some(Format::Deb) {
                     max_glibc.as_ref().map(|v| format!("{pkg} (>= {v})"))
-                } else {
+                } else if from_index.is_none() {
                     p.depends.clone()
+                } else {
+                    None
                 };
                 let dep = deps.entry(pkg.to_string()).or_insert_with(|| Dependency {
                     package: pkg.to_string(),
@@ -837,12 +881,15 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                     .find(|s| s.as_str().split(".so").next() == Some(stem) && s.as_str() != soname);
                 // A definite no needs a fact: the release's complete file list (a derived soname
                 // index). Another soname of the same library in the data is only a hint.
-                let from_index = crate::kb::index::builtin(release.id.as_str())
-                    .and_then(|ix| ix.provider(soname));
+                let from_index =
+                    crate::kb::index::get(release.id.as_str()).and_then(|ix| ix.provider(soname));
                 match (release.ships_soname(soname), other) {
                     // The release's file list names the package: a fact, as good as the table's.
-                    (Some((true, _)), _) if from_index.is_some() => {
+                    (Some((true, source)), _) if from_index.is_some() => {
                         let pkg = from_index.unwrap_or_default().to_string();
+                        // A yes from the index: its source and as-of date go with the cell.
+                        cell.index_as_of = index_date();
+                        cell.reasons.push(format!("{soname} from {pkg} ({source})"));
                         let computed: Vec<&str> = shlibdeps
                             .iter()
                             .map(String::as_str)
@@ -858,14 +905,17 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                         }
                         dep.sonames.push(soname.clone());
                     }
-                    (Some((false, source)), _) => cell.add(
-                        Status::No,
-                        format!(
-                            "needs {soname}, which {} does not ship ({source})",
-                            release.id
-                        ),
-                        Confidence::Verified,
-                    ),
+                    (Some((false, source)), _) => {
+                        cell.index_as_of = index_date();
+                        cell.add(
+                            Status::No,
+                            format!(
+                                "needs {soname}, which {} does not ship ({source})",
+                                release.id
+                            ),
+                            Confidence::Verified,
+                        );
+                    }
                     (_, Some(s)) => cell.add(
                         Status::Unknown,
                         format!("needs {soname}; the data knows only {s} (no file list)"),
