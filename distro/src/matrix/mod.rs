@@ -663,6 +663,20 @@ fn installs(artifact: &Artifact, release: &Release) -> (Cell, Option<String>) {
     )
 }
 
+/// A definite no from the release's index: no package of it ships `soname` (`source` names the
+/// index file); the cell carries the index's as-of date.
+fn not_shipped(cell: &mut Cell, release: &Release, soname: &str, source: &str) {
+    cell.index_as_of = crate::kb::index::get(release.id.as_str()).map(|ix| ix.date.clone());
+    cell.add(
+        Status::No,
+        format!(
+            "needs {soname}, which {} does not ship ({source})",
+            release.id
+        ),
+        Confidence::Verified,
+    );
+}
+
 fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
     let Some(elf) = &artifact.elf else {
         return (
@@ -813,15 +827,7 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
         // base system's libraries, which a FreeBSD packagesite does not list, excepted).
         if let Some((false, source)) = release.ships_soname(soname) {
             if table.as_ref().is_none_or(|p| p.package.is_some()) {
-                cell.index_as_of = index_date();
-                cell.add(
-                    Status::No,
-                    format!(
-                        "needs {soname}, which {} does not ship ({source})",
-                        release.id
-                    ),
-                    Confidence::Verified,
-                );
+                not_shipped(&mut cell, release, soname, &source);
                 continue;
             }
         }
@@ -905,17 +911,7 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                         }
                         dep.sonames.push(soname.clone());
                     }
-                    (Some((false, source)), _) => {
-                        cell.index_as_of = index_date();
-                        cell.add(
-                            Status::No,
-                            format!(
-                                "needs {soname}, which {} does not ship ({source})",
-                                release.id
-                            ),
-                            Confidence::Verified,
-                        );
-                    }
+                    (Some((false, source)), _) => not_shipped(&mut cell, release, soname, &source),
                     (_, Some(s)) => cell.add(
                         Status::Unknown,
                         format!("needs {soname}; the data knows only {s} (no file list)"),
