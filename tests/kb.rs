@@ -130,6 +130,17 @@ fn repository(dir: &Dir) -> Vec<PathBuf> {
     rpms
 }
 
+/// `dir/repo` holding `rpms`, with the repodata createrepo_c writes (gzip).
+fn rpm_md_repo(dir: &Dir, rpms: &[&Path]) -> PathBuf {
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    for r in rpms {
+        std::fs::copy(r, repo.join(r.file_name().unwrap())).unwrap();
+    }
+    createrepo(&repo, "gz");
+    repo
+}
+
 fn createrepo(repo: &Path, compression: &str) {
     let _ = std::fs::remove_dir_all(repo.join("repodata"));
     tool(
@@ -387,10 +398,7 @@ fn kb_import_refuses_damaged_repodata_and_writes_nothing() {
             demo.display()
         ),
     );
-    let repo = dir.join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    std::fs::copy(&rpm, repo.join(rpm.file_name().unwrap())).unwrap();
-    createrepo(&repo, "gz");
+    let repo = rpm_md_repo(&dir, &[&rpm]);
     let file = |kind: &str| {
         let name = crate::util::files_in(&repo.join("repodata"))
             .into_iter()
@@ -398,19 +406,17 @@ fn kb_import_refuses_damaged_repodata_and_writes_nothing() {
             .unwrap();
         (repo.join("repodata").join(&name), name)
     };
-    let import = |out: &str| {
-        dir.command()
+    let import_to = |out: &str| {
+        let mut command = dir.command();
+        command
             .args(["kb", "import", "--release", "fedora-43"])
             .args([&repo])
-            .args(["--out", out])
-            .stderr_with(2)
+            .args(["--out", out]);
+        command
     };
+    let import = |out: &str| import_to(out).stderr_with(2);
     // Undamaged, it imports (so the refusals below are the damage's doing).
-    dir.command()
-        .args(["kb", "import", "--release", "fedora-43"])
-        .args([&repo])
-        .args(["--out", "good"])
-        .stdout();
+    import_to("good").stdout();
     assert!(dir.join("good/fedora-43.idx.xz").is_file());
 
     // One flipped byte in primary.xml.gz.
@@ -768,12 +774,7 @@ fn package_for_fedora_uses_the_imported_index() {
              install -D -m 0755 {LOADER} %{{buildroot}}/usr/lib64/ld-linux-x86-64.so.2"
         ),
     );
-    let repo = dir.join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    for r in [&demo_rpm, &libc_rpm] {
-        std::fs::copy(r, repo.join(r.file_name().unwrap())).unwrap();
-    }
-    createrepo(&repo, "gz");
+    let repo = rpm_md_repo(&dir, &[&demo_rpm, &libc_rpm]);
     // No --out: the index directory, where package and matrix look.
     let index_dir = dir.join("index");
     dir.command()
