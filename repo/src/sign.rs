@@ -427,6 +427,106 @@ impl Verifier {
     }
 }
 
+/// The OpenPGP public keys of a keyring file — ASCII-armored or binary, one key or several, as
+/// `gpg --export` writes them or a distribution ships them (Fedora's `RPM-GPG-KEY-*`, Arch's
+/// `archlinux.gpg`) — for checking detached signatures of index files a user downloaded
+/// (`repomd.xml.asc`, a pacman database's `.sig`).
+pub struct Keyring {
+    keys: Vec<SignedPublicKey>,
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring")
+            .field("keys", &self.fingerprints())
+            .finish()
+    }
+}
+
+impl Keyring {
+    /// Most keys read from one keyring file (Arch's keyring holds a few hundred).
+    pub const MAX_KEYS: usize = 4096;
+
+    /// Reads the public keys of `bytes`; `source` names it in errors.
+    /// Every key's self-signatures and subkey bindings are checked.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Key`] when it holds no OpenPGP public key, more than
+    /// [`Keyring::MAX_KEYS`] keys, or a key whose bindings do not verify.
+    pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self> {
+        let unreadable = |e: String| Error::Key(format!("{source} is not an OpenPGP keyring: {e}"));
+        let (iter, _) =
+            SignedPublicKey::from_reader_many(bytes).map_err(|e| unreadable(e.to_string()))?;
+        let mut keys = Vec::new();
+        for k in iter {
+            if keys.len() >= Self::MAX_KEYS {
+                return Err(Error::Key(format!(
+                    "{source} holds more than {} keys: refused",
+                    Self::MAX_KEYS
+                )));
+            }
+            let k = k.map_err(|e| unreadable(e.to_string()))?;
+            k.verify_bindings().map_err(|e| {
+                Error::Key(format!(
+                    "{source}: the self-signatures of key {} do not verify: {e}",
+                    hex::encode_upper(k.fingerprint().as_bytes())
+                ))
+            })?;
+            keys.push(k);
+        }
+        if keys.is_empty() {
+            return Err(unreadable("no public key in it".into()));
+        }
+        Ok(Keyring { keys })
+    }
+
+    /// The primary keys' fingerprints, upper-case hex.
+    pub fn fingerprints(&self) -> Vec<String> {
+        self.keys
+            .iter()
+            .map(|k| hex::encode_upper(k.fingerprint().as_bytes()))
+            .collect()
+    }
+
+    /// Verifies a detached signature (armored or binary) of `data` with any key of the keyring
+    /// or one of its subkeys; returns the fingerprint of the key that made it. `path` names the
+    /// signed file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadSignature`] when it is unreadable or no key verifies it.
+    pub fn verify_detached(
+        &self,
+        data: &[u8],
+        signature: &[u8],
+        path: &std::path::Path,
+    ) -> Result<String> {
+        let bad = |reason: String| Error::BadSignature {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let sig = if signature.starts_with(b"-----BEGIN PGP SIGNATURE") {
+            DetachedSignature::from_armor_single(signature).map(|(s, _)| s)
+        } else {
+            DetachedSignature::from_bytes(signature)
+        }
+        .map_err(|e| bad(format!("unreadable signature: {e}")))?;
+        for k in &self.keys {
+            if sig.verify(k, data).is_ok()
+                || k.public_subkeys.iter().any(|s| sig.verify(s, data).is_ok())
+            {
+                return Ok(hex::encode_upper(k.fingerprint().as_bytes()));
+            }
+        }
+        Err(bad(format!(
+            "the signature does not verify with any of the {} key(s) of the keyring: the file \
+             was changed after signing, or another key signed it",
+            self.keys.len()
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -173,7 +173,7 @@ pub fn parse_db<R: Read>(
 }
 
 /// A value that goes into a tab-separated index record.
-fn field_ok(s: &str) -> bool {
+pub(crate) fn field_ok(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 256
         && s.chars()
