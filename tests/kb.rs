@@ -656,3 +656,210 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
 fn sonames_insert(m: &mut BTreeMap<String, BTreeSet<String>>, so: &str, pkg: &str) {
     m.entry(so.to_string()).or_default().insert(pkg.to_string());
 }
+
+/// A FreeBSD package written by syspack from `assets` (`(source, dest)`).
+fn freebsd_package(dir: &Dir, name: &str, version: &str, assets: &[(&Path, &str)]) {
+    let assets: Vec<String> = assets
+        .iter()
+        .map(|(s, d)| {
+            format!(
+                "{{ source = \"{}\", dest = \"{d}\", mode = \"0755\" }}",
+                s.display()
+            )
+        })
+        .collect();
+    dir.create(
+        format!("{name}.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nlicense = \"MIT\"\n\
+             summary = \"test package\"\nmaintainer = \"T <t@example.org>\"\n\
+             assets = [{}]\n",
+            assets.join(", ")
+        ),
+    );
+    dir.command()
+        .args(["package", "--config", &format!("{name}.toml")])
+        .args(["--target", "freebsd-14", "--out", "fbsd-out"])
+        .args([crate::package::FOREIGN])
+        .stdout();
+}
+
+/// A FreeBSD repository written by `syspack repo add` over packages syspack made (two shipping
+/// shared libraries): `kb import --release freebsd-14` of its ABI directory gives the sonames and
+/// versions each package's own `+COMPACT_MANIFEST` says (read by bsdtar), the knowledge base's
+/// base-system sonames as `base`, and checks pkg's `pubkey` signature with `--pubkey`: the
+/// repository's key accepted, another key refused, a flipped byte refused, nothing written.
+#[test]
+fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
+    let dir = Dir::new("kb-import-freebsd");
+    let demo = shared_library(&dir, "libdemo.so.1.0.0", "libdemo.so.1");
+    let other = shared_library(&dir, "libother.so.7", "libother.so.7");
+    let doc = dir.create("README", "text\n");
+    freebsd_package(
+        &dir,
+        "demo-libs",
+        "1.2.3",
+        &[(&demo, "/usr/local/lib/libdemo.so.1.0.0")],
+    );
+    freebsd_package(
+        &dir,
+        "other",
+        "0.9.1",
+        &[(&other, "/usr/local/lib/libother.so.7")],
+    );
+    // No library, but the knowledge base names it (the package manager of freebsd-14).
+    freebsd_package(
+        &dir,
+        "pkg",
+        "2.1.0",
+        &[(&doc, "/usr/local/share/doc/pkg/README")],
+    );
+    let pkgs: Vec<String> = crate::util::files_in(&dir.join("fbsd-out"))
+        .iter()
+        .filter(|f| f.ends_with(".pkg"))
+        .map(|f| dir.join("fbsd-out").join(f).to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(pkgs.len(), 3, "{pkgs:?}");
+
+    // What the packages say: +COMPACT_MANIFEST's name, version and shlibs_provided.
+    let (mut want_versions, mut want_sonames) =
+        (BTreeMap::new(), BTreeMap::<String, BTreeSet<String>>::new());
+    for p in &pkgs {
+        let text = tool(
+            "bsdtar",
+            &["-xOf", p, "+COMPACT_MANIFEST"],
+            "libarchive-tools",
+        );
+        let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let name = m["name"].as_str().unwrap().to_string();
+        let provided: Vec<&str> = m["shlibs_provided"]
+            .as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        for so in &provided {
+            sonames_insert(&mut want_sonames, so, &name);
+        }
+        if !provided.is_empty() || name == "pkg" {
+            want_versions.insert(name, m["version"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        want_sonames.keys().collect::<Vec<_>>(),
+        ["libdemo.so.1", "libother.so.7"],
+        "syspack's FreeBSD packages record shlibs_provided"
+    );
+    assert_eq!(want_versions.len(), 3);
+
+    // Two keys: the repository's and another.
+    for k in ["keys", "other-keys"] {
+        dir.command()
+            .args(["key", "generate", "--out", k, "--algorithm", "rsa4096"])
+            .stdout();
+    }
+    let mut add = dir.command();
+    add.args(["repo", "add", "repo", "--channel", "stable"])
+        .args(["--signing-key", "keys/secret.asc"])
+        .args(&pkgs);
+    add.stdout();
+    let mut other_repo = dir.command();
+    other_repo
+        .args(["repo", "add", "other-repo", "--channel", "stable"])
+        .args(["--signing-key", "other-keys/secret.asc"])
+        .args([&pkgs[0]]);
+    other_repo.stdout();
+    let abi = dir.join("repo/freebsd/stable/FreeBSD:14:amd64");
+    let pubkey = dir.join("repo/freebsd/public.pem");
+    let other_pubkey = dir.join("other-repo/freebsd/public.pem");
+
+    // Without a key: imported, the signature reported as not checked.
+    let summary = dir
+        .command()
+        .args(["kb", "import", "--release", "freebsd-14"])
+        .args([&abi])
+        .args(["--out", "unsigned-index"])
+        .stdout();
+    assert_contains(
+        &summary,
+        &[
+            "freebsd-14: packagesite.yaml",
+            "3 packages, 2 library files",
+            "signature not checked",
+        ],
+    );
+
+    let summary = dir
+        .command()
+        .args(["kb", "import", "--release", "freebsd-14"])
+        .args([&abi])
+        .args([std::ffi::OsStr::new("--pubkey"), pubkey.as_os_str()])
+        .args(["--out", "fbsd-index"])
+        .stdout();
+    assert_contains(
+        &summary,
+        &["signature: packagesite.pkg", "public.pem", "good"],
+    );
+    let index = dir.join("fbsd-index/freebsd-14.idx.xz");
+    let (versions, sonames) = records(&index);
+    assert_eq!(sonames, want_sonames);
+    assert_eq!(versions, want_versions);
+    // The base system's libraries, which no package ships, are `base` records.
+    let text = tool("xz", &["-dc", index.to_str().unwrap()], TOOLS);
+    for so in ["libc.so.7", "libm.so.5", "libthr.so.3"] {
+        assert!(text.contains(&format!("\nbase\t{so}\n")), "{so}:\n{text}");
+    }
+    let show = dir
+        .command()
+        .args(["kb", "show", "freebsd-14", "--from", "fbsd-index"])
+        .stdout();
+    let sha = tool(
+        "sha256sum",
+        &[abi.join("packagesite.pkg").to_str().unwrap()],
+        "coreutils",
+    );
+    assert_contains(
+        &show,
+        &[
+            "packagesite",
+            &format!("file:      packagesite.pkg sha256 {}", &sha[..64]),
+            "base:      ",
+            "unknown, not missing",
+        ],
+    );
+
+    // Another key's public half: refused, nothing written.
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "freebsd-14"])
+        .args([&abi])
+        .args([std::ffi::OsStr::new("--pubkey"), other_pubkey.as_os_str()])
+        .args(["--out", "fbsd-other"])
+        .stderr_with(2);
+    assert_contains(&err, &["packagesite.pkg", "nothing imported"]);
+    assert!(!dir.join("fbsd-other").exists(), "{err}");
+
+    // A catalogue for another FreeBSD major is not this release's.
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "freebsd-13"])
+        .args([&abi])
+        .args(["--out", "fbsd-13"])
+        .stderr_with(2);
+    assert_contains(&err, &["FreeBSD:14:amd64", "not FreeBSD 13"]);
+    assert!(!dir.join("fbsd-13").exists(), "{err}");
+
+    // A flipped byte in the archive: refused with the key, nothing written.
+    let site = abi.join("packagesite.pkg");
+    let mut bytes = std::fs::read(&site).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(&site, &bytes).unwrap();
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "freebsd-14"])
+        .args([&abi])
+        .args([std::ffi::OsStr::new("--pubkey"), pubkey.as_os_str()])
+        .args(["--out", "fbsd-flipped"])
+        .stderr_with(2);
+    assert_contains(&err, &["packagesite.pkg"]);
+    assert!(!dir.join("fbsd-flipped").exists(), "{err}");
+}
