@@ -249,6 +249,129 @@ fn what_rpm_says(
     (versions, sonames)
 }
 
+/// A GnuPG home `dir/<name>` holding one key without passphrase (Ed25519 primary; with `subkey`
+/// also a signing subkey, which gpg then signs with, as Arch packagers' keys do); its public
+/// keyring is exported to `dir/<name>.gpg`. The agent it starts is stopped on drop.
+struct Gpg {
+    home: PathBuf,
+    public: PathBuf,
+}
+
+impl Gpg {
+    fn new(dir: &Dir, name: &str, subkey: bool) -> Gpg {
+        let home = dir.join(name);
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
+        let g = Gpg {
+            public: dir.join(format!("{name}.gpg")),
+            home,
+        };
+        let uid = format!("{name} <{name}@example.org>");
+        g.run(&[
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            &uid,
+            "ed25519",
+            "sign",
+            "never",
+        ]);
+        if subkey {
+            let list = g.run(&["--with-colons", "--list-keys", &uid]);
+            let fpr = list
+                .lines()
+                .find_map(|l| l.strip_prefix("fpr:"))
+                .and_then(|l| l.split(':').find(|f| !f.is_empty()))
+                .unwrap()
+                .to_string();
+            g.run(&[
+                "--passphrase",
+                "",
+                "--quick-add-key",
+                &fpr,
+                "ed25519",
+                "sign",
+                "never",
+            ]);
+        }
+        g.run(&["--output", g.public.to_str().unwrap(), "--export"]);
+        g
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let mut all = vec![
+            "--homedir",
+            self.home.to_str().unwrap(),
+            "--batch",
+            "--yes",
+            "--pinentry-mode",
+            "loopback",
+        ];
+        all.extend_from_slice(args);
+        tool("gpg", &all, "gnupg")
+    }
+
+    /// A detached signature of `file` at `sig` (armored or binary).
+    fn sign(&self, file: &Path, sig: &Path, armor: bool) {
+        let mut args = vec!["--detach-sign", "--output", sig.to_str().unwrap()];
+        if armor {
+            args.push("--armor");
+        }
+        args.push(file.to_str().unwrap());
+        self.run(&args);
+    }
+}
+
+impl Drop for Gpg {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(&self.home)
+            .args(["--kill", "all"])
+            .output();
+    }
+}
+
+/// `kb import --keyring` of `repo`: the signature (made by `sign`) verifies with `good`'s keys,
+/// is refused with `other`'s, and a missing signature file is refused; nothing is written when
+/// refused.
+fn keyring_checks(
+    dir: &Dir,
+    release: &str,
+    repo: &Path,
+    good: &Gpg,
+    other: &Gpg,
+    sigs: &[PathBuf],
+) {
+    let import = |keys: &Path, out: &str| {
+        let mut c = dir.command();
+        c.args(["kb", "import", "--release", release])
+            .args([repo])
+            .args([std::ffi::OsStr::new("--keyring"), keys.as_os_str()])
+            .args(["--out", out]);
+        c
+    };
+    let summary = import(&good.public, "signed-index").stdout();
+    assert_contains(&summary, &["good signature by key", ".gpg)"]);
+    let show = dir
+        .command()
+        .args(["kb", "show", release, "--from", "signed-index"])
+        .stdout();
+    assert_contains(&show, &["signature: ", "good signature by key"]);
+    let err = import(&other.public, "other-index").stderr_with(2);
+    assert_contains(&err, &["does not verify", "nothing imported"]);
+    assert!(!dir.join("other-index").exists(), "{err}");
+    for sig in sigs {
+        let kept = std::fs::read(sig).unwrap();
+        std::fs::remove_file(sig).unwrap();
+        let err = import(&good.public, "unsigned-index").stderr_with(2);
+        assert_contains(&err, &["not found", "nothing imported"]);
+        assert!(!dir.join("unsigned-index").exists(), "{err}");
+        std::fs::write(sig, kept).unwrap();
+    }
+}
+
 #[test]
 fn kb_import_of_createrepo_c_repodata_agrees_with_rpm() {
     let dir = Dir::new("kb-import-rpm-md");
@@ -372,6 +495,35 @@ fn kb_import_of_createrepo_c_repodata_agrees_with_rpm() {
             ],
         );
     }
+
+    // repomd.xml.asc, as `gpg --detach-sign --armor` (what repository tools run) writes it.
+    let (good, other) = (
+        Gpg::new(&dir, "good", false),
+        Gpg::new(&dir, "other", false),
+    );
+    let repomd = repo.join("repodata/repomd.xml");
+    let asc = repo.join("repodata/repomd.xml.asc");
+    good.sign(&repomd, &asc, true);
+    keyring_checks(
+        &dir,
+        "fedora-43",
+        &repo,
+        &good,
+        &other,
+        std::slice::from_ref(&asc),
+    );
+    // repomd.xml changed after signing: refused.
+    let text = std::fs::read_to_string(&repomd).unwrap();
+    std::fs::write(&repomd, text.replacen("<revision>", "<revision>1", 1)).unwrap();
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "fedora-43"])
+        .args([&repo])
+        .args([std::ffi::OsStr::new("--keyring"), good.public.as_os_str()])
+        .args(["--out", "changed-index"])
+        .stderr_with(2);
+    assert_contains(&err, &["repomd.xml", "does not verify"]);
+    assert!(!dir.join("changed-index").exists(), "{err}");
 }
 
 #[test]
@@ -637,6 +789,20 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
             "pacman-db",
             &format!("file:      test.files.tar.gz sha256 {}", &sha[..64]),
         ],
+    );
+
+    // The database's detached signature, from a signing subkey (binary, as repo-add --sign
+    // writes it).
+    let (good, other) = (Gpg::new(&dir, "good", true), Gpg::new(&dir, "other", true));
+    let sig = repo.join("test.files.tar.gz.sig");
+    good.sign(&repo.join("test.files.tar.gz"), &sig, false);
+    keyring_checks(
+        &dir,
+        "arch",
+        &repo,
+        &good,
+        &other,
+        std::slice::from_ref(&sig),
     );
 
     // A truncated database is refused; nothing is written.

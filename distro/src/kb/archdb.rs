@@ -302,9 +302,16 @@ pub fn import(
     })
 }
 
-/// Whether a file name is a `.files` sync database (`core.files`, `extra.files.tar.zst`).
+/// Whether a file name is a `.files` sync database (`core.files`, `extra.files.tar.zst`); not its
+/// detached signature (`.sig`) or repo-add's backup (`.old`).
 pub fn is_files_db(name: &str) -> bool {
-    name.ends_with(".files") || name.contains(".files.tar")
+    name.ends_with(".files")
+        || name.split_once(".files.tar").is_some_and(|(_, ext)| {
+            [
+                "", ".gz", ".zst", ".xz", ".bz2", ".lz4", ".lrz", ".lzo", ".Z", ".lz",
+            ]
+            .contains(&ext)
+        })
 }
 
 #[cfg(test)]
@@ -333,6 +340,22 @@ mod tests {
             Some("libgegl-0.4.so.0")
         );
         assert_eq!(soname_provide("sh"), None);
+        for db in [
+            "core.files",
+            "extra.files.tar.zst",
+            "x.files.tar.gz",
+            "x.files.tar",
+        ] {
+            assert!(is_files_db(db), "{db}");
+        }
+        for not in [
+            "core.files.sig",
+            "x.files.tar.gz.sig",
+            "x.files.tar.gz.old",
+            "core.db",
+        ] {
+            assert!(!is_files_db(not), "{not}");
+        }
         assert_eq!(soname_provide("zlib-ng=2.0"), None);
     }
 }
