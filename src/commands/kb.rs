@@ -10,9 +10,14 @@
 //! name is built in.
 //!
 //! `import` takes index files a user downloaded: `<release>.idx` files, or an rpm-md repository
-//! (`repodata/repomd.xml` with the `primary` and `filelists` it names) or Arch `.files`
-//! databases for the release named by `--release`, from which it derives the same index
-//! (`syspack_distro::kb::rpmmd`, `syspack_distro::kb::archdb`).
+//! (`repodata/repomd.xml` with the `primary` and `filelists` it names), Arch `.files` databases
+//! or a FreeBSD catalogue (`packagesite.pkg`, `data.pkg`) for the release named by `--release`,
+//! from which it derives the same index (`syspack_distro::kb::rpmmd`,
+//! `syspack_distro::kb::archdb`, `syspack_distro::kb::packagesite`). `--keyring` checks the
+//! OpenPGP signatures of rpm-md (`repomd.xml.asc`) and Arch (`.files.sig`) before anything is
+//! written, `--pubkey` a FreeBSD catalogue's RSA `signature` as pkg does
+//! (`syspack_repo::freebsd::verify_pubkey_signature`); without them the index says the
+//! signature was not checked.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -51,17 +56,18 @@ enum KbCommand {
     },
     /// Check index files a user downloaded into DIR and write them to --out: `<release>.idx` (or
     /// `.idx.xz`) files as they are; or an rpm-md repository (DIR/repodata/repomd.xml and the
-    /// primary and filelists files it names, each verified against repomd's sha256 and size) or
-    /// Arch `.files` databases (core.files, extra.files), turned into the index of the release
-    /// named by --release.
+    /// primary and filelists files it names, each verified against repomd's sha256 and size),
+    /// Arch `.files` databases (core.files, extra.files) or a FreeBSD catalogue
+    /// (packagesite.pkg or data.pkg), turned into the index of the release named by --release.
     #[command(
-        after_help = "An rpm-md repository gives: which package ships each library (soname Provides `libz.so.1()(64bit)` from primary, `lib*.so.*` files in /lib64 and /usr/lib64 from filelists; x86_64 and noarch packages) and the versions (rpm's EVR) of those packages and of the ones the knowledge base names. Arch `.files` databases give makepkg's soname provides (`libz.so=1-64`), the `lib*.so.*` files in /usr/lib, and versions.\n\nExamples:\n  syspack kb import --release fedora-43 --origin releases/43/Everything/x86_64/os ./os --out ./index\n  syspack kb import --release arch ./sync --out ./index"
+        after_help = "An rpm-md repository gives: which package ships each library (soname Provides `libz.so.1()(64bit)` from primary, `lib*.so.*` files in /lib64 and /usr/lib64 from filelists; x86_64 and noarch packages) and the versions (rpm's EVR) of those packages and of the ones the knowledge base names. Arch `.files` databases give makepkg's soname provides (`libz.so=1-64`), the `lib*.so.*` files in /usr/lib, and versions. A FreeBSD catalogue (`packagesite.pkg`, else `data.pkg`, or their `.tzst`/`.txz` names) gives each package's `shlibs_provided` and version; the base system's sonames the knowledge base knows (libc.so.7, libm.so.5…) are recorded as `base`, and a soname in neither is unknown there, not missing (the catalogue lists no base system). Its date is the catalogue member's time, else the file's modification time (keep the server's when downloading).\n\nSignatures: --keyring KEYS (OpenPGP public keys) checks repodata/repomd.xml.asc or each database's .sig; --pubkey PEM checks the FreeBSD catalogue's `signature` as pkg does for a `pubkey` repository. A missing or bad signature refuses the import; without a key the index says `signature not checked`.\n\nExamples:\n  syspack kb import --release fedora-43 --origin releases/43/Everything/x86_64/os ./os --out ./index\n  syspack kb import --release arch --keyring archlinux.gpg ./sync --out ./index\n  syspack kb import --release freebsd-14 --pubkey pkg.pem ./FreeBSD:14:amd64 --out ./index"
     )]
     Import {
-        /// The directory: `<release>.idx` files, or an rpm-md repository (with `repodata/`).
+        /// The directory: `<release>.idx` files, an rpm-md repository (with `repodata/`), Arch
+        /// `.files` databases, or a FreeBSD repository's ABI directory (with `packagesite.pkg`).
         dir: PathBuf,
-        /// The release an rpm-md repository or Arch databases are (`fedora-43`, `arch`); needed
-        /// for, and only for, those.
+        /// The release an rpm-md repository, Arch databases or a FreeBSD catalogue are
+        /// (`fedora-43`, `arch`, `freebsd-14`); needed for, and only for, those.
         #[arg(long)]
         release: Option<String>,
         /// Where the repository was downloaded from (a path such as
