@@ -172,14 +172,6 @@ pub fn parse_db<R: Read>(
     Ok(())
 }
 
-/// A value that goes into a tab-separated index record.
-pub(crate) fn field_ok(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 256
-        && s.chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && c != ',')
-}
-
 /// Reads every `*.files` database in `dir` (`core.files`, `extra.files`, or their
 /// `.files.tar.*` names) into a release index; `origin`, where they were downloaded from, is
 /// recorded before each file's name.
@@ -240,7 +232,7 @@ pub fn import(
             if !ARCHES.contains(&p.arch.as_str()) {
                 return Ok(());
             }
-            if !field_ok(&p.name) || !field_ok(&p.version) {
+            if !index::field_ok(&p.name) || !index::field_ok(&p.version) {
                 return Err(bad(
                     name,
                     format!(
@@ -257,7 +249,7 @@ pub fn import(
                     .iter()
                     .filter_map(|f| loader_library(f).map(String::from)),
             ) {
-                if field_ok(&so) {
+                if index::field_ok(&so) {
                     sonames.entry(so).or_default().insert(p.name.clone());
                     ships = true;
                 }

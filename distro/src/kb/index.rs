@@ -72,6 +72,17 @@ pub const MAX_LINE: usize = 1 << 20;
 /// Largest decompressed archive index file read (Contents-amd64 of trixie is about 0.2 GB).
 pub const MAX_DECOMPRESSED: u64 = 4 << 30;
 
+/// The `suite` of an index made from a FreeBSD catalogue ([`crate::kb::packagesite`]).
+pub const PACKAGESITE_SUITE: &str = "packagesite";
+
+/// A value that goes into a tab-separated index record.
+pub(crate) fn field_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 256
+        && s.chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && c != ',')
+}
+
 /// An index file used, as the suite's `Release` lists it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct IndexFile {
@@ -152,7 +163,7 @@ impl ReleaseIndex {
     ///
     /// [`base`]: ReleaseIndex::base
     pub fn absent_means_missing(&self) -> bool {
-        self.suite != crate::kb::packagesite::SUITE
+        self.suite != PACKAGESITE_SUITE
     }
 
     /// The version of `package` in the release.

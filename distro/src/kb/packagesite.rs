@@ -46,7 +46,7 @@ use crate::error::{Error, Result};
 use crate::kb::index::{self, Hashing, IndexFile, ReleaseIndex};
 
 /// The `suite` of an index made from a FreeBSD catalogue.
-pub const SUITE: &str = "packagesite";
+pub const SUITE: &str = index::PACKAGESITE_SUITE;
 
 /// Largest manifest line of `packagesite.yaml` read (compact manifests carry no file list; the
 /// largest in FreeBSD's repositories are some tens of kB).
@@ -294,7 +294,7 @@ pub fn import(dir: &Path, opts: &Import) -> Result<(ReleaseIndex, Catalogue)> {
     let mut versions: BTreeMap<String, String> = BTreeMap::new();
     let mut hashing = Hashing::new(f, index::MAX_DECOMPRESSED);
     let catalogue = parse_archive(&name, &mut hashing, member, |p| {
-        if !super::archdb::field_ok(&p.name) || !super::archdb::field_ok(&p.version) {
+        if !index::field_ok(&p.name) || !index::field_ok(&p.version) {
             return Err(bad(
                 &name,
                 format!(
@@ -320,7 +320,7 @@ pub fn import(dir: &Path, opts: &Import) -> Result<(ReleaseIndex, Catalogue)> {
         }
         let mut ships = false;
         for so in &p.shlibs_provided {
-            if super::archdb::field_ok(so) {
+            if index::field_ok(so) {
                 sonames
                     .entry(so.clone())
                     .or_default()
@@ -364,7 +364,7 @@ pub fn import(dir: &Path, opts: &Import) -> Result<(ReleaseIndex, Catalogue)> {
         base: opts
             .base
             .iter()
-            .filter(|s| super::archdb::field_ok(s))
+            .filter(|s| index::field_ok(s))
             .cloned()
             .collect(),
         ..ReleaseIndex::default()
