@@ -510,5 +510,18 @@ mod tests {
         verify_signature(&public, b"packagesite\n", &sig, p, "k").unwrap();
         assert!(verify_signature(&public, b"packagesitE\n", &sig, p, "k").is_err());
         assert_eq!(sig, sign(&key, b"packagesite\n").unwrap(), "deterministic");
+        // The check `kb import --pubkey` makes, from the PEM a client's `pubkey` names.
+        let pem = public_pem(&public).unwrap();
+        let digest = hex::encode(Sha256::digest(b"packagesite\n"));
+        verify_pubkey_signature(&pem, &digest, &sig, p).unwrap();
+        let other = hex::encode(Sha256::digest(b"packagesitE\n"));
+        assert!(matches!(
+            verify_pubkey_signature(&pem, &other, &sig, p),
+            Err(Error::BadSignature { .. })
+        ));
+        assert!(matches!(
+            verify_pubkey_signature("not a key", &digest, &sig, p),
+            Err(Error::Key(_))
+        ));
     }
 }

@@ -456,10 +456,24 @@ impl Keyring {
     /// [`Keyring::MAX_KEYS`] keys, or a key whose bindings do not verify.
     pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self> {
         let unreadable = |e: String| Error::Key(format!("{source} is not an OpenPGP keyring: {e}"));
-        let (iter, _) =
-            SignedPublicKey::from_reader_many(bytes).map_err(|e| unreadable(e.to_string()))?;
+        // Armored keyrings may be several armor blocks one after another (keys exported one by
+        // one and concatenated); each block is read on its own.
+        const BEGIN: &[u8] = b"-----BEGIN PGP PUBLIC KEY BLOCK-----";
+        let mut chunks = Vec::new();
+        let mut rest = bytes;
+        while let Some(at) = rest.windows(BEGIN.len()).skip(1).position(|w| w == BEGIN) {
+            chunks.push(&rest[..at + 1]);
+            rest = &rest[at + 1..];
+        }
+        chunks.push(rest);
+        let mut parsed = Vec::new();
+        for chunk in chunks {
+            let (iter, _) =
+                SignedPublicKey::from_reader_many(chunk).map_err(|e| unreadable(e.to_string()))?;
+            parsed.extend(iter.take(Self::MAX_KEYS + 1));
+        }
         let mut keys = Vec::new();
-        for k in iter {
+        for k in parsed {
             if keys.len() >= Self::MAX_KEYS {
                 return Err(Error::Key(format!(
                     "{source} holds more than {} keys: refused",
@@ -568,5 +582,39 @@ mod tests {
         let tampered = signed.replace("stable", "stablE");
         assert!(verifier.verify_cleartext(&tampered, p).is_err());
         assert!(!format!("{signer:?}{key:?}").contains("PRIVATE"));
+    }
+
+    #[test]
+    fn a_keyring_of_several_keys_armored_or_binary_verifies_each_keys_signatures() {
+        let a = generate(Algorithm::Ed25519, "A <a@example.org>", 1_700_000_000, None).unwrap();
+        let b = generate(Algorithm::Ed25519, "B <b@example.org>", 1_700_000_000, None).unwrap();
+        let c = generate(Algorithm::Ed25519, "C <c@example.org>", 1_700_000_000, None).unwrap();
+        let (sa, sc) = (
+            Signer::from_armored(&a.secret, None, "a").unwrap(),
+            Signer::from_armored(&c.secret, None, "c").unwrap(),
+        );
+        let p = std::path::Path::new("repomd.xml");
+        let armored = format!("{}\n{}", a.public, b.public);
+        let mut binary = Signer::from_armored(&b.secret, None, "b")
+            .unwrap()
+            .public_binary()
+            .unwrap();
+        binary.extend(sa.public_binary().unwrap());
+        for ring in [armored.as_bytes(), &binary[..]] {
+            let ring = Keyring::from_bytes(ring, "test").unwrap();
+            assert_eq!(ring.fingerprints().len(), 2);
+            let sig = sa.detached_armored(b"data\n", 1_800_000_000).unwrap();
+            assert_eq!(
+                ring.verify_detached(b"data\n", sig.as_bytes(), p).unwrap(),
+                a.fingerprint
+            );
+            assert!(ring.verify_detached(b"datA\n", sig.as_bytes(), p).is_err());
+            let other = sc.detached_binary(b"data\n", 1_800_000_000).unwrap();
+            assert!(matches!(
+                ring.verify_detached(b"data\n", &other, p),
+                Err(Error::BadSignature { .. })
+            ));
+        }
+        assert!(Keyring::from_bytes(b"not a key", "test").is_err());
     }
 }
