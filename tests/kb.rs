@@ -426,6 +426,7 @@ fn kb_import_of_createrepo_c_repodata_agrees_with_rpm() {
                     want_versions.len(),
                     want_sonames.len()
                 ),
+                "fedora-43: signature: none: signature not checked",
             ],
         );
         let index = out.join("fedora-43.idx.xz");
@@ -769,7 +770,11 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
         .stdout();
     assert_contains(
         &summary,
-        &["arch: test.files.tar.gz", "3 packages, 3 library files"],
+        &[
+            "arch: test.files.tar.gz",
+            "3 packages, 3 library files",
+            "arch: signature: none: signature not checked",
+        ],
     );
     let (versions, sonames) = records(&dir.join("arch-index/arch.idx.xz"));
     assert_eq!(sonames, want_sonames);
@@ -1012,6 +1017,31 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
         .stderr_with(2);
     assert_contains(&err, &["FreeBSD:14:amd64", "not FreeBSD 13"]);
     assert!(!dir.join("fbsd-13").exists(), "{err}");
+
+    // `data.pkg` alone (pkg >= 1.20 reads it first), and the catalogue under an older
+    // repository's `packagesite.tzst` name, give the same index.
+    let only = |keep: &str, as_name: &str, out: &str| {
+        let d = dir.join(format!("{out}-src"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::copy(abi.join(keep), d.join(as_name)).unwrap();
+        let summary = dir
+            .command()
+            .args(["kb", "import", "--release", "freebsd-14"])
+            .args([&d])
+            .args([std::ffi::OsStr::new("--pubkey"), pubkey.as_os_str()])
+            .args(["--out", out])
+            .stdout();
+        assert_contains(&summary, &["good"]);
+        records(&dir.join(out).join("freebsd-14.idx.xz"))
+    };
+    assert_eq!(
+        only("data.pkg", "data.pkg", "data-index"),
+        (want_versions.clone(), want_sonames.clone())
+    );
+    assert_eq!(
+        only("packagesite.pkg", "packagesite.tzst", "tzst-index"),
+        (want_versions.clone(), want_sonames.clone())
+    );
 
     // A flipped byte in the archive: refused with the key, nothing written.
     let site = abi.join("packagesite.pkg");

@@ -283,7 +283,7 @@ pub fn import(
         codename: dbs.join(" "),
         date: crate::date::rfc2822(date),
         command: command.to_string(),
-        signature: "none: the databases' .sig files not checked".to_string(),
+        signature: "none: signature not checked (the databases' .sig; no --keyring)".to_string(),
         files,
         packages: versions,
         sonames: sonames

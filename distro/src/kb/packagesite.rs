@@ -347,7 +347,8 @@ pub fn import(dir: &Path, opts: &Import) -> Result<(ReleaseIndex, Catalogue)> {
         codename: catalogue.member.clone(),
         date: crate::date::rfc2822(date),
         command: opts.command.clone(),
-        signature: "none: the catalogue's signature not checked (no --pubkey)".to_string(),
+        signature: "none: signature not checked (the catalogue's `signature`; no --pubkey)"
+            .to_string(),
         files: vec![IndexFile {
             path: match &opts.origin {
                 Some(o) => format!("{}/{name}", o.trim_end_matches('/')),
@@ -421,5 +422,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("no `data` member"), "{err}");
+        // A line over the bound is refused before it is parsed.
+        let long = format!("{{\"name\":\"{}\"}}\n", "a".repeat(MAX_MANIFEST));
+        let archive = tar(&[("packagesite.yaml", long.as_bytes())]);
+        let err = parse_archive("x", &archive[..], "packagesite.yaml", |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("longer than"), "{err}");
+        let big = vec![b'x'; MAX_SIGNATURE as usize + 1];
+        let archive = tar(&[("signature", &big[..]), ("packagesite.yaml", b"")]);
+        let err = parse_archive("x", &archive[..], "packagesite.yaml", |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`signature` is larger"), "{err}");
     }
 }
