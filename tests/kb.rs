@@ -863,14 +863,28 @@ fn freebsd_package(dir: &Dir, name: &str, version: &str, assets: &[(&Path, &str)
 #[test]
 fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
     let dir = Dir::new("kb-import-freebsd");
+    // gcc's libraries branded FreeBSD as `brandelf -t FreeBSD` does (EI_OSABI, byte 7, set to
+    // ELFOSABI_FREEBSD = 9): pkg counts only those as native; an unbranded one is a Linux compat
+    // library for it (`libpkg/pkg_elf.c`), recorded `:Linux`.
+    let brand = |p: &Path| {
+        let mut b = std::fs::read(p).unwrap();
+        b[7] = 9;
+        std::fs::write(p, b).unwrap();
+    };
     let demo = shared_library(&dir, "libdemo.so.1.0.0", "libdemo.so.1");
+    brand(&demo);
     let other = shared_library(&dir, "libother.so.7", "libother.so.7");
+    brand(&other);
+    let linux = shared_library(&dir, "liblinux.so.2", "liblinux.so.2");
     let doc = dir.create("README", "text\n");
     freebsd_package(
         &dir,
         "demo-libs",
         "1.2.3",
-        &[(&demo, "/usr/local/lib/libdemo.so.1.0.0")],
+        &[
+            (&demo, "/usr/local/lib/libdemo.so.1.0.0"),
+            (&linux, "/compat/linux/usr/lib64/liblinux.so.2"),
+        ],
     );
     freebsd_package(
         &dir,
@@ -895,6 +909,7 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
     // What the packages say: +COMPACT_MANIFEST's name, version and shlibs_provided.
     let (mut want_versions, mut want_sonames) =
         (BTreeMap::new(), BTreeMap::<String, BTreeSet<String>>::new());
+    let mut all_provided = BTreeSet::new();
     for p in &pkgs {
         let text = tool(
             "bsdtar",
@@ -907,10 +922,13 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
             .as_array()
             .map(|a| a.iter().map(|s| s.as_str().unwrap()).collect())
             .unwrap_or_default();
-        for so in &provided {
+        all_provided.extend(provided.iter().map(|s| s.to_string()));
+        // Compat libraries (`:Linux`, `:32`) are not the release's native sonames.
+        let native: Vec<&&str> = provided.iter().filter(|s| !s.contains(':')).collect();
+        for so in &native {
             sonames_insert(&mut want_sonames, so, &name);
         }
-        if !provided.is_empty() || name == "pkg" {
+        if !native.is_empty() || name == "pkg" {
             want_versions.insert(name, m["version"].as_str().unwrap().to_string());
         }
     }
@@ -918,6 +936,10 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
         want_sonames.keys().collect::<Vec<_>>(),
         ["libdemo.so.1", "libother.so.7"],
         "syspack's FreeBSD packages record shlibs_provided"
+    );
+    assert_eq!(
+        all_provided.iter().collect::<Vec<_>>(),
+        ["libdemo.so.1", "liblinux.so.2:Linux", "libother.so.7"]
     );
     assert_eq!(want_versions.len(), 3);
 

@@ -552,15 +552,20 @@ fn ports_license(spdx: &str) -> String {
 }
 
 /// `shlibs_provided` as `pkg create` computes it (`pkg_analyse_files`, `libpkg/pkg_abi.c`;
-/// `analyse_elf`, `libpkg/pkg_elf.c`): the `DT_SONAME` of every regular ELF file of the package
-/// whose soname starts with `lib` (pkg's default `SHLIB_PROVIDE_PATHS_NATIVE` is empty: no path
-/// filter), sorted and without duplicates. Files that are not ELF, or not readable as ELF, provide
-/// nothing.
+/// `analyse_elf`, `libpkg/pkg_elf.c`; `pkg_shlib_name_with_flags`, `libpkg/pkg.c`): the
+/// `DT_SONAME` of every regular ELF file of the package whose soname starts with `lib` (pkg's
+/// default `SHLIB_PROVIDE_PATHS_NATIVE` is empty: no path filter), sorted and without
+/// duplicates. A library not branded FreeBSD (no `ELFOSABI_FREEBSD`, no FreeBSD note) counts as a
+/// Linux one, as pkg and the FreeBSD kernel assume, and is recorded `libfoo.so.1:Linux`; a 32-bit
+/// library in a 64-bit package (i386 in amd64, armv7 in aarch64) gets `:32`; another
+/// architecture provides nothing. Files that are not ELF, or not readable as ELF, provide nothing.
 ///
 /// # Errors
 ///
 /// [`Error::Io`] when an asset cannot be read.
 fn shlibs_provided(pkg: &Package) -> Result<Vec<String>> {
+    use crate::package::Arch;
+    let arch = pkg.metadata.arch;
     let mut out = std::collections::BTreeSet::new();
     for (path, entry) in pkg.entries() {
         let Entry::File(f) = entry else { continue };
@@ -579,14 +584,26 @@ fn shlibs_provided(pkg: &Package) -> Result<Vec<String>> {
         };
         let mut collect = plan.collector();
         std::io::copy(&mut f.open()?, &mut collect).map_err(io)?;
-        if let Ok(info) = collect.finish() {
-            if let Some(so) = info
-                .soname
-                .filter(|s| s.starts_with("lib") && !s.contains(char::is_whitespace))
-            {
-                out.insert(so);
-            }
+        let Ok(info) = collect.finish() else { continue };
+        let Some(so) = info
+            .soname
+            .filter(|s| s.starts_with("lib") && !s.contains(char::is_whitespace))
+        else {
+            continue;
+        };
+        let compat_32 = matches!(
+            (arch, info.machine),
+            (Arch::X86_64, Arch::I686) | (Arch::Aarch64, Arch::Armv7)
+        );
+        if info.machine != arch && arch != Arch::All && !compat_32 {
+            continue;
         }
+        let linux = if info.os == crate::elf::TargetOs::FreeBsd {
+            ""
+        } else {
+            ":Linux"
+        };
+        out.insert(format!("{so}{linux}{}", if compat_32 { ":32" } else { "" }));
     }
     Ok(out.into_iter().collect())
 }

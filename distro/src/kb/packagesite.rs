@@ -17,7 +17,9 @@
 //!
 //! Read from each manifest: `name`, `version` (pkg's version string, `3.0.15_1,1`), `abi`
 //! (`FreeBSD:14:amd64`; a manifest for another FreeBSD major is refused) and `shlibs_provided`
-//! (the sonames of the package's libraries, `libcurl.so.4`). When both catalogues are present,
+//! (the sonames of the package's libraries, `libcurl.so.4`; pkg marks the libraries of Linux and
+//! 32-bit compat packages `libfoo.so.1:Linux`, `libfoo.so.1:32`, and those are left out: a native
+//! FreeBSD binary never loads them). When both catalogues are present,
 //! `packagesite.yaml` is read (the same manifests; one line per package streams with a bound per
 //! line).
 //!
@@ -319,7 +321,8 @@ pub fn import(dir: &Path, opts: &Import) -> Result<(ReleaseIndex, Catalogue)> {
             }
         }
         let mut ships = false;
-        for so in &p.shlibs_provided {
+        // `libfoo.so.1:Linux`, `libfoo.so.1:32`: compat libraries a native binary never loads.
+        for so in p.shlibs_provided.iter().filter(|s| !s.contains(':')) {
             if index::field_ok(so) {
                 sonames
                     .entry(so.clone())
