@@ -83,10 +83,72 @@ pub struct Entry {
     pub shlibs_provided: Vec<String>,
 }
 
-#[derive(serde::Deserialize)]
-struct Data {
-    #[serde(default)]
-    packages: Vec<Entry>,
+/// Streams the `packages` of pkg's `data` object to a callback, one manifest at a time (the
+/// other keys are skipped); the callback's own error is kept in `failed`.
+struct DataSeed<'a, F> {
+    each: &'a mut F,
+    failed: &'a mut Option<Error>,
+}
+
+impl<'de, F: FnMut(Entry) -> Result<()>> serde::de::DeserializeSeed<'de> for DataSeed<'_, F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(Entry) -> Result<()>> serde::de::Visitor<'de> for DataSeed<'_, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("pkg's `data` object with a `packages` array")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "packages" {
+                map.next_value_seed(Packages {
+                    each: &mut *self.each,
+                    failed: &mut *self.failed,
+                })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Packages<'a, F> {
+    each: &'a mut F,
+    failed: &'a mut Option<Error>,
+}
+
+impl<'de, F: FnMut(Entry) -> Result<()>> serde::de::DeserializeSeed<'de> for Packages<'_, F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(Entry) -> Result<()>> serde::de::Visitor<'de> for Packages<'_, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of package manifests")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        while let Some(e) = seq.next_element::<Entry>()? {
+            if let Err(err) = (self.each)(e) {
+                *self.failed = Some(err);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What was read of a catalogue archive besides its manifests.
@@ -165,11 +227,20 @@ pub fn parse_archive<R: Read>(
         let mtime = entry.header().mtime().unwrap_or(0);
         let mut hashing = Hashing::new(&mut entry, index::MAX_DECOMPRESSED);
         if member == "data" {
-            let data: Data = serde_json::from_reader(std::io::BufReader::new(&mut hashing))
-                .map_err(|e| bad(what, format!("`data` is not pkg's catalogue JSON: {e}")))?;
-            for p in data.packages {
-                each(p)?;
+            // Streamed: a catalogue of tens of thousands of packages is never held whole.
+            let mut failed = None;
+            let mut de =
+                serde_json::Deserializer::from_reader(std::io::BufReader::new(&mut hashing));
+            let seed = DataSeed {
+                each: &mut each,
+                failed: &mut failed,
+            };
+            let parsed =
+                serde::de::DeserializeSeed::deserialize(seed, &mut de).and_then(|()| de.end());
+            if let Some(err) = failed {
+                return Err(err);
             }
+            parsed.map_err(|e| bad(what, format!("`data` is not pkg's catalogue JSON: {e}")))?;
         } else {
             read_lines(
                 what,
@@ -412,6 +483,29 @@ mod tests {
             assert_eq!(c.signature.as_deref(), Some(&b"sig"[..]));
             assert_eq!(c.digest, index::sha256_hex(text.as_bytes()));
         }
+    }
+
+    #[test]
+    fn data_streams_and_the_callers_error_is_kept() {
+        let data = br#"{"groups":[],"packages":[{"name":"a","version":"1"},{"name":"b","version":"2"}],"expired_packages":[]}"#;
+        let archive = tar(&[("data", data)]);
+        let mut names = Vec::new();
+        let err = parse_archive("x", &archive[..], "data", |e| {
+            names.push(e.name.clone());
+            if e.name == "b" {
+                return Err(bad("x", "the caller refused b"));
+            }
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(names, ["a", "b"]);
+        assert!(err.contains("the caller refused b"), "{err}");
+        let archive = tar(&[("data", b"{\"packages\":[{\"name\":1}]}")]);
+        let err = parse_archive("x", &archive[..], "data", |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not pkg's catalogue JSON"), "{err}");
     }
 
     #[test]
