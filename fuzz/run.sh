@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 secs=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(deb rpm arch freebsd elf kb pin library syspack-toml cargo-toml generated-manifest s3-listing signed-text rpm-md pacman-db)
+[ ${#targets[@]} -gt 0 ] || targets=(deb rpm arch freebsd elf kb pin library syspack-toml cargo-toml generated-manifest s3-listing signed-text rpm-md pacman-db packagesite)
 mkdir -p logs
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"

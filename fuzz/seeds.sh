@@ -8,7 +8,7 @@ root=$(dirname "$here")
 syspack=${SYSPACK:-$root/target/debug/syspack}
 [ -x "$syspack" ] || { echo "seeds.sh: build syspack first (cargo build), or set SYSPACK" >&2; exit 2; }
 corpus=$here/corpus
-mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library,syspack-toml,cargo-toml,generated-manifest,s3-listing,signed-text,rpm-md,pacman-db}
+mkdir -p "$corpus"/{deb,rpm,arch,freebsd,elf,kb,pin,library,syspack-toml,cargo-toml,generated-manifest,s3-listing,signed-text,rpm-md,pacman-db,packagesite}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -91,5 +91,12 @@ if command -v repo-add >/dev/null && ls "$work"/out-zstd/*.pkg.tar* >/dev/null 2
   cp "$work"/out-zstd/*.pkg.tar* "$work/pacman/"
   (cd "$work/pacman" && repo-add -q seed.db.tar.gz ./*.pkg.tar* >/dev/null)
   cp "$work/pacman/seed.files.tar.gz" "$corpus/pacman-db/"
+fi
+# A FreeBSD catalogue (packagesite.pkg, data.pkg) that `repo add` writes over syspack's package,
+# signed with an RSA key as pkg's `pubkey` repositories are.
+if ls "$work"/out-zstd/*.pkg >/dev/null 2>&1; then
+  (cd "$work" && "$syspack" key generate --out rsa-keys --algorithm rsa4096 >/dev/null &&
+    SYSPACK_NOW=1700000000 "$syspack" repo add fbsd-repo out-zstd/*.pkg --signing-key rsa-keys/secret.asc >/dev/null) &&
+    cp "$work"/fbsd-repo/freebsd/*/*/packagesite.pkg "$work"/fbsd-repo/freebsd/*/*/data.pkg "$corpus/packagesite/"
 fi
 echo "seeds.sh: $(find "$corpus" -type f | wc -l) seeds in $corpus"

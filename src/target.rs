@@ -135,20 +135,20 @@ impl Target {
             soname
         };
         let table = self.release.package_for_soname(soname);
-        if self.format == Format::FreeBsd {
-            // packagesite lists the packages, not the base system's libraries (libc.so.7,
-            // libutil.so.9…): the table says which are base; another soname no package
-            // provides may still be base, so it stays unknown rather than an error.
-            if table.as_ref().is_some_and(|t| t.package.is_none()) {
+        // A FreeBSD catalogue lists packages, not the base system's libraries (libc.so.7,
+        // libutil.so.9…): its `base` records and the table say which are base; another soname
+        // no package provides may still be base, so it stays unknown rather than an error.
+        if ix.is_base(soname) || table.as_ref().is_some_and(|t| t.package.is_none()) {
+            if !ix.absent_means_missing() || ix.provider(soname).is_none() {
                 return SonameDep::Base;
             }
-            return match ix.provider(soname) {
-                Some(pkg) => SonameDep::Package(Relation::any(pkg)),
-                None => SonameDep::Unknown,
-            };
         }
         let Some(pkg) = ix.provider(soname) else {
-            return SonameDep::Missing(format!("{}; index {}", ix.contents_source(), found.origin));
+            return if ix.absent_means_missing() {
+                SonameDep::Missing(format!("{}; index {}", ix.contents_source(), found.origin))
+            } else {
+                SonameDep::Unknown
+            };
         };
         if self.format != Format::Deb {
             // RPM writes soname Requires (elfdeps) and uses this only to know the soname is

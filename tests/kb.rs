@@ -260,6 +260,129 @@ fn what_rpm_says(
     (versions, sonames)
 }
 
+/// A GnuPG home `dir/<name>` holding one key without passphrase (Ed25519 primary; with `subkey`
+/// also a signing subkey, which gpg then signs with, as Arch packagers' keys do); its public
+/// keyring is exported to `dir/<name>.gpg`. The agent it starts is stopped on drop.
+struct Gpg {
+    home: PathBuf,
+    public: PathBuf,
+}
+
+impl Gpg {
+    fn new(dir: &Dir, name: &str, subkey: bool) -> Gpg {
+        let home = dir.join(name);
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
+        let g = Gpg {
+            public: dir.join(format!("{name}.gpg")),
+            home,
+        };
+        let uid = format!("{name} <{name}@example.org>");
+        g.run(&[
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            &uid,
+            "ed25519",
+            "sign",
+            "never",
+        ]);
+        if subkey {
+            let list = g.run(&["--with-colons", "--list-keys", &uid]);
+            let fpr = list
+                .lines()
+                .find_map(|l| l.strip_prefix("fpr:"))
+                .and_then(|l| l.split(':').find(|f| !f.is_empty()))
+                .unwrap()
+                .to_string();
+            g.run(&[
+                "--passphrase",
+                "",
+                "--quick-add-key",
+                &fpr,
+                "ed25519",
+                "sign",
+                "never",
+            ]);
+        }
+        g.run(&["--output", g.public.to_str().unwrap(), "--export"]);
+        g
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let mut all = vec![
+            "--homedir",
+            self.home.to_str().unwrap(),
+            "--batch",
+            "--yes",
+            "--pinentry-mode",
+            "loopback",
+        ];
+        all.extend_from_slice(args);
+        tool("gpg", &all, "gnupg")
+    }
+
+    /// A detached signature of `file` at `sig` (armored or binary).
+    fn sign(&self, file: &Path, sig: &Path, armor: bool) {
+        let mut args = vec!["--detach-sign", "--output", sig.to_str().unwrap()];
+        if armor {
+            args.push("--armor");
+        }
+        args.push(file.to_str().unwrap());
+        self.run(&args);
+    }
+}
+
+impl Drop for Gpg {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(&self.home)
+            .args(["--kill", "all"])
+            .output();
+    }
+}
+
+/// `kb import --keyring` of `repo`: the signature (made by `sign`) verifies with `good`'s keys,
+/// is refused with `other`'s, and a missing signature file is refused; nothing is written when
+/// refused.
+fn keyring_checks(
+    dir: &Dir,
+    release: &str,
+    repo: &Path,
+    good: &Gpg,
+    other: &Gpg,
+    sigs: &[PathBuf],
+) {
+    let import = |keys: &Path, out: &str| {
+        let mut c = dir.command();
+        c.args(["kb", "import", "--release", release])
+            .args([repo])
+            .args([std::ffi::OsStr::new("--keyring"), keys.as_os_str()])
+            .args(["--out", out]);
+        c
+    };
+    let summary = import(&good.public, "signed-index").stdout();
+    assert_contains(&summary, &["good signature by key", ".gpg)"]);
+    let show = dir
+        .command()
+        .args(["kb", "show", release, "--from", "signed-index"])
+        .stdout();
+    assert_contains(&show, &["signature: ", "good signature by key"]);
+    let err = import(&other.public, "other-index").stderr_with(2);
+    assert_contains(&err, &["does not verify", "nothing imported"]);
+    assert!(!dir.join("other-index").exists(), "{err}");
+    for sig in sigs {
+        let kept = std::fs::read(sig).unwrap();
+        std::fs::remove_file(sig).unwrap();
+        let err = import(&good.public, "unsigned-index").stderr_with(2);
+        assert_contains(&err, &["not found", "nothing imported"]);
+        assert!(!dir.join("unsigned-index").exists(), "{err}");
+        std::fs::write(sig, kept).unwrap();
+    }
+}
+
 #[test]
 fn kb_import_of_createrepo_c_repodata_agrees_with_rpm() {
     let dir = Dir::new("kb-import-rpm-md");
@@ -314,6 +437,7 @@ fn kb_import_of_createrepo_c_repodata_agrees_with_rpm() {
                     want_versions.len(),
                     want_sonames.len()
                 ),
+                "fedora-43: signature: none: signature not checked",
             ],
         );
         let index = out.join("fedora-43.idx.xz");
@@ -383,6 +507,35 @@ fn kb_import_of_createrepo_c_repodata_agrees_with_rpm() {
             ],
         );
     }
+
+    // repomd.xml.asc, as `gpg --detach-sign --armor` (what repository tools run) writes it.
+    let (good, other) = (
+        Gpg::new(&dir, "good", false),
+        Gpg::new(&dir, "other", false),
+    );
+    let repomd = repo.join("repodata/repomd.xml");
+    let asc = repo.join("repodata/repomd.xml.asc");
+    good.sign(&repomd, &asc, true);
+    keyring_checks(
+        &dir,
+        "fedora-43",
+        &repo,
+        &good,
+        &other,
+        std::slice::from_ref(&asc),
+    );
+    // repomd.xml changed after signing: refused.
+    let text = std::fs::read_to_string(&repomd).unwrap();
+    std::fs::write(&repomd, text.replacen("<revision>", "<revision>1", 1)).unwrap();
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "fedora-43"])
+        .args([&repo])
+        .args([std::ffi::OsStr::new("--keyring"), good.public.as_os_str()])
+        .args(["--out", "changed-index"])
+        .stderr_with(2);
+    assert_contains(&err, &["repomd.xml", "does not verify"]);
+    assert!(!dir.join("changed-index").exists(), "{err}");
 }
 
 #[test]
@@ -633,7 +786,11 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
         .stdout();
     assert_contains(
         &summary,
-        &["arch: test.files.tar.gz", "3 packages, 3 library files"],
+        &[
+            "arch: test.files.tar.gz",
+            "3 packages, 3 library files",
+            "arch: signature: none: signature not checked",
+        ],
     );
     let (versions, sonames) = records(&dir.join("arch-index/arch.idx.xz"));
     assert_eq!(sonames, want_sonames);
@@ -653,6 +810,20 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
             "pacman-db",
             &format!("file:      test.files.tar.gz sha256 {}", &sha[..64]),
         ],
+    );
+
+    // The database's detached signature, from a signing subkey (binary, as repo-add --sign
+    // writes it).
+    let (good, other) = (Gpg::new(&dir, "good", true), Gpg::new(&dir, "other", true));
+    let sig = repo.join("test.files.tar.gz.sig");
+    good.sign(&repo.join("test.files.tar.gz"), &sig, false);
+    keyring_checks(
+        &dir,
+        "arch",
+        &repo,
+        &good,
+        &other,
+        std::slice::from_ref(&sig),
     );
 
     // A truncated database is refused; nothing is written.
@@ -1055,4 +1226,258 @@ fn package_for_freebsd_depends_on_the_provider_in_the_index() {
     );
     let m: serde_json::Value = serde_json::from_str(&manifest("lost")).unwrap();
     assert!(m["deps"].as_object().is_none_or(|d| d.is_empty()), "{m:#}");
+}
+
+/// A FreeBSD package written by syspack from `assets` (`(source, dest)`).
+fn freebsd_package(dir: &Dir, name: &str, version: &str, assets: &[(&Path, &str)]) {
+    let assets: Vec<String> = assets
+        .iter()
+        .map(|(s, d)| {
+            format!(
+                "{{ source = \"{}\", dest = \"{d}\", mode = \"0755\" }}",
+                s.display()
+            )
+        })
+        .collect();
+    dir.create(
+        format!("{name}.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nlicense = \"MIT\"\n\
+             summary = \"test package\"\nmaintainer = \"T <t@example.org>\"\n\
+             assets = [{}]\n",
+            assets.join(", ")
+        ),
+    );
+    dir.command()
+        .args(["package", "--config", &format!("{name}.toml")])
+        .args(["--target", "freebsd-14", "--out", "fbsd-out"])
+        .args([crate::package::FOREIGN])
+        .stdout();
+}
+
+/// A FreeBSD repository written by `syspack repo add` over packages syspack made (two shipping
+/// shared libraries): `kb import --release freebsd-14` of its ABI directory gives the sonames and
+/// versions each package's own `+COMPACT_MANIFEST` says (read by bsdtar), the knowledge base's
+/// base-system sonames as `base`, and checks pkg's `pubkey` signature with `--pubkey`: the
+/// repository's key accepted, another key refused, a flipped byte refused, nothing written.
+#[test]
+fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
+    let dir = Dir::new("kb-import-freebsd");
+    // gcc's libraries branded FreeBSD as `brandelf -t FreeBSD` does (EI_OSABI, byte 7, set to
+    // ELFOSABI_FREEBSD = 9): pkg counts only those as native; an unbranded one is a Linux compat
+    // library for it (`libpkg/pkg_elf.c`), recorded `:Linux`.
+    let brand = |p: &Path| {
+        let mut b = std::fs::read(p).unwrap();
+        b[7] = 9;
+        std::fs::write(p, b).unwrap();
+    };
+    let demo = shared_library(&dir, "libdemo.so.1.0.0", "libdemo.so.1");
+    brand(&demo);
+    let other = shared_library(&dir, "libother.so.7", "libother.so.7");
+    brand(&other);
+    let linux = shared_library(&dir, "liblinux.so.2", "liblinux.so.2");
+    let doc = dir.create("README", "text\n");
+    freebsd_package(
+        &dir,
+        "demo-libs",
+        "1.2.3",
+        &[
+            (&demo, "/usr/local/lib/libdemo.so.1.0.0"),
+            (&linux, "/compat/linux/usr/lib64/liblinux.so.2"),
+        ],
+    );
+    freebsd_package(
+        &dir,
+        "other",
+        "0.9.1",
+        &[(&other, "/usr/local/lib/libother.so.7")],
+    );
+    // No library, but the knowledge base names it (the package manager of freebsd-14).
+    freebsd_package(
+        &dir,
+        "pkg",
+        "2.1.0",
+        &[(&doc, "/usr/local/share/doc/pkg/README")],
+    );
+    let pkgs: Vec<String> = crate::util::files_in(&dir.join("fbsd-out"))
+        .iter()
+        .filter(|f| f.ends_with(".pkg"))
+        .map(|f| dir.join("fbsd-out").join(f).to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(pkgs.len(), 3, "{pkgs:?}");
+
+    // What the packages say: +COMPACT_MANIFEST's name, version and shlibs_provided.
+    let (mut want_versions, mut want_sonames) =
+        (BTreeMap::new(), BTreeMap::<String, BTreeSet<String>>::new());
+    let mut all_provided = BTreeSet::new();
+    for p in &pkgs {
+        let text = tool(
+            "bsdtar",
+            &["-xOf", p, "+COMPACT_MANIFEST"],
+            "libarchive-tools",
+        );
+        let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let name = m["name"].as_str().unwrap().to_string();
+        let provided: Vec<&str> = m["shlibs_provided"]
+            .as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        all_provided.extend(provided.iter().map(|s| s.to_string()));
+        // Compat libraries (`:Linux`, `:32`) are not the release's native sonames.
+        let native: Vec<&&str> = provided.iter().filter(|s| !s.contains(':')).collect();
+        for so in &native {
+            sonames_insert(&mut want_sonames, so, &name);
+        }
+        if !native.is_empty() || name == "pkg" {
+            want_versions.insert(name, m["version"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        want_sonames.keys().collect::<Vec<_>>(),
+        ["libdemo.so.1", "libother.so.7"],
+        "syspack's FreeBSD packages record shlibs_provided"
+    );
+    assert_eq!(
+        all_provided.iter().collect::<Vec<_>>(),
+        ["libdemo.so.1", "liblinux.so.2:Linux", "libother.so.7"]
+    );
+    assert_eq!(want_versions.len(), 3);
+
+    // Two keys: the repository's and another.
+    for k in ["keys", "other-keys"] {
+        dir.command()
+            .args(["key", "generate", "--out", k, "--algorithm", "rsa4096"])
+            .stdout();
+    }
+    let mut add = dir.command();
+    add.args(["repo", "add", "repo", "--channel", "stable"])
+        .args(["--signing-key", "keys/secret.asc"])
+        .args(&pkgs);
+    add.stdout();
+    let mut other_repo = dir.command();
+    other_repo
+        .args(["repo", "add", "other-repo", "--channel", "stable"])
+        .args(["--signing-key", "other-keys/secret.asc"])
+        .args([&pkgs[0]]);
+    other_repo.stdout();
+    let abi = dir.join("repo/freebsd/stable/FreeBSD:14:amd64");
+    let pubkey = dir.join("repo/freebsd/public.pem");
+    let other_pubkey = dir.join("other-repo/freebsd/public.pem");
+
+    // Without a key: imported, the signature reported as not checked.
+    let summary = dir
+        .command()
+        .args(["kb", "import", "--release", "freebsd-14"])
+        .args([&abi])
+        .args(["--out", "unsigned-index"])
+        .stdout();
+    assert_contains(
+        &summary,
+        &[
+            "freebsd-14: packagesite.yaml",
+            "3 packages, 2 library files",
+            "signature not checked",
+        ],
+    );
+
+    let summary = dir
+        .command()
+        .args(["kb", "import", "--release", "freebsd-14"])
+        .args([&abi])
+        .args([std::ffi::OsStr::new("--pubkey"), pubkey.as_os_str()])
+        .args(["--out", "fbsd-index"])
+        .stdout();
+    assert_contains(
+        &summary,
+        &["signature: packagesite.pkg", "public.pem", "good"],
+    );
+    let index = dir.join("fbsd-index/freebsd-14.idx.xz");
+    let (versions, sonames) = records(&index);
+    assert_eq!(sonames, want_sonames);
+    assert_eq!(versions, want_versions);
+    // The base system's libraries, which no package ships, are `base` records.
+    let text = tool("xz", &["-dc", index.to_str().unwrap()], TOOLS);
+    for so in ["libc.so.7", "libm.so.5", "libthr.so.3"] {
+        assert!(text.contains(&format!("\nbase\t{so}\n")), "{so}:\n{text}");
+    }
+    let show = dir
+        .command()
+        .args(["kb", "show", "freebsd-14", "--from", "fbsd-index"])
+        .stdout();
+    let sha = tool(
+        "sha256sum",
+        &[abi.join("packagesite.pkg").to_str().unwrap()],
+        "coreutils",
+    );
+    assert_contains(
+        &show,
+        &[
+            "packagesite",
+            &format!("file:      packagesite.pkg sha256 {}", &sha[..64]),
+            "base:      ",
+            "unknown, not missing",
+        ],
+    );
+
+    // Another key's public half: refused, nothing written.
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "freebsd-14"])
+        .args([&abi])
+        .args([std::ffi::OsStr::new("--pubkey"), other_pubkey.as_os_str()])
+        .args(["--out", "fbsd-other"])
+        .stderr_with(2);
+    assert_contains(&err, &["packagesite.pkg", "nothing imported"]);
+    assert!(!dir.join("fbsd-other").exists(), "{err}");
+
+    // A catalogue for another FreeBSD major is not this release's.
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "freebsd-13"])
+        .args([&abi])
+        .args(["--out", "fbsd-13"])
+        .stderr_with(2);
+    assert_contains(&err, &["FreeBSD:14:amd64", "not FreeBSD 13"]);
+    assert!(!dir.join("fbsd-13").exists(), "{err}");
+
+    // `data.pkg` alone (pkg >= 1.20 reads it first), and the catalogue under an older
+    // repository's `packagesite.tzst` name, give the same index.
+    let only = |keep: &str, as_name: &str, out: &str| {
+        let d = dir.join(format!("{out}-src"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::copy(abi.join(keep), d.join(as_name)).unwrap();
+        let summary = dir
+            .command()
+            .args(["kb", "import", "--release", "freebsd-14"])
+            .args([&d])
+            .args([std::ffi::OsStr::new("--pubkey"), pubkey.as_os_str()])
+            .args(["--out", out])
+            .stdout();
+        assert_contains(&summary, &["good"]);
+        records(&dir.join(out).join("freebsd-14.idx.xz"))
+    };
+    assert_eq!(
+        only("data.pkg", "data.pkg", "data-index"),
+        (want_versions.clone(), want_sonames.clone())
+    );
+    assert_eq!(
+        only("packagesite.pkg", "packagesite.tzst", "tzst-index"),
+        (want_versions.clone(), want_sonames.clone())
+    );
+
+    // A flipped byte in the archive: refused with the key, nothing written.
+    let site = abi.join("packagesite.pkg");
+    let mut bytes = std::fs::read(&site).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(&site, &bytes).unwrap();
+    let err = dir
+        .command()
+        .args(["kb", "import", "--release", "freebsd-14"])
+        .args([&abi])
+        .args([std::ffi::OsStr::new("--pubkey"), pubkey.as_os_str()])
+        .args(["--out", "fbsd-flipped"])
+        .stderr_with(2);
+    assert_contains(&err, &["packagesite.pkg"]);
+    assert!(!dir.join("fbsd-flipped").exists(), "{err}");
 }

@@ -117,12 +117,25 @@ pub fn run(target: &str, data: &[u8]) {
                 |_| Ok(()),
             ));
         }
+        "packagesite" => {
+            // A FreeBSD catalogue archive as `syspack kb import` reads it, as either member.
+            use syspack_distro::kb::packagesite;
+            drop(packagesite::parse_archive(
+                "packagesite.pkg",
+                data,
+                "packagesite.yaml",
+                |_| Ok(()),
+            ));
+            drop(packagesite::parse_archive("data.pkg", data, "data", |_| {
+                Ok(())
+            }));
+        }
         other => panic!("no fuzz target `{other}`"),
     }
 }
 
 /// Every target.
-pub const TARGETS: [&str; 15] = [
+pub const TARGETS: [&str; 16] = [
     "deb",
     "rpm",
     "arch",
@@ -138,6 +151,7 @@ pub const TARGETS: [&str; 15] = [
     "signed-text",
     "rpm-md",
     "pacman-db",
+    "packagesite",
 ];
 
 /// The public key the `signed-text` target verifies against (an Ed25519 key made once per

@@ -127,8 +127,36 @@ fn verify_signature(
     path: &Path,
     who: &str,
 ) -> Result<()> {
+    verify_digest(key, &hex::encode(Sha256::digest(data)), sig, path, who)
+}
+
+/// Checks pkg's `pubkey` signature of a catalogue whose sha256 is `digest_hex` (64 hex digits),
+/// with the PEM public key (SubjectPublicKeyInfo, or PKCS#1 `RSA PUBLIC KEY`) a client's
+/// `pubkey` names; `path` names the archive in errors. This is the check `pkg update` makes of a
+/// repository configured with `signature_type: "pubkey"`.
+///
+/// # Errors
+///
+/// [`Error::Key`] for a key that is not an RSA public key in PEM; [`Error::BadSignature`] when
+/// the signature does not verify.
+pub fn verify_pubkey_signature(pem: &str, digest_hex: &str, sig: &[u8], path: &Path) -> Result<()> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::pkcs8::DecodePublicKey;
+    let key = rsa::RsaPublicKey::from_public_key_pem(pem)
+        .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(pem))
+        .map_err(|e| Error::Key(format!("not an RSA public key in PEM: {e}")))?;
+    verify_digest(&key, digest_hex, sig, path, "given")
+}
+
+/// pkg's RSA check: PKCS#1 v1.5 over SHA-256 of the hex digest, a trailing NUL dropped.
+fn verify_digest(
+    key: &rsa::RsaPublicKey,
+    hex: &str,
+    sig: &[u8],
+    path: &Path,
+    who: &str,
+) -> Result<()> {
     let sig = sig.strip_suffix(&[0]).unwrap_or(sig);
-    let hex = hex::encode(Sha256::digest(data));
     let hash = Sha256::digest(hex.as_bytes());
     let verifying = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key.clone());
     let bad = |reason: String| Error::BadSignature {
@@ -482,5 +510,18 @@ mod tests {
         verify_signature(&public, b"packagesite\n", &sig, p, "k").unwrap();
         assert!(verify_signature(&public, b"packagesitE\n", &sig, p, "k").is_err());
         assert_eq!(sig, sign(&key, b"packagesite\n").unwrap(), "deterministic");
+        // The check `kb import --pubkey` makes, from the PEM a client's `pubkey` names.
+        let pem = public_pem(&public).unwrap();
+        let digest = hex::encode(Sha256::digest(b"packagesite\n"));
+        verify_pubkey_signature(&pem, &digest, &sig, p).unwrap();
+        let other = hex::encode(Sha256::digest(b"packagesitE\n"));
+        assert!(matches!(
+            verify_pubkey_signature(&pem, &other, &sig, p),
+            Err(Error::BadSignature { .. })
+        ));
+        assert!(matches!(
+            verify_pubkey_signature("not a key", &digest, &sig, p),
+            Err(Error::Key(_))
+        ));
     }
 }

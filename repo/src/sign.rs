@@ -427,6 +427,120 @@ impl Verifier {
     }
 }
 
+/// The OpenPGP public keys of a keyring file — ASCII-armored or binary, one key or several, as
+/// `gpg --export` writes them or a distribution ships them (Fedora's `RPM-GPG-KEY-*`, Arch's
+/// `archlinux.gpg`) — for checking detached signatures of index files a user downloaded
+/// (`repomd.xml.asc`, a pacman database's `.sig`).
+pub struct Keyring {
+    keys: Vec<SignedPublicKey>,
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring")
+            .field("keys", &self.fingerprints())
+            .finish()
+    }
+}
+
+impl Keyring {
+    /// Most keys read from one keyring file (Arch's keyring holds a few hundred).
+    pub const MAX_KEYS: usize = 4096;
+
+    /// Reads the public keys of `bytes`; `source` names it in errors.
+    /// Every key's self-signatures and subkey bindings are checked.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Key`] when it holds no OpenPGP public key, more than
+    /// [`Keyring::MAX_KEYS`] keys, or a key whose bindings do not verify.
+    pub fn from_bytes(bytes: &[u8], source: &str) -> Result<Self> {
+        let unreadable = |e: String| Error::Key(format!("{source} is not an OpenPGP keyring: {e}"));
+        // Armored keyrings may be several armor blocks one after another (keys exported one by
+        // one and concatenated); each block is read on its own.
+        const BEGIN: &[u8] = b"-----BEGIN PGP PUBLIC KEY BLOCK-----";
+        let mut chunks = Vec::new();
+        let mut rest = bytes;
+        while let Some(at) = rest.windows(BEGIN.len()).skip(1).position(|w| w == BEGIN) {
+            chunks.push(&rest[..at + 1]);
+            rest = &rest[at + 1..];
+        }
+        chunks.push(rest);
+        let mut parsed = Vec::new();
+        for chunk in chunks {
+            let (iter, _) =
+                SignedPublicKey::from_reader_many(chunk).map_err(|e| unreadable(e.to_string()))?;
+            parsed.extend(iter.take(Self::MAX_KEYS + 1));
+        }
+        let mut keys = Vec::new();
+        for k in parsed {
+            if keys.len() >= Self::MAX_KEYS {
+                return Err(Error::Key(format!(
+                    "{source} holds more than {} keys: refused",
+                    Self::MAX_KEYS
+                )));
+            }
+            let k = k.map_err(|e| unreadable(e.to_string()))?;
+            k.verify_bindings().map_err(|e| {
+                Error::Key(format!(
+                    "{source}: the self-signatures of key {} do not verify: {e}",
+                    hex::encode_upper(k.fingerprint().as_bytes())
+                ))
+            })?;
+            keys.push(k);
+        }
+        if keys.is_empty() {
+            return Err(unreadable("no public key in it".into()));
+        }
+        Ok(Keyring { keys })
+    }
+
+    /// The primary keys' fingerprints, upper-case hex.
+    pub fn fingerprints(&self) -> Vec<String> {
+        self.keys
+            .iter()
+            .map(|k| hex::encode_upper(k.fingerprint().as_bytes()))
+            .collect()
+    }
+
+    /// Verifies a detached signature (armored or binary) of `data` with any key of the keyring
+    /// or one of its subkeys; returns the fingerprint of the key that made it. `path` names the
+    /// signed file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadSignature`] when it is unreadable or no key verifies it.
+    pub fn verify_detached(
+        &self,
+        data: &[u8],
+        signature: &[u8],
+        path: &std::path::Path,
+    ) -> Result<String> {
+        let bad = |reason: String| Error::BadSignature {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let sig = if signature.starts_with(b"-----BEGIN PGP SIGNATURE") {
+            DetachedSignature::from_armor_single(signature).map(|(s, _)| s)
+        } else {
+            DetachedSignature::from_bytes(signature)
+        }
+        .map_err(|e| bad(format!("unreadable signature: {e}")))?;
+        for k in &self.keys {
+            if sig.verify(k, data).is_ok()
+                || k.public_subkeys.iter().any(|s| sig.verify(s, data).is_ok())
+            {
+                return Ok(hex::encode_upper(k.fingerprint().as_bytes()));
+            }
+        }
+        Err(bad(format!(
+            "the signature does not verify with any of the {} key(s) of the keyring: the file \
+             was changed after signing, or another key signed it",
+            self.keys.len()
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,5 +582,39 @@ mod tests {
         let tampered = signed.replace("stable", "stablE");
         assert!(verifier.verify_cleartext(&tampered, p).is_err());
         assert!(!format!("{signer:?}{key:?}").contains("PRIVATE"));
+    }
+
+    #[test]
+    fn a_keyring_of_several_keys_armored_or_binary_verifies_each_keys_signatures() {
+        let a = generate(Algorithm::Ed25519, "A <a@example.org>", 1_700_000_000, None).unwrap();
+        let b = generate(Algorithm::Ed25519, "B <b@example.org>", 1_700_000_000, None).unwrap();
+        let c = generate(Algorithm::Ed25519, "C <c@example.org>", 1_700_000_000, None).unwrap();
+        let (sa, sc) = (
+            Signer::from_armored(&a.secret, None, "a").unwrap(),
+            Signer::from_armored(&c.secret, None, "c").unwrap(),
+        );
+        let p = std::path::Path::new("repomd.xml");
+        let armored = format!("{}\n{}", a.public, b.public);
+        let mut binary = Signer::from_armored(&b.secret, None, "b")
+            .unwrap()
+            .public_binary()
+            .unwrap();
+        binary.extend(sa.public_binary().unwrap());
+        for ring in [armored.as_bytes(), &binary[..]] {
+            let ring = Keyring::from_bytes(ring, "test").unwrap();
+            assert_eq!(ring.fingerprints().len(), 2);
+            let sig = sa.detached_armored(b"data\n", 1_800_000_000).unwrap();
+            assert_eq!(
+                ring.verify_detached(b"data\n", sig.as_bytes(), p).unwrap(),
+                a.fingerprint
+            );
+            assert!(ring.verify_detached(b"datA\n", sig.as_bytes(), p).is_err());
+            let other = sc.detached_binary(b"data\n", 1_800_000_000).unwrap();
+            assert!(matches!(
+                ring.verify_detached(b"data\n", &other, p),
+                Err(Error::BadSignature { .. })
+            ));
+        }
+        assert!(Keyring::from_bytes(b"not a key", "test").is_err());
     }
 }

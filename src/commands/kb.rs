@@ -10,9 +10,14 @@
 //! name is built in.
 //!
 //! `import` takes index files a user downloaded: `<release>.idx` files, or an rpm-md repository
-//! (`repodata/repomd.xml` with the `primary` and `filelists` it names) or Arch `.files`
-//! databases for the release named by `--release`, from which it derives the same index
-//! (`syspack_distro::kb::rpmmd`, `syspack_distro::kb::archdb`).
+//! (`repodata/repomd.xml` with the `primary` and `filelists` it names), Arch `.files` databases
+//! or a FreeBSD catalogue (`packagesite.pkg`, `data.pkg`) for the release named by `--release`,
+//! from which it derives the same index (`syspack_distro::kb::rpmmd`,
+//! `syspack_distro::kb::archdb`, `syspack_distro::kb::packagesite`). `--keyring` checks the
+//! OpenPGP signatures of rpm-md (`repomd.xml.asc`) and Arch (`.files.sig`) before anything is
+//! written, `--pubkey` a FreeBSD catalogue's RSA `signature` as pkg does
+//! (`syspack_repo::freebsd::verify_pubkey_signature`); without them the index says the
+//! signature was not checked.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -51,23 +56,34 @@ enum KbCommand {
     },
     /// Check index files a user downloaded into DIR and write them to --out: `<release>.idx` (or
     /// `.idx.xz`) files as they are; or an rpm-md repository (DIR/repodata/repomd.xml and the
-    /// primary and filelists files it names, each verified against repomd's sha256 and size) or
-    /// Arch `.files` databases (core.files, extra.files), turned into the index of the release
-    /// named by --release.
+    /// primary and filelists files it names, each verified against repomd's sha256 and size),
+    /// Arch `.files` databases (core.files, extra.files) or a FreeBSD catalogue
+    /// (packagesite.pkg or data.pkg), turned into the index of the release named by --release.
     #[command(
-        after_help = "An rpm-md repository gives: which package ships each library (soname Provides `libz.so.1()(64bit)` from primary, `lib*.so.*` files in /lib64 and /usr/lib64 from filelists; x86_64 and noarch packages) and the versions (rpm's EVR) of those packages and of the ones the knowledge base names. Arch `.files` databases give makepkg's soname provides (`libz.so=1-64`), the `lib*.so.*` files in /usr/lib, and versions.\n\nExamples:\n  syspack kb import --release fedora-43 --origin releases/43/Everything/x86_64/os ./os --out ./index\n  syspack kb import --release arch ./sync --out ./index"
+        after_help = "An rpm-md repository gives: which package ships each library (soname Provides `libz.so.1()(64bit)` from primary, `lib*.so.*` files in /lib64 and /usr/lib64 from filelists; x86_64 and noarch packages) and the versions (rpm's EVR) of those packages and of the ones the knowledge base names. Arch `.files` databases give makepkg's soname provides (`libz.so=1-64`), the `lib*.so.*` files in /usr/lib, and versions. A FreeBSD catalogue (`packagesite.pkg`, else `data.pkg`, or their `.tzst`/`.txz` names) gives each package's `shlibs_provided` and version; the base system's sonames the knowledge base knows (libc.so.7, libm.so.5…) are recorded as `base`, and a soname in neither is unknown there, not missing (the catalogue lists no base system). Its date is the catalogue member's time, else the file's modification time (keep the server's when downloading).\n\nSignatures: --keyring KEYS (OpenPGP public keys) checks repodata/repomd.xml.asc or each database's .sig; --pubkey PEM checks the FreeBSD catalogue's `signature` as pkg does for a `pubkey` repository. A missing or bad signature refuses the import; without a key the index says `signature not checked`.\n\nExamples:\n  syspack kb import --release fedora-43 --origin releases/43/Everything/x86_64/os ./os --out ./index\n  syspack kb import --release arch --keyring archlinux.gpg ./sync --out ./index\n  syspack kb import --release freebsd-14 --pubkey pkg.pem ./FreeBSD:14:amd64 --out ./index"
     )]
     Import {
-        /// The directory: `<release>.idx` files, or an rpm-md repository (with `repodata/`).
+        /// The directory: `<release>.idx` files, an rpm-md repository (with `repodata/`), Arch
+        /// `.files` databases, or a FreeBSD repository's ABI directory (with `packagesite.pkg`).
         dir: PathBuf,
-        /// The release an rpm-md repository or Arch databases are (`fedora-43`, `arch`); needed
-        /// for, and only for, those.
+        /// The release an rpm-md repository, Arch databases or a FreeBSD catalogue are
+        /// (`fedora-43`, `arch`, `freebsd-14`); needed for, and only for, those.
         #[arg(long)]
         release: Option<String>,
         /// Where the repository was downloaded from (a path such as
         /// `releases/43/Everything/x86_64/os`), recorded before each file's path.
         #[arg(long)]
         origin: Option<String>,
+        /// A FreeBSD repository's RSA public key (PEM, the file a pkg client's `pubkey` names):
+        /// the catalogue's `signature` member must verify with it, as `pkg update` checks a
+        /// `signature_type: "pubkey"` repository. Without it the signature is not checked.
+        #[arg(long, value_name = "PEM")]
+        pubkey: Option<PathBuf>,
+        /// OpenPGP public keys (armored or binary, one or several): an rpm-md repository's
+        /// `repodata/repomd.xml.asc`, or each Arch `.files` database's `.sig`, must verify with
+        /// one of them. Without it the signatures are not checked.
+        #[arg(long, value_name = "KEYS")]
+        keyring: Option<PathBuf>,
         /// Where the indexes go [default: the index directory: $SYSPACK_INDEX_DIR, else
         /// $XDG_CACHE_HOME/syspack/index, else ~/.cache/syspack/index], where `syspack package`
         /// and `syspack matrix` look first.
@@ -102,6 +118,8 @@ pub fn run(args: Args) -> Result<i32> {
             dir,
             release,
             origin,
+            pubkey,
+            keyring,
             out,
         } => {
             let out = match out.or_else(index::default_dir) {
@@ -110,13 +128,24 @@ pub fn run(args: Args) -> Result<i32> {
                     "no index directory: HOME is not set; give --out DIR or set SYSPACK_INDEX_DIR"
                 ),
             };
-            if dir.join("repodata/repomd.xml").is_file() {
-                import_rpm_md(&dir, release, origin, &out)
-            } else if has_files_db(&dir) {
-                import_arch(&dir, release, origin, &out)
+            let freebsd = syspack_distro::kb::packagesite::is_catalogue_dir(&dir);
+            let rpm_md = dir.join("repodata/repomd.xml").is_file();
+            let arch = has_files_db(&dir);
+            if pubkey.is_some() && (rpm_md || arch || !freebsd) {
+                bail!("--pubkey checks a FreeBSD catalogue (packagesite.pkg, data.pkg); for rpm-md and Arch signatures pass --keyring");
+            }
+            if keyring.is_some() && !(rpm_md || arch) {
+                bail!("--keyring checks rpm-md (repomd.xml.asc) and Arch (.files.sig) signatures; for a FreeBSD catalogue pass --pubkey");
+            }
+            if rpm_md {
+                import_rpm_md(&dir, release, origin, keyring.as_deref(), &out)
+            } else if arch {
+                import_arch(&dir, release, origin, keyring.as_deref(), &out)
+            } else if freebsd {
+                import_freebsd(&dir, release, origin, pubkey.as_deref(), &out)
             } else if let Some(r) = release {
                 bail!(
-                    "`{}` has no repodata/repomd.xml and no `.files` database: --release {r} is for an rpm-md repository (the directory holding repodata/) or Arch `.files` databases; `<release>.idx` files name their release themselves",
+                    "`{}` has no repodata/repomd.xml, no `.files` database and no FreeBSD catalogue (packagesite.pkg, data.pkg): --release {r} is for those; `<release>.idx` files name their release themselves",
                     dir.display()
                 )
             } else {
@@ -593,6 +622,7 @@ fn import_rpm_md(
     dir: &Path,
     release: Option<String>,
     origin: Option<String>,
+    keyring: Option<&Path>,
     out: &Path,
 ) -> Result<i32> {
     let release = named_release(release, dir, "is an rpm-md repository", "fedora-43")?;
@@ -605,8 +635,37 @@ fn import_rpm_md(
         origin,
         packages,
     };
-    let ix = syspack_distro::kb::rpmmd::import(dir, &opts)
+    // The signature is checked first: the import reads repomd.xml again, and the sha256 it
+    // records must be the one of the bytes whose signature was checked.
+    let signed = match keyring {
+        Some(k) => {
+            let keys = read_keyring(k)?;
+            let repomd = dir.join("repodata/repomd.xml");
+            let asc = dir.join("repodata/repomd.xml.asc");
+            let fpr = verify_detached(&keys, &repomd, &asc)?;
+            Some((
+                index::sha256_hex(&read_bounded(&repomd, MAX_SIGNED)?),
+                fpr,
+                k,
+            ))
+        }
+        None => None,
+    };
+    let mut ix = syspack_distro::kb::rpmmd::import(dir, &opts)
         .with_context(|| format!("importing the rpm-md repository `{}`", dir.display()))?;
+    if let Some((sha, fpr, k)) = signed {
+        let recorded = ix.files.iter().find(|f| f.path.ends_with("repomd.xml"));
+        if recorded.map(|f| &f.sha256) != Some(&sha) {
+            bail!(
+                "`{}` changed while it was imported: run the import again",
+                dir.join("repodata/repomd.xml").display()
+            );
+        }
+        ix.signature = format!(
+            "repodata/repomd.xml sha256 {sha}: repomd.xml.asc good signature by key {fpr} ({})",
+            key_name(k)
+        );
+    }
     let source = format!("rpm-md revision {}", ix.codename);
     write_imported(&ix, &source, out, started)
 }
@@ -628,6 +687,7 @@ fn write_imported(
         dest.display(),
         started.elapsed().as_secs_f64()
     );
+    println!("{}: signature: {}", ix.release, ix.signature);
     Ok(exit::OK)
 }
 
@@ -677,6 +737,7 @@ fn import_arch(
     dir: &Path,
     release: Option<String>,
     origin: Option<String>,
+    keyring: Option<&Path>,
     out: &Path,
 ) -> Result<i32> {
     let release = named_release(release, dir, "holds Arch `.files` databases", "arch")?;
@@ -684,10 +745,160 @@ fn import_arch(
     let started = std::time::Instant::now();
     let command = format!("syspack kb import --release {release} DIR");
     check_origin(origin.as_deref())?;
-    let ix =
+    let keys = keyring.map(read_keyring).transpose()?;
+    let mut ix =
         syspack_distro::kb::archdb::import(dir, &release, &command, origin.as_deref(), &packages)
             .with_context(|| format!("importing the Arch databases in `{}`", dir.display()))?;
+    if let (Some(keys), Some(k)) = (keys, keyring) {
+        // Each database read is checked against its detached `.sig` (repo-add --sign writes
+        // `<db>.files.tar.gz.sig` and links `<db>.files.sig` to it), and must be the bytes the
+        // import hashed.
+        let mut good = Vec::new();
+        for f in &ix.files {
+            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+            let db = dir.join(name);
+            let fpr = verify_detached(&keys, &db, &dir.join(format!("{name}.sig")))?;
+            if index::sha256_hex(&read_bounded(&db, MAX_SIGNED)?) != f.sha256 {
+                bail!(
+                    "`{}` changed while it was imported: run the import again",
+                    db.display()
+                );
+            }
+            good.push(format!("{name}.sig good signature by key {fpr}"));
+        }
+        ix.signature = format!("{} ({})", good.join("; "), key_name(k));
+    }
     write_imported(&ix, &ix.codename, out, started)
+}
+
+/// Largest file whose detached signature is checked (read whole; a `.files` database of Arch's
+/// `extra` is some tens of MB).
+const MAX_SIGNED: u64 = 1 << 30;
+
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .with_context(|| format!("cannot open `{}`", path.display()))?
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    if bytes.len() as u64 > max {
+        bail!("`{}` is larger than {max} bytes: refused", path.display());
+    }
+    Ok(bytes)
+}
+
+fn read_keyring(path: &Path) -> Result<syspack_repo::sign::Keyring> {
+    let bytes = read_bounded(path, 64 << 20)?;
+    Ok(syspack_repo::sign::Keyring::from_bytes(
+        &bytes,
+        &format!("`{}`", path.display()),
+    )?)
+}
+
+/// The key file's name as the index records it (not the local directory it was read from).
+fn key_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Checks `sig` (a detached OpenPGP signature) of `file`; nothing is imported when it is
+/// missing or does not verify.
+fn verify_detached(keys: &syspack_repo::sign::Keyring, file: &Path, sig: &Path) -> Result<String> {
+    if !sig.is_file() {
+        bail!(
+            "`{}` not found: the signature of `{}` is needed with --keyring (download it too, or import without --keyring to leave the signature unchecked); nothing imported",
+            sig.display(),
+            file.display()
+        );
+    }
+    let data = read_bounded(file, MAX_SIGNED)?;
+    let signature = read_bounded(sig, 1 << 20)?;
+    keys.verify_detached(&data, &signature, file)
+        .with_context(|| format!("checking `{}`; nothing imported", sig.display()))
+}
+
+fn import_freebsd(
+    dir: &Path,
+    release: Option<String>,
+    origin: Option<String>,
+    pubkey: Option<&Path>,
+    out: &Path,
+) -> Result<i32> {
+    use syspack_distro::kb::packagesite;
+    let release = named_release(
+        release,
+        dir,
+        "holds a FreeBSD catalogue (packagesite.pkg, data.pkg)",
+        "freebsd-14",
+    )?;
+    check_origin(origin.as_deref())?;
+    let packages = kb_packages(&release, syspack_distro::Format::FreeBsd, "pkg")?;
+    let pem = pubkey
+        .map(|p| {
+            String::from_utf8(read_bounded(p, 1 << 20)?)
+                .with_context(|| format!("`{}` is not a PEM file", p.display()))
+        })
+        .transpose()?;
+    // The base system's libraries, which no package ships: the sonames the knowledge base knows
+    // without a package.
+    let (mut base, mut major) = (Vec::new(), None);
+    if let Ok(r) = KnowledgeBase::builtin().release(&release) {
+        major = r.freebsd_major;
+        let known = r.sonames.keys().map(|s| s.as_str().to_string()).chain(
+            r.libraries
+                .values()
+                .filter_map(|l| l.soname.known().map(|s| s.as_str().to_string())),
+        );
+        for so in known {
+            if r.package_for_soname(&so)
+                .is_some_and(|p| p.package.is_none())
+            {
+                base.push(so);
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    let opts = packagesite::Import {
+        release: release.clone(),
+        major,
+        command: format!("syspack kb import --release {release} DIR"),
+        origin,
+        packages,
+        base,
+    };
+    let (mut ix, catalogue) = packagesite::import(dir, &opts)
+        .with_context(|| format!("importing the FreeBSD catalogue in `{}`", dir.display()))?;
+    if let (Some(pem), Some(key)) = (pem, pubkey) {
+        let archive = &ix.files[0].path;
+        let archive = archive.rsplit('/').next().unwrap_or(archive);
+        let Some(sig) = &catalogue.signature else {
+            bail!("`{}` has no `signature` member: the repository is not signed with a public key (a `fingerprints` repository, or unsigned); nothing imported", dir.join(archive).display());
+        };
+        syspack_repo::freebsd::verify_pubkey_signature(
+            &pem,
+            &catalogue.digest,
+            sig,
+            &dir.join(archive),
+        )
+        .with_context(|| {
+            format!(
+                "checking the signature of `{}` with `{}`; nothing imported",
+                dir.join(archive).display(),
+                key.display()
+            )
+        })?;
+        ix.signature = format!(
+            "{archive}: {} sha256 {} signed with the RSA key {} (pkg's `pubkey` check): good",
+            catalogue.member,
+            catalogue.digest,
+            key_name(key)
+        );
+    }
+    let source = format!("{} ({} base sonames)", catalogue.member, ix.base.len());
+    write_imported(&ix, &source, out, started)
 }
 
 fn show(release: &str, from: Option<&Path>) -> Result<i32> {
@@ -748,6 +959,8 @@ fn show(release: &str, from: Option<&Path>) -> Result<i32> {
         &["glibc", "rpm"]
     } else if ix.suite == syspack_distro::kb::archdb::SUITE {
         &["glibc", "pacman"]
+    } else if ix.suite == syspack_distro::kb::packagesite::SUITE {
+        &["pkg"]
     } else {
         &["libc6", "dpkg", "apt"]
     };
@@ -760,6 +973,17 @@ fn show(release: &str, from: Option<&Path>) -> Result<i32> {
         ix.sonames.len(),
         ix.packages.len()
     )?;
+    if !ix.base.is_empty() {
+        let base: Vec<&str> = ix.base.iter().map(String::as_str).collect();
+        writeln!(
+            o,
+            "base:      {} (the base system's; no package)",
+            base.join(" ")
+        )?;
+    }
+    if !ix.absent_means_missing() {
+        writeln!(o, "absent:    a soname neither a package nor the base list provides is unknown, not missing (the catalogue does not list the base system)")?;
+    }
     for (so, sh) in &ix.shlibs {
         writeln!(o, "shlibs:    {so} -> {} ({})", sh.depends, sh.deb)?;
     }

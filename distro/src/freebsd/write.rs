@@ -232,6 +232,7 @@ impl<'a> Writer<'a> {
                 ));
             }
         }
+        let shlibs_provided = shlibs_provided(pkg)?;
         let (licenselogic, licenses) = licenses(&m.license);
         let summary = m.summary.split_whitespace().collect::<Vec<_>>().join(" ");
         let desc = if m.description.trim().is_empty() {
@@ -280,6 +281,7 @@ impl<'a> Writer<'a> {
             deps,
             categories: vec![category],
             shlibs_required: shlibs,
+            shlibs_provided,
             conflicts,
             config,
             directories,
@@ -547,4 +549,61 @@ fn ports_license(spdx: &str) -> String {
         other => other,
     }
     .to_string()
+}
+
+/// `shlibs_provided` as `pkg create` computes it (`pkg_analyse_files`, `libpkg/pkg_abi.c`;
+/// `analyse_elf`, `libpkg/pkg_elf.c`; `pkg_shlib_name_with_flags`, `libpkg/pkg.c`): the
+/// `DT_SONAME` of every regular ELF file of the package whose soname starts with `lib` (pkg's
+/// default `SHLIB_PROVIDE_PATHS_NATIVE` is empty: no path filter), sorted and without
+/// duplicates. A library not branded FreeBSD (no `ELFOSABI_FREEBSD`, no FreeBSD note) counts as a
+/// Linux one, as pkg and the FreeBSD kernel assume, and is recorded `libfoo.so.1:Linux`; a 32-bit
+/// library in a 64-bit package (i386 in amd64, armv7 in aarch64) gets `:32`; another
+/// architecture provides nothing. Files that are not ELF, or not readable as ELF, provide nothing.
+///
+/// # Errors
+///
+/// [`Error::Io`] when an asset cannot be read.
+fn shlibs_provided(pkg: &Package) -> Result<Vec<String>> {
+    use crate::package::Arch;
+    let arch = pkg.metadata.arch;
+    let mut out = std::collections::BTreeSet::new();
+    for (path, entry) in pkg.entries() {
+        let Entry::File(f) = entry else { continue };
+        let at = std::path::PathBuf::from(path.absolute());
+        let io = |e| Error::io(&at, "reading ELF file", e);
+        let mut magic = Vec::with_capacity(4);
+        std::io::Read::read_to_end(&mut std::io::Read::take(f.open()?, 4), &mut magic)
+            .map_err(io)?;
+        if magic != b"\x7fELF" {
+            continue;
+        }
+        let mut scan = crate::elf::ElfScan::new(&at);
+        std::io::copy(&mut f.open()?, &mut scan).map_err(io)?;
+        let Ok(Some(plan)) = scan.finish() else {
+            continue;
+        };
+        let mut collect = plan.collector();
+        std::io::copy(&mut f.open()?, &mut collect).map_err(io)?;
+        let Ok(info) = collect.finish() else { continue };
+        let Some(so) = info
+            .soname
+            .filter(|s| s.starts_with("lib") && !s.contains(char::is_whitespace))
+        else {
+            continue;
+        };
+        let compat_32 = matches!(
+            (arch, info.machine),
+            (Arch::X86_64, Arch::I686) | (Arch::Aarch64, Arch::Armv7)
+        );
+        if info.machine != arch && arch != Arch::All && !compat_32 {
+            continue;
+        }
+        let linux = if info.os == crate::elf::TargetOs::FreeBsd {
+            ""
+        } else {
+            ":Linux"
+        };
+        out.insert(format!("{so}{linux}{}", if compat_32 { ":32" } else { "" }));
+    }
+    Ok(out.into_iter().collect())
 }

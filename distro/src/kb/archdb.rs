@@ -172,14 +172,6 @@ pub fn parse_db<R: Read>(
     Ok(())
 }
 
-/// A value that goes into a tab-separated index record.
-fn field_ok(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 256
-        && s.chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && c != ',')
-}
-
 /// Reads every `*.files` database in `dir` (`core.files`, `extra.files`, or their
 /// `.files.tar.*` names) into a release index; `origin`, where they were downloaded from, is
 /// recorded before each file's name.
@@ -240,7 +232,7 @@ pub fn import(
             if !ARCHES.contains(&p.arch.as_str()) {
                 return Ok(());
             }
-            if !field_ok(&p.name) || !field_ok(&p.version) {
+            if !index::field_ok(&p.name) || !index::field_ok(&p.version) {
                 return Err(bad(
                     name,
                     format!(
@@ -257,7 +249,7 @@ pub fn import(
                     .iter()
                     .filter_map(|f| loader_library(f).map(String::from)),
             ) {
-                if field_ok(&so) {
+                if index::field_ok(&so) {
                     sonames.entry(so).or_default().insert(p.name.clone());
                     ships = true;
                 }
@@ -291,7 +283,7 @@ pub fn import(
         codename: dbs.join(" "),
         date: crate::date::rfc2822(date),
         command: command.to_string(),
-        signature: "none: the databases' .sig files not checked".to_string(),
+        signature: "none: signature not checked (the databases' .sig; no --keyring)".to_string(),
         files,
         packages: versions,
         sonames: sonames
@@ -302,9 +294,16 @@ pub fn import(
     })
 }
 
-/// Whether a file name is a `.files` sync database (`core.files`, `extra.files.tar.zst`).
+/// Whether a file name is a `.files` sync database (`core.files`, `extra.files.tar.zst`); not its
+/// detached signature (`.sig`) or repo-add's backup (`.old`).
 pub fn is_files_db(name: &str) -> bool {
-    name.ends_with(".files") || name.contains(".files.tar")
+    name.ends_with(".files")
+        || name.split_once(".files.tar").is_some_and(|(_, ext)| {
+            [
+                "", ".gz", ".zst", ".xz", ".bz2", ".lz4", ".lrz", ".lzo", ".Z", ".lz",
+            ]
+            .contains(&ext)
+        })
 }
 
 #[cfg(test)]
@@ -333,6 +332,22 @@ mod tests {
             Some("libgegl-0.4.so.0")
         );
         assert_eq!(soname_provide("sh"), None);
+        for db in [
+            "core.files",
+            "extra.files.tar.zst",
+            "x.files.tar.gz",
+            "x.files.tar",
+        ] {
+            assert!(is_files_db(db), "{db}");
+        }
+        for not in [
+            "core.files.sig",
+            "x.files.tar.gz.sig",
+            "x.files.tar.gz.old",
+            "core.db",
+        ] {
+            assert!(!is_files_db(not), "{not}");
+        }
         assert_eq!(soname_provide("zlib-ng=2.0"), None);
     }
 }

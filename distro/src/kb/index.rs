@@ -26,6 +26,7 @@
 //! file → dists/bookworm/main/Contents-amd64.gz → <sha256> → <size>
 //! package → libc6 → 2.36-9+deb12u13
 //! soname → libz.so.1 → zlib1g
+//! base → libc.so.7
 //! shlibs → libz.so.1 → zlib1g (>= 1:1.2.3.3.dfsg-1) → pool/main/z/zlib/zlib1g_….deb → <sha256>
 //! symbols → libpcre2-8.so.0 → pool/main/p/pcre2/libpcre2-8-0_….deb → <sha256> → 10.22
 //! template → libpcre2-8.so.0 → libpcre2-8-0 #MINVER#
@@ -49,7 +50,11 @@
 //! are `repodata/repomd.xml`, `primary` and `filelists`, `package` versions are rpm's `EVR`, and
 //! there are no `shlibs` or `symbols` records (RPM dependencies name sonames, not packages).
 //! From Arch `.files` databases ([`crate::kb::archdb`]) `suite` is `pacman-db`, `codename` the
-//! databases' names and `date` the newest `%BUILDDATE%`.
+//! databases' names and `date` the newest `%BUILDDATE%`. From a FreeBSD catalogue
+//! ([`crate::kb::packagesite`]) `suite` is `packagesite`, `codename` the catalogue member read
+//! (`packagesite.yaml` or `data`), `soname` records come from `shlibs_provided`, and `base`
+//! records (`base → libc.so.7`) name the sonames the base system provides, which no package
+//! ships.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
@@ -68,6 +73,17 @@ pub const MAX_LINE: usize = 1 << 20;
 
 /// Largest decompressed archive index file read (Contents-amd64 of trixie is about 0.2 GB).
 pub const MAX_DECOMPRESSED: u64 = 4 << 30;
+
+/// The `suite` of an index made from a FreeBSD catalogue ([`crate::kb::packagesite`]).
+pub const PACKAGESITE_SUITE: &str = "packagesite";
+
+/// A value that goes into a tab-separated index record.
+pub(crate) fn field_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 256
+        && s.chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && c != ',')
+}
 
 /// An index file used, as the suite's `Release` lists it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -118,6 +134,9 @@ pub struct ReleaseIndex {
     /// Soname → what its package's `symbols` file says, for the libraries whose control files
     /// were read; where present, dpkg-shlibdeps uses it rather than `shlibs`.
     pub symbols: BTreeMap<String, SymbolsObject>,
+    /// Sonames the base system provides (FreeBSD's `libc.so.7`): no package ships them and
+    /// none is needed.
+    pub base: std::collections::BTreeSet<String>,
 }
 
 fn bad(what: &str, line: usize, msg: impl std::fmt::Display) -> Error {
@@ -133,6 +152,22 @@ impl ReleaseIndex {
             .map(String::as_str)
     }
 
+    /// Whether the base system provides `soname` (a FreeBSD index's `base` records).
+    pub fn is_base(&self, soname: &str) -> bool {
+        self.base.contains(soname)
+    }
+
+    /// Whether a soname that no package of the index ships and that is not [`base`] is one the
+    /// release does not have. True for Debian, rpm-md and Arch indexes, whose file lists cover
+    /// every library the release installs; false for a FreeBSD catalogue, which lists packages
+    /// only: the base system's libraries beyond the `base` records are not enumerated, so such a
+    /// soname is unknown, not missing.
+    ///
+    /// [`base`]: ReleaseIndex::base
+    pub fn absent_means_missing(&self) -> bool {
+        self.suite != PACKAGESITE_SUITE
+    }
+
     /// The version of `package` in the release.
     pub fn version(&self, package: &str) -> Option<&str> {
         self.packages.get(package).map(String::as_str)
@@ -141,12 +176,12 @@ impl ReleaseIndex {
     /// Where the soname facts come from, for a reason a reader can check: the Contents (or, for
     /// an rpm-md import, filelists) file's path, sha256 prefix and the index's date.
     pub fn contents_source(&self) -> String {
-        self.source_of(&["Contents-", "filelists", ".files"])
+        self.source_of(&["Contents-", "filelists", ".files", "packagesite.", "data."])
     }
 
     /// Where the package versions come from (the Packages file, or rpm-md's primary).
     pub fn packages_source(&self) -> String {
-        self.source_of(&["Packages", "primary", ".files"])
+        self.source_of(&["Packages", "primary", ".files", "packagesite.", "data."])
     }
 
     fn source_of(&self, kinds: &[&str]) -> String {
@@ -191,6 +226,9 @@ impl ReleaseIndex {
         }
         for (so, pkgs) in &self.sonames {
             line(&["soname", so, &pkgs.join(",")]);
+        }
+        for so in &self.base {
+            line(&["base", so]);
         }
         for (so, sh) in &self.shlibs {
             line(&["shlibs", so, &sh.depends, &sh.deb, &sh.sha256]);
@@ -279,6 +317,10 @@ impl ReleaseIndex {
                     want(3)?;
                     ix.sonames
                         .insert(f[1].into(), f[2].split(',').map(String::from).collect());
+                }
+                "base" => {
+                    want(2)?;
+                    ix.base.insert(f[1].into());
                 }
                 "shlibs" => {
                     want(5)?;

@@ -66,6 +66,7 @@ pub mod debversion;
 mod fact;
 pub mod index;
 mod load;
+pub mod packagesite;
 mod release;
 pub mod rpmmd;
 pub mod rpmversion;

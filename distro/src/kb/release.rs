@@ -518,9 +518,9 @@ impl Release {
         } else {
             soname
         };
-        let ships = index.provider(soname).is_some();
-        if !ships && self.format == Some(crate::Format::FreeBsd) {
-            // packagesite lists packages, not the base system's libraries: no answer.
+        let ships = index.provider(soname).is_some() || index.is_base(soname);
+        if !ships && !index.absent_means_missing() {
+            // A FreeBSD catalogue lists packages, not every base-system library: no answer.
             return None;
         }
         Some((ships, index.contents_source()))

@@ -874,7 +874,7 @@ pub fn import(dir: &Path, opts: &Import) -> Result<ReleaseIndex> {
         date: crate::date::rfc2822(date),
         command: opts.command.clone(),
         signature: format!(
-            "none: repodata/repomd.xml sha256 {} as given to the import (repomd.xml.asc not checked)",
+            "none: signature not checked (repomd.xml.asc; no --keyring): repodata/repomd.xml sha256 {} as given to the import",
             files[0].sha256
         ),
         files,

@@ -1,0 +1,536 @@
+//! A release index from a FreeBSD pkg repository a user downloaded (`syspack kb import
+//! --release freebsd-14 DIR`, DIR holding what `pkg update` fetches: `packagesite.pkg` and/or
+//! `data.pkg`).
+//!
+//! What pkg fetches (FreeBSD pkg, `libpkg/repo/binary/update.c`, `libpkg/pkg_repo.c`): the
+//! catalogue archive `<name>.pkg`, or when that is absent `<name>.<packing_format>` (`tzst`,
+//! `txz`, `tbz`, `tgz`, `tar`, the names older repositories use; `pkg_repo_fetch_extract_to_fd`),
+//! where `<name>` is meta's `data` (`data`) or meta's `manifests` without its extension
+//! (`packagesite`). pkg ≥ 1.20 reads `data` first and falls back to `packagesite`. Each archive
+//! is a tar (compressed as its name says; read here by sniffing) of a `signature` member (or
+//! `signature`/`fingerprints` for the `fingerprints` signature type) and the catalogue member:
+//!
+//! * `packagesite.yaml`: one compact JSON manifest per line (`pkg_create_repo_thread`,
+//!   `libpkg/pkg_repo_create.c`);
+//! * `data`: one JSON object, `{"groups":[…],"expired_packages":[…],"packages":[…]}` with the same
+//!   manifests.
+//!
+//! Read from each manifest: `name`, `version` (pkg's version string, `3.0.15_1,1`), `abi`
+//! (`FreeBSD:14:amd64`; a manifest for another FreeBSD major is refused) and `shlibs_provided`
+//! (the sonames of the package's libraries, `libcurl.so.4`; pkg marks the libraries of Linux and
+//! 32-bit compat packages `libfoo.so.1:Linux`, `libfoo.so.1:32`, and those are left out: a native
+//! FreeBSD binary never loads them). When both catalogues are present,
+//! `packagesite.yaml` is read (the same manifests; one line per package streams with a bound per
+//! line).
+//!
+//! The base system's libraries (`libc.so.7`, `libm.so.5`, `libthr.so.3`, `libz.so.6`…) are
+//! installed by the base system, not by packages, so no manifest's `shlibs_provided` names them.
+//! The index records the ones the knowledge base names as
+//! base (`base` records), and a soname in neither set is *unknown* for a FreeBSD index, never
+//! missing: packagesite does not enumerate the base system ([`ReleaseIndex::absent_means_missing`]).
+//!
+//! The date: a catalogue holds none. pkg takes the repository's time from the fetched file's
+//! modification time (`prc.mtime`, the server's `Last-Modified`, `libpkg/pkg_repo.c`); `pkg repo`
+//! writes members without a time (`packing_append_iovec`, `libpkg/packing.c`). The index takes the
+//! catalogue member's tar mtime when it is set (syspack's repository writer sets it to its
+//! newest package), else the archive file's modification time — keep it when downloading (`fetch`
+//! does; `curl -R`).
+//!
+//! The signature: [`Catalogue::digest`] is the sha256 (hex) of the catalogue member, which a
+//! `pubkey` repository's `signature` member signs (RSA PKCS#1 v1.5 over SHA-256 of those hex
+//! digits); checking it needs the key and is done by the caller (`syspack_repo::freebsd`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::kb::index::{self, Hashing, IndexFile, ReleaseIndex};
+
+/// The `suite` of an index made from a FreeBSD catalogue.
+pub const SUITE: &str = index::PACKAGESITE_SUITE;
+
+/// Largest manifest line of `packagesite.yaml` read (compact manifests carry no file list; the
+/// largest in FreeBSD's repositories are some tens of kB).
+pub const MAX_MANIFEST: usize = 8 << 20;
+
+/// Largest `signature` (or other) member read besides the catalogue (an RSA-4096 signature is
+/// 513 bytes; a `fingerprints` repository's certificate a few kB).
+pub const MAX_SIGNATURE: u64 = 1 << 20;
+
+/// The catalogue members pkg reads, in the order the import prefers them.
+pub const MEMBERS: &[(&str, &str)] = &[("packagesite", "packagesite.yaml"), ("data", "data")];
+
+/// The extensions pkg fetches a catalogue archive under: `.pkg`, then meta's `packing_format`.
+pub const EXTENSIONS: &[&str] = &["pkg", "tzst", "txz", "tbz", "tgz", "tar"];
+
+fn bad(what: &str, msg: impl std::fmt::Display) -> Error {
+    Error::malformed(what, "FreeBSD catalogue", msg.to_string())
+}
+
+/// One manifest of a catalogue, reduced to what the index uses (other fields are ignored).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct Entry {
+    /// `name`.
+    pub name: String,
+    /// `version`.
+    pub version: String,
+    /// `abi` (`FreeBSD:14:amd64`).
+    #[serde(default)]
+    pub abi: Option<String>,
+    /// `shlibs_provided`.
+    #[serde(default)]
+    pub shlibs_provided: Vec<String>,
+}
+
+/// Streams the `packages` of pkg's `data` object to a callback, one manifest at a time (the
+/// other keys are skipped); the callback's own error is kept in `failed`.
+struct DataSeed<'a, F> {
+    each: &'a mut F,
+    failed: &'a mut Option<Error>,
+}
+
+impl<'de, F: FnMut(Entry) -> Result<()>> serde::de::DeserializeSeed<'de> for DataSeed<'_, F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(Entry) -> Result<()>> serde::de::Visitor<'de> for DataSeed<'_, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("pkg's `data` object with a `packages` array")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "packages" {
+                map.next_value_seed(Packages {
+                    each: &mut *self.each,
+                    failed: &mut *self.failed,
+                })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Packages<'a, F> {
+    each: &'a mut F,
+    failed: &'a mut Option<Error>,
+}
+
+impl<'de, F: FnMut(Entry) -> Result<()>> serde::de::DeserializeSeed<'de> for Packages<'_, F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(Entry) -> Result<()>> serde::de::Visitor<'de> for Packages<'_, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of package manifests")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        while let Some(e) = seq.next_element::<Entry>()? {
+            if let Err(err) = (self.each)(e) {
+                *self.failed = Some(err);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What was read of a catalogue archive besides its manifests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Catalogue {
+    /// The catalogue member read (`packagesite.yaml` or `data`).
+    pub member: String,
+    /// sha256 (hex) of that member: what a `pubkey` signature signs.
+    pub digest: String,
+    /// The `signature` member, when there is one.
+    pub signature: Option<Vec<u8>>,
+    /// The catalogue member's tar mtime (0 when unset, as `pkg repo` writes it).
+    pub mtime: u64,
+}
+
+/// Reads a catalogue archive (`packagesite.pkg` or `data.pkg`, any compression pkg reads) and
+/// calls `each` per manifest; `member` is `packagesite.yaml` or `data`.
+///
+/// # Errors
+///
+/// [`Error::Malformed`] naming `what` for a damaged archive, a manifest that is not JSON or lacks
+/// `name`/`version`, a line over [`MAX_MANIFEST`], a `signature` over [`MAX_SIGNATURE`], more
+/// than [`index::MAX_DECOMPRESSED`] bytes decompressed, no `member`.
+pub fn parse_archive<R: Read>(
+    what: &str,
+    reader: R,
+    member: &str,
+    mut each: impl FnMut(Entry) -> Result<()>,
+) -> Result<Catalogue> {
+    let mut reader = std::io::BufReader::new(reader);
+    let head = reader
+        .fill_buf()
+        .map_err(|e| bad(what, format!("cannot read: {e}")))?;
+    let c = crate::compress::sniff(head);
+    let dec = crate::compress::decoder(reader, c)
+        .map_err(|e| bad(what, format!("cannot decompress: {e}")))?;
+    let mut archive = tar::Archive::new(dec.take(index::MAX_DECOMPRESSED));
+    let entries = archive
+        .entries()
+        .map_err(|e| bad(what, format!("not a tar archive: {e}")))?;
+    let mut out: Option<Catalogue> = None;
+    let mut signature = None;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| {
+            bad(
+                what,
+                format!("a damaged tar entry: {e}; download the catalogue again"),
+            )
+        })?;
+        let name = entry
+            .path()
+            .map_err(|e| bad(what, format!("a bad entry name: {e}")))?
+            .to_string_lossy()
+            .into_owned();
+        if name == "signature" {
+            let mut sig = Vec::new();
+            (&mut entry)
+                .take(MAX_SIGNATURE + 1)
+                .read_to_end(&mut sig)
+                .map_err(|e| bad(what, format!("`signature`: {e}")))?;
+            if sig.len() as u64 > MAX_SIGNATURE {
+                return Err(bad(
+                    what,
+                    format!("`signature` is larger than {MAX_SIGNATURE} bytes: refused"),
+                ));
+            }
+            signature = Some(sig);
+            continue;
+        }
+        if name != member {
+            continue;
+        }
+        if out.is_some() {
+            return Err(bad(what, format!("`{member}` appears twice: refused")));
+        }
+        let mtime = entry.header().mtime().unwrap_or(0);
+        let mut hashing = Hashing::new(&mut entry, index::MAX_DECOMPRESSED);
+        if member == "data" {
+            // Streamed: a catalogue of tens of thousands of packages is never held whole.
+            let mut failed = None;
+            let mut de =
+                serde_json::Deserializer::from_reader(std::io::BufReader::new(&mut hashing));
+            let seed = DataSeed {
+                each: &mut each,
+                failed: &mut failed,
+            };
+            let parsed =
+                serde::de::DeserializeSeed::deserialize(seed, &mut de).and_then(|()| de.end());
+            if let Some(err) = failed {
+                return Err(err);
+            }
+            parsed.map_err(|e| bad(what, format!("`data` is not pkg's catalogue JSON: {e}")))?;
+        } else {
+            read_lines(
+                what,
+                member,
+                std::io::BufReader::new(&mut hashing),
+                &mut each,
+            )?;
+        }
+        let (digest, _) = hashing
+            .finish()
+            .map_err(|e| bad(what, format!("`{member}`: {e}")))?;
+        out = Some(Catalogue {
+            member: member.to_string(),
+            digest,
+            signature: None,
+            mtime,
+        });
+    }
+    let mut out = out.ok_or_else(|| bad(what, format!("no `{member}` member in the archive")))?;
+    out.signature = signature;
+    Ok(out)
+}
+
+/// The manifests of `packagesite.yaml`, one per line, each line bounded.
+fn read_lines<R: BufRead>(
+    what: &str,
+    member: &str,
+    mut r: R,
+    each: &mut impl FnMut(Entry) -> Result<()>,
+) -> Result<()> {
+    let mut buf = Vec::new();
+    for n in 1.. {
+        buf.clear();
+        (&mut r)
+            .take(MAX_MANIFEST as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| bad(what, format!("`{member}` line {n}: {e}")))?;
+        if buf.is_empty() {
+            break;
+        }
+        if buf.len() > MAX_MANIFEST {
+            return Err(bad(
+                what,
+                format!("`{member}` line {n} is longer than {MAX_MANIFEST} bytes: refused"),
+            ));
+        }
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let e: Entry = serde_json::from_slice(&buf).map_err(|e| {
+            bad(
+                what,
+                format!("`{member}` line {n} is not a pkg manifest: {e}"),
+            )
+        })?;
+        each(e)?;
+    }
+    Ok(())
+}
+
+/// The catalogue archive in `dir` that pkg would read for `name` (`packagesite`, `data`): the
+/// first of `<name>.pkg`, `<name>.tzst`… that exists.
+pub fn archive_in(dir: &Path, name: &str) -> Option<PathBuf> {
+    EXTENSIONS
+        .iter()
+        .map(|ext| dir.join(format!("{name}.{ext}")))
+        .find(|p| p.is_file())
+}
+
+/// Whether `dir` holds a FreeBSD catalogue archive.
+pub fn is_catalogue_dir(dir: &Path) -> bool {
+    MEMBERS.iter().any(|(n, _)| archive_in(dir, n).is_some())
+}
+
+/// The settings of an import.
+#[derive(Clone, Debug, Default)]
+pub struct Import {
+    /// The release id (`freebsd-14`).
+    pub release: String,
+    /// The FreeBSD major version its packages' `abi` must name, when known.
+    pub major: Option<u32>,
+    /// The command recorded as the derivation.
+    pub command: String,
+    /// Where the repository was downloaded from, recorded before the file's name.
+    pub origin: Option<String>,
+    /// Packages whose versions are kept even when they ship no library.
+    pub packages: Vec<String>,
+    /// The sonames the base system provides (from the knowledge base).
+    pub base: Vec<String>,
+}
+
+/// Reads the catalogue in `dir` (see the module documentation) into a release index; also
+/// returns what the caller needs to check the signature.
+///
+/// # Errors
+///
+/// [`Error::Io`] for a file that cannot be read; [`Error::Malformed`] naming the archive.
+pub fn import(dir: &Path, opts: &Import) -> Result<(ReleaseIndex, Catalogue)> {
+    let Some((path, member)) = MEMBERS
+        .iter()
+        .find_map(|(n, m)| archive_in(dir, n).map(|p| (p, *m)))
+    else {
+        return Err(bad(
+            &dir.to_string_lossy(),
+            "no `packagesite.pkg` or `data.pkg` (nor their `.tzst`/`.txz` names): download what `pkg update` fetches from the repository's ABI directory",
+        ));
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let f = std::fs::File::open(&path).map_err(|e| Error::Io {
+        path: path.clone(),
+        context: "opening",
+        source: e,
+    })?;
+    let file_mtime = f
+        .metadata()
+        .ok()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs());
+    let mut sonames: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut versions: BTreeMap<String, String> = BTreeMap::new();
+    let mut hashing = Hashing::new(f, index::MAX_DECOMPRESSED);
+    let catalogue = parse_archive(&name, &mut hashing, member, |p| {
+        if !index::field_ok(&p.name) || !index::field_ok(&p.version) {
+            return Err(bad(
+                &name,
+                format!(
+                    "the package `{}` version `{}` cannot be recorded",
+                    crate::text::bounded(&p.name, 100),
+                    crate::text::bounded(&p.version, 100)
+                ),
+            ));
+        }
+        if let (Some(major), Some(abi)) = (opts.major, p.abi.as_deref()) {
+            let got = abi.split(':').nth(1).and_then(|m| m.parse::<u32>().ok());
+            if got != Some(major) {
+                return Err(bad(
+                    &name,
+                    format!(
+                        "`{}` is built for `{}`, not FreeBSD {major}: this catalogue is not {}'s",
+                        p.name,
+                        crate::text::bounded(abi, 100),
+                        opts.release
+                    ),
+                ));
+            }
+        }
+        let mut ships = false;
+        // `libfoo.so.1:Linux`, `libfoo.so.1:32`: compat libraries a native binary never loads.
+        for so in p.shlibs_provided.iter().filter(|s| !s.contains(':')) {
+            if index::field_ok(so) {
+                sonames
+                    .entry(so.clone())
+                    .or_default()
+                    .insert(p.name.clone());
+                ships = true;
+            }
+        }
+        if ships || opts.packages.contains(&p.name) {
+            versions.insert(p.name, p.version);
+        }
+        Ok(())
+    })?;
+    let (sha256, size) = hashing
+        .finish()
+        .map_err(|e| bad(&name, format!("cannot read: {e}")))?;
+    let date = if catalogue.mtime > 0 {
+        catalogue.mtime
+    } else {
+        file_mtime
+    };
+    let ix = ReleaseIndex {
+        release: opts.release.clone(),
+        suite: SUITE.to_string(),
+        codename: catalogue.member.clone(),
+        date: crate::date::rfc2822(date),
+        command: opts.command.clone(),
+        signature: "none: signature not checked (the catalogue's `signature`; no --pubkey)"
+            .to_string(),
+        files: vec![IndexFile {
+            path: match &opts.origin {
+                Some(o) => format!("{}/{name}", o.trim_end_matches('/')),
+                None => name.clone(),
+            },
+            sha256,
+            size,
+        }],
+        packages: versions,
+        sonames: sonames
+            .into_iter()
+            .map(|(s, p)| (s, p.into_iter().collect()))
+            .collect(),
+        base: opts
+            .base
+            .iter()
+            .filter(|s| index::field_ok(s))
+            .cloned()
+            .collect(),
+        ..ReleaseIndex::default()
+    };
+    Ok((ix, catalogue))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, bytes) in members {
+            let mut h = tar::Header::new_ustar();
+            h.set_size(bytes.len() as u64);
+            h.set_mode(0o644);
+            h.set_path(name).unwrap();
+            h.set_cksum();
+            b.append(&h, *bytes).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn packagesite_and_data_give_the_same_manifests() {
+        let line = r#"{"name":"curl","origin":"ftp/curl","version":"8.9.1_1","abi":"FreeBSD:14:amd64","shlibs_provided":["libcurl.so.4"],"deps":{"x":{"origin":"y","version":"1"}}}"#;
+        let site = format!("{line}\n");
+        let data = format!(r#"{{"groups":[],"expired_packages":[],"packages":[{line}]}}"#);
+        for (member, text) in [("packagesite.yaml", site), ("data", data)] {
+            let archive = tar(&[("signature", b"sig"), (member, text.as_bytes())]);
+            let mut got = Vec::new();
+            let c = parse_archive("x", &archive[..], member, |e| {
+                got.push(e);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(got.len(), 1, "{member}");
+            assert_eq!(got[0].shlibs_provided, ["libcurl.so.4"]);
+            assert_eq!(got[0].version, "8.9.1_1");
+            assert_eq!(c.signature.as_deref(), Some(&b"sig"[..]));
+            assert_eq!(c.digest, index::sha256_hex(text.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn data_streams_and_the_callers_error_is_kept() {
+        let data = br#"{"groups":[],"packages":[{"name":"a","version":"1"},{"name":"b","version":"2"}],"expired_packages":[]}"#;
+        let archive = tar(&[("data", data)]);
+        let mut names = Vec::new();
+        let err = parse_archive("x", &archive[..], "data", |e| {
+            names.push(e.name.clone());
+            if e.name == "b" {
+                return Err(bad("x", "the caller refused b"));
+            }
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(names, ["a", "b"]);
+        assert!(err.contains("the caller refused b"), "{err}");
+        let archive = tar(&[("data", b"{\"packages\":[{\"name\":1}]}")]);
+        let err = parse_archive("x", &archive[..], "data", |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not pkg's catalogue JSON"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_manifest_and_a_missing_member_are_refused() {
+        let archive = tar(&[("packagesite.yaml", b"{\"name\":\"x\"}\n")]);
+        let err = parse_archive("x", &archive[..], "packagesite.yaml", |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 1"), "{err}");
+        let err = parse_archive("x", &archive[..], "data", |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no `data` member"), "{err}");
+        // A line over the bound is refused before it is parsed.
+        let long = format!("{{\"name\":\"{}\"}}\n", "a".repeat(MAX_MANIFEST));
+        let archive = tar(&[("packagesite.yaml", long.as_bytes())]);
+        let err = parse_archive("x", &archive[..], "packagesite.yaml", |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("longer than"), "{err}");
+        let big = vec![b'x'; MAX_SIGNATURE as usize + 1];
+        let archive = tar(&[("signature", &big[..]), ("packagesite.yaml", b"")]);
+        let err = parse_archive("x", &archive[..], "packagesite.yaml", |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`signature` is larger"), "{err}");
+    }
+}
