@@ -138,10 +138,9 @@ impl Target {
         // A FreeBSD catalogue lists packages, not the base system's libraries (libc.so.7,
         // libutil.so.9…): its `base` records and the table say which are base; another soname
         // no package provides may still be base, so it stays unknown rather than an error.
-        if ix.is_base(soname) || table.as_ref().is_some_and(|t| t.package.is_none()) {
-            if !ix.absent_means_missing() || ix.provider(soname).is_none() {
-                return SonameDep::Base;
-            }
+        let base = ix.is_base(soname) || table.as_ref().is_some_and(|t| t.package.is_none());
+        if base && (!ix.absent_means_missing() || ix.provider(soname).is_none()) {
+            return SonameDep::Base;
         }
         let Some(pkg) = ix.provider(soname) else {
             return if ix.absent_means_missing() {
