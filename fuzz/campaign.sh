@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 budget=${1:?usage: fuzz/campaign.sh CPU_SECONDS [CHUNK]}
 chunk=${2:-600}
-targets=(deb rpm arch freebsd elf kb pin library syspack-toml cargo-toml generated-manifest s3-listing signed-text rpm-md pacman-db)
+mapfile -t targets < <(cargo +nightly fuzz list)  # every target of Cargo.toml
 tsv=logs/campaign.tsv
 mkdir -p logs
 [ -f "$tsv" ] || printf 'date\ttarget\twall_s\tcpu_s\texecutions\tcov\tft\tcorpus\tresult\n' >"$tsv"

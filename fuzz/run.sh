@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 secs=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(deb rpm arch freebsd elf kb pin library syspack-toml cargo-toml generated-manifest s3-listing signed-text rpm-md pacman-db packagesite)
+# Every target of Cargo.toml when none is named.
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo +nightly fuzz list)
 mkdir -p logs
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
