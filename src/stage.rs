@@ -579,6 +579,19 @@ impl Staged {
         shared: Option<std::sync::Arc<syspack_distro::frames::SharedContent>>,
     ) -> Result<syspack_distro::AnyWriter<'_>> {
         let defaults = syspack_distro::freebsd::Options::default();
+        // A FreeBSD dependency names its port origin too: the release index's (a packagesite
+        // import) where it has one, else the writer's placeholder.
+        let dep_origins = match self.target.index()? {
+            Some(ix) if self.target.format == syspack_distro::Format::FreeBsd => {
+                let r = &self.package.metadata.relations;
+                r.pre_depends
+                    .iter()
+                    .chain(&r.depends)
+                    .filter_map(|d| Some((d.name.clone(), ix.origins.get(&d.name)?.clone())))
+                    .collect()
+            }
+            _ => defaults.dep_origins.clone(),
+        };
         let opts = syspack_distro::WriteOptions {
             compression,
             shared,
@@ -586,6 +599,7 @@ impl Staged {
                 os_major: self.target.freebsd_major().unwrap_or(defaults.os_major),
                 prefix: self.freebsd_prefix.clone(),
                 shlibs_required: self.needed_sonames.clone(),
+                dep_origins,
                 ..defaults
             },
         };

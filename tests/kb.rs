@@ -1192,7 +1192,8 @@ fn package_for_freebsd_depends_on_the_provider_in_the_index() {
         index_dir.join("freebsd-14.idx"),
         "syspack-kb-index\t1\nrelease\tfreebsd-14\nsuite\tpackagesite\ncodename\tquarterly\n\
          date\tSat, 01 Nov 2025 00:00:00 +0000\ncommand\ta test's hand-written index\n\
-         package\tdemo-libs\t1.2.3\nsoname\tlibdemo.so.1\tdemo-libs\n",
+         package\tdemo-libs\t1.2.3\nsoname\tlibdemo.so.1\tdemo-libs\n\
+         origin\tdemo-libs\tdevel/demo-libs\n",
     )
     .unwrap();
 
@@ -1218,6 +1219,8 @@ fn package_for_freebsd_depends_on_the_provider_in_the_index() {
         .map(|d| d.keys().collect())
         .unwrap_or_default();
     assert_eq!(deps, ["demo-libs"], "{m:#}");
+    // With the port origin the index records for it (pkg's `deps`: `name: {origin, version}`).
+    assert_eq!(m["deps"]["demo-libs"]["origin"], "devel/demo-libs", "{m:#}");
 
     let out = package_program(&dir, &index_dir, "lost", &lost, "freebsd-14", "").expect_code(0);
     assert_contains(
@@ -1310,6 +1313,7 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
     let (mut want_versions, mut want_sonames) =
         (BTreeMap::new(), BTreeMap::<String, BTreeSet<String>>::new());
     let mut all_provided = BTreeSet::new();
+    let mut want_origins = BTreeMap::new();
     for p in &pkgs {
         let text = tool(
             "bsdtar",
@@ -1329,6 +1333,7 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
             sonames_insert(&mut want_sonames, so, &name);
         }
         if !native.is_empty() || name == "pkg" {
+            want_origins.insert(name.clone(), m["origin"].as_str().unwrap().to_string());
             want_versions.insert(name, m["version"].as_str().unwrap().to_string());
         }
     }
@@ -1400,6 +1405,13 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
     for so in ["libc.so.7", "libm.so.5", "libthr.so.3"] {
         assert!(text.contains(&format!("\nbase\t{so}\n")), "{so}:\n{text}");
     }
+    // Each package's port origin, as its manifest says, for a dependent's `deps`.
+    let origins: BTreeMap<String, String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("origin\t")?.split_once('\t'))
+        .map(|(p, o)| (p.to_string(), o.to_string()))
+        .collect();
+    assert_eq!(origins, want_origins);
     let show = dir
         .command()
         .args(["kb", "show", "freebsd-14", "--from", "fbsd-index"])

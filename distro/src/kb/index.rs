@@ -27,6 +27,7 @@
 //! package → libc6 → 2.36-9+deb12u13
 //! soname → libz.so.1 → zlib1g
 //! base → libc.so.7
+//! origin → curl → ftp/curl
 //! shlibs → libz.so.1 → zlib1g (>= 1:1.2.3.3.dfsg-1) → pool/main/z/zlib/zlib1g_….deb → <sha256>
 //! symbols → libpcre2-8.so.0 → pool/main/p/pcre2/libpcre2-8-0_….deb → <sha256> → 10.22
 //! template → libpcre2-8.so.0 → libpcre2-8-0 #MINVER#
@@ -137,6 +138,9 @@ pub struct ReleaseIndex {
     /// Sonames the base system provides (FreeBSD's `libc.so.7`): no package ships them and
     /// none is needed.
     pub base: std::collections::BTreeSet<String>,
+    /// Package → its port origin (FreeBSD's `ftp/curl`), which a FreeBSD manifest's `deps`
+    /// record beside each dependency's name; from a packagesite import.
+    pub origins: BTreeMap<String, String>,
 }
 
 fn bad(what: &str, line: usize, msg: impl std::fmt::Display) -> Error {
@@ -230,6 +234,9 @@ impl ReleaseIndex {
         for so in &self.base {
             line(&["base", so]);
         }
+        for (p, o) in &self.origins {
+            line(&["origin", p, o]);
+        }
         for (so, sh) in &self.shlibs {
             line(&["shlibs", so, &sh.depends, &sh.deb, &sh.sha256]);
         }
@@ -321,6 +328,10 @@ impl ReleaseIndex {
                 "base" => {
                     want(2)?;
                     ix.base.insert(f[1].into());
+                }
+                "origin" => {
+                    want(3)?;
+                    ix.origins.insert(f[1].into(), f[2].into());
                 }
                 "shlibs" => {
                     want(5)?;

@@ -75,6 +75,9 @@ pub struct Entry {
     pub name: String,
     /// `version`.
     pub version: String,
+    /// `origin` (`ftp/curl`): the port it was built from.
+    #[serde(default)]
+    pub origin: Option<String>,
     /// `abi` (`FreeBSD:14:amd64`).
     #[serde(default)]
     pub abi: Option<String>,
@@ -365,6 +368,7 @@ pub fn import(dir: &Path, opts: &Import) -> Result<(ReleaseIndex, Catalogue)> {
         .map_or(0, |d| d.as_secs());
     let mut sonames: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut versions: BTreeMap<String, String> = BTreeMap::new();
+    let mut origins: BTreeMap<String, String> = BTreeMap::new();
     let mut hashing = Hashing::new(f, index::MAX_DECOMPRESSED);
     let catalogue = parse_archive(&name, &mut hashing, member, |p| {
         if !index::field_ok(&p.name) || !index::field_ok(&p.version) {
@@ -403,6 +407,10 @@ pub fn import(dir: &Path, opts: &Import) -> Result<(ReleaseIndex, Catalogue)> {
             }
         }
         if ships || opts.packages.contains(&p.name) {
+            // The origin goes with the name into a dependent's `deps` (`name: {origin, version}`).
+            if let Some(o) = p.origin.filter(|o| index::field_ok(o)) {
+                origins.insert(p.name.clone(), o);
+            }
             versions.insert(p.name, p.version);
         }
         Ok(())
@@ -432,6 +440,7 @@ pub fn import(dir: &Path, opts: &Import) -> Result<(ReleaseIndex, Catalogue)> {
             size,
         }],
         packages: versions,
+        origins,
         sonames: sonames
             .into_iter()
             .map(|(s, p)| (s, p.into_iter().collect()))
