@@ -50,6 +50,20 @@ for so in /lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libz.so.1; d
 done
 # Text inputs: the knowledge base, the pins and the library manifests of the repository.
 cp "$root"/distro/data/*.toml "$corpus/kb/"
+# Release indexes (the shipped ones, cut to their first 64 KiB of text) and this machine's apt
+# lists (Release, Packages), the archive files `kb update` parses.
+for ix in "$root"/distro/data/index/*.idx.xz; do
+  xz -dc "$ix" | head -c 65536 >"$corpus/kb/$(basename "$ix" .xz)" || true
+done
+n=0
+for list in /var/lib/apt/lists/*_InRelease /var/lib/apt/lists/*_Packages /var/lib/apt/lists/*_Packages.lz4; do
+  [ -f "$list" ] || continue
+  n=$((n + 1))
+  case $list in
+    *.lz4) command -v lz4 >/dev/null && { lz4 -dc "$list" | head -c 65536 >"$corpus/kb/apt-$n" || true; } ;;
+    *) head -c 65536 "$list" >"$corpus/kb/apt-$n" ;;
+  esac
+done
 for crate in "$root"/sys-crates/*/; do
   name=$(basename "$crate")
   [ -f "$crate/pin.toml" ] && cp "$crate/pin.toml" "$corpus/pin/$name.toml"

@@ -40,11 +40,22 @@ pub fn run(target: &str, data: &[u8]) {
             drop(syspack_distro::audit::audit_bytes(data, Path::new("fuzz")));
         }
         "kb" => {
+            // Every reader of the knowledge base and of the archive files it is derived from:
+            // the TOML data, a release index (`<release>.idx`, from a user's index directory),
+            // and what `kb update` parses while it streams a mirror's files (their sha256 is
+            // known only at the end): Release, Packages, Contents, shlibs, symbols.
+            use syspack_distro::kb::index;
+            drop(index::parse_packages("Packages", data));
+            drop(index::parse_contents("Contents-amd64", data));
             if let Ok(text) = std::str::from_utf8(data) {
                 drop(syspack_distro::kb::KnowledgeBase::parse_file(
                     "debian-12.toml",
                     text,
                 ));
+                drop(index::ReleaseIndex::parse("debian-12.idx", text));
+                drop(index::ReleaseFile::parse("InRelease", text));
+                drop(index::parse_shlibs(text));
+                drop(index::parse_symbols(text));
             }
         }
         "pin" => {
