@@ -516,6 +516,23 @@ impl Keyring {
         signature: &[u8],
         path: &std::path::Path,
     ) -> Result<String> {
+        self.verify_detached_reader(data, signature, path)
+    }
+
+    /// As [`Keyring::verify_detached`], reading the signed data from `data` once, to its end:
+    /// a file of any size is checked in constant memory. The key is chosen by the signature's
+    /// issuer (fingerprint, else key ID), as gpg does, so the data is read only once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadSignature`] when the signature is unreadable, names no issuer, names no key
+    /// of the keyring, or does not verify (a read error of `data` included).
+    pub fn verify_detached_reader(
+        &self,
+        data: impl std::io::Read,
+        signature: &[u8],
+        path: &std::path::Path,
+    ) -> Result<String> {
         let bad = |reason: String| Error::BadSignature {
             path: path.to_path_buf(),
             reason,
@@ -526,16 +543,62 @@ impl Keyring {
             DetachedSignature::from_bytes(signature)
         }
         .map_err(|e| bad(format!("unreadable signature: {e}")))?;
-        for k in &self.keys {
-            if sig.verify(k, data).is_ok()
-                || k.public_subkeys.iter().any(|s| sig.verify(s, data).is_ok())
-            {
-                return Ok(hex::encode_upper(k.fingerprint().as_bytes()));
-            }
+        let sig = sig.signature;
+        let (fingerprints, key_ids) = (sig.issuer_fingerprint(), sig.issuer_key_id());
+        if fingerprints.is_empty() && key_ids.is_empty() {
+            return Err(bad(
+                "the signature names no issuer key (no issuer fingerprint or key ID subpacket): \
+                 it cannot be matched to a key of the keyring"
+                    .into(),
+            ));
         }
+        // Each primary key and subkey the issuer names; by fingerprint first (a key ID may
+        // collide).
+        let named = |fpr: pgp::types::Fingerprint, id: pgp::types::KeyId| {
+            if fingerprints.is_empty() {
+                key_ids.contains(&&id)
+            } else {
+                fingerprints.contains(&&fpr)
+            }
+        };
+        let signer = self.keys.iter().find_map(|k| {
+            if named(k.fingerprint(), k.legacy_key_id()) {
+                Some((k, None))
+            } else {
+                k.public_subkeys
+                    .iter()
+                    .find(|s| named(s.fingerprint(), s.legacy_key_id()))
+                    .map(|s| (k, Some(s)))
+            }
+        });
+        if let Some((k, subkey)) = signer {
+            let primary = hex::encode_upper(k.fingerprint().as_bytes());
+            let checked = match subkey {
+                None => sig.verify(k, data),
+                Some(s) => sig.verify(s, data),
+            };
+            return checked.map(|()| primary.clone()).map_err(|e| {
+                bad(format!(
+                    "the signature does not verify with key {primary}, which made it: the file \
+                     was changed after signing ({e})"
+                ))
+            });
+        }
+        let named: Vec<String> = if fingerprints.is_empty() {
+            key_ids
+                .iter()
+                .map(|i| hex::encode_upper(i.as_ref()))
+                .collect()
+        } else {
+            fingerprints
+                .iter()
+                .map(|f| hex::encode_upper(f.as_bytes()))
+                .collect()
+        };
         Err(bad(format!(
-            "the signature does not verify with any of the {} key(s) of the keyring: the file \
-             was changed after signing, or another key signed it",
+            "the signature was made by key {}, which is not among the {} key(s) of the keyring: \
+             another key signed it, or the keyring is not this repository's",
+            named.join(" / "),
             self.keys.len()
         )))
     }
@@ -609,12 +672,45 @@ mod tests {
                 a.fingerprint
             );
             assert!(ring.verify_detached(b"datA\n", sig.as_bytes(), p).is_err());
+            let changed = ring
+                .verify_detached(b"datA\n", sig.as_bytes(), p)
+                .unwrap_err();
+            assert!(
+                changed.to_string().contains(&format!(
+                    "does not verify with key {}, which made it",
+                    a.fingerprint
+                )),
+                "{changed}"
+            );
             let other = sc.detached_binary(b"data\n", 1_800_000_000).unwrap();
-            assert!(matches!(
-                ring.verify_detached(b"data\n", &other, p),
-                Err(Error::BadSignature { .. })
-            ));
+            let err = ring.verify_detached(b"data\n", &other, p).unwrap_err();
+            assert!(matches!(err, Error::BadSignature { .. }));
+            assert!(
+                err.to_string().contains(&format!(
+                    "made by key {}, which is not among the 2 key(s)",
+                    c.fingerprint
+                )),
+                "{err}"
+            );
         }
+        // A large file is read as a stream, once: a reader that counts its reads.
+        struct Counting<R>(R, u64);
+        impl<R: std::io::Read> std::io::Read for Counting<R> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.read(buf)?;
+                self.1 += n as u64;
+                Ok(n)
+            }
+        }
+        let big = vec![7u8; 9 << 20];
+        let ring = Keyring::from_bytes(armored.as_bytes(), "test").unwrap();
+        let sig = sa.detached_binary(&big, 1_800_000_000).unwrap();
+        let mut reader = Counting(&big[..], 0);
+        assert_eq!(
+            ring.verify_detached_reader(&mut reader, &sig, p).unwrap(),
+            a.fingerprint
+        );
+        assert_eq!(reader.1, big.len() as u64);
         assert!(Keyring::from_bytes(b"not a key", "test").is_err());
     }
 }
