@@ -370,8 +370,9 @@ fn keyring_checks(
         .args(["kb", "show", release, "--from", "signed-index"])
         .stdout();
     assert_contains(&show, &["signature: ", "good signature by key"]);
+    // Another key's keyring: the signer is named, and said not to be in it.
     let err = import(&other.public, "other-index").stderr_with(2);
-    assert_contains(&err, &["does not verify", "nothing imported"]);
+    assert_contains(&err, &["made by key", "is not among", "nothing imported"]);
     assert!(!dir.join("other-index").exists(), "{err}");
     for sig in sigs {
         let kept = std::fs::read(sig).unwrap();
@@ -534,7 +535,10 @@ fn kb_import_of_createrepo_c_repodata_agrees_with_rpm() {
         .args([std::ffi::OsStr::new("--keyring"), good.public.as_os_str()])
         .args(["--out", "changed-index"])
         .stderr_with(2);
-    assert_contains(&err, &["repomd.xml", "does not verify"]);
+    assert_contains(
+        &err,
+        &["repomd.xml", "does not verify with key", "which made it"],
+    );
     assert!(!dir.join("changed-index").exists(), "{err}");
 }
 
@@ -678,8 +682,13 @@ fn arch_packages(dir: &Dir) -> Vec<PathBuf> {
 
 /// `repo`/test.db.tar.gz and test.files.tar.gz, written by repo-add over copies of `pkgs`.
 fn repo_add(repo: &Path, pkgs: &[PathBuf]) {
+    repo_add_named(repo, "test", pkgs);
+}
+
+/// `repo`/`name`.db.tar.gz and `name`.files.tar.gz, written by repo-add over copies of `pkgs`.
+fn repo_add_named(repo: &Path, name: &str, pkgs: &[PathBuf]) {
     std::fs::create_dir_all(repo).unwrap();
-    let mut args = vec!["-q".to_string(), "test.db.tar.gz".to_string()];
+    let mut args = vec!["-q".to_string(), format!("{name}.db.tar.gz")];
     for p in pkgs {
         let name = p.file_name().unwrap();
         std::fs::copy(p, repo.join(name)).unwrap();
@@ -1034,9 +1043,10 @@ fn package_for_fedora_uses_the_imported_index() {
     assert_contains(&err, &[&index_file.display().to_string(), "kb import"]);
 }
 
-/// An imported Arch index (repo-add `.files` database over a provider of libdemo.so.1 and one
-/// of the C library): the package depends on the providers by name, version-free as makepkg
-/// writes it, and a soname no package of the index ships is refused.
+/// An imported Arch index (repo-add `.files` databases: `core` with the C library, `extra` with
+/// a provider of libdemo.so.1): the package depends on the providers by name, version-free as
+/// makepkg writes it, and a soname no package of the index ships is refused. An index of `core`
+/// alone cannot say that: there the soname is unknown, a warning, and the matrix says so.
 #[test]
 fn package_for_arch_depends_on_the_providers_in_the_imported_index() {
     let dir = Dir::new("kb-use-arch");
@@ -1059,13 +1069,24 @@ fn package_for_arch_depends_on_the_providers_in_the_imported_index() {
         ],
     );
     let repo = dir.join("arch-repo");
-    repo_add(&repo, &arch_packages(&dir));
+    let (core, extra): (Vec<PathBuf>, Vec<PathBuf>) =
+        arch_packages(&dir).into_iter().partition(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("glibc-")
+        });
+    assert_eq!((core.len(), extra.len()), (1, 1));
+    repo_add_named(&repo, "core", &core);
+    repo_add_named(&repo, "extra", &extra);
     let index_dir = dir.join("index");
-    dir.command()
+    let summary = dir
+        .command()
         .args(["kb", "import", "--release", "arch"])
         .args([&repo])
         .env("SYSPACK_INDEX_DIR", &index_dir)
         .stdout();
+    assert!(!summary.contains("partial"), "{summary}");
 
     let app = program_linking(&dir, "app", &demo);
     package_program(&dir, &index_dir, "app", &app, "arch", "").stdout();
@@ -1112,8 +1133,41 @@ fn package_for_arch_depends_on_the_providers_in_the_imported_index() {
     assert_eq!(runs["status"], "no", "{m:#}");
     assert_contains(
         &runs["reasons"].to_string(),
-        &["libmissing.so.3", "does not ship", "test.files.tar.gz"],
+        &["libmissing.so.3", "does not ship", "core.files.tar.gz"],
     );
+
+    // `core` alone: its file lists cannot say what `extra` ships.
+    let core_only = dir.join("core-only");
+    std::fs::create_dir_all(&core_only).unwrap();
+    std::fs::copy(
+        repo.join("core.files.tar.gz"),
+        core_only.join("core.files.tar.gz"),
+    )
+    .unwrap();
+    let partial_dir = dir.join("partial-index");
+    let summary = dir
+        .command()
+        .args(["kb", "import", "--release", "arch"])
+        .args([&core_only])
+        .env("SYSPACK_INDEX_DIR", &partial_dir)
+        .stdout();
+    assert_contains(
+        &summary,
+        &[
+            "partial: the `extra` database(s) of the release were not imported",
+            "unknown, not missing",
+        ],
+    );
+    let warned = package_program(&dir, &partial_dir, "lost", &lost, "arch", "").stderr_with(0);
+    assert_contains(&warned, &["libmissing.so.3"]);
+    let m = dir
+        .command()
+        .args(["matrix", "--target", "arch", "--format", "json", "--binary"])
+        .args([&lost])
+        .env("SYSPACK_INDEX_DIR", &partial_dir)
+        .stdout();
+    let m: serde_json::Value = serde_json::from_str(&m).unwrap();
+    assert_ne!(m["rows"][0]["runs"]["status"], "no", "{m:#}");
     let show = dir
         .command()
         .args(["kb", "show", "arch"])

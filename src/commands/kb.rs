@@ -1,9 +1,10 @@
 //! `syspack kb`: the release indexes derived from the distributions' own archive files.
 //!
 //! `update` fetches, for each Debian release, the suite's `InRelease` (checked with `gpgv`
-//! against the Debian archive keyring), `main/binary-amd64/Packages.xz` and
-//! `main/Contents-amd64.gz` — each verified against the sha256 the Release file lists while it
-//! is streamed and decompressed — and the `.deb` files of the common runtime libraries (verified
+//! against the Debian archive keyring) and, for each of its components (`main`, `contrib`,
+//! `non-free-firmware`, `non-free`), `<component>/binary-amd64/Packages.xz` and
+//! `<component>/Contents-amd64.gz` — each verified against the sha256 the Release file lists
+//! while it is streamed and decompressed — and the `.deb` files of the common runtime libraries (verified
 //! against `Packages`) for their `shlibs` and `symbols`. The mirror base comes from
 //! `SYSPACK_DEBIAN_MIRROR` or `--mirror`, else from the first `deb` source of this machine's apt
 //! configuration (`/etc/apt/sources.list`, `/etc/apt/sources.list.d/*.sources|*.list`); no host
@@ -380,22 +381,41 @@ fn update(
         let started = std::time::Instant::now();
         let (text, signature) = verified_release(&agent, &base, codename, keyring)?;
         let rf = ReleaseFile::parse(&format!("dists/{codename}/InRelease"), &text)?;
-        let (packages, pfile) = fetch_verified(
-            &agent,
-            &base,
-            codename,
-            &rf,
-            "main/binary-amd64/Packages.xz",
-            |r| index::parse_packages("Packages.xz", r),
-        )?;
-        let (sonames, cfile) = fetch_verified(
-            &agent,
-            &base,
-            codename,
-            &rf,
-            "main/Contents-amd64.gz",
-            |r| index::parse_contents("Contents-amd64.gz", r),
-        )?;
+        // Every component (main, contrib, non-free-firmware, non-free): a library outside main
+        // is still shipped by the release, so only all of them can say one is not.
+        let mut packages = BTreeMap::new();
+        let mut sonames: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut files = Vec::new();
+        for area in rf.areas() {
+            let (area_packages, pfile) = fetch_verified(
+                &agent,
+                &base,
+                codename,
+                &rf,
+                &format!("{area}/binary-amd64/Packages.xz"),
+                |r| index::parse_packages("Packages.xz", r),
+            )?;
+            let (area_sonames, cfile) = fetch_verified(
+                &agent,
+                &base,
+                codename,
+                &rf,
+                &format!("{area}/Contents-amd64.gz"),
+                |r| index::parse_contents("Contents-amd64.gz", r),
+            )?;
+            for (name, entry) in area_packages {
+                packages.entry(name).or_insert(entry);
+            }
+            for (so, pkgs) in area_sonames {
+                let all = sonames.entry(so).or_default();
+                for p in pkgs {
+                    if !all.contains(&p) {
+                        all.push(p);
+                    }
+                }
+            }
+            files.extend([pfile, cfile]);
+        }
         let mut ix = ReleaseIndex {
             release: id.clone(),
             suite: rf.suite.clone(),
@@ -403,10 +423,10 @@ fn update(
             date: rf.date.clone(),
             command: format!("syspack kb update {id}"),
             signature,
-            files: vec![pfile, cfile],
+            files,
             ..ReleaseIndex::default()
         };
-        // Only packages of the release's own Packages (Contents also names other components).
+        // Only packages of the release's own Packages files (Contents may name others).
         ix.sonames = sonames
             .into_iter()
             .filter_map(|(so, pkgs)| {
@@ -642,12 +662,8 @@ fn import_rpm_md(
             let keys = read_keyring(k)?;
             let repomd = dir.join("repodata/repomd.xml");
             let asc = dir.join("repodata/repomd.xml.asc");
-            let fpr = verify_detached(&keys, &repomd, &asc)?;
-            Some((
-                index::sha256_hex(&read_bounded(&repomd, MAX_SIGNED)?),
-                fpr,
-                k,
-            ))
+            let (fpr, sha) = verify_detached(&keys, &repomd, &asc)?;
+            Some((sha, fpr, k))
         }
         None => None,
     };
@@ -688,6 +704,12 @@ fn write_imported(
         started.elapsed().as_secs_f64()
     );
     println!("{}: signature: {}", ix.release, ix.signature);
+    if let Some(why) = ix.partial() {
+        println!(
+            "{}: partial: {why}; a soname in none of the imported files is unknown, not missing",
+            ix.release
+        );
+    }
     Ok(exit::OK)
 }
 
@@ -757,8 +779,8 @@ fn import_arch(
         for f in &ix.files {
             let name = f.path.rsplit('/').next().unwrap_or(&f.path);
             let db = dir.join(name);
-            let fpr = verify_detached(&keys, &db, &dir.join(format!("{name}.sig")))?;
-            if index::sha256_hex(&read_bounded(&db, MAX_SIGNED)?) != f.sha256 {
+            let (fpr, sha) = verify_detached(&keys, &db, &dir.join(format!("{name}.sig")))?;
+            if sha != f.sha256 {
                 bail!(
                     "`{}` changed while it was imported: run the import again",
                     db.display()
@@ -770,10 +792,6 @@ fn import_arch(
     }
     write_imported(&ix, &ix.codename, out, started)
 }
-
-/// Largest file whose detached signature is checked (read whole; a `.files` database of Arch's
-/// `extra` is some tens of MB).
-const MAX_SIGNED: u64 = 1 << 30;
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
@@ -804,9 +822,14 @@ fn key_name(path: &Path) -> String {
     )
 }
 
-/// Checks `sig` (a detached OpenPGP signature) of `file`; nothing is imported when it is
-/// missing or does not verify.
-fn verify_detached(keys: &syspack_repo::sign::Keyring, file: &Path, sig: &Path) -> Result<String> {
+/// Checks `sig` (a detached OpenPGP signature) of `file`, reading the file once as a stream;
+/// returns the signer's fingerprint and the sha256 of the bytes whose signature was checked.
+/// Nothing is imported when the signature is missing or does not verify.
+fn verify_detached(
+    keys: &syspack_repo::sign::Keyring,
+    file: &Path,
+    sig: &Path,
+) -> Result<(String, String)> {
     if !sig.is_file() {
         bail!(
             "`{}` not found: the signature of `{}` is needed with --keyring (download it too, or import without --keyring to leave the signature unchecked); nothing imported",
@@ -814,10 +837,18 @@ fn verify_detached(keys: &syspack_repo::sign::Keyring, file: &Path, sig: &Path) 
             file.display()
         );
     }
-    let data = read_bounded(file, MAX_SIGNED)?;
+    // A detached signature is a few hundred bytes; a keyring's worth of them is still small.
     let signature = read_bounded(sig, 1 << 20)?;
-    keys.verify_detached(&data, &signature, file)
-        .with_context(|| format!("checking `{}`; nothing imported", sig.display()))
+    let data =
+        std::fs::File::open(file).with_context(|| format!("cannot open `{}`", file.display()))?;
+    let mut hashing = Hashing::new(std::io::BufReader::new(data), index::MAX_DECOMPRESSED);
+    let fpr = keys
+        .verify_detached_reader(&mut hashing, &signature, file)
+        .with_context(|| format!("checking `{}`; nothing imported", sig.display()))?;
+    let (sha, _) = hashing
+        .finish()
+        .with_context(|| format!("cannot read `{}`", file.display()))?;
+    Ok((fpr, sha))
 }
 
 fn import_freebsd(
@@ -981,8 +1012,11 @@ fn show(release: &str, from: Option<&Path>) -> Result<i32> {
             base.join(" ")
         )?;
     }
-    if !ix.absent_means_missing() {
-        writeln!(o, "absent:    a soname neither a package nor the base list provides is unknown, not missing (the catalogue does not list the base system)")?;
+    if let Some(why) = ix.partial() {
+        writeln!(
+            o,
+            "absent:    a soname no package (nor the base list) provides is unknown, not missing: {why}"
+        )?;
     }
     for (so, sh) in &ix.shlibs {
         writeln!(o, "shlibs:    {so} -> {} ({})", sh.depends, sh.deb)?;

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::kb::index::{self, Hashing, IndexFile, ReleaseIndex};
 
 /// The `suite` of an index made from Arch databases.
-pub const SUITE: &str = "pacman-db";
+pub const SUITE: &str = index::PACMAN_DB_SUITE;
 
 /// Largest `desc` or `files` entry read (the files list of the largest Arch package is a few MB).
 pub const MAX_ENTRY: u64 = 64 << 20;

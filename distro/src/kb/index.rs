@@ -78,6 +78,14 @@ pub const MAX_DECOMPRESSED: u64 = 4 << 30;
 /// The `suite` of an index made from a FreeBSD catalogue ([`crate::kb::packagesite`]).
 pub const PACKAGESITE_SUITE: &str = "packagesite";
 
+/// The `suite` of an index made from pacman sync databases ([`crate::kb::archdb`]).
+pub const PACMAN_DB_SUITE: &str = "pacman-db";
+
+/// The sync repositories that together hold every package of an Arch release: the official
+/// repositories pacman.conf enables by default (`[core]`, `[extra]`; `[multilib]` holds 32-bit
+/// libraries only). An index of some of them cannot say a soname is missing.
+pub const ARCH_RELEASE_REPOS: &[&str] = &["core", "extra"];
+
 /// A value that goes into a tab-separated index record.
 pub(crate) fn field_ok(s: &str) -> bool {
     !s.is_empty()
@@ -162,14 +170,37 @@ impl ReleaseIndex {
     }
 
     /// Whether a soname that no package of the index ships and that is not [`base`] is one the
-    /// release does not have. True for Debian, rpm-md and Arch indexes, whose file lists cover
-    /// every library the release installs; false for a FreeBSD catalogue, which lists packages
-    /// only: the base system's libraries beyond the `base` records are not enumerated, so such a
-    /// soname is unknown, not missing.
+    /// release does not have: true when the index's file lists cover every library the release
+    /// installs (Debian, rpm-md, and Arch with both `core` and `extra`); see
+    /// [`ReleaseIndex::partial`] for when they do not.
     ///
     /// [`base`]: ReleaseIndex::base
     pub fn absent_means_missing(&self) -> bool {
-        self.suite != PACKAGESITE_SUITE
+        self.partial().is_none()
+    }
+
+    /// Why a soname the index does not list is unknown rather than missing: a FreeBSD catalogue
+    /// lists packages, not the base system's libraries (beyond the `base` records); an Arch
+    /// index made from only some of [`ARCH_RELEASE_REPOS`] lacks the others' packages. `None`
+    /// when the index lists every library file of the release.
+    pub fn partial(&self) -> Option<String> {
+        match self.suite.as_str() {
+            PACKAGESITE_SUITE => Some("the catalogue does not list the base system".to_string()),
+            PACMAN_DB_SUITE => {
+                let missing: Vec<&str> = ARCH_RELEASE_REPOS
+                    .iter()
+                    .copied()
+                    .filter(|repo| !self.files.iter().any(|f| pacman_repo(&f.path) == *repo))
+                    .collect();
+                (!missing.is_empty()).then(|| {
+                    format!(
+                        "the `{}` database(s) of the release were not imported",
+                        missing.join("`, `")
+                    )
+                })
+            }
+            _ => None,
+        }
     }
 
     /// The version of `package` in the release.
@@ -190,15 +221,23 @@ impl ReleaseIndex {
 
     fn source_of(&self, kinds: &[&str]) -> String {
         let name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
-        match self
+        let mut matching: Vec<&IndexFile> = self
             .files
             .iter()
-            .find(|f| kinds.iter().any(|k| name(&f.path).contains(k)))
-        {
-            Some(f) => format!(
-                "{} sha256 {} of {} (`{}`)",
+            .filter(|f| kinds.iter().any(|k| name(&f.path).contains(k)))
+            .collect();
+        // A Debian index has one such file per component: `main`'s is named, the others
+        // counted.
+        matching.sort_by_key(|f| !f.path.contains("/main/"));
+        match matching.split_first() {
+            Some((f, others)) => format!(
+                "{} sha256 {}{} of {} (`{}`)",
                 f.path,
                 &f.sha256[..f.sha256.len().min(16)],
+                match others.len() {
+                    0 => String::new(),
+                    n => format!(" and {n} other component file(s)"),
+                },
                 self.date,
                 self.command
             ),
@@ -627,6 +666,13 @@ pub fn get(id: &str) -> Option<&'static ReleaseIndex> {
     lookup(id).ok().flatten().map(|f| f.index)
 }
 
+/// The sync repository a pacman database file belongs to: `core` for `mirror/core.files` or
+/// `core.files.tar.zst`.
+fn pacman_repo(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.split_once(".files").map_or(name, |(repo, _)| repo)
+}
+
 /// A reader that hashes what passes through it and refuses to read more than a bound.
 pub struct Hashing<R> {
     inner: R,
@@ -681,6 +727,9 @@ pub struct ReleaseFile {
     pub codename: String,
     /// `Date:`.
     pub date: String,
+    /// `Components:` (`main contrib non-free-firmware non-free`): the archive areas, each with
+    /// its own Packages and Contents files; together they are the release.
+    pub components: Vec<String>,
     /// `SHA256:` entries: path (relative to the suite directory) → (sha256, size).
     pub sha256: BTreeMap<String, (String, u64)>,
     /// `Acquire-By-Hash: yes`: every index is also at `<its directory>/by-hash/SHA256/<sha256>`,
@@ -725,6 +774,16 @@ impl ReleaseFile {
                 "Suite" => r.suite = v,
                 "Codename" => r.codename = v,
                 "Date" => r.date = v,
+                "Components" => {
+                    r.components = v.split_whitespace().map(str::to_string).collect();
+                    if let Some(c) = r.components.iter().find(|c| !component_ok(c)) {
+                        return Err(bad(
+                            what,
+                            n + 1,
+                            format!("component `{}` is not a name", c.escape_debug()),
+                        ));
+                    }
+                }
                 "Acquire-By-Hash" => r.acquire_by_hash = v.eq_ignore_ascii_case("yes"),
                 "SHA256" => in_sha256 = true,
                 _ => {}
@@ -741,6 +800,19 @@ impl ReleaseFile {
         Ok(r)
     }
 
+    /// The components whose files make up the release, `main` first; `main` alone when the
+    /// file names none (a `Release` without `Components:`).
+    pub fn areas(&self) -> Vec<&str> {
+        let mut areas: Vec<&str> = vec!["main"];
+        areas.extend(
+            self.components
+                .iter()
+                .map(String::as_str)
+                .filter(|c| *c != "main"),
+        );
+        areas
+    }
+
     /// The (sha256, size) `Release` lists for `path` (relative to the suite directory).
     ///
     /// # Errors
@@ -755,6 +827,15 @@ impl ReleaseFile {
             )
         })
     }
+}
+
+/// A component name as the Debian archive spells them (`main`, `non-free-firmware`): nothing
+/// that could leave the suite directory when it becomes part of a path.
+fn component_ok(c: &str) -> bool {
+    !c.is_empty()
+        && c.len() <= 64
+        && c.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn read_lines<R: Read>(
@@ -1274,6 +1355,23 @@ usr/bin/zcat                                           utils/gzip
             12
         );
         assert!(r.expect("Release", "main/x").is_err());
+        // No `Components:`: main alone; otherwise main first, then the others as listed.
+        assert_eq!(r.areas(), ["main"]);
+        let areas = ReleaseFile::parse(
+            "Release",
+            &format!("Components: contrib main non-free-firmware non-free\n{text}"),
+        )
+        .unwrap();
+        assert_eq!(
+            areas.areas(),
+            ["main", "contrib", "non-free-firmware", "non-free"]
+        );
+        for evil in ["../x", "main/../../etc", "Main", "a b/c"] {
+            let err = ReleaseFile::parse("Release", &format!("Components: main {evil}\n{text}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("is not a name"), "{evil}: {err}");
+        }
         let mut ix = ReleaseIndex {
             release: "debian-13".into(),
             suite: r.suite,
