@@ -1122,18 +1122,38 @@ fn package_for_arch_depends_on_the_providers_in_the_imported_index() {
     );
 
     // The matrix answers from the same index, with its as-of date: a definite yes and no.
-    let m = dir
-        .command()
-        .args(["matrix", "--target", "arch", "--format", "json", "--binary"])
-        .args([&lost])
-        .env("SYSPACK_INDEX_DIR", &index_dir)
-        .stdout();
-    let m: serde_json::Value = serde_json::from_str(&m).unwrap();
+    let m = matrix_json(&dir, &index_dir, "arch", &lost);
     let runs = &m["rows"][0]["runs"];
     assert_eq!(runs["status"], "no", "{m:#}");
     assert_contains(
         &runs["reasons"].to_string(),
         &["libmissing.so.3", "does not ship", "core.files.tar.gz"],
+    );
+
+    let show = dir
+        .command()
+        .args(["kb", "show", "arch"])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    let date = show
+        .lines()
+        .find_map(|l| l.strip_prefix("as of:"))
+        .expect("kb show prints the date")
+        .trim()
+        .to_string();
+    assert_eq!(runs["index_as_of"], date.as_str(), "{m:#}");
+    let table = dir
+        .command()
+        .args(["matrix", "--target", "arch", "--binary"])
+        .args([&app])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    assert_contains(&table, &["yes", &format!(" (index as of {date})")]);
+    let m = matrix_json(&dir, &index_dir, "arch", &app);
+    assert_eq!(m["rows"][0]["runs"]["status"], "yes", "{m:#}");
+    assert_contains(
+        &m["rows"][0]["dependencies"].to_string(),
+        &["\"demo-libs\"", "libdemo.so.1"],
     );
 
     // `core` alone: its file lists cannot say what `extra` ships.
@@ -1160,45 +1180,19 @@ fn package_for_arch_depends_on_the_providers_in_the_imported_index() {
     );
     let warned = package_program(&dir, &partial_dir, "lost", &lost, "arch", "").stderr_with(0);
     assert_contains(&warned, &["libmissing.so.3"]);
-    let m = dir
+    let m = matrix_json(&dir, &partial_dir, "arch", &lost);
+    assert_eq!(m["rows"][0]["runs"]["status"], "unknown", "{m:#}");
+}
+
+/// `syspack matrix --target TARGET --format json --binary BIN` with the indexes of `index_dir`.
+fn matrix_json(dir: &Dir, index_dir: &Path, target: &str, bin: &Path) -> serde_json::Value {
+    let out = dir
         .command()
-        .args(["matrix", "--target", "arch", "--format", "json", "--binary"])
-        .args([&lost])
-        .env("SYSPACK_INDEX_DIR", &partial_dir)
+        .args(["matrix", "--target", target, "--format", "json", "--binary"])
+        .args([bin])
+        .env("SYSPACK_INDEX_DIR", index_dir)
         .stdout();
-    let m: serde_json::Value = serde_json::from_str(&m).unwrap();
-    assert_ne!(m["rows"][0]["runs"]["status"], "no", "{m:#}");
-    let show = dir
-        .command()
-        .args(["kb", "show", "arch"])
-        .env("SYSPACK_INDEX_DIR", &index_dir)
-        .stdout();
-    let date = show
-        .lines()
-        .find_map(|l| l.strip_prefix("as of:"))
-        .expect("kb show prints the date")
-        .trim()
-        .to_string();
-    assert_eq!(runs["index_as_of"], date.as_str(), "{m:#}");
-    let table = dir
-        .command()
-        .args(["matrix", "--target", "arch", "--binary"])
-        .args([&app])
-        .env("SYSPACK_INDEX_DIR", &index_dir)
-        .stdout();
-    assert_contains(&table, &["yes", &format!(" (index as of {date})")]);
-    let m = dir
-        .command()
-        .args(["matrix", "--target", "arch", "--format", "json", "--binary"])
-        .args([&app])
-        .env("SYSPACK_INDEX_DIR", &index_dir)
-        .stdout();
-    let m: serde_json::Value = serde_json::from_str(&m).unwrap();
-    assert_eq!(m["rows"][0]["runs"]["status"], "yes", "{m:#}");
-    assert_contains(
-        &m["rows"][0]["dependencies"].to_string(),
-        &["\"demo-libs\"", "libdemo.so.1"],
-    );
+    serde_json::from_str(&out).unwrap()
 }
 
 /// A FreeBSD release index (here `<release>.idx` text, as `kb import` accepts it; a packagesite
