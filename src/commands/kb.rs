@@ -4,8 +4,8 @@
 //! against the Debian archive keyring) and, for each of its components (`main`, `contrib`,
 //! `non-free-firmware`, `non-free`), `<component>/binary-amd64/Packages.xz` and
 //! `<component>/Contents-amd64.gz` — each verified against the sha256 the Release file lists
-//! while it is streamed and decompressed — and the `.deb` files of the common runtime libraries (verified
-//! against `Packages`) for their `shlibs` and `symbols`. The mirror base comes from
+//! while it is streamed and decompressed — and the `.deb` files of the common runtime libraries
+//! (verified against `Packages`) for their `shlibs` and `symbols`. The mirror base comes from
 //! `SYSPACK_DEBIAN_MIRROR` or `--mirror`, else from the first `deb` source of this machine's apt
 //! configuration (`/etc/apt/sources.list`, `/etc/apt/sources.list.d/*.sources|*.list`); no host
 //! name is built in.
