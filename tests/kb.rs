@@ -804,22 +804,8 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
     let (versions, sonames) = records(&dir.join("arch-index/arch.idx.xz"));
     assert_eq!(sonames, want_sonames);
     assert_eq!(versions, want_versions);
-    let show = dir
-        .command()
-        .args(["kb", "show", "arch", "--from", "arch-index"])
-        .stdout();
-    let sha = tool(
-        "sha256sum",
-        &[repo.join("test.files.tar.gz").to_str().unwrap()],
-        "coreutils",
-    );
-    assert_contains(
-        &show,
-        &[
-            "pacman-db",
-            &format!("file:      test.files.tar.gz sha256 {}", &sha[..64]),
-        ],
-    );
+    let show = show_naming_file(&dir, "arch", "arch-index", &repo.join("test.files.tar.gz"));
+    assert_contains(&show, &["pacman-db"]);
 
     // The database's detached signature, from a signing subkey (binary, as repo-add --sign
     // writes it).
@@ -1184,6 +1170,22 @@ fn package_for_arch_depends_on_the_providers_in_the_imported_index() {
     assert_eq!(m["rows"][0]["runs"]["status"], "unknown", "{m:#}");
 }
 
+/// `syspack kb show RELEASE --from INDEX_DIR`, checked to name `file` with the sha256
+/// `sha256sum` gives it.
+fn show_naming_file(dir: &Dir, release: &str, index_dir: &str, file: &Path) -> String {
+    let show = dir
+        .command()
+        .args(["kb", "show", release, "--from", index_dir])
+        .stdout();
+    let sha = tool("sha256sum", &[file.to_str().unwrap()], "coreutils");
+    let name = file.file_name().unwrap().to_string_lossy();
+    assert_contains(
+        &show,
+        &[&format!("file:      {name} sha256 {}", &sha[..64])],
+    );
+    show
+}
+
 /// `syspack matrix --target TARGET --format json --binary BIN` with the indexes of `index_dir`.
 fn matrix_json(dir: &Dir, index_dir: &Path, target: &str, bin: &Path) -> serde_json::Value {
     let out = dir
@@ -1460,23 +1462,15 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
         .map(|(p, o)| (p.to_string(), o.to_string()))
         .collect();
     assert_eq!(origins, want_origins);
-    let show = dir
-        .command()
-        .args(["kb", "show", "freebsd-14", "--from", "fbsd-index"])
-        .stdout();
-    let sha = tool(
-        "sha256sum",
-        &[abi.join("packagesite.pkg").to_str().unwrap()],
-        "coreutils",
+    let show = show_naming_file(
+        &dir,
+        "freebsd-14",
+        "fbsd-index",
+        &abi.join("packagesite.pkg"),
     );
     assert_contains(
         &show,
-        &[
-            "packagesite",
-            &format!("file:      packagesite.pkg sha256 {}", &sha[..64]),
-            "base:      ",
-            "unknown, not missing",
-        ],
+        &["packagesite", "base:      ", "unknown, not missing"],
     );
 
     // Another key's public half: refused, nothing written.

@@ -394,12 +394,8 @@ impl Verifier {
             path: path.to_path_buf(),
             reason,
         };
-        let sig = if signature.starts_with(b"-----BEGIN PGP SIGNATURE") {
-            DetachedSignature::from_armor_single(signature).map(|(s, _)| s)
-        } else {
-            DetachedSignature::from_bytes(signature)
-        }
-        .map_err(|e| bad(format!("unreadable signature: {e}")))?;
+        let sig =
+            parse_detached(signature).map_err(|e| bad(format!("unreadable signature: {e}")))?;
         sig.verify(&self.key, data).map_err(|_| {
             bad(format!(
                 "the signature does not verify with key {}",
@@ -424,6 +420,15 @@ impl Verifier {
         })?;
         // The signed form ends lines with CR LF; the files signed here use LF.
         Ok(msg.signed_text().replace("\r\n", "\n"))
+    }
+}
+
+/// A detached signature, ASCII-armored (`.asc`) or binary (`.sig`, `Release.gpg`).
+fn parse_detached(signature: &[u8]) -> pgp::errors::Result<DetachedSignature> {
+    if signature.starts_with(b"-----BEGIN PGP SIGNATURE") {
+        DetachedSignature::from_armor_single(signature).map(|(s, _)| s)
+    } else {
+        DetachedSignature::from_bytes(signature)
     }
 }
 
@@ -537,12 +542,8 @@ impl Keyring {
             path: path.to_path_buf(),
             reason,
         };
-        let sig = if signature.starts_with(b"-----BEGIN PGP SIGNATURE") {
-            DetachedSignature::from_armor_single(signature).map(|(s, _)| s)
-        } else {
-            DetachedSignature::from_bytes(signature)
-        }
-        .map_err(|e| bad(format!("unreadable signature: {e}")))?;
+        let sig =
+            parse_detached(signature).map_err(|e| bad(format!("unreadable signature: {e}")))?;
         let sig = sig.signature;
         let (fingerprints, key_ids) = (sig.issuer_fingerprint(), sig.issuer_key_id());
         if fingerprints.is_empty() && key_ids.is_empty() {
