@@ -645,8 +645,17 @@ fn kb_import_refuses_damaged_repodata_and_writes_nothing() {
     assert!(!dir.join("idx-out").exists(), "{err}");
 }
 
-/// An Arch package written by syspack from `assets` (`(source, dest)`), with `provides`.
-fn arch_package(dir: &Dir, name: &str, version: &str, provides: &str, assets: &[(&Path, &str)]) {
+/// A package syspack writes for `target` into `dir/<target>-out` from `assets` (`(source,
+/// dest)`); `extra` holds more `[package]` lines (`provides = [...]`). The FreeBSD packages hold
+/// Linux test binaries, which the packaging must be told to allow.
+fn syspack_package(
+    dir: &Dir,
+    target: &str,
+    name: &str,
+    version: &str,
+    extra: &str,
+    assets: &[(&Path, &str)],
+) {
     let assets: Vec<String> = assets
         .iter()
         .map(|(s, d)| {
@@ -660,14 +669,18 @@ fn arch_package(dir: &Dir, name: &str, version: &str, provides: &str, assets: &[
         format!("{name}.toml"),
         format!(
             "[package]\nname = \"{name}\"\nversion = \"{version}\"\nlicense = \"MIT\"\n\
-             summary = \"test package\"\nmaintainer = \"T <t@example.org>\"\n{provides}\
+             summary = \"test package\"\nmaintainer = \"T <t@example.org>\"\n{extra}\
              assets = [{}]\n",
             assets.join(", ")
         ),
     );
+    let foreign = target
+        .starts_with("freebsd")
+        .then_some(crate::package::FOREIGN);
     dir.command()
         .args(["package", "--config", &format!("{name}.toml")])
-        .args(["--target", "arch", "--out", "arch-out"])
+        .args(["--target", target, "--out", &format!("{target}-out")])
+        .args(foreign)
         .stdout();
 }
 
@@ -715,16 +728,18 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
     let other = shared_library(&dir, "libother.so.7", "libother.so.7");
     let doc = dir.create("README", "text\n");
     // The soname from makepkg's provide (`libdemo.so=1-64`), the real file from the list.
-    arch_package(
+    syspack_package(
         &dir,
+        "arch",
         "demo-libs",
         "1.2.3",
         "provides = [\"libdemo.so=1-64\"]\n",
         &[(&demo, "/usr/lib/libdemo.so.1.0.0")],
     );
     // A library in the loader's directory and one in lib32, which a 64-bit binary never loads.
-    arch_package(
+    syspack_package(
         &dir,
+        "arch",
         "other",
         "0.9.1",
         "",
@@ -734,8 +749,9 @@ fn kb_import_of_repo_add_files_database_agrees_with_the_packages() {
         ],
     );
     // No library, but the knowledge base names it (openssl's runtime in distro/data/arch.toml).
-    arch_package(
+    syspack_package(
         &dir,
+        "arch",
         "openssl",
         "3.6.0",
         "",
@@ -1037,15 +1053,17 @@ fn package_for_fedora_uses_the_imported_index() {
 fn package_for_arch_depends_on_the_providers_in_the_imported_index() {
     let dir = Dir::new("kb-use-arch");
     let demo = shared_library(&dir, "libdemo.so.1.0.0", "libdemo.so.1");
-    arch_package(
+    syspack_package(
         &dir,
+        "arch",
         "demo-libs",
         "1.2.3",
         "provides = [\"libdemo.so=1-64\"]\n",
         &[(&demo, "/usr/lib/libdemo.so.1.0.0")],
     );
-    arch_package(
+    syspack_package(
         &dir,
+        "arch",
         "glibc",
         "2.42",
         "",
@@ -1281,33 +1299,6 @@ fn package_for_freebsd_depends_on_the_provider_in_the_index() {
     assert!(m["deps"].as_object().is_none_or(|d| d.is_empty()), "{m:#}");
 }
 
-/// A FreeBSD package written by syspack from `assets` (`(source, dest)`).
-fn freebsd_package(dir: &Dir, name: &str, version: &str, assets: &[(&Path, &str)]) {
-    let assets: Vec<String> = assets
-        .iter()
-        .map(|(s, d)| {
-            format!(
-                "{{ source = \"{}\", dest = \"{d}\", mode = \"0755\" }}",
-                s.display()
-            )
-        })
-        .collect();
-    dir.create(
-        format!("{name}.toml"),
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nlicense = \"MIT\"\n\
-             summary = \"test package\"\nmaintainer = \"T <t@example.org>\"\n\
-             assets = [{}]\n",
-            assets.join(", ")
-        ),
-    );
-    dir.command()
-        .args(["package", "--config", &format!("{name}.toml")])
-        .args(["--target", "freebsd-14", "--out", "fbsd-out"])
-        .args([crate::package::FOREIGN])
-        .stdout();
-}
-
 /// A FreeBSD repository written by `syspack repo add` over packages syspack made (two shipping
 /// shared libraries): `kb import --release freebsd-14` of its ABI directory gives the sonames and
 /// versions each package's own `+COMPACT_MANIFEST` says (read by bsdtar), the knowledge base's
@@ -1330,32 +1321,43 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
     brand(&other);
     let linux = shared_library(&dir, "liblinux.so.2", "liblinux.so.2");
     let doc = dir.create("README", "text\n");
-    freebsd_package(
+    syspack_package(
         &dir,
+        "freebsd-14",
         "demo-libs",
         "1.2.3",
+        "",
         &[
             (&demo, "/usr/local/lib/libdemo.so.1.0.0"),
             (&linux, "/compat/linux/usr/lib64/liblinux.so.2"),
         ],
     );
-    freebsd_package(
+    syspack_package(
         &dir,
+        "freebsd-14",
         "other",
         "0.9.1",
+        "",
         &[(&other, "/usr/local/lib/libother.so.7")],
     );
     // No library, but the knowledge base names it (the package manager of freebsd-14).
-    freebsd_package(
+    syspack_package(
         &dir,
+        "freebsd-14",
         "pkg",
         "2.1.0",
+        "",
         &[(&doc, "/usr/local/share/doc/pkg/README")],
     );
-    let pkgs: Vec<String> = crate::util::files_in(&dir.join("fbsd-out"))
+    let pkgs: Vec<String> = crate::util::files_in(&dir.join("freebsd-14-out"))
         .iter()
         .filter(|f| f.ends_with(".pkg"))
-        .map(|f| dir.join("fbsd-out").join(f).to_string_lossy().into_owned())
+        .map(|f| {
+            dir.join("freebsd-14-out")
+                .join(f)
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     assert_eq!(pkgs.len(), 3, "{pkgs:?}");
 
