@@ -1521,6 +1521,8 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
         (want_versions.clone(), want_sonames.clone())
     );
 
+    fingerprints_repository_is_checked_as_pkg_does(&dir, &abi, &pubkey);
+
     // A flipped byte in the archive: refused with the key, nothing written.
     let site = abi.join("packagesite.pkg");
     let mut bytes = std::fs::read(&site).unwrap();
@@ -1536,4 +1538,174 @@ fn kb_import_of_a_freebsd_repository_agrees_with_the_packages() {
         .stderr_with(2);
     assert_contains(&err, &["packagesite.pkg"]);
     assert!(!dir.join("fbsd-flipped").exists(), "{err}");
+}
+
+/// A `fingerprints` repository, the kind FreeBSD's own are: the catalogue of `abi` signed as
+/// `pkg repo` does with a signing command (FreeBSD's `sign.sh`: `openssl dgst -sha256 -sign KEY
+/// -binary` over the catalogue's hex sha256, then the certificate), packed as
+/// `packagesite.yaml.sig`, `packagesite.yaml.pub` and `packagesite.yaml`. `--fingerprints DIR`
+/// accepts it when `DIR/trusted` names the certificate's sha256, and refuses it (nothing written)
+/// when none does, when `DIR/revoked` does, when the catalogue changed after signing, and with
+/// `--pubkey`; `--fingerprints` on a `pubkey` repository says which option it needs.
+fn fingerprints_repository_is_checked_as_pkg_does(dir: &Dir, abi: &Path, pubkey: &Path) {
+    const OPENSSL: &str = "openssl libarchive-tools coreutils";
+    let stage = dir.join("fp-stage");
+    std::fs::create_dir_all(&stage).unwrap();
+    let stage_s = stage.to_str().unwrap();
+    let site = abi.join("packagesite.pkg");
+    tool(
+        "bsdtar",
+        &[
+            "-xf",
+            site.to_str().unwrap(),
+            "-C",
+            stage_s,
+            "packagesite.yaml",
+        ],
+        OPENSSL,
+    );
+    let key = stage.join("signer.key");
+    let cert = stage.join("packagesite.yaml.pub");
+    tool(
+        "openssl",
+        &["genrsa", "-out", key.to_str().unwrap(), "2048"],
+        OPENSSL,
+    );
+    tool(
+        "openssl",
+        &[
+            "rsa",
+            "-in",
+            key.to_str().unwrap(),
+            "-pubout",
+            "-out",
+            cert.to_str().unwrap(),
+        ],
+        OPENSSL,
+    );
+    let sha256 = |p: &Path| -> String {
+        tool("sha256sum", &[p.to_str().unwrap()], OPENSSL)[..64].to_string()
+    };
+    // What sign.sh does with the digest pkg writes to its standard input.
+    let sign = |catalogue: &Path, out: &Path| {
+        let digest = stage.join("digest");
+        std::fs::write(&digest, sha256(catalogue)).unwrap();
+        tool(
+            "openssl",
+            &[
+                "dgst",
+                "-sha256",
+                "-sign",
+                key.to_str().unwrap(),
+                "-binary",
+                "-out",
+                out.to_str().unwrap(),
+                digest.to_str().unwrap(),
+            ],
+            OPENSSL,
+        );
+    };
+    let pack = |out: &Path| {
+        std::fs::create_dir_all(out).unwrap();
+        tool(
+            "bsdtar",
+            &[
+                "--zstd",
+                "-cf",
+                out.join("packagesite.pkg").to_str().unwrap(),
+                "-C",
+                stage_s,
+                "packagesite.yaml.sig",
+                "packagesite.yaml.pub",
+                "packagesite.yaml",
+            ],
+            OPENSSL,
+        );
+    };
+    let catalogue = stage.join("packagesite.yaml");
+    sign(&catalogue, &stage.join("packagesite.yaml.sig"));
+    let signed = dir.join("fp-repo");
+    pack(&signed);
+    let fingerprint = sha256(&cert);
+    let trust = |name: &str, trusted: &str, revoked: Option<&str>| -> PathBuf {
+        let d = dir.join(name);
+        std::fs::create_dir_all(d.join("trusted")).unwrap();
+        let file = |fp: &str| format!("function: \"sha256\"\nfingerprint: \"{fp}\"\n");
+        std::fs::write(d.join("trusted/test.2026"), file(trusted)).unwrap();
+        if let Some(r) = revoked {
+            std::fs::create_dir_all(d.join("revoked")).unwrap();
+            std::fs::write(d.join("revoked/test.2026"), file(r)).unwrap();
+        }
+        d
+    };
+    let import = |repo: &Path, option: &str, value: &Path, out: &str| {
+        let mut c = dir.command();
+        c.args(["kb", "import", "--release", "freebsd-14"])
+            .args([repo])
+            .args([std::ffi::OsStr::new(option), value.as_os_str()])
+            .args(["--out", out]);
+        c
+    };
+
+    let good = trust("fp-good", &fingerprint, None);
+    let summary = import(&signed, "--fingerprints", &good, "fp-index").stdout();
+    assert_contains(
+        &summary,
+        &[
+            "signed by `packagesite.yaml`",
+            &fingerprint,
+            "test.2026 trusts (pkg's `fingerprints` check): good",
+        ],
+    );
+    assert!(dir.join("fp-index/freebsd-14.idx.xz").is_file());
+
+    let refused = |repo: &Path, option: &str, value: &Path, out: &str, needles: &[&str]| {
+        let err = import(repo, option, value, out).stderr_with(2);
+        assert_contains(&err, needles);
+        assert_contains(&err, &["nothing imported"]);
+        assert!(!dir.join(out).exists(), "{err}");
+    };
+    let other = trust("fp-other", &"0".repeat(64), None);
+    refused(
+        &signed,
+        "--fingerprints",
+        &other,
+        "fp-untrusted",
+        &["no certificate is trusted", &fingerprint],
+    );
+    let revoked = trust("fp-revoked", &fingerprint, Some(&fingerprint));
+    refused(
+        &signed,
+        "--fingerprints",
+        &revoked,
+        "fp-revoked-index",
+        &["is revoked by", "revoked/test.2026"],
+    );
+    refused(
+        &signed,
+        "--pubkey",
+        pubkey,
+        "fp-pubkey",
+        &["`fingerprints` repository", "--fingerprints"],
+    );
+    refused(
+        abi,
+        "--fingerprints",
+        &good,
+        "pubkey-fp",
+        &["`pubkey` repository", "--pubkey"],
+    );
+    // The catalogue changed after it was signed: the signature no longer verifies.
+    let mut text = std::fs::read(&catalogue).unwrap();
+    text.extend_from_slice(b"\n");
+    std::fs::write(&catalogue, &text).unwrap();
+    let changed = dir.join("fp-changed");
+    pack(&changed);
+    refused(
+        &changed,
+        "--fingerprints",
+        &good,
+        "fp-changed-index",
+        &["no trusted certificate signed the catalogue"],
+    );
 }

@@ -140,15 +140,11 @@ fn verify_signature(
 /// [`Error::Key`] for a key that is not an RSA public key in PEM; [`Error::BadSignature`] when
 /// the signature does not verify.
 pub fn verify_pubkey_signature(pem: &str, digest_hex: &str, sig: &[u8], path: &Path) -> Result<()> {
-    use rsa::pkcs1::DecodeRsaPublicKey;
-    use rsa::pkcs8::DecodePublicKey;
-    let key = rsa::RsaPublicKey::from_public_key_pem(pem)
-        .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(pem))
-        .map_err(|e| Error::Key(format!("not an RSA public key in PEM: {e}")))?;
-    verify_digest(&key, digest_hex, sig, path, "given")
+    verify_digest(&public_key_from_pem(pem)?, digest_hex, sig, path, "given")
 }
 
-/// pkg's RSA check: PKCS#1 v1.5 over SHA-256 of the hex digest, a trailing NUL dropped.
+/// pkg's RSA check: PKCS#1 v1.5 over SHA-256 of the hex digest, a trailing NUL dropped (what
+/// `ossl_verify` does for a `pubkey` repository's signature).
 fn verify_digest(
     key: &rsa::RsaPublicKey,
     hex: &str,
@@ -156,7 +152,18 @@ fn verify_digest(
     path: &Path,
     who: &str,
 ) -> Result<()> {
-    let sig = sig.strip_suffix(&[0]).unwrap_or(sig);
+    verify_digest_exact(key, hex, sig.strip_suffix(&[0]).unwrap_or(sig), path, who)
+}
+
+/// pkg's RSA check of a signature taken as it is (`ossl_verify_cert`, which a `fingerprints`
+/// repository's `.sig` goes through: no NUL is dropped).
+fn verify_digest_exact(
+    key: &rsa::RsaPublicKey,
+    hex: &str,
+    sig: &[u8],
+    path: &Path,
+    who: &str,
+) -> Result<()> {
     let hash = Sha256::digest(hex.as_bytes());
     let verifying = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key.clone());
     let bad = |reason: String| Error::BadSignature {
@@ -171,6 +178,223 @@ fn verify_digest(
                  after signing, or another key signed it"
         ))
     })
+}
+
+/// An RSA public key in PEM: SubjectPublicKeyInfo, or PKCS#1 `RSA PUBLIC KEY`.
+fn public_key_from_pem(pem: &str) -> Result<rsa::RsaPublicKey> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::pkcs8::DecodePublicKey;
+    rsa::RsaPublicKey::from_public_key_pem(pem)
+        .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(pem))
+        .map_err(|e| Error::Key(format!("not an RSA public key in PEM: {e}")))
+}
+
+/// Largest fingerprint file read (FreeBSD's are two lines).
+const MAX_FINGERPRINT_FILE: u64 = 64 << 10;
+
+/// Most files read from one of the `trusted`/`revoked` directories.
+const MAX_FINGERPRINT_FILES: usize = 1000;
+
+/// The certificates a pkg client trusts for a `signature_type: "fingerprints"` repository: the
+/// files of `<fingerprints>/trusted` and `<fingerprints>/revoked` (FreeBSD's own are in
+/// `/usr/share/keys/pkg`), each a UCL object `function: "sha256"` and `fingerprint: "<hex>"` —
+/// the sha256 of a signer's certificate as the catalogue carries it
+/// (`pkg_repo_load_fingerprints`, `pkg_repo_parse_fingerprint`, `libpkg/pkg_repo.c`). A file
+/// without both keys is skipped, as pkg skips it; only `sha256` is a function pkg knows.
+#[derive(Clone, Debug, Default)]
+pub struct Fingerprints {
+    /// Trusted sha256 (lowercase hex) → the file that names it.
+    trusted: std::collections::BTreeMap<String, PathBuf>,
+    /// Revoked sha256 → the file that names it.
+    revoked: std::collections::BTreeMap<String, PathBuf>,
+}
+
+impl Fingerprints {
+    /// Reads `dir/trusted` (which must name at least one fingerprint) and `dir/revoked` (which
+    /// may be absent).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] for a directory or file that cannot be read; [`Error::Key`] when
+    /// `dir/trusted` names no fingerprint or a file is larger than 64 KiB.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let trusted = Self::read_dir(&dir.join("trusted"))?;
+        if trusted.is_empty() {
+            return Err(Error::Key(format!(
+                "`{}` names no trusted fingerprint (files of `function: \"sha256\"` and                  `fingerprint: \"<hex>\"`, as pkg reads them)",
+                dir.join("trusted").display()
+            )));
+        }
+        let revoked_dir = dir.join("revoked");
+        let revoked = if revoked_dir.exists() {
+            Self::read_dir(&revoked_dir)?
+        } else {
+            Default::default()
+        };
+        Ok(Fingerprints { trusted, revoked })
+    }
+
+    fn read_dir(dir: &Path) -> Result<std::collections::BTreeMap<String, PathBuf>> {
+        let io = |path: &Path, action, source| Error::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        };
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(|e| io(dir, "reading the directory", e))? {
+            let entry = entry.map_err(|e| io(dir, "reading the directory", e))?;
+            names.push(entry.path());
+            if names.len() > MAX_FINGERPRINT_FILES {
+                return Err(Error::Key(format!(
+                    "`{}` holds more than {MAX_FINGERPRINT_FILES} files: not a fingerprints directory",
+                    dir.display()
+                )));
+            }
+        }
+        names.sort();
+        let mut out = std::collections::BTreeMap::new();
+        for path in names {
+            if !path.is_file() {
+                continue;
+            }
+            let mut text = String::new();
+            std::fs::File::open(&path)
+                .and_then(|f| f.take(MAX_FINGERPRINT_FILE + 1).read_to_string(&mut text))
+                .map_err(|e| io(&path, "reading", e))?;
+            if text.len() as u64 > MAX_FINGERPRINT_FILE {
+                return Err(Error::Key(format!(
+                    "`{}` is larger than {MAX_FINGERPRINT_FILE} bytes: not a fingerprint file",
+                    path.display()
+                )));
+            }
+            if let Some(fp) = parse_fingerprint(&text) {
+                out.entry(fp).or_insert(path);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The sha256 fingerprint a pkg fingerprint file names (lowercase hex), when it has
+/// `function: "sha256"` and a `fingerprint` of 64 hex digits. The file is UCL; the subset read is
+/// one `key: "value"` (or `key = "value"`, `;`/`,` after it allowed) per line, keys compared
+/// without case as pkg does, `#` comments. A hand-written reader of these two keys rather than a
+/// UCL library: no maintained Rust UCL crate exists, and nothing else of UCL is read.
+fn parse_fingerprint(text: &str) -> Option<String> {
+    let (mut function, mut fingerprint) = (None, None);
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let Some(at) = line.find([':', '=']) else {
+            continue;
+        };
+        let key = line[..at].trim().trim_matches('"');
+        let value = line[at + 1..]
+            .trim()
+            .trim_end_matches([';', ','])
+            .trim()
+            .trim_matches('"');
+        if key.eq_ignore_ascii_case("function") {
+            function = Some(value.to_ascii_lowercase());
+        } else if key.eq_ignore_ascii_case("fingerprint") {
+            fingerprint = Some(value.to_ascii_lowercase());
+        }
+    }
+    let fp = fingerprint?;
+    (function.as_deref() == Some("sha256")
+        && fp.len() == 64
+        && fp.bytes().all(|b| b.is_ascii_hexdigit()))
+    .then_some(fp)
+}
+
+/// Checks a `fingerprints` repository's catalogue as `pkg update` does
+/// (`pkg_repo_check_fingerprint` and the verification after it, `libpkg/pkg_repo.c`): every
+/// signer has both its `.sig` and `.pub`; no certificate is revoked; at least one is trusted; and
+/// a trusted one's signature verifies over `digest_hex`, the catalogue member's sha256. Returns
+/// the trusted signer's name, its certificate's fingerprint and the file that trusts it.
+///
+/// # Errors
+///
+/// [`Error::BadSignature`] naming `path` for each way the check fails, saying which.
+pub fn verify_fingerprint_signatures(
+    fingerprints: &Fingerprints,
+    signers: &[syspack_distro::kb::packagesite::CertSignature],
+    digest_hex: &str,
+    path: &Path,
+) -> Result<(String, String, PathBuf)> {
+    let bad = |reason: String| Error::BadSignature {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if signers.is_empty() {
+        return Err(bad(
+            "no `.sig`/`.pub` members: the catalogue is not signed for a `fingerprints` \
+             repository"
+                .to_string(),
+        ));
+    }
+    let mut checked = Vec::new();
+    for s in signers {
+        let name = syspack_distro::text::quote(&s.name);
+        let (Some(sig), Some(cert)) = (&s.signature, &s.certificate) else {
+            let (has, lacks) = if s.signature.is_some() {
+                ("sig", "pub")
+            } else {
+                ("pub", "sig")
+            };
+            return Err(bad(format!(
+                "`{name}.{has}` has no `{name}.{lacks}` beside it (a certificate carried only in \
+                 the repository's meta is not read)"
+            )));
+        };
+        let fp = hex::encode(Sha256::digest(cert));
+        if let Some(file) = fingerprints.revoked.get(&fp) {
+            return Err(bad(format!(
+                "the certificate `{name}.pub` (sha256 {fp}) is revoked by `{}`",
+                file.display()
+            )));
+        }
+        checked.push((s, name, sig, cert, fp));
+    }
+    if !checked
+        .iter()
+        .any(|(.., fp)| fingerprints.trusted.contains_key(fp))
+    {
+        let list: Vec<String> = checked
+            .iter()
+            .map(|(_, name, .., fp)| format!("`{name}.pub` sha256 {fp}"))
+            .collect();
+        return Err(bad(format!(
+            "no certificate is trusted: {}, which no trusted fingerprint names",
+            list.join(", ")
+        )));
+    }
+    let mut tried = Vec::new();
+    for (s, name, sig, cert, fp) in checked {
+        let Some(file) = fingerprints.trusted.get(&fp) else {
+            continue;
+        };
+        if s.kind != "rsa" {
+            tried.push(format!(
+                "`{name}.sig` is a `{}` signature, which syspack does not check (only `rsa`)",
+                syspack_distro::text::quote(&s.kind)
+            ));
+            continue;
+        }
+        let verified = std::str::from_utf8(cert)
+            .map_err(|_| Error::Key("not an RSA public key in PEM".to_string()))
+            .and_then(public_key_from_pem)
+            .and_then(|key| {
+                verify_digest_exact(&key, digest_hex, sig, path, &format!("of `{name}.pub`"))
+            });
+        match verified {
+            Ok(()) => return Ok((s.name.clone(), fp, file.clone())),
+            Err(e) => tried.push(format!("`{name}`: {e}")),
+        }
+    }
+    Err(bad(format!(
+        "no trusted certificate signed the catalogue: {}",
+        tried.join("; ")
+    )))
 }
 
 /// The public key as PEM (SubjectPublicKeyInfo), the file a client's `pubkey` names.
@@ -491,6 +715,40 @@ mod tests {
         ] {
             assert!(check_repopath(p, bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn fingerprint_files_are_read_as_pkg_reads_them() {
+        let fp = "B0170035AF3ACC5F3F3AE1859DC717101B4E6C1D0A794AD554928CA0CBB2F438";
+        let want = Some(fp.to_ascii_lowercase());
+        // FreeBSD's own layout, then the other spellings UCL allows.
+        for text in [
+            format!("function: \"sha256\"\nfingerprint: \"{fp}\"\n"),
+            format!("# a key\nFunction = \"sha256\";\n\"fingerprint\" = \"{fp}\",\n"),
+        ] {
+            assert_eq!(parse_fingerprint(&text), want, "{text}");
+        }
+        // Another function, a short value, a missing key: skipped, as pkg skips them.
+        for text in [
+            format!("function: \"sha1\"\nfingerprint: \"{fp}\"\n"),
+            "function: \"sha256\"\nfingerprint: \"abc\"\n".to_string(),
+            format!("fingerprint: \"{fp}\"\n"),
+        ] {
+            assert_eq!(parse_fingerprint(&text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_fingerprints_directory_needs_a_trusted_fingerprint() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("trusted")).unwrap();
+        std::fs::write(d.path().join("trusted/junk"), "not ucl").unwrap();
+        let err = Fingerprints::load(d.path()).unwrap_err().to_string();
+        assert!(err.contains("names no trusted fingerprint"), "{err}");
+        let err = Fingerprints::load(&d.path().join("absent"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("absent/trusted"), "{err}");
     }
 
     #[test]

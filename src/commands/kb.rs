@@ -16,8 +16,10 @@
 //! from which it derives the same index (`syspack_distro::kb::rpmmd`,
 //! `syspack_distro::kb::archdb`, `syspack_distro::kb::packagesite`). `--keyring` checks the
 //! OpenPGP signatures of rpm-md (`repomd.xml.asc`) and Arch (`.files.sig`) before anything is
-//! written, `--pubkey` a FreeBSD catalogue's RSA `signature` as pkg does
-//! (`syspack_repo::freebsd::verify_pubkey_signature`); without them the index says the
+//! written, `--pubkey` a FreeBSD catalogue's RSA `signature` as pkg does for a `pubkey` repository
+//! (`syspack_repo::freebsd::verify_pubkey_signature`), `--fingerprints` its `.sig`/`.pub` signers
+//! as pkg does for a `fingerprints` repository, the kind FreeBSD's own are
+//! (`syspack_repo::freebsd::verify_fingerprint_signatures`); without them the index says the
 //! signature was not checked.
 
 use std::collections::BTreeMap;
@@ -61,7 +63,7 @@ enum KbCommand {
     /// Arch `.files` databases (core.files, extra.files) or a FreeBSD catalogue
     /// (packagesite.pkg or data.pkg), turned into the index of the release named by --release.
     #[command(
-        after_help = "An rpm-md repository gives: which package ships each library (soname Provides `libz.so.1()(64bit)` from primary, `lib*.so.*` files in /lib64 and /usr/lib64 from filelists; x86_64 and noarch packages) and the versions (rpm's EVR) of those packages and of the ones the knowledge base names. Arch `.files` databases give makepkg's soname provides (`libz.so=1-64`), the `lib*.so.*` files in /usr/lib, and versions. A FreeBSD catalogue (`packagesite.pkg`, else `data.pkg`, or their `.tzst`/`.txz` names) gives each package's `shlibs_provided` and version; the base system's sonames the knowledge base knows (libc.so.7, libm.so.5…) are recorded as `base`, and a soname in neither is unknown there, not missing (the catalogue lists no base system). Its date is the catalogue member's time, else the file's modification time (keep the server's when downloading).\n\nSignatures: --keyring KEYS (OpenPGP public keys) checks repodata/repomd.xml.asc or each database's .sig; --pubkey PEM checks the FreeBSD catalogue's `signature` as pkg does for a `pubkey` repository. A missing or bad signature refuses the import; without a key the index says `signature not checked`.\n\nExamples:\n  syspack kb import --release fedora-43 --origin releases/43/Everything/x86_64/os ./os --out ./index\n  syspack kb import --release arch --keyring archlinux.gpg ./sync --out ./index\n  syspack kb import --release freebsd-14 --pubkey pkg.pem ./FreeBSD:14:amd64 --out ./index"
+        after_help = "An rpm-md repository gives: which package ships each library (soname Provides `libz.so.1()(64bit)` from primary, `lib*.so.*` files in /lib64 and /usr/lib64 from filelists; x86_64 and noarch packages) and the versions (rpm's EVR) of those packages and of the ones the knowledge base names. Arch `.files` databases give makepkg's soname provides (`libz.so=1-64`), the `lib*.so.*` files in /usr/lib, and versions. A FreeBSD catalogue (`packagesite.pkg`, else `data.pkg`, or their `.tzst`/`.txz` names) gives each package's `shlibs_provided` and version; the base system's sonames the knowledge base knows (libc.so.7, libm.so.5…) are recorded as `base`, and a soname in neither is unknown there, not missing (the catalogue lists no base system). Its date is the catalogue member's time, else the file's modification time (keep the server's when downloading).\n\nSignatures: --keyring KEYS (OpenPGP public keys) checks repodata/repomd.xml.asc or each database's .sig; --pubkey PEM checks the FreeBSD catalogue's `signature` as pkg does for a `pubkey` repository, --fingerprints DIR its `.sig`/`.pub` signers against a pkg client's trusted and revoked fingerprints as pkg does for a `fingerprints` repository (FreeBSD's own: --fingerprints /usr/share/keys/pkg). A missing or bad signature refuses the import; without a key the index says `signature not checked`.\n\nExamples:\n  syspack kb import --release fedora-43 --origin releases/43/Everything/x86_64/os ./os --out ./index\n  syspack kb import --release arch --keyring archlinux.gpg ./sync --out ./index\n  syspack kb import --release freebsd-14 --fingerprints ./keys/pkg ./FreeBSD:14:amd64 --out ./index"
     )]
     Import {
         /// The directory: `<release>.idx` files, an rpm-md repository (with `repodata/`), Arch
@@ -78,8 +80,15 @@ enum KbCommand {
         /// A FreeBSD repository's RSA public key (PEM, the file a pkg client's `pubkey` names):
         /// the catalogue's `signature` member must verify with it, as `pkg update` checks a
         /// `signature_type: "pubkey"` repository. Without it the signature is not checked.
-        #[arg(long, value_name = "PEM")]
+        #[arg(long, value_name = "PEM", conflicts_with = "fingerprints")]
         pubkey: Option<PathBuf>,
+        /// A pkg client's fingerprints directory (FreeBSD's is `/usr/share/keys/pkg`): a
+        /// FreeBSD catalogue's `.sig`/`.pub` signers are checked as `pkg update` checks a
+        /// `signature_type: "fingerprints"` repository (the kind FreeBSD's own are): no
+        /// certificate revoked in `DIR/revoked`, one trusted in `DIR/trusted` whose signature
+        /// verifies. Without it (or --pubkey) the signature is not checked.
+        #[arg(long, value_name = "DIR")]
+        fingerprints: Option<PathBuf>,
         /// OpenPGP public keys (armored or binary, one or several): an rpm-md repository's
         /// `repodata/repomd.xml.asc`, or each Arch `.files` database's `.sig`, must verify with
         /// one of them. Without it the signatures are not checked.
@@ -120,6 +129,7 @@ pub fn run(args: Args) -> Result<i32> {
             release,
             origin,
             pubkey,
+            fingerprints,
             keyring,
             out,
         } => {
@@ -132,18 +142,23 @@ pub fn run(args: Args) -> Result<i32> {
             let freebsd = syspack_distro::kb::packagesite::is_catalogue_dir(&dir);
             let rpm_md = dir.join("repodata/repomd.xml").is_file();
             let arch = has_files_db(&dir);
-            if pubkey.is_some() && (rpm_md || arch || !freebsd) {
-                bail!("--pubkey checks a FreeBSD catalogue (packagesite.pkg, data.pkg); for rpm-md and Arch signatures pass --keyring");
+            let trust = match (pubkey, fingerprints) {
+                (Some(p), _) => CatalogueTrust::Pubkey(p),
+                (None, Some(d)) => CatalogueTrust::Fingerprints(d),
+                (None, None) => CatalogueTrust::None,
+            };
+            if !matches!(trust, CatalogueTrust::None) && (rpm_md || arch || !freebsd) {
+                bail!("--pubkey and --fingerprints check a FreeBSD catalogue (packagesite.pkg, data.pkg); for rpm-md and Arch signatures pass --keyring");
             }
             if keyring.is_some() && !(rpm_md || arch) {
-                bail!("--keyring checks rpm-md (repomd.xml.asc) and Arch (.files.sig) signatures; for a FreeBSD catalogue pass --pubkey");
+                bail!("--keyring checks rpm-md (repomd.xml.asc) and Arch (.files.sig) signatures; for a FreeBSD catalogue pass --pubkey or --fingerprints");
             }
             if rpm_md {
                 import_rpm_md(&dir, release, origin, keyring.as_deref(), &out)
             } else if arch {
                 import_arch(&dir, release, origin, keyring.as_deref(), &out)
             } else if freebsd {
-                import_freebsd(&dir, release, origin, pubkey.as_deref(), &out)
+                import_freebsd(&dir, release, origin, &trust, &out)
             } else if let Some(r) = release {
                 bail!(
                     "`{}` has no repodata/repomd.xml, no `.files` database and no FreeBSD catalogue (packagesite.pkg, data.pkg): --release {r} is for those; `<release>.idx` files name their release themselves",
@@ -851,11 +866,19 @@ fn verify_detached(
     Ok((fpr, sha))
 }
 
+/// How a FreeBSD catalogue's signature is checked: as pkg checks a `signature_type: "pubkey"`
+/// repository (one RSA key), a `"fingerprints"` one (trusted certificates), or not at all.
+enum CatalogueTrust {
+    None,
+    Pubkey(PathBuf),
+    Fingerprints(PathBuf),
+}
+
 fn import_freebsd(
     dir: &Path,
     release: Option<String>,
     origin: Option<String>,
-    pubkey: Option<&Path>,
+    trust: &CatalogueTrust,
     out: &Path,
 ) -> Result<i32> {
     use syspack_distro::kb::packagesite;
@@ -867,12 +890,21 @@ fn import_freebsd(
     )?;
     check_origin(origin.as_deref())?;
     let packages = kb_packages(&release, syspack_distro::Format::FreeBsd, "pkg")?;
-    let pem = pubkey
-        .map(|p| {
+    // The keys are read before the catalogue: a bad one is an error whatever the catalogue.
+    let pem = match trust {
+        CatalogueTrust::Pubkey(p) => Some(
             String::from_utf8(read_bounded(p, 1 << 20)?)
-                .with_context(|| format!("`{}` is not a PEM file", p.display()))
-        })
-        .transpose()?;
+                .with_context(|| format!("`{}` is not a PEM file", p.display()))?,
+        ),
+        _ => None,
+    };
+    let fingerprints = match trust {
+        CatalogueTrust::Fingerprints(d) => Some(
+            syspack_repo::freebsd::Fingerprints::load(d)
+                .with_context(|| format!("reading the fingerprints in `{}`", d.display()))?,
+        ),
+        _ => None,
+    };
     // The base system's libraries, which no package ships: the sonames the knowledge base knows
     // without a package.
     let (mut base, mut major) = (Vec::new(), None);
@@ -902,22 +934,62 @@ fn import_freebsd(
     };
     let (mut ix, catalogue) = packagesite::import(dir, &opts)
         .with_context(|| format!("importing the FreeBSD catalogue in `{}`", dir.display()))?;
-    if let (Some(pem), Some(key)) = (pem, pubkey) {
-        let archive = &ix.files[0].path;
-        let archive = archive.rsplit('/').next().unwrap_or(archive);
+    let archive = &ix.files[0].path;
+    let archive = archive.rsplit('/').next().unwrap_or(archive).to_string();
+    if let (Some(fingerprints), CatalogueTrust::Fingerprints(d)) = (&fingerprints, trust) {
+        if catalogue.signers.is_empty() && catalogue.signature.is_some() {
+            bail!("`{}` has a `signature` member and no `.sig`/`.pub` signers: it is a `pubkey` repository; check it with --pubkey and the repository's public key; nothing imported", dir.join(&archive).display());
+        }
+        let (signer, fp, file) = syspack_repo::freebsd::verify_fingerprint_signatures(
+            fingerprints,
+            &catalogue.signers,
+            &catalogue.digest,
+            &dir.join(&archive),
+        )
+        .with_context(|| {
+            format!(
+                "checking the signature of `{}` with the fingerprints in `{}`; nothing imported",
+                dir.join(&archive).display(),
+                d.display()
+            )
+        })?;
+        ix.signature = format!(
+            "{archive}: {} sha256 {} signed by `{}` whose certificate (sha256 {fp}) {} trusts (pkg's `fingerprints` check): good",
+            catalogue.member,
+            catalogue.digest,
+            syspack_distro::text::quote(&signer),
+            key_name(&file)
+        );
+    }
+    if let (Some(pem), CatalogueTrust::Pubkey(key)) = (pem, trust) {
         let Some(sig) = &catalogue.signature else {
-            bail!("`{}` has no `signature` member: the repository is not signed with a public key (a `fingerprints` repository, or unsigned); nothing imported", dir.join(archive).display());
+            let why = if catalogue.signers.is_empty() {
+                "the repository is unsigned"
+            } else {
+                "it is a `fingerprints` repository (`.sig`/`.pub` signers): check it with --fingerprints and a pkg client's fingerprints directory"
+            };
+            bail!(
+                "`{}` has no `signature` member: {why}; nothing imported",
+                dir.join(&archive).display()
+            );
         };
+        if catalogue.signature_kind != "rsa" {
+            bail!(
+                "`{}`: the signature is a `{}` signature, which syspack does not check (only `rsa`); nothing imported",
+                dir.join(&archive).display(),
+                syspack_distro::text::quote(&catalogue.signature_kind)
+            );
+        }
         syspack_repo::freebsd::verify_pubkey_signature(
             &pem,
             &catalogue.digest,
             sig,
-            &dir.join(archive),
+            &dir.join(&archive),
         )
         .with_context(|| {
             format!(
                 "checking the signature of `{}` with `{}`; nothing imported",
-                dir.join(archive).display(),
+                dir.join(&archive).display(),
                 key.display()
             )
         })?;

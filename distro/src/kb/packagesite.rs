@@ -7,8 +7,11 @@
 //! `txz`, `tbz`, `tgz`, `tar`, the names older repositories use; `pkg_repo_fetch_extract_to_fd`),
 //! where `<name>` is meta's `data` (`data`) or meta's `manifests` without its extension
 //! (`packagesite`). pkg ≥ 1.20 reads `data` first and falls back to `packagesite`. Each archive
-//! is a tar (compressed as its name says; read here by sniffing) of a `signature` member (or
-//! `signature`/`fingerprints` for the `fingerprints` signature type) and the catalogue member:
+//! is a tar (compressed as its name says; read here by sniffing) of the catalogue member and its
+//! signature: a `signature` member for a `pubkey` repository (`pack_sign`), or for a
+//! `fingerprints` repository one `<member>.sig` and `<member>.pub` pair per signer, the signature
+//! and the signer's certificate (`pack_command_sign`, `libpkg/pkg_repo_create.c`; pkg reads at
+//! most 8 such members of at most 1 MiB each, `pkg_repo_meta_extract_signature_fingerprints`):
 //!
 //! * `packagesite.yaml`: one compact JSON manifest per line (`pkg_create_repo_thread`,
 //!   `libpkg/pkg_repo_create.c`);
@@ -37,8 +40,10 @@
 //! does; `curl -R`).
 //!
 //! The signature: [`Catalogue::digest`] is the sha256 (hex) of the catalogue member, which a
-//! `pubkey` repository's `signature` member signs (RSA PKCS#1 v1.5 over SHA-256 of those hex
-//! digits); checking it needs the key and is done by the caller (`syspack_repo::freebsd`).
+//! `pubkey` repository's `signature` member and each `.sig` of a `fingerprints` repository sign
+//! (RSA PKCS#1 v1.5 over SHA-256 of those hex digits; a signature or certificate that starts with
+//! `$PKGSIGN:<type>$` names another signer type, else it is `rsa`); checking it needs the key or
+//! the trusted fingerprints and is done by the caller (`syspack_repo::freebsd`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Read};
@@ -57,6 +62,13 @@ pub const MAX_MANIFEST: usize = 8 << 20;
 /// Largest `signature` (or other) member read besides the catalogue (an RSA-4096 signature is
 /// 513 bytes; a `fingerprints` repository's certificate a few kB).
 pub const MAX_SIGNATURE: u64 = 1 << 20;
+
+/// Most `.sig`/`.pub` members read from one catalogue (pkg's `PKG_REPO_MAX_SIGNATURE_ENTRIES`).
+pub const MAX_SIGNATURE_ENTRIES: usize = 8;
+
+/// What starts a signature or certificate that names its signer type (`$PKGSIGN:ecc$…`); without
+/// it the type is `rsa` (pkg's `PKGSIGN_HEAD`, `libpkg/private/pkgsign.h`).
+const PKGSIGN_HEAD: &[u8] = b"$PKGSIGN:";
 
 /// The catalogue members pkg reads, in the order the import prefers them.
 pub const MEMBERS: &[(&str, &str)] = &[("packagesite", "packagesite.yaml"), ("data", "data")];
@@ -161,10 +173,60 @@ pub struct Catalogue {
     pub member: String,
     /// sha256 (hex) of that member: what a `pubkey` signature signs.
     pub digest: String,
-    /// The `signature` member, when there is one.
+    /// The `signature` member (a `pubkey` repository's), its `$PKGSIGN:` head removed.
     pub signature: Option<Vec<u8>>,
+    /// The signer type the `signature` member names (`rsa` unless its head says otherwise).
+    pub signature_kind: String,
+    /// A `fingerprints` repository's signers, by name.
+    pub signers: Vec<CertSignature>,
     /// The catalogue member's tar mtime (0 when unset, as `pkg repo` writes it).
     pub mtime: u64,
+}
+
+/// One signer of a `fingerprints` repository: the `<name>.sig` and `<name>.pub` members.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertSignature {
+    /// The members' name without `.sig`/`.pub` (`packagesite.yaml` for `pkg repo`'s).
+    pub name: String,
+    /// The signer type (`rsa` unless the signature's `$PKGSIGN:` head names another).
+    pub kind: String,
+    /// `<name>.sig`, its head removed.
+    pub signature: Option<Vec<u8>>,
+    /// `<name>.pub`: the signer's public key (PEM), whose sha256 a client's trusted
+    /// fingerprints must name.
+    pub certificate: Option<Vec<u8>>,
+}
+
+/// Splits pkg's `$PKGSIGN:<type>$` head off a signature or certificate: (type, the rest). A head
+/// without its closing `$` is no head, as pkg reads it.
+fn split_kind(bytes: Vec<u8>) -> (String, Vec<u8>) {
+    if let Some(rest) = bytes.strip_prefix(PKGSIGN_HEAD) {
+        if let Some(end) = rest.iter().position(|b| *b == b'$') {
+            let kind = String::from_utf8_lossy(&rest[..end]).into_owned();
+            return (kind, rest[end + 1..].to_vec());
+        }
+    }
+    ("rsa".to_string(), bytes)
+}
+
+/// A signature or certificate member, read whole but bounded as pkg bounds it.
+fn read_signature_member(what: &str, name: &str, entry: &mut impl Read) -> Result<Vec<u8>> {
+    let shown = crate::text::quote(name);
+    let mut bytes = Vec::new();
+    entry
+        .take(MAX_SIGNATURE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad(what, format!("`{shown}`: {e}")))?;
+    if bytes.len() as u64 > MAX_SIGNATURE {
+        return Err(bad(
+            what,
+            format!("`{shown}` is larger than {MAX_SIGNATURE} bytes: refused"),
+        ));
+    }
+    if bytes.is_empty() {
+        return Err(bad(what, format!("`{shown}` is empty: refused")));
+    }
+    Ok(bytes)
 }
 
 /// Reads a catalogue archive (`packagesite.pkg` or `data.pkg`, any compression pkg reads) and
@@ -194,6 +256,8 @@ pub fn parse_archive<R: Read>(
         .map_err(|e| bad(what, format!("not a tar archive: {e}")))?;
     let mut out: Option<Catalogue> = None;
     let mut signature = None;
+    let mut signers: BTreeMap<String, CertSignature> = BTreeMap::new();
+    let mut pair_members = 0;
     for entry in entries {
         let mut entry = entry.map_err(|e| {
             bad(
@@ -207,18 +271,41 @@ pub fn parse_archive<R: Read>(
             .to_string_lossy()
             .into_owned();
         if name == "signature" {
-            let mut sig = Vec::new();
-            (&mut entry)
-                .take(MAX_SIGNATURE + 1)
-                .read_to_end(&mut sig)
-                .map_err(|e| bad(what, format!("`signature`: {e}")))?;
-            if sig.len() as u64 > MAX_SIGNATURE {
+            signature = Some(split_kind(read_signature_member(what, &name, &mut entry)?));
+            continue;
+        }
+        let pair = name
+            .strip_suffix(".sig")
+            .map(|n| (n, true))
+            .or_else(|| name.strip_suffix(".pub").map(|n| (n, false)));
+        if let Some((stem, is_signature)) = pair {
+            pair_members += 1;
+            if pair_members > MAX_SIGNATURE_ENTRIES {
                 return Err(bad(
                     what,
-                    format!("`signature` is larger than {MAX_SIGNATURE} bytes: refused"),
+                    format!("more than {MAX_SIGNATURE_ENTRIES} `.sig`/`.pub` members: refused (pkg reads no more)"),
                 ));
             }
-            signature = Some(sig);
+            let (kind, bytes) = split_kind(read_signature_member(what, &name, &mut entry)?);
+            let signer = signers
+                .entry(stem.to_string())
+                .or_insert_with(|| CertSignature {
+                    name: stem.to_string(),
+                    kind: "rsa".to_string(),
+                    ..CertSignature::default()
+                });
+            let slot = if is_signature {
+                signer.kind = kind;
+                &mut signer.signature
+            } else {
+                &mut signer.certificate
+            };
+            if slot.replace(bytes).is_some() {
+                return Err(bad(
+                    what,
+                    format!("`{}` appears twice: refused", crate::text::quote(&name)),
+                ));
+            }
             continue;
         }
         if name != member {
@@ -258,12 +345,16 @@ pub fn parse_archive<R: Read>(
         out = Some(Catalogue {
             member: member.to_string(),
             digest,
-            signature: None,
             mtime,
+            ..Catalogue::default()
         });
     }
     let mut out = out.ok_or_else(|| bad(what, format!("no `{member}` member in the archive")))?;
-    out.signature = signature;
+    if let Some((kind, sig)) = signature {
+        out.signature = Some(sig);
+        out.signature_kind = kind;
+    }
+    out.signers = signers.into_values().collect();
     Ok(out)
 }
 
@@ -429,8 +520,7 @@ pub fn import(dir: &Path, opts: &Import) -> Result<(ReleaseIndex, Catalogue)> {
         codename: catalogue.member.clone(),
         date: crate::date::rfc2822(date),
         command: opts.command.clone(),
-        signature: "none: signature not checked (the catalogue's `signature`; no --pubkey)"
-            .to_string(),
+        signature: "none: signature not checked (no --pubkey or --fingerprints)".to_string(),
         files: vec![IndexFile {
             path: match &opts.origin {
                 Some(o) => format!("{}/{name}", o.trim_end_matches('/')),
@@ -541,5 +631,50 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("`signature` is larger"), "{err}");
+    }
+
+    #[test]
+    fn a_fingerprints_repositorys_signers_are_read_as_pkg_reads_them() {
+        let archive = tar(&[
+            ("packagesite.yaml.sig", b"$PKGSIGN:ecc$SIG"),
+            ("packagesite.yaml.pub", b"CERT"),
+            ("other.sig", b"RSASIG"),
+            ("signature", b"$PKGSIGN:rsa$PUBKEYSIG"),
+            ("packagesite.yaml", b""),
+        ]);
+        let c = parse_archive("x", &archive[..], "packagesite.yaml", |_| Ok(())).unwrap();
+        assert_eq!(c.signature.as_deref(), Some(&b"PUBKEYSIG"[..]));
+        assert_eq!(c.signature_kind, "rsa");
+        let names: Vec<&str> = c.signers.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["other", "packagesite.yaml"]);
+        assert_eq!(c.signers[1].kind, "ecc");
+        assert_eq!(c.signers[1].signature.as_deref(), Some(&b"SIG"[..]));
+        assert_eq!(c.signers[1].certificate.as_deref(), Some(&b"CERT"[..]));
+        // A head without its closing `$` is no head; a signature alone has no certificate.
+        assert_eq!(c.signers[0].kind, "rsa");
+        assert_eq!(c.signers[0].certificate, None);
+        assert_eq!(split_kind(b"$PKGSIGN:rsa".to_vec()).1, b"$PKGSIGN:rsa");
+
+        // More members than pkg reads, an empty one, one twice: refused.
+        let many: Vec<(String, &[u8])> = (0..=MAX_SIGNATURE_ENTRIES)
+            .map(|i| (format!("s{i}.sig"), &b"x"[..]))
+            .collect();
+        let many: Vec<(&str, &[u8])> = many.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+        for (members, needle) in [
+            (many, "more than 8"),
+            (vec![("a.pub", &b""[..])], "is empty"),
+            (
+                vec![("a.pub", &b"1"[..]), ("a.pub", &b"2"[..])],
+                "appears twice",
+            ),
+        ] {
+            let mut members = members;
+            members.push(("packagesite.yaml", b""));
+            let archive = tar(&members);
+            let err = parse_archive("x", &archive[..], "packagesite.yaml", |_| Ok(()))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
     }
 }
