@@ -1709,3 +1709,52 @@ fn fingerprints_repository_is_checked_as_pkg_does(dir: &Dir, abi: &Path, pubkey:
         &["no trusted certificate signed the catalogue"],
     );
 }
+
+/// A Debian dependency outside `main`: with the built-in debian-12 index, a program needing
+/// `libOpenCL.so.1` (shipped by `ocl-icd-libopencl1` of `main` and `nvidia-libopencl1` of
+/// `non-free`) depends on `main`'s package, and one needing `libcublas.so.11` (only
+/// `libcublas11`, in `non-free`) depends on it with a warning that apt installs it only where
+/// `non-free` is in the sources.
+#[test]
+fn a_debian_dependency_outside_main_is_named_with_its_area() {
+    let dir = Dir::new("kb-deb-area");
+    let opencl = shared_library(&dir, "libOpenCL.so.1", "libOpenCL.so.1");
+    let cublas = shared_library(&dir, "libcublas.so.11", "libcublas.so.11");
+    dir.create(
+        "main.c",
+        "int demo(void);\nint main(void) { return demo() == 42 ? 0 : 1; }\n",
+    );
+    let prog = dir.join("gpu");
+    tool(
+        "gcc",
+        &[
+            "-o",
+            prog.to_str().unwrap(),
+            dir.join("main.c").to_str().unwrap(),
+            "-Wl,--no-as-needed",
+            opencl.to_str().unwrap(),
+            cublas.to_str().unwrap(),
+        ],
+        TOOLS,
+    );
+    let out =
+        package_program(&dir, &dir.join("no-index"), "gpu", &prog, "debian-12", "").expect_code(0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_contains(
+        &stderr,
+        &[
+            "`libcublas11` is in the `non-free` area",
+            "where `non-free` is in the sources",
+        ],
+    );
+    assert!(!stderr.contains("ocl-icd-libopencl1"), "{stderr}");
+    let debs = crate::util::files_in(&dir.join("app-out"));
+    let deb = dir.join("app-out").join(&debs[0]);
+    let depends = tool(
+        "dpkg-deb",
+        &["-f", deb.to_str().unwrap(), "Depends"],
+        "dpkg",
+    );
+    assert_contains(&depends, &["libcublas11", "ocl-icd-libopencl1"]);
+    assert!(!depends.contains("nvidia"), "{depends}");
+}

@@ -399,6 +399,9 @@ fn update(
         // Every component (main, contrib, non-free-firmware, non-free): a library outside main
         // is still shipped by the release, so only all of them can say one is not.
         let mut packages = BTreeMap::new();
+        // The area of each package outside main (main is read first, so a package in several
+        // areas counts as main's).
+        let mut area_of: BTreeMap<String, String> = BTreeMap::new();
         let mut sonames: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut files = Vec::new();
         for area in rf.areas() {
@@ -419,7 +422,12 @@ fn update(
                 |r| index::parse_contents("Contents-amd64.gz", r),
             )?;
             for (name, entry) in area_packages {
-                packages.entry(name).or_insert(entry);
+                packages.entry(name.clone()).or_insert_with(|| {
+                    if area != "main" {
+                        area_of.insert(name, area.to_string());
+                    }
+                    entry
+                });
             }
             for (so, pkgs) in area_sonames {
                 let all = sonames.entry(so).or_default();
@@ -458,6 +466,9 @@ fn update(
             .chain(ix.sonames.values().flatten().cloned())
         {
             if let Some(e) = packages.get(&p) {
+                if let Some(area) = area_of.get(&p) {
+                    ix.areas.insert(p.clone(), area.clone());
+                }
                 ix.packages.insert(p, e.version.clone());
             }
         }

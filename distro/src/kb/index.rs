@@ -28,6 +28,7 @@
 //! soname → libz.so.1 → zlib1g
 //! base → libc.so.7
 //! origin → curl → ftp/curl
+//! area → nvidia-libopencl1 → non-free
 //! shlibs → libz.so.1 → zlib1g (>= 1:1.2.3.3.dfsg-1) → pool/main/z/zlib/zlib1g_….deb → <sha256>
 //! symbols → libpcre2-8.so.0 → pool/main/p/pcre2/libpcre2-8-0_….deb → <sha256> → 10.22
 //! template → libpcre2-8.so.0 → libpcre2-8-0 #MINVER#
@@ -42,6 +43,9 @@
 //! or whose dependency id is not 0 (plus same-named symbols of other libraries, which decide
 //! where dpkg-shlibdeps looks a symbol up), and the version nodes its symbols carry (an import
 //! of another node is unknown to the release); see [`crate::kb::shlibdeps`] for the rule.
+//!
+//! `area` records name the archive area (component) of the packages outside the release's
+//! default one (`main`), which apt installs only where that area is in the sources.
 //!
 //! Records are sorted within their kind, so the same archive files give the same bytes.
 //!
@@ -149,6 +153,10 @@ pub struct ReleaseIndex {
     /// Package → its port origin (FreeBSD's `ftp/curl`), which a FreeBSD manifest's `deps`
     /// record beside each dependency's name; from a packagesite import.
     pub origins: BTreeMap<String, String>,
+    /// Package → the archive area (component) it is in, for the packages outside the release's
+    /// default one (Debian's `contrib`, `non-free`, `non-free-firmware`; `main` is not recorded):
+    /// apt installs them only where that component is in the sources.
+    pub areas: BTreeMap<String, String>,
 }
 
 fn bad(what: &str, line: usize, msg: impl std::fmt::Display) -> Error {
@@ -156,11 +164,14 @@ fn bad(what: &str, line: usize, msg: impl std::fmt::Display) -> Error {
 }
 
 impl ReleaseIndex {
-    /// The package shipping `file` (a soname), the first by name when several do.
+    /// The package shipping `file` (a soname): when several do, the first by name of those in
+    /// the default archive area (`main`), else the first by name — `libOpenCL.so.1` is
+    /// `ocl-icd-libopencl1` of `main`, not `nvidia-libopencl1` of `non-free`.
     pub fn provider(&self, file: &str) -> Option<&str> {
-        self.sonames
-            .get(file)
-            .and_then(|p| p.first())
+        let pkgs = self.sonames.get(file)?;
+        pkgs.iter()
+            .find(|p| !self.areas.contains_key(*p))
+            .or_else(|| pkgs.first())
             .map(String::as_str)
     }
 
@@ -276,6 +287,9 @@ impl ReleaseIndex {
         for (p, o) in &self.origins {
             line(&["origin", p, o]);
         }
+        for (p, a) in &self.areas {
+            line(&["area", p, a]);
+        }
         for (so, sh) in &self.shlibs {
             line(&["shlibs", so, &sh.depends, &sh.deb, &sh.sha256]);
         }
@@ -371,6 +385,10 @@ impl ReleaseIndex {
                 "origin" => {
                     want(3)?;
                     ix.origins.insert(f[1].into(), f[2].into());
+                }
+                "area" => {
+                    want(3)?;
+                    ix.areas.insert(f[1].into(), f[2].into());
                 }
                 "shlibs" => {
                     want(5)?;
@@ -1397,6 +1415,13 @@ usr/bin/zcat                                           utils/gzip
             ]
         );
         assert_eq!(libc.nodes.len(), 3);
+        // Of two providers, the one in the default area, whatever the names' order.
+        ix.sonames.insert(
+            "libOpenCL.so.1".into(),
+            vec!["a-icd".into(), "b-icd".into()],
+        );
+        ix.areas.insert("a-icd".into(), "non-free".into());
+        assert_eq!(ix.provider("libOpenCL.so.1"), Some("b-icd"));
         let again = ReleaseIndex::parse("x", &ix.to_text()).unwrap();
         assert_eq!(again, ix);
         // A symbol needs its library's record first, and a template it names.
