@@ -127,7 +127,13 @@ fn verify_signature(
     path: &Path,
     who: &str,
 ) -> Result<()> {
-    verify_digest(key, &hex::encode(Sha256::digest(data)), sig, path, who)
+    verify_digest(
+        key,
+        &hex::encode(Sha256::digest(data)),
+        without_nul(sig),
+        path,
+        who,
+    )
 }
 
 /// Checks pkg's `pubkey` signature of a catalogue whose sha256 is `digest_hex` (64 hex digits),
@@ -140,24 +146,24 @@ fn verify_signature(
 /// [`Error::Key`] for a key that is not an RSA public key in PEM; [`Error::BadSignature`] when
 /// the signature does not verify.
 pub fn verify_pubkey_signature(pem: &str, digest_hex: &str, sig: &[u8], path: &Path) -> Result<()> {
-    verify_digest(&public_key_from_pem(pem)?, digest_hex, sig, path, "given")
+    verify_digest(
+        &public_key_from_pem(pem)?,
+        digest_hex,
+        without_nul(sig),
+        path,
+        "given",
+    )
 }
 
-/// pkg's RSA check: PKCS#1 v1.5 over SHA-256 of the hex digest, a trailing NUL dropped (what
-/// `ossl_verify` does for a `pubkey` repository's signature).
+/// A `pubkey` repository's signature as `ossl_verify` checks it: pkg writes a trailing NUL after
+/// it, which is dropped (a `fingerprints` repository's `.sig` is checked as it is,
+/// `ossl_verify_cert`).
+fn without_nul(sig: &[u8]) -> &[u8] {
+    sig.strip_suffix(&[0]).unwrap_or(sig)
+}
+
+/// pkg's RSA check: PKCS#1 v1.5 over SHA-256 of the hex digest.
 fn verify_digest(
-    key: &rsa::RsaPublicKey,
-    hex: &str,
-    sig: &[u8],
-    path: &Path,
-    who: &str,
-) -> Result<()> {
-    verify_digest_exact(key, hex, sig.strip_suffix(&[0]).unwrap_or(sig), path, who)
-}
-
-/// pkg's RSA check of a signature taken as it is (`ossl_verify_cert`, which a `fingerprints`
-/// repository's `.sig` goes through: no NUL is dropped).
-fn verify_digest_exact(
     key: &rsa::RsaPublicKey,
     hex: &str,
     sig: &[u8],
@@ -384,7 +390,7 @@ pub fn verify_fingerprint_signatures(
             .map_err(|_| Error::Key("not an RSA public key in PEM".to_string()))
             .and_then(public_key_from_pem)
             .and_then(|key| {
-                verify_digest_exact(&key, digest_hex, sig, path, &format!("of `{name}.pub`"))
+                verify_digest(&key, digest_hex, sig, path, &format!("of `{name}.pub`"))
             });
         match verified {
             Ok(()) => return Ok((s.name.clone(), fp, file.clone())),
