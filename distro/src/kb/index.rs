@@ -449,6 +449,14 @@ const BUILTIN: &[(&str, &[u8])] = &[
         "debian-12",
         include_bytes!("../../data/index/debian-12.idx.xz"),
     ),
+    (
+        "ubuntu-22.04",
+        include_bytes!("../../data/index/ubuntu-22.04.idx.xz"),
+    ),
+    (
+        "ubuntu-24.04",
+        include_bytes!("../../data/index/ubuntu-24.04.idx.xz"),
+    ),
 ];
 
 /// The ids of the releases with a shipped index.
