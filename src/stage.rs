@@ -1205,11 +1205,16 @@ fn shlib_depends(
             (a.name.as_str(), rank(a), v(a)).cmp(&(b.name.as_str(), rank(b), v(b)))
         });
         out.dedup();
-        // A dependency outside the release's default archive area installs only where that
-        // area is in apt's sources: say so (dpkg-shlibdeps writes it without a word).
+        // A dependency outside the archive areas a fresh install enables installs only where
+        // its area is in apt's sources: say so (dpkg-shlibdeps writes it without a word).
         if let Some(ix) = target.deb_index() {
+            let enabled = target.release.family.default_areas();
             for r in &out {
-                if let Some(area) = ix.areas.get(&r.name) {
+                if let Some(area) = ix
+                    .areas
+                    .get(&r.name)
+                    .filter(|a| !enabled.contains(&a.as_str()))
+                {
                     warnings.push(format!(
                         "target `{}`: the dependency `{}` is in the `{area}` area of the archive: apt installs it only where `{area}` is in the sources",
                         target.id, r.name

@@ -1758,3 +1758,90 @@ fn a_debian_dependency_outside_main_is_named_with_its_area() {
     assert_contains(&depends, &["libcublas11", "ocl-icd-libopencl1"]);
     assert!(!depends.contains("nvidia"), "{depends}");
 }
+
+/// The built-in ubuntu-24.04 index (from noble's release pocket, `syspack kb update`) is the one
+/// `syspack package` and `syspack matrix` use for Ubuntu 24.04 when the index directory has
+/// none, as debian-12's is for Debian 12: a program needing libssl.so.3 depends on noble's
+/// `libssl3t64` with the minimum version of its `symbols` file (bookworm's says `libssl3`), and a
+/// soname no noble package ships is refused, citing the suite-level Contents file.
+#[test]
+fn package_for_ubuntu_24_04_uses_the_built_in_index() {
+    let dir = Dir::new("kb-use-ubuntu");
+    // Built-in indexes only: an empty index directory.
+    let index_dir = dir.join("no-index");
+    std::fs::create_dir_all(&index_dir).unwrap();
+    let show = dir
+        .command()
+        .args(["kb", "show", "ubuntu-24.04"])
+        .env("SYSPACK_INDEX_DIR", &index_dir)
+        .stdout();
+    assert_contains(
+        &show,
+        &[
+            "release:   ubuntu-24.04 (noble noble)",
+            "index:     built into syspack",
+            "as of:     Thu, 25 Apr 2024",
+            "derived:   `syspack kb update ubuntu-24.04`",
+            "signature: dists/noble/InRelease sha256 ",
+            "verified by gpgv with ubuntu-archive-keyring.gpg",
+            "file:      dists/noble/Contents-amd64.gz sha256 ",
+            "file:      dists/noble/universe/binary-amd64/Packages.xz sha256 ",
+            "shlibs:    libssl.so.3 -> libssl3t64 (>= 3.0.13)",
+        ],
+    );
+
+    let ssl = shared_library(&dir, "libssl.so.3", "libssl.so.3");
+    let app = program_linking(&dir, "app", &ssl);
+    let depends = |target: &str| {
+        let _ = std::fs::remove_dir_all(dir.join("app-out"));
+        package_program(&dir, &index_dir, "app", &app, target, "").stdout();
+        let deb = crate::util::files_in(&dir.join("app-out"))
+            .into_iter()
+            .find(|f| f.ends_with(".deb"))
+            .expect("a .deb");
+        tool(
+            "dpkg-deb",
+            &[
+                "-f",
+                dir.join("app-out").join(deb).to_str().unwrap(),
+                "Depends",
+            ],
+            "dpkg",
+        )
+    };
+    let noble = depends("ubuntu-24.04");
+    assert_contains(&noble, &["libssl3t64 (>= 3.0.0)", "libc6 (>= "]);
+    assert!(!noble.contains("libssl3 "), "{noble}");
+    let bookworm = depends("debian-12");
+    assert_contains(&bookworm, &["libssl3 (>= 3.0.0)"]);
+
+    let m = matrix_json(&dir, &index_dir, "ubuntu-24.04", &app);
+    let relations: Vec<&str> = m["rows"][0]["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["relation"].as_str())
+        .collect();
+    assert!(relations.contains(&"libssl3t64 (>= 3.0.0)"), "{m:#}");
+
+    let lonely = shared_library(&dir, "libmissing.so.3", "libmissing.so.3");
+    let lost = program_linking(&dir, "lost", &lonely);
+    let err = package_program(&dir, &index_dir, "lost", &lost, "ubuntu-24.04", "").stderr_with(2);
+    assert_contains(
+        &err,
+        &[
+            "`libmissing.so.3`",
+            "no package of ubuntu-24.04",
+            "dists/noble/Contents-amd64.gz",
+        ],
+    );
+    let m = matrix_json(&dir, &index_dir, "ubuntu-24.04", &lost);
+    let runs = &m["rows"][0]["runs"];
+    assert_eq!(runs["status"], "no", "{m:#}");
+    assert!(
+        runs["reasons"].to_string().contains(
+            "needs libmissing.so.3, which ubuntu-24.04 does not ship (dists/noble/Contents-amd64.gz sha256"
+        ),
+        "{m:#}"
+    );
+}

@@ -1,14 +1,18 @@
 //! `syspack kb`: the release indexes derived from the distributions' own archive files.
 //!
-//! `update` fetches, for each Debian release, the suite's `InRelease` (checked with `gpgv`
-//! against the Debian archive keyring) and, for each of its components (`main`, `contrib`,
-//! `non-free-firmware`, `non-free`), `<component>/binary-amd64/Packages.xz` and
-//! `<component>/Contents-amd64.gz` — each verified against the sha256 the Release file lists
+//! `update` fetches, for each Debian or Ubuntu release of `UPDATABLE`, the suite's `InRelease`
+//! (checked with `gpgv` against the archive's keyring) and, for each of its components (Debian's
+//! `main`, `contrib`, `non-free-firmware`, `non-free`; Ubuntu's `main`, `restricted`, `universe`,
+//! `multiverse`), `<component>/binary-amd64/Packages.xz`, and the `Contents-amd64.gz` files
+//! (Debian's one per component, `<component>/Contents-amd64.gz`; Ubuntu's one for the suite,
+//! `dists/<codename>/Contents-amd64.gz`) — each verified against the sha256 the Release file lists
 //! while it is streamed and decompressed — and the `.deb` files of the common runtime libraries
-//! (verified against `Packages`) for their `shlibs` and `symbols`. The mirror base comes from
-//! `SYSPACK_DEBIAN_MIRROR` or `--mirror`, else from the first `deb` source of this machine's apt
-//! configuration (`/etc/apt/sources.list`, `/etc/apt/sources.list.d/*.sources|*.list`); no host
-//! name is built in.
+//! (verified against `Packages`) for their `shlibs` and `symbols`. For Ubuntu only the release
+//! pocket (`jammy`, `noble`) is read: the versions every install of the release has at least.
+//! The mirror base comes from `--mirror`, else `SYSPACK_DEBIAN_MIRROR` or `SYSPACK_UBUNTU_MIRROR`;
+//! for Debian, else from the first `deb` source of this machine's apt configuration
+//! (`/etc/apt/sources.list`, `/etc/apt/sources.list.d/*.sources|*.list`); without one for Ubuntu
+//! the update stops and says what to set. No host name is built in.
 //!
 //! `import` takes index files a user downloaded: `<release>.idx` files, or an rpm-md repository
 //! (`repodata/repomd.xml` with the `primary` and `filelists` it names), Arch `.files` databases
@@ -43,16 +47,23 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 enum KbCommand {
-    /// Fetch the release's index files from the Debian archive and write its compact index.
+    /// Fetch the release's index files from the Debian or Ubuntu archive and write its compact
+    /// index.
+    #[command(
+        after_help = "Releases: debian-11, debian-12, debian-13 (the Debian archive), ubuntu-22.04, ubuntu-24.04 (the Ubuntu archive; the release pocket `jammy`, `noble` only: what every install of the release has at least). Without a release the Debian ones are updated; Ubuntu's are updated when named.\n\nMirrors: --mirror, else SYSPACK_DEBIAN_MIRROR (else the first `deb` source of this machine's apt configuration) for Debian, SYSPACK_UBUNTU_MIRROR for Ubuntu. --mirror and --keyring name one archive: update Debian and Ubuntu releases in separate runs to give them.\n\nExamples:\n  syspack kb update debian-12\n  SYSPACK_UBUNTU_MIRROR=http://<mirror>/ubuntu syspack kb update ubuntu-22.04 ubuntu-24.04"
+    )]
     Update {
         /// Releases to update (default: debian-11, debian-12, debian-13).
         releases: Vec<String>,
-        /// Mirror base URL (default: SYSPACK_DEBIAN_MIRROR, else this machine's apt sources).
+        /// Mirror base URL [default: SYSPACK_DEBIAN_MIRROR, else this machine's apt sources, for
+        /// Debian; SYSPACK_UBUNTU_MIRROR for Ubuntu].
         #[arg(long)]
         mirror: Option<String>,
-        /// The keyring InRelease is checked against.
-        #[arg(long, default_value = "/usr/share/keyrings/debian-archive-keyring.gpg")]
-        keyring: PathBuf,
+        /// The keyring InRelease is checked against [default:
+        /// /usr/share/keyrings/debian-archive-keyring.gpg for Debian,
+        /// /usr/share/keyrings/ubuntu-archive-keyring.gpg for Ubuntu].
+        #[arg(long)]
+        keyring: Option<PathBuf>,
         /// Where the indexes go.
         #[arg(long, default_value = "distro/data/index")]
         out: PathBuf,
@@ -123,7 +134,7 @@ pub fn run(args: Args) -> Result<i32> {
             mirror,
             keyring,
             out,
-        } => update(releases, mirror, &keyring, &out),
+        } => update(releases, mirror, keyring, &out),
         KbCommand::Import {
             dir,
             release,
@@ -173,12 +184,126 @@ pub fn run(args: Args) -> Result<i32> {
     }
 }
 
-/// Debian codenames of the releases `update` knows how to fetch.
-const DEBIAN: &[(&str, &str)] = &[
-    ("debian-11", "bullseye"),
-    ("debian-12", "bookworm"),
-    ("debian-13", "trixie"),
+/// Where a suite's `Contents-amd64.gz` files are, relative to `dists/<codename>/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ContentsLayout {
+    /// `<component>/Contents-amd64.gz`, one per component (Debian).
+    PerComponent,
+    /// `Contents-amd64.gz` beside `InRelease`, one file for every component (Ubuntu).
+    Suite,
+}
+
+impl ContentsLayout {
+    /// The Contents files of a suite with components `areas`.
+    fn paths(self, areas: &[&str]) -> Vec<String> {
+        match self {
+            ContentsLayout::PerComponent => areas
+                .iter()
+                .map(|a| format!("{a}/Contents-amd64.gz"))
+                .collect(),
+            ContentsLayout::Suite => vec!["Contents-amd64.gz".to_string()],
+        }
+    }
+}
+
+/// An archive `update` reads: what differs between Debian's and Ubuntu's.
+#[derive(Debug)]
+struct Archive {
+    /// `Debian`, `Ubuntu`.
+    name: &'static str,
+    /// The variable naming its mirror base.
+    mirror_env: &'static str,
+    /// Whether, without `--mirror` or the variable, the first `deb` source of this machine's
+    /// apt configuration is its mirror.
+    apt_sources: bool,
+    /// The default `--keyring`.
+    keyring: &'static str,
+    /// How to install that keyring.
+    keyring_install: &'static str,
+    /// Where its Contents files are.
+    contents: ContentsLayout,
+}
+
+const DEBIAN_ARCHIVE: Archive = Archive {
+    name: "Debian",
+    mirror_env: "SYSPACK_DEBIAN_MIRROR",
+    apt_sources: true,
+    keyring: "/usr/share/keyrings/debian-archive-keyring.gpg",
+    keyring_install: "install it with `apt-get install -y debian-archive-keyring`",
+    contents: ContentsLayout::PerComponent,
+};
+
+const UBUNTU_ARCHIVE: Archive = Archive {
+    name: "Ubuntu",
+    mirror_env: "SYSPACK_UBUNTU_MIRROR",
+    apt_sources: false,
+    keyring: "/usr/share/keyrings/ubuntu-archive-keyring.gpg",
+    keyring_install: "it is in the package `ubuntu-keyring` (Debian 13 trixie and later, not in \
+                      Debian 12 bookworm; `ubuntu-archive-keyring` depends on it; on Ubuntu \
+                      itself `ubuntu-keyring` too): install it with \
+                      `apt-get install -y ubuntu-keyring`",
+    contents: ContentsLayout::Suite,
+};
+
+/// A release `update` knows how to fetch.
+#[derive(Debug)]
+struct Updatable {
+    /// The knowledge-base id (`ubuntu-24.04`).
+    id: &'static str,
+    /// The suite read (`noble`: the release pocket, not `-updates` or `-security`).
+    codename: &'static str,
+    archive: &'static Archive,
+}
+
+/// The releases `update` can fetch; the Debian ones are the default.
+const UPDATABLE: &[Updatable] = &[
+    Updatable {
+        id: "debian-11",
+        codename: "bullseye",
+        archive: &DEBIAN_ARCHIVE,
+    },
+    Updatable {
+        id: "debian-12",
+        codename: "bookworm",
+        archive: &DEBIAN_ARCHIVE,
+    },
+    Updatable {
+        id: "debian-13",
+        codename: "trixie",
+        archive: &DEBIAN_ARCHIVE,
+    },
+    Updatable {
+        id: "ubuntu-22.04",
+        codename: "jammy",
+        archive: &UBUNTU_ARCHIVE,
+    },
+    Updatable {
+        id: "ubuntu-24.04",
+        codename: "noble",
+        archive: &UBUNTU_ARCHIVE,
+    },
 ];
+
+/// The row of `id`, or an error listing the releases `update` knows.
+fn updatable(id: &str) -> Result<&'static Updatable> {
+    UPDATABLE.iter().find(|u| u.id == id).ok_or_else(|| {
+        anyhow!(
+            "`syspack kb update` fetches {}; for `{id}`, download its index files and use `syspack kb import DIR`",
+            UPDATABLE.iter().map(|u| u.id).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+/// The releases `update` fetches: those named, else the Debian ones.
+fn releases_to_update(named: &[String]) -> Result<Vec<&'static Updatable>> {
+    if named.is_empty() {
+        return Ok(UPDATABLE
+            .iter()
+            .filter(|u| u.archive.name == DEBIAN_ARCHIVE.name)
+            .collect());
+    }
+    named.iter().map(|id| updatable(id)).collect()
+}
 
 /// Sonames whose packages' `shlibs`/`symbols` are read: the C and compiler runtimes and the
 /// libraries syspack's users link most (the tracked libraries are added from the data).
@@ -195,12 +320,24 @@ const COMMON: &[&str] = &[
     "libssl.so.3",
 ];
 
-/// The mirror base: the option, `SYSPACK_DEBIAN_MIRROR`, or the first `deb` URI of the apt
-/// sources that is not a security or updates archive.
-fn mirror_base(opt: Option<String>) -> Result<String> {
-    if let Some(m) = opt.or_else(|| std::env::var("SYSPACK_DEBIAN_MIRROR").ok()) {
-        return Ok(m.trim_end_matches('/').to_string());
+/// The mirror base of `archive`: the option, else `env` (the value of the archive's variable),
+/// else, for Debian, the first `deb` URI of this machine's apt sources.
+fn mirror_base(archive: &Archive, opt: Option<String>, env: Option<String>) -> Result<String> {
+    if let Some(m) = opt.or(env).filter(|m| !m.trim().is_empty()) {
+        return Ok(m.trim().trim_end_matches('/').to_string());
     }
+    if archive.apt_sources {
+        return apt_mirror();
+    }
+    bail!(
+        "no {name} mirror: set {env}=<base URL of an {name} archive, the directory holding `dists/`> or pass --mirror",
+        name = archive.name,
+        env = archive.mirror_env
+    )
+}
+
+/// The first `deb` URI of the apt sources that is not a security archive.
+fn apt_mirror() -> Result<String> {
     let mut files = vec![PathBuf::from("/etc/apt/sources.list")];
     if let Ok(rd) = std::fs::read_dir("/etc/apt/sources.list.d") {
         let mut more: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -278,12 +415,6 @@ fn verified_release(
         .take(64 << 20)
         .read_to_end(&mut body)
         .with_context(|| format!("download of `{url}` was interrupted"))?;
-    if !keyring.is_file() {
-        bail!(
-            "keyring `{}` not found: install it with `apt-get install -y debian-archive-keyring`",
-            keyring.display()
-        );
-    }
     let tmp = tempfile::tempdir()?;
     let signed = tmp.path().join("InRelease");
     std::fs::write(&signed, &body)?;
@@ -370,66 +501,95 @@ fn fetch_verified<T>(
     ))
 }
 
+/// The keyring of an update: `--keyring`, else the archive's; an error naming the package
+/// that installs it when it is missing.
+fn keyring_for(archive: &Archive, opt: Option<&Path>) -> Result<PathBuf> {
+    let keyring = opt.map_or_else(|| PathBuf::from(archive.keyring), Path::to_path_buf);
+    if !keyring.is_file() {
+        bail!(
+            "keyring `{}` (the {} archive's signing keys) not found: {}; or give --keyring",
+            keyring.display(),
+            archive.name,
+            archive.keyring_install
+        );
+    }
+    Ok(keyring)
+}
+
 fn update(
     releases: Vec<String>,
     mirror: Option<String>,
-    keyring: &Path,
+    keyring: Option<PathBuf>,
     out: &Path,
 ) -> Result<i32> {
-    let base = mirror_base(mirror)?;
-    let ids: Vec<String> = if releases.is_empty() {
-        DEBIAN.iter().map(|(id, _)| id.to_string()).collect()
-    } else {
-        releases
-    };
+    let todo = releases_to_update(&releases)?;
+    // One --mirror, one --keyring: one archive.
+    if mirror.is_some() || keyring.is_some() {
+        if let Some(other) = todo.iter().find(|u| u.archive.name != todo[0].archive.name) {
+            bail!(
+                "--mirror and --keyring name one archive, but `{}` is {}'s and `{}` {}'s: update them in separate runs (or set {} and {})",
+                todo[0].id,
+                todo[0].archive.name,
+                other.id,
+                other.archive.name,
+                todo[0].archive.mirror_env,
+                other.archive.mirror_env
+            );
+        }
+    }
+    // Every mirror and keyring is found before anything is fetched.
+    let mut plan = Vec::new();
+    for u in todo {
+        let base = mirror_base(
+            u.archive,
+            mirror.clone(),
+            std::env::var(u.archive.mirror_env).ok(),
+        )?;
+        plan.push((u, base, keyring_for(u.archive, keyring.as_deref())?));
+    }
     let kb = KnowledgeBase::builtin();
     let agent = agent();
     std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
     let mut stdout = std::io::stdout().lock();
-    for id in &ids {
-        let Some((_, codename)) = DEBIAN.iter().find(|(i, _)| i == id) else {
-            bail!(
-                "`syspack kb update` fetches Debian releases ({}); for `{id}`, download its index files and use `syspack kb import DIR`",
-                DEBIAN.iter().map(|(i, _)| *i).collect::<Vec<_>>().join(", ")
-            );
-        };
+    for (u, base, keyring) in plan {
+        let (id, codename, base) = (u.id, u.codename, base.as_str());
         let started = std::time::Instant::now();
-        let (text, signature) = verified_release(&agent, &base, codename, keyring)?;
+        let (text, signature) = verified_release(&agent, base, codename, &keyring)?;
         let rf = ReleaseFile::parse(&format!("dists/{codename}/InRelease"), &text)?;
-        // Every component (main, contrib, non-free-firmware, non-free): a library outside main
-        // is still shipped by the release, so only all of them can say one is not.
+        // Every component (Debian's main, contrib, non-free-firmware, non-free; Ubuntu's main,
+        // restricted, universe, multiverse): a library outside main is still shipped by the
+        // release, so only all of them can say one is not.
         let mut packages = BTreeMap::new();
         // The area of each package outside main (main is read first, so a package in several
         // areas counts as main's).
         let mut area_of: BTreeMap<String, String> = BTreeMap::new();
         let mut sonames: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut files = Vec::new();
-        for area in rf.areas() {
+        let areas = rf.areas();
+        for area in &areas {
             let (area_packages, pfile) = fetch_verified(
                 &agent,
-                &base,
+                base,
                 codename,
                 &rf,
                 &format!("{area}/binary-amd64/Packages.xz"),
                 |r| index::parse_packages("Packages.xz", r),
             )?;
-            let (area_sonames, cfile) = fetch_verified(
-                &agent,
-                &base,
-                codename,
-                &rf,
-                &format!("{area}/Contents-amd64.gz"),
-                |r| index::parse_contents("Contents-amd64.gz", r),
-            )?;
             for (name, entry) in area_packages {
                 packages.entry(name.clone()).or_insert_with(|| {
-                    if area != "main" {
+                    if *area != "main" {
                         area_of.insert(name, area.to_string());
                     }
                     entry
                 });
             }
-            for (so, pkgs) in area_sonames {
+            files.push(pfile);
+        }
+        for path in u.archive.contents.paths(&areas) {
+            let (file_sonames, cfile) = fetch_verified(&agent, base, codename, &rf, &path, |r| {
+                index::parse_contents("Contents-amd64.gz", r)
+            })?;
+            for (so, pkgs) in file_sonames {
                 let all = sonames.entry(so).or_default();
                 for p in pkgs {
                     if !all.contains(&p) {
@@ -437,10 +597,10 @@ fn update(
                     }
                 }
             }
-            files.extend([pfile, cfile]);
+            files.push(cfile);
         }
         let mut ix = ReleaseIndex {
-            release: id.clone(),
+            release: id.to_string(),
             suite: rf.suite.clone(),
             codename: rf.codename.clone(),
             date: rf.date.clone(),
@@ -460,9 +620,13 @@ fn update(
                 (!pkgs.is_empty()).then_some((so, pkgs))
             })
             .collect();
+        // The C library, package manager and apt, every library's package, and the packages the
+        // knowledge base names (the tracked libraries' runtime and dev packages).
+        let named = kb_packages(id, syspack_distro::Format::Deb, "libc6")?;
         for p in ["libc6", "dpkg", "apt"]
             .into_iter()
             .map(String::from)
+            .chain(named)
             .chain(ix.sonames.values().flatten().cloned())
         {
             if let Some(e) = packages.get(&p) {
@@ -1132,4 +1296,152 @@ fn check() -> Result<i32> {
     }
     writeln!(e, "{} fact(s) marked verified without a derivation or a primary source and as-of date; add `as_of = \"YYYY-MM-DD\"` with a primary source, derive them (`syspack kb update`), or mark them `confidence = \"unverified\"`", problems.len())?;
     Ok(exit::ERROR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contents_are_per_component_for_debian_and_per_suite_for_ubuntu() {
+        let areas = ["main", "contrib"];
+        assert_eq!(
+            DEBIAN_ARCHIVE.contents.paths(&areas),
+            ["main/Contents-amd64.gz", "contrib/Contents-amd64.gz"]
+        );
+        // Ubuntu's one Contents file sits beside InRelease and covers every component.
+        assert_eq!(
+            UBUNTU_ARCHIVE.contents.paths(&["main", "universe"]),
+            ["Contents-amd64.gz"]
+        );
+        let noble = updatable("ubuntu-24.04").unwrap();
+        assert_eq!(noble.codename, "noble");
+        assert_eq!(noble.archive.contents, ContentsLayout::Suite);
+        assert_eq!(updatable("ubuntu-22.04").unwrap().codename, "jammy");
+    }
+
+    #[test]
+    fn every_updatable_release_is_in_the_knowledge_base_as_a_deb_release() {
+        let kb = KnowledgeBase::builtin();
+        for u in UPDATABLE {
+            let r = kb.release(u.id).unwrap();
+            assert_eq!(r.format, Some(syspack_distro::Format::Deb), "{}", u.id);
+        }
+    }
+
+    #[test]
+    fn the_default_keyring_is_the_archive_family_s() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(DEBIAN_ARCHIVE
+            .keyring
+            .ends_with("/debian-archive-keyring.gpg"));
+        assert!(UBUNTU_ARCHIVE
+            .keyring
+            .ends_with("/ubuntu-archive-keyring.gpg"));
+        assert_eq!(
+            updatable("debian-12").unwrap().archive.keyring,
+            DEBIAN_ARCHIVE.keyring
+        );
+        assert_eq!(
+            updatable("ubuntu-22.04").unwrap().archive.keyring,
+            UBUNTU_ARCHIVE.keyring
+        );
+        // --keyring wins; a missing one names the package to install.
+        let given = dir.path().join("keys.gpg");
+        std::fs::write(&given, b"k").unwrap();
+        assert_eq!(keyring_for(&UBUNTU_ARCHIVE, Some(&given)).unwrap(), given);
+        let missing = dir.path().join("none.gpg");
+        let err = keyring_for(&UBUNTU_ARCHIVE, Some(&missing))
+            .unwrap_err()
+            .to_string();
+        for want in [
+            "none.gpg",
+            "Ubuntu",
+            "`ubuntu-keyring`",
+            "trixie",
+            "--keyring",
+        ] {
+            assert!(err.contains(want), "{want}: {err}");
+        }
+        let err = keyring_for(&DEBIAN_ARCHIVE, Some(&missing))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("debian-archive-keyring"), "{err}");
+    }
+
+    #[test]
+    fn the_ubuntu_mirror_comes_from_the_option_or_its_variable_and_nothing_else() {
+        let m = |opt: Option<&str>, env: Option<&str>| {
+            mirror_base(
+                &UBUNTU_ARCHIVE,
+                opt.map(String::from),
+                env.map(String::from),
+            )
+        };
+        assert_eq!(
+            m(Some("http://a/ubuntu/"), Some("http://b/ubuntu")).unwrap(),
+            "http://a/ubuntu"
+        );
+        assert_eq!(
+            m(None, Some("http://b/ubuntu/")).unwrap(),
+            "http://b/ubuntu"
+        );
+        // Never this machine's apt sources (a Debian machine's are Debian's).
+        for env in [None, Some(""), Some("  ")] {
+            let err = m(None, env).unwrap_err().to_string();
+            for want in ["no Ubuntu mirror", "SYSPACK_UBUNTU_MIRROR=", "--mirror"] {
+                assert!(err.contains(want), "{want}: {err}");
+            }
+        }
+        assert_eq!(
+            mirror_base(&DEBIAN_ARCHIVE, None, Some("http://d/debian".into())).unwrap(),
+            "http://d/debian"
+        );
+        assert_eq!(
+            updatable("ubuntu-24.04").unwrap().archive.mirror_env,
+            "SYSPACK_UBUNTU_MIRROR"
+        );
+        assert_eq!(
+            updatable("debian-11").unwrap().archive.mirror_env,
+            "SYSPACK_DEBIAN_MIRROR"
+        );
+    }
+
+    #[test]
+    fn without_a_release_the_debian_ones_are_updated() {
+        let ids: Vec<&str> = releases_to_update(&[])
+            .unwrap()
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        assert_eq!(ids, ["debian-11", "debian-12", "debian-13"]);
+        let named = releases_to_update(&["ubuntu-24.04".into(), "debian-12".into()]).unwrap();
+        assert_eq!(
+            named.iter().map(|u| u.id).collect::<Vec<_>>(),
+            ["ubuntu-24.04", "debian-12"]
+        );
+        let err = releases_to_update(&["fedora-43".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ubuntu-24.04") && err.contains("syspack kb import"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn one_mirror_cannot_serve_two_archives() {
+        let err = update(
+            vec!["debian-12".into(), "ubuntu-24.04".into()],
+            Some("http://a/x".into()),
+            None,
+            Path::new("/nonexistent-syspack-out"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("separate runs") && err.contains("SYSPACK_UBUNTU_MIRROR"),
+            "{err}"
+        );
+    }
 }

@@ -44,8 +44,8 @@
 //! where dpkg-shlibdeps looks a symbol up), and the version nodes its symbols carry (an import
 //! of another node is unknown to the release); see [`crate::kb::shlibdeps`] for the rule.
 //!
-//! `area` records name the archive area (component) of the packages outside the release's
-//! default one (`main`), which apt installs only where that area is in the sources.
+//! `area` records name the archive area (component) of the packages outside `main`, which apt
+//! installs only where that area is in the sources.
 //!
 //! Records are sorted within their kind, so the same archive files give the same bytes.
 //!
@@ -153,9 +153,10 @@ pub struct ReleaseIndex {
     /// Package → its port origin (FreeBSD's `ftp/curl`), which a FreeBSD manifest's `deps`
     /// record beside each dependency's name; from a packagesite import.
     pub origins: BTreeMap<String, String>,
-    /// Package → the archive area (component) it is in, for the packages outside the release's
-    /// default one (Debian's `contrib`, `non-free`, `non-free-firmware`; `main` is not recorded):
-    /// apt installs them only where that component is in the sources.
+    /// Package → the archive area (component) it is in, for the packages outside `main`
+    /// (Debian's `contrib`, `non-free`, `non-free-firmware`; Ubuntu's `restricted`, `universe`,
+    /// `multiverse`): apt installs them only where that area is in the sources, which for a
+    /// fresh install means [`crate::kb::Family::default_areas`].
     pub areas: BTreeMap<String, String>,
 }
 
@@ -466,6 +467,14 @@ const BUILTIN: &[(&str, &[u8])] = &[
     (
         "debian-12",
         include_bytes!("../../data/index/debian-12.idx.xz"),
+    ),
+    (
+        "ubuntu-22.04",
+        include_bytes!("../../data/index/ubuntu-22.04.idx.xz"),
+    ),
+    (
+        "ubuntu-24.04",
+        include_bytes!("../../data/index/ubuntu-24.04.idx.xz"),
     ),
 ];
 

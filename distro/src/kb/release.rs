@@ -45,6 +45,18 @@ impl Family {
             Family::Freebsd => "freebsd",
         }
     }
+
+    /// The archive areas (components) a fresh install's apt sources enable, where a release
+    /// index's `area` records are read against: Debian's installer writes `main` (and, since
+    /// Debian 12, `non-free-firmware`, which holds firmware, not libraries); Ubuntu's writes
+    /// `main restricted universe multiverse`. Empty for families without archive areas.
+    pub fn default_areas(self) -> &'static [&'static str] {
+        match self {
+            Family::Debian => &["main", "non-free-firmware"],
+            Family::Ubuntu => &["main", "restricted", "universe", "multiverse"],
+            _ => &[],
+        }
+    }
 }
 
 impl fmt::Display for Family {
