@@ -113,4 +113,18 @@ if ls "$work"/out-zstd/*.pkg >/dev/null 2>&1; then
     SYSPACK_NOW=1700000000 "$syspack" repo add fbsd-repo out-zstd/*.pkg --signing-key rsa-keys/secret.asc >/dev/null) &&
     cp "$work"/fbsd-repo/freebsd/*/*/packagesite.pkg "$work"/fbsd-repo/freebsd/*/*/data.pkg "$corpus/packagesite/"
 fi
+# The same catalogue as a `fingerprints` repository writes it (FreeBSD's own kind): the member
+# with a `.sig`/`.pub` pair per signer, signed as FreeBSD's sign.sh does (openssl dgst).
+site=$(ls "$work"/fbsd-repo/freebsd/*/*/packagesite.pkg 2>/dev/null | head -n 1)
+if [ -n "$site" ] && command -v openssl >/dev/null && command -v bsdtar >/dev/null; then
+  fp="$work/fingerprints"
+  mkdir -p "$fp"
+  bsdtar -xf "$site" -C "$fp" packagesite.yaml
+  openssl genrsa -out "$fp/key.pem" 2048 2>/dev/null
+  openssl rsa -in "$fp/key.pem" -pubout -out "$fp/packagesite.yaml.pub" 2>/dev/null
+  sha256sum "$fp/packagesite.yaml" | cut -c1-64 | tr -d '\n' >"$fp/digest"
+  openssl dgst -sha256 -sign "$fp/key.pem" -binary -out "$fp/packagesite.yaml.sig" "$fp/digest"
+  bsdtar --zstd -cf "$corpus/packagesite/fingerprints.pkg" -C "$fp" \
+    packagesite.yaml.sig packagesite.yaml.pub packagesite.yaml
+fi
 echo "seeds.sh: $(find "$corpus" -type f | wc -l) seeds in $corpus"
