@@ -253,20 +253,25 @@ fn ar(members: &[(&str, &[u8])]) -> Vec<u8> {
     out
 }
 
-/// One shape of escape: the entries (name, kind, link target), named for messages.
+/// One shape of escape: named for messages, its entries (name, kind, link target), and the
+/// words of which one must be in the refusal (so that the escape check refused it, not another).
 type Shape = (
     &'static str,
     Vec<(&'static str, tar::EntryType, &'static str)>,
+    &'static [&'static str],
 );
 
 fn shapes(prefix: &'static str) -> Vec<Shape> {
     use tar::EntryType::*;
     let p =
         |s: &'static str| -> &'static str { Box::leak(format!("{prefix}{s}").into_boxed_str()) };
+    const HARD_LINK: &[&str] = &["hard link `"];
+    const SPECIAL: &[&str] = &["device node", "unsupported tar type"];
     vec![
         (
             "dot-dot",
             vec![(p("usr/../../etc/cron.d/evil"), Regular, "")],
+            &["`..` component"],
         ),
         (
             "through a symlink",
@@ -274,6 +279,7 @@ fn shapes(prefix: &'static str) -> Vec<Shape> {
                 (p("usr/lnk"), Symlink, "/etc"),
                 (p("usr/lnk/cron.d/evil"), Regular, ""),
             ],
+            &["a symlink of the same package"],
         ),
         (
             "through a symlink listed later",
@@ -281,33 +287,55 @@ fn shapes(prefix: &'static str) -> Vec<Shape> {
                 (p("usr/lnk/cron.d/evil"), Regular, ""),
                 (p("usr/lnk"), Symlink, "../etc"),
             ],
+            &["a symlink of the same package"],
         ),
         (
             "hard link to an absolute path",
             vec![(p("usr/pw"), Link, "/etc/passwd")],
+            HARD_LINK,
         ),
         (
             "hard link outside",
             vec![(p("usr/pw"), Link, "../../etc/passwd")],
+            HARD_LINK,
         ),
         (
             "hard link to nothing here",
             vec![(p("usr/pw"), Link, "etc/passwd")],
+            HARD_LINK,
         ),
-        ("character device", vec![(p("usr/mem"), Char, "")]),
-        ("fifo", vec![(p("usr/fifo"), Fifo, "")]),
+        (
+            "hard link to a symlink of the package",
+            vec![
+                (p("usr/s"), Symlink, "/etc/passwd"),
+                (p("usr/pw"), Link, p("usr/s")),
+            ],
+            &["not an earlier regular file"],
+        ),
+        (
+            "hard link to a file listed later",
+            vec![(p("usr/pw"), Link, p("usr/f")), (p("usr/f"), Regular, "")],
+            &["not an earlier regular file"],
+        ),
+        ("character device", vec![(p("usr/mem"), Char, "")], SPECIAL),
+        ("fifo", vec![(p("usr/fifo"), Fifo, "")], SPECIAL),
         (
             "duplicate",
             vec![(p("usr/a"), Regular, ""), (p("usr/a"), Regular, "")],
+            &["appears twice"],
         ),
     ]
 }
 
-fn refused(what: &str, result: crate::Result<()>) {
+fn refused(what: &str, needles: &[&str], result: crate::Result<()>) {
     match result {
         Err(Error::Malformed { reason, .. }) => {
             eprintln!("{what}: {reason}");
-            assert!(reason.len() < 2100, "{what}: {reason}")
+            assert!(reason.len() < 2100, "{what}: {reason}");
+            assert!(
+                needles.iter().any(|n| reason.contains(n)),
+                "{what}: refused, but not by the escape check (expected one of {needles:?}): {reason}"
+            );
         }
         other => panic!("{what}: expected a malformed-package error, got {other:?}"),
     }
@@ -330,8 +358,9 @@ fn every_path_escape_is_refused_by_the_tar_readers() {
     shapes_deb.push((
         "absolute name",
         vec![("/etc/cron.d/evil", tar::EntryType::Regular, "")],
+        &["absolute path"],
     ));
-    for (what, entries) in shapes_deb {
+    for (what, entries, needles) in shapes_deb {
         let mut t = Tar(Vec::new());
         for (n, k, l) in &entries {
             t.entry(n, *k, l, b"");
@@ -343,14 +372,15 @@ fn every_path_escape_is_refused_by_the_tar_readers() {
         ]);
         let path = dir.path().join("x.deb");
         std::fs::write(&path, deb).unwrap();
-        refused(&format!("deb: {what}"), open(Fmt::Deb, &path));
+        refused(&format!("deb: {what}"), needles, open(Fmt::Deb, &path));
     }
     let mut shapes_arch = shapes("");
     shapes_arch.push((
         "absolute name",
         vec![("/etc/cron.d/evil", tar::EntryType::Regular, "")],
+        &["not a relative path"],
     ));
-    for (what, entries) in shapes_arch {
+    for (what, entries, needles) in shapes_arch {
         let mut t = Tar(Vec::new());
         t.entry(".PKGINFO", tar::EntryType::Regular, "", b"pkgname = x\n");
         for (n, k, l) in &entries {
@@ -358,9 +388,9 @@ fn every_path_escape_is_refused_by_the_tar_readers() {
         }
         let path = dir.path().join("x.pkg.tar.zst");
         std::fs::write(&path, t.zstd()).unwrap();
-        refused(&format!("arch: {what}"), open(Fmt::Arch, &path));
+        refused(&format!("arch: {what}"), needles, open(Fmt::Arch, &path));
     }
-    for (what, entries) in shapes("/") {
+    for (what, entries, needles) in shapes("/") {
         let mut t = Tar(Vec::new());
         t.entry("+MANIFEST", tar::EntryType::Regular, "", b"{}");
         for (n, k, l) in &entries {
@@ -368,7 +398,11 @@ fn every_path_escape_is_refused_by_the_tar_readers() {
         }
         let path = dir.path().join("x.pkg");
         std::fs::write(&path, t.zstd()).unwrap();
-        refused(&format!("freebsd: {what}"), open(Fmt::FreeBsd, &path));
+        refused(
+            &format!("freebsd: {what}"),
+            needles,
+            open(Fmt::FreeBsd, &path),
+        );
     }
 }
 

@@ -26,7 +26,7 @@
 //! |---|---|---|---|---|
 //! | `digest` | MD5 hex (`md5sums`) | hex, algorithm [`RpmMetadata::file_digest_algo`](crate::rpm::RpmMetadata::file_digest_algo) | SHA-256 hex | the manifest's sum (`1$<sha256 hex>`), also for symlinks |
 //! | `size` of a symlink | 0 | the target's length | 0 | 0 |
-//! | kinds listed | all | file, dir, symlink, other | file, dir, symlink | file, dir, symlink |
+//! | kinds listed | file, dir, symlink, hard link | file, dir, symlink (hard-linked files are files) | file, dir, symlink, hard link | file, dir, symlink, hard link |
 //! | `user`, `group`, `mtime` | tar header | header | tar header | tar header |
 //!
 //! Every reader verifies each entry against its format's own record (md5sums, the header's file
@@ -60,11 +60,14 @@ pub enum EntryKind {
     Dir,
     /// A symbolic link.
     Symlink,
-    /// A hard link to an earlier entry (deb only: the other readers refuse tar hard links, and
-    /// RPM lists hard-linked files as files).
+    /// A hard link to an earlier regular file of the same package: a tar entry of a deb, Arch or
+    /// FreeBSD package (dpkg-deb, makepkg's bsdtar and `pkg create` store the second name of a
+    /// file that way; RPM lists hard-linked files as files). Its `link_target` is that file's
+    /// install path, and its `size` and `digest` are that file's: the content is the same, and
+    /// md5sums, `.MTREE` and `+MANIFEST` list the name like any regular file.
     Hardlink,
-    /// A device, FIFO or another special file (deb and rpm only; the Arch and FreeBSD readers
-    /// refuse them).
+    /// A device, FIFO or another special file. No reader lists one: each refuses the package
+    /// (see the module docs), so this kind only names what was refused.
     Other,
 }
 
@@ -105,7 +108,7 @@ pub struct ReadEntry {
     /// Size in bytes: a regular file's content length; 0 for the rest, except RPM symlinks
     /// (the target's length, as RPM records it).
     pub size: u64,
-    /// The target of a symlink (or, in a `.deb`, of a hard link).
+    /// The target of a symlink as stored; for a hard link, the install path of the file it links.
     pub link_target: Option<String>,
     /// The digest the format records for the entry, as the format writes it (see the module
     /// docs): MD5 hex (deb), FILEDIGESTALGO hex (rpm), SHA-256 hex (arch), `1$<sha256 hex>`
@@ -554,13 +557,15 @@ impl Metadata {
 /// package (`usr/lnk -> /etc` then `usr/lnk/cron.d/evil` would write through the link), a hard
 /// link only to an earlier regular file of the package.
 ///
-/// Paths are kept as keyed 64-bit hashes (a listing of 10⁵ entries is not copied again); a
-/// collision could only refuse a package, never admit one.
+/// Paths are kept as 64-bit hashes keyed per run (a listing of 10⁵ entries is not copied
+/// again); a collision, which nobody can aim at, could refuse a package or give a hard link the
+/// size and digest of another file, which the format's own record must then still match.
 #[derive(Default)]
 pub(crate) struct PathGuard {
     hasher: std::collections::hash_map::RandomState,
-    /// Hash of each path seen, and whether it is a regular file.
-    seen: std::collections::HashMap<u64, bool>,
+    /// Hash of each path seen; for a regular file, its position among the entries admitted.
+    seen: std::collections::HashMap<u64, Option<usize>>,
+    admitted: usize,
     symlinks: std::collections::BTreeMap<String, String>,
 }
 
@@ -589,7 +594,10 @@ pub(crate) fn clean_path(path: &str) -> std::result::Result<String, String> {
 }
 
 impl PathGuard {
-    /// Admits one entry at the install path `path` (absolute, cleaned by [`clean_path`]).
+    /// Admits one entry at the install path `path` (absolute, cleaned by [`clean_path`]); the
+    /// entries are admitted in the order the reader keeps them. For a hard link, `link` is the
+    /// install path it links ([`resolve_hardlink`]), and the answer is the position of that
+    /// earlier regular file among the entries admitted.
     ///
     /// # Errors
     ///
@@ -599,10 +607,13 @@ impl PathGuard {
         path: &str,
         kind: EntryKind,
         link: Option<&str>,
-    ) -> std::result::Result<(), String> {
+    ) -> std::result::Result<Option<usize>, String> {
         use std::hash::BuildHasher;
         let key = self.hasher.hash_one(path);
-        if self.seen.insert(key, kind == EntryKind::File).is_some() && path != "/" {
+        let position = self.admitted;
+        self.admitted += 1;
+        let file = (kind == EntryKind::File).then_some(position);
+        if self.seen.insert(key, file).is_some() && path != "/" {
             return Err(format!("entry `{}` appears twice", text::quote(path)));
         }
         match kind {
@@ -613,21 +624,14 @@ impl PathGuard {
             }
             EntryKind::Hardlink => {
                 let target = link.unwrap_or_default();
-                if target.starts_with('/') {
-                    return Err(format!(
-                        "hard link `{}` points to the absolute path `{}`: it would link a file outside the package",
+                return match self.seen.get(&self.hasher.hash_one(target)) {
+                    Some(Some(source)) => Ok(Some(*source)),
+                    _ => Err(format!(
+                        "hard link `{}` points to `{}`, which is not an earlier regular file of the package: it would link a file the package does not own",
                         text::quote(path),
                         text::quote(target)
-                    ));
-                }
-                let target = clean_path(target)?;
-                if self.seen.get(&self.hasher.hash_one(&target)) != Some(&true) {
-                    return Err(format!(
-                        "hard link `{}` points to `{}`, which is not an earlier regular file of the package",
-                        text::quote(path),
-                        text::quote(&target)
-                    ));
-                }
+                    )),
+                };
             }
             EntryKind::Other => {
                 return Err(format!(
@@ -637,7 +641,7 @@ impl PathGuard {
             }
             EntryKind::Dir => {}
         }
-        Ok(())
+        Ok(None)
     }
 
     /// After every entry: refuses one of `paths` (all the entries admitted) that lies under a
@@ -674,13 +678,36 @@ impl PathGuard {
     }
 }
 
+/// Rewrites a hard link's target, as its tar entry names it, into the install path of the file
+/// it links, with `rule`: the reader's own rule for entry names, since the installing tools
+/// read a hard link's target as they read a name (dpkg `./usr/bin/x`, bsdtar `usr/bin/x`, pkg
+/// `/usr/local/bin/x`). Other entries are left as they are.
+///
+/// # Errors
+///
+/// Why the target is refused, naming the link.
+pub(crate) fn resolve_hardlink(
+    read: &mut ReadEntry,
+    rule: impl Fn(&str) -> std::result::Result<String, String>,
+) -> std::result::Result<(), String> {
+    if read.kind != EntryKind::Hardlink {
+        return Ok(());
+    }
+    let stored = read.link_target.take().unwrap_or_default();
+    let target = rule(&stored)
+        .map_err(|why| format!("hard link `{}`: its target {why}", text::quote(&read.path)))?;
+    read.link_target = Some(target);
+    Ok(())
+}
+
 /// The tar entry types a reader lists.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TarTypes {
-    /// Files, directories and symlinks; anything else is an error (Arch, FreeBSD).
-    FileDirSymlink,
-    /// Hard links and special files too, as [`EntryKind::Hardlink`] and [`EntryKind::Other`]
-    /// (deb, as dpkg unpacks them).
+    /// Files, directories, symlinks and hard links; anything else is an error (Arch, FreeBSD:
+    /// pacman and pkg install nothing else).
+    FilesDirsLinks,
+    /// Special files too, as [`EntryKind::Other`] (deb, which dpkg unpacks; [`PathGuard`]
+    /// then refuses them).
     All,
 }
 
@@ -707,7 +734,7 @@ pub(crate) fn read_tar_entry<R: Read>(
         tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
         tar::EntryType::Directory => EntryKind::Dir,
         tar::EntryType::Symlink => EntryKind::Symlink,
-        tar::EntryType::Link if types == TarTypes::All => EntryKind::Hardlink,
+        tar::EntryType::Link => EntryKind::Hardlink,
         _ if types == TarTypes::All => EntryKind::Other,
         other => {
             return Err(bad(format!(

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::{run, run_status, sample_package, sample_pair, scratch, with_tz, DATE};
-use syspack_distro::arch::{self, Mtree, Options, PkgInfo, Reader, Writer};
+use syspack_distro::arch::{self, EntryKind, Mtree, Options, PkgInfo, Reader, Writer};
 use syspack_distro::output::write_atomically;
 use syspack_distro::{Arch, Compression, Error, InstallPath, Metadata, Package, SourceDate};
 
@@ -278,10 +278,8 @@ fn pacman_runs_the_install_scriptlets() {
 
 /// Builds, as `nobody`, a makepkg package with the same content as [`same_as_makepkg`].
 fn makepkg_reference(dir: &Path) -> PathBuf {
-    let build = dir.join("makepkg");
-    std::fs::create_dir_all(&build).unwrap();
-    std::fs::write(
-        build.join("PKGBUILD"),
+    makepkg(
+        dir,
         r#"pkgname=mkref
 pkgver=1.2.3
 pkgrel=1
@@ -304,15 +302,24 @@ echo hi'
   install -dm750 "$pkgdir/var/lib/mkref"
 }
 "#,
+        &[("mkref.install", "post_install() {\n  :\n}\n")],
+        "mkref-1.2.3-1-x86_64.pkg.tar.zst",
     )
-    .unwrap();
-    std::fs::write(build.join("mkref.install"), "post_install() {\n  :\n}\n").unwrap();
-    for p in [
-        dir,
-        &build,
-        &build.join("PKGBUILD"),
-        &build.join("mkref.install"),
-    ] {
+}
+
+/// Runs makepkg as `nobody` in `dir/makepkg` on `pkgbuild` (and the other files it names) and
+/// returns the path of the package it writes, `package`.
+fn makepkg(dir: &Path, pkgbuild: &str, files: &[(&str, &str)], package: &str) -> PathBuf {
+    let build = dir.join("makepkg");
+    std::fs::create_dir_all(&build).unwrap();
+    std::fs::write(build.join("PKGBUILD"), pkgbuild).unwrap();
+    for (name, content) in files {
+        std::fs::write(build.join(name), content).unwrap();
+    }
+    for p in std::fs::read_dir(&build).unwrap() {
+        std::os::unix::fs::chown(p.unwrap().path(), Some(65534), Some(65534)).unwrap();
+    }
+    for p in [dir, &build] {
         std::os::unix::fs::chown(p, Some(65534), Some(65534)).unwrap();
     }
     use std::os::unix::fs::PermissionsExt;
@@ -327,7 +334,53 @@ echo hi'
             .current_dir(&build),
         MAKEPKG,
     );
-    build.join("mkref-1.2.3-1-x86_64.pkg.tar.zst")
+    build.join(package)
+}
+
+/// A file with a second name, as makepkg packs it: bsdtar stores the second name as a tar hard
+/// link and lists both in `.MTREE` as files with the content's digests. Arch's own packages
+/// have such files (a program under two names); our reader lists the link with its file's
+/// size and SHA-256, and checks them against `.MTREE`.
+#[test]
+fn a_hard_link_from_makepkg_is_read_with_its_files_digest() {
+    let dir = scratch();
+    let package = makepkg(
+        dir.path(),
+        r#"pkgname=mkhard
+pkgver=1.0
+pkgrel=1
+pkgdesc='a file under two names'
+arch=('x86_64')
+license=('MIT')
+options=('!strip' '!debug')
+package() {
+  install -Dm755 /dev/stdin "$pkgdir/usr/bin/mkhard" <<<'#!/bin/sh
+echo two names'
+  ln "$pkgdir/usr/bin/mkhard" "$pkgdir/usr/bin/mkhard2"
+}
+"#,
+        &[],
+        "mkhard-1.0-1-x86_64.pkg.tar.zst",
+    );
+    let listing = run(Command::new("bsdtar").arg("-tvf").arg(&package), BSDTAR);
+    // makepkg archives its sorted file list: the first name is the file, the second the link.
+    assert!(
+        listing.contains("usr/bin/mkhard2 link to usr/bin/mkhard"),
+        "makepkg did not store a hard link:\n{listing}"
+    );
+    let r = Reader::open(&package)
+        .unwrap_or_else(|e| panic!("our reader rejects makepkg's package: {e}\n{listing}"));
+    let entry = |p: &str| r.entries().iter().find(|e| e.path == p).unwrap().clone();
+    let (file, link) = (entry("/usr/bin/mkhard"), entry("/usr/bin/mkhard2"));
+    assert_eq!(
+        (file.kind, link.kind),
+        (EntryKind::File, EntryKind::Hardlink)
+    );
+    assert_eq!(link.link_target.as_deref(), Some("/usr/bin/mkhard"));
+    assert_eq!((link.size, &link.digest), (file.size, &file.digest));
+    let mtree = |p: &str| r.mtree().get(p).and_then(|m| m.sha256.clone());
+    assert_eq!(mtree("usr/bin/mkhard2"), file.digest);
+    assert_eq!(mtree("usr/bin/mkhard"), file.digest);
 }
 
 /// The model of the makepkg reference package.

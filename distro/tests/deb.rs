@@ -370,6 +370,61 @@ fn our_reader_reads_packages_built_by_dpkg_deb() {
     }
 }
 
+/// A file with a second name, as dpkg-deb stores it (a tar hard link) and dh_md5sums lists it
+/// (both names, each with the content's MD5): read as a hard link that carries its file's size
+/// and digest, and that digest is checked. A stock Debian 12 has such packages (bzip2's
+/// `bzcat`, gzip's `uncompress`, perl's `perlthanks`, unzip's `zipinfo`).
+#[test]
+fn a_hard_link_from_dpkg_deb_is_read_with_its_files_digest() {
+    let dir = scratch();
+    let root = dir.path().join("tree");
+    dpkg_deb_tree(&root);
+    std::fs::hard_link(root.join("usr/bin/tool"), root.join("usr/bin/tool2")).unwrap();
+    let sum = md5_of(&root.join("usr/bin/tool"));
+    let build = |md5sums: String, name: &str| {
+        std::fs::write(root.join("DEBIAN/md5sums"), md5sums).unwrap();
+        let deb = dir.path().join(name);
+        run(
+            Command::new("dpkg-deb")
+                .args(["--build", "--root-owner-group"])
+                .arg(&root)
+                .arg(&deb)
+                .env("SOURCE_DATE_EPOCH", DATE.to_string()),
+            DPKG,
+        );
+        deb
+    };
+    let deb = build(
+        format!("{sum}  usr/bin/tool\n{sum}  usr/bin/tool2\n"),
+        "hard.deb",
+    );
+    let listing = run(Command::new("dpkg-deb").arg("--contents").arg(&deb), DPKG);
+    assert!(
+        listing.contains("./usr/bin/tool2 link to ./usr/bin/tool"),
+        "dpkg-deb did not store a hard link:\n{listing}"
+    );
+    let r = Reader::open(&deb).unwrap_or_else(|e| panic!("{e}\n{listing}"));
+    let entry = |p: &str| r.entries().iter().find(|e| e.path == p).unwrap().clone();
+    let (file, link) = (entry("/usr/bin/tool"), entry("/usr/bin/tool2"));
+    assert_eq!(file.kind, EntryKind::File);
+    assert_eq!(link.kind, EntryKind::Hardlink);
+    assert_eq!(link.link_target.as_deref(), Some("/usr/bin/tool"));
+    assert_eq!((link.size, &link.digest), (file.size, &Some(sum.clone())));
+    assert_eq!(r.md5sums().get("/usr/bin/tool2"), Some(&sum));
+
+    // The link's line is checked against the content like any other.
+    let wrong = build(
+        format!("{sum}  usr/bin/tool\n{}  usr/bin/tool2\n", "0".repeat(32)),
+        "wrong.deb",
+    );
+    match Reader::open(&wrong) {
+        Err(Error::ChecksumMismatch { entry, actual, .. }) => {
+            assert_eq!((entry.as_str(), actual), ("/usr/bin/tool2", sum));
+        }
+        other => panic!("expected a checksum mismatch for the hard link, got {other:?}"),
+    }
+}
+
 #[test]
 fn a_tampered_file_is_a_checksum_mismatch() {
     let dir = scratch();

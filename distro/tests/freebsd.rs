@@ -10,7 +10,7 @@ use std::process::Command;
 
 use crate::common::{run, sample_package, sample_pair, scratch, with_tz, DATE};
 use syspack_distro::compress::Encoder;
-use syspack_distro::freebsd::{Options, Reader, Writer};
+use syspack_distro::freebsd::{EntryKind, Options, Reader, Writer};
 use syspack_distro::output::write_atomically;
 use syspack_distro::tarball::{TarFlavor, TarWriter};
 use syspack_distro::{Arch, Compression, Error, InstallPath, Metadata, Owner, Package, SourceDate};
@@ -282,6 +282,80 @@ const BIN: &str = "/usr/local/usr/bin/syspack-sample";
 fn an_unchanged_rewrite_is_accepted() {
     let (_dir, path) = broken(|_| {});
     Reader::open(&path).unwrap();
+}
+
+/// A file with a second name, as `pkg create` packs it: libarchive's link resolver
+/// (libpkg/packing.c) stores the second name as a tar hard link to the first, the manifest lists
+/// both names with the content's sum, and `flatsize` counts the content once
+/// (`check_for_hardlink`, libpkg/pkg_create.c). pkg cannot run here, so bsdtar — the same
+/// libarchive — packs the tree, in the package's own order.
+#[test]
+fn a_hard_link_as_pkg_packs_it_is_read_with_its_files_digest() {
+    let dir = scratch();
+    let pkg = freebsd_sample(&dir.path().join("assets"));
+    let good = write(&pkg, &Options::default(), dir.path());
+    let names = run(Command::new("bsdtar").arg("-tf").arg(&good), BSDTAR);
+    let stage = dir.path().join("stage");
+    std::fs::create_dir(&stage).unwrap();
+    run(
+        Command::new("bsdtar")
+            .arg("-xpf")
+            .arg(&good)
+            .arg("-C")
+            .arg(&stage),
+        BSDTAR,
+    );
+    let second = format!("{BIN}2");
+    std::fs::hard_link(stage.join(&BIN[1..]), stage.join(&second[1..])).unwrap();
+    let full = stage.join("+MANIFEST");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&full).unwrap()).unwrap();
+    let listed = manifest["files"][BIN].clone();
+    assert!(!listed.is_null(), "{manifest}");
+    manifest["files"][&second] = listed;
+    std::fs::write(&full, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let mut list: Vec<&str> = names.lines().map(|n| n.trim_start_matches('/')).collect();
+    let at = list.iter().position(|n| *n == &BIN[1..]).unwrap();
+    list.insert(at + 1, &second[1..]);
+    std::fs::write(dir.path().join("list"), list.join("\n") + "\n").unwrap();
+    let out = dir.path().join("hard.pkg");
+    run(
+        Command::new("bsdtar")
+            .args([
+                "-c",
+                "--zstd",
+                "--format=pax",
+                "-n",
+                "-P",
+                "-s",
+                ",^usr/,/usr/,",
+            ])
+            .arg("-f")
+            .arg(&out)
+            .arg("-C")
+            .arg(&stage)
+            .arg("-T")
+            .arg(dir.path().join("list")),
+        BSDTAR,
+    );
+    let listing = run(Command::new("bsdtar").arg("-tvf").arg(&out), BSDTAR);
+    assert!(
+        listing.contains(&format!("{second} link to {BIN}")),
+        "bsdtar did not store a hard link:\n{listing}"
+    );
+    let r = Reader::open(&out).unwrap_or_else(|e| panic!("{e}\n{listing}"));
+    let entry = |p: &str| r.entries().iter().find(|e| e.path == p).unwrap().clone();
+    let (file, link) = (entry(BIN), entry(&second));
+    assert_eq!(
+        (file.kind, link.kind),
+        (EntryKind::File, EntryKind::Hardlink)
+    );
+    assert_eq!(link.link_target.as_deref(), Some(BIN));
+    assert_eq!((link.size, &link.digest), (file.size, &file.digest));
+    assert_eq!(
+        r.metadata().flatsize,
+        Reader::open(&good).unwrap().metadata().flatsize
+    );
 }
 
 #[test]

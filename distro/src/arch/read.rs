@@ -60,25 +60,8 @@ impl Reader {
         for item in &mut entries {
             let mut item = item?;
             let stored = std::mem::take(&mut item.name);
-            let name = stored
-                .strip_prefix("./")
-                .unwrap_or(&stored)
-                .trim_end_matches('/')
-                .to_string();
-            if name.is_empty() || name.starts_with('/') {
-                return Err(bad(format!(
-                    "entry `{}` is not a relative path inside the package",
-                    text::quote(&stored)
-                )));
-            }
-            let clean = reader::clean_path(&name).map_err(&bad)?;
-            if clean[1..] != name {
-                return Err(bad(format!(
-                    "entry `{}` is not a plain relative path (`{}`)",
-                    text::quote(&stored),
-                    text::quote(&clean[1..])
-                )));
-            }
+            let clean = install_path(&stored).map_err(|why| bad(format!("entry {why}")))?;
+            let name = clean[1..].to_string();
             if METADATA.contains(&name.as_str()) {
                 if !data.is_empty() {
                     return Err(bad(format!(
@@ -98,20 +81,26 @@ impl Reader {
             let mut read = reader::read_tar_entry(
                 &mut item,
                 clean,
-                TarTypes::FileDirSymlink,
+                TarTypes::FilesDirsLinks,
                 &bad,
                 &mut |chunk| {
                     sha256.update(chunk);
                     md5.update(chunk);
                 },
             )?;
-            guard
+            reader::resolve_hardlink(&mut read, install_path).map_err(&bad)?;
+            let source = guard
                 .admit(&read.path, read.kind, read.link_target.as_deref())
                 .map_err(&bad)?;
-            let md5 = (read.kind == EntryKind::File).then(|| {
+            let mut md5 = (read.kind == EntryKind::File).then(|| {
                 read.digest = Some(hex::encode(sha256.finalize()));
                 hex::encode(md5.finalize())
             });
+            if let Some((source, _, _, source_md5)) = source.and_then(|i| data.get(i)) {
+                // bsdtar's `.MTREE` lists a hard-linked name as a file with its content's sums.
+                (read.size, read.digest) = (source.size, source.digest.clone());
+                md5.clone_from(source_md5);
+            }
             data.push((read, uid, gid, md5));
         }
         reader::finish_tar(archive, &bad)?;
@@ -221,7 +210,12 @@ impl Reader {
                 MtreeType::Dir => EntryKind::Dir,
                 MtreeType::Link => EntryKind::Symlink,
             };
-            if want != d.kind {
+            // To the mtree (and to pacman), a hard link is one more name of a regular file.
+            let kind = match d.kind {
+                EntryKind::Hardlink => EntryKind::File,
+                kind => kind,
+            };
+            if want != kind {
                 return Err(bad(format!(
                     "`{rel}` is a {:?} in the archive but a {:?} in `.MTREE`",
                     d.kind, m.kind
@@ -239,7 +233,7 @@ impl Reader {
                     m.uid, m.gid
                 )));
             }
-            match d.kind {
+            match kind {
                 EntryKind::File => {
                     if m.size != Some(d.size) {
                         return Err(mismatch(
@@ -272,7 +266,7 @@ impl Reader {
                         )));
                     }
                 }
-                // Hard links and special files were refused above: the mtree has no such type.
+                // Special files were refused while reading; a hard link is checked as a file.
                 EntryKind::Dir | EntryKind::Hardlink | EntryKind::Other => {}
             }
         }
@@ -376,6 +370,30 @@ impl fmt::Display for Reader {
         }
         Ok(())
     }
+}
+
+/// The install path of an archive name (`usr/bin/x` or `./usr/bin/x` → `/usr/bin/x`), also used
+/// for a hard link's target, which libarchive reads the same way; or why there is none.
+fn install_path(stored: &str) -> std::result::Result<String, String> {
+    let name = stored
+        .strip_prefix("./")
+        .unwrap_or(stored)
+        .trim_end_matches('/');
+    if name.is_empty() || name.starts_with('/') {
+        return Err(format!(
+            "`{}` is not a relative path inside the package",
+            text::quote(stored)
+        ));
+    }
+    let clean = reader::clean_path(name)?;
+    if clean[1..] != *name {
+        return Err(format!(
+            "`{}` is not a plain relative path (`{}`)",
+            text::quote(stored),
+            text::quote(&clean[1..])
+        ));
+    }
+    Ok(clean)
 }
 
 /// `[epoch:]pkgver-pkgrel` with each part valid.

@@ -266,23 +266,23 @@ impl Reader {
         for item in &mut items {
             let mut item = item?;
             let name = std::mem::take(&mut item.name);
-            if name.starts_with('/') {
-                return Err(data_bad(format!(
-                    "entry `{}` is an absolute path; dpkg-deb writes `./`-relative names",
-                    text::quote(&name)
-                )));
-            }
-            let path = reader::clean_path(&name).map_err(&data_bad)?;
+            let path = install_path(&name).map_err(|why| data_bad(format!("entry {why}")))?;
             let mut md5 = Md5::new();
             let mut read =
                 reader::read_tar_entry(&mut item, path, TarTypes::All, &data_bad, &mut |chunk| {
                     md5.update(chunk)
                 })?;
-            guard
+            reader::resolve_hardlink(&mut read, install_path).map_err(&data_bad)?;
+            let source = guard
                 .admit(&read.path, read.kind, read.link_target.as_deref())
                 .map_err(&data_bad)?;
             if read.kind == EntryKind::File {
                 read.digest = Some(hex::encode(md5.finalize()));
+            }
+            if let Some(source) = source.and_then(|i| entries.get(i)) {
+                // md5sums lists a hard-linked name with its content's digest, as dh_md5sums does.
+                let ReadEntry { size, digest, .. } = source;
+                (read.size, read.digest) = (*size, digest.clone());
             }
             entries.push(read);
         }
@@ -391,6 +391,18 @@ impl Reader {
     pub fn scripts(&self) -> &BTreeMap<String, String> {
         &self.scripts
     }
+}
+
+/// The install path of a `data.tar` name (`./usr/bin/x` → `/usr/bin/x`), also used for a hard
+/// link's target, which dpkg reads the same way; or why there is none.
+fn install_path(name: &str) -> std::result::Result<String, String> {
+    if name.starts_with('/') {
+        return Err(format!(
+            "`{}` is an absolute path; dpkg-deb writes `./`-relative names",
+            text::quote(name)
+        ));
+    }
+    reader::clean_path(name)
 }
 
 fn absolute(p: &str) -> String {

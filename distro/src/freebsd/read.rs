@@ -29,7 +29,8 @@ const FORMAT: &str = "freebsd";
 ///   listed path is in the archive;
 /// * every sum `1$<sha256 hex>` (or bare 64-digit hex) matches the content (for symlinks, the
 ///   target as pkg hashes it); other checksum types are reported as unsupported;
-/// * `flatsize` equals the sum of the regular files' sizes;
+/// * `flatsize` equals the sum of the regular files' sizes, a hard-linked file counted once (as
+///   `pkg create` counts it: `check_for_hardlink` in libpkg/pkg_create.c);
 /// * `abi` is `FreeBSD:<major>:<arch>` with a known architecture, and `arch` is its legacy
 ///   spelling (`freebsd:14:x86:64`);
 /// * `name`, `origin` (`category/port`) and `version` (`version[_revision][,epoch]`) are valid.
@@ -88,22 +89,7 @@ impl Reader {
                     quote(&name)
                 )));
             }
-            if !name.starts_with('/') {
-                return Err(bad(format!(
-                    "entry `{}` has a relative path; pkg needs absolute paths (`/usr/local/...`), else it fails with \"not specified in the manifest\"",
-                    quote(&name)
-                )));
-            }
-            let clean = without_trailing_slash(&name);
-            if clean.split('/').any(|c| c == "..") {
-                return Err(bad(format!("entry `{}` contains `..`", quote(&name))));
-            }
-            if reader::clean_path(&clean).map_err(&bad)? != clean {
-                return Err(bad(format!(
-                    "entry `{}` is not a plain absolute path",
-                    quote(&name)
-                )));
-            }
+            let clean = install_path(&name).map_err(|why| bad(format!("entry {why}")))?;
             if !seen.insert(clean.clone()) {
                 return Err(bad(format!("entry `{}` appears twice", quote(&clean))));
             }
@@ -111,11 +97,12 @@ impl Reader {
             let mut read = reader::read_tar_entry(
                 &mut item,
                 clean,
-                TarTypes::FileDirSymlink,
+                TarTypes::FilesDirsLinks,
                 &bad,
                 &mut |chunk| sha256.update(chunk),
             )?;
-            guard
+            reader::resolve_hardlink(&mut read, install_path).map_err(&bad)?;
+            let source = guard
                 .admit(&read.path, read.kind, read.link_target.as_deref())
                 .map_err(&bad)?;
             // The computed SHA-256 hex for now; replaced by the manifest's sum string below.
@@ -124,6 +111,10 @@ impl Reader {
                 (EntryKind::Symlink, Some(target)) => Some(symlink_sum(target)),
                 _ => None,
             };
+            if let Some(source) = source.and_then(|i| data.get(i)) {
+                // `pkg create` lists a hard-linked name as a file with its content's sum.
+                (read.size, read.digest) = (source.size, source.digest.clone());
+            }
             data.push(read);
         }
         reader::finish_tar(archive, &bad)?;
@@ -207,14 +198,14 @@ impl Reader {
                         )));
                     }
                 }
-                // `TarTypes::FileDirSymlink` refused these while reading.
-                EntryKind::Hardlink | EntryKind::Other => {
+                // `TarTypes::FilesDirsLinks` refused these while reading.
+                EntryKind::Other => {
                     return Err(bad(format!(
-                        "`{}` is neither a file, a directory nor a symlink",
+                        "`{}` is neither a file, a directory nor a link",
                         e.path
                     )))
                 }
-                EntryKind::File | EntryKind::Symlink => {
+                EntryKind::File | EntryKind::Hardlink | EntryKind::Symlink => {
                     let Some(value) = files.get(&e.path) else {
                         return Err(bad(format!(
                             "`{}` is in the archive but not specified in the manifest",
@@ -230,7 +221,10 @@ impl Reader {
                         e.digest = Some(sum.to_string());
                     }
                     if let FileValue::Attrs(a) = value {
-                        if let (Some(t), Some(l)) = (&a.symlink_target, &e.link_target) {
+                        let symlink = e.kind == EntryKind::Symlink;
+                        if let (Some(t), Some(l), true) =
+                            (&a.symlink_target, &e.link_target, symlink)
+                        {
                             if t != l {
                                 return Err(bad(format!(
                                     "symlink `{}` points to `{l}` but the manifest says `{t}`",
@@ -240,9 +234,7 @@ impl Reader {
                         }
                         if let Some(perm) = &a.perm {
                             let want = u32::from_str_radix(&perm.to_string(), 8).ok();
-                            if e.kind == EntryKind::File
-                                && want.is_some_and(|w| w & 0o7777 != e.mode)
-                            {
+                            if !symlink && want.is_some_and(|w| w & 0o7777 != e.mode) {
                                 return Err(bad(format!(
                                     "`{}` has mode {:o} in the archive but {perm} in the manifest",
                                     e.path, e.mode
@@ -322,6 +314,23 @@ impl Reader {
 
 /// An absolute path without its trailing `/`, the root staying `/`: how archive names and the
 /// manifest's directories are compared.
+/// The install path of an archive name (`/usr/local/bin/x`), also used for a hard link's
+/// target, which `pkg create` stores the same way (pkg looks the target up in the manifest); or
+/// why there is none.
+fn install_path(name: &str) -> std::result::Result<String, String> {
+    if !name.starts_with('/') {
+        return Err(format!(
+            "`{}` is a relative path; pkg needs absolute paths (`/usr/local/...`), else it fails with \"not specified in the manifest\"",
+            quote(name)
+        ));
+    }
+    let clean = without_trailing_slash(name);
+    if reader::clean_path(&clean)? != clean {
+        return Err(format!("`{}` is not a plain absolute path", quote(name)));
+    }
+    Ok(clean)
+}
+
 fn without_trailing_slash(p: &str) -> String {
     match p.trim_end_matches('/') {
         "" => "/".to_string(),
