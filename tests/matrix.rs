@@ -189,8 +189,17 @@ fn a_deb_written_by_syspack_package_is_judged_from_its_contents() {
         ],
     ));
     assert_eq!(m["artifact"], "hello_1.0.0-1_amd64.deb");
-    // The deb holds /usr/bin/hello-elf, a copy of /usr/bin/true (GLIBC_2.34).
-    assert_eq!(row(&m, "debian-11")["installs"]["status"], "yes", "{m:#}");
+    // The deb holds /usr/bin/hello-elf, a copy of /usr/bin/true (GLIBC_2.34), and declares the
+    // libc6 it needs, which apt on Debian 11 cannot satisfy.
+    assert_eq!(row(&m, "debian-11")["installs"]["status"], "no", "{m:#}");
+    assert_contains(
+        &row(&m, "debian-11")["installs"].to_string(),
+        &[
+            "depends on `libc6 (>= 2.34)`",
+            "debian-11 has libc6 2.31",
+            "Packages",
+        ],
+    );
     assert_eq!(row(&m, "debian-11")["compression"], "xz");
     assert_eq!(row(&m, "debian-11")["runs"]["status"], "no", "{m:#}");
     assert_contains(

@@ -128,6 +128,68 @@ fn binary_built_here_does_not_run_on_older_glibc() {
     );
 }
 
+/// A `.deb`'s declared dependencies, judged against each release's built-in index (the versions
+/// are those of the archives' own `Packages` files): a group no package of the release
+/// satisfies is a no; a group with an alternative the index does not know is not judged.
+#[test]
+fn a_debs_declared_dependencies_are_judged_against_the_release_index() {
+    let kb = KnowledgeBase::builtin();
+    let rs = releases(kb, &["debian-11", "debian-12"]);
+    let installs = |depends: &[&str], release: &str| {
+        let deb = Artifact {
+            name: "x".into(),
+            packages: vec![PackageArtifact {
+                file: "x_1.0_amd64.deb".into(),
+                format: Format::Deb,
+                compression: Compression::Xz {
+                    level: 6,
+                    threads: 1,
+                },
+                freebsd_major: None,
+                depends: depends.iter().map(|d| d.to_string()).collect(),
+            }],
+            ..Artifact::default()
+        };
+        let m = matrix::compute(&deb, &BTreeMap::new(), &rs);
+        let cell = m.row(release).unwrap().installs.clone();
+        (cell.status, cell.reasons.join("; "))
+    };
+    let bullseye_libc = "2.31-13+deb11u11";
+    let (status, why) = installs(&["adduser", "libc6 (>= 2.34)"], "debian-11");
+    assert_eq!(status, Status::No, "{why}");
+    for part in [
+        "depends on `libc6 (>= 2.34)`",
+        &format!("debian-11 has libc6 {bullseye_libc}"),
+        "dists/bullseye/main/binary-amd64/Packages",
+    ] {
+        assert!(why.contains(part), "`{part}` not in: {why}");
+    }
+    assert_eq!(installs(&["libc6 (>= 2.34)"], "debian-12").0, Status::Yes);
+    // dpkg reads the deprecated `>` as `>=` (deb-control(5)); `>>` is strict.
+    let equal = |op: &str| format!("libc6 ({op} {bullseye_libc})");
+    assert_eq!(installs(&[&equal(">")], "debian-11").0, Status::Yes);
+    assert_eq!(installs(&[&equal(">>")], "debian-11").0, Status::No);
+    assert_eq!(installs(&[&equal("<<")], "debian-11").0, Status::No);
+    assert_eq!(installs(&[&equal("=")], "debian-11").0, Status::Yes);
+    // An architecture qualifier names the same package.
+    assert_eq!(
+        installs(&["libc6:any (>= 2.34)"], "debian-11").0,
+        Status::No
+    );
+    // Alternatives: a no only when none holds; an alternative the index lacks leaves it open.
+    let (status, why) = installs(&["libc6 (>= 9) | libc6-i386 (>= 9)"], "debian-11");
+    assert_eq!(status, Status::No, "{why}");
+    assert!(why.contains("libc6-i386 2.31"), "{why}");
+    assert_eq!(
+        installs(&["libc6 (>= 9) | libc6 (>= 2.31)"], "debian-11").0,
+        Status::Yes
+    );
+    assert_eq!(
+        installs(&["libc6 (>= 9) | not-a-library"], "debian-11").0,
+        Status::Yes
+    );
+}
+
 #[test]
 fn zstd_deb_is_refused_by_debian_11_and_xz_is_prescribed() {
     let kb = KnowledgeBase::builtin();
@@ -142,6 +204,7 @@ fn zstd_deb_is_refused_by_debian_11_and_xz_is_prescribed() {
                 threads: 1,
             },
             freebsd_major: None,
+            depends: Vec::new(),
         }],
         ..Artifact::default()
     };

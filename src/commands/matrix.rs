@@ -22,7 +22,7 @@ use crate::sys_crates::SysCrate;
 /// Show which distro releases install, run and build a project, a binary or a package.
 ///
 /// One row per release: installs? (the package format and compression its package manager
-/// reads), runs? (glibc symbol versions and sonames), builds from system libraries? (each sys
+/// reads; for a .deb also its declared dependencies against the release's index), runs? (glibc symbol versions and sonames), builds from system libraries? (each sys
 /// crate's minimum version against the release's), the libraries to vendor there, and the
 /// dependencies the package gets. Every no comes with its reason (`needs GLIBC_2.34, has 2.31`).
 ///
@@ -374,11 +374,22 @@ fn package_artifact(args: &Args, files: &[PathBuf]) -> Result<(Artifact, Vec<Rec
                 .map(|(major, _)| major),
             _ => None,
         };
+        let depends = match &package {
+            syspack_distro::AnyReader::Deb(reader) => ["Pre-Depends", "Depends"]
+                .iter()
+                .filter_map(|field| reader.metadata().get(field))
+                .flat_map(|value| value.split(','))
+                .map(|group| group.trim().to_string())
+                .filter(|group| !group.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        };
         packages.push(PackageArtifact {
             file: file_name(f),
             format,
             compression,
             freebsd_major,
+            depends,
         });
         for e in extracted {
             let info = e.info;

@@ -15,7 +15,9 @@
 //! binary's `GLIBCXX_`/`CXXABI_`/`GCC_` needs against the version nodes of the release's
 //! libstdc++/libgcc symbols files (elsewhere those needs are unknown: no data), a soname the
 //! release's `Contents` file names is a fact, and each dependency's relation is the one
-//! dpkg-shlibdeps writes for the symbols the binary imports ([`crate::kb::shlibdeps`]).
+//! dpkg-shlibdeps writes for the symbols the binary imports ([`crate::kb::shlibdeps`]); the
+//! *installs* cell of a given `.deb` checks its declared dependencies against the index's
+//! package versions.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -85,6 +87,11 @@ pub struct PackageArtifact {
     /// installs only packages of its own system's ABI.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub freebsd_major: Option<u32>,
+    /// What a `.deb` declares it needs: one entry per group of alternatives of its `Pre-Depends`
+    /// and `Depends` (`libc6 (>= 2.34)`, `libssl3 | libssl3t64`), as its control file writes
+    /// them; empty for the other formats.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends: Vec<String>,
 }
 
 fn ser_display<T: fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -622,7 +629,8 @@ fn installs(artifact: &Artifact, release: &Release) -> (Cell, Option<String>) {
             Some(true) => {
                 let mut cell = Cell::new(Status::Yes);
                 cell.confidence = fact.map_or(Confidence::Unverified, |f| f.confidence);
-                return (cell, Some(kind.name().to_string()));
+                declared_depends(&mut cell, p, release);
+                return (cell.finish(), Some(kind.name().to_string()));
             }
             Some(false) => {
                 refused.push((kind, fact.map_or(Confidence::Unverified, |f| f.confidence)))
@@ -661,6 +669,96 @@ fn installs(artifact: &Artifact, release: &Release) -> (Cell, Option<String>) {
         ),
         Some(kind.name().to_string()),
     )
+}
+
+/// A `.deb`'s declared dependencies against the release's index: a group of alternatives that
+/// no package of the release satisfies is a definite no (`libc6 (>= 2.34)` on Debian 11, which
+/// has 2.31), citing the index's `Packages` file and date. The index lists the library
+/// packages, not `Provides`: a group is judged only when every alternative names a package the
+/// index has (a renamed library's old name, which the new package provides, is not one: the
+/// shipped indexes have `libssl3t64` but no `libssl3` for Ubuntu 24.04, `libgcc-s1` but no
+/// `libgcc1`). The rest is left to the solver (`--solve` with the release's `Packages`), which
+/// reads every package.
+fn declared_depends(cell: &mut Cell, package: &PackageArtifact, release: &Release) {
+    let index = crate::kb::index::get(release.id.as_str());
+    let Some(ix) = index.filter(|_| package.format == Format::Deb) else {
+        return;
+    };
+    for group in &package.depends {
+        let mut have = Vec::new();
+        for alternative in group.split('|') {
+            let Some((name, constraint)) = deb_relation(alternative) else {
+                break;
+            };
+            let Some(version) = ix.version(name) else {
+                break;
+            };
+            let holds = constraint.is_none_or(|(op, want)| {
+                op_holds(op, crate::kb::debversion::compare(version, want))
+            });
+            if holds {
+                break;
+            }
+            have.push(format!("{name} {version}"));
+        }
+        if have.len() == group.split('|').count() {
+            cell.index_as_of = Some(ix.date.clone());
+            cell.add(
+                Status::No,
+                format!(
+                    "depends on `{}`, and {} has {} ({})",
+                    group.trim(),
+                    release.id,
+                    have.join(", "),
+                    ix.packages_source()
+                ),
+                Confidence::Verified,
+            );
+        }
+    }
+}
+
+/// One alternative of a Debian relation field (`libc6 (>= 2.34)`, `python3:any`): the package
+/// name without its architecture qualifier and the constraint, with dpkg's meaning of the
+/// deprecated `<` and `>` (or equal, deb-control(5)); `None` for what is not one.
+fn deb_relation(text: &str) -> Option<(&str, Option<(&str, &str)>)> {
+    let text = text.trim();
+    let (name, rest) = match text.split_once('(') {
+        Some((n, r)) => (n.trim(), Some(r.strip_suffix(')')?.trim())),
+        None => (text, None),
+    };
+    let name = name.split_once(':').map_or(name, |(n, _)| n);
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return None;
+    }
+    let Some(rest) = rest else {
+        return Some((name, None));
+    };
+    let op_len = rest
+        .find(|c: char| !matches!(c, '<' | '>' | '='))
+        .unwrap_or(rest.len());
+    let (op, version) = (&rest[..op_len], rest[op_len..].trim());
+    let op = match op {
+        "<<" => "<<",
+        "<=" | "<" => "<=",
+        "=" => "=",
+        ">=" | ">" => ">=",
+        ">>" => ">>",
+        _ => return None,
+    };
+    (!version.is_empty()).then_some((name, Some((op, version))))
+}
+
+/// Whether `have` compared with the wanted version (`ordering`) satisfies Debian's `op`.
+fn op_holds(op: &str, ordering: std::cmp::Ordering) -> bool {
+    use std::cmp::Ordering::*;
+    match op {
+        "<<" => ordering == Less,
+        "<=" => ordering != Greater,
+        "=" => ordering == Equal,
+        ">=" => ordering != Less,
+        _ => ordering == Greater,
+    }
 }
 
 /// A definite no from the release's index: no package of it ships `soname` (`source` names the
