@@ -36,7 +36,10 @@ while :; do
   fi
   echo $$ >"logs/$pick.busy"
   result=ok
-  ./run.sh "$chunk" "$pick" | grep -q "stopped with a finding" && result=finding
+  # The whole output first: `run.sh | grep -q` would end run.sh with SIGPIPE at the match, and
+  # under pipefail that failed pipeline hid every finding as `ok`.
+  out=$(./run.sh "$chunk" "$pick")
+  grep -q "stopped with a finding" <<<"$out" && result=finding
   rm -f "logs/$pick.busy"
   # run.sh's time file: "run.sh: T: W s wall, U s user + S s system".
   read -r wall cpu < <(awk '{ printf "%d %d\n", $3, $6 + $10 }' "logs/$pick.time")
