@@ -3,7 +3,8 @@
 //! [`ElfInfo::parse`] reads an executable or shared library (any architecture, so it works for
 //! cross-compiled binaries — no `ldd`, no `dpkg-shlibdeps`) and reports:
 //!
-//! * `DT_NEEDED` sonames in order, and the file's own `DT_SONAME`;
+//! * `DT_NEEDED` sonames in order, the file's own `DT_SONAME`, and the directories its
+//!   `DT_RUNPATH` (else `DT_RPATH`) adds to the loader's search;
 //! * symbol-version needs per library from `.gnu.version_r` (`GLIBC_2.34`, `GLIBCXX_3.4.30`,
 //!   `CXXABI_1.3.13`, `GCC_4.2.0`…);
 //! * the symbols it imports, each with its version (`.dynsym`, `.dynstr`, `.gnu.version`,
@@ -103,6 +104,11 @@ pub struct ElfInfo {
     pub libc: Libc,
     /// The file's own `DT_SONAME` (shared libraries).
     pub soname: Option<String>,
+    /// The directories of `DT_RUNPATH`, else of `DT_RPATH` (the loader ignores `DT_RPATH` when
+    /// `DT_RUNPATH` is present, ld.so(8)), in order: where the loader looks for `needed` before
+    /// its default directories (`/usr/lib/x86_64-linux-gnu/systemd`, `$ORIGIN/../lib`).
+    #[serde(skip)]
+    pub runpath: Vec<String>,
     /// True when the file has a `DT_GNU_HASH` table and no `DT_HASH` (rpm's elfdeps then
     /// requires `rtld(GNU_HASH)`).
     #[serde(skip)]
@@ -268,6 +274,7 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         .map_err(|e| format!("bad section headers: {e}"))?;
     let mut needed = Vec::new();
     let mut soname = None;
+    let (mut runpath, mut rpath) = (None, None);
     let (mut sysv_hash, mut gnu_hash) = (false, false);
     if let Some((dyns, link)) = sections
         .dynamic(endian, data)
@@ -283,16 +290,23 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
                 Some(elf::DT_GNU_HASH) => gnu_hash = true,
                 _ => {}
             }
-            if tag == Some(elf::DT_NEEDED) || tag == Some(elf::DT_SONAME) {
+            let string_tags = [
+                elf::DT_NEEDED,
+                elf::DT_SONAME,
+                elf::DT_RUNPATH,
+                elf::DT_RPATH,
+            ];
+            if tag.is_some_and(|t| string_tags.contains(&t)) {
                 let offset: u64 = d.d_val(endian).into();
                 let s = u32::try_from(offset)
                     .ok()
                     .and_then(|o| strings.get(o).ok())
                     .ok_or_else(|| format!("bad .dynamic string at offset {offset}"))?;
-                if tag == Some(elf::DT_NEEDED) {
-                    needed.push(text(s));
-                } else {
-                    soname = Some(text(s));
+                match tag {
+                    Some(elf::DT_NEEDED) => needed.push(text(s)),
+                    Some(elf::DT_SONAME) => soname = Some(text(s)),
+                    Some(elf::DT_RUNPATH) => runpath = Some(text(s)),
+                    _ => rpath = Some(text(s)),
                 }
             }
         }
@@ -399,6 +413,15 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         Libc::Static
     };
 
+    let runpath = runpath
+        .or(rpath)
+        .map(|dirs| {
+            dirs.split(':')
+                .filter(|d| !d.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(ElfInfo {
         needed,
         symbol_versions,
@@ -408,6 +431,7 @@ fn analyse<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         os,
         libc,
         soname,
+        runpath,
         gnu_hash_only: gnu_hash && !sysv_hash,
         loadable,
         unstripped,

@@ -107,6 +107,53 @@ fn shared_library_reports_its_soname() {
     assert!(info.needed.iter().any(|n| n == "libc.so.6"));
 }
 
+/// The directories `DT_RUNPATH` (the linker's default) or `DT_RPATH` (`--disable-new-dtags`)
+/// add to the loader's search, as `readelf -d` shows them.
+#[test]
+fn runpath_and_rpath_are_read_as_readelf_shows_them() {
+    let dir = common::scratch();
+    let lib_dir = dir.path().join("lib");
+    std::fs::create_dir(&lib_dir).unwrap();
+    cc(
+        &lib_dir,
+        "libdemo.so.1",
+        "void demo(void){}\n",
+        &["-shared", "-fPIC", "-Wl,-soname,libdemo.so.1"],
+    );
+    let link = format!("-L{}", lib_dir.display());
+    let program = "void demo(void);\nint main(void){ demo(); return 0; }\n";
+    for (name, dtags, tag) in [
+        ("with-runpath", "-Wl,--enable-new-dtags", "RUNPATH"),
+        ("with-rpath", "-Wl,--disable-new-dtags", "RPATH"),
+    ] {
+        let bin = cc(
+            dir.path(),
+            name,
+            program,
+            &[
+                &link,
+                "-l:libdemo.so.1",
+                dtags,
+                "-Wl,-rpath,/opt/demo/lib:$ORIGIN/../lib",
+            ],
+        );
+        let readelf = common::run(
+            Command::new("readelf").arg("-d").arg(&bin),
+            "apt-get install -y binutils",
+        );
+        let line = readelf
+            .lines()
+            .find(|l| l.contains(&format!("({tag})")))
+            .unwrap_or_else(|| panic!("no {tag} in readelf -d:\n{readelf}"));
+        let shown = line.rsplit_once('[').unwrap().1.trim_end_matches(']');
+        let info = ElfInfo::parse(&bin).unwrap();
+        assert_eq!(info.runpath.join(":"), shown, "{name}");
+        assert_eq!(info.runpath, ["/opt/demo/lib", "$ORIGIN/../lib"], "{name}");
+    }
+    let plain = cc(dir.path(), "plain", "int main(void){ return 0; }\n", &[]);
+    assert!(ElfInfo::parse(&plain).unwrap().runpath.is_empty());
+}
+
 #[test]
 fn not_an_elf_file_is_an_error_naming_the_file() {
     let dir = common::scratch();

@@ -190,6 +190,57 @@ fn a_debs_declared_dependencies_are_judged_against_the_release_index() {
     );
 }
 
+/// A soname no package of the release ships in the loader's default directories is a no,
+/// unless the binary's RUNPATH adds a directory the index does not list (systemd's private
+/// library in `/usr/lib/x86_64-linux-gnu/systemd`): then it is unknown.
+#[test]
+fn a_soname_the_index_lacks_is_unknown_when_a_runpath_may_hold_it() {
+    let dir = common::scratch();
+    let lib_dir = dir.path().join("lib");
+    std::fs::create_dir(&lib_dir).unwrap();
+    cc(
+        &lib_dir,
+        "libsyspackprivate.so.1",
+        "void private_fn(void){}\n",
+        &["-shared", "-fPIC", "-Wl,-soname,libsyspackprivate.so.1"],
+    );
+    let link = format!("-L{}", lib_dir.display());
+    let program = "void private_fn(void);\nint main(void){ private_fn(); return 0; }\n";
+    let kb = KnowledgeBase::builtin();
+    let rs = releases(kb, &["debian-12"]);
+    let runs = |name: &str, extra: &[&str]| {
+        let mut args = vec![link.as_str(), "-l:libsyspackprivate.so.1"];
+        args.extend_from_slice(extra);
+        let bin = cc(dir.path(), name, program, &args);
+        let artifact = Artifact {
+            name: name.into(),
+            elf: Some(ElfInfo::parse(&bin).unwrap()),
+            ..Artifact::default()
+        };
+        let m = matrix::compute(&artifact, &BTreeMap::new(), &rs);
+        let cell = m.row("debian-12").unwrap().runs.clone();
+        (cell.status, cell.reasons.join("; "))
+    };
+    let (status, why) = runs("plain", &[]);
+    assert_eq!(status, Status::No, "{why}");
+    assert!(
+        why.contains("needs libsyspackprivate.so.1, which debian-12 does not ship"),
+        "{why}"
+    );
+    let (status, why) = runs("standard", &["-Wl,-rpath,/usr/lib/x86_64-linux-gnu/"]);
+    assert_eq!(
+        status,
+        Status::No,
+        "a RUNPATH the index covers changes nothing: {why}"
+    );
+    let (status, why) = runs("private", &["-Wl,-rpath,/usr/lib/x86_64-linux-gnu/syspack"]);
+    assert_eq!(status, Status::Unknown, "{why}");
+    assert!(
+        why.contains("RUNPATH `/usr/lib/x86_64-linux-gnu/syspack`"),
+        "{why}"
+    );
+}
+
 #[test]
 fn zstd_deb_is_refused_by_debian_11_and_xz_is_prescribed() {
     let kb = KnowledgeBase::builtin();

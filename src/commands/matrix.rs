@@ -476,6 +476,11 @@ fn merge(mut elves: Vec<(String, ElfInfo)>) -> Option<ElfInfo> {
             out.symbol_versions.entry(lib).or_default().extend(versions);
         }
         out.imports.extend(info.imports);
+        for dir in info.runpath {
+            if !out.runpath.contains(&dir) {
+                out.runpath.push(dir);
+            }
+        }
         if info.libc == Libc::Glibc {
             out.libc = Libc::Glibc;
         }

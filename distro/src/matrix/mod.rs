@@ -762,9 +762,36 @@ fn op_holds(op: &str, ordering: std::cmp::Ordering) -> bool {
 }
 
 /// A definite no from the release's index: no package of it ships `soname` (`source` names the
-/// index file); the cell carries the index's as-of date.
-fn not_shipped(cell: &mut Cell, release: &Release, soname: &str, source: &str) {
+/// index file); the cell carries the index's as-of date. The index lists the library
+/// directories the loader searches by default ([`crate::kb::index::LIB_DIRS`]); when the binary
+/// also searches a `DT_RUNPATH` outside them (systemd's `/usr/lib/x86_64-linux-gnu/systemd`,
+/// `$ORIGIN/../lib`), a soname the index lacks may be there: unknown, not no.
+fn not_shipped(cell: &mut Cell, release: &Release, elf: &ElfInfo, soname: &str, source: &str) {
     cell.index_as_of = crate::kb::index::get(release.id.as_str()).map(|ix| ix.date.clone());
+    let elsewhere: Vec<&str> = elf
+        .runpath
+        .iter()
+        .map(String::as_str)
+        .filter(|dir| {
+            let dir = dir.trim_end_matches('/');
+            !crate::kb::index::LIB_DIRS
+                .iter()
+                .any(|lib| dir.strip_prefix('/') == Some(lib))
+        })
+        .collect();
+    if !elsewhere.is_empty() {
+        cell.add(
+            Status::Unknown,
+            format!(
+                "needs {soname}, which {} does not ship in its library directories ({source}); \
+                 the binary also searches its RUNPATH `{}`, which the index does not list",
+                release.id,
+                elsewhere.join(":")
+            ),
+            Confidence::Unverified,
+        );
+        return;
+    }
     cell.add(
         Status::No,
         format!(
@@ -925,7 +952,7 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
         // base system's libraries, which a FreeBSD packagesite does not list, excepted).
         if let Some((false, source)) = release.ships_soname(soname) {
             if table.as_ref().is_none_or(|p| p.package.is_some()) {
-                not_shipped(&mut cell, release, soname, &source);
+                not_shipped(&mut cell, release, elf, soname, &source);
                 continue;
             }
         }
@@ -1009,7 +1036,9 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
                         }
                         dep.sonames.push(soname.clone());
                     }
-                    (Some((false, source)), _) => not_shipped(&mut cell, release, soname, &source),
+                    (Some((false, source)), _) => {
+                        not_shipped(&mut cell, release, elf, soname, &source)
+                    }
                     (_, Some(s)) => cell.add(
                         Status::Unknown,
                         format!("needs {soname}; the data knows only {s} (no file list)"),
