@@ -381,7 +381,7 @@ fn rejects_manifests_that_are_not_first() {
 fn rejects_relative_paths() {
     fails_with(
         |items| items.iter_mut().find(|i| i.name == BIN).unwrap().name = BIN[1..].to_string(),
-        "has a relative path",
+        "is a relative path",
     );
 }
 
@@ -635,7 +635,7 @@ fn rejects_other_malformations() {
         |items| {
             items.iter_mut().find(|i| i.name == BIN).unwrap().name = "/usr/local/../bin/x".into()
         },
-        "contains `..`",
+        "has a `..` component",
     );
     fails_with(
         |items| items.insert(1, items[0].clone()),

@@ -966,16 +966,21 @@ pub const LIB_DIRS: &[&str] = &[
     "usr/lib/x86_64-linux-gnu",
 ];
 
-/// Whether a file name can be a soname a binary needs: `lib*.so.*` or the dynamic loader's
-/// `ld-*.so.*` (not a bare `.so` development link).
+/// Whether a file name can be a soname a binary needs: `lib*.so.*`, the dynamic loader's
+/// `ld-*.so.*`, or `lib*.so`. Most `lib*.so` files are development links (`libz.so`), which no
+/// binary needs, but some libraries' sonames end that way (Debian 12's `libdb-5.3.so` of
+/// libdb5.3, `libbfd-2.40-system.so` of libbinutils): without them, every package needing one
+/// was judged not to run.
 pub fn is_soname_file(name: &str) -> bool {
-    (name.starts_with("lib") || name.starts_with("ld-"))
+    let versioned = (name.starts_with("lib") || name.starts_with("ld-"))
         && name.contains(".so.")
-        && !name.ends_with('.')
+        && !name.ends_with('.');
+    let bare = name.starts_with("lib") && name.len() > "lib.so".len() && name.ends_with(".so");
+    versioned || bare
 }
 
-/// Reads a `Contents-<arch>` file: every `lib*.so.*` file directly under a [`LIB_DIRS`]
-/// directory → the packages shipping it.
+/// Reads a `Contents-<arch>` file: every file directly under a [`LIB_DIRS`] directory that
+/// [`is_soname_file`] accepts → the packages shipping it.
 ///
 /// # Errors
 ///
@@ -1318,7 +1323,9 @@ mod tests {
 usr/lib/x86_64-linux-gnu/libz.so.1                     libs/zlib1g
 usr/lib/x86_64-linux-gnu/libz.so.1.2.13                libs/zlib1g
 usr/lib/x86_64-linux-gnu/libz.so                       libdevel/zlib1g-dev
+usr/lib/x86_64-linux-gnu/libdb-5.3.so                  libs/libdb5.3
 usr/lib/x86_64-linux-gnu/perl5/libfoo.so.1             perl/libfoo-perl
+usr/lib/x86_64-linux-gnu/lib.so                        oldlibs/odd
 usr/share/doc/libz.so.1                                doc/x
 lib/x86_64-linux-gnu/libc.so.6                         libs/libc6,libs/libc6-hack
 lib64/ld-linux-x86-64.so.2                             libs/libc6
@@ -1330,10 +1337,16 @@ usr/bin/zcat                                           utils/gzip
             [
                 "ld-linux-x86-64.so.2",
                 "libc.so.6",
+                "libdb-5.3.so",
+                "libz.so",
                 "libz.so.1",
                 "libz.so.1.2.13"
             ]
         );
+        // A soname that ends in `.so` is one (libdb5.3's); a development link is recorded as
+        // well, under its own package, and no binary asks for it.
+        assert_eq!(m["libdb-5.3.so"], ["libdb5.3"]);
+        assert_eq!(m["libz.so"], ["zlib1g-dev"]);
         assert_eq!(m["libc.so.6"], ["libc6", "libc6-hack"]);
         assert_eq!(m["libz.so.1"], ["zlib1g"]);
     }

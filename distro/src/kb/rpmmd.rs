@@ -1053,9 +1053,14 @@ mod tests {
             },
         )
         .unwrap();
+        // A bare `.so` is kept too: some sonames end that way (nss's `libnss3.so`).
         assert_eq!(
             files,
-            ["/usr/lib64/libdemo.so.1", "/usr/lib64/libdemo.so.1.0.0"]
+            [
+                "/usr/lib64/libdemo.so.1",
+                "/usr/lib64/libdemo.so.1.0.0",
+                "/usr/lib64/libdemo.so"
+            ]
         );
     }
 
