@@ -224,7 +224,7 @@ fn records(index: &Path) -> (BTreeMap<String, String>, BTreeMap<String, BTreeSet
 
 /// What rpm says of the rpms: name → EVR for each one shipping a library (or named by the
 /// knowledge base: `openssl-devel`), and soname → packages
-/// from `--provides` (`X()(64bit)`) and `-l` (`lib*.so.*` directly in /usr/lib64 or /lib64).
+/// from `--provides` (`X()(64bit)`) and `-l` (`lib*.so*` directly in /usr/lib64 or /lib64).
 fn what_rpm_says(
     rpms: &[PathBuf],
 ) -> (BTreeMap<String, String>, BTreeMap<String, BTreeSet<String>>) {

@@ -8,7 +8,7 @@
 //! `lib/libalpm/be_sync.c`). Read: `%NAME%`, `%VERSION%` (`epoch:pkgver-pkgrel` as pacman
 //! prints it), `%ARCH%` (`x86_64` and `any` count), `%PROVIDES%` (makepkg's soname provides,
 //! `libfoo.so=1-64`: the library `libfoo.so.1` for 64-bit, `scripts/libmakepkg/autodep/library_provides.sh.in`)
-//! and `%FILES%` (paths without the leading `/`); the `lib*.so.*` files directly in `usr/lib`
+//! and `%FILES%` (paths without the leading `/`); the `lib*.so*` files directly in `usr/lib`
 //! (where Arch installs every library; `/lib` and `/lib64` are symlinks to it) are the library
 //! files the release ships.
 //!
@@ -80,8 +80,8 @@ pub fn parse_desc(text: &str, p: &mut DbPackage) {
     }
 }
 
-/// A `%FILES%` path that is a library file the loader finds by name: `lib*.so.*` directly in
-/// `usr/lib`.
+/// A `%FILES%` path that is a library file the loader finds by name: `lib*.so*` directly in
+/// `usr/lib` ([`index::is_soname_file`]).
 pub fn loader_library(path: &str) -> Option<&str> {
     let (dir, file) = path.rsplit_once('/')?;
     (LIB_DIRS.contains(&dir) && index::is_soname_file(file)).then_some(file)

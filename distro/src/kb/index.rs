@@ -3,9 +3,10 @@
 //! A [`ReleaseIndex`] is what `syspack kb update` keeps of one Debian or Ubuntu release: from the
 //! suite's `Release` file its date, suite and codename and the sha256 of every index file used;
 //! from `Packages` the versions of `libc6`, `dpkg`, `apt` and of every package that ships a
-//! library; from `Contents-<arch>` which package ships each `lib*.so.*` file where the dynamic
-//! loader looks (`lib`, `usr/lib`, their `x86_64-linux-gnu` and `64` variants; bare `lib*.so`
-//! development links are left out: no `DT_NEEDED` names them). Each fact of the index carries
+//! library; from `Contents-<arch>` which package ships each `lib*.so.*` and `lib*.so` file where
+//! the dynamic loader looks (`lib`, `usr/lib`, their `x86_64-linux-gnu` and `64` variants; a bare
+//! `lib*.so` is mostly a development link, but some sonames end that way, [`is_soname_file`]).
+//! Each fact of the index carries
 //! the file it came from (path relative to the mirror base, sha256) and the command that made it.
 //!
 //! The shipped indexes live in `distro/data/index/<release>.idx.xz`, are compiled in and

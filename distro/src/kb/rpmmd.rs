@@ -17,7 +17,7 @@
 //!   library a Provides of its soname with a `()(64bit)` marker on 64-bit ELF
 //!   (`libz.so.1()(64bit)`); those are the sonames the package provides, including sonames
 //!   without a version (`libnss3.so`).
-//! * `filelists` (`<filelists>`): each `<package name arch>`'s `<file>` paths; the `lib*.so.*`
+//! * `filelists` (`<filelists>`): each `<package name arch>`'s `<file>` paths; the `lib*.so*`
 //!   files directly in `/lib64` and `/usr/lib64` (the x86_64 loader's default directories on
 //!   Fedora, EL and openSUSE: glibc is configured there with `slibdir=/lib64`) are the library
 //!   files the release ships.
@@ -549,8 +549,8 @@ pub fn soname_provide(entry: &str) -> Option<&str> {
     plain.then_some(so)
 }
 
-/// A file path from filelists that is a library file the loader finds by name: `lib*.so.*` (or
-/// `ld-*.so.*`) directly in one of [`LIB_DIRS`].
+/// A file path from filelists that is a library file the loader finds by name: `lib*.so*` (or
+/// `ld-*.so.*`, [`index::is_soname_file`]) directly in one of [`LIB_DIRS`].
 pub fn loader_library(path: &str) -> Option<&str> {
     let (dir, file) = path.strip_prefix('/')?.rsplit_once('/')?;
     (LIB_DIRS.contains(&dir) && index::is_soname_file(file)).then_some(file)
