@@ -246,6 +246,79 @@ fn rpm_dump_matches_our_file_list() {
     assert_eq!(configs.trim(), "/etc/syspack-sample/hello.conf");
 }
 
+/// A package rpmbuild writes with what syspack's writer never does — a file under three names
+/// (a hard-link set: the content once in the payload, rpmlib(PartialHardlinkSets)), file
+/// capabilities, a `%ghost` file and a `%config(noreplace)` one — is read as rpm lists it:
+/// same paths, modes, sizes and flags, the ghost marked in the listing.
+#[test]
+fn an_rpmbuild_package_with_hard_links_caps_and_ghosts_reads_as_rpm_lists_it() {
+    let dir = scratch();
+    let spec = dir.path().join("hl.spec");
+    std::fs::write(
+        &spec,
+        "Name: hl\nVersion: 1.0\nRelease: 1\nSummary: hard links\nLicense: MIT\n\
+         BuildArch: x86_64\n%description\nhard links, caps, ghosts\n%install\n\
+         mkdir -p %{buildroot}/usr/bin %{buildroot}/etc/hl %{buildroot}/var/lib/hl\n\
+         printf '#!/bin/sh\\necho hi\\n' > %{buildroot}/usr/bin/hl\n\
+         chmod 755 %{buildroot}/usr/bin/hl\n\
+         ln %{buildroot}/usr/bin/hl %{buildroot}/usr/bin/hl2\n\
+         ln %{buildroot}/usr/bin/hl %{buildroot}/usr/bin/hl3\n\
+         echo conf > %{buildroot}/etc/hl/hl.conf\n\
+         %files\n/usr/bin/hl2\n/usr/bin/hl3\n%config(noreplace) /etc/hl/hl.conf\n\
+         %ghost /var/lib/hl/state\n%dir /var/lib/hl\n%caps(cap_net_raw=ep) /usr/bin/hl\n",
+    )
+    .unwrap();
+    run(
+        Command::new("rpmbuild")
+            .args(["-bb", "--quiet", "--define"])
+            .arg(format!("_topdir {}", dir.path().join("top").display()))
+            .env("SOURCE_DATE_EPOCH", DATE.to_string())
+            .arg(&spec),
+        "apt-get install --no-install-recommends rpm",
+    );
+    let package = dir.path().join("top/RPMS/x86_64/hl-1.0-1.x86_64.rpm");
+    let listed = run(
+        rpm_cmd()
+            .args([
+                "-qp",
+                "--qf",
+                "[%{FILENAMES} %{FILEMODES:octal} %{FILESIZES} %{FILEFLAGS:fflags}\n]",
+            ])
+            .arg(&package),
+        RPM_HINT,
+    );
+    let r = Reader::open(&package).unwrap_or_else(|e| panic!("{e}\n{listed}"));
+    let ours: Vec<String> = r
+        .entries()
+        .iter()
+        .map(|e| {
+            let type_bits = match e.kind {
+                EntryKind::Dir => 0o040000,
+                EntryKind::Symlink => 0o120000,
+                _ => 0o100000,
+            };
+            let flags = e.rpm_flags.unwrap_or_default();
+            let fflags: String = [(flags.config, 'c'), (flags.doc, 'd'), (flags.ghost, 'g')]
+                .iter()
+                .filter_map(|(on, c)| on.then_some(*c))
+                .collect();
+            format!("{} {:o} {} {fflags}", e.path, type_bits | e.mode, e.size)
+        })
+        .collect();
+    // The flags the model has (`c`onfig, `d`oc, `g`host) out of rpm's letters.
+    let theirs: Vec<String> = listed
+        .lines()
+        .map(|l| match l.rsplit_once(' ') {
+            Some((rest, f)) => format!("{rest} {}", f.replace(|c| !"cdg".contains(c), "")),
+            None => l.to_string(),
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+    let hl = |p: &str| r.entries().iter().find(|e| e.path == p).unwrap().clone();
+    assert_eq!(hl("/usr/bin/hl").digest, hl("/usr/bin/hl3").digest);
+    assert!(r.to_string().contains("/var/lib/hl/state (ghost)"), "{r}");
+}
+
 #[test]
 fn rpm_k_accepts_digests_and_rejects_a_tampered_copy() {
     let dir = scratch();

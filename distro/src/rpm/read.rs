@@ -962,6 +962,10 @@ impl fmt::Display for Reader {
             if flags.doc {
                 marks.push_str(" (doc)");
             }
+            if flags.ghost {
+                // Listed, owned, not in the payload: `rpm -qp --qf '%{FILEFLAGS:fflags}'` says `g`.
+                marks.push_str(" (ghost)");
+            }
             match &e.link_target {
                 Some(t) => writeln!(
                     f,
