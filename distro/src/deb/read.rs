@@ -426,6 +426,18 @@ fn member_compression(path: &Path, file: &mut File, m: &Member, data: bool) -> R
         ".xz" => Compression::DEFAULT_XZ,
         ".zst" => Compression::DEFAULT_ZSTD,
         ".bz2" if data => Compression::DEFAULT_BZIP2,
+        // dpkg still reads the LZMA-alone format of dpkg 1.13-era packages (lib/dpkg/compress.c,
+        // `.lzma`); syspack has no decoder for it, and says so rather than call it invalid (as
+        // the rpm reader does for an lzma payload).
+        ".lzma" if data => {
+            return Err(Error::UnsupportedCompression {
+                format: "deb",
+                compression:
+                    "lzma (data.tar.lzma, which dpkg still reads; repack it with dpkg-deb -Zxz)"
+                        .into(),
+                supported: "none, gzip, xz, zstd; bzip2 for data.tar",
+            })
+        }
         _ => {
             let reason = format!(
                 "member `{}` has a compression dpkg does not accept there",

@@ -544,6 +544,18 @@ fn reader_refuses_what_dpkg_refuses() {
     let p = dir.path().join("extra.deb");
     std::fs::write(&p, with_extra).unwrap();
     assert!(Reader::open(&p).is_ok());
+    // A legacy `data.tar.lzma`, which dpkg still reads: unsupported here, not malformed.
+    let mut lzma = good.clone();
+    let at = find(b"data.tar.xz  ");
+    lzma[at..at + 13].copy_from_slice(b"data.tar.lzma");
+    let p = dir.path().join("lzma.deb");
+    std::fs::write(&p, lzma).unwrap();
+    match Reader::open(&p) {
+        Err(e @ Error::UnsupportedCompression { .. }) => {
+            assert!(e.to_string().contains("which dpkg still reads"), "{e}")
+        }
+        other => panic!("expected an unsupported compression, got {other:?}"),
+    }
 }
 
 #[test]
