@@ -105,8 +105,8 @@ pub struct ReadEntry {
     pub kind: EntryKind,
     /// Permission bits (without the type bits).
     pub mode: u32,
-    /// Size in bytes: a regular file's content length; 0 for the rest, except RPM symlinks
-    /// (the target's length, as RPM records it).
+    /// Size in bytes: a regular file's content length (a hard link's is its file's); 0 for the
+    /// rest, except RPM symlinks (the target's length, as RPM records it).
     pub size: u64,
     /// The target of a symlink as stored; for a hard link, the install path of the file it links.
     pub link_target: Option<String>,

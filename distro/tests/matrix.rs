@@ -10,7 +10,7 @@ use syspack_distro::elf::ElfInfo;
 use syspack_distro::kb::{Confidence, Date, KnowledgeBase, ReleaseId, Version};
 use syspack_distro::matrix::render::{self, OutputFormat};
 use syspack_distro::matrix::{
-    self, Artifact, Column, PackageArtifact, Proof, Status, Verification,
+    self, Artifact, Column, PackageArtifact, Proof, Solved, Status, Verification,
 };
 use syspack_distro::{Compression, Format};
 
@@ -188,6 +188,48 @@ fn a_debs_declared_dependencies_are_judged_against_the_release_index() {
         installs(&["libc6 (>= 9) | not-a-library"], "debian-11").0,
         Status::Yes
     );
+
+    // A solver that read the release's whole index (maybe a newer one) has the last word.
+    let deb = Artifact {
+        name: "x".into(),
+        packages: vec![PackageArtifact {
+            file: "x_1.0_amd64.deb".into(),
+            format: Format::Deb,
+            compression: Compression::Xz {
+                level: 6,
+                threads: 1,
+            },
+            freebsd_major: None,
+            depends: vec!["libc6 (>= 2.34)".into()],
+        }],
+        ..Artifact::default()
+    };
+    let m = matrix::compute(&deb, &BTreeMap::new(), &rs);
+    let solved = |answer: &str, problems: &[&str]| {
+        let mut cell = m.row("debian-11").unwrap().installs.clone();
+        assert_eq!(cell.status, Status::No);
+        let solved = Solved {
+            answer: answer.into(),
+            by: "libsolv".into(),
+            index: None,
+        };
+        cell.apply_solved(
+            solved,
+            problems.iter().map(|p| p.to_string()).collect(),
+            None,
+        );
+        cell
+    };
+    let cell = solved("installable", &[]);
+    assert_eq!(
+        (cell.status, cell.reasons.len()),
+        (Status::Yes, 0),
+        "{cell:?}"
+    );
+    assert_eq!(cell.index_as_of, None);
+    let cell = solved("not installable", &["nothing provides libc6 >= 2.34"]);
+    assert_eq!(cell.status, Status::No);
+    assert_eq!(cell.reasons, ["nothing provides libc6 >= 2.34"]);
 }
 
 /// A soname no package of the release ships in the loader's default directories is a no,

@@ -234,6 +234,10 @@ pub struct Cell {
     /// when other facts of the cell are leads.
     #[serde(skip)]
     no_confidence: Option<Confidence>,
+    /// The installs cell only: the reasons [`declared_depends`] added, which a solver's
+    /// installable answer (it reads every package of the release) takes back.
+    #[serde(skip)]
+    declared_refusals: Vec<String>,
     /// The runs cell only: the as-of date of the release index (`syspack kb`) whose file list
     /// answered which sonames the release ships.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -277,16 +281,26 @@ impl Cell {
             confidence: Confidence::Verified,
             proofs: Vec::new(),
             no_confidence: None,
+            declared_refusals: Vec::new(),
             solved: None,
             index_as_of: None,
         }
     }
 
-    /// Takes a solver's answer into the cell: an installable answer keeps the cell's status
-    /// (the format check still applies), a not-installable one makes it no with the solver's
-    /// `problems` as reasons (verified: the release's own index says so); `not solved` adds
-    /// `note` as a reason and leaves the status.
+    /// Takes a solver's answer into the cell. An answer replaces what the declared-dependency
+    /// check said (the solver read every package; the built-in index only the libraries): an
+    /// installable one keeps the format check's status, a not-installable one makes the cell no
+    /// with the solver's `problems` as reasons (verified: the release's own index says so).
+    /// `not solved` adds `note` as a reason and leaves the status.
     pub fn apply_solved(&mut self, solved: Solved, problems: Vec<String>, note: Option<String>) {
+        // The solver read every package of the release's index (maybe a newer one): its answer
+        // replaces the declared-dependency check's, which knew the library packages alone.
+        let answered = ["installable", "not installable"].contains(&solved.answer.as_str());
+        if answered && !self.declared_refusals.is_empty() {
+            let refusals = std::mem::take(&mut self.declared_refusals);
+            self.reasons.retain(|r| !refusals.contains(r));
+            (self.status, self.no_confidence, self.index_as_of) = (Status::Yes, None, None);
+        }
         match solved.answer.as_str() {
             "not installable" => {
                 for p in problems {
@@ -702,18 +716,16 @@ fn declared_depends(cell: &mut Cell, package: &PackageArtifact, release: &Releas
             have.push(format!("{name} {version}"));
         }
         if have.len() == group.split('|').count() {
-            cell.index_as_of = Some(ix.date.clone());
-            cell.add(
-                Status::No,
-                format!(
-                    "depends on `{}`, and {} has {} ({})",
-                    group.trim(),
-                    release.id,
-                    have.join(", "),
-                    ix.packages_source()
-                ),
-                Confidence::Verified,
+            let reason = format!(
+                "depends on `{}`, and {} has {} ({})",
+                group.trim(),
+                release.id,
+                have.join(", "),
+                ix.packages_source()
             );
+            cell.index_as_of = Some(ix.date.clone());
+            cell.declared_refusals.push(reason.clone());
+            cell.add(Status::No, reason, Confidence::Verified);
         }
     }
 }
