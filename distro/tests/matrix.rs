@@ -128,6 +128,24 @@ fn binary_built_here_does_not_run_on_older_glibc() {
     );
 }
 
+/// An xz `.deb` that declares `depends` (one group of alternatives each).
+fn deb_declaring(depends: &[&str]) -> Artifact {
+    Artifact {
+        name: "x".into(),
+        packages: vec![PackageArtifact {
+            file: "x_1.0_amd64.deb".into(),
+            format: Format::Deb,
+            compression: Compression::Xz {
+                level: 6,
+                threads: 1,
+            },
+            freebsd_major: None,
+            depends: depends.iter().map(|d| d.to_string()).collect(),
+        }],
+        ..Artifact::default()
+    }
+}
+
 /// A `.deb`'s declared dependencies, judged against each release's built-in index (the versions
 /// are those of the archives' own `Packages` files): a group no package of the release
 /// satisfies is a no; a group with an alternative the index does not know is not judged.
@@ -136,21 +154,7 @@ fn a_debs_declared_dependencies_are_judged_against_the_release_index() {
     let kb = KnowledgeBase::builtin();
     let rs = releases(kb, &["debian-11", "debian-12"]);
     let installs = |depends: &[&str], release: &str| {
-        let deb = Artifact {
-            name: "x".into(),
-            packages: vec![PackageArtifact {
-                file: "x_1.0_amd64.deb".into(),
-                format: Format::Deb,
-                compression: Compression::Xz {
-                    level: 6,
-                    threads: 1,
-                },
-                freebsd_major: None,
-                depends: depends.iter().map(|d| d.to_string()).collect(),
-            }],
-            ..Artifact::default()
-        };
-        let m = matrix::compute(&deb, &BTreeMap::new(), &rs);
+        let m = matrix::compute(&deb_declaring(depends), &BTreeMap::new(), &rs);
         let cell = m.row(release).unwrap().installs.clone();
         (cell.status, cell.reasons.join("; "))
     };
@@ -190,21 +194,7 @@ fn a_debs_declared_dependencies_are_judged_against_the_release_index() {
     );
 
     // A solver that read the release's whole index (maybe a newer one) has the last word.
-    let deb = Artifact {
-        name: "x".into(),
-        packages: vec![PackageArtifact {
-            file: "x_1.0_amd64.deb".into(),
-            format: Format::Deb,
-            compression: Compression::Xz {
-                level: 6,
-                threads: 1,
-            },
-            freebsd_major: None,
-            depends: vec!["libc6 (>= 2.34)".into()],
-        }],
-        ..Artifact::default()
-    };
-    let m = matrix::compute(&deb, &BTreeMap::new(), &rs);
+    let m = matrix::compute(&deb_declaring(&["libc6 (>= 2.34)"]), &BTreeMap::new(), &rs);
     let solved = |answer: &str, problems: &[&str]| {
         let mut cell = m.row("debian-11").unwrap().installs.clone();
         assert_eq!(cell.status, Status::No);
