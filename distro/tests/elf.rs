@@ -1,28 +1,14 @@
 //! ELF analysis against real binaries: the system's `/bin/ls` and C programs compiled here with `cc`
 //! (dynamic with libz, static, and a shared library).
 
-use crate::common;
+use crate::common::{self, cc, CC_HINT};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use syspack_distro::elf::{ElfInfo, Libc, TargetOs};
 use syspack_distro::kb::Version;
 use syspack_distro::{Arch, Error};
-
-const CC_HINT: &str = "apt-get install -y gcc libc6-dev zlib1g-dev";
-
-/// Compiles `source` into `dir/name` with `cc`, passing `args` after the source file.
-fn cc(dir: &Path, name: &str, source: &str, args: &[&str]) -> PathBuf {
-    let src = dir.join(format!("{name}.c"));
-    std::fs::write(&src, source).unwrap();
-    let out = dir.join(name);
-    common::run(
-        Command::new("cc").arg("-o").arg(&out).arg(&src).args(args),
-        CC_HINT,
-    );
-    out
-}
 
 const ZLIB_PROGRAM: &str =
     "#include <zlib.h>\n#include <stdio.h>\nint main(void){ puts(zlibVersion()); return 0; }\n";
@@ -114,12 +100,7 @@ fn runpath_and_rpath_are_read_as_readelf_shows_them() {
     let dir = common::scratch();
     let lib_dir = dir.path().join("lib");
     std::fs::create_dir(&lib_dir).unwrap();
-    cc(
-        &lib_dir,
-        "libdemo.so.1",
-        "void demo(void){}\n",
-        &["-shared", "-fPIC", "-Wl,-soname,libdemo.so.1"],
-    );
+    common::shared_library(&lib_dir, "libdemo.so.1", "demo");
     let link = format!("-L{}", lib_dir.display());
     let program = "void demo(void);\nint main(void){ demo(); return 0; }\n";
     for (name, dtags, tag) in [

@@ -1,9 +1,8 @@
 //! The compatibility matrix for binaries built here (Debian 12, glibc 2.36) and for packages.
 
-use crate::common;
+use crate::common::{self, cc, CC_HINT};
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use syspack_distro::elf::ElfInfo;
@@ -13,19 +12,6 @@ use syspack_distro::matrix::{
     self, Artifact, Column, PackageArtifact, Proof, Solved, Status, Verification,
 };
 use syspack_distro::{Compression, Format};
-
-const CC_HINT: &str = "apt-get install -y gcc libc6-dev zlib1g-dev";
-
-fn cc(dir: &Path, name: &str, source: &str, args: &[&str]) -> PathBuf {
-    let src = dir.join(format!("{name}.c"));
-    std::fs::write(&src, source).unwrap();
-    let out = dir.join(name);
-    common::run(
-        Command::new("cc").arg("-o").arg(&out).arg(&src).args(args),
-        CC_HINT,
-    );
-    out
-}
 
 /// A C program linked with libz; linked on glibc >= 2.34 it needs `__libc_start_main@GLIBC_2.34`.
 fn zlib_binary() -> (tempfile::TempDir, ElfInfo) {
@@ -230,12 +216,7 @@ fn a_soname_the_index_lacks_is_unknown_when_a_runpath_may_hold_it() {
     let dir = common::scratch();
     let lib_dir = dir.path().join("lib");
     std::fs::create_dir(&lib_dir).unwrap();
-    cc(
-        &lib_dir,
-        "libsyspackprivate.so.1",
-        "void private_fn(void){}\n",
-        &["-shared", "-fPIC", "-Wl,-soname,libsyspackprivate.so.1"],
-    );
+    common::shared_library(&lib_dir, "libsyspackprivate.so.1", "private_fn");
     let link = format!("-L{}", lib_dir.display());
     let program = "void private_fn(void);\nint main(void){ private_fn(); return 0; }\n";
     let kb = KnowledgeBase::builtin();

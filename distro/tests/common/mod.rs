@@ -145,3 +145,32 @@ pub fn with_tz<T>(tz: &str, f: impl FnOnce() -> T) -> T {
     }
     out
 }
+
+/// The install command for what [`cc`] needs.
+pub const CC_HINT: &str = "apt-get install -y gcc libc6-dev zlib1g-dev";
+
+/// Compiles `source` into `dir/name` with `cc`, passing `args` after the source file.
+pub fn cc(dir: &Path, name: &str, source: &str, args: &[&str]) -> PathBuf {
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, source).unwrap();
+    let out = dir.join(name);
+    run(
+        std::process::Command::new("cc")
+            .arg("-o")
+            .arg(&out)
+            .arg(&src)
+            .args(args),
+        CC_HINT,
+    );
+    out
+}
+
+/// A shared library `dir/<soname>` with that soname and one function, `void <function>(void)`.
+pub fn shared_library(dir: &Path, soname: &str, function: &str) -> PathBuf {
+    cc(
+        dir,
+        soname,
+        &format!("void {function}(void){{}}\n"),
+        &["-shared", "-fPIC", &format!("-Wl,-soname,{soname}")],
+    )
+}
