@@ -133,6 +133,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A package file is valid but of a kind syspack does not read (a source rpm).
+    #[error("`{}` is {what}, which syspack does not read: {hint}", path.display())]
+    UnsupportedPackage {
+        /// The package file.
+        path: PathBuf,
+        /// What kind of package it is, e.g. "a source rpm (SRPM)".
+        what: &'static str,
+        /// What to do instead.
+        hint: &'static str,
+    },
+
     /// A checksum stored in a package does not match the content.
     #[error("`{}`: checksum mismatch for `{entry}`: the package says {expected}, the content hashes to {actual}", path.display())]
     ChecksumMismatch {

@@ -218,6 +218,112 @@ fn pacman_installs_verifies_and_removes_each_compression() {
     }
 }
 
+/// nfpm's Arch packages: the metadata after the data, and a `.MTREE` that lists directories
+/// with a trailing slash and Go's zero time (-62135596800) and leaves `.INSTALL` out. pacman
+/// installs such a package; our reader reads it as the package it was made from.
+#[test]
+fn an_nfpm_style_package_installs_and_reads_as_the_original() {
+    let dir = scratch();
+    let pkg = sample_package(&dir.path().join("assets"));
+    let original = write(&pkg, &Options::default(), dir.path());
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    run(
+        Command::new("bsdtar")
+            .arg("-xpf")
+            .arg(&original)
+            .arg("-C")
+            .arg(&tree),
+        BSDTAR,
+    );
+    assert!(tree.join(".INSTALL").exists(), "the sample has no .INSTALL");
+    let gzip = "apt-get install gzip";
+    let mtree = run(
+        Command::new("gzip").arg("-dc").arg(tree.join(".MTREE")),
+        gzip,
+    );
+    let nfpm_mtree: String = mtree
+        .lines()
+        .filter(|l| !l.starts_with("./.INSTALL "))
+        .map(|l| match l.split_once(' ') {
+            Some((path, rest)) if rest.contains("type=dir") => {
+                let rest: Vec<&str> = rest
+                    .split(' ')
+                    .map(|w| {
+                        if w.starts_with("time=") {
+                            "time=-62135596800.0"
+                        } else {
+                            w
+                        }
+                    })
+                    .collect();
+                format!("{path}/ {}\n", rest.join(" "))
+            }
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    assert!(nfpm_mtree.contains("/ time=-62135596800.0"), "{nfpm_mtree}");
+    std::fs::write(tree.join(".MTREE.txt"), nfpm_mtree).unwrap();
+    let gzipped = std::process::Command::new("gzip")
+        .args(["-9nc"])
+        .arg(tree.join(".MTREE.txt"))
+        .output()
+        .unwrap();
+    assert!(gzipped.status.success());
+    std::fs::write(tree.join(".MTREE"), gzipped.stdout).unwrap();
+    std::fs::remove_file(tree.join(".MTREE.txt")).unwrap();
+    let mut data: Vec<String> = std::fs::read_dir(&tree)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    data.sort();
+    let nfpm_style = dir.path().join("nfpm-style-1-1-x86_64.pkg.tar.zst");
+    run(
+        Command::new("bsdtar")
+            .args(["--zstd", "-cf"])
+            .arg(&nfpm_style)
+            .arg("-C")
+            .arg(&tree)
+            .args(&data)
+            .args([".PKGINFO", ".BUILDINFO", ".MTREE", ".INSTALL"]),
+        BSDTAR,
+    );
+    let listing = run(Command::new("bsdtar").arg("-tf").arg(&nfpm_style), BSDTAR);
+    assert!(
+        listing
+            .trim_end()
+            .ends_with(".PKGINFO\n.BUILDINFO\n.MTREE\n.INSTALL"),
+        "{listing}"
+    );
+
+    let root = empty_root(dir.path());
+    run(
+        pacman(&root)
+            .args(["-U", "--noconfirm", "--nodeps", "--nodeps", "--noscriptlet"])
+            .arg(&nfpm_style),
+        PACMAN,
+    );
+    assert!(root.join("usr/bin/syspack-sample").is_file());
+
+    let (before, after) = (
+        Reader::open(&original).unwrap(),
+        Reader::open(&nfpm_style).unwrap(),
+    );
+    let summary = |r: &Reader| -> Vec<_> {
+        let mut entries: Vec<_> = r
+            .entries()
+            .iter()
+            .map(|e| (e.path.clone(), e.kind, e.mode, e.size, e.digest.clone()))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0)); // bsdtar archives in readdir order
+        entries
+    };
+    assert_eq!(summary(&before), summary(&after));
+    let usr = after.mtree().get("usr").expect("`./usr/` read as `usr`");
+    assert_eq!(usr.time_secs, -62_135_596_800);
+}
+
 /// A root with `/bin/sh` (the host's dash and the libraries it links), for pacman's scriptlets.
 fn root_with_shell(dir: &Path) -> PathBuf {
     let root = empty_root(dir);

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::common::{run, run_status, sample_package, scratch, DATE};
-use syspack_distro::rpm::{self, EntryKind, Options, Reader};
+use syspack_distro::rpm::header::{Header, TagValue};
+use syspack_distro::rpm::{self, tags, EntryKind, Options, Reader};
 use syspack_distro::{output, Compression, Error, InstallPath, Package};
 
 const RPM_HINT: &str = "apt-get install --no-install-recommends rpm";
@@ -317,6 +318,296 @@ fn an_rpmbuild_package_with_hard_links_caps_and_ghosts_reads_as_rpm_lists_it() {
     let hl = |p: &str| r.entries().iter().find(|e| e.path == p).unwrap().clone();
     assert_eq!(hl("/usr/bin/hl").digest, hl("/usr/bin/hl3").digest);
     assert!(r.to_string().contains("/var/lib/hl/state (ghost)"), "{r}");
+}
+
+/// An rpm file's parts: lead, signature header (without its padding), main header, payload.
+fn parts(bytes: &[u8]) -> [&[u8]; 4] {
+    let intro = |at: usize| Header::parse_intro(&bytes[at..at + 16]).unwrap().2;
+    let sig_end = 96 + intro(96);
+    let header_at = sig_end.next_multiple_of(8);
+    let header_end = header_at + intro(header_at);
+    [
+        &bytes[..96],
+        &bytes[96..sig_end],
+        &bytes[header_at..header_end],
+        &bytes[header_end..],
+    ]
+}
+
+fn assemble(lead: &[u8], signature: &[u8], header: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut out = lead.to_vec();
+    out.extend_from_slice(signature);
+    out.resize(out.len().next_multiple_of(8), 0);
+    out.extend_from_slice(header);
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The rpm `bytes` with its main header edited (see [`resigned`]).
+fn with_header(bytes: &[u8], edit: impl FnOnce(&mut Header)) -> Vec<u8> {
+    let [lead, signature, header, payload] = parts(bytes);
+    let mut h = Header::parse(header, tags::HEADERIMMUTABLE).unwrap();
+    edit(&mut h);
+    resigned(lead, signature, &h.to_bytes(), payload)
+}
+
+/// An rpm of these parts whose signature's digests of `header` (SHA-256, SHA-1, MD5 of header
+/// and payload, size) are made again, as a writer that meant that header would.
+fn resigned(lead: &[u8], signature: &[u8], header: &[u8], payload: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    let mut sig = Header::parse(signature, tags::HEADERSIGNATURES).unwrap();
+    let hex_of = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    sig.put(
+        tags::SIG_SHA256,
+        TagValue::String(hex_of(&sha2::Sha256::digest(header))),
+    );
+    sig.put(
+        tags::SIG_SHA1,
+        TagValue::String(hex_of(&sha1::Sha1::digest(header))),
+    );
+    let mut md5 = md5::Md5::new();
+    md5.update(header);
+    md5.update(payload);
+    sig.put(tags::SIG_MD5, TagValue::Bin(md5.finalize().to_vec()));
+    sig.put(
+        tags::SIG_SIZE,
+        TagValue::Int32(vec![(header.len() + payload.len()) as u32]),
+    );
+    assemble(lead, &sig.to_bytes(), header, payload)
+}
+
+/// A header (`bytes`) with one more index entry after its region: a STRING whose value follows
+/// the region trailer, a "dribble" as older rpmsign appended to the signature header.
+fn with_dribble(bytes: &[u8], tag: u32, value: &str) -> Vec<u8> {
+    let be = |b: &[u8]| u32::from_be_bytes(b.try_into().unwrap());
+    let (il, dl) = (be(&bytes[8..12]), be(&bytes[12..16]));
+    let index_end = 16 + il as usize * 16;
+    let mut out = bytes[..8].to_vec();
+    out.extend_from_slice(&(il + 1).to_be_bytes());
+    out.extend_from_slice(&(dl + value.len() as u32 + 1).to_be_bytes());
+    out.extend_from_slice(&bytes[16..index_end]);
+    for n in [tag, 6, dl, 1] {
+        out.extend_from_slice(&n.to_be_bytes()); // {tag, STRING, offset: after the trailer, 1}
+    }
+    out.extend_from_slice(&bytes[index_end..]);
+    out.extend_from_slice(value.as_bytes());
+    out.push(0);
+    out
+}
+
+/// `rpm -Kv --nosignature` of `bytes` (written to `file`): whether rpm accepts it, and what it says.
+fn rpm_k(file: &Path, bytes: &[u8]) -> (bool, String) {
+    std::fs::write(file, bytes).unwrap();
+    let (ok, out, err) = run_status(rpm_cmd().args(["-Kv", "--nosignature"]).arg(file), RPM_HINT);
+    (ok, format!("{out}{err}"))
+}
+
+/// nfpm and older rpmbuilds (rpm's own test packages) record a directory's `st_size`, 4096, in
+/// FILESIZES; rpm reads no payload for a directory whatever it says, and neither do we. A
+/// regular file's size that disagrees with the payload is still refused.
+#[test]
+fn a_directory_size_in_filesizes_is_not_read_from_the_payload() {
+    let dir = scratch();
+    let path = sample_rpm(dir.path(), "gzip:9");
+    let bytes = std::fs::read(&path).unwrap();
+    let r = Reader::open(&path).unwrap();
+    let is_dir: Vec<bool> = r
+        .entries()
+        .iter()
+        .map(|e| e.kind == EntryKind::Dir)
+        .collect();
+    assert!(is_dir.contains(&true), "the sample rpm lists no directory");
+    let set_sizes = |size_of: &dyn Fn(usize, u64) -> u64| {
+        with_header(&bytes, |h| {
+            let sizes = h.numbers(tags::FILESIZES);
+            let sizes = sizes.iter().enumerate().map(|(i, s)| size_of(i, *s) as u32);
+            h.put(tags::FILESIZES, TagValue::Int32(sizes.collect()));
+        })
+    };
+    let dirs_4096 = set_sizes(&|i, s| if is_dir[i] { 4096 } else { s });
+    let file = dir.path().join("dirs-4096.rpm");
+    let (ok, said) = rpm_k(&file, &dirs_4096);
+    assert!(ok, "rpm -K refuses the package:\n{said}");
+    let back = Reader::open(&file).unwrap_or_else(|e| panic!("{e}"));
+    for (before, after) in r.entries().iter().zip(back.entries()) {
+        let size = if after.kind == EntryKind::Dir {
+            4096
+        } else {
+            before.size
+        };
+        assert_eq!(
+            (&after.path, after.size, &after.digest),
+            (&before.path, size, &before.digest)
+        );
+    }
+    let first_file = r
+        .entries()
+        .iter()
+        .position(|e| e.kind == EntryKind::File)
+        .unwrap();
+    let wrong_file = set_sizes(&|i, s| if i == first_file { s + 1 } else { s });
+    std::fs::write(&file, &wrong_file).unwrap();
+    let err = Reader::open(&file).unwrap_err();
+    assert!(err.to_string().contains("the payload holds"), "{err}");
+}
+
+/// rpm sorts a header's index after reading it and reads entries after the signature header's
+/// region ("dribbles", appended by older rpmsign); the main header must be one region. Each
+/// package here is judged by rpm first, then by our reader.
+#[test]
+fn signature_headers_are_read_as_rpm_reads_them() {
+    let dir = scratch();
+    let path = sample_rpm(dir.path(), "gzip:9");
+    let bytes = std::fs::read(&path).unwrap();
+    let [lead, signature, header, payload] = parts(&bytes);
+    let sha256 = Reader::open(&path)
+        .unwrap()
+        .signature()
+        .string(tags::SIG_SHA256)
+        .unwrap()
+        .to_string();
+    let file = dir.path().join("edited.rpm");
+
+    // A dribble repeating the header's SHA-256: accepted by both.
+    let good = assemble(
+        lead,
+        &with_dribble(signature, tags::SIG_SHA256, &sha256),
+        header,
+        payload,
+    );
+    let (ok, said) = rpm_k(&file, &good);
+    assert!(ok, "{said}");
+    Reader::open(&file).unwrap_or_else(|e| panic!("{e}"));
+    // A dribble with another SHA-256: rpm verifies the region's and shows the dribble's; we
+    // refuse the ambiguity.
+    let bad = assemble(
+        lead,
+        &with_dribble(signature, tags::SIG_SHA256, &"0".repeat(64)),
+        header,
+        payload,
+    );
+    let (ok, said) = rpm_k(&file, &bad);
+    assert!(ok && said.contains("Header SHA256 digest: OK"), "{said}");
+    let shown = run(
+        rpm_cmd()
+            .args(["-qp", "--qf", "%{SHA256HEADER}"])
+            .arg(&file),
+        RPM_HINT,
+    );
+    assert_eq!(shown, "0".repeat(64), "rpm shows the dribble's value");
+    let err = Reader::open(&file).unwrap_err();
+    assert!(
+        err.to_string().contains("another in a dribble entry"),
+        "{err}"
+    );
+
+    // The index unsorted (SHA-256 before SHA-1), the data still in index order.
+    let be = |b: &[u8]| u32::from_be_bytes(b.try_into().unwrap());
+    let entry = |i: usize| [16 + 16 * i, 32 + 16 * i];
+    let il = be(&signature[8..12]) as usize;
+    let store = 16 + 16 * il;
+    let [a, _] = entry(1);
+    let [b, _] = entry(2);
+    let layout: Vec<u32> = [a, a + 8, b, b + 8]
+        .iter()
+        .map(|&o| be(&signature[o..o + 4]))
+        .collect();
+    assert_eq!(
+        layout,
+        [tags::SIG_SHA1, 0, tags::SIG_SHA256, 41],
+        "the writer's signature layout changed"
+    );
+    let mut unsorted = signature.to_vec();
+    unsorted[a..a + 16].copy_from_slice(&signature[b..b + 16]);
+    unsorted[b..b + 16].copy_from_slice(&signature[a..a + 16]);
+    unsorted[a + 8..a + 12].copy_from_slice(&0u32.to_be_bytes());
+    unsorted[b + 8..b + 12].copy_from_slice(&65u32.to_be_bytes());
+    let (sha1, sha256_value) = (
+        &signature[store..store + 41],
+        &signature[store + 41..store + 106],
+    );
+    unsorted[store..store + 65].copy_from_slice(sha256_value);
+    unsorted[store + 65..store + 106].copy_from_slice(sha1);
+    let (ok, said) = rpm_k(&file, &assemble(lead, &unsorted, header, payload));
+    assert!(ok, "{said}");
+    Reader::open(&file).unwrap_or_else(|e| panic!("{e}"));
+
+    // A dribble in the main header: rpm refuses the package, and so do we.
+    let main = with_dribble(header, tags::SUMMARY, "dribbled");
+    let with_main = resigned(lead, signature, &main, payload);
+    let (ok, said) = rpm_k(&file, &with_main);
+    assert!(!ok, "rpm -K accepts a main header with a dribble:\n{said}");
+    let err = Reader::open(&file).unwrap_err();
+    assert!(err.to_string().contains("one region"), "{err}");
+}
+
+/// A source rpm (rpmbuild -bs) is valid for rpm -K and refused by our reader as unsupported,
+/// not as broken.
+#[test]
+fn a_source_rpm_is_refused_as_unsupported() {
+    let dir = scratch();
+    let spec = dir.path().join("src.spec");
+    std::fs::write(
+        &spec,
+        "Name: srcpkg\nVersion: 1.0\nRelease: 1\nSummary: a source package\nLicense: MIT\n\
+         %description\nsource\n%files\n",
+    )
+    .unwrap();
+    run(
+        Command::new("rpmbuild")
+            .args(["-bs", "--quiet", "--define"])
+            .arg(format!("_topdir {}", dir.path().join("top").display()))
+            .env("SOURCE_DATE_EPOCH", DATE.to_string())
+            .arg(&spec),
+        RPM_HINT,
+    );
+    let srpm = dir.path().join("top/SRPMS/srcpkg-1.0-1.src.rpm");
+    let said = run(
+        rpm_cmd().args(["-Kv", "--nosignature"]).arg(&srpm),
+        RPM_HINT,
+    );
+    assert!(said.contains("digests OK") || said.contains("OK"), "{said}");
+    match Reader::open(&srpm) {
+        Err(e @ Error::UnsupportedPackage { .. }) => {
+            assert!(e.to_string().contains("source rpm"), "{e}")
+        }
+        other => panic!("a source rpm read as {other:?}"),
+    }
+}
+
+/// A file whose digest in the header is wrong, the header digests being right: the reader
+/// names that file.
+#[test]
+fn a_changed_file_digest_is_reported_for_that_file() {
+    let dir = scratch();
+    let path = sample_rpm(dir.path(), "none");
+    let r = Reader::open(&path).unwrap();
+    let i = r
+        .entries()
+        .iter()
+        .position(|e| e.kind == EntryKind::File)
+        .unwrap();
+    let victim = r.entries()[i].path.clone();
+    let edited = with_header(&std::fs::read(&path).unwrap(), |h| {
+        let mut digests: Vec<String> = h
+            .strings(tags::FILEDIGESTS)
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        digests[i] = "00".repeat(32);
+        h.put(tags::FILEDIGESTS, TagValue::StringArray(digests));
+    });
+    let file = dir.path().join("edited.rpm");
+    let (ok, said) = rpm_k(&file, &edited);
+    assert!(
+        ok,
+        "rpm -K checks no file digest, and should accept it:\n{said}"
+    );
+    let err = Reader::open(&file).unwrap_err();
+    assert!(
+        matches!(err, Error::ChecksumMismatch { ref entry, .. } if *entry == victim),
+        "{err}"
+    );
 }
 
 #[test]

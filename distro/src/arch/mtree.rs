@@ -55,8 +55,9 @@ pub struct MtreeEntry {
     pub gid: u32,
     /// Permission bits.
     pub mode: u32,
-    /// Modification time: seconds.
-    pub time_secs: u64,
+    /// Modification time: seconds since the epoch; negative before it (nfpm writes Go's zero
+    /// time, -62135596800, for the directories it adds; libarchive's mtree reader takes a sign).
+    pub time_secs: i64,
     /// Modification time: nanoseconds.
     pub time_nsec: u32,
     /// Size in bytes (files).
@@ -161,7 +162,7 @@ struct Defaults {
     uid: Option<u32>,
     gid: Option<u32>,
     mode: Option<u32>,
-    time: Option<(u64, u32)>,
+    time: Option<(i64, u32)>,
 }
 
 const SET_KIND: MtreeType = MtreeType::File;
@@ -287,8 +288,11 @@ impl FromStr for Mtree {
                 _ => {}
             }
             let name = unescape(first).map_err(|e| err(n, e.to_string()))?;
-            let path = name.strip_prefix("./").unwrap_or(&name).to_string();
-            if path == "." {
+            // A directory may be written with a trailing slash (nfpm's `./usr/`); the archive's
+            // entry names are compared without it.
+            let path = name.strip_prefix("./").unwrap_or(&name);
+            let path = path.trim_end_matches('/').to_string();
+            if path == "." || path.is_empty() {
                 continue;
             }
             let mut local = defaults.clone();

@@ -21,8 +21,8 @@ const FORMAT: &str = "arch";
 /// A verified Arch package.
 ///
 /// [`Reader::open`] decompresses (whatever the compression, found by its magic bytes), reads
-/// `.PKGINFO`, `.BUILDINFO`, `.MTREE` and `.INSTALL`, and checks: metadata entries come before
-/// any data entry; `.PKGINFO` and `.MTREE` are present and parse; every data entry is in the
+/// `.PKGINFO`, `.BUILDINFO`, `.MTREE` and `.INSTALL` (wherever they are in the archive), and checks:
+/// `.PKGINFO` and `.MTREE` are present and parse; every data entry is in the
 /// mtree with the same type, mode, size, SHA-256 and link target, and every mtree entry is in
 /// the archive; the mtree's digests of the metadata files match.
 #[derive(Debug)]
@@ -45,7 +45,7 @@ impl Reader {
     /// # Errors
     ///
     /// [`Error::Io`] when the file cannot be read, [`Error::Malformed`] for a broken archive or
-    /// metadata, a metadata entry after data, or an entry missing from the mtree (or the other
+    /// metadata, or an entry missing from the mtree (or the other
     /// way round), [`Error::ChecksumMismatch`] when a size or SHA-256 differs from the mtree.
     pub fn open(path: &Path) -> Result<Self> {
         let (compression, dec) = reader::open_decompressed(path)?;
@@ -63,11 +63,8 @@ impl Reader {
             let clean = install_path(&stored).map_err(|why| bad(format!("entry {why}")))?;
             let name = clean[1..].to_string();
             if METADATA.contains(&name.as_str()) {
-                if !data.is_empty() {
-                    return Err(bad(format!(
-                        "metadata entry `{name}` comes after data entries; pacman expects .BUILDINFO, .MTREE and .PKGINFO first"
-                    )));
-                }
+                // Anywhere in the archive: libalpm's `_alpm_pkg_load_internal` reads `.PKGINFO`
+                // wherever it is, and nfpm writes the metadata after the data (makepkg first).
                 meta.read(&mut item.entry, name, &bad)?;
                 continue;
             }
@@ -112,12 +109,8 @@ impl Reader {
         let text = |n: &str, b: &[u8]| -> Result<String> {
             String::from_utf8(b.to_vec()).map_err(|_| bad(format!("`{n}` is not UTF-8 text")))
         };
-        let pkginfo_bytes = get(".PKGINFO").ok_or_else(|| {
-            bad(
-                "no `.PKGINFO` before the first data entry (pacman: missing package metadata)"
-                    .into(),
-            )
-        })?;
+        let pkginfo_bytes = get(".PKGINFO")
+            .ok_or_else(|| bad("no `.PKGINFO` (pacman: missing package metadata)".into()))?;
         let pkginfo: PkgInfo = text(".PKGINFO", pkginfo_bytes)?
             .parse()
             .map_err(|e: Error| bad(e.to_string()))?;
@@ -166,8 +159,11 @@ impl Reader {
                 }
                 continue;
             }
+            // makepkg lists every metadata file but `.MTREE`; nfpm only `.PKGINFO`. pacman does
+            // not check them against `.MTREE` (it checks installed files), so an unlisted one is
+            // read as it is and a listed one must match.
             let Some(m) = mtree.get(name) else {
-                return Err(bad(format!("`{name}` is not listed in `.MTREE`")));
+                continue;
             };
             if m.size != Some(bytes.len() as u64) {
                 return Err(mismatch(

@@ -199,6 +199,8 @@ impl<'a> Writer<'a> {
     /// [`Error::Io`] naming the asset when it cannot be read or changed size, and output errors.
     pub fn write_to(&self, w: &mut dyn Write) -> Result<()> {
         let date = self.pkg.source_date.secs();
+        // `.MTREE` times are signed (before 1970 they are negative); a u64 beyond i64 is no date.
+        let mtree_date = i64::try_from(date).unwrap_or(i64::MAX);
         let entries = self.pkg.entries_with_parents();
 
         let pkginfo = self.pkginfo.to_string().into_bytes();
@@ -218,9 +220,13 @@ impl<'a> Writer<'a> {
                 hex::encode(Md5::digest(bytes)),
                 hex::encode(Sha256::digest(bytes)),
             );
-            mtree
-                .entries
-                .push(file_mtree(name, 0o644, date, bytes.len() as u64, digests));
+            mtree.entries.push(file_mtree(
+                name,
+                0o644,
+                mtree_date,
+                bytes.len() as u64,
+                digests,
+            ));
         }
         for (path, entry) in &entries {
             let rel = path.relative().to_string();
@@ -228,7 +234,7 @@ impl<'a> Writer<'a> {
                 Entry::File(f) => {
                     let d = file_digests(f, path.relative(), self.opts.shared.as_deref())?;
                     let md5 = crate::frames::md5_hex(&d, f, path.relative())?;
-                    file_mtree(&rel, f.mode, date, f.size, (md5, d.sha256_hex()))
+                    file_mtree(&rel, f.mode, mtree_date, f.size, (md5, d.sha256_hex()))
                 }
                 Entry::Dir(d) => MtreeEntry {
                     path: rel,
@@ -236,7 +242,7 @@ impl<'a> Writer<'a> {
                     uid: d.owner.uid(),
                     gid: d.owner.gid(),
                     mode: d.mode,
-                    time_secs: date,
+                    time_secs: mtree_date,
                     time_nsec: 0,
                     size: None,
                     md5: None,
@@ -249,7 +255,7 @@ impl<'a> Writer<'a> {
                     uid: s.owner.uid(),
                     gid: s.owner.gid(),
                     mode: 0o777,
-                    time_secs: date,
+                    time_secs: mtree_date,
                     time_nsec: 0,
                     size: None,
                     md5: None,
@@ -305,7 +311,7 @@ impl<'a> Writer<'a> {
 fn file_mtree(
     path: &str,
     mode: u32,
-    date: u64,
+    date: i64,
     size: u64,
     digests: (String, String),
 ) -> MtreeEntry {

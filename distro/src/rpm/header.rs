@@ -1,8 +1,9 @@
 //! The RPM header structure, shared by the signature header and the main header.
 //!
 //! A header is an intro (`8E AD E8 01`, four reserved bytes, the index entry count and the data
-//! length), an index of 16-byte entries `{tag, type, offset, count}` sorted by tag, and a data
-//! store. syspack always writes an *immutable region*: the first entry is the region tag (62 for
+//! length), an index of 16-byte entries `{tag, type, offset, count}`, and a data store. syspack
+//! writes the index sorted by tag (rpm sorts it after reading, so [`Header::parse`] does not
+//! require it), and always an *immutable region*: the first entry is the region tag (62 for
 //! the signature header, 63 for the main header) pointing at a 16-byte trailer at the end of the
 //! store whose offset is `-(16 × entries)`. Data is stored in index order, each value aligned to
 //! its type (2, 4 or 8 bytes for INT16/32/64), which is what rpm's `hdrblobVerifyInfo` checks on
@@ -264,9 +265,23 @@ impl Header {
         Ok((il, dl, 16 + il as usize * 16 + dl as usize))
     }
 
-    /// Parses a complete header blob (intro, index, store) and validates it as rpm does:
-    /// the region entry and trailer, sorted tags, types, counts, alignment, bounds, data in index
-    /// order without overlap, NUL-terminated UTF-8 strings.
+    /// Parses a complete header blob (intro, index, store) and validates it as rpm's
+    /// `hdrblobInit` does (`lib/header.c`): the region entry and its trailer; then every entry's
+    /// tag, type, count, alignment and bounds, data in index order without overlap, and
+    /// NUL-terminated UTF-8 strings.
+    ///
+    /// What rpm accepts, this accepts too, though syspack never writes it:
+    ///
+    /// * **Unsorted tags.** rpm sorts the index after reading it (`headerSort`); only the data
+    ///   must follow the index order. A tag twice in one region is refused: rpm's lookup would
+    ///   return either value.
+    /// * **"Dribble" entries in the signature header**: index entries after the region, with
+    ///   their data after the region trailer, as older `rpmsign` appended them (rpm's own test
+    ///   package `hello-2.0-1.x86_64-badima.rpm`). rpm reads the signature header with
+    ///   `exact_size` 0 (`lib/signature.c`) and the main header with 1 (`lib/package.c`), so
+    ///   only the signature header may have them; a dribble replaces a region entry of the same
+    ///   tag (`hdrblobImport`).
+    /// * A signature region trailer tagged `HEADERIMAGE` (61), as some old packages have.
     ///
     /// # Errors
     ///
@@ -291,9 +306,15 @@ impl Header {
             )
         };
 
-        // Region entry and trailer.
+        // Region entry and trailer (rpm's hdrblobVerifyRegion).
         let (tag, ty, off, count) = read_entry(0);
         if tag != region {
+            if tag >= super::tags::HEADERI18NTABLE {
+                return Err(format!(
+                    "the header has no immutable region (its first tag is {tag}): an rpm v3 \
+                     header, written by rpm 3 and older, which syspack does not read"
+                ));
+            }
             return Err(format!(
                 "the first index entry is tag {tag}, expected the region tag {region}"
             ));
@@ -303,9 +324,9 @@ impl Header {
                 "region tag {region} has type {ty} and count {count}, expected BIN and 16"
             ));
         }
-        if off < 0 || off as u64 + 16 != dl as u64 {
+        if off < 0 || off as u64 + 16 > dl as u64 {
             return Err(format!(
-                "region trailer at offset {off} is not the last 16 bytes of the {dl}-byte data store"
+                "region trailer at offset {off} does not fit in the {dl}-byte data store"
             ));
         }
         let t = &store[off as usize..off as usize + 16];
@@ -315,35 +336,43 @@ impl Header {
             be32(&t[8..12]) as i32,
             be32(&t[12..16]),
         );
-        if ttag != region || tty != TagType::Bin as u32 || tcount != 16 {
+        let trailer_tag_ok = ttag == region
+            || (region == super::tags::HEADERSIGNATURES && ttag == super::tags::HEADERIMAGE);
+        if !trailer_tag_ok || tty != TagType::Bin as u32 || tcount != 16 {
             return Err(format!("region trailer is {{tag {ttag}, type {tty}, count {tcount}}}, expected {{tag {region}, type 7, count 16}}"));
         }
-        if toff.checked_neg() != Some(il as i32 * 16) {
+        // The trailer's negative offset: how many index entries the region covers.
+        let region_entries = toff
+            .checked_neg()
+            .filter(|n| *n > 0 && n % 16 == 0)
+            .map(|n| n as u32 / 16)
+            .filter(|n| *n <= il)
+            .ok_or_else(|| {
+                format!("region trailer offset {toff} does not describe 1 to {il} index entries")
+            })?;
+        let trailer_at = off as usize;
+        let region_end = trailer_at + 16;
+        let whole = region_entries == il && region_end == dl as usize;
+        if !whole && region != super::tags::HEADERSIGNATURES {
             return Err(format!(
-                "region trailer says the region has {} entries, the header has {il}",
-                -(toff as i64) / 16
+                "the region covers {region_entries} of {il} index entries and {region_end} of {dl} \
+                 bytes; rpm requires a package's main header to be one region"
             ));
         }
-        let data_end = off as usize; // values must end before the trailer
 
         let mut header = Header::new(region);
-        let mut prev_tag = 0u32;
+        let mut dribbled = std::collections::HashSet::new();
         let mut prev_end = 0usize;
         let mut strings = 0usize;
         for i in 1..il as usize {
             let (tag, ty, off, count) = read_entry(i);
+            let dribble = i >= region_entries as usize;
             let what = format!("tag {tag}");
             if tag < 100 {
                 return Err(format!(
                     "{what}: tags below 100 other than the region are invalid"
                 ));
             }
-            if tag <= prev_tag {
-                return Err(format!(
-                    "{what}: index entries are not sorted by tag (after tag {prev_tag})"
-                ));
-            }
-            prev_tag = tag;
             let ty =
                 TagType::from_u32(ty).ok_or_else(|| format!("{what}: unknown data type {ty}"))?;
             if ty == TagType::Null {
@@ -366,9 +395,15 @@ impl Header {
                     "{what}: a STRING value must have count 1, found {count}"
                 ));
             }
-            if off < 0 || off as usize > data_end {
+            // A region entry's value lies before the trailer, a dribble's after it.
+            let (lo, hi) = if dribble {
+                (region_end, dl as usize)
+            } else {
+                (0, trailer_at)
+            };
+            if off < 0 || (off as usize) < lo || off as usize > hi {
                 return Err(format!(
-                    "{what}: data offset {off} is outside the data store"
+                    "{what}: data offset {off} is outside its part of the data store ({lo} to {hi})"
                 ));
             }
             let off = off as usize;
@@ -383,10 +418,29 @@ impl Header {
                     "{what}: data at offset {off} overlaps the previous value (ends at {prev_end})"
                 ));
             }
-            let data = &store[off..data_end];
+            let data = &store[off..hi];
             let (value, len) =
                 decode(ty, count as usize, data).map_err(|e| format!("{what}: {e}"))?;
             prev_end = off + len;
+            let twice = if dribble {
+                !dribbled.insert(tag)
+            } else {
+                header.tags.contains_key(&tag)
+            };
+            if twice {
+                return Err(format!(
+                    "{what} appears twice in the {}",
+                    if dribble { "dribble entries" } else { "region" }
+                ));
+            }
+            if dribble && header.tags.get(&tag).is_some_and(|v| *v != value) {
+                // rpm verifies the first entry of a tag (`hdrblobGet`) but shows the dribble's
+                // (`hdrblobImport`): two answers for one tag.
+                return Err(format!(
+                    "{what} has one value in the region and another in a dribble entry; rpm would \
+                     verify the first and show the second"
+                ));
+            }
             header.tags.insert(tag, value);
         }
         Ok(header)

@@ -240,6 +240,13 @@ impl Reader {
             }
         }
 
+        if is_source_package(&header) {
+            return Err(Error::UnsupportedPackage {
+                path: path.to_path_buf(),
+                what: "a source rpm (SRPM)",
+                hint: "inspect the binary rpms built from it (`rpmbuild --rebuild`), or list it with `rpm -qlp`",
+            });
+        }
         let metadata = metadata(&header, path)?;
         let mut entries = file_list(&header).map_err(malformed)?;
 
@@ -521,7 +528,7 @@ fn read_payload(
                         entries.len()
                     )));
                 }
-                (i, entries[i].size)
+                (i, payload_size(&entries[i]))
             }
             CpioEntry::Newc(h) => {
                 let name = h.name.strip_prefix('.').unwrap_or(&h.name);
@@ -537,6 +544,18 @@ fn read_payload(
                     )));
                 };
                 let e = &entries[i];
+                if e.is_rpm_ghost() {
+                    // rpm before 4.11 sometimes put a %ghost file's content in the payload;
+                    // rpm skips it (`iterReadArchiveNext` in lib/rpmfi.c), and so does this.
+                    if std::mem::replace(&mut seen[i], true) {
+                        return Err(malformed(format!(
+                            "`{}` appears twice in the payload",
+                            e.path
+                        )));
+                    }
+                    cpio.read_content(h.size as u64, &mut io::sink())?;
+                    continue;
+                }
                 let header_mode = file_mode(e);
                 if h.mode != header_mode {
                     return Err(malformed(format!(
@@ -545,10 +564,11 @@ fn read_payload(
                     )));
                 }
                 let size = h.size as u64;
-                if size != e.size && !(size == 0 && hardlinked(i)) {
+                let expected = payload_size(e);
+                if size != expected && !(size == 0 && hardlinked(i)) {
                     return Err(malformed(format!(
-                        "`{}`: the payload holds {size} bytes, the header says {}",
-                        e.path, e.size
+                        "`{}`: the payload holds {size} bytes, the header's size means {expected}",
+                        e.path
                     )));
                 }
                 (i, size)
@@ -563,8 +583,9 @@ fn read_payload(
         seen[index] = true;
         let e = &mut entries[index];
         if e.is_rpm_ghost() {
+            // Only a stripped payload gets here: it names a %ghost file by number.
             return Err(malformed(format!(
-                "`{}` is a %ghost file but has payload content",
+                "`{}` is a %ghost file but has a stripped payload entry",
                 e.path
             )));
         }
@@ -631,6 +652,26 @@ fn read_payload(
         )));
     }
     Ok(())
+}
+
+/// rpm's test for a source package (`headerIsSource` after `applyRetrofits`, lib/package.c): the
+/// SOURCEPACKAGE tag, or, in a package too old to have it, no SOURCERPM and a file list whose
+/// only directory is "" (sources are stored by bare name).
+fn is_source_package(h: &Header) -> bool {
+    h.get(tags::SOURCEPACKAGE).is_some()
+        || (h.get(tags::SOURCERPM).is_none() && h.strings(tags::DIRNAMES) == [""])
+}
+
+/// How many payload bytes rpm expects for a file (`iterReadArchiveNext`, lib/rpmfi.c): a regular
+/// file's size (a hard link whose content another name carries holds none, checked by the
+/// caller), a symlink's target, and nothing for anything else, whatever FILESIZES says: older
+/// rpmbuilds (rpm's own test packages) and nfpm record a directory's `st_size`, 4096, which rpm
+/// never reads from the payload.
+fn payload_size(e: &ReadEntry) -> u64 {
+    match e.kind {
+        EntryKind::File | EntryKind::Symlink => e.size,
+        EntryKind::Dir | EntryKind::Hardlink | EntryKind::Other => 0,
+    }
 }
 
 fn file_mode(e: &ReadEntry) -> u32 {

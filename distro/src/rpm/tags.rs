@@ -1,6 +1,9 @@
 //! Tag numbers, data types and flag bits of the RPM v4 header, as defined by rpm's
 //! `include/rpm/rpmtag.h`, `rpmds.h` and `rpmfiles.h` (see `docs/formats.md` §2).
 
+/// Region tag of a legacy header image; some old packages tag their signature region's
+/// trailer with it (rpm's `hdrblobVerifyRegion` accepts that).
+pub const HEADERIMAGE: u32 = 61;
 /// Header region tag of the signature header.
 pub const HEADERSIGNATURES: u32 = 62;
 /// Header region tag of the main (immutable) header.
@@ -85,6 +88,8 @@ pub const FILEUSERNAME: u32 = 1039;
 pub const FILEGROUPNAME: u32 = 1040;
 /// Source package file name; its presence marks a binary package.
 pub const SOURCERPM: u32 = 1044;
+/// Marks a source package (rpmbuild sets it in every SRPM).
+pub const SOURCEPACKAGE: u32 = 1106;
 /// What `rpm -V` checks per file.
 pub const FILEVERIFYFLAGS: u32 = 1045;
 /// Provides names.
