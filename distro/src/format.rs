@@ -292,7 +292,7 @@ impl AnyReader {
     /// # Errors
     ///
     /// What the format's `Reader::open` reports: [`Error::Io`], [`Error::Malformed`],
-    /// [`Error::ChecksumMismatch`], [`Error::UnsupportedCompression`].
+    /// [`Error::ChecksumMismatch`], [`Error::UnsupportedPackage`].
     pub fn open(path: &Path, format: Format) -> Result<AnyReader> {
         Ok(match format {
             Format::Deb => AnyReader::Deb(deb::Reader::open(path)?),

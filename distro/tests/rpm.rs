@@ -251,12 +251,29 @@ fn rpm_dump_matches_our_file_list() {
 /// (a hard-link set: the content once in the payload, rpmlib(PartialHardlinkSets)), file
 /// capabilities, a `%ghost` file and a `%config(noreplace)` one — is read as rpm lists it:
 /// same paths, modes, sizes and flags, the ghost marked in the listing.
+/// Runs `rpmbuild MODE` (`-bb`, `-bs`) on `spec` in `dir` with `defines` (macro, value), at
+/// the tests' fixed date; returns rpmbuild's top directory (RPMS/, SRPMS/).
+fn rpmbuild(dir: &Path, mode: &str, spec: &str, defines: &[(&str, &str)]) -> PathBuf {
+    let top = dir.join("top");
+    let file = dir.join("package.spec");
+    std::fs::write(&file, spec).unwrap();
+    let mut cmd = Command::new("rpmbuild");
+    cmd.args([mode, "--quiet", "--define"])
+        .arg(format!("_topdir {}", top.display()))
+        .env("SOURCE_DATE_EPOCH", DATE.to_string());
+    for (name, value) in defines {
+        cmd.arg("--define").arg(format!("{name} {value}"));
+    }
+    run(cmd.arg(&file), RPM_HINT);
+    top
+}
+
 #[test]
 fn an_rpmbuild_package_with_hard_links_caps_and_ghosts_reads_as_rpm_lists_it() {
     let dir = scratch();
-    let spec = dir.path().join("hl.spec");
-    std::fs::write(
-        &spec,
+    let top = rpmbuild(
+        dir.path(),
+        "-bb",
         "Name: hl\nVersion: 1.0\nRelease: 1\nSummary: hard links\nLicense: MIT\n\
          BuildArch: x86_64\n%description\nhard links, caps, ghosts\n%install\n\
          mkdir -p %{buildroot}/usr/bin %{buildroot}/etc/hl %{buildroot}/var/lib/hl\n\
@@ -267,17 +284,9 @@ fn an_rpmbuild_package_with_hard_links_caps_and_ghosts_reads_as_rpm_lists_it() {
          echo conf > %{buildroot}/etc/hl/hl.conf\n\
          %files\n/usr/bin/hl2\n/usr/bin/hl3\n%config(noreplace) /etc/hl/hl.conf\n\
          %ghost /var/lib/hl/state\n%dir /var/lib/hl\n%caps(cap_net_raw=ep) /usr/bin/hl\n",
-    )
-    .unwrap();
-    run(
-        Command::new("rpmbuild")
-            .args(["-bb", "--quiet", "--define"])
-            .arg(format!("_topdir {}", dir.path().join("top").display()))
-            .env("SOURCE_DATE_EPOCH", DATE.to_string())
-            .arg(&spec),
-        "apt-get install --no-install-recommends rpm",
+        &[],
     );
-    let package = dir.path().join("top/RPMS/x86_64/hl-1.0-1.x86_64.rpm");
+    let package = top.join("RPMS/x86_64/hl-1.0-1.x86_64.rpm");
     let listed = run(
         rpm_cmd()
             .args([
@@ -546,32 +555,80 @@ fn signature_headers_are_read_as_rpm_reads_them() {
 #[test]
 fn a_source_rpm_is_refused_as_unsupported() {
     let dir = scratch();
-    let spec = dir.path().join("src.spec");
-    std::fs::write(
-        &spec,
+    let top = rpmbuild(
+        dir.path(),
+        "-bs",
         "Name: srcpkg\nVersion: 1.0\nRelease: 1\nSummary: a source package\nLicense: MIT\n\
          %description\nsource\n%files\n",
-    )
-    .unwrap();
-    run(
-        Command::new("rpmbuild")
-            .args(["-bs", "--quiet", "--define"])
-            .arg(format!("_topdir {}", dir.path().join("top").display()))
-            .env("SOURCE_DATE_EPOCH", DATE.to_string())
-            .arg(&spec),
-        RPM_HINT,
+        &[],
     );
-    let srpm = dir.path().join("top/SRPMS/srcpkg-1.0-1.src.rpm");
+    let srpm = top.join("SRPMS/srcpkg-1.0-1.src.rpm");
     let said = run(
         rpm_cmd().args(["-Kv", "--nosignature"]).arg(&srpm),
         RPM_HINT,
     );
-    assert!(said.contains("digests OK") || said.contains("OK"), "{said}");
+    assert!(said.contains("Payload SHA256 digest: OK"), "{said}");
     match Reader::open(&srpm) {
         Err(e @ Error::UnsupportedPackage { .. }) => {
             assert!(e.to_string().contains("source rpm"), "{e}")
         }
         other => panic!("a source rpm read as {other:?}"),
+    }
+}
+
+/// rpmbuild writes file digests with any of rpm's hash algorithms
+/// (`%_binary_filedigest_algorithm`: 1 MD5, 2 SHA-1, 8 SHA-256, 9 SHA-384, 10 SHA-512,
+/// 11 SHA-224) and payloads of each compressor; the reader checks every digest, which are
+/// rpm's own, and calls an lzma payload unsupported rather than broken.
+#[test]
+fn rpmbuild_packages_of_every_digest_algorithm_and_payload_are_read() {
+    let spec = "Name: algo\nVersion: 1\nRelease: 1\nSummary: digests\nLicense: MIT\n\
+                BuildArch: noarch\n%description\ndigests\n%install\n\
+                mkdir -p %{buildroot}/usr/share/algo/sub\n\
+                echo one > %{buildroot}/usr/share/algo/one\n\
+                seq 1 5000 > %{buildroot}/usr/share/algo/sub/two\n\
+                %files\n/usr/share/algo\n";
+    for (payload, algorithm) in [
+        ("w9.gzdio", "1"),
+        ("w2.xzdio", "2"),
+        ("w19.zstdio", "8"),
+        ("w9.bzdio", "9"),
+        ("w.ufdio", "10"),
+        ("w6.gzdio", "11"),
+    ] {
+        let dir = scratch();
+        let top = rpmbuild(
+            dir.path(),
+            "-bb",
+            spec,
+            &[
+                ("_binary_payload", payload),
+                ("_binary_filedigest_algorithm", algorithm),
+            ],
+        );
+        let package = top.join("RPMS/noarch/algo-1-1.noarch.rpm");
+        let listed = run(
+            rpm_cmd()
+                .args(["-qp", "--qf", "[%{FILENAMES} %{FILEDIGESTS}\n]"])
+                .arg(&package),
+            RPM_HINT,
+        );
+        let r = Reader::open(&package)
+            .unwrap_or_else(|e| panic!("{payload}, algorithm {algorithm}: {e}\n{listed}"));
+        let ours: String = r
+            .entries()
+            .iter()
+            .map(|e| format!("{} {}\n", e.path, e.digest.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(ours, listed, "{payload}, algorithm {algorithm}");
+    }
+    let dir = scratch();
+    let top = rpmbuild(dir.path(), "-bb", spec, &[("_binary_payload", "w5.lzdio")]);
+    match Reader::open(&top.join("RPMS/noarch/algo-1-1.noarch.rpm")) {
+        Err(e @ Error::UnsupportedPackage { .. }) => {
+            assert!(e.to_string().contains("lzma"), "{e}")
+        }
+        other => panic!("an lzma payload read as {other:?}"),
     }
 }
 

@@ -55,7 +55,8 @@ impl Reader {
     /// a member out of order, an empty or unknown-compression member, a compression that does not
     /// match the suffix, a control file without `Package`/`Version`/`Architecture`, an `md5sums`
     /// line for a file that is not there, a conffile that is not a regular file in data.tar);
-    /// [`Error::ChecksumMismatch`] when a file's content does not match `md5sums`.
+    /// [`Error::ChecksumMismatch`] when a file's content does not match `md5sums`;
+    /// [`Error::UnsupportedPackage`] for a `data.tar.lzma`.
     pub fn open(path: &Path) -> Result<Self> {
         let bad = |reason: String| Error::malformed(path, "deb", reason);
         let io = |e| Error::io(path, "reading", e);
@@ -430,12 +431,11 @@ fn member_compression(path: &Path, file: &mut File, m: &Member, data: bool) -> R
         // `.lzma`); syspack has no decoder for it, and says so rather than call it invalid (as
         // the rpm reader does for an lzma payload).
         ".lzma" if data => {
-            return Err(Error::UnsupportedCompression {
-                format: "deb",
-                compression:
-                    "lzma (data.tar.lzma, which dpkg still reads; repack it with dpkg-deb -Zxz)"
-                        .into(),
-                supported: "none, gzip, xz, zstd; bzip2 for data.tar",
+            return Err(Error::UnsupportedPackage {
+                path: path.to_path_buf(),
+                what: "a .deb with data.tar.lzma (dpkg still reads it)",
+                hint: "repack it with `dpkg-deb -R PKG DIR && dpkg-deb -Zxz -b DIR` (syspack \
+                       reads none, gzip, xz and zstd members, and bzip2 for data.tar)",
             })
         }
         _ => {

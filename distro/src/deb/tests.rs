@@ -551,8 +551,8 @@ fn reader_refuses_what_dpkg_refuses() {
     let p = dir.path().join("lzma.deb");
     std::fs::write(&p, lzma).unwrap();
     match Reader::open(&p) {
-        Err(e @ Error::UnsupportedCompression { .. }) => {
-            assert!(e.to_string().contains("which dpkg still reads"), "{e}")
+        Err(e @ Error::UnsupportedPackage { .. }) => {
+            assert!(e.to_string().contains("dpkg still reads it"), "{e}")
         }
         other => panic!("expected an unsupported compression, got {other:?}"),
     }

@@ -155,7 +155,7 @@ impl Reader {
     ///
     /// [`Error::Io`] when the file cannot be read, [`Error::Malformed`] for a structural problem
     /// (naming it), [`Error::ChecksumMismatch`] when a digest does not match,
-    /// [`Error::UnsupportedCompression`] for a payload compressor syspack cannot read (lzma).
+    /// [`Error::UnsupportedPackage`] for a payload compressor syspack cannot read (lzma) and a source rpm.
     pub fn open(path: &Path) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, "opening rpm package", e))?;
         let mut raw = BufReader::with_capacity(1 << 16, file);
@@ -256,10 +256,11 @@ impl Reader {
         let compression = match header.string(tags::PAYLOADCOMPRESSOR) {
             None => sniffed, // rpmbuild omits it for `ufdio`; rpm itself then tries gzip
             Some("lzma") => {
-                return Err(Error::UnsupportedCompression {
-                    format: "rpm",
-                    compression: "lzma".into(),
-                    supported: "none, gzip, bzip2, xz, zstd",
+                return Err(Error::UnsupportedPackage {
+                    path: path.to_path_buf(),
+                    what: "an rpm whose payload is lzma-compressed (rpm still reads it)",
+                    hint: "rebuild it with `%_binary_payload w9.xzdio` (syspack reads none, \
+                           gzip, bzip2, xz and zstd payloads)",
                 })
             }
             Some(name) => {
@@ -591,20 +592,18 @@ fn read_payload(
         }
         match e.kind {
             EntryKind::File if size > 0 || !hardlinked(index) => {
+                let content = |w: &mut dyn Write| cpio.read_content(size, w);
                 let actual = match meta.file_digest_algo {
-                    tags::DIGEST_SHA256 => {
-                        let mut w = DigestSink(Sha256::new());
-                        cpio.read_content(size, &mut w)?;
-                        hex::encode(w.0.finalize())
-                    }
-                    tags::DIGEST_MD5 => {
-                        let mut w = DigestSink(Md5::new());
-                        cpio.read_content(size, &mut w)?;
-                        hex::encode(w.0.finalize())
-                    }
+                    tags::DIGEST_SHA256 => hex_digest::<Sha256>(content)?,
+                    tags::DIGEST_MD5 => hex_digest::<Md5>(content)?,
+                    tags::DIGEST_SHA1 => hex_digest::<Sha1>(content)?,
+                    tags::DIGEST_SHA384 => hex_digest::<sha2::Sha384>(content)?,
+                    tags::DIGEST_SHA512 => hex_digest::<sha2::Sha512>(content)?,
+                    tags::DIGEST_SHA224 => hex_digest::<sha2::Sha224>(content)?,
                     other => {
                         return Err(malformed(format!(
-                            "unsupported file digest algorithm {other} (syspack reads 1, MD5, and 8, SHA-256)"
+                            "unknown file digest algorithm {other} (rpm's are 1 MD5, 2 SHA-1, \
+                             8 SHA-256, 9 SHA-384, 10 SHA-512 and 11 SHA-224)"
                         )))
                     }
                 };
@@ -922,6 +921,15 @@ impl<R: Read> Read for HashingReader<R> {
         self.len += n as u64;
         Ok(n)
     }
+}
+
+/// The lowercase hex digest with `D` of what `content` writes.
+fn hex_digest<D: Digest>(
+    content: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<String> {
+    let mut sink = DigestSink(D::new());
+    content(&mut sink)?;
+    Ok(hex::encode(sink.0.finalize()))
 }
 
 struct DigestSink<D: Digest>(D);

@@ -177,10 +177,19 @@ pub const PAYLOADDIGESTALGO: u32 = 5093;
 /// Hex digest of the uncompressed payload (rpm ≥ 4.16).
 pub const PAYLOADDIGESTALT: u32 = 5097;
 
-/// The PGP hash algorithm id of SHA-256.
+/// The PGP hash algorithm id of SHA-256 (`PGPHASHALGO_*`, rpm's `include/rpm/rpmpgp.h`), the
+/// FILEDIGESTALGO rpmbuild ≥ 4.14 writes; `%_binary_filedigest_algorithm` selects any of these.
 pub const DIGEST_SHA256: u32 = 8;
-/// The PGP hash algorithm id of MD5.
+/// The PGP hash algorithm id of MD5 (rpm before 4.6 wrote no FILEDIGESTALGO: MD5).
 pub const DIGEST_MD5: u32 = 1;
+/// The PGP hash algorithm id of SHA-1.
+pub const DIGEST_SHA1: u32 = 2;
+/// The PGP hash algorithm id of SHA-384.
+pub const DIGEST_SHA384: u32 = 9;
+/// The PGP hash algorithm id of SHA-512.
+pub const DIGEST_SHA512: u32 = 10;
+/// The PGP hash algorithm id of SHA-224.
+pub const DIGEST_SHA224: u32 = 11;
 
 /// Header data types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
