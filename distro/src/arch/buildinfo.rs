@@ -54,6 +54,9 @@ pub struct BuildInfo {
     pub options: Vec<String>,
     /// `installed` lines (`name-version-arch`).
     pub installed: Vec<String>,
+    /// Keys this parser does not know, in file order; written last. pacman does not read
+    /// `.BUILDINFO` at all, and a later makepkg may add keys: they are kept, not refused.
+    pub unknown: Vec<(String, String)>,
 }
 
 impl fmt::Display for BuildInfo {
@@ -82,9 +85,31 @@ impl fmt::Display for BuildInfo {
         for v in &self.installed {
             writeln!(f, "installed = {v}")?;
         }
+        for (k, v) in &self.unknown {
+            writeln!(f, "{k} = {v}")?;
+        }
         Ok(())
     }
 }
+
+/// The keys of `.BUILDINFO` format 2 (`BUILDINFO(5)`).
+const KNOWN_KEYS: [&str; 15] = [
+    "format",
+    "pkgname",
+    "pkgbase",
+    "pkgver",
+    "pkgarch",
+    "pkgbuild_sha256sum",
+    "packager",
+    "builddate",
+    "builddir",
+    "startdir",
+    "buildtool",
+    "buildtoolver",
+    "buildenv",
+    "options",
+    "installed",
+];
 
 impl FromStr for BuildInfo {
     type Err = Error;
@@ -93,7 +118,7 @@ impl FromStr for BuildInfo {
     ///
     /// # Errors
     ///
-    /// [`Error::Parse`] naming the line for malformed lines, unknown or repeated keys, a
+    /// [`Error::Parse`] naming the line for malformed lines, repeated keys, a
     /// `pkgbuild_sha256sum` that is not 64 hex digits, and missing required keys.
     fn from_str(s: &str) -> Result<Self> {
         let err = |line: usize, reason: String| Error::Parse {
@@ -114,7 +139,8 @@ impl FromStr for BuildInfo {
             };
             let key = key.trim();
             let value = value.strip_prefix(' ').unwrap_or(value).to_string();
-            if !matches!(key, "buildenv" | "options" | "installed") {
+            let single = !matches!(key, "buildenv" | "options" | "installed");
+            if single && KNOWN_KEYS.contains(&key) {
                 if seen.iter().any(|k| k == key) {
                     return Err(err(n, format!("`{key}` appears more than once")));
                 }
@@ -152,7 +178,7 @@ impl FromStr for BuildInfo {
                 "buildenv" => b.buildenv.push(value),
                 "options" => b.options.push(value),
                 "installed" => b.installed.push(value),
-                other => return Err(err(n, format!("unknown key `{other}`"))),
+                other => b.unknown.push((other.to_string(), value)),
             }
         }
         let mut required = vec![

@@ -162,6 +162,11 @@ fn buildinfo_round_trips_and_is_deterministic() {
         b.pkgbuild_sha256sum,
         hex::encode(sha2::Sha256::digest(w.pkginfo().to_string()))
     );
+    // Keys of a later makepkg (pacman does not read `.BUILDINFO`): kept, repeated or not.
+    let later = format!("{text}frobnicate = 1\nfrobnicate = 2\n");
+    let parsed: BuildInfo = later.parse().unwrap();
+    assert_eq!(parsed.unknown.len(), 2);
+    assert_eq!(parsed.to_string(), later);
 }
 
 #[test]

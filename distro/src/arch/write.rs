@@ -184,6 +184,7 @@ impl<'a> Writer<'a> {
             buildenv: Vec::new(),
             options: Vec::new(),
             installed: Vec::new(),
+            unknown: Vec::new(),
         }
     }
 
