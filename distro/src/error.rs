@@ -133,7 +133,8 @@ pub enum Error {
         reason: String,
     },
 
-    /// A package file is valid but of a kind syspack does not read (a source rpm).
+    /// A package file is valid but of a kind syspack does not read: a source rpm, an lzma
+    /// payload or `data.tar.lzma` (which rpm and dpkg still read).
     #[error("`{}` is {what}, which syspack does not read: {hint}", path.display())]
     UnsupportedPackage {
         /// The package file.

@@ -21,10 +21,10 @@ const FORMAT: &str = "arch";
 /// A verified Arch package.
 ///
 /// [`Reader::open`] decompresses (whatever the compression, found by its magic bytes), reads
-/// `.PKGINFO`, `.BUILDINFO`, `.MTREE` and `.INSTALL` (wherever they are in the archive), and checks:
-/// `.PKGINFO` and `.MTREE` are present and parse; every data entry is in the
-/// mtree with the same type, mode, size, SHA-256 and link target, and every mtree entry is in
-/// the archive; the mtree's digests of the metadata files match.
+/// `.PKGINFO`, `.BUILDINFO`, `.MTREE` and `.INSTALL` wherever they are in the archive, and
+/// checks: `.PKGINFO` and `.MTREE` are present and parse; every data entry is in the mtree with
+/// the same type, mode, size, SHA-256 and link target, and every mtree entry is in the archive;
+/// the mtree's digests of the metadata files it lists match.
 #[derive(Debug)]
 pub struct Reader {
     path: PathBuf,
@@ -45,8 +45,8 @@ impl Reader {
     /// # Errors
     ///
     /// [`Error::Io`] when the file cannot be read, [`Error::Malformed`] for a broken archive or
-    /// metadata, or an entry missing from the mtree (or the other
-    /// way round), [`Error::ChecksumMismatch`] when a size or SHA-256 differs from the mtree.
+    /// metadata, or an entry missing from the mtree (or the other way round),
+    /// [`Error::ChecksumMismatch`] when a size or SHA-256 differs from the mtree.
     pub fn open(path: &Path) -> Result<Self> {
         let (compression, dec) = reader::open_decompressed(path)?;
         let bad = |reason: String| Error::malformed(path, FORMAT, reason);

@@ -279,8 +279,9 @@ impl Header {
     ///   their data after the region trailer, as older `rpmsign` appended them (rpm's own test
     ///   package `hello-2.0-1.x86_64-badima.rpm`). rpm reads the signature header with
     ///   `exact_size` 0 (`lib/signature.c`) and the main header with 1 (`lib/package.c`), so
-    ///   only the signature header may have them; a dribble replaces a region entry of the same
-    ///   tag (`hdrblobImport`).
+    ///   only the signature header may have them. A dribble of a tag the region has must repeat
+    ///   its value: rpm verifies the region's (`hdrblobGet` takes the first) but shows the
+    ///   dribble's (`hdrblobImport` replaces it), so two values are refused as ambiguous.
     /// * A signature region trailer tagged `HEADERIMAGE` (61), as some old packages have.
     ///
     /// # Errors

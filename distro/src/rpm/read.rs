@@ -155,7 +155,8 @@ impl Reader {
     ///
     /// [`Error::Io`] when the file cannot be read, [`Error::Malformed`] for a structural problem
     /// (naming it), [`Error::ChecksumMismatch`] when a digest does not match,
-    /// [`Error::UnsupportedPackage`] for a payload compressor syspack cannot read (lzma) and a source rpm.
+    /// [`Error::UnsupportedPackage`] for a source rpm and a payload compressor syspack cannot
+    /// read (lzma).
     pub fn open(path: &Path) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, "opening rpm package", e))?;
         let mut raw = BufReader::with_capacity(1 << 16, file);
