@@ -404,7 +404,8 @@ fn with_dribble(bytes: &[u8], tag: u32, value: &str) -> Vec<u8> {
     out
 }
 
-/// `rpm -Kv --nosignature` of `bytes` (written to `file`): whether rpm accepts it, and what it says.
+/// `rpm -Kv --nosignature` of `bytes` (written to `file`): whether rpm accepts them, and what
+/// it says.
 fn rpm_k(file: &Path, bytes: &[u8]) -> (bool, String) {
     std::fs::write(file, bytes).unwrap();
     let (ok, out, err) = run_status(rpm_cmd().args(["-Kv", "--nosignature"]).arg(file), RPM_HINT);
