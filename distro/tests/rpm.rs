@@ -247,10 +247,6 @@ fn rpm_dump_matches_our_file_list() {
     assert_eq!(configs.trim(), "/etc/syspack-sample/hello.conf");
 }
 
-/// A package rpmbuild writes with what syspack's writer never does — a file under three names
-/// (a hard-link set: the content once in the payload, rpmlib(PartialHardlinkSets)), file
-/// capabilities, a `%ghost` file and a `%config(noreplace)` one — is read as rpm lists it:
-/// same paths, modes, sizes and flags, the ghost marked in the listing.
 /// Runs `rpmbuild MODE` (`-bb`, `-bs`) on `spec` in `dir` with `defines` (macro, value), at
 /// the tests' fixed date; returns rpmbuild's top directory (RPMS/, SRPMS/).
 fn rpmbuild(dir: &Path, mode: &str, spec: &str, defines: &[(&str, &str)]) -> PathBuf {
@@ -268,6 +264,10 @@ fn rpmbuild(dir: &Path, mode: &str, spec: &str, defines: &[(&str, &str)]) -> Pat
     top
 }
 
+/// A package rpmbuild writes with what syspack's writer never does — a file under three names
+/// (a hard-link set: the content once in the payload, rpmlib(PartialHardlinkSets)), file
+/// capabilities, a `%ghost` file and a `%config(noreplace)` one — is read as rpm lists it:
+/// same paths, modes, sizes and flags, the ghost marked in the listing.
 #[test]
 fn an_rpmbuild_package_with_hard_links_caps_and_ghosts_reads_as_rpm_lists_it() {
     let dir = scratch();
