@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A fuzzing campaign counted in CPU time and resumable across days: runs the target with the
-# least CPU so far, for CHUNK seconds of wall time, until every target has had CPU_SECONDS.
+# least CPU so far, for CHUNK seconds of wall time (or what it still needs, if less), until every
+# target has had CPU_SECONDS.
 #   fuzz/campaign.sh CPU_SECONDS [CHUNK]        (CHUNK defaults to 600 s of wall time)
 # Each chunk goes through run.sh (same memory limit, timeout and corpus); its figures are
 # appended to logs/campaign.tsv, which later runs read, so the corpus and the count carry on.
@@ -36,9 +37,14 @@ while :; do
   fi
   echo $$ >"logs/$pick.busy"
   result=ok
+  # No longer than the target still needs (and a little over, since a chunk's CPU time falls a
+  # few seconds short of its wall time): a last chunk of the full length wasted up to ten
+  # minutes of a core per target.
+  this_chunk=$((budget - least + 30))
+  [ "$this_chunk" -lt "$chunk" ] || this_chunk=$chunk
   # The whole output first: `run.sh | grep -q` would end run.sh with SIGPIPE at the match, and
   # under pipefail that failed pipeline hid every finding as `ok`.
-  out=$(./run.sh "$chunk" "$pick")
+  out=$(./run.sh "$this_chunk" "$pick")
   grep -q "stopped with a finding" <<<"$out" && result=finding
   rm -f "logs/$pick.busy"
   # run.sh's time file: "run.sh: T: W s wall, U s user + S s system".
