@@ -23,7 +23,7 @@ cpu_so_far() { # target -> CPU seconds recorded for it
 while :; do
   cargo +nightly fuzz build -O >logs/campaign-build.log 2>&1 ||
     { echo "campaign.sh: the build failed, see fuzz/logs/campaign-build.log" >&2; exit 1; }
-  pick= least=
+  pick='' least=''
   for t in "${targets[@]}"; do
     c=$(cpu_so_far "$t")
     [ "$c" -lt "$budget" ] || continue
