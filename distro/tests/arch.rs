@@ -263,15 +263,13 @@ fn an_nfpm_style_package_installs_and_reads_as_the_original() {
         })
         .collect();
     assert!(nfpm_mtree.contains("/ time=-62135596800.0"), "{nfpm_mtree}");
+    // `gzip -n` as makepkg compresses `.MTREE`: `.MTREE.txt` becomes `.MTREE.txt.gz`.
     std::fs::write(tree.join(".MTREE.txt"), nfpm_mtree).unwrap();
-    let gzipped = std::process::Command::new("gzip")
-        .args(["-9nc"])
-        .arg(tree.join(".MTREE.txt"))
-        .output()
-        .unwrap();
-    assert!(gzipped.status.success());
-    std::fs::write(tree.join(".MTREE"), gzipped.stdout).unwrap();
-    std::fs::remove_file(tree.join(".MTREE.txt")).unwrap();
+    run(
+        Command::new("gzip").arg("-9n").arg(tree.join(".MTREE.txt")),
+        gzip,
+    );
+    std::fs::rename(tree.join(".MTREE.txt.gz"), tree.join(".MTREE")).unwrap();
     let mut data: Vec<String> = std::fs::read_dir(&tree)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -365,14 +365,13 @@ fn with_header(bytes: &[u8], edit: impl FnOnce(&mut Header)) -> Vec<u8> {
 fn resigned(lead: &[u8], signature: &[u8], header: &[u8], payload: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     let mut sig = Header::parse(signature, tags::HEADERSIGNATURES).unwrap();
-    let hex_of = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
     sig.put(
         tags::SIG_SHA256,
-        TagValue::String(hex_of(&sha2::Sha256::digest(header))),
+        TagValue::String(hex::encode(sha2::Sha256::digest(header))),
     );
     sig.put(
         tags::SIG_SHA1,
-        TagValue::String(hex_of(&sha1::Sha1::digest(header))),
+        TagValue::String(hex::encode(sha1::Sha1::digest(header))),
     );
     let mut md5 = md5::Md5::new();
     md5.update(header);
