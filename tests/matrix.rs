@@ -240,6 +240,74 @@ fn a_deb_written_by_syspack_package_is_judged_from_its_contents() {
     assert_contains(&err, &["bad.deb", "failed verification"]);
 }
 
+/// Debian's `libc6-x32` and `libc6-dev-x32` (amd64) carry x32 ELF files (ELFCLASS32 with the
+/// x86-64 machine), which syspack does not analyse; dpkg installs them as any file. The matrix
+/// of such a package judges its other ELF files and names the ones it left out, where it used
+/// to refuse the whole package.
+#[test]
+fn elf_files_for_a_machine_syspack_does_not_analyse_are_left_out_not_fatal() {
+    let dir = Dir::new("matrix-x32");
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
+    std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+    std::fs::create_dir_all(root.join("usr/libx32")).unwrap();
+    std::fs::copy(c_program(&dir), root.join("usr/bin/hello")).unwrap();
+    let src = dir.create("x.c", "int x32_value = 1;\n");
+    let object = root.join("usr/libx32/x.o");
+    crate::util::tool(
+        "cc",
+        &[
+            "-mx32",
+            "-c",
+            "-o",
+            object.to_str().unwrap(),
+            src.to_str().unwrap(),
+        ],
+        "gcc",
+    );
+    // binutils says what the file is: a 32-bit ELF file for x86-64.
+    let header = crate::util::tool("readelf", &["-h", object.to_str().unwrap()], "binutils");
+    assert_contains(&header, &["ELF32", "X86-64"]);
+    std::fs::write(
+        root.join("DEBIAN/control"),
+        "Package: mixed\nVersion: 1.0\nArchitecture: amd64\nMaintainer: T <t@example.org>\n\
+         Description: an x32 object beside an amd64 program\n",
+    )
+    .unwrap();
+    let deb = dir.join("mixed_1.0_amd64.deb");
+    crate::util::tool(
+        "dpkg-deb",
+        &[
+            "--root-owner-group",
+            "-b",
+            root.to_str().unwrap(),
+            deb.to_str().unwrap(),
+        ],
+        "dpkg",
+    );
+
+    let out = dir
+        .command()
+        .args(["matrix", "--package", deb.to_str().unwrap()])
+        .args(["--target", "debian-11,debian-12", "--format", "json"])
+        .expect_code(0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_contains(
+        &stderr,
+        &[
+            "1 ELF file(s)",
+            "/usr/libx32/x.o",
+            "machine 62 (32-bit)",
+            "runs column",
+        ],
+    );
+    let m = json(&String::from_utf8_lossy(&out.stdout));
+    // The amd64 program is still judged: it needs GLIBC_2.34, which Debian 11 lacks.
+    assert_eq!(m["needs"][0], "GLIBC_2.34", "{m:#}");
+    assert_eq!(row(&m, "debian-11")["runs"]["status"], "no", "{m:#}");
+    assert_eq!(row(&m, "debian-12")["runs"]["status"], "yes", "{m:#}");
+}
+
 #[test]
 fn every_format_gives_its_elf_files_to_the_matrix() {
     let dir = hello("matrix-formats");

@@ -957,6 +957,34 @@ impl Write for ElfScan {
 }
 
 impl ElfPlan {
+    /// The machine the file is for, from its header.
+    ///
+    /// # Errors
+    ///
+    /// Why it is none syspack packages for (`machine 62 (32-bit)`: x32; a DSP's firmware…): the
+    /// analysis would refuse the file, so a caller reading someone else's package can set it
+    /// aside instead.
+    pub fn machine(&self) -> std::result::Result<Arch, String> {
+        fn of<Elf: FileHeader<Endian = Endianness>>(
+            known: &Sparse,
+        ) -> std::result::Result<Arch, String> {
+            let header = Elf::parse(known).map_err(|e| format!("bad ELF header: {e}"))?;
+            let endian = header
+                .endian()
+                .map_err(|e| format!("bad ELF header: {e}"))?;
+            machine(
+                header.e_machine(endian),
+                header.is_type_64(),
+                endian == Endianness::Little,
+            )
+        }
+        match self.known.read_bytes_at(0, 5).map(|b| b[4]) {
+            Ok(elf::ELFCLASS32) => of::<elf::FileHeader32<Endianness>>(&self.known),
+            Ok(elf::ELFCLASS64) => of::<elf::FileHeader64<Endianness>>(&self.known),
+            _ => Err("bad ELF header".into()),
+        }
+    }
+
     /// The second pass.
     pub fn collector(self) -> ElfCollect {
         let mut ranges = Ranges::new();

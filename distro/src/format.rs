@@ -8,9 +8,9 @@
 //!
 //! let path = std::path::Path::new("hello_1.0.0-1_amd64.deb");
 //! let package = AnyReader::open(path, Format::detect(path)?)?; // every checksum verified
-//! let (compression, elves) = package.elf_files()?;
-//! for elf in &elves {
-//!     println!("{} needs {:?} ({compression:?} payload)", elf.path, elf.info.needed);
+//! let elves = package.elf_files()?;
+//! for elf in &elves.files {
+//!     println!("{} needs {:?} ({:?} payload)", elf.path, elf.info.needed, elves.compression);
 //! }
 //! # Ok::<(), syspack_distro::Error>(())
 //! ```
@@ -285,6 +285,19 @@ pub struct PayloadElf {
     pub info: ElfInfo,
 }
 
+/// The ELF files of a package's payload ([`AnyReader::elf_files`]).
+#[derive(Clone, Debug)]
+pub struct PayloadElves {
+    /// The payload's compression, as its first bytes say.
+    pub compression: Compression,
+    /// The ELF files analysed, in archive order.
+    pub files: Vec<PayloadElf>,
+    /// ELF files for a machine the analysis does not know, which it sets aside rather than
+    /// refusing the package: their install paths, and why (`machine 62 (32-bit)…`). Debian's
+    /// x32 libraries (`libc6-x32`, `libc6-dev-x32`) and firmware for other processors are such.
+    pub unknown_machine: Vec<(String, String)>,
+}
+
 impl AnyReader {
     /// Opens a package of a known format (see [`Format::detect`]) with that format's reader,
     /// which verifies every checksum it carries and bounds every size.
@@ -340,7 +353,9 @@ impl AnyReader {
     }
 
     /// The ELF files of the payload (regular files starting with the ELF magic), analysed, and
-    /// the payload's compression.
+    /// the payload's compression. An ELF file for a machine the analysis does not know is set
+    /// aside in [`PayloadElves::unknown_machine`], as the package managers install it as any
+    /// other file.
     ///
     /// The payload is streamed twice and no file is held whole: the first pass finds each ELF
     /// file's header tables, the second keeps the few sections the analysis reads
@@ -350,10 +365,11 @@ impl AnyReader {
     ///
     /// [`Error::Io`] for a read error or an ELF file the analysis refuses (named
     /// `<package>:<path>`).
-    pub fn elf_files(&self) -> Result<(Compression, Vec<PayloadElf>)> {
+    pub fn elf_files(&self) -> Result<PayloadElves> {
         let package = self.path();
         let shown = |p: &str| PathBuf::from(format!("{}:{p}", package.display()));
         let mut plans: Vec<(usize, String, ElfPlan)> = Vec::new();
+        let mut unknown_machine = Vec::new();
         let compression = self.each_file(&mut |i, p, content| {
             let mut scan = ElfScan::new(&shown(p));
             let mut buf = vec![0u8; 1 << 16];
@@ -368,7 +384,10 @@ impl AnyReader {
                 }
             }
             if let Some(plan) = scan.finish().map_err(std::io::Error::other)? {
-                plans.push((i, p.to_string(), plan));
+                match plan.machine() {
+                    Ok(_) => plans.push((i, p.to_string(), plan)),
+                    Err(why) => unknown_machine.push((p.to_string(), why)),
+                }
             }
             Ok(())
         })?;
@@ -384,7 +403,11 @@ impl AnyReader {
             }
             Ok(())
         })?;
-        Ok((compression, out))
+        Ok(PayloadElves {
+            compression,
+            files: out,
+            unknown_machine,
+        })
     }
 }
 
@@ -481,8 +504,10 @@ mod tests {
                 "{format}: regular files only, at their install paths"
             );
 
-            let (c, elves) = r.elf_files().unwrap();
-            assert_eq!(c.name(), "zstd");
+            let elves = r.elf_files().unwrap();
+            assert_eq!(elves.compression.name(), "zstd");
+            assert!(elves.unknown_machine.is_empty(), "{format}");
+            let elves = elves.files;
             assert_eq!(elves.len(), 1, "{format}");
             assert_eq!(elves[0].path, "/usr/bin/ls");
             assert_eq!(elves[0].info.needed, expected.needed, "{format}");

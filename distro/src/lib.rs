@@ -55,7 +55,7 @@ pub mod text;
 
 pub use compress::Compression;
 pub use error::{Error, Result};
-pub use format::{AnyReader, AnyWriter, Format, PayloadElf, WriteOptions};
+pub use format::{AnyReader, AnyWriter, Format, PayloadElf, PayloadElves, WriteOptions};
 pub use package::{
     Arch, Bundled, DirEntry, Entry, FileEntry, FileSource, InstallPath, Metadata, Owner, Package,
     Relation, Relations, Scripts, SourceDate, SymlinkEntry, SystemdUnit, VersionOp,

@@ -364,7 +364,21 @@ fn package_artifact(args: &Args, files: &[PathBuf]) -> Result<(Artifact, Vec<Rec
                 f.display()
             )
         })?;
-        let (compression, extracted) = package.elf_files()?;
+        let payload = package.elf_files()?;
+        if let Some((path, why)) = payload.unknown_machine.first() {
+            exit::warn(format!(
+                "{} ELF file(s) of `{}` are for a machine syspack does not analyse and are left \
+                 out of the runs column: `{path}` ({why}){}",
+                payload.unknown_machine.len(),
+                f.display(),
+                if payload.unknown_machine.len() > 1 {
+                    " and others"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let (compression, extracted) = (payload.compression, payload.files);
         let freebsd_major = match &package {
             syspack_distro::AnyReader::FreeBsd(reader) => reader
                 .metadata()
