@@ -308,6 +308,60 @@ fn elf_files_for_a_machine_syspack_does_not_analyse_are_left_out_not_fatal() {
     assert_eq!(row(&m, "debian-12")["runs"]["status"], "yes", "{m:#}");
 }
 
+/// A `.deb` for riscv64, built by dpkg-deb: Debian 12's archive has no riscv64 (its signed
+/// InRelease's `Architectures`), Debian 13's has; the matrix reads the package's own
+/// `Architecture` and says so.
+#[test]
+fn a_package_for_another_machine_is_judged_by_the_releases_architectures() {
+    let dir = Dir::new("matrix-riscv64");
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
+    std::fs::create_dir_all(root.join("usr/share/doc/tiny")).unwrap();
+    std::fs::write(root.join("usr/share/doc/tiny/README"), "tiny\n").unwrap();
+    std::fs::write(
+        root.join("DEBIAN/control"),
+        "Package: tiny\nVersion: 1.0\nArchitecture: riscv64\nMaintainer: T <t@example.org>\n\
+         Description: a package for riscv64\n",
+    )
+    .unwrap();
+    let deb = dir.join("tiny_1.0_riscv64.deb");
+    crate::util::tool(
+        "dpkg-deb",
+        &[
+            "--root-owner-group",
+            "-b",
+            root.to_str().unwrap(),
+            deb.to_str().unwrap(),
+        ],
+        "dpkg",
+    );
+    let field = crate::util::tool(
+        "dpkg-deb",
+        &["-f", deb.to_str().unwrap(), "Architecture"],
+        "dpkg",
+    );
+    assert_eq!(field.trim(), "riscv64");
+
+    let m = json(&matrix(
+        &dir,
+        &[
+            "--package",
+            deb.to_str().unwrap(),
+            "--target",
+            "debian-12,debian-13",
+            "--format",
+            "json",
+        ],
+    ));
+    let bookworm = &row(&m, "debian-12")["installs"];
+    assert_eq!(bookworm["status"], "no", "{m:#}");
+    assert_contains(
+        &bookworm.to_string(),
+        &["not riscv64", "dists/bookworm/InRelease", "Architectures:"],
+    );
+    assert_eq!(row(&m, "debian-13")["installs"]["status"], "yes", "{m:#}");
+}
+
 #[test]
 fn every_format_gives_its_elf_files_to_the_matrix() {
     let dir = hello("matrix-formats");

@@ -335,6 +335,22 @@ impl AnyReader {
         }
     }
 
+    /// The architecture the package declares: a `.deb`'s `Architecture`, rpm's `ARCH`,
+    /// `.PKGINFO`'s `arch`, the machine of a FreeBSD package's `abi` (`*`: any). `None` when the
+    /// package names none or one syspack does not know (`armel`, `mips64el`…).
+    pub fn arch(&self) -> Option<crate::Arch> {
+        let declared = match self {
+            AnyReader::Deb(r) => r.metadata().get("Architecture")?.to_string(),
+            AnyReader::Rpm(r) => r.metadata().arch.clone(),
+            AnyReader::Arch(r) => r.metadata().arch.clone(),
+            AnyReader::FreeBsd(r) => {
+                let abi = r.metadata().abi.as_deref()?;
+                freebsd::parse_abi(abi).ok()?.1.to_string()
+            }
+        };
+        declared.parse().ok()
+    }
+
     /// Calls `f` with the index, install path and content of each regular file of the payload
     /// (a `.deb`'s data.tar, an rpm's cpio archive, the whole tar of Arch and FreeBSD packages,
     /// their metadata members included), in archive order; returns the payload's compression

@@ -490,6 +490,21 @@ pub enum Arch {
 }
 
 impl Arch {
+    /// syspack's own name, which every format's parser accepts (`x86_64`, `aarch64`, `i686`,
+    /// `armv7`, `riscv64`, `ppc64le`, `s390x`, `all`).
+    pub fn canonical(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Aarch64 => "aarch64",
+            Arch::I686 => "i686",
+            Arch::Armv7 => "armv7",
+            Arch::Riscv64 => "riscv64",
+            Arch::Ppc64le => "ppc64le",
+            Arch::S390x => "s390x",
+            Arch::All => "all",
+        }
+    }
+
     /// Debian's name (`amd64`, `arm64`, `all`).
     pub fn deb(self) -> &'static str {
         match self {

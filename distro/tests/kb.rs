@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use syspack_distro::kb::{Confidence, KnowledgeBase, Provider, LIBRARIES};
-use syspack_distro::{Compression, Error, Format};
+use syspack_distro::{Arch, Compression, Error, Format};
 
 fn data_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data"))
@@ -249,6 +249,7 @@ family = "debian"
 format = "deb"
 released = { value = "2024-01-01", source = "test" }
 eol = { value = "unknown", source = "test" }
+architectures = { value = ["x86_64", "arm64"], source = "test" }
 [libc]
 kind = "glibc"
 version = { value = "2.36", source = "test" }
@@ -266,6 +267,9 @@ fn a_minimal_file_parses() {
     assert_eq!(r.id.as_str(), "test-1");
     assert_eq!(r.eol, None);
     assert_eq!(r.glibc().unwrap().as_str(), "2.36");
+    let archs = r.architectures.known().unwrap();
+    assert_eq!(archs.0, [Arch::X86_64, Arch::Aarch64]);
+    assert!(archs.has(Arch::All) && !archs.has(Arch::Riscv64));
 }
 
 #[test]
@@ -314,6 +318,31 @@ fn bad_data_files_are_refused_naming_the_problem() {
                 "default_compression = { value = \"zstd\"",
             ),
             "default_compression",
+        ),
+        (
+            "architectures: all",
+            MINIMAL.replace("[\"x86_64\", \"arm64\"]", "[\"x86_64\", \"all\"]"),
+            "not a machine",
+        ),
+        (
+            "architectures: twice",
+            MINIMAL.replace("[\"x86_64\", \"arm64\"]", "[\"x86_64\", \"amd64\"]"),
+            "`amd64` is listed twice",
+        ),
+        (
+            "architectures: empty",
+            MINIMAL.replace("[\"x86_64\", \"arm64\"]", "[]"),
+            "unknown",
+        ),
+        (
+            "architectures: unknown machine",
+            MINIMAL.replace("[\"x86_64\", \"arm64\"]", "[\"mips64el\"]"),
+            "mips64el",
+        ),
+        (
+            "architectures: a string",
+            MINIMAL.replace("[\"x86_64\", \"arm64\"]", "\"x86_64\""),
+            "a list of architectures",
         ),
         (
             "bad confidence",
@@ -378,6 +407,7 @@ family = "alpine"
 format = "apk"
 released = { value = "2026-01-01", source = "docs/distro-facts.md §5" }
 eol = { value = "2028-01-01", source = "https://example.org/releases" }
+architectures = { value = "unknown", source = "not checked" }
 
 [libc]
 kind = "musl"

@@ -11,7 +11,7 @@ use syspack_distro::matrix::render::{self, OutputFormat};
 use syspack_distro::matrix::{
     self, Artifact, Column, PackageArtifact, Proof, Solved, Status, Verification,
 };
-use syspack_distro::{Compression, Format};
+use syspack_distro::{Arch, Compression, Format};
 
 /// A C program linked with libz; linked on glibc >= 2.34 it needs `__libc_start_main@GLIBC_2.34`.
 fn zlib_binary() -> (tempfile::TempDir, ElfInfo) {
@@ -127,9 +127,70 @@ fn deb_declaring(depends: &[&str]) -> Artifact {
             },
             freebsd_major: None,
             depends: depends.iter().map(|d| d.to_string()).collect(),
+            arch: Some(Arch::X86_64),
         }],
         ..Artifact::default()
     }
+}
+
+/// A package for a machine the release is not made for neither installs nor runs there, by the
+/// `Architectures` of the release's signed `InRelease` (Debian 12 has no riscv64, Debian 13 has);
+/// an architecture-independent package fits every release; a binary with no package is judged by
+/// its ELF machine (Arch Linux is x86_64 only).
+#[test]
+fn a_package_for_a_machine_the_release_is_not_made_for_is_a_no() {
+    let kb = KnowledgeBase::builtin();
+    let rs = releases(kb, &["debian-12", "debian-13", "arch"]);
+    let deb_for = |arch: Arch| {
+        let mut a = deb_declaring(&[]);
+        a.packages[0].arch = Some(arch);
+        a
+    };
+    let m = matrix::compute(&deb_for(Arch::Riscv64), &BTreeMap::new(), &rs);
+    let bookworm = m.row("debian-12").unwrap();
+    assert_eq!(
+        bookworm.installs.status,
+        Status::No,
+        "{:?}",
+        bookworm.installs
+    );
+    let why = bookworm.installs.reasons.join("; ");
+    for part in [
+        "debian-12 is made for x86_64, aarch64",
+        "not riscv64",
+        "dists/bookworm/InRelease",
+    ] {
+        assert!(why.contains(part), "`{part}` not in: {why}");
+    }
+    assert_eq!(bookworm.installs.confidence, Confidence::Verified);
+    assert_eq!(m.row("debian-13").unwrap().installs.status, Status::Yes);
+    for arch in [Arch::All, Arch::X86_64, Arch::Aarch64] {
+        let m = matrix::compute(&deb_for(arch), &BTreeMap::new(), &rs);
+        assert_eq!(
+            m.row("debian-12").unwrap().installs.status,
+            Status::Yes,
+            "{arch:?}"
+        );
+    }
+
+    // A binary alone: its machine decides; installs and runs both say why.
+    let mut elf = ElfInfo::parse(std::path::Path::new("/bin/true")).unwrap();
+    elf.machine = Arch::Aarch64;
+    let binary = Artifact {
+        name: "x".into(),
+        elf: Some(elf),
+        ..Artifact::default()
+    };
+    let m = matrix::compute(&binary, &BTreeMap::new(), &rs);
+    let arch = m.row("arch").unwrap();
+    assert_eq!(arch.installs.status, Status::No, "{:?}", arch.installs);
+    assert_eq!(arch.runs.status, Status::No, "{:?}", arch.runs);
+    assert!(
+        arch.runs.reasons.join("; ").contains("not aarch64"),
+        "{:?}",
+        arch.runs
+    );
+    assert_ne!(m.row("debian-12").unwrap().runs.status, Status::No);
 }
 
 /// A `.deb`'s declared dependencies, judged against each release's built-in index (the versions
@@ -269,6 +330,7 @@ fn zstd_deb_is_refused_by_debian_11_and_xz_is_prescribed() {
             },
             freebsd_major: None,
             depends: Vec::new(),
+            arch: Some(Arch::X86_64),
         }],
         ..Artifact::default()
     };

@@ -404,6 +404,7 @@ fn package_artifact(args: &Args, files: &[PathBuf]) -> Result<(Artifact, Vec<Rec
             compression,
             freebsd_major,
             depends,
+            arch: package.arch(),
         });
         for e in extracted {
             let info = e.info;

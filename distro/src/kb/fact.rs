@@ -149,6 +149,36 @@ impl FactValue for String {
     }
 }
 
+/// A list of architectures, each in any format's spelling (`amd64`, `x86_64`); `all` is not one.
+impl FactValue for super::types::Architectures {
+    const EXPECTING: &'static str = "a list of architectures such as `[\"x86_64\", \"aarch64\"]`";
+    fn from_text(s: &str) -> Result<Self, String> {
+        Err(format!(
+            "expected {}, found the string `{s}`",
+            Self::EXPECTING
+        ))
+    }
+    fn from_list(items: Vec<String>) -> Result<Self, String> {
+        let mut out = Vec::new();
+        for item in items {
+            let arch: crate::package::Arch = item.parse().map_err(|e| format!("{e}"))?;
+            if arch == crate::package::Arch::All {
+                return Err(format!(
+                    "`{item}` is not a machine: list the architectures the release is made for"
+                ));
+            }
+            if out.contains(&arch) {
+                return Err(format!("`{item}` is listed twice"));
+            }
+            out.push(arch);
+        }
+        if out.is_empty() {
+            return Err("the list is empty: write `unknown` if nobody confirmed it".into());
+        }
+        Ok(super::types::Architectures(out))
+    }
+}
+
 /// `yes` or `no`.
 impl FactValue for bool {
     const EXPECTING: &'static str = "`yes` or `no`";

@@ -9,7 +9,7 @@ use super::fact::{Fact, Value};
 use super::release::{
     Eol, Family, LibcFact, LibraryFact, PackageFormat, PackageManager, Release, SonameEntry,
 };
-use super::types::{Date, ReleaseId};
+use super::types::{Architectures, Date, ReleaseId};
 use super::KnowledgeBase;
 use crate::error::{Error, Result};
 
@@ -74,6 +74,7 @@ struct ReleaseFile {
     freebsd_major: Option<u32>,
     released: Fact<Date>,
     eol: Fact<Eol>,
+    architectures: Fact<Architectures>,
     libc: LibcFact,
     package_manager: PackageManager,
     #[serde(default)]
@@ -174,6 +175,7 @@ pub(crate) fn parse_release(file: &str, text: &str) -> Result<Release> {
         released: raw.released,
         eol,
         eol_fact: raw.eol,
+        architectures: raw.architectures,
         libc: raw.libc,
         package_manager: raw.package_manager,
         libraries: raw.libraries,

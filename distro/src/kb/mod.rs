@@ -33,6 +33,7 @@
 //! format = "deb"                         # deb rpm arch freebsd apk
 //! released = { value = "2023-06-10", source = "…" }
 //! eol = { value = "2028-06-30", source = "…", note = "LTS" }   # or "rolling" / "unknown"
+//! architectures = { value = ["x86_64", "aarch64"], source = "dists/bookworm/InRelease: …" }
 //!
 //! [libc]
 //! kind = "glibc"                         # glibc musl freebsd
@@ -84,7 +85,7 @@ pub use release::{
     PackageFormat, PackageManager, Provider, Release, Repository, SonameEntry, SonamePackage,
     GLIBC_LOADERS,
 };
-pub use types::{Date, GlibcVersion, PkgName, ReleaseId, Soname, Version};
+pub use types::{Architectures, Date, GlibcVersion, PkgName, ReleaseId, Soname, Version};
 
 use crate::error::{Error, Result};
 use crate::Format;

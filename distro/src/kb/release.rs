@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::fact::{Confidence, Fact, FactValue, Source, Value};
-use super::types::{Date, PkgName, ReleaseId, Soname, Version};
+use super::types::{Architectures, Date, PkgName, ReleaseId, Soname, Version};
 use crate::{Compression, Format};
 
 /// A distro family. Releases of one family share package names and tools.
@@ -423,6 +423,9 @@ pub struct Release {
     pub eol: Option<Date>,
     /// The end-of-life fact itself (date, rolling, or unknown) with its source.
     pub eol_fact: Fact<Eol>,
+    /// The machines the release is made for (a package for another one neither installs nor
+    /// runs there).
+    pub architectures: Fact<Architectures>,
     /// The C library.
     pub libc: LibcFact,
     /// The package manager.
@@ -563,6 +566,10 @@ impl Release {
             Value::Unknown => "unknown".into(),
         };
         out.push(FactRecord::of("eol".into(), eol, &self.eol_fact));
+        out.push(FactRecord::shown(
+            "architectures".into(),
+            &self.architectures,
+        ));
         out.push(FactRecord::shown("libc.version".into(), &self.libc.version));
         let pm = &self.package_manager;
         out.push(FactRecord::shown(

@@ -46,7 +46,7 @@ use crate::elf::{ElfInfo, Libc, TargetOs};
 use crate::kb::{
     CompressionKind, Confidence, Date, Family, LibcKind, Release, ReleaseId, Repository, Version,
 };
-use crate::{Compression, Format};
+use crate::{Arch, Compression, Format};
 
 /// The version of the JSON layout ([`render::json`]); bumped on any incompatible change.
 pub const SCHEMA: &str = "syspack-matrix/1";
@@ -92,6 +92,10 @@ pub struct PackageArtifact {
     /// them; empty for the other formats.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends: Vec<String>,
+    /// The architecture it declares (`Architecture`, rpm's `ARCH`, `.PKGINFO`'s `arch`, the
+    /// machine of a FreeBSD `abi`); `None` when syspack does not know the spelling.
+    #[serde(skip)]
+    pub arch: Option<Arch>,
 }
 
 fn ser_display<T: fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -568,7 +572,52 @@ fn pm_label(release: &Release) -> String {
     }
 }
 
+/// The machine the artifact is for, as far as `release` is concerned: the architecture its
+/// packages of the release's format declare (given packages), else its ELF binary's machine.
+/// `None` when nothing says (an unknown spelling, no binary).
+fn artifact_arch(artifact: &Artifact, release: &Release) -> Option<Arch> {
+    if artifact.packages.is_empty() {
+        return artifact.elf.as_ref().map(|e| e.machine);
+    }
+    let format = release.format?;
+    let declared: Vec<Arch> = artifact
+        .packages
+        .iter()
+        .filter(|p| p.format == format)
+        .filter_map(|p| p.arch)
+        .collect();
+    // Packages for several machines: judged by the one the release has, if any.
+    declared
+        .iter()
+        .copied()
+        .find(|a| release.architectures.known().is_some_and(|k| k.has(*a)))
+        .or(declared.first().copied())
+}
+
+/// A no when the release is not made for the artifact's machine (`arch` has x86_64 only; Debian
+/// 12 has no riscv64): its package manager refuses the package, and nothing there runs it.
+fn foreign_machine(artifact: &Artifact, release: &Release) -> Option<Cell> {
+    let arch = artifact_arch(artifact, release)?;
+    let have = release.architectures.known()?;
+    if have.has(arch) {
+        return None;
+    }
+    Some(Cell::with(
+        Status::No,
+        format!(
+            "{} is made for {have}, not {} ({})",
+            release.id,
+            arch.canonical(),
+            release.architectures.source
+        ),
+        release.architectures.confidence,
+    ))
+}
+
 fn installs(artifact: &Artifact, release: &Release) -> (Cell, Option<String>) {
+    if let Some(cell) = foreign_machine(artifact, release) {
+        return (cell, None);
+    }
     let Some(format) = release.format else {
         return (
             Cell::with(
@@ -821,6 +870,9 @@ fn runs(artifact: &Artifact, release: &Release) -> (Cell, Vec<Dependency>) {
             Vec::new(),
         );
     };
+    if let Some(cell) = foreign_machine(artifact, release) {
+        return (cell, Vec::new());
+    }
     let on_freebsd = release.family == Family::Freebsd;
     match (elf.os, on_freebsd) {
         (TargetOs::FreeBsd, false) => {
