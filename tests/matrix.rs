@@ -45,6 +45,33 @@ fn matrix(dir: &Dir, args: &[&str]) -> String {
     dir.command().args(["matrix"]).args(args).stdout()
 }
 
+/// Builds `dir/<package>_1.0_<arch>.deb` with dpkg-deb from `dir/root` (whose files the caller
+/// wrote), declaring `arch`.
+fn dpkg_deb(dir: &Dir, package: &str, arch: &str) -> PathBuf {
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
+    std::fs::write(
+        root.join("DEBIAN/control"),
+        format!(
+            "Package: {package}\nVersion: 1.0\nArchitecture: {arch}\n\
+             Maintainer: T <t@example.org>\nDescription: a test package\n"
+        ),
+    )
+    .unwrap();
+    let deb = dir.join(format!("{package}_1.0_{arch}.deb"));
+    crate::util::tool(
+        "dpkg-deb",
+        &[
+            "--root-owner-group",
+            "-b",
+            root.to_str().unwrap(),
+            deb.to_str().unwrap(),
+        ],
+        "dpkg",
+    );
+    deb
+}
+
 #[test]
 fn binary_needing_glibc_2_34_does_not_run_on_debian_11() {
     let dir = Dir::new("matrix-bin");
@@ -248,7 +275,6 @@ fn a_deb_written_by_syspack_package_is_judged_from_its_contents() {
 fn elf_files_for_a_machine_syspack_does_not_analyse_are_left_out_not_fatal() {
     let dir = Dir::new("matrix-x32");
     let root = dir.join("root");
-    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
     std::fs::create_dir_all(root.join("usr/bin")).unwrap();
     std::fs::create_dir_all(root.join("usr/libx32")).unwrap();
     std::fs::copy(c_program(&dir), root.join("usr/bin/hello")).unwrap();
@@ -268,23 +294,7 @@ fn elf_files_for_a_machine_syspack_does_not_analyse_are_left_out_not_fatal() {
     // binutils says what the file is: a 32-bit ELF file for x86-64.
     let header = crate::util::tool("readelf", &["-h", object.to_str().unwrap()], "binutils");
     assert_contains(&header, &["ELF32", "X86-64"]);
-    std::fs::write(
-        root.join("DEBIAN/control"),
-        "Package: mixed\nVersion: 1.0\nArchitecture: amd64\nMaintainer: T <t@example.org>\n\
-         Description: an x32 object beside an amd64 program\n",
-    )
-    .unwrap();
-    let deb = dir.join("mixed_1.0_amd64.deb");
-    crate::util::tool(
-        "dpkg-deb",
-        &[
-            "--root-owner-group",
-            "-b",
-            root.to_str().unwrap(),
-            deb.to_str().unwrap(),
-        ],
-        "dpkg",
-    );
+    let deb = dpkg_deb(&dir, "mixed", "amd64");
 
     let out = dir
         .command()
@@ -314,27 +324,8 @@ fn elf_files_for_a_machine_syspack_does_not_analyse_are_left_out_not_fatal() {
 #[test]
 fn a_package_for_another_machine_is_judged_by_the_releases_architectures() {
     let dir = Dir::new("matrix-riscv64");
-    let root = dir.join("root");
-    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
-    std::fs::create_dir_all(root.join("usr/share/doc/tiny")).unwrap();
-    std::fs::write(root.join("usr/share/doc/tiny/README"), "tiny\n").unwrap();
-    std::fs::write(
-        root.join("DEBIAN/control"),
-        "Package: tiny\nVersion: 1.0\nArchitecture: riscv64\nMaintainer: T <t@example.org>\n\
-         Description: a package for riscv64\n",
-    )
-    .unwrap();
-    let deb = dir.join("tiny_1.0_riscv64.deb");
-    crate::util::tool(
-        "dpkg-deb",
-        &[
-            "--root-owner-group",
-            "-b",
-            root.to_str().unwrap(),
-            deb.to_str().unwrap(),
-        ],
-        "dpkg",
-    );
+    dir.create("root/usr/share/doc/tiny/README", "tiny\n");
+    let deb = dpkg_deb(&dir, "tiny", "riscv64");
     let field = crate::util::tool(
         "dpkg-deb",
         &["-f", deb.to_str().unwrap(), "Architecture"],
