@@ -344,6 +344,35 @@ impl From<GlibcVersion> for String {
     }
 }
 
+/// The machines a release is made for: the architectures its archive builds packages for
+/// (Debian's `Architectures` field of a suite's `Release` file), in syspack's names
+/// (`x86_64`, `aarch64`, `i686`, `armv7`, `riscv64`, `ppc64le`, `s390x`). Machines syspack does
+/// not package for (`armel`, `mips64el`…) are left out of the data; the fact's source names
+/// them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Architectures(pub Vec<crate::package::Arch>);
+
+impl Architectures {
+    /// Whether the release is made for `arch`; an architecture-independent package (`all`,
+    /// `noarch`, `any`) fits every release.
+    pub fn has(&self, arch: crate::package::Arch) -> bool {
+        arch == crate::package::Arch::All || self.0.contains(&arch)
+    }
+}
+
+impl fmt::Display for Architectures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|a| a.canonical()).collect();
+        f.write_str(&names.join(", "))
+    }
+}
+
+impl Serialize for Architectures {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|a| a.canonical()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,34 +402,5 @@ mod tests {
         assert!(Date::new("2026-4-30").is_err());
         assert!(GlibcVersion::new("GLIBC_2.34").is_ok());
         assert!(GlibcVersion::new("2").is_err());
-    }
-}
-
-/// The machines a release is made for: the architectures its archive builds packages for
-/// (Debian's `Architectures` field of a suite's `Release` file), in syspack's names
-/// (`x86_64`, `aarch64`, `i686`, `armv7`, `riscv64`, `ppc64le`, `s390x`). Machines syspack does
-/// not package for (`armel`, `mips64el`…) are left out of the data; the fact's source names
-/// them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Architectures(pub Vec<crate::package::Arch>);
-
-impl Architectures {
-    /// Whether the release is made for `arch`; an architecture-independent package (`all`,
-    /// `noarch`, `any`) fits every release.
-    pub fn has(&self, arch: crate::package::Arch) -> bool {
-        arch == crate::package::Arch::All || self.0.contains(&arch)
-    }
-}
-
-impl fmt::Display for Architectures {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.0.iter().map(|a| a.canonical()).collect();
-        f.write_str(&names.join(", "))
-    }
-}
-
-impl Serialize for Architectures {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|a| a.canonical()))
     }
 }
