@@ -35,22 +35,35 @@ fn thread_cpu_seconds() -> f64 {
     ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect();
-    out.sort();
-    out
+/// Every regular file under `dir`, in walk order by name; an entry that cannot be read is an
+/// error, not a file left out of the figures.
+fn files(dir: &Path) -> Result<Vec<PathBuf>, walkdir::Error> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry?;
+        if entry.file_type().is_file() {
+            out.push(entry.into_path());
+        }
+    }
+    Ok(out)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("deflate_cost: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().ok_or("usage: deflate_cost DIR [LEVEL ...]")?);
-    let mut levels: Vec<u32> = args.map(|a| a.parse()).collect::<Result<_, _>>()?;
+    let mut levels: Vec<u32> = args
+        .map(|a| {
+            a.parse()
+                .map_err(|_| format!("level `{a}` is not a libdeflate level (0-12)"))
+        })
+        .collect::<Result<_, _>>()?;
     if levels.is_empty() {
         levels = vec![1, 6, 7, 9];
     }
@@ -74,7 +87,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             chunks[kind].push(chunk.to_vec());
         }
     };
-    for path in files(&dir) {
+    for path in files(&dir)? {
         let data = std::fs::read(&path)?;
         if data.len() as u64 >= SHARE_THRESHOLD {
             sort(&data, false, &mut chunks);
